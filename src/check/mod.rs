@@ -1,0 +1,389 @@
+//! Syntax tree to checked plan: `check` reads the AST against the schema,
+//! resolves names, finds cycles and estimates the failover against the RTO. It
+//! reports every problem of the file in one pass and returns a [`Plan`] only
+//! when none of them is an error, so a plan with errors can never execute.
+
+mod cycles;
+mod estimates;
+mod hooks;
+mod names;
+pub mod regions;
+pub mod schema;
+mod settings;
+pub mod suggest;
+mod values;
+
+use std::path::PathBuf;
+
+use crate::ast::{GroupStmt, Name, PlanFile, Setting};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::duration::Duration;
+use crate::plan::{
+    Defaults, FailoverOptions, Group, HookBlock, Objectives, OnError, Plan, RecoveryPoint, Vm,
+};
+use crate::source::{SourceFile, Span};
+
+use schema::BlockKind;
+
+/// Checks a parsed file. Returns the plan only if no error was found;
+/// warnings (`empty_group`, `rto_exceeded`) leave the plan usable.
+pub fn check(source: &SourceFile, file: &PlanFile, diags: &mut Diagnostics) -> Option<Plan> {
+    let errors_before = diags.error_count();
+    let base_dir = source
+        .path
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
+        })
+        .filter(|p| p.is_dir());
+    let mut checker = Checker { diags, base_dir };
+    let plan = checker.file(file);
+    if checker.diags.error_count() > errors_before {
+        return None;
+    }
+    let plan = plan?;
+    estimates::rto(&plan, checker.diags);
+    Some(plan)
+}
+
+/// The state of one check: where diagnostics go and where scripts are looked up.
+pub(crate) struct Checker<'d> {
+    diags: &'d mut Diagnostics,
+    /// The plan's folder, when the plan is a file on disk (not an editor buffer).
+    base_dir: Option<PathBuf>,
+}
+
+/// A group as read, before names are resolved.
+pub(crate) struct DraftGroup {
+    name: Name,
+    needs: Vec<Name>,
+    parallelism: Option<u32>,
+    vms: Vec<DraftVm>,
+    hooks: Vec<HookBlock>,
+    /// Whether the group names any hook block, even one that is empty.
+    has_hooks: bool,
+}
+
+/// A VM as read, before names are resolved.
+pub(crate) struct DraftVm {
+    name: Name,
+    item: Option<String>,
+    estimate: Option<Duration>,
+    needs: Vec<Name>,
+}
+
+impl Checker<'_> {
+    fn file(&mut self, file: &PlanFile) -> Option<Plan> {
+        let top = self.read(BlockKind::File, &[], &file.statements);
+        let Some(plan) = top.get("plan") else {
+            // Only when nothing else was wrong at the top level: otherwise the
+            // unknown statements already explain it.
+            if !self.diags.has_errors() {
+                let at = file.statements.first().map_or(Span::new(0, 0), |s| {
+                    Span::new(s.span().start as usize, s.span().start as usize)
+                });
+                self.diags.push(Diagnostic::Syntax {
+                    message: "this file has no plan".into(),
+                    at,
+                    label: "expected `plan NAME { … }`".into(),
+                    help: Some("a plan file holds exactly one `plan NAME { … }` block".into()),
+                });
+            }
+            return None;
+        };
+        self.plan(plan)
+    }
+
+    fn plan(&mut self, setting: &Setting) -> Option<Plan> {
+        let name = setting.args.first().and_then(crate::ast::Value::as_name);
+        let name = match name {
+            Some(name) if self.valid_name(&name) => name,
+            Some(_) => return None,
+            None => {
+                self.invalid(
+                    setting.key.span,
+                    "the plan's name must be a name".into(),
+                    "not a name",
+                    Some("write `plan my-plan { … }`".into()),
+                );
+                return None;
+            }
+        };
+        let block = setting.block.as_ref()?;
+        let e = self.read(BlockKind::Plan, &[], &block.statements);
+        let owner = format!("plan `{}`", name.text);
+
+        let vault = self.vault(&e);
+        let primary = self.region(&e, "primary");
+        let recovery = self.region(&e, "recovery");
+        for (key, given) in [
+            ("vault", e.get("vault").is_some()),
+            ("primary", e.get("primary").is_some()),
+            ("recovery", e.get("recovery").is_some()),
+        ] {
+            if !given && !self.was_given(&block.statements, key) {
+                let example = schema::find(BlockKind::Plan, key)
+                    .map(|s| s.example)
+                    .unwrap_or_default();
+                self.diags.push(Diagnostic::MissingSetting {
+                    owner: owner.clone(),
+                    setting: key.into(),
+                    at: name.span,
+                    help: Some(format!("add `{example}` to the plan")),
+                });
+            }
+        }
+        if let (Some((p, p_span)), Some((r, r_span))) = (&primary, &recovery) {
+            if p == r {
+                self.diags.push(Diagnostic::SameRegion {
+                    region: p.clone(),
+                    primary: *p_span,
+                    recovery: *r_span,
+                });
+            }
+        }
+        let description = self.text(&e, "description").map(|(t, _)| t);
+
+        let objectives = match e.get("objectives").and_then(|s| s.block.as_ref()) {
+            Some(b) => {
+                let o = self.read(BlockKind::Objectives, &[], &b.statements);
+                Objectives {
+                    rto: self.duration(&o, "rto"),
+                    rto_span: o.get("rto").and_then(|s| s.args.first()).map(|v| v.span),
+                    rpo: self.duration(&o, "rpo"),
+                }
+            }
+            None => Objectives::default(),
+        };
+
+        let mut defaults = Defaults::default();
+        if let Some(b) = e.get("defaults").and_then(|s| s.block.as_ref()) {
+            let d = self.read(BlockKind::Defaults, &[], &b.statements);
+            defaults.timeout = self.duration(&d, "timeout");
+            defaults.retries = self.integer_u32(&d, "retries").unwrap_or(defaults.retries);
+            defaults.on_error = on_error(self.word(&d, "on_error")).unwrap_or(defaults.on_error);
+            defaults.parallelism = self
+                .integer_u32(&d, "parallelism")
+                .unwrap_or(defaults.parallelism);
+            defaults.estimate = self.duration(&d, "estimate").unwrap_or(defaults.estimate);
+        }
+
+        let mut failover = FailoverOptions::default();
+        if let Some(b) = e.get("failover").and_then(|s| s.block.as_ref()) {
+            let f = self.read(BlockKind::Failover, &[], &b.statements);
+            failover.recovery_point = match self.word(&f, "recovery_point") {
+                Some("latest") => RecoveryPoint::Latest,
+                Some("latest_app_consistent") => RecoveryPoint::LatestAppConsistent,
+                _ => failover.recovery_point,
+            };
+            failover.shutdown_source = self
+                .word(&f, "shutdown_source")
+                .map_or(failover.shutdown_source, |w| w == "true");
+        }
+
+        let test_network = e.get("test").and_then(|s| s.block.as_ref()).and_then(|b| {
+            let t = self.read(BlockKind::Test, &[], &b.statements);
+            self.arm_resource(
+                &t,
+                "network",
+                "Microsoft.Network",
+                "virtualNetworks",
+                "a virtual network",
+            )
+        });
+
+        let drafts: Vec<DraftGroup> = e
+            .groups
+            .iter()
+            .filter_map(|g| self.group(g, &defaults))
+            .collect();
+        let groups = self.finish_groups(drafts, &defaults);
+
+        Some(Plan {
+            name: name.text,
+            description,
+            vault: vault?,
+            primary: primary?.0,
+            recovery: recovery?.0,
+            objectives,
+            defaults,
+            failover,
+            test_network,
+            groups: groups?,
+        })
+    }
+
+    /// Whether a setting was written at all (maybe with a bad value, which is
+    /// reported on its own), so that "missing" is said only when it is missing.
+    fn was_given(&self, statements: &[crate::ast::Statement], key: &str) -> bool {
+        statements
+            .iter()
+            .any(|s| matches!(s, crate::ast::Statement::Setting(set) if set.key.text == key))
+    }
+
+    fn group(&mut self, stmt: &GroupStmt, defaults: &Defaults) -> Option<DraftGroup> {
+        let Some(name) = stmt.name.clone() else {
+            self.invalid(
+                stmt.keyword,
+                "a group needs a name".into(),
+                "name missing",
+                Some("write `group db { vm sql-01 }`".into()),
+            );
+            return None;
+        };
+        let name_ok = self.valid_name(&name);
+        let mut needs = Vec::new();
+        if let Some(clause) = &stmt.needs {
+            if clause.names.is_empty() {
+                self.invalid(
+                    clause.keyword,
+                    "`needs` lists no group".into(),
+                    "no names after `needs`",
+                    Some("write `needs db, cache`, or remove `needs`".into()),
+                );
+            }
+            needs = clause
+                .names
+                .iter()
+                .filter(|n| self.valid_name(n))
+                .cloned()
+                .collect();
+        }
+        let Some(block) = &stmt.block else {
+            self.invalid(
+                name.span,
+                format!("group `{}` has no `{{ … }}` body", name.text),
+                "body missing",
+                Some(format!("write `group {} {{ vm … }}`", name.text)),
+            );
+            return None;
+        };
+        let e = self.read(BlockKind::Group, &[], &block.statements);
+        let parallelism = self.integer_u32(&e, "parallelism");
+        let mut vms = Vec::new();
+        let mut hooks = Vec::new();
+        let mut has_hooks = false;
+        for (spec, setting) in e.iter() {
+            match spec.name {
+                "vm" => self.vms(setting, &mut vms),
+                "before" | "after" => {
+                    has_hooks = true;
+                    if let Some(block) = self.hook_block(setting, defaults) {
+                        hooks.push(block);
+                    }
+                }
+                _ => {}
+            }
+        }
+        name_ok.then_some(DraftGroup {
+            name,
+            needs,
+            parallelism,
+            vms,
+            hooks,
+            has_hooks,
+        })
+    }
+
+    fn vms(&mut self, setting: &Setting, out: &mut Vec<DraftVm>) {
+        let names = self.names(setting);
+        let Some(block) = &setting.block else {
+            out.extend(names.into_iter().map(|name| DraftVm {
+                name,
+                item: None,
+                estimate: None,
+                needs: Vec::new(),
+            }));
+            return;
+        };
+        if setting.args.len() > 1 {
+            self.invalid(
+                block.span,
+                "a `vm` block describes one VM".into(),
+                "block after a list",
+                Some("write `vm a { … }` and `vm b { … }` separately".into()),
+            );
+            return;
+        }
+        let e = self.read(BlockKind::Vm, &[], &block.statements);
+        let item = self.text(&e, "item").map(|(t, _)| t);
+        let estimate = self.duration(&e, "estimate");
+        let needs = e.get("needs").map(|s| self.names(s)).unwrap_or_default();
+        out.extend(names.into_iter().map(|name| DraftVm {
+            name,
+            item: item.clone(),
+            estimate,
+            needs: needs.clone(),
+        }));
+    }
+
+    /// Resolves names, finds cycles and empty groups, and builds the groups.
+    fn finish_groups(
+        &mut self,
+        drafts: Vec<DraftGroup>,
+        defaults: &Defaults,
+    ) -> Option<Vec<Group>> {
+        let errors_before = self.diags.error_count();
+        let (group_needs, vm_needs) = self.resolve(&drafts);
+        if self.diags.error_count() == errors_before {
+            let names = cycles::Names {
+                groups: drafts.iter().map(|g| g.name.text.as_str()).collect(),
+                vms: drafts
+                    .iter()
+                    .map(|g| g.vms.iter().map(|v| v.name.text.as_str()).collect())
+                    .collect(),
+            };
+            for d in cycles::find(&names, &group_needs, &vm_needs) {
+                self.diags.push(d);
+            }
+        }
+        for g in &drafts {
+            if g.vms.is_empty() && !g.has_hooks {
+                self.diags.push(Diagnostic::EmptyGroup {
+                    name: g.name.text.clone(),
+                    at: g.name.span,
+                });
+            }
+        }
+        if self.diags.error_count() > errors_before {
+            return None;
+        }
+        let groups = drafts
+            .into_iter()
+            .zip(group_needs)
+            .zip(vm_needs)
+            .map(|((g, needs), vm_needs)| Group {
+                name: g.name.text,
+                span: g.name.span,
+                needs: needs.into_iter().map(|(id, _)| id).collect(),
+                parallelism: g.parallelism.unwrap_or(defaults.parallelism),
+                vms: g
+                    .vms
+                    .into_iter()
+                    .zip(vm_needs)
+                    .map(|(v, needs)| Vm {
+                        name: v.name.text,
+                        span: v.name.span,
+                        item: v.item,
+                        estimate: v.estimate.unwrap_or(defaults.estimate),
+                        needs: needs.into_iter().map(|(r, _)| r).collect(),
+                    })
+                    .collect(),
+                hooks: g.hooks,
+            })
+            .collect();
+        Some(groups)
+    }
+}
+
+fn on_error(word: Option<&str>) -> Option<OnError> {
+    match word? {
+        "abort" => Some(OnError::Abort),
+        "continue" => Some(OnError::Continue),
+        _ => None,
+    }
+}

@@ -1,0 +1,89 @@
+//! `drplan check`: every plan file named (folders expanded), all problems of
+//! each in one pass, human or JSON; exit 1 on errors (or warnings with
+//! `--deny-warnings`), 2 when a path cannot be read.
+
+use crate::render::{self, CheckJson};
+use crate::source::LineIndex;
+
+use super::args::{CheckArgs, Format};
+use super::exit::ExitCode;
+use super::{Ctx, output, paths};
+
+pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
+    let files = match paths::expand(&args.paths) {
+        Ok(files) => files,
+        Err(e) => {
+            output::error(&e);
+            return ExitCode::Usage;
+        }
+    };
+    let mut report = CheckJson {
+        files: 0,
+        errors: 0,
+        warnings: 0,
+        diagnostics: Vec::new(),
+    };
+    let mut human = String::new();
+    let mut unreadable = false;
+    for path in &files {
+        let source = match paths::read(path) {
+            Ok(source) => source,
+            Err(e) => {
+                output::error(&e);
+                unreadable = true;
+                continue;
+            }
+        };
+        report.files += 1;
+        let (_, diagnostics) = crate::compile(&source);
+        let index = LineIndex::new(&source.text);
+        for d in &diagnostics {
+            if d.is_error() {
+                report.errors += 1;
+            } else {
+                report.warnings += 1;
+            }
+            match args.format {
+                Format::Json => report.diagnostics.push(render::json(&source, &index, d)),
+                Format::Human => {
+                    human.push_str(&render::human(&source, d, ctx.color, output::width()))
+                }
+            }
+        }
+    }
+    match args.format {
+        Format::Json => output::json(&report),
+        Format::Human => {
+            human.push_str(&summary(&report));
+            output::print(&human);
+        }
+    }
+    if unreadable {
+        ExitCode::Usage
+    } else if report.errors > 0 || (args.deny_warnings && report.warnings > 0) {
+        ExitCode::Failed
+    } else {
+        ExitCode::Success
+    }
+}
+
+fn summary(report: &CheckJson) -> String {
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let files = plural(report.files, "file");
+    match (report.errors, report.warnings) {
+        (0, 0) => format!("checked {files}: no problems\n"),
+        (e, 0) => format!("checked {files}: {}\n", plural(e, "error")),
+        (0, w) => format!("checked {files}: {}\n", plural(w, "warning")),
+        (e, w) => format!(
+            "checked {files}: {}, {}\n",
+            plural(e, "error"),
+            plural(w, "warning")
+        ),
+    }
+}

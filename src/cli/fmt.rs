@@ -1,0 +1,101 @@
+//! `drplan fmt`: rewrites plan files in the canonical layout, or with
+//! `--check` lists those that would change (exit 1). Files with syntax errors
+//! are left alone and reported (exit 1). `-` formats stdin to stdout.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use crate::diagnostic::Diagnostics;
+use crate::source::SourceFile;
+
+use super::args::FmtArgs;
+use super::exit::ExitCode;
+use super::{Ctx, output, paths};
+
+pub(super) fn run(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
+    if args.paths.len() == 1 && args.paths[0] == PathBuf::from("-") {
+        return stdin(args, ctx);
+    }
+    let files = match paths::expand(&args.paths) {
+        Ok(files) => files,
+        Err(e) => {
+            output::error(&e);
+            return ExitCode::Usage;
+        }
+    };
+    let mut code = ExitCode::Success;
+    for path in &files {
+        let source = match paths::read(path) {
+            Ok(source) => source,
+            Err(e) => {
+                output::error(&e);
+                code = ExitCode::Usage;
+                continue;
+            }
+        };
+        let Some(formatted) = format(&source, ctx) else {
+            if code == ExitCode::Success {
+                code = ExitCode::Failed;
+            }
+            continue;
+        };
+        if formatted == *source.text {
+            continue;
+        }
+        if args.check {
+            output::print(&format!("{}\n", source.display_path()));
+            if code == ExitCode::Success {
+                code = ExitCode::Failed;
+            }
+        } else if let Err(e) = std::fs::write(path, formatted) {
+            output::error(&format!("cannot write `{}`: {e}", path.display()));
+            code = ExitCode::Failed;
+        } else {
+            tracing::info!(file = %source.display_path(), "formatted");
+        }
+    }
+    code
+}
+
+/// The formatted text, or `None` after reporting the file's syntax errors.
+fn format(source: &SourceFile, ctx: &Ctx) -> Option<String> {
+    let mut diags = Diagnostics::new();
+    let file = crate::syntax::parse(source, &mut diags);
+    match file {
+        Some(file) if !diags.has_errors() => Some(crate::fmt::format(&file, &source.text)),
+        _ => {
+            for d in diags.into_sorted() {
+                eprint!(
+                    "{}",
+                    crate::render::human(source, &d, ctx.color, output::width())
+                );
+            }
+            output::error(&format!(
+                "{} was not formatted: fix its syntax errors first",
+                source.display_path()
+            ));
+            None
+        }
+    }
+}
+
+fn stdin(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
+    let mut text = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        output::error(&format!("cannot read stdin: {e}"));
+        return ExitCode::Usage;
+    }
+    let source = SourceFile::new("<stdin>", text);
+    let Some(formatted) = format(&source, ctx) else {
+        return ExitCode::Failed;
+    };
+    if args.check {
+        return if formatted == *source.text {
+            ExitCode::Success
+        } else {
+            ExitCode::Failed
+        };
+    }
+    output::print(&formatted);
+    ExitCode::Success
+}

@@ -1,0 +1,141 @@
+//! The command line: arguments in, output on stdout, logs on stderr, an exit
+//! code out. Each command lives in its own file and only wires the library's
+//! stages together; nothing here decides what a plan means.
+
+pub mod args;
+mod check;
+pub mod exit;
+mod fmt;
+mod graph;
+mod output;
+mod paths;
+mod run;
+
+use std::io::IsTerminal;
+
+use clap::Parser;
+
+use crate::plan::Plan;
+use crate::source::SourceFile;
+
+use args::{Cli, ColorChoice, Command};
+use exit::ExitCode;
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help and version to stdout (exit 0) and usage errors to stderr.
+            let code = if err.use_stderr() {
+                ExitCode::Usage.code()
+            } else {
+                ExitCode::Success.code()
+            };
+            let _ = err.print();
+            return code;
+        }
+    };
+    init_tracing(cli.verbose, cli.quiet);
+    let ctx = Ctx::new(cli.color);
+    let code = match cli.command {
+        Command::Check(args) => check::run(&args, &ctx),
+        Command::Fmt(args) => fmt::run(&args, &ctx),
+        Command::Graph(args) => graph::run(&args, &ctx),
+        Command::Run(args) => run::run(&args, &ctx),
+    };
+    code.code()
+}
+
+fn init_tracing(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+/// What every command needs to know about its surroundings.
+pub(crate) struct Ctx {
+    /// Whether stdout gets colour.
+    pub(crate) color: bool,
+}
+
+impl Ctx {
+    fn new(choice: ColorChoice) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
+        };
+        Self { color }
+    }
+
+    /// Reads and compiles one plan for commands that need a valid plan. Errors
+    /// (and warnings) are printed to stderr; a plan with errors gives exit 1,
+    /// a file that cannot be read exit 2.
+    pub(crate) fn load_plan(&self, path: &std::path::Path) -> Result<(SourceFile, Plan), ExitCode> {
+        let source = paths::read(path).map_err(|e| {
+            output::error(&e);
+            ExitCode::Usage
+        })?;
+        let (plan, diagnostics) = crate::compile(&source);
+        for d in &diagnostics {
+            eprint!(
+                "{}",
+                crate::render::human(&source, d, self.color_stderr(), output::width())
+            );
+        }
+        match plan {
+            Some(plan) => Ok((source, plan)),
+            None => {
+                output::error(&format!(
+                    "{} has errors; run `drplan check {}` for details",
+                    source.display_path(),
+                    source.display_path()
+                ));
+                Err(ExitCode::Failed)
+            }
+        }
+    }
+
+    fn color_stderr(&self) -> bool {
+        self.color && std::io::stderr().is_terminal()
+    }
+}
+
+/// Resolves `--group` names to indices, or explains which name is unknown.
+pub(crate) fn select_groups(plan: &Plan, names: &[String]) -> Result<Option<Vec<usize>>, ExitCode> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let mut ids = Vec::new();
+    for name in names {
+        match plan.groups.iter().position(|g| &g.name == name) {
+            Some(id) => ids.push(id),
+            None => {
+                let hint = crate::check::suggest::did_you_mean(
+                    name,
+                    plan.groups.iter().map(|g| g.name.as_str()),
+                )
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+                output::error(&format!("plan `{}` has no group `{name}`{hint}", plan.name));
+                return Err(ExitCode::Usage);
+            }
+        }
+    }
+    Ok(Some(ids))
+}

@@ -1,0 +1,109 @@
+//! `drplan run OP PLAN`: with `--dry-run`, the schedule of the operation
+//! (waves, estimates, critical path, total, RTO fit) for people or as JSON.
+//! Executing operations arrives with the executor; until then `run` says so
+//! and changes nothing.
+
+use std::fmt::Write as _;
+
+use crate::duration::Duration;
+use crate::graph::StepGraph;
+use crate::schedule::{DryRun, Schedule};
+
+use super::args::{Format, RunArgs};
+use super::exit::ExitCode;
+use super::{Ctx, output, select_groups};
+
+pub(super) fn run(args: &RunArgs, ctx: &Ctx) -> ExitCode {
+    if !args.dry_run {
+        output::error(
+            "this build of drplan plans and checks operations but does not execute them; add `--dry-run` to see the schedule",
+        );
+        return ExitCode::Usage;
+    }
+    let (_, plan) = match ctx.load_plan(&args.plan) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let only = match select_groups(&plan, &args.groups) {
+        Ok(only) => only,
+        Err(code) => return code,
+    };
+    let graph = crate::graph::build(&plan, args.operation, only.as_deref());
+    let schedule = Schedule::new(&graph);
+    let report = DryRun::new(&graph, &schedule, plan.objectives.rto);
+    match args.format {
+        Format::Json => output::json(&report),
+        Format::Human => output::print(&human(&graph, &schedule, &report, plan.vm_count())),
+    }
+    ExitCode::Success
+}
+
+fn secs(s: u64) -> String {
+    Duration::from_secs(s).to_string()
+}
+
+fn human(graph: &StepGraph, schedule: &Schedule, report: &DryRun<'_>, vm_total: usize) -> String {
+    let g = &graph.graph;
+    let vms = g.node_weights().filter(|s| s.kind == "vm").count();
+    let groups = graph
+        .groups
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| g.node_weights().any(|s| s.group == *i))
+        .count();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} of plan {} (dry run: nothing is changed)\n{vms} of {vm_total} VMs in {groups} groups, {} steps, {} waves\n",
+        report.operation,
+        report.plan,
+        g.node_count(),
+        schedule.waves.len()
+    );
+    let id_width = g
+        .node_weights()
+        .map(|s| s.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (w, wave) in schedule.waves.iter().enumerate() {
+        let _ = writeln!(out, "wave {}", w + 1);
+        for node in wave {
+            let step = &g[*node];
+            let _ = writeln!(
+                out,
+                "  {:<id_width$}  {:<8} {:>8}  starts at {}",
+                step.id,
+                step.kind,
+                step.estimate.to_string(),
+                schedule.start[node.index()]
+            );
+        }
+    }
+    if !report.critical_path.is_empty() {
+        let _ = writeln!(out, "\ncritical path:");
+        for id in &report.critical_path {
+            let _ = writeln!(out, "  {id}");
+        }
+    }
+    let _ = writeln!(out, "\nestimated total: {}", secs(report.estimate_s));
+    match (report.rto_s, report.fits_rto) {
+        (Some(rto), Some(true)) => {
+            let _ = writeln!(
+                out,
+                "RTO {}: fits, {} to spare",
+                secs(rto),
+                secs(rto - report.estimate_s.min(rto))
+            );
+        }
+        (Some(rto), _) => {
+            let _ = writeln!(
+                out,
+                "RTO {}: exceeded by {}",
+                secs(rto),
+                secs(report.estimate_s.saturating_sub(rto))
+            );
+        }
+        (None, _) => {}
+    }
+    out
+}

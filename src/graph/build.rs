@@ -1,0 +1,275 @@
+//! Builds the step graph of an operation, in ordered passes: each group's
+//! hooks for the operation's phase and its VMs; the order inside each group
+//! (before hooks, VMs by their `needs`, after hooks); then the order between
+//! groups, forward for failover and test failover, reversed for failback and
+//! cleanup, none for commit and reprotect.
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::plan::{GroupId, Plan, VmRef, When, estimates};
+
+use super::{GroupInfo, Operation, Order, Step, StepAction, StepGraph};
+
+/// The step graph of `operation` on `plan`. With `only`, the other groups keep
+/// their place in the order but contribute no steps (`run --group`).
+pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> StepGraph {
+    let order = operation.order();
+    let selected = |g: GroupId| only.is_none_or(|o| o.contains(&g));
+    let mut graph: DiGraph<Step, ()> =
+        DiGraph::with_capacity(plan.vm_count() + 16, plan.vm_count() * 2);
+    // Per group: the steps others wait for when entering it, and those it ends with.
+    let mut entries: Vec<Vec<NodeIndex>> = vec![Vec::new(); plan.groups.len()];
+    let mut exits: Vec<Vec<NodeIndex>> = vec![Vec::new(); plan.groups.len()];
+    let mut vm_nodes: Vec<Vec<Option<NodeIndex>>> = plan
+        .groups
+        .iter()
+        .map(|g| vec![None; g.vms.len()])
+        .collect();
+
+    // VM-level dependencies in this operation's direction: deps[g][v] = VMs that go first.
+    let vm_deps = vm_dependencies(plan, order);
+
+    for (g, group) in plan.groups.iter().enumerate() {
+        if !selected(g) {
+            continue;
+        }
+        let before = hooks(plan, g, operation, When::Before, &mut graph);
+        let mut vms = Vec::with_capacity(group.vms.len());
+        for (v, vm) in group.vms.iter().enumerate() {
+            let estimate = match operation {
+                Operation::Failover | Operation::Failback | Operation::TestFailover => vm.estimate,
+                Operation::Commit => estimates::VM_COMMIT,
+                Operation::Reprotect => estimates::VM_REPROTECT,
+                Operation::TestCleanup => estimates::VM_TEST_CLEANUP,
+            };
+            let node = graph.add_node(Step {
+                id: format!("vm:{}/{}", group.name, vm.name),
+                kind: "vm",
+                group: g,
+                estimate,
+                action: StepAction::Vm(VmRef { group: g, vm: v }),
+            });
+            vm_nodes[g][v] = Some(node);
+            vms.push(node);
+        }
+        let after = hooks(plan, g, operation, When::After, &mut graph);
+
+        // Hooks in the order written: a chain.
+        for pair in before.windows(2).chain(after.windows(2)) {
+            graph.add_edge(pair[0], pair[1], ());
+        }
+        // A VM that waits for another VM of its group already comes after the
+        // before hooks through it; link only the group's first and last VMs.
+        let in_group = |deps: &[VmRef]| deps.iter().any(|d| d.group == g);
+        let firsts: Vec<NodeIndex> = vms
+            .iter()
+            .enumerate()
+            .filter(|(v, _)| !in_group(&vm_deps[g][*v]))
+            .map(|(_, n)| *n)
+            .collect();
+        let mut needed = vec![false; vms.len()];
+        for d in vm_deps[g].iter().flatten().filter(|d| d.group == g) {
+            if let Some(slot) = needed.get_mut(d.vm) {
+                *slot = true;
+            }
+        }
+        let lasts: Vec<NodeIndex> = vms
+            .iter()
+            .zip(&needed)
+            .filter(|(_, n)| !**n)
+            .map(|(node, _)| *node)
+            .collect();
+        if let Some(&b) = before.last() {
+            for &vm in &firsts {
+                graph.add_edge(b, vm, ());
+            }
+        }
+        if let Some(&a) = after.first() {
+            for &vm in &lasts {
+                graph.add_edge(vm, a, ());
+            }
+            if vms.is_empty() {
+                if let Some(&b) = before.last() {
+                    graph.add_edge(b, a, ());
+                }
+            }
+        }
+        entries[g] = match (before.first(), firsts.is_empty(), after.first()) {
+            (Some(&b), _, _) => vec![b],
+            (None, false, _) => firsts,
+            (None, true, Some(&a)) => vec![a],
+            (None, true, None) => Vec::new(),
+        };
+        exits[g] = match (after.last(), lasts.is_empty(), before.last()) {
+            (Some(&a), _, _) => vec![a],
+            (None, false, _) => lasts,
+            (None, true, Some(&b)) => vec![b],
+            (None, true, None) => Vec::new(),
+        };
+    }
+
+    // VM `needs` edges, in this operation's direction.
+    for (g, group) in vm_deps.iter().enumerate() {
+        for (v, deps) in group.iter().enumerate() {
+            let Some(to) = vm_nodes[g][v] else { continue };
+            for d in deps {
+                if let Some(from) = vm_nodes[d.group][d.vm] {
+                    graph.add_edge(from, to, ());
+                }
+            }
+        }
+    }
+
+    if order != Order::Unordered {
+        link_groups(plan, order, &entries, &mut exits, &mut graph);
+    }
+
+    StepGraph {
+        plan: plan.name.clone(),
+        operation,
+        graph,
+        groups: plan
+            .groups
+            .iter()
+            .map(|g| GroupInfo {
+                name: g.name.clone(),
+                parallelism: g.parallelism,
+            })
+            .collect(),
+    }
+}
+
+/// The hooks of group `g` that run before or after its VMs in this operation's phase,
+/// numbered from 1 in the order they apply.
+fn hooks(
+    plan: &Plan,
+    g: GroupId,
+    operation: Operation,
+    when: When,
+    graph: &mut DiGraph<Step, ()>,
+) -> Vec<NodeIndex> {
+    let Some(phase) = operation.phase() else {
+        return Vec::new();
+    };
+    let group = &plan.groups[g];
+    let mut nodes = Vec::new();
+    for (b, block) in group.hooks.iter().enumerate() {
+        if block.when != when || !block.phases.contains(&phase) {
+            continue;
+        }
+        for (h, hook) in block.hooks.iter().enumerate() {
+            let n = nodes.len() + 1;
+            nodes.push(graph.add_node(Step {
+                id: format!("hook:{}/{}/{n}", group.name, when.as_str()),
+                kind: hook.action.kind(),
+                group: g,
+                estimate: hook.step.estimate,
+                action: StepAction::Hook {
+                    group: g,
+                    when,
+                    block: b,
+                    hook: h,
+                },
+            }));
+        }
+    }
+    nodes
+}
+
+/// For each VM, the VMs that must finish before it in this direction.
+fn vm_dependencies(plan: &Plan, order: Order) -> Vec<Vec<Vec<VmRef>>> {
+    let mut deps: Vec<Vec<Vec<VmRef>>> = plan
+        .groups
+        .iter()
+        .map(|g| vec![Vec::new(); g.vms.len()])
+        .collect();
+    if order == Order::Unordered {
+        return deps;
+    }
+    for (g, group) in plan.groups.iter().enumerate() {
+        for (v, vm) in group.vms.iter().enumerate() {
+            let here = VmRef { group: g, vm: v };
+            for need in &vm.needs {
+                match order {
+                    Order::Forward => deps[g][v].push(*need),
+                    Order::Reversed => deps[need.group][need.vm].push(here),
+                    Order::Unordered => {}
+                }
+            }
+        }
+    }
+    deps
+}
+
+/// Edges between groups: every step a group enters with waits for every step its
+/// predecessors end with. A group with no steps in this operation passes its
+/// predecessors' ends through, so order is kept across it.
+fn link_groups(
+    plan: &Plan,
+    order: Order,
+    entries: &[Vec<NodeIndex>],
+    exits: &mut [Vec<NodeIndex>],
+    graph: &mut DiGraph<Step, ()>,
+) {
+    let n = plan.groups.len();
+    // preds[g]: groups that must finish before g in this direction.
+    let mut preds: Vec<Vec<GroupId>> = vec![Vec::new(); n];
+    for (g, group) in plan.groups.iter().enumerate() {
+        for &h in &group.needs {
+            match order {
+                Order::Forward => preds[g].push(h),
+                Order::Reversed => preds[h].push(g),
+                Order::Unordered => {}
+            }
+        }
+    }
+    for g in topological(&preds) {
+        let mut incoming: Vec<NodeIndex> = preds[g]
+            .iter()
+            .flat_map(|&p| exits[p].iter().copied())
+            .collect();
+        incoming.sort_unstable();
+        incoming.dedup();
+        if entries[g].is_empty() && exits[g].is_empty() {
+            exits[g] = incoming;
+            continue;
+        }
+        for &from in &incoming {
+            for &to in &entries[g] {
+                graph.add_edge(from, to, ());
+            }
+        }
+    }
+}
+
+/// Groups ordered so that each comes after its predecessors (the checker has
+/// ruled out cycles; any leftover is appended so nothing is lost).
+fn topological(preds: &[Vec<GroupId>]) -> Vec<GroupId> {
+    let n = preds.len();
+    let mut succs: Vec<Vec<GroupId>> = vec![Vec::new(); n];
+    let mut indegree = vec![0usize; n];
+    for (g, ps) in preds.iter().enumerate() {
+        for &p in ps {
+            succs[p].push(g);
+            indegree[g] += 1;
+        }
+    }
+    let mut ready: std::collections::VecDeque<GroupId> =
+        (0..n).filter(|g| indegree[*g] == 0).collect();
+    let mut out = Vec::with_capacity(n);
+    while let Some(g) = ready.pop_front() {
+        out.push(g);
+        for &s in &succs[g] {
+            indegree[s] -= 1;
+            if indegree[s] == 0 {
+                ready.push_back(s);
+            }
+        }
+    }
+    if out.len() < n {
+        let mut seen = vec![false; n];
+        out.iter().for_each(|g| seen[*g] = true);
+        out.extend((0..n).filter(|g| !seen[*g]));
+    }
+    out
+}

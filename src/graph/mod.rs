@@ -1,0 +1,192 @@
+//! Checked plan × operation to step graph: one node per VM operation or hook,
+//! an edge `a -> b` when `b` starts only after `a` has finished. Built in
+//! source order, so ids, exports and schedules are deterministic.
+
+mod build;
+pub mod export;
+
+use std::fmt;
+use std::str::FromStr;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::duration::Duration;
+use crate::plan::{GroupId, Phase, VmRef, When};
+
+pub use build::build;
+
+/// The six operations (spec: cli.md "Operations").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Operation {
+    /// Primary to recovery.
+    Failover,
+    /// Failover commit.
+    Commit,
+    /// Reverse replication after a commit.
+    Reprotect,
+    /// Recovery back to primary.
+    Failback,
+    /// Test failover into the isolated network.
+    TestFailover,
+    /// Clean up a test failover.
+    TestCleanup,
+}
+
+/// How an operation walks the group graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// `needs` first.
+    Forward,
+    /// Dependents first.
+    Reversed,
+    /// No order: every VM at once, bounded by parallelism.
+    Unordered,
+}
+
+impl Operation {
+    /// All six, in the order of the disaster-recovery cycle.
+    pub const ALL: [Operation; 6] = [
+        Operation::Failover,
+        Operation::Commit,
+        Operation::Reprotect,
+        Operation::Failback,
+        Operation::TestFailover,
+        Operation::TestCleanup,
+    ];
+
+    /// The CLI's name: `test-failover`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Failover => "failover",
+            Operation::Commit => "commit",
+            Operation::Reprotect => "reprotect",
+            Operation::Failback => "failback",
+            Operation::TestFailover => "test-failover",
+            Operation::TestCleanup => "test-cleanup",
+        }
+    }
+
+    /// How it walks the graph (spec: language.md "Groups and order").
+    pub fn order(self) -> Order {
+        match self {
+            Operation::Failover | Operation::TestFailover => Order::Forward,
+            Operation::Failback | Operation::TestCleanup => Order::Reversed,
+            Operation::Commit | Operation::Reprotect => Order::Unordered,
+        }
+    }
+
+    /// The hook phase that runs with it; commit, reprotect and cleanup run no hooks.
+    pub fn phase(self) -> Option<Phase> {
+        match self {
+            Operation::Failover => Some(Phase::Failover),
+            Operation::Failback => Some(Phase::Failback),
+            Operation::TestFailover => Some(Phase::Test),
+            Operation::Commit | Operation::Reprotect | Operation::TestCleanup => None,
+        }
+    }
+
+    /// Whether the plan's RTO applies to its estimate.
+    pub fn has_rto(self) -> bool {
+        matches!(
+            self,
+            Operation::Failover | Operation::Failback | Operation::TestFailover
+        )
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Operation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Operation::ALL
+            .into_iter()
+            .find(|op| op.as_str() == s)
+            .ok_or_else(|| format!("unknown operation `{s}`; expected one of failover, commit, reprotect, failback, test-failover, test-cleanup"))
+    }
+}
+
+/// What a step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepAction {
+    /// The operation on one VM.
+    Vm(VmRef),
+    /// A hook: its group, before/after, block index and index in the block.
+    Hook {
+        /// The group.
+        group: GroupId,
+        /// Before or after the VMs.
+        when: When,
+        /// Index into the group's hook blocks.
+        block: usize,
+        /// Index into the block's hooks.
+        hook: usize,
+    },
+}
+
+/// One step of the graph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// `vm:db/sql-01` or `hook:db/after/1` (spec: cli.md "Step ids").
+    pub id: String,
+    /// `vm`, or the hook kind.
+    pub kind: &'static str,
+    /// The group it belongs to.
+    pub group: GroupId,
+    /// Estimated duration.
+    pub estimate: Duration,
+    /// What it does.
+    pub action: StepAction,
+}
+
+/// A group as the graph needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupInfo {
+    /// Its name.
+    pub name: String,
+    /// VM steps of the group at a time.
+    pub parallelism: u32,
+}
+
+/// The steps of one operation on one plan.
+#[derive(Debug, Clone)]
+pub struct StepGraph {
+    /// The plan's name.
+    pub plan: String,
+    /// The operation.
+    pub operation: Operation,
+    /// Steps in source order; edges in the order built.
+    pub graph: DiGraph<Step, ()>,
+    /// Groups by [`GroupId`].
+    pub groups: Vec<GroupInfo>,
+}
+
+impl StepGraph {
+    /// The step at an index.
+    pub fn step(&self, node: NodeIndex) -> &Step {
+        &self.graph[node]
+    }
+
+    /// The group's name of a step.
+    pub fn group_name(&self, step: &Step) -> &str {
+        self.groups.get(step.group).map_or("", |g| g.name.as_str())
+    }
+
+    /// Edges as (from, to) in a stable order: by source order of `to`, then of `from`.
+    pub fn sorted_edges(&self) -> Vec<(NodeIndex, NodeIndex)> {
+        let mut edges: Vec<(NodeIndex, NodeIndex)> = self
+            .graph
+            .raw_edges()
+            .iter()
+            .map(|e| (e.source(), e.target()))
+            .collect();
+        edges.sort_unstable_by_key(|(a, b)| (b.index(), a.index()));
+        edges.dedup();
+        edges
+    }
+}

@@ -1,0 +1,47 @@
+//! drplan: disaster-recovery plans for Azure Site Recovery, as code.
+//!
+//! ```text
+//!  .drplan text ──source──▶ SourceFile
+//!       │ syntax::parse                 (grammar/drplan.pest → ast, drplan::syntax)
+//!       ▼
+//!  ast::PlanFile ──fmt::format──▶ canonical text                  [drplan fmt]
+//!       │ check::check                  (schema, values, names, cycles, estimates)
+//!       ▼
+//!  plan::Plan (only without errors) + Diagnostics ──render──▶ human | json   [drplan check]
+//!       │ graph::build(plan, Operation)  (forward, reversed, unordered)
+//!       ▼
+//!  graph::StepGraph ──graph::export──▶ dot | mermaid | json       [drplan graph]
+//!       │ schedule::Schedule::new        (waves, list schedule, critical path, RTO)
+//!       ▼
+//!  schedule::Schedule ──▶ dry-run report                           [drplan run --dry-run]
+//! ```
+
+pub mod ast;
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod duration;
+pub mod fmt;
+pub mod graph;
+pub mod plan;
+pub mod render;
+pub mod schedule;
+pub mod source;
+pub mod syntax;
+
+pub use check::check;
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use source::{SourceFile, Span};
+pub use syntax::parse;
+
+/// Parses and checks one file: the checked plan when it has no errors, and
+/// every diagnostic found (sorted by position).
+pub fn compile(source: &SourceFile) -> (Option<plan::Plan>, Vec<Diagnostic>) {
+    let mut diags = Diagnostics::new();
+    let plan = match syntax::parse(source, &mut diags) {
+        // Syntax errors stop here: a broken tree gives noisy semantic errors.
+        Some(file) if !diags.has_errors() => check::check(source, &file, &mut diags),
+        _ => None,
+    };
+    (plan, diags.into_sorted())
+}

@@ -1,0 +1,383 @@
+//! The checked plan: typed, resolved (names to indices, defaults applied) and
+//! valid by construction. `check::check` produces it only for a file with no
+//! errors; `graph`, `schedule` and the executor read it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::duration::Duration;
+use crate::source::Span;
+
+/// Built-in estimates, drawn from ASR's typical durations (spec: asr-model.md
+/// "Typical durations"). Kept here, in one place, so they are easy to revise.
+pub mod estimates {
+    use crate::duration::Duration;
+
+    /// Failover, failback or test failover of one VM: "a few minutes".
+    pub const VM_FAILOVER: Duration = Duration::from_mins(5);
+    /// Failover commit of one VM: "under a minute".
+    pub const VM_COMMIT: Duration = Duration::from_mins(1);
+    /// Test-failover cleanup of one VM: "a few minutes".
+    pub const VM_TEST_CLEANUP: Duration = Duration::from_mins(3);
+    /// Reprotect of one VM: "45 minutes to 2 hours".
+    pub const VM_REPROTECT: Duration = Duration::from_mins(60);
+    /// A script hook.
+    pub const SCRIPT: Duration = Duration::from_mins(1);
+    /// A runbook hook: an Automation job queues, starts and runs.
+    pub const RUNBOOK: Duration = Duration::from_mins(5);
+    /// A webhook: one request.
+    pub const WEBHOOK: Duration = Duration::from_secs(10);
+    /// A probe that answers soon after the VMs are up.
+    pub const PROBE: Duration = Duration::from_mins(1);
+    /// A manual approval: an operator reads and answers.
+    pub const MANUAL: Duration = Duration::from_mins(5);
+}
+
+/// A checked plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The plan's name.
+    pub name: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// Where the VMs are protected.
+    pub vault: Vault,
+    /// The region the VMs normally run in.
+    pub primary: String,
+    /// The region they fail over to.
+    pub recovery: String,
+    /// RTO and RPO.
+    pub objectives: Objectives,
+    /// Plan-wide step defaults (already applied to every step below).
+    pub defaults: Defaults,
+    /// Failover options.
+    pub failover: FailoverOptions,
+    /// The isolated network of test failovers.
+    pub test_network: Option<String>,
+    /// Groups in source order; `GroupId` indexes this.
+    pub groups: Vec<Group>,
+}
+
+/// The vault of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Vault {
+    /// `vault simulator`: the embedded simulated vault.
+    Simulator,
+    /// A Recovery Services vault's ARM resource id.
+    Arm(String),
+}
+
+impl fmt::Display for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Vault::Simulator => f.write_str("simulator"),
+            Vault::Arm(id) => f.write_str(id),
+        }
+    }
+}
+
+/// `objectives { rto … rpo … }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Objectives {
+    /// Recovery time objective.
+    pub rto: Option<Duration>,
+    /// Where `rto` is written, for the `rto_exceeded` label.
+    pub rto_span: Option<Span>,
+    /// Recovery point objective.
+    pub rpo: Option<Duration>,
+}
+
+/// `defaults { … }`, with built-in values filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Defaults {
+    /// Per-attempt timeout; `None` means VMs run as long as ASR takes.
+    pub timeout: Option<Duration>,
+    /// Retries after a failure.
+    pub retries: u32,
+    /// What a failure does.
+    pub on_error: OnError,
+    /// VMs of a group at a time.
+    pub parallelism: u32,
+    /// A VM's failover estimate.
+    pub estimate: Duration,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self {
+            timeout: None,
+            retries: 0,
+            on_error: OnError::Abort,
+            parallelism: 10,
+            estimate: estimates::VM_FAILOVER,
+        }
+    }
+}
+
+/// `on_error abort|continue`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Start no new steps; dependents are skipped.
+    Abort,
+    /// Tolerate the failure.
+    Continue,
+}
+
+/// `failover { … }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailoverOptions {
+    /// The recovery point of an unplanned failover.
+    pub recovery_point: RecoveryPoint,
+    /// Whether the source VMs are shut down first.
+    pub shutdown_source: bool,
+}
+
+impl Default for FailoverOptions {
+    fn default() -> Self {
+        Self {
+            recovery_point: RecoveryPoint::LatestProcessed,
+            shutdown_source: true,
+        }
+    }
+}
+
+/// Recovery points a plan may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecoveryPoint {
+    /// `latest`: processes pending data first; least data lost.
+    Latest,
+    /// `latest_processed`: fastest.
+    LatestProcessed,
+    /// `latest_app_consistent`.
+    LatestAppConsistent,
+}
+
+/// Index of a group in [`Plan::groups`].
+pub type GroupId = usize;
+
+/// A VM by group and position, as `needs` resolve to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VmRef {
+    /// The group.
+    pub group: GroupId,
+    /// The VM's index in the group.
+    pub vm: usize,
+}
+
+/// A group of VMs and its hooks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Its name.
+    pub name: String,
+    /// Where the name is written.
+    pub span: Span,
+    /// Groups that must finish first (failover order).
+    pub needs: Vec<GroupId>,
+    /// VMs at a time.
+    pub parallelism: u32,
+    /// VMs in source order.
+    pub vms: Vec<Vm>,
+    /// `before`/`after` blocks in source order.
+    pub hooks: Vec<HookBlock>,
+}
+
+/// A VM of a group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vm {
+    /// Its name in the plan.
+    pub name: String,
+    /// Where the name is written.
+    pub span: Span,
+    /// The replicated item's name, when it differs from the VM's.
+    pub item: Option<String>,
+    /// Failover, failback and test-failover estimate.
+    pub estimate: Duration,
+    /// VMs that must finish first (failover order).
+    pub needs: Vec<VmRef>,
+}
+
+/// Before or after a group's VMs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum When {
+    /// `before`.
+    Before,
+    /// `after`.
+    After,
+}
+
+impl When {
+    /// `before` or `after`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            When::Before => "before",
+            When::After => "after",
+        }
+    }
+}
+
+/// The phases hook blocks name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Primary to recovery.
+    Failover,
+    /// Recovery to primary.
+    Failback,
+    /// Test failover into the isolated network.
+    Test,
+}
+
+/// `before PHASES { hooks }` or `after PHASES { hooks }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookBlock {
+    /// Before or after the VMs.
+    pub when: When,
+    /// The phases it runs in.
+    pub phases: Vec<Phase>,
+    /// The hooks, in order.
+    pub hooks: Vec<Hook>,
+}
+
+/// One hook: what it does and how it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hook {
+    /// What it does.
+    pub action: HookAction,
+    /// Timeout, retries, failure policy and estimate, defaults applied.
+    pub step: StepSettings,
+    /// The whole hook statement.
+    pub span: Span,
+}
+
+/// How a step runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepSettings {
+    /// Per-attempt timeout.
+    pub timeout: Option<Duration>,
+    /// Retries after a failure.
+    pub retries: u32,
+    /// What a failure does.
+    pub on_error: OnError,
+    /// Estimated duration.
+    pub estimate: Duration,
+}
+
+/// What a hook does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HookAction {
+    /// Run a local executable.
+    Script {
+        /// Path relative to the plan file.
+        path: String,
+        /// Arguments as given.
+        args: Vec<String>,
+        /// Extra environment.
+        env: BTreeMap<String, MapValue>,
+    },
+    /// Run an Azure Automation runbook.
+    Runbook {
+        /// The runbook.
+        name: String,
+        /// The Automation account's ARM id.
+        account: String,
+        /// Parameters; empty means the run context as `RecoveryPlanContext`.
+        params: BTreeMap<String, MapValue>,
+    },
+    /// Send one HTTP request.
+    Webhook {
+        /// The URL.
+        url: String,
+        /// The method.
+        method: String,
+        /// Headers.
+        headers: BTreeMap<String, MapValue>,
+        /// The body; `None` means the run context as JSON.
+        body: Option<String>,
+        /// The expected status; `None` means any 2xx.
+        expect: Option<u16>,
+    },
+    /// Poll a URL until it answers.
+    Probe {
+        /// The URL.
+        url: String,
+        /// The expected status.
+        expect: u16,
+        /// Poll interval.
+        every: Duration,
+        /// Give up after.
+        within: Duration,
+    },
+    /// Wait for an operator.
+    Manual {
+        /// What the operator should check.
+        instructions: String,
+    },
+    /// Sleep.
+    Wait {
+        /// How long.
+        duration: Duration,
+    },
+}
+
+impl HookAction {
+    /// The hook kind's keyword: `script`, `webhook`, …
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HookAction::Script { .. } => "script",
+            HookAction::Runbook { .. } => "runbook",
+            HookAction::Webhook { .. } => "webhook",
+            HookAction::Probe { .. } => "probe",
+            HookAction::Manual { .. } => "manual",
+            HookAction::Wait { .. } => "wait",
+        }
+    }
+}
+
+/// A map value: a literal, or a secret read from the environment at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MapValue {
+    /// `"value"`.
+    Literal(String),
+    /// `env("NAME")`.
+    Secret(Secret),
+}
+
+/// `env("NAME")`: only the variable's name is kept. Every way of printing it
+/// shows `env("NAME")`, never a value, so a secret cannot leak through logs,
+/// journals or diagnostics by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret {
+    /// The environment variable.
+    pub name: String,
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "env({:?})", self.name)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "env({:?})", self.name)
+    }
+}
+
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl Plan {
+    /// The VM a reference points to.
+    pub fn vm(&self, at: VmRef) -> Option<&Vm> {
+        self.groups.get(at.group)?.vms.get(at.vm)
+    }
+
+    /// How many VMs the plan holds.
+    pub fn vm_count(&self) -> usize {
+        self.groups.iter().map(|g| g.vms.len()).sum()
+    }
+}

@@ -1,0 +1,289 @@
+//! Step graph to schedule: the dry run's waves (steps that may run together),
+//! an estimated start and finish for every step from a list schedule that
+//! honours each group's `parallelism`, the critical path that sets the total,
+//! and whether the total fits the plan's RTO. The executor dispatches ready VM
+//! steps in the same priority order (longest remaining path first).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use petgraph::Direction;
+use petgraph::graph::NodeIndex;
+use serde::Serialize;
+
+use crate::duration::Duration;
+use crate::graph::{StepAction, StepGraph};
+
+/// The estimated run of one operation.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// Dependency levels: wave `k` holds the steps whose longest chain of
+    /// predecessors has `k` steps. Each wave in source order.
+    pub waves: Vec<Vec<NodeIndex>>,
+    /// Estimated start of each step, by node index.
+    pub start: Vec<Duration>,
+    /// Estimated finish of each step, by node index.
+    pub finish: Vec<Duration>,
+    /// The chain of steps that sets the total, first to last.
+    pub critical_path: Vec<NodeIndex>,
+    /// The estimated total.
+    pub total: Duration,
+    /// Longest remaining path from each step (its own estimate included): the
+    /// dispatch priority.
+    pub priority: Vec<Duration>,
+}
+
+impl Schedule {
+    /// Schedules a graph. Linear in steps and edges, plus a log factor for the
+    /// ready queues.
+    pub fn new(graph: &StepGraph) -> Schedule {
+        let g = &graph.graph;
+        let n = g.node_count();
+        let order = topological(graph);
+
+        let mut level = vec![0usize; n];
+        for &v in &order {
+            let l = g
+                .neighbors_directed(v, Direction::Incoming)
+                .map(|p| level[p.index()] + 1)
+                .max()
+                .unwrap_or(0);
+            level[v.index()] = l;
+        }
+        let mut waves: Vec<Vec<NodeIndex>> =
+            vec![Vec::new(); level.iter().max().map_or(0, |m| m + 1)];
+        for v in g.node_indices() {
+            waves[level[v.index()]].push(v);
+        }
+
+        let mut priority = vec![Duration::ZERO; n];
+        for &v in order.iter().rev() {
+            let tail = g
+                .neighbors_directed(v, Direction::Outgoing)
+                .map(|s| priority[s.index()])
+                .max()
+                .unwrap_or_default();
+            priority[v.index()] = g[v].estimate.saturating_add(tail);
+        }
+
+        let sim = simulate(graph, &priority);
+        let last = (0..n).max_by_key(|&i| (sim.finish[i], Reverse(i)));
+        let mut critical_path = Vec::new();
+        let mut at = last;
+        while let Some(i) = at {
+            critical_path.push(NodeIndex::new(i));
+            at = sim.cause[i];
+        }
+        critical_path.reverse();
+        let total = last.map_or(Duration::ZERO, |i| sim.finish[i]);
+        Schedule {
+            waves,
+            start: sim.start,
+            finish: sim.finish,
+            critical_path,
+            total,
+            priority,
+        }
+    }
+}
+
+struct Simulation {
+    start: Vec<Duration>,
+    finish: Vec<Duration>,
+    /// What made each step start when it did: its last predecessor, or the VM
+    /// whose end freed a parallelism slot.
+    cause: Vec<Option<usize>>,
+}
+
+/// An event-driven list schedule on estimated durations: a step is ready when
+/// its predecessors finish; hooks start when ready; VM steps wait for a slot of
+/// their group, the ready one with the longest remaining path first.
+fn simulate(graph: &StepGraph, priority: &[Duration]) -> Simulation {
+    let g = &graph.graph;
+    let n = g.node_count();
+    let groups = graph.groups.len();
+    let mut sim = Simulation {
+        start: vec![Duration::ZERO; n],
+        finish: vec![Duration::ZERO; n],
+        cause: vec![None; n],
+    };
+    let mut waiting: Vec<usize> = g
+        .node_indices()
+        .map(|v| g.neighbors_directed(v, Direction::Incoming).count())
+        .collect();
+    let mut ready_at = vec![Duration::ZERO; n];
+    let mut queues: Vec<BinaryHeap<(Duration, Reverse<usize>)>> = vec![BinaryHeap::new(); groups];
+    let mut running = vec![0u32; groups];
+    let mut freed_by: Vec<Option<usize>> = vec![None; groups];
+    let mut events: BinaryHeap<Reverse<(Duration, usize)>> = BinaryHeap::new();
+    let mut dirty: Vec<usize> = Vec::new();
+    let vm_group = |i: usize| match g[NodeIndex::new(i)].action {
+        StepAction::Vm(r) => Some(r.group),
+        StepAction::Hook { .. } => None,
+    };
+    let mut ready: Vec<usize> = (0..n).filter(|i| waiting[*i] == 0).collect();
+    let mut now = Duration::ZERO;
+    loop {
+        for i in ready.drain(..) {
+            ready_at[i] = now;
+            if let Some(group) = vm_group(i) {
+                queues[group].push((priority[i], Reverse(i)));
+                dirty.push(group);
+            } else {
+                sim.start[i] = now;
+                sim.finish[i] = now.saturating_add(g[NodeIndex::new(i)].estimate);
+                events.push(Reverse((sim.finish[i], i)));
+            }
+        }
+        dirty.sort_unstable();
+        dirty.dedup();
+        for group in dirty.drain(..) {
+            let limit = graph
+                .groups
+                .get(group)
+                .map_or(1, |gi| gi.parallelism.max(1));
+            while running[group] < limit {
+                let Some((_, Reverse(i))) = queues[group].pop() else {
+                    break;
+                };
+                running[group] += 1;
+                if ready_at[i] < now {
+                    sim.cause[i] = freed_by[group];
+                }
+                sim.start[i] = now;
+                sim.finish[i] = now.saturating_add(g[NodeIndex::new(i)].estimate);
+                events.push(Reverse((sim.finish[i], i)));
+            }
+        }
+        let Some(Reverse((t, first))) = events.pop() else {
+            break;
+        };
+        now = t;
+        let mut batch = vec![first];
+        while let Some(Reverse((t2, j))) = events.peek().copied() {
+            if t2 != t {
+                break;
+            }
+            events.pop();
+            batch.push(j);
+        }
+        batch.sort_unstable();
+        for i in batch {
+            if let Some(group) = vm_group(i) {
+                running[group] = running[group].saturating_sub(1);
+                freed_by[group] = Some(i);
+                dirty.push(group);
+            }
+            for s in g.neighbors_directed(NodeIndex::new(i), Direction::Outgoing) {
+                let s = s.index();
+                waiting[s] -= 1;
+                if waiting[s] == 0 {
+                    sim.cause[s] = Some(i);
+                    ready.push(s);
+                }
+            }
+        }
+    }
+    sim
+}
+
+/// Nodes so that every edge points forward; ties in source order.
+fn topological(graph: &StepGraph) -> Vec<NodeIndex> {
+    let g = &graph.graph;
+    let mut indegree: Vec<usize> = g
+        .node_indices()
+        .map(|v| g.neighbors_directed(v, Direction::Incoming).count())
+        .collect();
+    let mut ready: std::collections::VecDeque<NodeIndex> = g
+        .node_indices()
+        .filter(|v| indegree[v.index()] == 0)
+        .collect();
+    let mut out = Vec::with_capacity(g.node_count());
+    while let Some(v) = ready.pop_front() {
+        out.push(v);
+        for s in g.neighbors_directed(v, Direction::Outgoing) {
+            indegree[s.index()] -= 1;
+            if indegree[s.index()] == 0 {
+                ready.push_back(s);
+            }
+        }
+    }
+    out
+}
+
+/// The dry-run report (spec: cli.md "Dry run").
+#[derive(Debug, Serialize)]
+pub struct DryRun<'a> {
+    /// The plan.
+    pub plan: &'a str,
+    /// The operation.
+    pub operation: &'static str,
+    /// Waves of step ids.
+    pub waves: Vec<Vec<&'a str>>,
+    /// Every step.
+    pub steps: Vec<DryRunStep<'a>>,
+    /// The chain that sets the total.
+    pub critical_path: Vec<&'a str>,
+    /// The estimated total, seconds.
+    pub estimate_s: u64,
+    /// The plan's RTO, seconds, when it has one and it applies to the operation.
+    pub rto_s: Option<u64>,
+    /// Whether the estimate fits the RTO.
+    pub fits_rto: Option<bool>,
+}
+
+/// One step of [`DryRun`].
+#[derive(Debug, Serialize)]
+pub struct DryRunStep<'a> {
+    /// Step id.
+    pub id: &'a str,
+    /// `vm` or the hook kind.
+    pub kind: &'static str,
+    /// The group.
+    pub group: &'a str,
+    /// Estimated duration, seconds.
+    pub estimate_s: u64,
+    /// Estimated start, seconds from the run's start.
+    pub start_s: u64,
+    /// Steps it waits for.
+    pub needs: Vec<&'a str>,
+}
+
+impl<'a> DryRun<'a> {
+    /// The report of `schedule` on `graph`, with the plan's RTO.
+    pub fn new(graph: &'a StepGraph, schedule: &Schedule, rto: Option<Duration>) -> Self {
+        let g = &graph.graph;
+        let id = |v: NodeIndex| g[v].id.as_str();
+        let rto = rto.filter(|_| graph.operation.has_rto());
+        DryRun {
+            plan: &graph.plan,
+            operation: graph.operation.as_str(),
+            waves: schedule
+                .waves
+                .iter()
+                .map(|w| w.iter().map(|v| id(*v)).collect())
+                .collect(),
+            steps: g
+                .node_indices()
+                .map(|v| {
+                    let mut needs: Vec<NodeIndex> =
+                        g.neighbors_directed(v, Direction::Incoming).collect();
+                    needs.sort_unstable();
+                    needs.dedup();
+                    DryRunStep {
+                        id: id(v),
+                        kind: g[v].kind,
+                        group: graph.group_name(&g[v]),
+                        estimate_s: g[v].estimate.as_secs_ceil(),
+                        start_s: schedule.start[v.index()].as_secs_ceil(),
+                        needs: needs.into_iter().map(id).collect(),
+                    }
+                })
+                .collect(),
+            critical_path: schedule.critical_path.iter().map(|v| id(*v)).collect(),
+            estimate_s: schedule.total.as_secs_ceil(),
+            rto_s: rto.map(Duration::as_secs_ceil),
+            fits_rto: rto.map(|r| schedule.total <= r),
+        }
+    }
+}
