@@ -167,7 +167,9 @@ fn simulate(graph: &StepGraph, priority: &[Duration]) -> Simulation {
             events.pop();
             batch.push(j);
         }
-        batch.sort_unstable();
+        // Highest index first, so that among predecessors finishing together the
+        // first in source order is named the cause: critical paths read naturally.
+        batch.sort_unstable_by(|a, b| b.cmp(a));
         for i in batch {
             if let Some(group) = vm_group(i) {
                 running[group] = running[group].saturating_sub(1);

@@ -101,11 +101,7 @@ impl Ctx {
         match plan {
             Some(plan) => Ok((source, plan)),
             None => {
-                output::error(&format!(
-                    "{} has errors; run `drplan check {}` for details",
-                    source.display_path(),
-                    source.display_path()
-                ));
+                output::error(&format!("{} has errors (above); nothing was done", source.display_path()));
                 Err(ExitCode::Failed)
             }
         }

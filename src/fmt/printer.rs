@@ -199,11 +199,13 @@ impl<'a> Printer<'a> {
             .statements
             .first()
             .map_or(usize::MAX, |s| s.span().start as usize);
+        // Further comments there go on their own lines inside the block, where
+        // a second run puts them.
         self.trailing_comments(
             brace_line_end
                 .min(first_statement)
                 .max(block.span.start as usize + 1),
-            depth,
+            depth + 1,
         );
         self.last_end = block.span.start as usize + 1;
         self.statements(&block.statements, depth + 1, false);

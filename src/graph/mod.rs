@@ -107,7 +107,14 @@ impl FromStr for Operation {
         Operation::ALL
             .into_iter()
             .find(|op| op.as_str() == s)
-            .ok_or_else(|| format!("unknown operation `{s}`; expected one of failover, commit, reprotect, failback, test-failover, test-cleanup"))
+            .ok_or_else(|| {
+                let hint = crate::check::suggest::did_you_mean(s, Operation::ALL.map(Operation::as_str))
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
+                format!(
+                    "unknown operation `{s}`{hint}; expected one of failover, commit, reprotect, failback, test-failover, test-cleanup"
+                )
+            })
     }
 }
 

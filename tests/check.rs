@@ -1,0 +1,149 @@
+//! `drplan check`: every diagnostic code has fixtures whose human and JSON
+//! renderings are reviewed snapshots; valid fixtures and the example plans
+//! have no diagnostics at all.
+
+use std::collections::BTreeSet;
+
+use crate::support;
+
+/// The codes of language.md's "Checks" table.
+const CODES: &[&str] = &[
+    "syntax",
+    "unknown_setting",
+    "duplicate_setting",
+    "missing_setting",
+    "invalid_value",
+    "invalid_duration",
+    "duplicate_group",
+    "duplicate_vm",
+    "unknown_group",
+    "unknown_vm",
+    "cycle",
+    "same_region",
+    "empty_group",
+    "rto_exceeded",
+];
+
+#[test]
+fn every_code_has_a_fixture() {
+    let dir = support::root().join("tests/fixtures/check/err");
+    let names: BTreeSet<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for code in CODES {
+        assert!(names.iter().any(|n| n.starts_with(&format!("{code}--"))), "no fixture for drplan::{code}");
+    }
+}
+
+#[test]
+fn err_fixtures_report_exactly_their_code() {
+    insta::glob!("fixtures/check/err/*.drplan", |path| {
+        let source = support::read(path);
+        let (plan, diagnostics) = drplan::compile(&source);
+        let name = support::stem(path);
+        let code = format!("drplan::{}", name.split("--").next().unwrap());
+        assert!(!diagnostics.is_empty(), "{name}: no diagnostic");
+        for d in &diagnostics {
+            assert_eq!(d.code_str(), code, "{name}: {}", support::human_all(&source, &diagnostics));
+        }
+        // Errors never give a plan; warnings do.
+        assert_eq!(plan.is_none(), diagnostics.iter().any(drplan::Diagnostic::is_error), "{name}");
+    });
+}
+
+#[test]
+fn err_fixtures_human() {
+    insta::glob!("fixtures/check/err/*.drplan", |path| {
+        let source = support::read(path);
+        let (_, diagnostics) = drplan::compile(&source);
+        insta::assert_snapshot!(support::human_all(&source, &diagnostics));
+    });
+}
+
+#[test]
+fn err_fixtures_json() {
+    insta::glob!("fixtures/check/err/*.drplan", |path| {
+        let source = support::read(path);
+        let (_, diagnostics) = drplan::compile(&source);
+        insta::assert_json_snapshot!(support::json_all(&source, &diagnostics));
+    });
+}
+
+#[test]
+fn ok_fixtures_and_plans_are_clean() {
+    insta::glob!("fixtures/check/ok/*.drplan", |path| {
+        support::compile_clean(path);
+    });
+    for plan in support::plans() {
+        support::compile_clean(&plan);
+    }
+}
+
+#[test]
+fn all_problems_of_a_file_come_in_one_pass() {
+    let text = r#"plan p {
+  vault simulator
+  primary "westeurope"
+  recovery "westeurope"
+  defaults { timout 5m  on_error maybe  parallelism 0 }
+  group db { vm a, b }
+  group db { vm c, a }
+  group app needs dbb { vm d }
+}
+"#;
+    let source = drplan::SourceFile::new("p.drplan", text);
+    let (plan, diagnostics) = drplan::compile(&source);
+    assert!(plan.is_none());
+    let codes: Vec<String> = diagnostics.iter().map(drplan::Diagnostic::code_str).collect();
+    assert_eq!(
+        codes,
+        [
+            "drplan::same_region",
+            "drplan::unknown_setting",
+            "drplan::invalid_value",
+            "drplan::invalid_value",
+            "drplan::duplicate_group",
+            "drplan::duplicate_vm",
+            "drplan::unknown_group",
+        ]
+    );
+}
+
+#[test]
+fn json_positions_count_characters_and_end_exclusive() {
+    // `é` is two bytes: columns must count it as one.
+    let text = "plan p {\n  description \"café\"  vault simulator\n  primary \"westeurope\"\n  recovery \"northeurope\"\n  group db { vm y }\n  group \"é\" needs dbb { vm x }\n}\n";
+    let source = drplan::SourceFile::new("x.drplan", text);
+    let (_, diagnostics) = drplan::compile(&source);
+    let json = support::json_all(&source, &diagnostics);
+    assert_eq!(json.len(), 1);
+    let d = &json[0];
+    assert_eq!((d.code.as_str(), d.line, d.column), ("drplan::unknown_group", 6, 19));
+    assert_eq!((d.labels[0].end_line, d.labels[0].end_column), (6, 22));
+    assert_eq!(d.help.as_deref(), Some("did you mean `db`?"));
+}
+
+#[test]
+fn a_script_beside_the_plan_is_found_relative_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("hooks")).unwrap();
+    let script = dir.path().join("hooks/ok.sh");
+    std::fs::write(&script, "#!/bin/sh\n").unwrap();
+    let plan = "plan p {\n  vault simulator\n  primary \"westeurope\"\n  recovery \"northeurope\"\n  group g {\n    vm a\n    after failover {\n      script \"hooks/ok.sh\"\n    }\n  }\n}\n";
+    let path = dir.path().join("p.drplan");
+    std::fs::write(&path, plan).unwrap();
+    let codes = |p: &std::path::Path| {
+        let (_, d) = drplan::compile(&drplan::SourceFile::read(p).unwrap());
+        d.iter().map(|d| (d.code_str(), d.to_string())).collect::<Vec<_>>()
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(codes(&path), [("drplan::invalid_value".to_owned(), "script `hooks/ok.sh` is not executable".to_owned())]);
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    assert!(codes(&path).is_empty());
+    std::fs::remove_file(&script).unwrap();
+    assert_eq!(codes(&path)[0].1, "script `hooks/ok.sh` does not exist beside the plan");
+}

@@ -1,0 +1,80 @@
+//! `run --dry-run`: reviewed JSON snapshots of the schedule of every example
+//! plan for every operation, and the schedule's arithmetic on small plans.
+
+use drplan::graph::Operation;
+use drplan::schedule::{DryRun, Schedule};
+
+use crate::support;
+
+fn dry_run_json(plan: &drplan::plan::Plan, op: Operation) -> serde_json::Value {
+    let graph = drplan::graph::build(plan, op, None);
+    let schedule = Schedule::new(&graph);
+    serde_json::to_value(DryRun::new(&graph, &schedule, plan.objectives.rto)).unwrap()
+}
+
+fn compile(text: &str) -> drplan::plan::Plan {
+    let (plan, d) = drplan::compile(&drplan::SourceFile::new("p.drplan", text));
+    assert!(d.iter().all(|d| !d.is_error()), "{d:?}");
+    plan.unwrap()
+}
+
+#[test]
+fn example_plans_dry_run_snapshots() {
+    for path in support::plans() {
+        let plan = support::compile_clean(&path);
+        let stem = support::stem(&path);
+        for op in Operation::ALL {
+            insta::assert_json_snapshot!(format!("{stem}-{op}"), dry_run_json(&plan, op));
+        }
+    }
+}
+
+#[test]
+fn parallelism_bounds_the_estimate() {
+    // 5 VMs of 5m, 2 at a time: 3 rounds, 15m; the critical path runs through
+    // the VMs that held the slots.
+    let plan = compile(
+        "plan p {\n vault simulator\n primary \"westeurope\"\n recovery \"northeurope\"\n objectives { rto 15m }\n group g {\n parallelism 2\n vm a, b, c, d, e\n }\n}\n",
+    );
+    let json = dry_run_json(&plan, Operation::Failover);
+    assert_eq!(json["estimate_s"], 900);
+    assert_eq!(json["fits_rto"], true);
+    assert_eq!(json["waves"].as_array().unwrap().len(), 1);
+    assert_eq!(json["critical_path"].as_array().unwrap().len(), 3);
+    let starts: Vec<u64> = json["steps"].as_array().unwrap().iter().map(|s| s["start_s"].as_u64().unwrap()).collect();
+    assert_eq!(starts, [0, 0, 300, 300, 600]);
+}
+
+/// Two roots of 2m and 10m, then 8m and a 3m wait: 21m against an RTO of 20m.
+const CHAIN: &str = r#"plan p {
+  vault simulator
+  primary "westeurope"
+  recovery "northeurope"
+  objectives { rto 20m }
+  group a { vm a1 { estimate 2m } }
+  group b { vm b1 { estimate 10m } }
+  group c needs a, b {
+    vm c1 { estimate 8m }
+    after failover { wait 3m }
+  }
+}
+"#;
+
+#[test]
+fn critical_path_follows_the_longest_chain_and_rto_is_compared() {
+    let plan = compile(CHAIN);
+    let json = dry_run_json(&plan, Operation::Failover);
+    assert_eq!(json["critical_path"], serde_json::json!(["vm:b/b1", "vm:c/c1", "hook:c/after/1"]));
+    assert_eq!(json["estimate_s"], 21 * 60);
+    assert_eq!(json["rto_s"], 20 * 60);
+    assert_eq!(json["fits_rto"], false);
+    // The checker warns from the same computation.
+    let (_, d) = drplan::compile(&drplan::SourceFile::new("p.drplan", CHAIN));
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].to_string(), "estimated failover time 21m exceeds the RTO of 20m");
+    // Failback runs the reverse: c first, then a and b; no failback hooks.
+    let back = dry_run_json(&plan, Operation::Failback);
+    assert_eq!(back["estimate_s"], 18 * 60);
+    // Reprotect has no RTO.
+    assert_eq!(dry_run_json(&plan, Operation::Reprotect)["rto_s"], serde_json::Value::Null);
+}

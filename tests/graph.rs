@@ -1,0 +1,165 @@
+//! The step graph: reviewed DOT and JSON snapshots of every example plan for
+//! every operation, and the ordering rules of language.md as properties.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use drplan::graph::{Operation, StepAction, StepGraph};
+use drplan::plan::When;
+use petgraph::visit::EdgeRef;
+
+use crate::support;
+
+#[test]
+fn example_plans_dot_and_json_snapshots() {
+    for path in support::plans() {
+        let plan = support::compile_clean(&path);
+        let stem = support::stem(&path);
+        for op in Operation::ALL {
+            let graph = drplan::graph::build(&plan, op, None);
+            insta::assert_snapshot!(format!("{stem}-{op}-dot"), graph.to_dot());
+            insta::assert_json_snapshot!(format!("{stem}-{op}-json"), graph.to_json());
+        }
+    }
+}
+
+#[test]
+fn contoso_mermaid_snapshot() {
+    let plan = support::compile_clean(&support::root().join("plans/contoso-web.drplan"));
+    insta::assert_snapshot!(drplan::graph::build(&plan, Operation::Failover, None).to_mermaid());
+}
+
+/// Group-level edges: (from group, to group) for every edge between two groups.
+fn group_edges(graph: &StepGraph) -> BTreeSet<(String, String)> {
+    graph
+        .graph
+        .edge_references()
+        .filter_map(|e| {
+            let (a, b) = (&graph.graph[e.source()], &graph.graph[e.target()]);
+            (a.group != b.group).then(|| (graph.groups[a.group].name.clone(), graph.groups[b.group].name.clone()))
+        })
+        .collect()
+}
+
+/// Whether `to` is reachable from `from`.
+fn reaches(graph: &StepGraph, from: petgraph::graph::NodeIndex, to: petgraph::graph::NodeIndex) -> bool {
+    petgraph::algo::has_path_connecting(&graph.graph, from, to, None)
+}
+
+/// Within each group: every before hook comes before every VM, every VM before
+/// every after hook, and hooks run in the order their ids number them.
+fn assert_group_order(graph: &StepGraph) {
+    let mut by_group: BTreeMap<usize, Vec<petgraph::graph::NodeIndex>> = BTreeMap::new();
+    for n in graph.graph.node_indices() {
+        by_group.entry(graph.graph[n].group).or_default().push(n);
+    }
+    for nodes in by_group.values() {
+        let class = |n: &petgraph::graph::NodeIndex| match graph.graph[*n].action {
+            StepAction::Hook { when: When::Before, .. } => 0,
+            StepAction::Vm(_) => 1,
+            StepAction::Hook { when: When::After, .. } => 2,
+        };
+        for a in nodes {
+            for b in nodes {
+                if class(a) < class(b) {
+                    assert!(reaches(graph, *a, *b), "{} must come before {}", graph.graph[*a].id, graph.graph[*b].id);
+                }
+                if class(a) == class(b) && class(a) != 1 && a < b {
+                    assert!(reaches(graph, *a, *b), "hooks in order: {} before {}", graph.graph[*a].id, graph.graph[*b].id);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn failback_is_failover_reversed_between_groups_and_ordered_alike_within() {
+    for path in support::plans() {
+        let plan = support::compile_clean(&path);
+        for (forward, backward) in [(Operation::Failover, Operation::Failback), (Operation::TestFailover, Operation::TestCleanup)] {
+            let f = drplan::graph::build(&plan, forward, None);
+            let b = drplan::graph::build(&plan, backward, None);
+            let reversed: BTreeSet<(String, String)> = group_edges(&f).into_iter().map(|(x, y)| (y, x)).collect();
+            assert_eq!(group_edges(&b), reversed, "{} {backward}", path.display());
+            assert_group_order(&f);
+            assert_group_order(&b);
+            // VM-level needs are reversed too: an edge between two VMs of one group flips.
+            let vm_edges = |g: &StepGraph| -> BTreeSet<(String, String)> {
+                g.graph
+                    .edge_references()
+                    .filter(|e| {
+                        let (a, b) = (&g.graph[e.source()], &g.graph[e.target()]);
+                        a.kind == "vm" && b.kind == "vm" && a.group == b.group
+                    })
+                    .map(|e| (g.graph[e.source()].id.clone(), g.graph[e.target()].id.clone()))
+                    .collect()
+            };
+            let flipped: BTreeSet<(String, String)> = vm_edges(&f).into_iter().map(|(x, y)| (y, x)).collect();
+            assert_eq!(vm_edges(&b), flipped, "{} {backward}", path.display());
+        }
+    }
+}
+
+#[test]
+fn a_group_without_steps_keeps_the_order_across_it() {
+    // `mid` has only failover hooks: in a failback it has no steps, yet `top`
+    // must still fail back before `base`.
+    let text = r#"plan p {
+  vault simulator
+  primary "westeurope"
+  recovery "northeurope"
+  group base { vm b1 }
+  group mid needs base {
+    after failover { wait 1m }
+  }
+  group top needs mid { vm t1 }
+}
+"#;
+    let (plan, d) = drplan::compile(&drplan::SourceFile::new("p.drplan", text));
+    assert!(d.is_empty(), "{d:?}");
+    let plan = plan.unwrap();
+    let back = drplan::graph::build(&plan, Operation::Failback, None);
+    let json = serde_json::to_value(back.to_json()).unwrap();
+    assert_eq!(json["edges"], serde_json::json!([{"from": "vm:top/t1", "to": "vm:base/b1"}]));
+    let only = drplan::graph::build(&plan, Operation::Failover, Some(&[0, 2]));
+    let json = serde_json::to_value(only.to_json()).unwrap();
+    assert_eq!(json["edges"], serde_json::json!([{"from": "vm:base/b1", "to": "vm:top/t1"}]));
+}
+
+#[test]
+fn commit_and_reprotect_have_no_order_and_no_hooks() {
+    for path in support::plans() {
+        let plan = support::compile_clean(&path);
+        for op in [Operation::Commit, Operation::Reprotect] {
+            let g = drplan::graph::build(&plan, op, None);
+            assert_eq!(g.graph.edge_count(), 0);
+            assert_eq!(g.graph.node_count(), plan.vm_count());
+            assert!(g.graph.node_weights().all(|s| s.kind == "vm"));
+        }
+    }
+}
+
+#[test]
+fn step_ids_follow_the_spec() {
+    let plan = support::compile_clean(&support::root().join("plans/contoso-web.drplan"));
+    let g = drplan::graph::build(&plan, Operation::Failover, None);
+    let ids: Vec<&str> = g.graph.node_weights().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "vm:db/sql-01",
+            "vm:db/sql-02",
+            "hook:db/after/1",
+            "hook:db/after/2",
+            "vm:cache/redis-01",
+            "vm:app/app-01",
+            "vm:app/app-02",
+            "vm:app/app-03",
+            "vm:web/web-01",
+            "vm:web/web-02",
+            "hook:web/after/1",
+            "hook:web/after/2",
+        ]
+    );
+    let back = drplan::graph::build(&plan, Operation::Failback, None);
+    assert!(back.graph.node_weights().any(|s| s.id == "hook:app/before/1" && s.kind == "runbook"));
+}
