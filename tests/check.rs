@@ -32,7 +32,10 @@ fn every_code_has_a_fixture() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     for code in CODES {
-        assert!(names.iter().any(|n| n.starts_with(&format!("{code}--"))), "no fixture for drplan::{code}");
+        assert!(
+            names.iter().any(|n| n.starts_with(&format!("{code}--"))),
+            "no fixture for drplan::{code}"
+        );
     }
 }
 
@@ -45,10 +48,19 @@ fn err_fixtures_report_exactly_their_code() {
         let code = format!("drplan::{}", name.split("--").next().unwrap());
         assert!(!diagnostics.is_empty(), "{name}: no diagnostic");
         for d in &diagnostics {
-            assert_eq!(d.code_str(), code, "{name}: {}", support::human_all(&source, &diagnostics));
+            assert_eq!(
+                d.code_str(),
+                code,
+                "{name}: {}",
+                support::human_all(&source, &diagnostics)
+            );
         }
         // Errors never give a plan; warnings do.
-        assert_eq!(plan.is_none(), diagnostics.iter().any(drplan::Diagnostic::is_error), "{name}");
+        assert_eq!(
+            plan.is_none(),
+            diagnostics.iter().any(drplan::Diagnostic::is_error),
+            "{name}"
+        );
     });
 }
 
@@ -95,7 +107,10 @@ fn all_problems_of_a_file_come_in_one_pass() {
     let source = drplan::SourceFile::new("p.drplan", text);
     let (plan, diagnostics) = drplan::compile(&source);
     assert!(plan.is_none());
-    let codes: Vec<String> = diagnostics.iter().map(drplan::Diagnostic::code_str).collect();
+    let codes: Vec<String> = diagnostics
+        .iter()
+        .map(drplan::Diagnostic::code_str)
+        .collect();
     assert_eq!(
         codes,
         [
@@ -119,7 +134,10 @@ fn json_positions_count_characters_and_end_exclusive() {
     let json = support::json_all(&source, &diagnostics);
     assert_eq!(json.len(), 1);
     let d = &json[0];
-    assert_eq!((d.code.as_str(), d.line, d.column), ("drplan::unknown_group", 6, 19));
+    assert_eq!(
+        (d.code.as_str(), d.line, d.column),
+        ("drplan::unknown_group", 6, 19)
+    );
     assert_eq!((d.labels[0].end_line, d.labels[0].end_column), (6, 22));
     assert_eq!(d.help.as_deref(), Some("did you mean `db`?"));
 }
@@ -135,15 +153,26 @@ fn a_script_beside_the_plan_is_found_relative_to_it() {
     std::fs::write(&path, plan).unwrap();
     let codes = |p: &std::path::Path| {
         let (_, d) = drplan::compile(&drplan::SourceFile::read(p).unwrap());
-        d.iter().map(|d| (d.code_str(), d.to_string())).collect::<Vec<_>>()
+        d.iter()
+            .map(|d| (d.code_str(), d.to_string()))
+            .collect::<Vec<_>>()
     };
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(codes(&path), [("drplan::invalid_value".to_owned(), "script `hooks/ok.sh` is not executable".to_owned())]);
+        assert_eq!(
+            codes(&path),
+            [(
+                "drplan::invalid_value".to_owned(),
+                "script `hooks/ok.sh` is not executable".to_owned()
+            )]
+        );
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     assert!(codes(&path).is_empty());
     std::fs::remove_file(&script).unwrap();
-    assert_eq!(codes(&path)[0].1, "script `hooks/ok.sh` does not exist beside the plan");
+    assert_eq!(
+        codes(&path)[0].1,
+        "script `hooks/ok.sh` does not exist beside the plan"
+    );
 }

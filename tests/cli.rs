@@ -9,7 +9,10 @@ use crate::support;
 
 fn drplan() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_drplan"));
-    cmd.current_dir(support::root()).env("NO_COLOR", "1").env("COLUMNS", "80").env_remove("RUST_LOG");
+    cmd.current_dir(support::root())
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "80")
+        .env_remove("RUST_LOG");
     cmd
 }
 
@@ -20,7 +23,10 @@ fn check_plans_folder_succeeds() {
 
 #[test]
 fn check_reports_errors_with_exit_1() {
-    assert_cmd_snapshot!(drplan().args(["check", "tests/fixtures/check/err/unknown_group--typo.drplan"]));
+    assert_cmd_snapshot!(drplan().args([
+        "check",
+        "tests/fixtures/check/err/unknown_group--typo.drplan"
+    ]));
 }
 
 #[test]
@@ -40,7 +46,10 @@ fn warnings_pass_unless_denied() {
     let warning = "tests/fixtures/check/err/rto_exceeded--long-chain.drplan";
     let plain = drplan().args(["check", warning]).output().unwrap();
     assert_eq!(plain.status.code(), Some(0));
-    let denied = drplan().args(["check", "--deny-warnings", warning]).output().unwrap();
+    let denied = drplan()
+        .args(["check", "--deny-warnings", warning])
+        .output()
+        .unwrap();
     assert_eq!(denied.status.code(), Some(1));
 }
 
@@ -58,35 +67,61 @@ fn fmt_check_lists_files_that_would_change() {
 fn fmt_rewrites_a_file_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.drplan");
-    std::fs::write(&path, "plan p {vault simulator primary \"westeurope\" recovery \"northeurope\" group g {vm a}}").unwrap();
+    std::fs::write(
+        &path,
+        "plan p {vault simulator primary \"westeurope\" recovery \"northeurope\" group g {vm a}}",
+    )
+    .unwrap();
     let out = drplan().arg("fmt").arg(&path).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         "plan p {\n  vault simulator\n  primary \"westeurope\"\n  recovery \"northeurope\"\n  group g {\n    vm a\n  }\n}\n"
     );
-    let again = drplan().args(["fmt", "--check"]).arg(&path).output().unwrap();
+    let again = drplan()
+        .args(["fmt", "--check"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert_eq!(again.status.code(), Some(0));
 }
 
 #[test]
 fn fmt_refuses_a_file_with_syntax_errors() {
-    assert_cmd_snapshot!(drplan().args(["fmt", "--check", "tests/fixtures/check/err/syntax--unclosed-brace.drplan"]));
+    assert_cmd_snapshot!(drplan().args([
+        "fmt",
+        "--check",
+        "tests/fixtures/check/err/syntax--unclosed-brace.drplan"
+    ]));
 }
 
 #[test]
 fn graph_json() {
-    assert_cmd_snapshot!(drplan().args(["graph", "plans/contoso-web.drplan", "--operation", "failback", "--format", "json"]));
+    assert_cmd_snapshot!(drplan().args([
+        "graph",
+        "plans/contoso-web.drplan",
+        "--operation",
+        "failback",
+        "--format",
+        "json"
+    ]));
 }
 
 #[test]
 fn graph_of_a_plan_with_errors_exits_1() {
-    assert_cmd_snapshot!(drplan().args(["graph", "tests/fixtures/check/err/cycle--two-groups.drplan"]));
+    assert_cmd_snapshot!(
+        drplan().args(["graph", "tests/fixtures/check/err/cycle--two-groups.drplan"])
+    );
 }
 
 #[test]
 fn dry_run_human() {
-    assert_cmd_snapshot!(drplan().args(["run", "failover", "plans/contoso-web.drplan", "--dry-run"]));
+    assert_cmd_snapshot!(drplan().args([
+        "run",
+        "failover",
+        "plans/contoso-web.drplan",
+        "--dry-run"
+    ]));
 }
 
 #[test]
@@ -107,13 +142,23 @@ fn dry_run_json_of_selected_groups() {
 
 #[test]
 fn unknown_group_and_operation_are_usage_errors() {
-    assert_cmd_snapshot!(drplan().args(["run", "failover", "plans/quickstart.drplan", "--dry-run", "--group", "dbs"]));
+    assert_cmd_snapshot!(drplan().args([
+        "run",
+        "failover",
+        "plans/quickstart.drplan",
+        "--dry-run",
+        "--group",
+        "dbs"
+    ]));
     assert_cmd_snapshot!(drplan().args(["run", "failovr", "plans/quickstart.drplan", "--dry-run"]));
 }
 
 #[test]
 fn run_without_dry_run_changes_nothing_and_says_so() {
-    let out = drplan().args(["run", "failover", "plans/quickstart.drplan"]).output().unwrap();
+    let out = drplan()
+        .args(["run", "failover", "plans/quickstart.drplan"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--dry-run"));
 }

@@ -41,7 +41,12 @@ fn parallelism_bounds_the_estimate() {
     assert_eq!(json["fits_rto"], true);
     assert_eq!(json["waves"].as_array().unwrap().len(), 1);
     assert_eq!(json["critical_path"].as_array().unwrap().len(), 3);
-    let starts: Vec<u64> = json["steps"].as_array().unwrap().iter().map(|s| s["start_s"].as_u64().unwrap()).collect();
+    let starts: Vec<u64> = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start_s"].as_u64().unwrap())
+        .collect();
     assert_eq!(starts, [0, 0, 300, 300, 600]);
 }
 
@@ -64,17 +69,26 @@ const CHAIN: &str = r#"plan p {
 fn critical_path_follows_the_longest_chain_and_rto_is_compared() {
     let plan = compile(CHAIN);
     let json = dry_run_json(&plan, Operation::Failover);
-    assert_eq!(json["critical_path"], serde_json::json!(["vm:b/b1", "vm:c/c1", "hook:c/after/1"]));
+    assert_eq!(
+        json["critical_path"],
+        serde_json::json!(["vm:b/b1", "vm:c/c1", "hook:c/after/1"])
+    );
     assert_eq!(json["estimate_s"], 21 * 60);
     assert_eq!(json["rto_s"], 20 * 60);
     assert_eq!(json["fits_rto"], false);
     // The checker warns from the same computation.
     let (_, d) = drplan::compile(&drplan::SourceFile::new("p.drplan", CHAIN));
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].to_string(), "estimated failover time 21m exceeds the RTO of 20m");
+    assert_eq!(
+        d[0].to_string(),
+        "estimated failover time 21m exceeds the RTO of 20m"
+    );
     // Failback runs the reverse: c first, then a and b; no failback hooks.
     let back = dry_run_json(&plan, Operation::Failback);
     assert_eq!(back["estimate_s"], 18 * 60);
     // Reprotect has no RTO.
-    assert_eq!(dry_run_json(&plan, Operation::Reprotect)["rto_s"], serde_json::Value::Null);
+    assert_eq!(
+        dry_run_json(&plan, Operation::Reprotect)["rto_s"],
+        serde_json::Value::Null
+    );
 }

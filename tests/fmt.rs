@@ -32,15 +32,29 @@ fn formatting_is_idempotent_and_keeps_meaning() {
         let source = support::read(&path);
         let once = drplan::fmt::format_text(&source.text).unwrap();
         let twice = drplan::fmt::format_text(&once).unwrap();
-        assert_eq!(once, twice, "{} is not a fixed point", source.display_path());
+        assert_eq!(
+            once,
+            twice,
+            "{} is not a fixed point",
+            source.display_path()
+        );
         // Comments are all kept.
-        assert_eq!(source.text.matches('#').count(), once.matches('#').count(), "{}", source.display_path());
+        assert_eq!(
+            source.text.matches('#').count(),
+            once.matches('#').count(),
+            "{}",
+            source.display_path()
+        );
         // Same graph before and after (names, order, hooks); check with paths relative to the file.
         let before = drplan::compile(&source).0.unwrap();
-        let after = drplan::compile(&drplan::SourceFile::new(&source.path, once.as_str())).0.unwrap();
+        let after = drplan::compile(&drplan::SourceFile::new(&source.path, once.as_str()))
+            .0
+            .unwrap();
         for op in drplan::graph::Operation::ALL {
-            let a = serde_json::to_string(&drplan::graph::build(&before, op, None).to_json()).unwrap();
-            let b = serde_json::to_string(&drplan::graph::build(&after, op, None).to_json()).unwrap();
+            let a =
+                serde_json::to_string(&drplan::graph::build(&before, op, None).to_json()).unwrap();
+            let b =
+                serde_json::to_string(&drplan::graph::build(&after, op, None).to_json()).unwrap();
             assert_eq!(a, b, "{} {op}", source.display_path());
         }
     }
@@ -50,13 +64,21 @@ fn formatting_is_idempotent_and_keeps_meaning() {
 fn example_plans_are_formatted() {
     for path in support::plans() {
         let source = support::read(&path);
-        assert_eq!(drplan::fmt::format_text(&source.text).unwrap(), *source.text, "run `drplan fmt {}`", source.display_path());
+        assert_eq!(
+            drplan::fmt::format_text(&source.text).unwrap(),
+            *source.text,
+            "run `drplan fmt {}`",
+            source.display_path()
+        );
     }
 }
 
 #[test]
 fn files_with_syntax_errors_are_not_formatted() {
-    assert_eq!(drplan::fmt::format_text("plan p {\n  vault simulator\n"), None);
+    assert_eq!(
+        drplan::fmt::format_text("plan p {\n  vault simulator\n"),
+        None
+    );
     assert_eq!(drplan::fmt::format_text("plan p { timeout = = }"), None);
 }
 

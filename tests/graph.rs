@@ -35,13 +35,22 @@ fn group_edges(graph: &StepGraph) -> BTreeSet<(String, String)> {
         .edge_references()
         .filter_map(|e| {
             let (a, b) = (&graph.graph[e.source()], &graph.graph[e.target()]);
-            (a.group != b.group).then(|| (graph.groups[a.group].name.clone(), graph.groups[b.group].name.clone()))
+            (a.group != b.group).then(|| {
+                (
+                    graph.groups[a.group].name.clone(),
+                    graph.groups[b.group].name.clone(),
+                )
+            })
         })
         .collect()
 }
 
 /// Whether `to` is reachable from `from`.
-fn reaches(graph: &StepGraph, from: petgraph::graph::NodeIndex, to: petgraph::graph::NodeIndex) -> bool {
+fn reaches(
+    graph: &StepGraph,
+    from: petgraph::graph::NodeIndex,
+    to: petgraph::graph::NodeIndex,
+) -> bool {
     petgraph::algo::has_path_connecting(&graph.graph, from, to, None)
 }
 
@@ -54,17 +63,31 @@ fn assert_group_order(graph: &StepGraph) {
     }
     for nodes in by_group.values() {
         let class = |n: &petgraph::graph::NodeIndex| match graph.graph[*n].action {
-            StepAction::Hook { when: When::Before, .. } => 0,
+            StepAction::Hook {
+                when: When::Before, ..
+            } => 0,
             StepAction::Vm(_) => 1,
-            StepAction::Hook { when: When::After, .. } => 2,
+            StepAction::Hook {
+                when: When::After, ..
+            } => 2,
         };
         for a in nodes {
             for b in nodes {
                 if class(a) < class(b) {
-                    assert!(reaches(graph, *a, *b), "{} must come before {}", graph.graph[*a].id, graph.graph[*b].id);
+                    assert!(
+                        reaches(graph, *a, *b),
+                        "{} must come before {}",
+                        graph.graph[*a].id,
+                        graph.graph[*b].id
+                    );
                 }
                 if class(a) == class(b) && class(a) != 1 && a < b {
-                    assert!(reaches(graph, *a, *b), "hooks in order: {} before {}", graph.graph[*a].id, graph.graph[*b].id);
+                    assert!(
+                        reaches(graph, *a, *b),
+                        "hooks in order: {} before {}",
+                        graph.graph[*a].id,
+                        graph.graph[*b].id
+                    );
                 }
             }
         }
@@ -75,10 +98,14 @@ fn assert_group_order(graph: &StepGraph) {
 fn failback_is_failover_reversed_between_groups_and_ordered_alike_within() {
     for path in support::plans() {
         let plan = support::compile_clean(&path);
-        for (forward, backward) in [(Operation::Failover, Operation::Failback), (Operation::TestFailover, Operation::TestCleanup)] {
+        for (forward, backward) in [
+            (Operation::Failover, Operation::Failback),
+            (Operation::TestFailover, Operation::TestCleanup),
+        ] {
             let f = drplan::graph::build(&plan, forward, None);
             let b = drplan::graph::build(&plan, backward, None);
-            let reversed: BTreeSet<(String, String)> = group_edges(&f).into_iter().map(|(x, y)| (y, x)).collect();
+            let reversed: BTreeSet<(String, String)> =
+                group_edges(&f).into_iter().map(|(x, y)| (y, x)).collect();
             assert_eq!(group_edges(&b), reversed, "{} {backward}", path.display());
             assert_group_order(&f);
             assert_group_order(&b);
@@ -90,10 +117,16 @@ fn failback_is_failover_reversed_between_groups_and_ordered_alike_within() {
                         let (a, b) = (&g.graph[e.source()], &g.graph[e.target()]);
                         a.kind == "vm" && b.kind == "vm" && a.group == b.group
                     })
-                    .map(|e| (g.graph[e.source()].id.clone(), g.graph[e.target()].id.clone()))
+                    .map(|e| {
+                        (
+                            g.graph[e.source()].id.clone(),
+                            g.graph[e.target()].id.clone(),
+                        )
+                    })
                     .collect()
             };
-            let flipped: BTreeSet<(String, String)> = vm_edges(&f).into_iter().map(|(x, y)| (y, x)).collect();
+            let flipped: BTreeSet<(String, String)> =
+                vm_edges(&f).into_iter().map(|(x, y)| (y, x)).collect();
             assert_eq!(vm_edges(&b), flipped, "{} {backward}", path.display());
         }
     }
@@ -119,10 +152,16 @@ fn a_group_without_steps_keeps_the_order_across_it() {
     let plan = plan.unwrap();
     let back = drplan::graph::build(&plan, Operation::Failback, None);
     let json = serde_json::to_value(back.to_json()).unwrap();
-    assert_eq!(json["edges"], serde_json::json!([{"from": "vm:top/t1", "to": "vm:base/b1"}]));
+    assert_eq!(
+        json["edges"],
+        serde_json::json!([{"from": "vm:top/t1", "to": "vm:base/b1"}])
+    );
     let only = drplan::graph::build(&plan, Operation::Failover, Some(&[0, 2]));
     let json = serde_json::to_value(only.to_json()).unwrap();
-    assert_eq!(json["edges"], serde_json::json!([{"from": "vm:base/b1", "to": "vm:top/t1"}]));
+    assert_eq!(
+        json["edges"],
+        serde_json::json!([{"from": "vm:base/b1", "to": "vm:top/t1"}])
+    );
 }
 
 #[test]
@@ -161,5 +200,9 @@ fn step_ids_follow_the_spec() {
         ]
     );
     let back = drplan::graph::build(&plan, Operation::Failback, None);
-    assert!(back.graph.node_weights().any(|s| s.id == "hook:app/before/1" && s.kind == "runbook"));
+    assert!(
+        back.graph
+            .node_weights()
+            .any(|s| s.id == "hook:app/before/1" && s.kind == "runbook")
+    );
 }

@@ -1,5 +1,8 @@
 //! drplan's integration tests: one binary (as just does), one module per area.
 
+// Tests may unwrap: a panic is a failed test with its location.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod check;

@@ -8,12 +8,70 @@ use crate::support;
 
 /// Tokens that reach deep into the grammar and the checker when shuffled.
 const TOKENS: &[&str] = &[
-    "plan", "group", "needs", "vm", "{", "}", "[", "]", ",", "=", "(", ")", "\"x\"", "\"\\u{1F600}\"", "\"\\q\"",
-    "\"unterminated", "5m", "0s", "1h30m", "1.5h", "-1", "99999999999999999999", "200", "db", "app", "web-01",
-    "env(\"TOKEN\")", "env(\"\")", "after", "before", "failover", "failback", "test", "script", "wait", "manual",
-    "webhook", "probe", "runbook", "timeout", "retries", "on_error", "abort", "estimate", "parallelism", "vault",
-    "simulator", "primary", "recovery", "\"westeurope\"", "\"northeurope\"", "objectives", "rto", "defaults",
-    "# comment\n", "\n", "\r\n", "\t", "é", "\u{FEFF}", "\"https://x.example/h\"", "item", "headers", "args",
+    "plan",
+    "group",
+    "needs",
+    "vm",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "=",
+    "(",
+    ")",
+    "\"x\"",
+    "\"\\u{1F600}\"",
+    "\"\\q\"",
+    "\"unterminated",
+    "5m",
+    "0s",
+    "1h30m",
+    "1.5h",
+    "-1",
+    "99999999999999999999",
+    "200",
+    "db",
+    "app",
+    "web-01",
+    "env(\"TOKEN\")",
+    "env(\"\")",
+    "after",
+    "before",
+    "failover",
+    "failback",
+    "test",
+    "script",
+    "wait",
+    "manual",
+    "webhook",
+    "probe",
+    "runbook",
+    "timeout",
+    "retries",
+    "on_error",
+    "abort",
+    "estimate",
+    "parallelism",
+    "vault",
+    "simulator",
+    "primary",
+    "recovery",
+    "\"westeurope\"",
+    "\"northeurope\"",
+    "objectives",
+    "rto",
+    "defaults",
+    "# comment\n",
+    "\n",
+    "\r\n",
+    "\t",
+    "é",
+    "\u{FEFF}",
+    "\"https://x.example/h\"",
+    "item",
+    "headers",
+    "args",
 ];
 
 fn token_soup() -> impl Strategy<Value = String> {
@@ -21,7 +79,10 @@ fn token_soup() -> impl Strategy<Value = String> {
 }
 
 fn seed_texts() -> Vec<String> {
-    let mut texts: Vec<String> = support::plans().iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+    let mut texts: Vec<String> = support::plans()
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
     for dir in ["tests/fixtures/check/ok", "tests/fixtures/fmt"] {
         for e in std::fs::read_dir(support::root().join(dir)).unwrap() {
             let p = e.unwrap().path();
@@ -44,7 +105,8 @@ enum Edit {
 fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (any::<usize>(), 1usize..20).prop_map(|(at, len)| Edit::Delete { at, len }),
-        (any::<usize>(), prop::sample::select(TOKENS)).prop_map(|(at, token)| Edit::Insert { at, token }),
+        (any::<usize>(), prop::sample::select(TOKENS))
+            .prop_map(|(at, token)| Edit::Insert { at, token }),
         any::<usize>().prop_map(|line| Edit::DuplicateLine { line }),
         (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::SwapLines { a, b }),
     ]
@@ -99,22 +161,36 @@ fn never_panics_and_formats_consistently(text: &str) {
         assert!(json.line >= 1 && json.column >= 1);
         assert_ne!(json.code, "drplan::internal", "{json:?}\n{text}");
     }
-    assert_eq!(plan.is_some(), !diagnostics.iter().any(drplan::Diagnostic::is_error));
+    assert_eq!(
+        plan.is_some(),
+        !diagnostics.iter().any(drplan::Diagnostic::is_error)
+    );
     if let Some(formatted) = drplan::fmt::format_text(text) {
         let again = drplan::fmt::format_text(&formatted).expect("formatted text must parse");
         assert_eq!(formatted, again, "not a fixed point:\n{text}");
         let codes = |t: &str| {
             let (_, d) = drplan::compile(&drplan::SourceFile::new("prop.drplan", t));
-            d.iter().map(drplan::Diagnostic::code_str).collect::<Vec<_>>()
+            d.iter()
+                .map(drplan::Diagnostic::code_str)
+                .collect::<Vec<_>>()
         };
-        assert_eq!(codes(text), codes(&formatted), "formatting changed the diagnostics:\n{text}\n---\n{formatted}");
+        assert_eq!(
+            codes(text),
+            codes(&formatted),
+            "formatting changed the diagnostics:\n{text}\n---\n{formatted}"
+        );
     }
 }
 
 /// A random valid plan: groups with DAG `needs`, VMs, hooks with step settings
 /// inline or in blocks, comments, and random line breaks between tokens.
 fn valid_plan() -> impl Strategy<Value = String> {
-    let group = (1usize..5, prop::collection::vec(any::<u8>(), 0..3), any::<u8>(), any::<bool>());
+    let group = (
+        1usize..5,
+        prop::collection::vec(any::<u8>(), 0..3),
+        any::<u8>(),
+        any::<bool>(),
+    );
     (prop::collection::vec(group, 1..6), prop::collection::vec(0u8..4, 64)).prop_map(|(groups, layout)| {
         let mut tokens: Vec<String> = vec![
             "plan".into(),
@@ -130,7 +206,8 @@ fn valid_plan() -> impl Strategy<Value = String> {
             let mut head = format!("group g{g}");
             let needs: std::collections::BTreeSet<usize> = needs.iter().filter(|_| g > 0).map(|n| *n as usize % g).collect();
             if !needs.is_empty() {
-                head.push_str(&format!(" needs {}", needs.iter().map(|n| format!("g{n}")).collect::<Vec<_>>().join(", ")));
+                head.push_str(" needs ");
+                head.push_str(&needs.iter().map(|n| format!("g{n}")).collect::<Vec<_>>().join(", "));
             }
             tokens.push(head);
             tokens.push("{".into());

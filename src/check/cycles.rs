@@ -95,7 +95,9 @@ fn cycles(graph: &Graph, names: &Names<'_>, vm_level: bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut sccs = tarjan_scc(graph);
     // Report in source order of the cycle's first node.
-    sccs.iter_mut().for_each(|scc| scc.sort_unstable());
+    for scc in &mut sccs {
+        scc.sort_unstable();
+    }
     sccs.sort_unstable();
     for scc in sccs {
         let self_loop = scc.len() == 1 && graph.find_edge(scc[0], scc[0]).is_some();

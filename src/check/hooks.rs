@@ -2,7 +2,7 @@
 //! (on the hook's statement or in its block) and each kind's own settings, to
 //! typed [`HookBlock`]s with the plan's defaults applied.
 
-use crate::ast::Setting;
+use crate::ast::{Setting, Value};
 use crate::diagnostic::Diagnostic;
 use crate::duration::Duration;
 use crate::plan::{Defaults, Hook, HookAction, HookBlock, Phase, StepSettings, When, estimates};
@@ -71,89 +71,9 @@ impl Checker<'_> {
                 let env = self.map_of(&e, "env");
                 (HookAction::Script { path, args, env }, estimates::SCRIPT)
             }
-            "runbook" => {
-                let (name, _) = self.text_value(value, "runbook")?;
-                if e.get("account").is_none() {
-                    self.diags.push(Diagnostic::MissingSetting {
-                        owner: format!("runbook `{name}`"),
-                        setting: "account".into(),
-                        at: value.span,
-                        help: Some("add `account \"/subscriptions/…/resourceGroups/…/providers/Microsoft.Automation/automationAccounts/…\"` to its block".into()),
-                    });
-                }
-                let account = self.arm_resource(
-                    &e,
-                    "account",
-                    "Microsoft.Automation",
-                    "automationAccounts",
-                    "an Automation account",
-                );
-                let params = self.map_of(&e, "params");
-                (
-                    HookAction::Runbook {
-                        name,
-                        account: account?,
-                        params,
-                    },
-                    estimates::RUNBOOK,
-                )
-            }
-            "webhook" => {
-                let url = self.url(value, "webhook", true);
-                let method = self.word(&e, "method").unwrap_or("POST").to_owned();
-                let headers = self.map_of(&e, "headers");
-                let body = self.text(&e, "body");
-                if let Some((body, span)) = &body {
-                    if let Err(err) = serde_json::from_str::<serde_json::Value>(body) {
-                        self.invalid(*span, format!("`body` is not valid JSON: {err}"), "invalid JSON", Some("write the body as JSON text, with inner quotes escaped: `body \"{\\\"key\\\": 1}\"`".into()));
-                    }
-                }
-                let expect = self
-                    .integer(&e, "expect")
-                    .and_then(|n| u16::try_from(n).ok());
-                (
-                    HookAction::Webhook {
-                        url: url?,
-                        method,
-                        headers,
-                        body: body.map(|(b, _)| b),
-                        expect,
-                    },
-                    estimates::WEBHOOK,
-                )
-            }
-            "probe" => {
-                let url = self.url(value, "probe", false);
-                let expect = self
-                    .integer(&e, "expect")
-                    .and_then(|n| u16::try_from(n).ok())
-                    .unwrap_or(200);
-                let every = self
-                    .duration(&e, "every")
-                    .unwrap_or(Duration::from_secs(15));
-                let within = self
-                    .duration(&e, "within")
-                    .unwrap_or(Duration::from_mins(10));
-                if every > within {
-                    if let Some(at) = e.get("every").and_then(|s| s.args.first()) {
-                        self.invalid(
-                            at.span,
-                            format!("the probe polls every {every} but gives up after {within}"),
-                            "longer than `within`",
-                            Some("make `every` shorter than `within`".into()),
-                        );
-                    }
-                }
-                (
-                    HookAction::Probe {
-                        url: url?,
-                        expect,
-                        every,
-                        within,
-                    },
-                    estimates::PROBE,
-                )
-            }
+            "runbook" => (self.runbook(value, &e)?, estimates::RUNBOOK),
+            "webhook" => (self.webhook(value, &e)?, estimates::WEBHOOK),
+            "probe" => (self.probe(value, &e)?, estimates::PROBE),
             "manual" => {
                 let (instructions, _) = self.text_value(value, "manual")?;
                 (HookAction::Manual { instructions }, estimates::MANUAL)
@@ -168,17 +88,88 @@ impl Checker<'_> {
         let step = StepSettings {
             timeout: self.duration(&e, "timeout").or(defaults.timeout),
             retries: self.integer_u32(&e, "retries").unwrap_or(defaults.retries),
-            on_error: match self.word(&e, "on_error") {
-                Some("continue") => crate::plan::OnError::Continue,
-                Some(_) => crate::plan::OnError::Abort,
-                None => defaults.on_error,
-            },
+            on_error: super::on_error(self.word(&e, "on_error")).unwrap_or(defaults.on_error),
             estimate: self.duration(&e, "estimate").unwrap_or(default_estimate),
         };
         Some(Hook {
             action,
             step,
             span: setting.span,
+        })
+    }
+
+    fn runbook(&mut self, value: &Value, e: &Entries<'_>) -> Option<HookAction> {
+        let (name, _) = self.text_value(value, "runbook")?;
+        if e.get("account").is_none() {
+            self.diags.push(Diagnostic::MissingSetting {
+                owner: format!("runbook `{name}`"),
+                setting: "account".into(),
+                at: value.span,
+                help: Some("add `account \"/subscriptions/…/resourceGroups/…/providers/Microsoft.Automation/automationAccounts/…\"` to its block".into()),
+            });
+        }
+        let account = self.arm_resource(
+            e,
+            "account",
+            "Microsoft.Automation",
+            "automationAccounts",
+            "an Automation account",
+        );
+        let params = self.map_of(e, "params");
+        Some(HookAction::Runbook {
+            name,
+            account: account?,
+            params,
+        })
+    }
+
+    fn webhook(&mut self, value: &Value, e: &Entries<'_>) -> Option<HookAction> {
+        let url = self.url(value, "webhook", true);
+        let method = self.word(e, "method").unwrap_or("POST").to_owned();
+        let headers = self.map_of(e, "headers");
+        let body = self.text(e, "body");
+        if let Some((body, span)) = &body {
+            if let Err(err) = serde_json::from_str::<serde_json::Value>(body) {
+                self.invalid(*span, format!("`body` is not valid JSON: {err}"), "invalid JSON", Some("write the body as JSON text, with inner quotes escaped: `body \"{\\\"key\\\": 1}\"`".into()));
+            }
+        }
+        let expect = self
+            .integer(e, "expect")
+            .and_then(|n| u16::try_from(n).ok());
+        Some(HookAction::Webhook {
+            url: url?,
+            method,
+            headers,
+            body: body.map(|(b, _)| b),
+            expect,
+        })
+    }
+
+    fn probe(&mut self, value: &Value, e: &Entries<'_>) -> Option<HookAction> {
+        let url = self.url(value, "probe", false);
+        let expect = self
+            .integer(e, "expect")
+            .and_then(|n| u16::try_from(n).ok())
+            .unwrap_or(200);
+        let every = self.duration(e, "every").unwrap_or(Duration::from_secs(15));
+        let within = self
+            .duration(e, "within")
+            .unwrap_or(Duration::from_mins(10));
+        if every > within {
+            if let Some(at) = e.get("every").and_then(|s| s.args.first()) {
+                self.invalid(
+                    at.span,
+                    format!("the probe polls every {every} but gives up after {within}"),
+                    "longer than `within`",
+                    Some("make `every` shorter than `within`".into()),
+                );
+            }
+        }
+        Some(HookAction::Probe {
+            url: url?,
+            expect,
+            every,
+            within,
         })
     }
 

@@ -24,6 +24,7 @@ use crate::plan::{
 use crate::source::{SourceFile, Span};
 
 use schema::BlockKind;
+use settings::Entries;
 
 /// Checks a parsed file. Returns the plan only if no error was found;
 /// warnings (`empty_group`, `rto_exceeded`) leave the plan usable.
@@ -125,7 +126,7 @@ impl Checker<'_> {
             ("primary", e.get("primary").is_some()),
             ("recovery", e.get("recovery").is_some()),
         ] {
-            if !given && !self.was_given(&block.statements, key) {
+            if !given && !Self::was_given(&block.statements, key) {
                 let example = schema::find(BlockKind::Plan, key)
                     .map(|s| s.example)
                     .unwrap_or_default();
@@ -148,43 +149,9 @@ impl Checker<'_> {
         }
         let description = self.text(&e, "description").map(|(t, _)| t);
 
-        let objectives = match e.get("objectives").and_then(|s| s.block.as_ref()) {
-            Some(b) => {
-                let o = self.read(BlockKind::Objectives, &[], &b.statements);
-                Objectives {
-                    rto: self.duration(&o, "rto"),
-                    rto_span: o.get("rto").and_then(|s| s.args.first()).map(|v| v.span),
-                    rpo: self.duration(&o, "rpo"),
-                }
-            }
-            None => Objectives::default(),
-        };
-
-        let mut defaults = Defaults::default();
-        if let Some(b) = e.get("defaults").and_then(|s| s.block.as_ref()) {
-            let d = self.read(BlockKind::Defaults, &[], &b.statements);
-            defaults.timeout = self.duration(&d, "timeout");
-            defaults.retries = self.integer_u32(&d, "retries").unwrap_or(defaults.retries);
-            defaults.on_error = on_error(self.word(&d, "on_error")).unwrap_or(defaults.on_error);
-            defaults.parallelism = self
-                .integer_u32(&d, "parallelism")
-                .unwrap_or(defaults.parallelism);
-            defaults.estimate = self.duration(&d, "estimate").unwrap_or(defaults.estimate);
-        }
-
-        let mut failover = FailoverOptions::default();
-        if let Some(b) = e.get("failover").and_then(|s| s.block.as_ref()) {
-            let f = self.read(BlockKind::Failover, &[], &b.statements);
-            failover.recovery_point = match self.word(&f, "recovery_point") {
-                Some("latest") => RecoveryPoint::Latest,
-                Some("latest_app_consistent") => RecoveryPoint::LatestAppConsistent,
-                _ => failover.recovery_point,
-            };
-            failover.shutdown_source = self
-                .word(&f, "shutdown_source")
-                .map_or(failover.shutdown_source, |w| w == "true");
-        }
-
+        let objectives = self.objectives(&e);
+        let defaults = self.defaults(&e);
+        let failover = self.failover_options(&e);
         let test_network = e.get("test").and_then(|s| s.block.as_ref()).and_then(|b| {
             let t = self.read(BlockKind::Test, &[], &b.statements);
             self.arm_resource(
@@ -217,9 +184,52 @@ impl Checker<'_> {
         })
     }
 
+    fn objectives(&mut self, e: &Entries<'_>) -> Objectives {
+        let Some(b) = e.get("objectives").and_then(|s| s.block.as_ref()) else {
+            return Objectives::default();
+        };
+        let o = self.read(BlockKind::Objectives, &[], &b.statements);
+        Objectives {
+            rto: self.duration(&o, "rto"),
+            rto_span: o.get("rto").and_then(|s| s.args.first()).map(|v| v.span),
+            rpo: self.duration(&o, "rpo"),
+        }
+    }
+
+    fn defaults(&mut self, e: &Entries<'_>) -> Defaults {
+        let mut defaults = Defaults::default();
+        if let Some(b) = e.get("defaults").and_then(|s| s.block.as_ref()) {
+            let d = self.read(BlockKind::Defaults, &[], &b.statements);
+            defaults.timeout = self.duration(&d, "timeout");
+            defaults.retries = self.integer_u32(&d, "retries").unwrap_or(defaults.retries);
+            defaults.on_error = on_error(self.word(&d, "on_error")).unwrap_or(defaults.on_error);
+            defaults.parallelism = self
+                .integer_u32(&d, "parallelism")
+                .unwrap_or(defaults.parallelism);
+            defaults.estimate = self.duration(&d, "estimate").unwrap_or(defaults.estimate);
+        }
+        defaults
+    }
+
+    fn failover_options(&mut self, e: &Entries<'_>) -> FailoverOptions {
+        let mut failover = FailoverOptions::default();
+        if let Some(b) = e.get("failover").and_then(|s| s.block.as_ref()) {
+            let f = self.read(BlockKind::Failover, &[], &b.statements);
+            failover.recovery_point = match self.word(&f, "recovery_point") {
+                Some("latest") => RecoveryPoint::Latest,
+                Some("latest_app_consistent") => RecoveryPoint::LatestAppConsistent,
+                _ => failover.recovery_point,
+            };
+            failover.shutdown_source = self
+                .word(&f, "shutdown_source")
+                .map_or(failover.shutdown_source, |w| w == "true");
+        }
+        failover
+    }
+
     /// Whether a setting was written at all (maybe with a bad value, which is
     /// reported on its own), so that "missing" is said only when it is missing.
-    fn was_given(&self, statements: &[crate::ast::Statement], key: &str) -> bool {
+    fn was_given(statements: &[crate::ast::Statement], key: &str) -> bool {
         statements
             .iter()
             .any(|s| matches!(s, crate::ast::Statement::Setting(set) if set.key.text == key))

@@ -2,7 +2,7 @@
 //! (also two VMs naming one replicated item), and `needs` resolved to indices
 //! with `drplan::unknown_group` and `drplan::unknown_vm`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::diagnostic::Diagnostic;
 use crate::plan::{GroupId, VmRef};
@@ -11,34 +11,59 @@ use crate::source::Span;
 use super::suggest;
 use super::{Checker, DraftGroup};
 
+/// Each group's `needs`, resolved, with where each is written.
+pub(super) type GroupNeeds = Vec<Vec<(GroupId, Span)>>;
+/// Each VM's `needs` (by group, then VM), resolved, with where each is written.
+pub(super) type VmNeeds = Vec<Vec<Vec<(VmRef, Span)>>>;
+
+// HashMaps here serve lookups only; nothing iterates them, so output keeps source order.
+type Index<'a, T> = HashMap<&'a str, T>;
+
 impl Checker<'_> {
     /// Reports duplicate groups and VMs, and resolves every `needs`.
-    /// Returns each group's needs and each VM's needs, by index.
-    #[allow(clippy::type_complexity)]
-    pub(super) fn resolve(
-        &mut self,
-        groups: &[DraftGroup],
-    ) -> (Vec<Vec<(GroupId, Span)>>, Vec<Vec<Vec<(VmRef, Span)>>>) {
-        // HashMap for lookups only; nothing iterates it, so output order stays the source's.
-        let mut group_index: HashMap<&str, GroupId> = HashMap::with_capacity(groups.len());
+    pub(super) fn resolve(&mut self, groups: &[DraftGroup]) -> (GroupNeeds, VmNeeds) {
+        let group_index = self.index_groups(groups);
+        let vm_index = self.index_vms(groups);
+        let group_needs = groups
+            .iter()
+            .map(|g| self.group_needs(g, groups, &group_index, &vm_index))
+            .collect();
+        let vm_needs = groups
+            .iter()
+            .map(|g| {
+                g.vms
+                    .iter()
+                    .map(|vm| self.vm_needs(&vm.needs, &group_index, &vm_index))
+                    .collect()
+            })
+            .collect();
+        (group_needs, vm_needs)
+    }
+
+    fn index_groups<'a>(&mut self, groups: &'a [DraftGroup]) -> Index<'a, GroupId> {
+        let mut index: Index<'a, GroupId> = HashMap::with_capacity(groups.len());
         for (id, group) in groups.iter().enumerate() {
-            if let Some(&first) = group_index.get(group.name.text.as_str()) {
+            if let Some(&first) = index.get(group.name.text.as_str()) {
                 self.diags.push(Diagnostic::DuplicateGroup {
                     name: group.name.text.clone(),
                     first: groups[first].name.span,
                     second: group.name.span,
                 });
             } else {
-                group_index.insert(&group.name.text, id);
+                index.insert(&group.name.text, id);
             }
         }
+        index
+    }
 
-        let mut vm_index: HashMap<&str, VmRef> = HashMap::new();
-        let mut item_index: HashMap<&str, VmRef> = HashMap::new();
+    /// VMs by name; a VM listed twice, or two VMs naming one replicated item, is a duplicate.
+    fn index_vms<'a>(&mut self, groups: &'a [DraftGroup]) -> Index<'a, VmRef> {
+        let mut by_name: Index<'a, VmRef> = HashMap::new();
+        let mut by_item: Index<'a, VmRef> = HashMap::new();
         for (g, group) in groups.iter().enumerate() {
             for (v, vm) in group.vms.iter().enumerate() {
                 let here = VmRef { group: g, vm: v };
-                if let Some(first) = vm_index.get(vm.name.text.as_str()) {
+                if let Some(first) = by_name.get(vm.name.text.as_str()) {
                     let first = &groups[first.group].vms[first.vm];
                     self.diags.push(Diagnostic::DuplicateVm {
                         name: vm.name.text.clone(),
@@ -48,9 +73,9 @@ impl Checker<'_> {
                     });
                     continue;
                 }
-                vm_index.insert(&vm.name.text, here);
+                by_name.insert(&vm.name.text, here);
                 let item = vm.item.as_deref().unwrap_or(&vm.name.text);
-                if let Some(first) = item_index.get(item) {
+                if let Some(first) = by_item.get(item) {
                     let first = &groups[first.group].vms[first.vm];
                     self.diags.push(Diagnostic::DuplicateVm {
                         name: vm.name.text.clone(),
@@ -62,75 +87,76 @@ impl Checker<'_> {
                         second: vm.name.span,
                     });
                 } else {
-                    item_index.insert(item, here);
+                    by_item.insert(item, here);
                 }
             }
         }
+        by_name
+    }
 
-        let group_needs = groups
-            .iter()
-            .map(|group| {
-                let mut ids = Vec::new();
-                for need in &group.needs {
-                    match group_index.get(need.text.as_str()) {
-                        Some(&id) if !ids.iter().any(|(i, _)| *i == id) => ids.push((id, need.span)),
-                        Some(_) => {}
-                        None => {
-                            let mut help = suggest::did_you_mean(&need.text, groups.iter().map(|g| g.name.text.as_str()));
-                            if help.is_none() && vm_index.contains_key(need.text.as_str()) {
-                                help = Some(format!("`{}` is a VM; a group `needs` groups, a VM's block `needs` VMs", need.text));
-                            }
-                            self.diags.push(Diagnostic::UnknownGroup { name: need.text.clone(), at: need.span, help });
-                        }
+    fn group_needs(
+        &mut self,
+        group: &DraftGroup,
+        groups: &[DraftGroup],
+        group_index: &Index<'_, GroupId>,
+        vm_index: &Index<'_, VmRef>,
+    ) -> Vec<(GroupId, Span)> {
+        let mut ids: Vec<(GroupId, Span)> = Vec::new();
+        for need in &group.needs {
+            match group_index.get(need.text.as_str()) {
+                Some(&id) if !ids.iter().any(|(i, _)| *i == id) => ids.push((id, need.span)),
+                Some(_) => {}
+                None => {
+                    let mut help = suggest::did_you_mean(
+                        &need.text,
+                        groups.iter().map(|g| g.name.text.as_str()),
+                    );
+                    if help.is_none() && vm_index.contains_key(need.text.as_str()) {
+                        help = Some(format!(
+                            "`{}` is a VM; a group `needs` groups, a VM's block `needs` VMs",
+                            need.text
+                        ));
                     }
+                    self.diags.push(Diagnostic::UnknownGroup {
+                        name: need.text.clone(),
+                        at: need.span,
+                        help,
+                    });
                 }
-                ids
-            })
-            .collect();
+            }
+        }
+        ids
+    }
 
-        let vm_needs = groups
-            .iter()
-            .map(|group| {
-                group
-                    .vms
-                    .iter()
-                    .map(|vm| {
-                        let mut refs = Vec::new();
-                        for need in &vm.needs {
-                            match vm_index.get(need.text.as_str()) {
-                                Some(r) if !refs.iter().any(|(x, _)| x == r) => {
-                                    refs.push((*r, need.span))
-                                }
-                                Some(_) => {}
-                                None => {
-                                    let mut help = suggest::did_you_mean(
-                                        &need.text,
-                                        vm_index
-                                            .keys()
-                                            .copied()
-                                            .collect::<std::collections::BTreeSet<_>>(),
-                                    );
-                                    if help.is_none()
-                                        && group_index.contains_key(need.text.as_str())
-                                    {
-                                        help = Some(format!(
-                                            "`{}` is a group; put `needs {}` on the group instead",
-                                            need.text, need.text
-                                        ));
-                                    }
-                                    self.diags.push(Diagnostic::UnknownVm {
-                                        name: need.text.clone(),
-                                        at: need.span,
-                                        help,
-                                    });
-                                }
-                            }
-                        }
-                        refs
-                    })
-                    .collect()
-            })
-            .collect();
-        (group_needs, vm_needs)
+    fn vm_needs(
+        &mut self,
+        needs: &[crate::ast::Name],
+        group_index: &Index<'_, GroupId>,
+        vm_index: &Index<'_, VmRef>,
+    ) -> Vec<(VmRef, Span)> {
+        let mut refs: Vec<(VmRef, Span)> = Vec::new();
+        for need in needs {
+            match vm_index.get(need.text.as_str()) {
+                Some(r) if !refs.iter().any(|(x, _)| x == r) => refs.push((*r, need.span)),
+                Some(_) => {}
+                None => {
+                    // Sorted, so the suggestion does not depend on hashing.
+                    let names: BTreeSet<&str> = vm_index.keys().copied().collect();
+                    let mut help = suggest::did_you_mean(&need.text, names);
+                    if help.is_none() && group_index.contains_key(need.text.as_str()) {
+                        help = Some(format!(
+                            "`{}` is a group; put `needs {}` on the group instead",
+                            need.text, need.text
+                        ));
+                    }
+                    self.diags.push(Diagnostic::UnknownVm {
+                        name: need.text.clone(),
+                        at: need.span,
+                        help,
+                    });
+                }
+            }
+        }
+        refs
     }
 }

@@ -3,6 +3,8 @@
 //! `drplan::missing_setting`. What comes out is the statements of known
 //! settings, each checked to have the number of values and the block it takes.
 
+use std::fmt::Write as _;
+
 use crate::ast::{GroupStmt, MapEntry, Name, Setting, Statement};
 use crate::diagnostic::Diagnostic;
 
@@ -64,7 +66,7 @@ impl Checker<'_> {
         for statement in statements {
             match statement {
                 Statement::Setting(setting) => {
-                    self.read_setting(kind, setting, &mut entries, &mut seen)
+                    self.read_setting(kind, setting, &mut entries, &mut seen);
                 }
                 Statement::Group(group) => {
                     if kind == BlockKind::Plan {
@@ -98,21 +100,21 @@ impl Checker<'_> {
                         }
                     } else {
                         let key = &entry.key.text;
-                        let value = entry
-                            .value
-                            .as_ref()
-                            .map(|v| self_src_hint(v))
-                            .unwrap_or_default();
+                        let value = entry.value.as_ref().map(self_src_hint).unwrap_or_default();
                         let mut help = format!("settings are written without `=`: `{key}{value}`");
                         if schema::find(kind, key).is_none() {
                             match suggest::did_you_mean(key, names(kind)) {
-                                Some(d) => help.push_str(&format!("; {d}")),
+                                Some(d) => {
+                                    help.push_str("; ");
+                                    help.push_str(&d);
+                                }
                                 None => {
                                     if let Some(other) = schema::blocks_with(key).first() {
-                                        help.push_str(&format!(
+                                        let _ = write!(
+                                            help,
                                             "; `{key}` belongs in {}",
                                             other.describe()
-                                        ));
+                                        );
                                     }
                                 }
                             }
@@ -240,7 +242,6 @@ impl Checker<'_> {
                     Some(format!("for example `{}`", spec.example)),
                 );
             }
-            (_, [_]) => {}
             (_, [_, second, ..]) if !many => {
                 ok = false;
                 self.invalid(

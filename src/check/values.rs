@@ -27,7 +27,7 @@ impl Checker<'_> {
         });
     }
 
-    fn first_value<'s>(setting: &'s Setting) -> Option<&'s Value> {
+    fn first_value(setting: &Setting) -> Option<&Value> {
         setting.args.first()
     }
 
@@ -178,17 +178,16 @@ impl Checker<'_> {
         allowed: &'static [&'static str],
     ) -> Option<&'static str> {
         let text = match &value.kind {
-            ValueKind::Ident(t) | ValueKind::Str(t) => t.as_str(),
-            ValueKind::Number(t) => t.as_str(),
+            ValueKind::Ident(t) | ValueKind::Str(t) | ValueKind::Number(t) => t.as_str(),
             _ => "",
         };
         if let Some(word) = allowed.iter().find(|w| **w == text) {
             return Some(word);
         }
-        let list: Vec<String> = allowed.iter().map(|w| format!("`{w}`")).collect();
-        let list = match list.as_slice() {
+        let quoted: Vec<String> = allowed.iter().map(|w| format!("`{w}`")).collect();
+        let list = match quoted.as_slice() {
             [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),
-            _ => list.join(""),
+            _ => quoted.join(""),
         };
         let help = suggest::did_you_mean(text, allowed.iter().copied())
             .unwrap_or_else(|| format!("use {list}"));

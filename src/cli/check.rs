@@ -46,7 +46,7 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
             match args.format {
                 Format::Json => report.diagnostics.push(render::json(&source, &index, d)),
                 Format::Human => {
-                    human.push_str(&render::human(&source, d, ctx.color, output::width()))
+                    human.push_str(&render::human(&source, d, ctx.color, output::width()));
                 }
             }
         }

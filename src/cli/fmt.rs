@@ -3,7 +3,7 @@
 //! are left alone and reported (exit 1). `-` formats stdin to stdout.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::Path;
 
 use crate::diagnostic::Diagnostics;
 use crate::source::SourceFile;
@@ -13,7 +13,7 @@ use super::exit::ExitCode;
 use super::{Ctx, output, paths};
 
 pub(super) fn run(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
-    if args.paths.len() == 1 && args.paths[0] == PathBuf::from("-") {
+    if args.paths.len() == 1 && args.paths[0] == Path::new("-") {
         return stdin(args, ctx);
     }
     let files = match paths::expand(&args.paths) {

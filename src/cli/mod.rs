@@ -98,12 +98,14 @@ impl Ctx {
                 crate::render::human(&source, d, self.color_stderr(), output::width())
             );
         }
-        match plan {
-            Some(plan) => Ok((source, plan)),
-            None => {
-                output::error(&format!("{} has errors (above); nothing was done", source.display_path()));
-                Err(ExitCode::Failed)
-            }
+        if let Some(plan) = plan {
+            Ok((source, plan))
+        } else {
+            output::error(&format!(
+                "{} has errors (above); nothing was done",
+                source.display_path()
+            ));
+            Err(ExitCode::Failed)
         }
     }
 
@@ -119,19 +121,17 @@ pub(crate) fn select_groups(plan: &Plan, names: &[String]) -> Result<Option<Vec<
     }
     let mut ids = Vec::new();
     for name in names {
-        match plan.groups.iter().position(|g| &g.name == name) {
-            Some(id) => ids.push(id),
-            None => {
-                let hint = crate::check::suggest::did_you_mean(
-                    name,
-                    plan.groups.iter().map(|g| g.name.as_str()),
-                )
-                .map(|h| format!(" ({h})"))
-                .unwrap_or_default();
-                output::error(&format!("plan `{}` has no group `{name}`{hint}", plan.name));
-                return Err(ExitCode::Usage);
-            }
-        }
+        let Some(id) = plan.groups.iter().position(|g| &g.name == name) else {
+            let hint = crate::check::suggest::did_you_mean(
+                name,
+                plan.groups.iter().map(|g| g.name.as_str()),
+            )
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+            output::error(&format!("plan `{}` has no group `{name}`{hint}", plan.name));
+            return Err(ExitCode::Usage);
+        };
+        ids.push(id);
     }
     Ok(Some(ids))
 }

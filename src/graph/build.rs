@@ -29,83 +29,20 @@ pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> Ste
     // VM-level dependencies in this operation's direction: deps[g][v] = VMs that go first.
     let vm_deps = vm_dependencies(plan, order);
 
-    for (g, group) in plan.groups.iter().enumerate() {
+    for g in 0..plan.groups.len() {
         if !selected(g) {
             continue;
         }
-        let before = hooks(plan, g, operation, When::Before, &mut graph);
-        let mut vms = Vec::with_capacity(group.vms.len());
-        for (v, vm) in group.vms.iter().enumerate() {
-            let estimate = match operation {
-                Operation::Failover | Operation::Failback | Operation::TestFailover => vm.estimate,
-                Operation::Commit => estimates::VM_COMMIT,
-                Operation::Reprotect => estimates::VM_REPROTECT,
-                Operation::TestCleanup => estimates::VM_TEST_CLEANUP,
-            };
-            let node = graph.add_node(Step {
-                id: format!("vm:{}/{}", group.name, vm.name),
-                kind: "vm",
-                group: g,
-                estimate,
-                action: StepAction::Vm(VmRef { group: g, vm: v }),
-            });
-            vm_nodes[g][v] = Some(node);
-            vms.push(node);
-        }
-        let after = hooks(plan, g, operation, When::After, &mut graph);
-
-        // Hooks in the order written: a chain.
-        for pair in before.windows(2).chain(after.windows(2)) {
-            graph.add_edge(pair[0], pair[1], ());
-        }
-        // A VM that waits for another VM of its group already comes after the
-        // before hooks through it; link only the group's first and last VMs.
-        let in_group = |deps: &[VmRef]| deps.iter().any(|d| d.group == g);
-        let firsts: Vec<NodeIndex> = vms
-            .iter()
-            .enumerate()
-            .filter(|(v, _)| !in_group(&vm_deps[g][*v]))
-            .map(|(_, n)| *n)
-            .collect();
-        let mut needed = vec![false; vms.len()];
-        for d in vm_deps[g].iter().flatten().filter(|d| d.group == g) {
-            if let Some(slot) = needed.get_mut(d.vm) {
-                *slot = true;
-            }
-        }
-        let lasts: Vec<NodeIndex> = vms
-            .iter()
-            .zip(&needed)
-            .filter(|(_, n)| !**n)
-            .map(|(node, _)| *node)
-            .collect();
-        if let Some(&b) = before.last() {
-            for &vm in &firsts {
-                graph.add_edge(b, vm, ());
-            }
-        }
-        if let Some(&a) = after.first() {
-            for &vm in &lasts {
-                graph.add_edge(vm, a, ());
-            }
-            if vms.is_empty() {
-                if let Some(&b) = before.last() {
-                    graph.add_edge(b, a, ());
-                }
-            }
-        }
-        entries[g] = match (before.first(), firsts.is_empty(), after.first()) {
-            (Some(&b), _, _) => vec![b],
-            (None, false, _) => firsts,
-            (None, true, Some(&a)) => vec![a],
-            (None, true, None) => Vec::new(),
-        };
-        exits[g] = match (after.last(), lasts.is_empty(), before.last()) {
-            (Some(&a), _, _) => vec![a],
-            (None, false, _) => lasts,
-            (None, true, Some(&b)) => vec![b],
-            (None, true, None) => Vec::new(),
-        };
+        let (entry, exit) = group_steps(
+            plan,
+            g,
+            operation,
+            &vm_deps[g],
+            &mut graph,
+            &mut vm_nodes[g],
+        );
+        entries[g] = entry;
+        exits[g] = exit;
     }
 
     // VM `needs` edges, in this operation's direction.
@@ -137,6 +74,94 @@ pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> Ste
             })
             .collect(),
     }
+}
+
+/// The steps of group `g` in this operation: before hooks in a chain, the VMs
+/// (ordered among themselves by `deps`, the edges added by the caller), after
+/// hooks in a chain. Returns the steps the group is entered by and ends with.
+fn group_steps(
+    plan: &Plan,
+    g: GroupId,
+    operation: Operation,
+    deps: &[Vec<VmRef>],
+    graph: &mut DiGraph<Step, ()>,
+    vm_nodes: &mut [Option<NodeIndex>],
+) -> (Vec<NodeIndex>, Vec<NodeIndex>) {
+    let group = &plan.groups[g];
+    let before = hooks(plan, g, operation, When::Before, graph);
+    let mut vms = Vec::with_capacity(group.vms.len());
+    for (v, vm) in group.vms.iter().enumerate() {
+        let estimate = match operation {
+            Operation::Failover | Operation::Failback | Operation::TestFailover => vm.estimate,
+            Operation::Commit => estimates::VM_COMMIT,
+            Operation::Reprotect => estimates::VM_REPROTECT,
+            Operation::TestCleanup => estimates::VM_TEST_CLEANUP,
+        };
+        let node = graph.add_node(Step {
+            id: format!("vm:{}/{}", group.name, vm.name),
+            kind: "vm",
+            group: g,
+            estimate,
+            action: StepAction::Vm(VmRef { group: g, vm: v }),
+        });
+        vm_nodes[v] = Some(node);
+        vms.push(node);
+    }
+    let after = hooks(plan, g, operation, When::After, graph);
+
+    // Hooks in the order written: a chain.
+    for pair in before.windows(2).chain(after.windows(2)) {
+        graph.add_edge(pair[0], pair[1], ());
+    }
+    // A VM that waits for another VM of its group already comes after the
+    // before hooks through it; link only the group's first and last VMs.
+    let in_group = |deps: &[VmRef]| deps.iter().any(|d| d.group == g);
+    let firsts: Vec<NodeIndex> = vms
+        .iter()
+        .enumerate()
+        .filter(|(v, _)| !in_group(&deps[*v]))
+        .map(|(_, n)| *n)
+        .collect();
+    let mut needed = vec![false; vms.len()];
+    for d in deps.iter().flatten().filter(|d| d.group == g) {
+        if let Some(slot) = needed.get_mut(d.vm) {
+            *slot = true;
+        }
+    }
+    let lasts: Vec<NodeIndex> = vms
+        .iter()
+        .zip(&needed)
+        .filter(|(_, n)| !**n)
+        .map(|(node, _)| *node)
+        .collect();
+    if let Some(&b) = before.last() {
+        for &vm in &firsts {
+            graph.add_edge(b, vm, ());
+        }
+    }
+    if let Some(&a) = after.first() {
+        for &vm in &lasts {
+            graph.add_edge(vm, a, ());
+        }
+        if vms.is_empty() {
+            if let Some(&b) = before.last() {
+                graph.add_edge(b, a, ());
+            }
+        }
+    }
+    let entry = match (before.first(), firsts.is_empty(), after.first()) {
+        (Some(&b), _, _) => vec![b],
+        (None, false, _) => firsts,
+        (None, true, Some(&a)) => vec![a],
+        (None, true, None) => Vec::new(),
+    };
+    let exit = match (after.last(), lasts.is_empty(), before.last()) {
+        (Some(&a), _, _) => vec![a],
+        (None, false, _) => lasts,
+        (None, true, Some(&b)) => vec![b],
+        (None, true, None) => Vec::new(),
+    };
+    (entry, exit)
 }
 
 /// The hooks of group `g` that run before or after its VMs in this operation's phase,
@@ -268,7 +293,9 @@ fn topological(preds: &[Vec<GroupId>]) -> Vec<GroupId> {
     }
     if out.len() < n {
         let mut seen = vec![false; n];
-        out.iter().for_each(|g| seen[*g] = true);
+        for g in &out {
+            seen[*g] = true;
+        }
         out.extend((0..n).filter(|g| !seen[*g]));
     }
     out

@@ -180,18 +180,15 @@ impl<'d> Lowerer<'d> {
                 _ => self.internal(&child, "a setting's parts"),
             }
         }
-        match key {
-            Some(key) => {
-                setting.key = key;
-                Some(setting)
-            }
-            None => {
-                self.diags.push(Diagnostic::Internal {
-                    message: "a statement without a keyword".into(),
-                    at: span,
-                });
-                None
-            }
+        if let Some(key) = key {
+            setting.key = key;
+            Some(setting)
+        } else {
+            self.diags.push(Diagnostic::Internal {
+                message: "a statement without a keyword".into(),
+                at: span,
+            });
+            None
         }
     }
 
@@ -307,17 +304,16 @@ impl<'d> Lowerer<'d> {
                         _ => self.internal(&child, "a variable name"),
                     }
                 }
-                match name {
-                    Some(name) => ValueKind::Env(name),
-                    None => {
-                        self.diags.push(Diagnostic::Syntax {
-                            message: "`env()` needs the name of an environment variable".into(),
-                            at: span,
-                            label: "no variable named".into(),
-                            help: Some("write `env(\"NAME\")`".into()),
-                        });
-                        ValueKind::Env(String::new())
-                    }
+                if let Some(name) = name {
+                    ValueKind::Env(name)
+                } else {
+                    self.diags.push(Diagnostic::Syntax {
+                        message: "`env()` needs the name of an environment variable".into(),
+                        at: span,
+                        label: "no variable named".into(),
+                        help: Some("write `env(\"NAME\")`".into()),
+                    });
+                    ValueKind::Env(String::new())
                 }
             }
             _ => {

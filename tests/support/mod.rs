@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use drplan::Diagnostic;
 use drplan::plan::Plan;
 use drplan::render;
 use drplan::source::{LineIndex, SourceFile};
-use drplan::Diagnostic;
 
 /// The crate's root.
 pub(crate) fn root() -> PathBuf {
@@ -24,19 +24,33 @@ pub(crate) fn read(path: &Path) -> SourceFile {
 pub(crate) fn compile_clean(path: &Path) -> Plan {
     let source = read(path);
     let (plan, diagnostics) = drplan::compile(&source);
-    assert!(diagnostics.is_empty(), "{}: {}", source.display_path(), human_all(&source, &diagnostics));
+    assert!(
+        diagnostics.is_empty(),
+        "{}: {}",
+        source.display_path(),
+        human_all(&source, &diagnostics)
+    );
     plan.unwrap()
 }
 
 /// Every diagnostic rendered as `drplan check` prints it without colour, 80 columns wide.
 pub(crate) fn human_all(source: &SourceFile, diagnostics: &[Diagnostic]) -> String {
-    diagnostics.iter().map(|d| render::human(source, d, false, 80)).collect()
+    diagnostics
+        .iter()
+        .map(|d| render::human(source, d, false, 80))
+        .collect()
 }
 
 /// Every diagnostic in its JSON form.
-pub(crate) fn json_all(source: &SourceFile, diagnostics: &[Diagnostic]) -> Vec<render::DiagnosticJson> {
+pub(crate) fn json_all(
+    source: &SourceFile,
+    diagnostics: &[Diagnostic],
+) -> Vec<render::DiagnosticJson> {
     let index = LineIndex::new(&source.text);
-    diagnostics.iter().map(|d| render::json(source, &index, d)).collect()
+    diagnostics
+        .iter()
+        .map(|d| render::json(source, &index, d))
+        .collect()
 }
 
 /// The example plans in `plans/`, sorted.
