@@ -41,6 +41,9 @@ struct Input {
     generated: Generated,
     source: SourceFile,
     plan: Plan,
+    /// Steps and edges of the failover graph.
+    steps: usize,
+    edges: usize,
 }
 
 /// Generates every size and checks that each plan compiles cleanly, that the
@@ -63,11 +66,14 @@ fn inputs() -> Vec<Input> {
             }
             let plan = plan.expect("a plan without diagnostics compiles");
             sanity(vms, &generated, &plan);
+            let graph = graph::build(&plan, Operation::Failover, None);
             Input {
                 vms,
                 generated,
                 source,
                 plan,
+                steps: graph.graph.node_count(),
+                edges: graph.graph.edge_count(),
             }
         })
         .collect()
@@ -105,26 +111,26 @@ fn sanity(vms: usize, generated: &Generated, plan: &Plan) {
     assert_eq!(schedule.start.len(), graph.graph.node_count());
 }
 
-/// Criterion settings per size: short runs, and flat sampling of 10 samples
-/// for the largest plan so that the whole bench takes a few minutes on 2 cores.
+/// Criterion settings per size: short runs, and flat sampling (few samples
+/// for the largest plans) so that the whole bench takes a few minutes on 2 cores.
 fn configure(group: &mut BenchmarkGroup<'_, WallTime>, input: &Input) {
     group.throughput(Throughput::Bytes(input.generated.drplan.len() as u64));
     group.warm_up_time(Duration::from_secs(1));
     match input.vms {
         0..=1_000 => {
             group.sampling_mode(SamplingMode::Auto);
-            group.sample_size(50);
+            group.sample_size(30);
             group.measurement_time(Duration::from_secs(3));
         }
         1_001..=10_000 => {
-            group.sampling_mode(SamplingMode::Auto);
+            group.sampling_mode(SamplingMode::Flat);
             group.sample_size(20);
-            group.measurement_time(Duration::from_secs(4));
+            group.measurement_time(Duration::from_secs(6));
         }
         _ => {
             group.sampling_mode(SamplingMode::Flat);
             group.sample_size(10);
-            group.measurement_time(Duration::from_secs(5));
+            group.measurement_time(Duration::from_secs(7));
         }
     }
 }
@@ -217,11 +223,14 @@ fn benches(c: &mut Criterion) {
     let inputs = inputs();
     for input in &inputs {
         eprintln!(
-            "plan of {:>7} VMs: {:>5} groups, .drplan {:>9} bytes, JSON {:>9} bytes",
+            "plan of {:>7} VMs: {:>5} groups, .drplan {:>9} bytes, JSON {:>9} bytes, \
+             failover graph {:>7} steps {:>9} edges",
             input.vms,
             input.plan.groups.len(),
             input.generated.drplan.len(),
-            input.generated.json.len()
+            input.generated.json.len(),
+            input.steps,
+            input.edges
         );
     }
     whole(c, &inputs);

@@ -16,6 +16,9 @@
 //!  schedule::Schedule ──▶ dry-run report                           [drplan run --dry-run]
 //! ```
 
+// pest_derive without `std` (see Cargo.toml) names `alloc` in the code it generates.
+extern crate alloc;
+
 pub mod ast;
 pub mod check;
 pub mod cli;

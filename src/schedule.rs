@@ -7,7 +7,6 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
@@ -39,39 +38,45 @@ impl Schedule {
     pub fn new(graph: &StepGraph) -> Schedule {
         let g = &graph.graph;
         let n = g.node_count();
-        let order = topological(graph);
+        let adj = Successors::new(graph);
+        let order = adj.topological();
 
+        // A join adds no wave: what follows it is one wave after what precedes it.
+        let is_join = |v: usize| g[NodeIndex::new(v)].is_join();
         let mut level = vec![0usize; n];
         for &v in &order {
-            let l = g
-                .neighbors_directed(v, Direction::Incoming)
-                .map(|p| level[p.index()] + 1)
-                .max()
-                .unwrap_or(0);
-            level[v.index()] = l;
+            let next = if is_join(v) { level[v] } else { level[v] + 1 };
+            for &s in adj.of(v) {
+                level[s] = level[s].max(next);
+            }
         }
-        let mut waves: Vec<Vec<NodeIndex>> =
-            vec![Vec::new(); level.iter().max().map_or(0, |m| m + 1)];
-        for v in g.node_indices() {
-            waves[level[v.index()]].push(v);
+        let mut waves: Vec<Vec<NodeIndex>> = Vec::new();
+        for (v, &l) in level.iter().enumerate().filter(|(v, _)| !is_join(*v)) {
+            if waves.len() <= l {
+                waves.resize(l + 1, Vec::new());
+            }
+            waves[l].push(NodeIndex::new(v));
         }
 
         let mut priority = vec![Duration::ZERO; n];
         for &v in order.iter().rev() {
-            let tail = g
-                .neighbors_directed(v, Direction::Outgoing)
-                .map(|s| priority[s.index()])
+            let tail = adj
+                .of(v)
+                .iter()
+                .map(|s| priority[*s])
                 .max()
                 .unwrap_or_default();
-            priority[v.index()] = g[v].estimate.saturating_add(tail);
+            priority[v] = g[NodeIndex::new(v)].estimate.saturating_add(tail);
         }
 
-        let sim = simulate(graph, &priority);
+        let sim = simulate(graph, &adj, &priority);
         let last = (0..n).max_by_key(|&i| (sim.finish[i], Reverse(i)));
         let mut critical_path = Vec::new();
         let mut at = last;
         while let Some(i) = at {
-            critical_path.push(NodeIndex::new(i));
+            if !is_join(i) {
+                critical_path.push(NodeIndex::new(i));
+            }
             at = sim.cause[i];
         }
         critical_path.reverse();
@@ -87,6 +92,67 @@ impl Schedule {
     }
 }
 
+/// Successor lists in one flat array (compressed sparse rows): the passes
+/// below walk them several times, and petgraph's linked edge lists are
+/// several times slower to walk at 100,000 steps.
+struct Successors {
+    /// `targets[start[v]..start[v + 1]]` are the successors of `v`.
+    start: Vec<usize>,
+    targets: Vec<usize>,
+    /// Number of predecessors of each step.
+    indegree: Vec<usize>,
+}
+
+impl Successors {
+    fn new(graph: &StepGraph) -> Self {
+        let n = graph.graph.node_count();
+        let edges = graph.graph.raw_edges();
+        let mut start = vec![0usize; n + 1];
+        let mut indegree = vec![0usize; n];
+        for e in edges {
+            start[e.source().index() + 1] += 1;
+            indegree[e.target().index()] += 1;
+        }
+        for v in 0..n {
+            start[v + 1] += start[v];
+        }
+        let mut fill = start.clone();
+        let mut targets = vec![0usize; edges.len()];
+        for e in edges {
+            let slot = &mut fill[e.source().index()];
+            targets[*slot] = e.target().index();
+            *slot += 1;
+        }
+        Self {
+            start,
+            targets,
+            indegree,
+        }
+    }
+
+    fn of(&self, v: usize) -> &[usize] {
+        &self.targets[self.start[v]..self.start[v + 1]]
+    }
+
+    /// Steps so that every edge points forward; ties in source order.
+    fn topological(&self) -> Vec<usize> {
+        let mut indegree = self.indegree.clone();
+        let mut order: Vec<usize> = (0..indegree.len()).filter(|v| indegree[*v] == 0).collect();
+        let mut next = 0;
+        while next < order.len() {
+            let v = order[next];
+            next += 1;
+            for &s in self.of(v) {
+                indegree[s] -= 1;
+                if indegree[s] == 0 {
+                    order.push(s);
+                }
+            }
+        }
+        order
+    }
+}
+
 struct Simulation {
     start: Vec<Duration>,
     finish: Vec<Duration>,
@@ -98,7 +164,7 @@ struct Simulation {
 /// An event-driven list schedule on estimated durations: a step is ready when
 /// its predecessors finish; hooks start when ready; VM steps wait for a slot of
 /// their group, the ready one with the longest remaining path first.
-fn simulate(graph: &StepGraph, priority: &[Duration]) -> Simulation {
+fn simulate(graph: &StepGraph, adj: &Successors, priority: &[Duration]) -> Simulation {
     let g = &graph.graph;
     let n = g.node_count();
     let groups = graph.groups.len();
@@ -107,10 +173,7 @@ fn simulate(graph: &StepGraph, priority: &[Duration]) -> Simulation {
         finish: vec![Duration::ZERO; n],
         cause: vec![None; n],
     };
-    let mut waiting: Vec<usize> = g
-        .node_indices()
-        .map(|v| g.neighbors_directed(v, Direction::Incoming).count())
-        .collect();
+    let mut waiting = adj.indegree.clone();
     let mut ready_at = vec![Duration::ZERO; n];
     let mut queues: Vec<BinaryHeap<(Duration, Reverse<usize>)>> = vec![BinaryHeap::new(); groups];
     let mut running = vec![0u32; groups];
@@ -119,9 +182,10 @@ fn simulate(graph: &StepGraph, priority: &[Duration]) -> Simulation {
     let mut dirty: Vec<usize> = Vec::new();
     let vm_group = |i: usize| match g[NodeIndex::new(i)].action {
         StepAction::Vm(r) => Some(r.group),
-        StepAction::Hook { .. } => None,
+        StepAction::Hook { .. } | StepAction::Join => None,
     };
     let mut ready: Vec<usize> = (0..n).filter(|i| waiting[*i] == 0).collect();
+    let mut batch: Vec<usize> = Vec::new();
     let mut now = Duration::ZERO;
     loop {
         for i in ready.drain(..) {
@@ -159,7 +223,8 @@ fn simulate(graph: &StepGraph, priority: &[Duration]) -> Simulation {
             break;
         };
         now = t;
-        let mut batch = vec![first];
+        batch.clear();
+        batch.push(first);
         while let Some(Reverse((t2, j))) = events.peek().copied() {
             if t2 != t {
                 break;
@@ -170,14 +235,13 @@ fn simulate(graph: &StepGraph, priority: &[Duration]) -> Simulation {
         // Highest index first, so that among predecessors finishing together the
         // first in source order is named the cause: critical paths read naturally.
         batch.sort_unstable_by(|a, b| b.cmp(a));
-        for i in batch {
+        for &i in &batch {
             if let Some(group) = vm_group(i) {
                 running[group] = running[group].saturating_sub(1);
                 freed_by[group] = Some(i);
                 dirty.push(group);
             }
-            for s in g.neighbors_directed(NodeIndex::new(i), Direction::Outgoing) {
-                let s = s.index();
+            for &s in adj.of(i) {
                 waiting[s] -= 1;
                 if waiting[s] == 0 {
                     sim.cause[s] = Some(i);
@@ -187,30 +251,6 @@ fn simulate(graph: &StepGraph, priority: &[Duration]) -> Simulation {
         }
     }
     sim
-}
-
-/// Nodes so that every edge points forward; ties in source order.
-fn topological(graph: &StepGraph) -> Vec<NodeIndex> {
-    let g = &graph.graph;
-    let mut indegree: Vec<usize> = g
-        .node_indices()
-        .map(|v| g.neighbors_directed(v, Direction::Incoming).count())
-        .collect();
-    let mut ready: std::collections::VecDeque<NodeIndex> = g
-        .node_indices()
-        .filter(|v| indegree[v.index()] == 0)
-        .collect();
-    let mut out = Vec::with_capacity(g.node_count());
-    while let Some(v) = ready.pop_front() {
-        out.push(v);
-        for s in g.neighbors_directed(v, Direction::Outgoing) {
-            indegree[s.index()] -= 1;
-            if indegree[s.index()] == 0 {
-                ready.push_back(s);
-            }
-        }
-    }
-    out
 }
 
 /// The dry-run report (spec: cli.md "Dry run").
@@ -265,21 +305,15 @@ impl<'a> DryRun<'a> {
                 .iter()
                 .map(|w| w.iter().map(|v| id(*v)).collect())
                 .collect(),
-            steps: g
-                .node_indices()
-                .map(|v| {
-                    let mut needs: Vec<NodeIndex> =
-                        g.neighbors_directed(v, Direction::Incoming).collect();
-                    needs.sort_unstable();
-                    needs.dedup();
-                    DryRunStep {
-                        id: id(v),
-                        kind: g[v].kind,
-                        group: graph.group_name(&g[v]),
-                        estimate_s: g[v].estimate.as_secs_ceil(),
-                        start_s: schedule.start[v.index()].as_secs_ceil(),
-                        needs: needs.into_iter().map(id).collect(),
-                    }
+            steps: graph
+                .steps()
+                .map(|(v, step)| DryRunStep {
+                    id: step.id.as_str(),
+                    kind: step.kind,
+                    group: graph.group_name(step),
+                    estimate_s: step.estimate.as_secs_ceil(),
+                    start_s: schedule.start[v.index()].as_secs_ceil(),
+                    needs: graph.needs(v).into_iter().map(id).collect(),
                 })
                 .collect(),
             critical_path: schedule.critical_path.iter().map(|v| id(*v)).collect(),

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use drplan::graph::{Operation, StepAction, StepGraph};
 use drplan::plan::When;
-use petgraph::visit::EdgeRef;
 
 use crate::support;
 
@@ -31,10 +30,10 @@ fn contoso_mermaid_snapshot() {
 /// Group-level edges: (from group, to group) for every edge between two groups.
 fn group_edges(graph: &StepGraph) -> BTreeSet<(String, String)> {
     graph
-        .graph
-        .edge_references()
-        .filter_map(|e| {
-            let (a, b) = (&graph.graph[e.source()], &graph.graph[e.target()]);
+        .edges()
+        .into_iter()
+        .filter_map(|(a, b)| {
+            let (a, b) = (&graph.graph[a], &graph.graph[b]);
             (a.group != b.group).then(|| {
                 (
                     graph.groups[a.group].name.clone(),
@@ -58,15 +57,15 @@ fn reaches(
 /// every after hook, and hooks run in the order their ids number them.
 fn assert_group_order(graph: &StepGraph) {
     let mut by_group: BTreeMap<usize, Vec<petgraph::graph::NodeIndex>> = BTreeMap::new();
-    for n in graph.graph.node_indices() {
-        by_group.entry(graph.graph[n].group).or_default().push(n);
+    for (n, step) in graph.steps() {
+        by_group.entry(step.group).or_default().push(n);
     }
     for nodes in by_group.values() {
         let class = |n: &petgraph::graph::NodeIndex| match graph.graph[*n].action {
             StepAction::Hook {
                 when: When::Before, ..
             } => 0,
-            StepAction::Vm(_) => 1,
+            StepAction::Vm(_) | StepAction::Join => 1,
             StepAction::Hook {
                 when: When::After, ..
             } => 2,
@@ -111,18 +110,11 @@ fn failback_is_failover_reversed_between_groups_and_ordered_alike_within() {
             assert_group_order(&b);
             // VM-level needs are reversed too: an edge between two VMs of one group flips.
             let vm_edges = |g: &StepGraph| -> BTreeSet<(String, String)> {
-                g.graph
-                    .edge_references()
-                    .filter(|e| {
-                        let (a, b) = (&g.graph[e.source()], &g.graph[e.target()]);
-                        a.kind == "vm" && b.kind == "vm" && a.group == b.group
-                    })
-                    .map(|e| {
-                        (
-                            g.graph[e.source()].id.clone(),
-                            g.graph[e.target()].id.clone(),
-                        )
-                    })
+                g.edges()
+                    .into_iter()
+                    .map(|(a, b)| (&g.graph[a], &g.graph[b]))
+                    .filter(|(a, b)| a.kind == "vm" && b.kind == "vm" && a.group == b.group)
+                    .map(|(a, b)| (a.id.clone(), b.id.clone()))
                     .collect()
             };
             let flipped: BTreeSet<(String, String)> =
@@ -172,7 +164,7 @@ fn commit_and_reprotect_have_no_order_and_no_hooks() {
             let g = drplan::graph::build(&plan, op, None);
             assert_eq!(g.graph.edge_count(), 0);
             assert_eq!(g.graph.node_count(), plan.vm_count());
-            assert!(g.graph.node_weights().all(|s| s.kind == "vm"));
+            assert!(g.steps().all(|(_, s)| s.kind == "vm"));
         }
     }
 }
@@ -181,7 +173,7 @@ fn commit_and_reprotect_have_no_order_and_no_hooks() {
 fn step_ids_follow_the_spec() {
     let plan = support::compile_clean(&support::root().join("plans/contoso-web.drplan"));
     let g = drplan::graph::build(&plan, Operation::Failover, None);
-    let ids: Vec<&str> = g.graph.node_weights().map(|s| s.id.as_str()).collect();
+    let ids: Vec<&str> = g.steps().map(|(_, s)| s.id.as_str()).collect();
     assert_eq!(
         ids,
         [
@@ -201,8 +193,7 @@ fn step_ids_follow_the_spec() {
     );
     let back = drplan::graph::build(&plan, Operation::Failback, None);
     assert!(
-        back.graph
-            .node_weights()
-            .any(|s| s.id == "hook:app/before/1" && s.kind == "runbook")
+        back.steps()
+            .any(|(_, s)| s.id == "hook:app/before/1" && s.kind == "runbook")
     );
 }

@@ -8,6 +8,9 @@
 //! `after failover { wait 30s }` hook block and one `vm x { estimate 4m }` VM.
 //! No `objectives` block, so `check` does not schedule the plan a second time.
 
+// Shared by two benches; each uses only part of it.
+#![allow(dead_code)]
+
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};

@@ -65,8 +65,9 @@ pub(crate) struct DraftGroup {
     parallelism: Option<u32>,
     vms: Vec<DraftVm>,
     hooks: Vec<HookBlock>,
-    /// Whether the group names any hook block, even one that is empty.
-    has_hooks: bool,
+    /// Whether the group lists any VM or hook block, even one with errors of
+    /// its own (then `empty_group` would only be noise).
+    has_content: bool,
 }
 
 /// A VM as read, before names are resolved.
@@ -276,12 +277,15 @@ impl Checker<'_> {
         let parallelism = self.integer_u32(&e, "parallelism");
         let mut vms = Vec::new();
         let mut hooks = Vec::new();
-        let mut has_hooks = false;
+        let mut has_content = false;
         for (spec, setting) in e.iter() {
             match spec.name {
-                "vm" => self.vms(setting, &mut vms),
+                "vm" => {
+                    has_content = true;
+                    self.vms(setting, &mut vms);
+                }
                 "before" | "after" => {
-                    has_hooks = true;
+                    has_content = true;
                     if let Some(block) = self.hook_block(setting, defaults) {
                         hooks.push(block);
                     }
@@ -295,7 +299,7 @@ impl Checker<'_> {
             parallelism,
             vms,
             hooks,
-            has_hooks,
+            has_content,
         })
     }
 
@@ -352,7 +356,7 @@ impl Checker<'_> {
             }
         }
         for g in &drafts {
-            if g.vms.is_empty() && !g.has_hooks {
+            if !g.has_content {
                 self.diags.push(Diagnostic::EmptyGroup {
                     name: g.name.text.clone(),
                     at: g.name.span,

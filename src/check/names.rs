@@ -2,7 +2,9 @@
 //! (also two VMs naming one replicated item), and `needs` resolved to indices
 //! with `drplan::unknown_group` and `drplan::unknown_vm`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::plan::{GroupId, VmRef};
@@ -17,7 +19,7 @@ pub(super) type GroupNeeds = Vec<Vec<(GroupId, Span)>>;
 pub(super) type VmNeeds = Vec<Vec<Vec<(VmRef, Span)>>>;
 
 // HashMaps here serve lookups only; nothing iterates them, so output keeps source order.
-type Index<'a, T> = HashMap<&'a str, T>;
+type Index<'a, T> = FxHashMap<&'a str, T>;
 
 impl Checker<'_> {
     /// Reports duplicate groups and VMs, and resolves every `needs`.
@@ -41,7 +43,8 @@ impl Checker<'_> {
     }
 
     fn index_groups<'a>(&mut self, groups: &'a [DraftGroup]) -> Index<'a, GroupId> {
-        let mut index: Index<'a, GroupId> = HashMap::with_capacity(groups.len());
+        let mut index: Index<'a, GroupId> =
+            Index::with_capacity_and_hasher(groups.len(), rustc_hash::FxBuildHasher);
         for (id, group) in groups.iter().enumerate() {
             if let Some(&first) = index.get(group.name.text.as_str()) {
                 self.diags.push(Diagnostic::DuplicateGroup {
@@ -58,8 +61,11 @@ impl Checker<'_> {
 
     /// VMs by name; a VM listed twice, or two VMs naming one replicated item, is a duplicate.
     fn index_vms<'a>(&mut self, groups: &'a [DraftGroup]) -> Index<'a, VmRef> {
-        let mut by_name: Index<'a, VmRef> = HashMap::new();
-        let mut by_item: Index<'a, VmRef> = HashMap::new();
+        let count = groups.iter().map(|g| g.vms.len()).sum();
+        let mut by_name: Index<'a, VmRef> =
+            Index::with_capacity_and_hasher(count, rustc_hash::FxBuildHasher);
+        let mut by_item: Index<'a, VmRef> =
+            Index::with_capacity_and_hasher(count, rustc_hash::FxBuildHasher);
         for (g, group) in groups.iter().enumerate() {
             for (v, vm) in group.vms.iter().enumerate() {
                 let here = VmRef { group: g, vm: v };

@@ -257,6 +257,15 @@ impl Checker<'_> {
     /// Names end up in step ids (`vm:db/sql-01`), so they must not be empty
     /// or contain `/` or control characters.
     pub(super) fn valid_name(&mut self, name: &Name) -> bool {
+        // Fast path: printable ASCII without `/` is always fine.
+        if !name.text.is_empty()
+            && name
+                .text
+                .bytes()
+                .all(|b| (b' '..=b'~').contains(&b) && b != b'/')
+        {
+            return true;
+        }
         let bad = if name.text.is_empty() {
             Some("a name cannot be empty")
         } else if name.text.contains('/') {

@@ -44,25 +44,23 @@ fn secs(s: u64) -> String {
 
 fn human(graph: &StepGraph, schedule: &Schedule, report: &DryRun<'_>, vm_total: usize) -> String {
     let g = &graph.graph;
-    let vms = g.node_weights().filter(|s| s.kind == "vm").count();
-    let groups = graph
-        .groups
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| g.node_weights().any(|s| s.group == *i))
-        .count();
+    let vms = graph.steps().filter(|(_, s)| s.kind == "vm").count();
+    let mut groups: Vec<usize> = graph.steps().map(|(_, s)| s.group).collect();
+    groups.sort_unstable();
+    groups.dedup();
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} of plan {} (dry run: nothing is changed)\n{vms} of {vm_total} VMs in {groups} groups, {} steps, {} waves\n",
+        "{} of plan {} (dry run: nothing is changed)\n{vms} of {vm_total} VMs in {} groups, {} steps, {} waves\n",
         report.operation,
         report.plan,
-        g.node_count(),
+        groups.len(),
+        report.steps.len(),
         schedule.waves.len()
     );
-    let id_width = g
-        .node_weights()
-        .map(|s| s.id.chars().count())
+    let id_width = graph
+        .steps()
+        .map(|(_, s)| s.id.chars().count())
         .max()
         .unwrap_or(0);
     for (w, wave) in schedule.waves.iter().enumerate() {

@@ -259,9 +259,27 @@ fn link_groups(
             exits[g] = incoming;
             continue;
         }
-        for &from in &incoming {
+        let (many_in, many_out) = (incoming.len(), entries[g].len());
+        if many_in * many_out > many_in + many_out {
+            // A join: m + n edges instead of m × n (see the module docs).
+            let join = graph.add_node(Step {
+                id: format!("join:{}", plan.groups[g].name),
+                kind: "join",
+                group: g,
+                estimate: crate::duration::Duration::ZERO,
+                action: StepAction::Join,
+            });
+            for &from in &incoming {
+                graph.add_edge(from, join, ());
+            }
             for &to in &entries[g] {
-                graph.add_edge(from, to, ());
+                graph.add_edge(join, to, ());
+            }
+        } else {
+            for &from in &incoming {
+                for &to in &entries[g] {
+                    graph.add_edge(from, to, ());
+                }
             }
         }
     }

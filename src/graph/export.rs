@@ -47,8 +47,8 @@ impl StepGraph {
             plan: &self.plan,
             operation: self.operation.as_str(),
             nodes: self
-                .graph
-                .node_weights()
+                .steps()
+                .map(|(_, s)| s)
                 .map(|s| NodeJson {
                     id: &s.id,
                     kind: s.kind,
@@ -56,7 +56,7 @@ impl StepGraph {
                 })
                 .collect(),
             edges: self
-                .sorted_edges()
+                .edges()
                 .into_iter()
                 .map(|(a, b)| EdgeJson {
                     from: &self.graph[a].id,
@@ -77,8 +77,8 @@ impl StepGraph {
         out.push_str("  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
         for (g, group) in self.groups.iter().enumerate() {
             let members: Vec<&str> = self
-                .graph
-                .node_weights()
+                .steps()
+                .map(|(_, s)| s)
                 .filter(|s| s.group == g)
                 .map(|s| s.id.as_str())
                 .collect();
@@ -101,7 +101,7 @@ impl StepGraph {
             }
             out.push_str("  }\n");
         }
-        for (a, b) in self.sorted_edges() {
+        for (a, b) in self.edges() {
             let _ = writeln!(
                 out,
                 "  {} -> {};",
@@ -119,8 +119,8 @@ impl StepGraph {
         let mut out = String::from("flowchart LR\n");
         for (g, group) in self.groups.iter().enumerate() {
             let members: Vec<(usize, &str)> = self
-                .graph
-                .node_indices()
+                .steps()
+                .map(|(n, _)| n)
                 .filter(|n| self.graph[*n].group == g)
                 .map(|n| (n.index(), self.graph[n].id.as_str()))
                 .collect();
@@ -138,7 +138,7 @@ impl StepGraph {
             }
             out.push_str("  end\n");
         }
-        for (a, b) in self.sorted_edges() {
+        for (a, b) in self.edges() {
             let _ = writeln!(out, "  s{} --> s{}", a.index(), b.index());
         }
         out

@@ -1,6 +1,13 @@
 //! Checked plan × operation to step graph: one node per VM operation or hook,
 //! an edge `a -> b` when `b` starts only after `a` has finished. Built in
 //! source order, so ids, exports and schedules are deterministic.
+//!
+//! Where every last step of some groups must finish before every first step
+//! of the next (10 VMs after 10 VMs: 100 edges), the graph holds a *join*
+//! instead: a zero-length node that the 10 + 10 edges go through. Joins are
+//! not steps: [`StepGraph::steps`] and [`StepGraph::edges`] (and so every
+//! export, dry run and id) see the dependencies between steps only. At
+//! 100,000 VMs this keeps the graph at a fifth of the edges.
 
 mod build;
 pub mod export;
@@ -123,6 +130,9 @@ impl FromStr for Operation {
 pub enum StepAction {
     /// The operation on one VM.
     Vm(VmRef),
+    /// A join between groups (see the module docs): no work, no id of its own
+    /// in any output.
+    Join,
     /// A hook: its group, before/after, block index and index in the block.
     Hook {
         /// The group.
@@ -173,10 +183,51 @@ pub struct StepGraph {
     pub groups: Vec<GroupInfo>,
 }
 
+impl Step {
+    /// Whether this is a join rather than a step.
+    pub fn is_join(&self) -> bool {
+        matches!(self.action, StepAction::Join)
+    }
+}
+
 impl StepGraph {
     /// The step at an index.
     pub fn step(&self, node: NodeIndex) -> &Step {
         &self.graph[node]
+    }
+
+    /// The steps in source order, without joins.
+    pub fn steps(&self) -> impl Iterator<Item = (NodeIndex, &Step)> + '_ {
+        self.graph
+            .node_indices()
+            .map(|n| (n, &self.graph[n]))
+            .filter(|(_, s)| !s.is_join())
+    }
+
+    /// How many steps (joins not counted).
+    pub fn step_count(&self) -> usize {
+        self.steps().count()
+    }
+
+    /// The steps that must finish before `node` starts, through joins, in source order.
+    pub fn needs(&self, node: NodeIndex) -> Vec<NodeIndex> {
+        let mut out = Vec::new();
+        for p in self
+            .graph
+            .neighbors_directed(node, petgraph::Direction::Incoming)
+        {
+            if self.graph[p].is_join() {
+                out.extend(
+                    self.graph
+                        .neighbors_directed(p, petgraph::Direction::Incoming),
+                );
+            } else {
+                out.push(p);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The group's name of a step.
@@ -184,16 +235,11 @@ impl StepGraph {
         self.groups.get(step.group).map_or("", |g| g.name.as_str())
     }
 
-    /// Edges as (from, to) in a stable order: by source order of `to`, then of `from`.
-    pub fn sorted_edges(&self) -> Vec<(NodeIndex, NodeIndex)> {
-        let mut edges: Vec<(NodeIndex, NodeIndex)> = self
-            .graph
-            .raw_edges()
-            .iter()
-            .map(|e| (e.source(), e.target()))
-            .collect();
-        edges.sort_unstable_by_key(|(a, b)| (b.index(), a.index()));
-        edges.dedup();
-        edges
+    /// The dependencies between steps as (from, to), joins expanded, in a
+    /// stable order: by source order of `to`, then of `from`.
+    pub fn edges(&self) -> Vec<(NodeIndex, NodeIndex)> {
+        self.steps()
+            .flat_map(|(to, _)| self.needs(to).into_iter().map(move |from| (from, to)))
+            .collect()
     }
 }

@@ -20,6 +20,11 @@ pub(super) struct Lowerer<'d> {
     comments: Vec<Comment>,
 }
 
+/// The children of a pair without comments (collected once, up front, by `Lowerer::file`).
+fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT)
+}
+
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
     Span::new(s.start(), s.end())
@@ -33,22 +38,6 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    /// The children of a pair, with comments moved aside.
-    fn children<'i>(&mut self, pair: Pair<'i, Rule>) -> Vec<Pair<'i, Rule>> {
-        let mut out = Vec::new();
-        for child in pair.into_inner() {
-            if child.as_rule() == Rule::COMMENT {
-                self.comments.push(Comment {
-                    text: child.as_str().trim_end().to_owned(),
-                    span: span_of(&child),
-                });
-            } else {
-                out.push(child);
-            }
-        }
-        out
-    }
-
     fn internal(&mut self, pair: &Pair<'_, Rule>, what: &str) {
         self.diags.push(Diagnostic::Internal {
             message: format!("unexpected {:?} where {what} was expected", pair.as_rule()),
@@ -57,8 +46,19 @@ impl<'d> Lowerer<'d> {
     }
 
     pub(super) fn file(mut self, pair: Pair<'_, Rule>) -> PlanFile {
+        // Comments can sit between any two tokens; one pass over every token finds them.
+        self.comments = pair
+            .clone()
+            .into_inner()
+            .flatten()
+            .filter(|p| p.as_rule() == Rule::COMMENT)
+            .map(|c| Comment {
+                text: c.as_str().trim_end().to_owned(),
+                span: span_of(&c),
+            })
+            .collect();
         let mut statements = Vec::new();
-        for child in self.children(pair) {
+        for child in children(pair) {
             if child.as_rule() == Rule::EOI {
                 continue;
             }
@@ -108,14 +108,14 @@ impl<'d> Lowerer<'d> {
             block: None,
             span,
         };
-        let children = self.children(pair);
+        let parts: Vec<Pair<'_, Rule>> = children(pair).collect();
         // pest's span of a statement can run over trailing white space and
         // comments; the statement ends where its last part does.
         group.span = Span::new(
             span.start as usize,
-            children.last().map_or(span.end as usize, end_of),
+            parts.last().map_or(span.end as usize, end_of),
         );
-        for child in children {
+        for child in parts {
             match child.as_rule() {
                 Rule::kw_group => group.keyword = span_of(&child),
                 Rule::name => group.name = self.name(child),
@@ -124,7 +124,7 @@ impl<'d> Lowerer<'d> {
                         keyword: span_of(&child),
                         names: Vec::new(),
                     };
-                    for part in self.children(child) {
+                    for part in children(child) {
                         match part.as_rule() {
                             Rule::kw_needs => needs.keyword = span_of(&part),
                             Rule::name_list => needs.names = self.name_list(part),
@@ -143,71 +143,64 @@ impl<'d> Lowerer<'d> {
     fn setting(&mut self, pair: Pair<'_, Rule>) -> Option<Setting> {
         let span = span_of(&pair);
         let is_hook = pair.as_rule() == Rule::hook_stmt;
-        let mut key = None;
-        let children = self.children(pair);
-        let span = Span::new(
-            span.start as usize,
-            children.last().map_or(span.end as usize, end_of),
-        );
+        let mut parts = children(pair);
+        // The grammar starts every setting with its keyword (`ident`, `hook_kind` or `step_key`).
+        let Some(first) = parts.next() else {
+            self.diags.push(Diagnostic::Internal {
+                message: "a statement without a keyword".into(),
+                at: span,
+            });
+            return None;
+        };
+        let key = Name {
+            text: first.as_str().to_owned(),
+            quoted: false,
+            span: span_of(&first),
+        };
+        // pest's span of a statement can run over trailing white space and
+        // comments; the statement ends where its last part does.
+        let mut end = key.span.end as usize;
         let mut setting = Setting {
-            key: Name {
-                text: String::new(),
-                quoted: false,
-                span,
-            },
+            key,
             args: Vec::new(),
             inline: Vec::new(),
             block: None,
             is_hook,
             span,
         };
-        for child in children {
+        for child in parts {
+            end = end_of(&child);
             match child.as_rule() {
-                Rule::ident | Rule::hook_kind | Rule::step_key => {
-                    key = Some(Name {
-                        text: child.as_str().to_owned(),
-                        quoted: false,
-                        span: span_of(&child),
-                    });
-                }
-                Rule::args => setting.args = self.args(child),
                 Rule::inline_setting => {
                     if let Some(inline) = self.setting(child) {
                         setting.inline.push(inline);
                     }
                 }
                 Rule::block => setting.block = Some(self.block(child)),
-                _ => self.internal(&child, "a setting's parts"),
+                _ => {
+                    if let Some(value) = self.value(child) {
+                        setting.args.push(value);
+                    }
+                }
             }
         }
-        if let Some(key) = key {
-            setting.key = key;
-            Some(setting)
-        } else {
-            self.diags.push(Diagnostic::Internal {
-                message: "a statement without a keyword".into(),
-                at: span,
-            });
-            None
-        }
+        setting.span = Span::new(span.start as usize, end);
+        Some(setting)
     }
 
     fn map_entry(&mut self, pair: Pair<'_, Rule>) -> Option<MapEntry> {
         let span = span_of(&pair);
         let mut key = None;
         let mut value = None;
-        let children = self.children(pair);
-        let span = Span::new(
-            span.start as usize,
-            children.last().map_or(span.end as usize, end_of),
-        );
-        for child in children {
+        let mut end = span.end as usize;
+        for child in children(pair) {
+            end = end_of(&child);
             match child.as_rule() {
                 Rule::name => key = self.name(child),
-                Rule::value => value = self.value(child),
-                _ => self.internal(&child, "a map entry"),
+                _ => value = self.value(child),
             }
         }
+        let span = Span::new(span.start as usize, end);
         let key = key?;
         if value.is_none() {
             self.diags.push(Diagnostic::Syntax {
@@ -226,7 +219,7 @@ impl<'d> Lowerer<'d> {
     fn block(&mut self, pair: Pair<'_, Rule>) -> Block {
         let span = span_of(&pair);
         let mut statements = Vec::new();
-        for child in self.children(pair) {
+        for child in children(pair) {
             if let Some(statement) = self.statement(child) {
                 statements.push(statement);
             }
@@ -234,19 +227,9 @@ impl<'d> Lowerer<'d> {
         Block { statements, span }
     }
 
-    fn args(&mut self, pair: Pair<'_, Rule>) -> Vec<Value> {
-        let mut values = Vec::new();
-        for child in self.children(pair) {
-            if let Some(value) = self.value(child) {
-                values.push(value);
-            }
-        }
-        values
-    }
-
     fn name_list(&mut self, pair: Pair<'_, Rule>) -> Vec<Name> {
         let mut names = Vec::new();
-        for child in self.children(pair) {
+        for child in children(pair) {
             if let Some(name) = self.name(child) {
                 names.push(name);
             }
@@ -256,7 +239,7 @@ impl<'d> Lowerer<'d> {
 
     fn name(&mut self, pair: Pair<'_, Rule>) -> Option<Name> {
         let span = span_of(&pair);
-        let inner = self.children(pair).into_iter().next()?;
+        let inner = children(pair).next()?;
         match inner.as_rule() {
             Rule::ident => Some(Name {
                 text: inner.as_str().to_owned(),
@@ -275,9 +258,9 @@ impl<'d> Lowerer<'d> {
         }
     }
 
-    fn value(&mut self, pair: Pair<'_, Rule>) -> Option<Value> {
-        let span = span_of(&pair);
-        let inner = self.children(pair).into_iter().next()?;
+    /// A value: one of the alternatives of the grammar's (silent) `value` rule.
+    fn value(&mut self, inner: Pair<'_, Rule>) -> Option<Value> {
+        let span = span_of(&inner);
         let kind = match inner.as_rule() {
             Rule::ident => ValueKind::Ident(inner.as_str().to_owned()),
             Rule::number => ValueKind::Number(inner.as_str().to_owned()),
@@ -288,7 +271,7 @@ impl<'d> Lowerer<'d> {
             }
             Rule::list => {
                 let mut items = Vec::new();
-                for child in self.children(inner) {
+                for child in children(inner) {
                     if let Some(item) = self.value(child) {
                         items.push(item);
                     }
@@ -297,7 +280,7 @@ impl<'d> Lowerer<'d> {
             }
             Rule::env_call => {
                 let mut name = None;
-                for child in self.children(inner) {
+                for child in children(inner) {
                     match child.as_rule() {
                         Rule::string => name = Some(self.string(child)),
                         Rule::unterminated_string => self.unterminated(&child),
@@ -401,13 +384,17 @@ impl<'d> Lowerer<'d> {
 /// follow the last part down to a token (or a closing bracket).
 fn end_of(pair: &Pair<'_, Rule>) -> usize {
     match pair.as_rule() {
-        Rule::block | Rule::list | Rule::env_call => pair.as_span().end(),
-        _ => pair
-            .clone()
-            .into_inner()
-            .filter(|p| p.as_rule() != Rule::COMMENT)
+        Rule::setting
+        | Rule::hook_stmt
+        | Rule::inline_setting
+        | Rule::group_stmt
+        | Rule::needs_clause
+        | Rule::name_list
+        | Rule::map_entry
+        | Rule::name => children(pair.clone())
             .last()
             .map_or_else(|| pair.as_span().end(), |p| end_of(&p)),
+        _ => pair.as_span().end(),
     }
 }
 

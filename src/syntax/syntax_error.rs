@@ -116,8 +116,10 @@ pub(super) fn brackets(text: &str, max: usize) -> Option<Diagnostic> {
         text.get(line_start..)
             .map_or(0, |l| l.len() - l.trim_start_matches([' ', '\t']).len())
     };
-    for (i, c) in text.char_indices() {
-        if c == '\n' || c == '\r' {
+    // Bytes, not chars: every byte looked at is ASCII, and UTF-8 never uses
+    // ASCII bytes inside a multi-byte character.
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if b == b'\n' || b == b'\r' {
             line_start = i + 1;
             in_comment = false;
             in_string = false;
@@ -127,19 +129,19 @@ pub(super) fn brackets(text: &str, max: usize) -> Option<Diagnostic> {
             continue;
         }
         if in_string {
-            match c {
+            match b {
                 _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
                 _ => {}
             }
             continue;
         }
-        match c {
-            '#' => in_comment = true,
-            '"' => in_string = true,
-            '{' | '[' | '(' => {
-                if c == '{' {
+        match b {
+            b'#' => in_comment = true,
+            b'"' => in_string = true,
+            b'{' | b'[' | b'(' => {
+                if b == b'{' {
                     stack.push(Open {
                         at: i,
                         indent: indent_at(line_start),
@@ -158,7 +160,7 @@ pub(super) fn brackets(text: &str, max: usize) -> Option<Diagnostic> {
                     });
                 }
             }
-            '}' => match stack.pop() {
+            b'}' => match stack.pop() {
                 Some(open) => {
                     let closing_indent = indent_at(line_start);
                     if closing_indent < open.indent && suspect.is_none() {
@@ -174,7 +176,7 @@ pub(super) fn brackets(text: &str, max: usize) -> Option<Diagnostic> {
                     });
                 }
             },
-            ']' | ')' => other_depth = other_depth.saturating_sub(1),
+            b']' | b')' => other_depth = other_depth.saturating_sub(1),
             _ => {}
         }
     }
