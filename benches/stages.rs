@@ -2,7 +2,7 @@
 //! generated plan: the best of 30 runs of parse, check, graph + schedule, the
 //! whole (parse + check + graph + schedule) and the `serde_json` floor.
 //! `cargo bench --bench stages -- 10000`; `STAGE=parse` runs one stage only,
-//! for a profiler. Criterion's `compile` bench gives the full statistics.
+//! for a profiler (`RUNS=n` sets how often). Criterion's `compile` bench gives the full statistics.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -32,8 +32,13 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(10_000);
     let only = std::env::var("STAGE").ok();
+    // `RUNS=5` sets the runs of the chosen stage (under callgrind, say).
+    let chosen_runs = std::env::var("RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(300);
     let runs = |stage: &str| match &only {
-        Some(s) if s == stage => 300,
+        Some(s) if s == stage => chosen_runs,
         Some(_) => 0,
         None => 30,
     };

@@ -98,7 +98,7 @@ fn group_steps(
             Operation::TestCleanup => estimates::VM_TEST_CLEANUP,
         };
         let node = graph.add_node(Step {
-            id: format!("vm:{}/{}", group.name, vm.name),
+            id: vm_id(&group.name, &vm.name),
             kind: "vm",
             group: g,
             estimate,
@@ -162,6 +162,17 @@ fn group_steps(
         (None, true, None) => Vec::new(),
     };
     (entry, exit)
+}
+
+/// `vm:<group>/<vm>`, built by hand: `format!` was half the graph's build time
+/// at 10,000 VMs.
+fn vm_id(group: &str, vm: &str) -> String {
+    let mut id = String::with_capacity(4 + group.len() + vm.len());
+    id.push_str("vm:");
+    id.push_str(group);
+    id.push('/');
+    id.push_str(vm);
+    id
 }
 
 /// The hooks of group `g` that run before or after its VMs in this operation's phase,
@@ -263,7 +274,7 @@ fn link_groups(
         if many_in * many_out > many_in + many_out {
             // A join: m + n edges instead of m × n (see the module docs).
             let join = graph.add_node(Step {
-                id: format!("join:{}", plan.groups[g].name),
+                id: ["join:", plan.groups[g].name.as_str()].concat(),
                 kind: "join",
                 group: g,
                 estimate: crate::duration::Duration::ZERO,

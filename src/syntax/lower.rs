@@ -46,17 +46,20 @@ impl<'d> Lowerer<'d> {
     }
 
     pub(super) fn file(mut self, pair: Pair<'_, Rule>) -> PlanFile {
-        // Comments can sit between any two tokens; one pass over every token finds them.
-        self.comments = pair
-            .clone()
-            .into_inner()
-            .flatten()
-            .filter(|p| p.as_rule() == Rule::COMMENT)
-            .map(|c| Comment {
-                text: c.as_str().trim_end().to_owned(),
-                span: span_of(&c),
-            })
-            .collect();
+        // Comments can sit between any two tokens: one pass over every token
+        // finds them, skipped when the text has no `#` (generated plans often have none).
+        if pair.as_str().contains('#') {
+            self.comments = pair
+                .clone()
+                .into_inner()
+                .flatten()
+                .filter(|p| p.as_rule() == Rule::COMMENT)
+                .map(|c| Comment {
+                    text: c.as_str().trim_end().to_owned(),
+                    span: span_of(&c),
+                })
+                .collect();
+        }
         let mut statements = Vec::new();
         for child in children(pair) {
             if child.as_rule() == Rule::EOI {
@@ -66,8 +69,6 @@ impl<'d> Lowerer<'d> {
                 statements.push(statement);
             }
         }
-        // Comments inside nested pairs are found depth-first; the formatter wants source order.
-        self.comments.sort_by_key(|c| c.span.start);
         PlanFile {
             statements,
             comments: self.comments,
@@ -177,11 +178,14 @@ impl<'d> Lowerer<'d> {
                     }
                 }
                 Rule::block => setting.block = Some(self.block(child)),
-                _ => {
-                    if let Some(value) = self.value(child) {
-                        setting.args.push(value);
+                Rule::args => {
+                    for item in children(child) {
+                        if let Some(value) = self.value(item) {
+                            setting.args.push(value);
+                        }
                     }
                 }
+                _ => self.internal(&child, "a setting's values or block"),
             }
         }
         setting.span = Span::new(span.start as usize, end);
@@ -391,6 +395,7 @@ fn end_of(pair: &Pair<'_, Rule>) -> usize {
         | Rule::needs_clause
         | Rule::name_list
         | Rule::map_entry
+        | Rule::args
         | Rule::name => children(pair.clone())
             .last()
             .map_or_else(|| pair.as_span().end(), |p| end_of(&p)),

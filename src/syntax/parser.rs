@@ -34,6 +34,6 @@ pub fn describe(rule: Rule) -> &'static str {
         Rule::kw_needs => "`needs`",
         Rule::hook_kind => "a hook",
         Rule::step_key => "a step setting",
-        Rule::WHITESPACE | Rule::COMMENT | Rule::ident_char => "white space",
+        Rule::WHITESPACE | Rule::COMMENT | Rule::ident_char | Rule::gap => "white space",
     }
 }

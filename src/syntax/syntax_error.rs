@@ -96,6 +96,18 @@ pub(super) fn stray(text: &str, at: Span) -> Diagnostic {
     }
 }
 
+/// The bytes `brackets` acts on.
+const INTERESTING: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b"\n\r\\\"#{}[]()";
+    let mut k = 0;
+    while k < bytes.len() {
+        table[bytes[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
+
 /// Checks braces before pest runs: nesting deeper than `max` (which could
 /// exhaust the parser's stack), a `}` with no block open, and a `{` never
 /// closed. For the last, indentation points at the likely culprit: the block
@@ -118,7 +130,17 @@ pub(super) fn brackets(text: &str, max: usize) -> Option<Diagnostic> {
     };
     // Bytes, not chars: every byte looked at is ASCII, and UTF-8 never uses
     // ASCII bytes inside a multi-byte character.
-    for (i, &b) in text.as_bytes().iter().enumerate() {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Most bytes are none of the ones that matter: skip them in a tight loop.
+        if !escaped && !INTERESTING[usize::from(bytes[i])] {
+            i += 1;
+            continue;
+        }
+        let b = bytes[i];
+        i += 1;
+        let i = i - 1;
         if b == b'\n' || b == b'\r' {
             line_start = i + 1;
             in_comment = false;
