@@ -203,6 +203,11 @@ pub(super) fn brackets(text: &str, max: usize) -> Option<Diagnostic> {
         }
     }
     let innermost = stack.last()?;
+    Some(unclosed(text, innermost.at, suspect))
+}
+
+/// "unclosed `{`", at the suspect by indentation when there is one.
+fn unclosed(text: &str, innermost: usize, suspect: Option<(usize, usize)>) -> Diagnostic {
     let (at, help) = match suspect {
         Some((open, close)) => (
             open,
@@ -212,16 +217,16 @@ pub(super) fn brackets(text: &str, max: usize) -> Option<Diagnostic> {
             ),
         ),
         None => (
-            innermost.at,
+            innermost,
             "add the missing `}` at the end of the block".to_owned(),
         ),
     };
-    Some(Diagnostic::Syntax {
+    Diagnostic::Syntax {
         message: "unclosed `{`".into(),
         at: Span::new(at, at + 1),
         label: "this block is never closed".into(),
         help: Some(help),
-    })
+    }
 }
 
 fn line_col_text(text: &str, offset: usize) -> String {
