@@ -27,16 +27,13 @@ enum Node {
 /// An edge `a -> b` means "a needs b"; the span is where that is written.
 type Graph = DiGraph<Node, Option<Span>>;
 
-/// Group names and VM names, for messages.
-pub(super) struct Names<'a> {
-    pub(super) groups: Vec<&'a str>,
-    pub(super) vms: Vec<Vec<&'a str>>,
-}
+/// Group names and VM names, for messages: the checker's draft groups.
+type Names = [super::DraftGroup];
 
 /// Reports every cycle among groups; then, if there is none, every cycle that
 /// VM-level `needs` make (within a group, or across groups against their order).
 pub(super) fn find(
-    names: &Names<'_>,
+    names: &Names,
     group_needs: &[Vec<(GroupId, Span)>],
     vm_needs: &[Vec<Vec<(VmRef, Span)>>],
 ) -> Vec<Diagnostic> {
@@ -91,7 +88,7 @@ pub(super) fn find(
     cycles(&graph, names, true)
 }
 
-fn cycles(graph: &Graph, names: &Names<'_>, vm_level: bool) -> Vec<Diagnostic> {
+fn cycles(graph: &Graph, names: &Names, vm_level: bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut sccs = tarjan_scc(graph);
     // Report in source order of the cycle's first node.
@@ -153,7 +150,7 @@ fn shortest_cycle(
 
 fn describe(
     graph: &Graph,
-    names: &Names<'_>,
+    names: &Names,
     path: &[petgraph::graph::EdgeIndex],
     vm_level: bool,
 ) -> Diagnostic {
@@ -166,7 +163,7 @@ fn describe(
     let label = |node: Node| -> String {
         match node {
             Node::Group(g) | Node::GroupEnd(g) => {
-                let name = names.groups.get(g).copied().unwrap_or("?");
+                let name = names.get(g).map_or("?", |d| d.name.text.as_str());
                 if mixed {
                     format!("group {name}")
                 } else {
@@ -175,11 +172,9 @@ fn describe(
             }
             Node::Vm(r) => {
                 let name = names
-                    .vms
                     .get(r.group)
-                    .and_then(|g| g.get(r.vm))
-                    .copied()
-                    .unwrap_or("?");
+                    .and_then(|g| g.vms.get(r.vm))
+                    .map_or("?", |v| v.name.text.as_str());
                 if mixed {
                     format!("vm {name}")
                 } else {

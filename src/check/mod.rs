@@ -344,14 +344,7 @@ impl Checker<'_> {
         let errors_before = self.diags.error_count();
         let (group_needs, vm_needs) = self.resolve(&drafts);
         if self.diags.error_count() == errors_before {
-            let names = cycles::Names {
-                groups: drafts.iter().map(|g| g.name.text.as_str()).collect(),
-                vms: drafts
-                    .iter()
-                    .map(|g| g.vms.iter().map(|v| v.name.text.as_str()).collect())
-                    .collect(),
-            };
-            for d in cycles::find(&names, &group_needs, &vm_needs) {
+            for d in cycles::find(&drafts, &group_needs, &vm_needs) {
                 self.diags.push(d);
             }
         }
@@ -384,7 +377,12 @@ impl Checker<'_> {
                         span: v.name.span,
                         item: v.item,
                         estimate: v.estimate.unwrap_or(defaults.estimate),
-                        needs: needs.into_iter().map(|(r, _)| r).collect(),
+                        // Most VMs need nothing: skip the iterator machinery for them.
+                        needs: if needs.is_empty() {
+                            Vec::new()
+                        } else {
+                            needs.into_iter().map(|(r, _)| r).collect()
+                        },
                     })
                     .collect(),
                 hooks: g.hooks,
