@@ -72,7 +72,7 @@ fn inputs() -> Vec<Input> {
                 generated,
                 source,
                 plan,
-                steps: graph.graph.node_count(),
+                steps: graph.step_count(),
                 edges: graph.graph.edge_count(),
             }
         })

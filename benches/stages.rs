@@ -70,8 +70,8 @@ fn main() {
         black_box(serde_json::from_str::<generate::JsonPlan>(&generated.json).unwrap());
     });
     println!(
-        "{vms} VMs: parse {parse:.2} ms, check {check:.2} ms, graph+schedule {graph_schedule:.2} ms, \
-         whole {whole:.2} ms, serde_json {serde:.2} ms, ratio {:.1}",
+        "{vms} VMs: parse {parse:.3} ms, check {check:.3} ms, graph+schedule {graph_schedule:.3} ms, \
+         whole {whole:.3} ms, serde_json {serde:.3} ms, ratio {:.1}",
         whole / serde
     );
 }
