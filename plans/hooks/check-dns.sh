@@ -3,27 +3,15 @@
 # the recovered DNS server (--server HOST) and fail if any name is missing
 # or still points into the primary region.
 #
-# Offline stand-in: it touches no network and no Azure. It prints the run
-# context drplan passes to every script hook (DRPLAN_* environment variables)
-# and the arguments it was started with, one per line and quoted, so a
-# rehearsal shows exactly what the real check would receive. drplan starts it
-# with argv as written in the plan, never through a shell.
+# Offline stand-in: it touches no network and no Azure; it prints the run
+# context and its arguments (context.sh). drplan starts it with argv as
+# written in the plan, never through a shell.
 set -euo pipefail
 
 name="$(basename "$0" .sh)"
-
-echo "${name}: ${DRPLAN_OPERATION:-manual run} of group ${DRPLAN_GROUP:-?} in plan ${DRPLAN_PLAN:-?}"
-for var in DRPLAN_RUN_ID DRPLAN_PLAN DRPLAN_OPERATION DRPLAN_DIRECTION \
-  DRPLAN_GROUP DRPLAN_VMS DRPLAN_PRIMARY DRPLAN_RECOVERY; do
-  printf '  %-17s %s\n' "${var}" "${!var:-<unset>}"
-done
-
-printf '  %d argument(s)\n' "$#"
-i=0
-for arg in "$@"; do
-  i=$((i + 1))
-  printf '  arg %d: %q\n' "${i}" "${arg}"
-done
+# shellcheck source=context.sh
+. "$(dirname "$0")/context.sh"
+print_context "${name}" "$@"
 
 echo "${name}: DNS lookups skipped offline; reporting resolved"
 exit 0

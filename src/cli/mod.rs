@@ -114,8 +114,22 @@ impl Ctx {
     }
 }
 
+/// Reads and compiles a plan and builds the step graph of `operation`,
+/// restricted to `--group` names when given (an unknown name is a usage error).
+pub(crate) fn load_graph(
+    ctx: &Ctx,
+    path: &std::path::Path,
+    operation: crate::graph::Operation,
+    groups: &[String],
+) -> Result<(Plan, crate::graph::StepGraph), ExitCode> {
+    let (_, plan) = ctx.load_plan(path)?;
+    let only = select_groups(&plan, groups)?;
+    let graph = crate::graph::build(&plan, operation, only.as_deref());
+    Ok((plan, graph))
+}
+
 /// Resolves `--group` names to indices, or explains which name is unknown.
-pub(crate) fn select_groups(plan: &Plan, names: &[String]) -> Result<Option<Vec<usize>>, ExitCode> {
+fn select_groups(plan: &Plan, names: &[String]) -> Result<Option<Vec<usize>>, ExitCode> {
     if names.is_empty() {
         return Ok(None);
     }

@@ -11,7 +11,7 @@ use crate::schedule::{DryRun, Schedule};
 
 use super::args::{Format, RunArgs};
 use super::exit::ExitCode;
-use super::{Ctx, output, select_groups};
+use super::{Ctx, load_graph, output};
 
 pub(super) fn run(args: &RunArgs, ctx: &Ctx) -> ExitCode {
     if !args.dry_run {
@@ -20,15 +20,10 @@ pub(super) fn run(args: &RunArgs, ctx: &Ctx) -> ExitCode {
         );
         return ExitCode::Usage;
     }
-    let (_, plan) = match ctx.load_plan(&args.plan) {
+    let (plan, graph) = match load_graph(ctx, &args.plan, args.operation, &args.groups) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let only = match select_groups(&plan, &args.groups) {
-        Ok(only) => only,
-        Err(code) => return code,
-    };
-    let graph = crate::graph::build(&plan, args.operation, only.as_deref());
     let schedule = Schedule::new(&graph);
     let report = DryRun::new(&graph, &schedule, plan.objectives.rto);
     match args.format {
