@@ -381,3 +381,24 @@ impl Plan {
         self.groups.iter().map(|g| g.vms.len()).sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_print_their_name_never_a_value() {
+        // Only the variable's name is kept, and every way of printing shows it as `env("NAME")`.
+        let secret = Secret {
+            name: "DRPLAN_TEST_SECRET_NAME".into(),
+        };
+        let shown = [
+            format!("{secret}"),
+            format!("{secret:?}"),
+            serde_json::to_string(&secret).unwrap(),
+        ];
+        assert_eq!(shown[0], "env(\"DRPLAN_TEST_SECRET_NAME\")");
+        assert_eq!(shown[1], shown[0]);
+        assert_eq!(shown[2], "\"env(\\\"DRPLAN_TEST_SECRET_NAME\\\")\"");
+    }
+}
