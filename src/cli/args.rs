@@ -45,7 +45,7 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Print the execution graph of one operation.
     Graph(GraphArgs),
-    /// Execute an operation; with `--dry-run`, print the schedule without acting.
+    /// Run an operation; this build plans it: `--dry-run` prints the schedule without acting.
     Run(RunArgs),
 }
 
