@@ -162,3 +162,25 @@ fn run_without_dry_run_changes_nothing_and_says_so() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--dry-run"));
 }
+
+#[test]
+fn a_file_that_is_not_text_is_a_usage_error_and_not_called_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("binary.drplan");
+    std::fs::write(&path, [0x70, 0x6c, 0xff, 0xfe, 0x00]).unwrap();
+    let out = drplan()
+        .arg("check")
+        .arg(&path)
+        .arg("plans/quickstart.drplan")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "checked 1 file (1 other could not be read)\n"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("is not UTF-8 text (invalid byte at offset 2)")
+    );
+}

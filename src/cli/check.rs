@@ -24,13 +24,13 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
         diagnostics: Vec::new(),
     };
     let mut human = String::new();
-    let mut unreadable = false;
+    let mut unreadable = 0usize;
     for path in &files {
         let source = match paths::read(path) {
             Ok(source) => source,
             Err(e) => {
                 output::error(&e);
-                unreadable = true;
+                unreadable += 1;
                 continue;
             }
         };
@@ -54,11 +54,11 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
     match args.format {
         Format::Json => output::json(&report),
         Format::Human => {
-            human.push_str(&summary(&report));
+            human.push_str(&summary(&report, unreadable));
             output::print(&human);
         }
     }
-    if unreadable {
+    if unreadable > 0 {
         ExitCode::Usage
     } else if report.errors > 0 || (args.deny_warnings && report.warnings > 0) {
         ExitCode::Failed
@@ -67,7 +67,7 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
     }
 }
 
-fn summary(report: &CheckJson) -> String {
+fn summary(report: &CheckJson, unreadable: usize) -> String {
     let plural = |n: usize, word: &str| {
         if n == 1 {
             format!("1 {word}")
@@ -75,8 +75,15 @@ fn summary(report: &CheckJson) -> String {
             format!("{n} {word}s")
         }
     };
-    let files = plural(report.files, "file");
+    let mut files = plural(report.files, "file");
+    if unreadable > 0 {
+        files = format!(
+            "{files} ({} could not be read)",
+            plural(unreadable, "other")
+        );
+    }
     match (report.errors, report.warnings) {
+        (0, 0) if unreadable > 0 => format!("checked {files}\n"),
         (0, 0) => format!("checked {files}: no problems\n"),
         (e, 0) => format!("checked {files}: {}\n", plural(e, "error")),
         (0, w) => format!("checked {files}: {}\n", plural(w, "warning")),
