@@ -3,11 +3,6 @@
 
 use crate::support;
 
-fn codes(text: &str) -> Vec<String> {
-    let (_, d) = drplan::compile(&drplan::SourceFile::new("<fmt>", text));
-    d.iter().map(drplan::Diagnostic::code_str).collect()
-}
-
 #[test]
 fn fixtures_format_to_reviewed_snapshots() {
     insta::glob!("fixtures/fmt/*.drplan", |path| {
@@ -90,5 +85,5 @@ fn crlf_and_missing_final_newline_are_normalised() {
         formatted,
         "plan p {\n  vault simulator  # c\n  primary \"westeurope\"\n\n  recovery \"northeurope\"\n  group g {\n    vm a\n  }\n}\n"
     );
-    assert_eq!(codes(text), codes(&formatted));
+    assert_eq!(support::codes(text), support::codes(&formatted));
 }

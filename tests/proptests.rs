@@ -168,15 +168,9 @@ fn never_panics_and_formats_consistently(text: &str) {
     if let Some(formatted) = drplan::fmt::format_text(text) {
         let again = drplan::fmt::format_text(&formatted).expect("formatted text must parse");
         assert_eq!(formatted, again, "not a fixed point:\n{text}");
-        let codes = |t: &str| {
-            let (_, d) = drplan::compile(&drplan::SourceFile::new("prop.drplan", t));
-            d.iter()
-                .map(drplan::Diagnostic::code_str)
-                .collect::<Vec<_>>()
-        };
         assert_eq!(
-            codes(text),
-            codes(&formatted),
+            support::codes(text),
+            support::codes(&formatted),
             "formatting changed the diagnostics:\n{text}\n---\n{formatted}"
         );
     }

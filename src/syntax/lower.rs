@@ -109,14 +109,11 @@ impl<'d> Lowerer<'d> {
             block: None,
             span,
         };
-        let parts: Vec<Pair<'_, Rule>> = children(pair).collect();
         // pest's span of a statement can run over trailing white space and
         // comments; the statement ends where its last part does.
-        group.span = Span::new(
-            span.start as usize,
-            parts.last().map_or(span.end as usize, end_of),
-        );
-        for child in parts {
+        let mut end = span.end as usize;
+        for child in children(pair) {
+            end = end_of(&child);
             match child.as_rule() {
                 Rule::kw_group => group.keyword = span_of(&child),
                 Rule::name => group.name = self.name(child),
@@ -138,6 +135,7 @@ impl<'d> Lowerer<'d> {
                 _ => self.internal(&child, "a group's name, needs or block"),
             }
         }
+        group.span = Span::new(span.start as usize, end);
         group
     }
 

@@ -53,6 +53,12 @@ pub(crate) fn json_all(
         .collect()
 }
 
+/// The diagnostic codes of a text, in order (`drplan::syntax`, …).
+pub(crate) fn codes(text: &str) -> Vec<String> {
+    let (_, d) = drplan::compile(&SourceFile::new("text.drplan", text));
+    d.iter().map(Diagnostic::code_str).collect()
+}
+
 /// The example plans in `plans/`, sorted.
 pub(crate) fn plans() -> Vec<PathBuf> {
     let mut plans: Vec<PathBuf> = std::fs::read_dir(root().join("plans"))
