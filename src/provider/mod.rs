@@ -1,0 +1,421 @@
+//! Where VM operations happen: the [`Provider`] seam between the executor and
+//! a vault. A provider reads machine state, starts an operation on one
+//! machine and follows its job to the end, lists jobs, reads vault health and
+//! runs Automation runbooks. The simulator (`vault simulator`, `--simulate`)
+//! and the Azure client implement it; nothing provider-specific leaks out.
+//!
+//! Readiness is decided from [`Machine::allowed`] and
+//! [`Machine::active_location`], never from the free-text protection state
+//! (spec: asr-model.md "Item states").
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::graph::Operation;
+use crate::plan::RecoveryPoint;
+
+/// A plan VM as a provider needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// The VM's name in the plan.
+    pub vm: String,
+    /// The replicated item's name (the plan's `item`, else the VM's name).
+    pub item: String,
+    /// The plan group it belongs to.
+    pub group: String,
+}
+
+/// Which region a machine is active in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Location {
+    /// The plan's `primary` region.
+    Primary,
+    /// The plan's `recovery` region.
+    Recovery,
+}
+
+impl Location {
+    /// The other region.
+    #[must_use]
+    pub fn other(self) -> Location {
+        match self {
+            Location::Primary => Location::Recovery,
+            Location::Recovery => Location::Primary,
+        }
+    }
+}
+
+/// ASR's `allowedOperations` values, by their ASR names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum AsrOperation {
+    /// `UnplannedFailover`: failover (or failback) from the active side.
+    UnplannedFailover,
+    /// `PlannedFailover` (not for Azure-to-Azure items).
+    PlannedFailover,
+    /// `TestFailover`.
+    TestFailover,
+    /// `TestFailoverCleanup`.
+    TestFailoverCleanup,
+    /// `Commit`: commit a failover.
+    Commit,
+    /// `ChangePit`: pick another recovery point before commit.
+    ChangePit,
+    /// `ReverseReplicate`: reprotect.
+    ReverseReplicate,
+    /// `DisableProtection`.
+    DisableProtection,
+}
+
+impl AsrOperation {
+    /// ASR's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AsrOperation::UnplannedFailover => "UnplannedFailover",
+            AsrOperation::PlannedFailover => "PlannedFailover",
+            AsrOperation::TestFailover => "TestFailover",
+            AsrOperation::TestFailoverCleanup => "TestFailoverCleanup",
+            AsrOperation::Commit => "Commit",
+            AsrOperation::ChangePit => "ChangePit",
+            AsrOperation::ReverseReplicate => "ReverseReplicate",
+            AsrOperation::DisableProtection => "DisableProtection",
+        }
+    }
+}
+
+impl fmt::Display for AsrOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Replication health (ASR's `Normal`, `Warning`, `Critical`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// `Normal`.
+    Healthy,
+    /// `Warning`.
+    Warning,
+    /// `Critical`.
+    Critical,
+}
+
+/// The dashboard's kinds of health issue (spec: asr-model.md "The dashboard").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueKind {
+    /// A configuration the item needs is missing.
+    MissingConfiguration,
+    /// A resource the item needs is missing.
+    MissingResource,
+    /// A subscription quota would be exceeded.
+    SubscriptionQuota,
+    /// The mobility agent or extension needs an update.
+    SoftwareUpdate,
+    /// Anything else (replication lag, agent health, …).
+    Replication,
+}
+
+/// One health error of a machine or the vault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthIssue {
+    /// ASR's error code.
+    pub code: String,
+    /// The dashboard kind.
+    pub kind: IssueKind,
+    /// How bad it is.
+    pub severity: Health,
+    /// What is wrong.
+    pub message: String,
+    /// Why it may be so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub possible_causes: Option<String>,
+    /// What to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommended_action: Option<String>,
+}
+
+/// What a provider knows about one machine now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// The plan VM.
+    pub vm: String,
+    /// The replicated item.
+    pub item: String,
+    /// ASR's `protectionState`, for display only.
+    pub protection_state: String,
+    /// Where the machine runs.
+    pub active_location: Location,
+    /// The side replication copies from, when the machine is protected.
+    pub replicating_from: Option<Location>,
+    /// ASR's `allowedOperations`.
+    pub allowed: Vec<AsrOperation>,
+    /// Replication health.
+    pub health: Health,
+    /// Why the health is what it is.
+    pub issues: Vec<HealthIssue>,
+    /// The current recovery point objective, in seconds, when replicating.
+    pub rpo_s: Option<u64>,
+    /// When a test failover last succeeded (set at its cleanup).
+    pub last_test_failover: Option<Timestamp>,
+    /// The job of the operation in progress (`currentScenario.jobId`).
+    pub current_job: Option<JobId>,
+}
+
+impl Machine {
+    /// Whether ASR allows `op` now.
+    pub fn allows(&self, op: AsrOperation) -> bool {
+        self.allowed.contains(&op)
+    }
+}
+
+/// Options of an operation, from the plan and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationOptions {
+    /// The recovery point of a failover.
+    pub recovery_point: RecoveryPointChoice,
+    /// Shut the source down first (`false` for `--unplanned`).
+    pub shutdown_source: bool,
+    /// The isolated network of a test failover.
+    pub test_network: Option<String>,
+}
+
+/// Which recovery point a failover uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryPointChoice {
+    /// `Latest`.
+    Latest,
+    /// `LatestProcessed`.
+    LatestProcessed,
+    /// `LatestApplicationConsistent`.
+    LatestAppConsistent,
+}
+
+impl From<RecoveryPoint> for RecoveryPointChoice {
+    fn from(p: RecoveryPoint) -> Self {
+        match p {
+            RecoveryPoint::Latest => RecoveryPointChoice::Latest,
+            RecoveryPoint::LatestProcessed => RecoveryPointChoice::LatestProcessed,
+            RecoveryPoint::LatestAppConsistent => RecoveryPointChoice::LatestAppConsistent,
+        }
+    }
+}
+
+/// A Site Recovery job's id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JobId(pub String);
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A job's state (ASR's `NotStarted`, `InProgress`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Queued.
+    NotStarted,
+    /// Running.
+    InProgress,
+    /// Done.
+    Succeeded,
+    /// Failed; see [`Job::errors`].
+    Failed,
+    /// Cancelled.
+    Cancelled,
+    /// Waiting for input.
+    Suspended,
+    /// Anything else ASR reports.
+    Other,
+}
+
+impl JobState {
+    /// Whether the job will not change any more.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            JobState::Succeeded | JobState::Failed | JobState::Cancelled
+        )
+    }
+}
+
+/// A job's error, with what ASR says about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobError {
+    /// ASR's error code, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// What went wrong.
+    pub message: String,
+    /// Why it may have happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub possible_causes: Option<String>,
+    /// What to do about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommended_action: Option<String>,
+}
+
+/// A Site Recovery job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// Its id.
+    pub id: JobId,
+    /// ASR's display name ("Failover", "Commit", "Reprotect", …).
+    pub name: String,
+    /// The operation in drplan's terms.
+    pub operation: Operation,
+    /// The plan VM it acts on.
+    pub vm: String,
+    /// Its state.
+    pub state: JobState,
+    /// When it started.
+    pub started: Timestamp,
+    /// When it ended.
+    pub ended: Option<Timestamp>,
+    /// Progress, when the provider knows it.
+    pub percent: Option<u8>,
+    /// The task in progress, for display.
+    pub message: Option<String>,
+    /// Why it failed.
+    pub errors: Vec<JobError>,
+}
+
+/// One progress report of a job being followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// Percent done, when known.
+    pub percent: Option<u8>,
+    /// What is happening.
+    pub message: String,
+}
+
+/// Vault-level health (`replicationVaultHealth`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VaultHealth {
+    /// Issues of the vault itself (not of one machine).
+    pub issues: Vec<HealthIssue>,
+}
+
+/// An Automation runbook job to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunbookRequest {
+    /// The Automation account's ARM id.
+    pub account: String,
+    /// The runbook's name.
+    pub runbook: String,
+    /// Parameters, already resolved (secrets included: never log this).
+    pub params: BTreeMap<String, String>,
+}
+
+/// How a runbook job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunbookOutcome {
+    /// The Automation job's name.
+    pub job: String,
+    /// Whether it completed.
+    pub succeeded: bool,
+    /// Its final status (`Completed`, `Failed`, `Stopped`, `Suspended`).
+    pub status: String,
+    /// Why it failed, when it did.
+    pub exception: Option<String>,
+    /// The tail of its output and error streams.
+    pub output_tail: String,
+}
+
+/// What can go wrong talking to a vault.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// The vault has no item for a plan VM.
+    #[error("the vault has no replicated item `{item}` for VM `{vm}`")]
+    UnknownMachine {
+        /// The plan VM.
+        vm: String,
+        /// The item looked for.
+        item: String,
+    },
+    /// The vault refused the operation in the machine's state.
+    #[error("{vm}: {operation} is not allowed now ({reason})")]
+    NotAllowed {
+        /// The plan VM.
+        vm: String,
+        /// The operation.
+        operation: Operation,
+        /// Why, with the allowed operations.
+        reason: String,
+    },
+    /// No such job.
+    #[error("the vault has no job `{0}`")]
+    UnknownJob(JobId),
+    /// Reading or writing local state failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Local state or a fault file is malformed.
+    #[error("{path}: {message}")]
+    BadFile {
+        /// The file.
+        path: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The vault could not be reached or answered with an error.
+    #[error("{0}")]
+    Service(String),
+}
+
+/// The operations drplan needs from a vault.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// What this provider talks to, for messages ("simulated vault in …").
+    fn describe(&self) -> String;
+
+    /// The current state of each target, in order.
+    async fn machines(&self, targets: &[Target]) -> Result<Vec<Machine>, ProviderError>;
+
+    /// Starts `operation` on one machine and returns its job at once. Refuses
+    /// (`NotAllowed`) when the machine's allowed operations do not include it.
+    async fn start(
+        &self,
+        target: &Target,
+        operation: Operation,
+        options: &OperationOptions,
+    ) -> Result<JobId, ProviderError>;
+
+    /// A job as it is now.
+    async fn job(&self, id: &JobId) -> Result<Job, ProviderError>;
+
+    /// Follows a job until it reaches a terminal state, reporting progress,
+    /// and returns it. Cancelling the future stops following, not the job.
+    async fn follow(
+        &self,
+        id: &JobId,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<Job, ProviderError>;
+
+    /// The jobs of these machines, newest first.
+    async fn jobs(&self, targets: &[Target]) -> Result<Vec<Job>, ProviderError>;
+
+    /// The vault's own health.
+    async fn vault_health(&self) -> Result<VaultHealth, ProviderError>;
+
+    /// Runs an Automation runbook job to its end.
+    async fn run_runbook(
+        &self,
+        request: &RunbookRequest,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<RunbookOutcome, ProviderError>;
+}
