@@ -25,6 +25,7 @@ pub mod cli;
 pub mod clock;
 pub mod diagnostic;
 pub mod duration;
+pub mod exec;
 pub mod fmt;
 pub mod graph;
 pub mod journal;

@@ -4,3 +4,9 @@
 //! folder, and the replay of a journal into the state `resume` and `runs` need.
 
 pub mod event;
+pub mod replay;
+pub mod store;
+
+pub use event::{Event, Record, RunId, RunSettings, RunStatus, SkipReason, StepStatus};
+pub use replay::{RunState, RunSummary};
+pub use store::{JournalError, JournalWriter, LocalStore, LockHolder, RunStore};

@@ -1,0 +1,268 @@
+//! Step graph × provider × hooks to a run: the executor dispatches each step
+//! once everything it needs is done, bounded by each group's `parallelism`
+//! (and an optional cap across the plan), applies per-step timeouts, retries
+//! with backoff and `on_error`, and emits every change as an [`Event`] to an
+//! [`EventSink`] (the journal first, then the console). It never prints.
+//!
+//! Invariants: a step's `step_finished` is durable before anything that
+//! depends on it starts; a VM operation is started only after its machine was
+//! seen ready (preflight, or a fresh read before a retry or a resumed step);
+//! a provider job recorded in the journal is followed, never started again.
+
+mod preflight;
+mod step;
+mod walker;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::graph::{StepAction, StepGraph};
+use crate::journal::{Event, JournalError, Record, RunId, RunSettings, RunState, RunStatus};
+use crate::plan::{HookAction, Plan};
+use crate::provider::{Machine, OperationOptions, Progress, Provider, ProviderError, Target};
+
+pub use preflight::{done, ready};
+
+/// Receives the events of a run, in order. The journal writer appends and
+/// flushes; an error stops the run at once (it could not be resumed).
+#[async_trait]
+pub trait EventSink: Send + Sync {
+    /// Takes one record.
+    async fn emit(&self, record: Record) -> Result<(), JournalError>;
+}
+
+/// Why a step failed, as the operator should read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepFailure {
+    /// One sentence.
+    pub message: String,
+    /// The provider's stated causes.
+    pub possible_causes: Option<String>,
+    /// The provider's recommended action.
+    pub recommended_action: Option<String>,
+    /// The tail of a hook's output.
+    pub output: Option<String>,
+}
+
+impl StepFailure {
+    /// A failure with only a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The facts of a hook call beside the hook itself.
+#[derive(Debug, Clone, Copy)]
+pub struct HookCall<'a> {
+    /// The step id.
+    pub step: &'a str,
+    /// The group's name.
+    pub group: &'a str,
+    /// The group's VMs (plan names).
+    pub vms: &'a [String],
+}
+
+/// Runs one attempt of one hook.
+#[async_trait]
+pub trait HookRunner: Send + Sync {
+    /// Runs `hook`; dropping the future stops it (and kills what it started).
+    async fn run(
+        &self,
+        hook: &HookAction,
+        call: HookCall<'_>,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<String, StepFailure>;
+}
+
+/// A machine that is not ready for the operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotReady {
+    /// The plan VM.
+    pub vm: String,
+    /// Its group.
+    pub group: String,
+    /// Why, and what to do.
+    pub reason: String,
+}
+
+/// Why a run could not start or could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// Machines are not ready (exit 3).
+    #[error("{} machine(s) not ready", .0.len())]
+    NotReady(Vec<NotReady>),
+    /// The provider could not be asked.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// The journal could not be written: the run stopped where it was.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// A step that failed, for the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedStep {
+    /// Its id.
+    pub step: String,
+    /// Why.
+    pub failure: StepFailure,
+    /// Whether `on_error continue` tolerated it.
+    pub tolerated: bool,
+}
+
+/// The time a group took in this run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupTime {
+    /// The group.
+    pub group: String,
+    /// From its first step's start to its last step's end.
+    pub duration: Duration,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Its status.
+    pub status: RunStatus,
+    /// How long this part of the run took.
+    pub duration: Duration,
+    /// Steps that succeeded in this part.
+    pub succeeded: usize,
+    /// Steps done by an earlier part of a resumed run.
+    pub done_before: usize,
+    /// Steps recorded as skipped.
+    pub skipped: usize,
+    /// Root causes: the steps that failed (skipped dependents are not listed).
+    pub failures: Vec<FailedStep>,
+    /// Steps running when the run was cancelled; VM jobs go on in the vault.
+    pub in_flight: Vec<String>,
+    /// Per group.
+    pub groups: Vec<GroupTime>,
+}
+
+/// Everything a run needs.
+pub struct Run<'a> {
+    /// The plan.
+    pub plan: &'a Plan,
+    /// The operation's steps.
+    pub graph: &'a StepGraph,
+    /// Where VM operations happen.
+    pub provider: &'a dyn Provider,
+    /// Where hooks run.
+    pub hooks: &'a dyn HookRunner,
+    /// Where events go.
+    pub sink: &'a dyn EventSink,
+    /// Timestamps.
+    pub clock: Clock,
+    /// Ctrl-C.
+    pub cancel: CancellationToken,
+    /// The run's id.
+    pub run_id: RunId,
+    /// How it was started (journaled for `resume`).
+    pub settings: Option<RunSettings>,
+    /// Recovery point, source shutdown, test network.
+    pub options: OperationOptions,
+    /// A cap on VM steps at a time across the plan, beside each group's own.
+    pub parallelism: Option<u32>,
+    /// The journal of an earlier part, when resuming.
+    pub prior: Option<&'a RunState>,
+    /// Seeds retry jitter (the run id's hash in real runs; fixed in tests).
+    pub seed: u64,
+}
+
+/// The provider's view of a VM step's machine.
+pub fn target(plan: &Plan, graph: &StepGraph, action: StepAction) -> Option<Target> {
+    let StepAction::Vm(at) = action else {
+        return None;
+    };
+    let vm = plan.vm(at)?;
+    Some(Target {
+        vm: vm.name.clone(),
+        item: vm.item.clone().unwrap_or_else(|| vm.name.clone()),
+        group: graph
+            .groups
+            .get(at.group)
+            .map(|g| g.name.clone())
+            .unwrap_or_default(),
+    })
+}
+
+/// Reads every machine the run will act on and refuses, naming each machine
+/// that is not ready and why, before anything is done. On resume, steps that
+/// succeeded or were in flight are not checked: they are not started again.
+pub async fn preflight(
+    plan: &Plan,
+    graph: &StepGraph,
+    provider: &dyn Provider,
+    prior: Option<&RunState>,
+) -> Result<Vec<Machine>, ExecError> {
+    let targets: Vec<Target> = graph
+        .steps()
+        .filter(|(_, s)| {
+            prior.is_none_or(|p| {
+                p.steps.get(&s.id).is_none_or(|r| {
+                    r.status != Some(crate::journal::StepStatus::Succeeded) && !r.in_flight
+                })
+            })
+        })
+        .filter_map(|(_, s)| target(plan, graph, s.action))
+        .collect();
+    let machines = provider.machines(&targets).await?;
+    let blocked: Vec<NotReady> = targets
+        .iter()
+        .zip(&machines)
+        .filter_map(|(t, m)| {
+            ready(graph.operation, m).err().map(|reason| NotReady {
+                vm: t.vm.clone(),
+                group: t.group.clone(),
+                reason,
+            })
+        })
+        .collect();
+    if blocked.is_empty() {
+        Ok(machines)
+    } else {
+        Err(ExecError::NotReady(blocked))
+    }
+}
+
+/// Executes the run: `run_started`, every step, `run_finished`.
+pub async fn execute(run: Run<'_>) -> Result<Outcome, ExecError> {
+    let started = tokio::time::Instant::now();
+    run.sink
+        .emit(Record {
+            ts: run.clock.now(),
+            event: Event::RunStarted {
+                run_id: run.run_id.clone(),
+                plan: run.plan.name.clone(),
+                operation: run.graph.operation,
+                settings: run.settings.clone(),
+                resumed: run.prior.is_some(),
+            },
+        })
+        .await?;
+    let mut outcome = walker::Walker::new(&run).walk().await?;
+    outcome.duration = started.elapsed();
+    run.sink
+        .emit(Record {
+            ts: run.clock.now(),
+            event: Event::RunFinished {
+                run_id: run.run_id.clone(),
+                status: outcome.status,
+                duration_s: round_ms(outcome.duration),
+            },
+        })
+        .await?;
+    Ok(outcome)
+}
+
+/// Seconds with millisecond precision, as events carry them.
+fn round_ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}

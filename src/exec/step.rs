@@ -1,0 +1,401 @@
+//! One step, all its attempts: `step_started` per attempt, the work under the
+//! step's timeout, retries with exponential backoff and jitter, and one
+//! `step_finished`. A VM attempt that may repeat an operation (a retry, or a
+//! step that was in flight when an earlier run stopped) first asks the
+//! provider: a job already running is followed, an operation that already
+//! took effect counts as done, and only a machine that is ready again gets a
+//! new operation.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::walker::Walker;
+use super::{HookCall, StepFailure, done, ready, round_ms, target};
+use crate::graph::{Step, StepAction};
+use crate::journal::{Event, JournalError, Record, StepStatus};
+use crate::plan::{OnError, StepSettings};
+use crate::provider::{JobId, JobState, Progress, ProviderError};
+
+/// How a step ended, for the walker.
+#[derive(Debug)]
+pub(super) enum StepEnd {
+    /// It succeeded.
+    Succeeded,
+    /// It failed; `tolerated` under `on_error continue`.
+    Failed {
+        failure: StepFailure,
+        tolerated: bool,
+    },
+}
+
+/// Backoff before retry `attempt` (2, 3, …): 2 s doubling to at most 2 min,
+/// with "equal jitter" (half fixed, half random) so that retries of many
+/// steps failing together spread out.
+pub(super) fn backoff(attempt: u32, seed: u64) -> Duration {
+    let exp = attempt.saturating_sub(2).min(6);
+    let base_ms = (2_000u64 << exp).min(120_000);
+    let half = base_ms / 2;
+    let r = splitmix(seed ^ u64::from(attempt).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    Duration::from_millis(half + r % (half + 1))
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+impl Walker<'_, '_> {
+    /// The settings a step runs with.
+    fn settings(&self, step: &Step) -> StepSettings {
+        match step.action {
+            StepAction::Hook {
+                group, block, hook, ..
+            } => self
+                .run
+                .plan
+                .groups
+                .get(group)
+                .and_then(|g| g.hooks.get(block))
+                .and_then(|b| b.hooks.get(hook))
+                .map_or_else(|| self.vm_settings(step), |h| h.step),
+            _ => self.vm_settings(step),
+        }
+    }
+
+    fn vm_settings(&self, step: &Step) -> StepSettings {
+        let d = self.run.plan.defaults;
+        StepSettings {
+            timeout: d.timeout,
+            retries: d.retries,
+            on_error: d.on_error,
+            estimate: step.estimate,
+        }
+    }
+
+    pub(super) async fn emit(&self, event: Event) -> Result<(), JournalError> {
+        self.run
+            .sink
+            .emit(Record {
+                ts: self.run.clock.now(),
+                event,
+            })
+            .await
+    }
+
+    async fn progress(
+        &self,
+        step: &str,
+        p: Progress,
+        job: Option<&JobId>,
+    ) -> Result<(), JournalError> {
+        self.emit(Event::StepProgress {
+            step: step.to_string(),
+            percent: p.percent,
+            message: p.message,
+            job: job.map(|j| j.0.clone()),
+        })
+        .await
+    }
+
+    /// Drives `work` while forwarding the progress it reports, in order,
+    /// before its result.
+    async fn pump<T>(
+        &self,
+        step: &str,
+        rx: &mut mpsc::UnboundedReceiver<Progress>,
+        work: impl Future<Output = T>,
+    ) -> Result<T, JournalError> {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                biased;
+                out = &mut work => {
+                    while let Ok(p) = rx.try_recv() {
+                        self.progress(step, p, None).await?;
+                    }
+                    return Ok(out);
+                }
+                Some(p) = rx.recv() => self.progress(step, p, None).await?,
+            }
+        }
+    }
+
+    /// Runs every attempt of one step and records how it ended.
+    pub(super) async fn run_step(&self, step: &Step) -> Result<StepEnd, JournalError> {
+        let settings = self.settings(step);
+        let prior = self.run.prior.and_then(|p| p.steps.get(&step.id));
+        let first = prior.map_or(1, |p| p.attempts + 1);
+        let last = first + settings.retries;
+        // A step in flight when the earlier run stopped: its outcome must be
+        // read from the provider before anything is started again.
+        let mut recover_job = prior
+            .filter(|p| p.in_flight)
+            .map(|p| p.job.clone().map(JobId));
+        let started = tokio::time::Instant::now();
+        let mut failure = StepFailure::new("the step did not run");
+        let group = self.run.graph.group_name(step).to_string();
+        for attempt in first..=last {
+            self.emit(Event::StepStarted {
+                step: step.id.clone(),
+                kind: step.kind.to_string(),
+                group: group.clone(),
+                attempt,
+            })
+            .await?;
+            let check_first = attempt > first || recover_job.is_some();
+            let recorded = recover_job.take().flatten();
+            let work = self.attempt(step, check_first, recorded);
+            let result = match settings.timeout {
+                Some(limit) => match tokio::time::timeout(limit.to_std(), work).await {
+                    Ok(result) => result?,
+                    Err(_) => Err(StepFailure::new(timeout_message(step, limit))),
+                },
+                None => work.await?,
+            };
+            match result {
+                Ok(()) => {
+                    self.emit(Event::StepFinished {
+                        step: step.id.clone(),
+                        status: StepStatus::Succeeded,
+                        duration_s: round_ms(started.elapsed()),
+                        error: None,
+                        reason: None,
+                        possible_causes: None,
+                        recommended_action: None,
+                        output: None,
+                        tolerated: false,
+                    })
+                    .await?;
+                    return Ok(StepEnd::Succeeded);
+                }
+                Err(f) => {
+                    failure = f;
+                    if attempt < last {
+                        let wait = backoff(attempt + 1, self.run.seed ^ Self::seed_of(step));
+                        tracing::info!(
+                            "{} failed (attempt {attempt}): {}; retrying in {:.1}s",
+                            step.id,
+                            failure.message,
+                            wait.as_secs_f64()
+                        );
+                        self.progress(
+                            &step.id,
+                            Progress {
+                                percent: None,
+                                message: format!(
+                                    "attempt {attempt} failed: {}; retrying in {:.0}s",
+                                    failure.message,
+                                    wait.as_secs_f64().ceil()
+                                ),
+                            },
+                            None,
+                        )
+                        .await?;
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+            }
+        }
+        let tolerated = settings.on_error == OnError::Continue;
+        self.emit(Event::StepFinished {
+            step: step.id.clone(),
+            status: StepStatus::Failed,
+            duration_s: round_ms(started.elapsed()),
+            error: Some(failure.message.clone()),
+            reason: None,
+            possible_causes: failure.possible_causes.clone(),
+            recommended_action: failure.recommended_action.clone(),
+            output: failure.output.clone(),
+            tolerated,
+        })
+        .await?;
+        Ok(StepEnd::Failed { failure, tolerated })
+    }
+
+    fn seed_of(step: &Step) -> u64 {
+        step.id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    /// One attempt. The outer `Result` is the journal's; the inner the step's.
+    async fn attempt(
+        &self,
+        step: &Step,
+        check_first: bool,
+        recorded: Option<JobId>,
+    ) -> Result<Result<(), StepFailure>, JournalError> {
+        match step.action {
+            StepAction::Vm(_) => self.vm_attempt(step, check_first, recorded).await,
+            StepAction::Hook {
+                group, block, hook, ..
+            } => {
+                let Some(h) = self
+                    .run
+                    .plan
+                    .groups
+                    .get(group)
+                    .and_then(|g| g.hooks.get(block))
+                    .and_then(|b| b.hooks.get(hook))
+                else {
+                    return Ok(Err(StepFailure::new(
+                        "internal error, this is a bug in drplan: the step names no hook",
+                    )));
+                };
+                let vms = self.group_vms.get(group).map_or(&[][..], Vec::as_slice);
+                let call = HookCall {
+                    step: &step.id,
+                    group: self.run.graph.group_name(step),
+                    vms,
+                };
+                let (tx, mut rx) = mpsc::unbounded_channel();
+                let report = move |p: Progress| {
+                    let _ = tx.send(p);
+                };
+                let work = self.run.hooks.run(&h.action, call, &report);
+                let result = self.pump(&step.id, &mut rx, work).await?;
+                Ok(result.map(|_| ()))
+            }
+            StepAction::Join => Ok(Ok(())),
+        }
+    }
+
+    async fn vm_attempt(
+        &self,
+        step: &Step,
+        check_first: bool,
+        recorded: Option<JobId>,
+    ) -> Result<Result<(), StepFailure>, JournalError> {
+        let op = self.run.graph.operation;
+        let Some(target) = target(self.run.plan, self.run.graph, step.action) else {
+            return Ok(Err(StepFailure::new(
+                "internal error, this is a bug in drplan: the step names no VM",
+            )));
+        };
+        let provider = self.run.provider;
+        let mut job = None;
+        if let Some(recorded) = recorded {
+            match provider.job(&recorded).await {
+                Ok(_) => job = Some((recorded, "following the job an earlier run started")),
+                Err(ProviderError::UnknownJob(_)) => {}
+                Err(e) => return Ok(Err(provider_failure(&e))),
+            }
+        }
+        if job.is_none() && check_first {
+            let machine = match provider.machines(std::slice::from_ref(&target)).await {
+                Ok(mut m) if !m.is_empty() => m.swap_remove(0),
+                Ok(_) => {
+                    return Ok(Err(StepFailure::new(format!(
+                        "the vault did not report {}",
+                        target.vm
+                    ))));
+                }
+                Err(e) => return Ok(Err(provider_failure(&e))),
+            };
+            if let Some(current) = machine.current_job.clone() {
+                job = Some((current, "following the job already running on the machine"));
+            } else if done(op, &machine) {
+                self.progress(
+                    &step.id,
+                    Progress {
+                        percent: Some(100),
+                        message: format!("{op} has already taken effect on {}", target.vm),
+                    },
+                    None,
+                )
+                .await?;
+                return Ok(Ok(()));
+            } else if let Err(reason) = ready(op, &machine) {
+                return Ok(Err(StepFailure::new(format!("{}: {reason}", target.vm))));
+            }
+        }
+        let (job, note) = match job {
+            Some(found) => found,
+            None => match provider.start(&target, op, &self.run.options).await {
+                Ok(id) => (id, "started"),
+                Err(e) => return Ok(Err(provider_failure(&e))),
+            },
+        };
+        // Durable before the job is followed: a resumed run follows this job
+        // instead of starting the operation again.
+        self.progress(
+            &step.id,
+            Progress {
+                percent: None,
+                message: format!("job {job} {note}"),
+            },
+            Some(&job),
+        )
+        .await?;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let report = move |p: Progress| {
+            let _ = tx.send(p);
+        };
+        let followed = self
+            .pump(&step.id, &mut rx, provider.follow(&job, &report))
+            .await?;
+        Ok(match followed {
+            Ok(j) if j.state == JobState::Succeeded => Ok(()),
+            Ok(j) => Err(j.errors.first().map_or_else(
+                || StepFailure::new(format!("job {} ended {:?}", j.id, j.state)),
+                |e| StepFailure {
+                    message: format!("job {} failed: {}", j.id, e.message),
+                    possible_causes: e.possible_causes.clone(),
+                    recommended_action: e.recommended_action.clone(),
+                    output: None,
+                },
+            )),
+            Err(e) => Err(provider_failure(&e)),
+        })
+    }
+}
+
+fn provider_failure(e: &ProviderError) -> StepFailure {
+    StepFailure::new(e.to_string())
+}
+
+fn timeout_message(step: &Step, limit: crate::duration::Duration) -> String {
+    if matches!(step.action, StepAction::Vm(_)) {
+        format!(
+            "timed out after {limit}; the vault's job goes on, and a retry or resume follows it"
+        )
+    } else {
+        format!("timed out after {limit} and was stopped")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        for seed in [0, 1, 42, u64::MAX] {
+            let b2 = backoff(2, seed);
+            assert!(
+                b2 >= Duration::from_secs(1) && b2 <= Duration::from_secs(2),
+                "{b2:?}"
+            );
+            let b3 = backoff(3, seed);
+            assert!(
+                b3 >= Duration::from_secs(2) && b3 <= Duration::from_secs(4),
+                "{b3:?}"
+            );
+            let b20 = backoff(20, seed);
+            assert!(
+                b20 >= Duration::from_secs(60) && b20 <= Duration::from_secs(120),
+                "{b20:?}"
+            );
+        }
+        let spread: std::collections::BTreeSet<_> = (0..50).map(|s| backoff(4, s)).collect();
+        assert!(
+            spread.len() > 40,
+            "jitter spreads retries: {}",
+            spread.len()
+        );
+    }
+}
