@@ -27,6 +27,7 @@ pub mod diagnostic;
 pub mod duration;
 pub mod fmt;
 pub mod graph;
+pub mod hooks;
 pub mod journal;
 pub mod plan;
 pub mod provider;
