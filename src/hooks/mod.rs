@@ -209,3 +209,67 @@ fn chain(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::duration::Duration as PlanDuration;
+    use crate::hooks::context::tests::{context, secrets};
+    use crate::hooks::runbook::tests::FakeAutomation;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[tokio::test(start_paused = true)]
+    async fn the_runner_dispatches_on_the_kind() {
+        let provider = FakeAutomation::new(true, None, "");
+        let secrets = secrets(&[]);
+        let runner = Runner::new(&provider, &secrets, &AutoApprove).unwrap();
+        let ctx = context(PathBuf::from("."));
+        let hooks = [
+            (
+                HookAction::Wait {
+                    duration: PlanDuration::from_secs(5),
+                },
+                "waited 5s",
+            ),
+            (
+                HookAction::Manual {
+                    instructions: "check the DB".into(),
+                },
+                "approved by --yes",
+            ),
+            (
+                HookAction::Runbook {
+                    name: "Start-App".into(),
+                    account: "/subscriptions/x".into(),
+                    params: BTreeMap::new(),
+                },
+                "job job-1 Completed",
+            ),
+        ];
+        for (hook, summary) in hooks {
+            let attempt = runner.run(&hook, &ctx, &|_| {});
+            // The executor spawns attempts on a multi-threaded runtime.
+            assert_send(&attempt);
+            assert_eq!(attempt.await.unwrap().summary, summary);
+        }
+        let script = HookAction::Script {
+            path: "no-such-script".into(),
+            args: Vec::new(),
+            env: BTreeMap::new(),
+        };
+        assert_send(&runner.run(&script, &ctx, &|_| {}));
+    }
+
+    #[test]
+    fn errors_chain_their_causes() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("error sending request")]
+        struct Outer(#[source] std::io::Error);
+        let error = Outer(std::io::Error::other("connection reset"));
+        assert_eq!(chain(&error), "error sending request: connection reset");
+    }
+}

@@ -138,8 +138,9 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn reports_connection_errors() {
+        // Bind then drop a listener: nothing listens on the port now.
         let port = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             listener.local_addr().unwrap().port()
@@ -148,19 +149,19 @@ mod tests {
         let probe = Probe {
             url: &url,
             expect: 200,
-            every: Duration::from_millis(20),
-            within: Duration::from_millis(50),
+            every: Duration::from_secs(15),
+            within: Duration::from_secs(60),
         };
-        let err = run(&http_client().unwrap(), &probe, &|_| {})
-            .await
-            .unwrap_err();
-        assert!(
-            err.message.starts_with(&format!(
-                "probe {url} did not answer 200 within 50ms (3 attempts over "
-            )),
-            "{}",
-            err.message
-        );
-        assert!(err.message.contains("; last: "), "{}", err.message);
+        let seen = Mutex::new(Vec::new());
+        let err = run(&http_client().unwrap(), &probe, &|p: Progress| {
+            seen.lock().unwrap().push(p.message);
+        })
+        .await
+        .unwrap_err();
+        let expected =
+            format!("probe {url} did not answer 200 within 1m (5 attempts over 1m); last: ");
+        assert!(err.message.starts_with(&expected), "{}", err.message);
+        assert!(err.message.contains("onnection refused"), "{}", err.message);
+        assert_eq!(seen.lock().unwrap().len(), 5);
     }
 }

@@ -79,7 +79,7 @@ pub(super) async fn run(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::path::PathBuf;
     use std::sync::Mutex;
 
@@ -96,13 +96,17 @@ mod tests {
 
     /// A provider that only runs runbooks: records each request and answers
     /// with a canned outcome.
-    struct FakeAutomation {
+    pub(in crate::hooks) struct FakeAutomation {
         requests: Mutex<Vec<RunbookRequest>>,
         outcome: RunbookOutcome,
     }
 
     impl FakeAutomation {
-        fn new(succeeded: bool, exception: Option<&str>, output: &str) -> Self {
+        pub(in crate::hooks) fn new(
+            succeeded: bool,
+            exception: Option<&str>,
+            output: &str,
+        ) -> Self {
             Self {
                 requests: Mutex::new(Vec::new()),
                 outcome: RunbookOutcome {
