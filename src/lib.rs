@@ -28,6 +28,7 @@ pub mod duration;
 pub mod exec;
 pub mod fmt;
 pub mod graph;
+pub mod hooks;
 pub mod journal;
 pub mod plan;
 pub mod provider;

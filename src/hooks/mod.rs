@@ -1,0 +1,275 @@
+//! Running one attempt of one hook: a [`HookAction`] of the plan and the
+//! run's [`HookContext`] in, a [`HookOutput`] (a one-line summary) or a
+//! [`HookError`] (one sentence, plus the tail of the hook's output) out.
+//!
+//! The executor owns everything around an attempt: it applies the step's
+//! `timeout` by dropping the future [`Runner::run`] returns (a script's whole
+//! process group is killed then), and decides on retries and `on_error`.
+//!
+//! Secrets (`env("NAME")` map values) are read through [`Secrets`] when the
+//! attempt starts, never earlier, and every value read is replaced by `***`
+//! in the output tail, error messages and progress reports the hook produces.
+//!
+//! One file per kind: `script.rs`, `webhook.rs`, `probe.rs`, `manual.rs` (with
+//! the [`Approvals`] a manual step waits on), `wait.rs`, `runbook.rs`; the run
+//! context and secrets in `context.rs`, bounded redacted output in `output.rs`.
+
+mod context;
+mod manual;
+mod output;
+mod probe;
+mod runbook;
+mod script;
+#[cfg(test)]
+mod test_server;
+mod wait;
+mod webhook;
+
+use std::time::Duration;
+
+pub use context::{
+    HookContext, MapSecrets, PRIMARY_TO_RECOVERY, ProcessEnv, RECOVERY_TO_PRIMARY, Secrets,
+    direction,
+};
+pub use manual::{Approvals, AutoApprove, FileApprovals, POLL_EVERY, approval_file_name, approve};
+pub use output::{TAIL_BYTES, TAIL_LINES};
+
+use crate::plan::HookAction;
+use crate::provider::{Progress, Provider};
+
+/// How long an HTTP connection may take to open (webhooks and probes); the
+/// whole request is bounded by the step's timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a successful hook ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookOutput {
+    /// One line for the journal and the terminal: `exit 0`, `200 OK`,
+    /// `approved by --yes`, …
+    pub summary: String,
+}
+
+/// Why an attempt of a hook failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct HookError {
+    /// One clear sentence: what failed and how (`script hooks/a.sh exited
+    /// with status 3`). Never holds a secret's value.
+    pub message: String,
+    /// The last lines of the hook's output (at most [`TAIL_LINES`] lines and
+    /// [`TAIL_BYTES`] bytes), secrets redacted, when it printed anything.
+    pub output_tail: Option<String>,
+}
+
+impl HookError {
+    /// An error without output.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            output_tail: None,
+        }
+    }
+
+    /// The same error with the tail of the hook's output.
+    #[must_use]
+    pub fn with_tail(mut self, tail: Option<String>) -> Self {
+        self.output_tail = tail;
+        self
+    }
+}
+
+/// Runs hooks: holds what they need from outside (the vault for runbooks,
+/// secrets, how approvals arrive, an HTTP client).
+pub struct Runner<'a> {
+    provider: &'a dyn Provider,
+    secrets: &'a dyn Secrets,
+    approvals: &'a dyn Approvals,
+    http: reqwest::Client,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner with its own HTTP client (see [`http_client`]).
+    pub fn new(
+        provider: &'a dyn Provider,
+        secrets: &'a dyn Secrets,
+        approvals: &'a dyn Approvals,
+    ) -> Result<Self, HookError> {
+        Ok(Self::with_http(
+            provider,
+            secrets,
+            approvals,
+            http_client()?,
+        ))
+    }
+
+    /// A runner sharing an existing HTTP client.
+    pub fn with_http(
+        provider: &'a dyn Provider,
+        secrets: &'a dyn Secrets,
+        approvals: &'a dyn Approvals,
+        http: reqwest::Client,
+    ) -> Self {
+        Self {
+            provider,
+            secrets,
+            approvals,
+            http,
+        }
+    }
+
+    /// Runs one attempt of `hook`, reporting progress as it goes. Dropping
+    /// the future cancels the attempt (a script's process group is killed).
+    pub async fn run(
+        &self,
+        hook: &HookAction,
+        ctx: &HookContext,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<HookOutput, HookError> {
+        match hook {
+            HookAction::Script { path, args, env } => {
+                script::run(path, args, env, ctx, self.secrets, progress).await
+            }
+            HookAction::Webhook {
+                url,
+                method,
+                headers,
+                body,
+                expect,
+            } => {
+                let request = webhook::Request {
+                    url,
+                    method,
+                    headers,
+                    body: body.as_deref(),
+                    expect: *expect,
+                };
+                webhook::run(&self.http, &request, ctx, self.secrets).await
+            }
+            HookAction::Probe {
+                url,
+                expect,
+                every,
+                within,
+            } => {
+                let probe = probe::Probe {
+                    url,
+                    expect: *expect,
+                    every: every.to_std(),
+                    within: within.to_std(),
+                };
+                probe::run(&self.http, &probe, progress).await
+            }
+            HookAction::Manual { instructions } => {
+                manual::run(self.approvals, ctx, instructions, progress).await
+            }
+            HookAction::Wait { duration } => wait::run(*duration, ctx, progress).await,
+            HookAction::Runbook {
+                name,
+                account,
+                params,
+            } => {
+                runbook::run(
+                    self.provider,
+                    self.secrets,
+                    name,
+                    account,
+                    params,
+                    ctx,
+                    progress,
+                )
+                .await
+            }
+        }
+    }
+}
+
+/// The HTTP client of webhooks and probes: a [`CONNECT_TIMEOUT`], and no
+/// redirects, since a redirect could carry a webhook's secret headers to
+/// another host, or turn https into plain http; a probe sees a redirect as
+/// its status.
+pub fn http_client() -> Result<reqwest::Client, HookError> {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| HookError::new(format!("could not set up an HTTP client: {}", chain(&e))))
+}
+
+/// An error and its causes, joined: reqwest's own message rarely says why.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::duration::Duration as PlanDuration;
+    use crate::hooks::context::tests::{context, secrets};
+    use crate::hooks::runbook::tests::FakeAutomation;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[tokio::test(start_paused = true)]
+    async fn the_runner_dispatches_on_the_kind() {
+        let provider = FakeAutomation::new(true, None, "");
+        let secrets = secrets(&[]);
+        let runner = Runner::new(&provider, &secrets, &AutoApprove).unwrap();
+        let ctx = context(PathBuf::from("."));
+        let hooks = [
+            (
+                HookAction::Wait {
+                    duration: PlanDuration::from_secs(5),
+                },
+                "waited 5s",
+            ),
+            (
+                HookAction::Manual {
+                    instructions: "check the DB".into(),
+                },
+                "approved by --yes",
+            ),
+            (
+                HookAction::Runbook {
+                    name: "Start-App".into(),
+                    account: "/subscriptions/x".into(),
+                    params: BTreeMap::new(),
+                },
+                "job job-1 Completed",
+            ),
+        ];
+        for (hook, summary) in hooks {
+            let attempt = runner.run(&hook, &ctx, &|_| {});
+            // The executor spawns attempts on a multi-threaded runtime.
+            assert_send(&attempt);
+            assert_eq!(attempt.await.unwrap().summary, summary);
+        }
+        let script = HookAction::Script {
+            path: "no-such-script".into(),
+            args: Vec::new(),
+            env: BTreeMap::new(),
+        };
+        assert_send(&runner.run(&script, &ctx, &|_| {}));
+    }
+
+    #[test]
+    fn errors_chain_their_causes() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("error sending request")]
+        struct Outer(#[source] std::io::Error);
+        let error = Outer(std::io::Error::other("connection reset"));
+        assert_eq!(chain(&error), "error sending request: connection reset");
+    }
+}

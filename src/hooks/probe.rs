@@ -1,0 +1,167 @@
+//! `probe "<url>" { expect  every  within }`: a URL and a schedule in; success
+//! once a `GET` answers the expected status, or an error saying what the last
+//! attempt got and how long the probe tried.
+//!
+//! Attempts start every `every` (measured from one start to the next) and no
+//! new attempt starts after `within`. One attempt lasts at most `every` (but
+//! at least the connect timeout), so a hung server cannot stall the schedule.
+//! A probe carries no secrets, so plain http is allowed anywhere.
+
+use std::time::Duration;
+
+use reqwest::Url;
+use tokio::time::Instant;
+
+use super::webhook::{shown_url, status_text};
+use super::{CONNECT_TIMEOUT, HookError, HookOutput, chain};
+use crate::provider::Progress;
+
+/// A probe as the plan gives it.
+pub(super) struct Probe<'a> {
+    pub(super) url: &'a str,
+    pub(super) expect: u16,
+    pub(super) every: Duration,
+    pub(super) within: Duration,
+}
+
+/// Polls until the expected status or the end of `within`.
+pub(super) async fn run(
+    http: &reqwest::Client,
+    probe: &Probe<'_>,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<HookOutput, HookError> {
+    let url = Url::parse(probe.url)
+        .map_err(|e| HookError::new(format!("probe URL `{}` is not valid: {e}", probe.url)))?;
+    let shown = shown_url(&url);
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(HookError::new(format!(
+            "probe URL `{shown}` must use http or https"
+        )));
+    }
+    let attempt_limit = probe.every.max(CONNECT_TIMEOUT);
+    let start = Instant::now();
+    let deadline = start + probe.within;
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        let began = Instant::now();
+        let last = match tokio::time::timeout(attempt_limit, http.get(url.clone()).send()).await {
+            Ok(Ok(response)) if response.status().as_u16() == probe.expect => {
+                return Ok(HookOutput {
+                    summary: format!("{} (attempt {attempt})", status_text(response.status())),
+                });
+            }
+            Ok(Ok(response)) => status_text(response.status()),
+            Ok(Err(e)) => chain(&e.without_url()),
+            Err(_) => format!("no answer within {}", ms(attempt_limit)),
+        };
+        progress(Progress {
+            percent: None,
+            message: format!("attempt {attempt}: {last}"),
+        });
+        let next = began + probe.every;
+        if next > deadline {
+            return Err(HookError::new(format!(
+                "probe {shown} did not answer {} within {} ({attempt} attempts over {}); last: {last}",
+                probe.expect,
+                ms(probe.within),
+                ms(start.elapsed()),
+            )));
+        }
+        tokio::time::sleep_until(next).await;
+    }
+}
+
+/// A duration as the language writes it, to the millisecond.
+fn ms(d: Duration) -> crate::duration::Duration {
+    crate::duration::Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::hooks::http_client;
+    use crate::hooks::test_server::Server;
+
+    #[tokio::test(start_paused = true)]
+    async fn succeeds_once_the_url_answers() {
+        let server = Server::start(vec![(503, ""), (503, ""), (404, ""), (200, "")]).await;
+        let url = server.url("/health");
+        let probe = Probe {
+            url: &url,
+            expect: 200,
+            every: Duration::from_secs(15),
+            within: Duration::from_secs(600),
+        };
+        let seen = Mutex::new(Vec::new());
+        let start = Instant::now();
+        let out = run(&http_client().unwrap(), &probe, &|p: Progress| {
+            seen.lock().unwrap().push(p.message);
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.summary, "200 OK (attempt 4)");
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                "attempt 1: 503 Service Unavailable",
+                "attempt 2: 503 Service Unavailable",
+                "attempt 3: 404 Not Found",
+            ]
+        );
+        assert_eq!(server.requests().len(), 4);
+        assert!(server.requests()[0].starts_with("GET /health HTTP/1.1\r\n"));
+        // Three intervals of paused time passed; loopback requests take none.
+        assert_eq!(start.elapsed().as_secs(), 45);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_up_after_within() {
+        let server = Server::start(vec![(503, "")]).await;
+        let url = server.url("/health");
+        let probe = Probe {
+            url: &url,
+            expect: 200,
+            every: Duration::from_secs(15),
+            within: Duration::from_secs(60),
+        };
+        let err = run(&http_client().unwrap(), &probe, &|_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            format!(
+                "probe {url} did not answer 200 within 1m (5 attempts over 1m); last: 503 Service Unavailable"
+            )
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reports_connection_errors() {
+        // Bind then drop a listener: nothing listens on the port now.
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let url = format!("http://127.0.0.1:{port}/");
+        let probe = Probe {
+            url: &url,
+            expect: 200,
+            every: Duration::from_secs(15),
+            within: Duration::from_secs(60),
+        };
+        let seen = Mutex::new(Vec::new());
+        let err = run(&http_client().unwrap(), &probe, &|p: Progress| {
+            seen.lock().unwrap().push(p.message);
+        })
+        .await
+        .unwrap_err();
+        let expected =
+            format!("probe {url} did not answer 200 within 1m (5 attempts over 1m); last: ");
+        assert!(err.message.starts_with(&expected), "{}", err.message);
+        assert!(err.message.contains("onnection refused"), "{}", err.message);
+        assert_eq!(seen.lock().unwrap().len(), 5);
+    }
+}
