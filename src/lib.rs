@@ -23,6 +23,7 @@ pub mod ast;
 pub mod check;
 pub mod cli;
 pub mod clock;
+pub mod dashboard;
 pub mod diagnostic;
 pub mod duration;
 pub mod exec;
