@@ -263,13 +263,22 @@ impl Vault {
 }
 
 /// What identifies one version of the state file, to notice another
-/// process's writes.
-pub(crate) type Fingerprint = (u64, Option<SystemTime>);
+/// process's writes: its inode (each write renames a new file into place,
+/// and file times may be as coarse as a clock tick), length and time.
+pub(crate) type Fingerprint = (u64, u64, Option<SystemTime>);
 
 /// The file's fingerprint, or `None` when it does not exist.
 pub(crate) fn fingerprint(path: &Path) -> Result<Option<Fingerprint>, ProviderError> {
+    #[cfg(unix)]
+    fn inode(m: &std::fs::Metadata) -> u64 {
+        std::os::unix::fs::MetadataExt::ino(m)
+    }
+    #[cfg(not(unix))]
+    fn inode(_: &std::fs::Metadata) -> u64 {
+        0
+    }
     match std::fs::metadata(path) {
-        Ok(m) => Ok(Some((m.len(), m.modified().ok()))),
+        Ok(m) => Ok(Some((inode(&m), m.len(), m.modified().ok()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(bad_state(path, &format!("cannot read it ({e})"))),
     }
