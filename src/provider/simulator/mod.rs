@@ -108,17 +108,37 @@ impl Simulator {
         let stem = plan_path
             .file_stem()
             .map_or_else(|| plan.name.clone(), |s| s.to_string_lossy().into_owned());
-        let state_dir = dir.join(".drplan");
-        std::fs::create_dir_all(&state_dir).map_err(|source| ProviderError::Io {
-            path: store::display(&state_dir),
-            source,
-        })?;
-        let path = state_dir.join(format!("{stem}.vault.json"));
-        let faults = read_faults(&dir.join(format!("{stem}.faults.json")), plan)?;
+        let state = dir.join(".drplan").join(format!("{stem}.vault.json"));
+        let faults = dir.join(format!("{stem}.faults.json"));
+        // An unreadable fault file is reported by reading it.
+        let faults = faults.try_exists().unwrap_or(true).then_some(faults);
+        Simulator::open_files(plan, &state, faults.as_deref(), clock, speed)
+    }
+
+    /// The simulated vault kept in the file `state` (created, with its
+    /// folder, if missing), with the faults of the file `faults` when given
+    /// (`drplan emulator --state FILE --faults FILE`).
+    pub fn open_files(
+        plan: &Plan,
+        state: &Path,
+        faults: Option<&Path>,
+        clock: Clock,
+        speed: f64,
+    ) -> Result<Simulator, ProviderError> {
+        if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| ProviderError::Io {
+                path: store::display(dir),
+                source,
+            })?;
+        }
+        let faults = match faults {
+            Some(path) => read_faults(path, plan)?,
+            None => Faults::default(),
+        };
         let mut sim = Simulator::in_memory(plan, clock, speed).with_faults(faults);
         let now = clock.now();
         let inner = sim.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
-        let added = match store::load(&path, now)? {
+        let added = match store::load(state, now)? {
             Some(mut vault) => {
                 let added = vault.add_missing(sim.plan_items.iter().map(pair));
                 inner.vault = vault;
@@ -127,11 +147,11 @@ impl Simulator {
             None => true,
         };
         inner.seen = if added {
-            store::save(&path, &inner.vault)?
+            store::save(state, &inner.vault)?
         } else {
-            store::fingerprint(&path)?
+            store::fingerprint(state)?
         };
-        sim.path = Some(path);
+        sim.path = Some(state.to_path_buf());
         Ok(sim)
     }
 
@@ -183,7 +203,8 @@ impl Simulator {
     /// the vault when it changed. A failed save restores the vault as it was.
     fn with_vault<T>(
         &self,
-        f: impl FnOnce(&mut Vault, Timestamp) -> Result<(T, bool), ProviderError>,
+        mutates: bool,
+        f: impl FnOnce(&mut Vault, Timestamp) -> Result<T, ProviderError>,
     ) -> Result<T, ProviderError> {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let now = self.clock.now();
@@ -199,15 +220,19 @@ impl Simulator {
         }
         let settled = inner.vault.settle(now);
         let Some(path) = &self.path else {
-            return f(&mut inner.vault, now).map(|(value, _)| value);
+            return f(&mut inner.vault, now);
         };
-        let before = inner.vault.clone();
-        let (value, changed) = f(&mut inner.vault, now)?;
-        if settled || changed {
+        // Only a change of `f`'s needs undoing: settled ends follow from the
+        // jobs and are applied again after a reload.
+        let before = mutates.then(|| inner.vault.clone());
+        let value = f(&mut inner.vault, now)?;
+        if settled || mutates {
             match store::save(path, &inner.vault) {
                 Ok(seen) => inner.seen = seen,
                 Err(e) => {
-                    inner.vault = before;
+                    if let Some(before) = before {
+                        inner.vault = before;
+                    }
                     return Err(e);
                 }
             }
@@ -276,7 +301,7 @@ impl Simulator {
         if let Some(running) = &item.current_job {
             let name = vault.job(running).map_or("a", |j| job_name(j.operation));
             return Err(not_allowed(format!(
-                "{name} job {running} is in progress; no operation is allowed until it ends"
+                "{name} job {running} is in progress; allowed operations: none until it ends"
             )));
         }
         state::check(item.state, operation).map_err(not_allowed)?;
@@ -336,7 +361,6 @@ fn read_faults(path: &Path, plan: &Plan) -> Result<Faults, ProviderError> {
                 "{e}; fix the fault file or delete it to run without faults"
             ))
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Faults::default()),
         Err(e) => Err(bad(format!("cannot read the fault file ({e})"))),
     }
 }
@@ -352,12 +376,8 @@ impl Provider for Simulator {
     }
 
     async fn machines(&self, targets: &[Target]) -> Result<Vec<Machine>, ProviderError> {
-        self.with_vault(|vault, _| {
-            let machines = targets
-                .iter()
-                .map(|t| self.machine(vault, t))
-                .collect::<Result<_, _>>()?;
-            Ok((machines, false))
+        self.with_vault(false, |vault, _| {
+            targets.iter().map(|t| self.machine(vault, t)).collect()
         })
     }
 
@@ -367,18 +387,17 @@ impl Provider for Simulator {
         operation: Operation,
         options: &OperationOptions,
     ) -> Result<JobId, ProviderError> {
-        self.with_vault(|vault, now| {
-            let id = self.start_job(vault, now, target, operation, options)?;
-            Ok((id, true))
+        self.with_vault(true, |vault, now| {
+            self.start_job(vault, now, target, operation, options)
         })
     }
 
     async fn job(&self, id: &JobId) -> Result<Job, ProviderError> {
-        self.with_vault(|vault, now| {
+        self.with_vault(false, |vault, now| {
             let job = vault
                 .job(id)
                 .ok_or_else(|| ProviderError::UnknownJob(id.clone()))?;
-            Ok((job.view(now), false))
+            Ok(job.view(now))
         })
     }
 
@@ -389,11 +408,11 @@ impl Provider for Simulator {
     ) -> Result<Job, ProviderError> {
         let mut shown: Option<(Option<u8>, String)> = None;
         loop {
-            let (job, next) = self.with_vault(|vault, now| {
+            let (job, next) = self.with_vault(false, |vault, now| {
                 let job = vault
                     .job(id)
                     .ok_or_else(|| ProviderError::UnknownJob(id.clone()))?;
-                Ok(((job.view(now), job.next_change(now)), false))
+                Ok((job.view(now), job.next_change(now)))
             })?;
             if job.state.is_terminal() {
                 return Ok(job);
@@ -420,7 +439,7 @@ impl Provider for Simulator {
 
     async fn jobs(&self, targets: &[Target]) -> Result<Vec<Job>, ProviderError> {
         let items: HashSet<&str> = targets.iter().map(|t| t.item.as_str()).collect();
-        self.with_vault(|vault, now| {
+        self.with_vault(false, |vault, now| {
             let mut found: Vec<(usize, &JobRecord)> = vault
                 .jobs()
                 .iter()
@@ -428,8 +447,7 @@ impl Provider for Simulator {
                 .filter(|(_, j)| items.contains(j.item.as_str()))
                 .collect();
             found.sort_by(|(a_i, a), (b_i, b)| (b.started, b_i).cmp(&(a.started, a_i)));
-            let jobs = found.into_iter().map(|(_, j)| j.view(now)).collect();
-            Ok((jobs, false))
+            Ok(found.into_iter().map(|(_, j)| j.view(now)).collect())
         })
     }
 
@@ -445,9 +463,9 @@ impl Provider for Simulator {
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<RunbookOutcome, ProviderError> {
         let fault = self.faults.runbook(&request.runbook);
-        let (name, hit) = self.with_vault(|vault, _| {
+        let (name, hit) = self.with_vault(true, |vault, _| {
             let hit = fault.is_some_and(|f| vault.hit_runbook(&request.runbook, f.times));
-            Ok(((vault.next_id(), hit), true))
+            Ok((vault.next_id(), hit))
         })?;
         let effect = fault.filter(|_| hit).map(|f| &f.effect);
         self.run_automation_job(&request.runbook, &name, effect, progress)

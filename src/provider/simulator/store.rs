@@ -9,9 +9,10 @@
 //! end is applied once. Timestamps are RFC 3339 with milliseconds.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::io::Write as _;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -135,13 +136,18 @@ impl Vault {
         stored
             .jobs
             .retain(|j| !j.applied || j.end().is_none_or(|end| now.since(end) < JOB_RETENTION));
+        let held: HashSet<(&JobId, &str)> = stored
+            .jobs
+            .iter()
+            .map(|j| (&j.id, j.item.as_str()))
+            .collect();
         for (name, item) in &stored.items {
-            let dangling = item
-                .current_job
-                .as_ref()
-                .is_some_and(|id| !stored.jobs.iter().any(|j| &j.id == id && &j.item == name));
-            if dangling {
-                return Err(format!("item `{name}` runs a job the file does not hold"));
+            if let Some(id) = &item.current_job {
+                if !held.contains(&(id, name.as_str())) {
+                    return Err(format!(
+                        "item `{name}` runs job {id}, which the file does not hold"
+                    ));
+                }
             }
         }
         Ok(Vault::index(stored))
@@ -296,6 +302,10 @@ pub(crate) fn load(path: &Path, now: Timestamp) -> Result<Option<Vault>, Provide
         .map_err(|e| bad_state(path, &format!("this is not a simulated vault's state: {e}")))
 }
 
+/// Writes so far by this process: with its id, names a temporary file no
+/// other writer uses.
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
 /// Writes the state file atomically and returns its new fingerprint.
 pub(crate) fn save(path: &Path, vault: &Vault) -> Result<Option<Fingerprint>, ProviderError> {
     let io = |source| ProviderError::Io {
@@ -303,7 +313,8 @@ pub(crate) fn save(path: &Path, vault: &Vault) -> Result<Option<Fingerprint>, Pr
         source,
     };
     let text = vault.to_json().map_err(|e| io(std::io::Error::other(e)))?;
-    let tmp = path.with_extension(format!("json.tmp-{}", std::process::id()));
+    let n = WRITES.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_extension(format!("json.tmp-{}-{n}", std::process::id()));
     let written = std::fs::File::create(&tmp).and_then(|mut f| {
         f.write_all(text.as_bytes())?;
         f.write_all(b"\n")

@@ -772,3 +772,21 @@ async fn ten_thousand_machines_fail_over_at_once() {
     assert!(ms.iter().all(|m| m.active_location == Location::Recovery));
     assert_eq!(sim.jobs(&all).await.unwrap().len(), 10_000);
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_emulator_may_name_its_own_state_and_fault_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("deep/er/state.json");
+    let faults = dir.path().join("f.json");
+    std::fs::write(&faults, r#"{"rpo_s": {"db-01": 7}}"#).unwrap();
+    let plan = plan();
+    let sim = Simulator::open_files(&plan, &state, Some(&faults), Clock::test(), 1.0).unwrap();
+    assert!(state.exists());
+    assert_eq!(machine(&sim, &target(&plan, "db-01")).await.rpo_s, Some(7));
+    let missing = dir.path().join("missing.json");
+    let err = Simulator::open_files(&plan, &state, Some(&missing), Clock::test(), 1.0).unwrap_err();
+    assert!(
+        err.to_string().contains("cannot read the fault file"),
+        "{err}"
+    );
+}
