@@ -91,17 +91,21 @@ pub(crate) fn nominal_duration(operation: Operation, vm: &str, estimate: Duratio
     }
 }
 
-/// `nominal` × `factor` ÷ `speed`, in whole milliseconds, at least 1.
+/// The longest a job may take: a year. Keeps times far from overflow
+/// whatever the speed, factor or a hand-edited state file say.
+pub(crate) const MAX_JOB_MS: u64 = 365 * 24 * 3600 * 1000;
+
+/// `nominal` × `factor` ÷ `speed`, in whole milliseconds, from 1 to
+/// [`MAX_JOB_MS`].
 pub(crate) fn scaled_ms(nominal: Duration, factor: f64, speed: f64) -> u64 {
-    // The product is positive and far below 2^52 ms for any real duration;
-    // `as` saturates on the rest.
+    // `as` saturates (NaN gives 0), and the clamp bounds the rest.
     #[allow(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
         clippy::cast_precision_loss
     )]
     let ms = (nominal.as_millis() as f64 * factor / speed).round() as u64;
-    ms.max(1)
+    ms.clamp(1, MAX_JOB_MS)
 }
 
 /// A job as stored: everything its state at any time follows from.
@@ -424,5 +428,7 @@ mod tests {
         assert_eq!(scaled_ms(est, 1.0, 300.0), 1_000);
         assert_eq!(scaled_ms(est, 3.0, 300.0), 3_000);
         assert_eq!(scaled_ms(est, 1.0, 1e12), 1);
+        assert_eq!(scaled_ms(est, 1.0, 0.0), MAX_JOB_MS);
+        assert_eq!(scaled_ms(est, 1e300, 1e-300), MAX_JOB_MS);
     }
 }

@@ -155,8 +155,15 @@ impl Simulator {
         Ok(sim)
     }
 
-    /// A fresh simulated vault that never touches the disk.
+    /// A fresh simulated vault that never touches the disk. A `speed` that
+    /// is not a positive number (see [`parse_speed`]) is taken as
+    /// [`DEFAULT_SPEED`].
     pub fn in_memory(plan: &Plan, clock: Clock, speed: f64) -> Simulator {
+        let speed = if speed.is_finite() && speed > 0.0 {
+            speed
+        } else {
+            DEFAULT_SPEED
+        };
         let vms = plan.groups.iter().flat_map(|g| g.vms.iter());
         let plan_items: Vec<(String, String)> = vms
             .clone()
@@ -230,9 +237,13 @@ impl Simulator {
             match store::save(path, &inner.vault) {
                 Ok(seen) => inner.seen = seen,
                 Err(e) => {
-                    if let Some(before) = before {
-                        inner.vault = before;
-                    }
+                    let Some(before) = before else {
+                        // A read only settled ends, which the next
+                        // process derives again: it need not fail for this.
+                        tracing::warn!("cannot save the simulated vault: {e}");
+                        return Ok(value);
+                    };
+                    inner.vault = before;
                     return Err(e);
                 }
             }

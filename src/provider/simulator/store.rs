@@ -133,6 +133,13 @@ impl Vault {
                 stored.format
             ));
         }
+        if let Some(job) = stored
+            .jobs
+            .iter()
+            .find(|j| j.duration_ms > jobs::MAX_JOB_MS)
+        {
+            return Err(format!("job {} lasts longer than a year", job.id));
+        }
         stored
             .jobs
             .retain(|j| !j.applied || j.end().is_none_or(|end| now.since(end) < JOB_RETENTION));
