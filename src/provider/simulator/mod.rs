@@ -1,0 +1,492 @@
+//! The embedded simulated vault (`vault simulator`, `run --simulate`): a
+//! checked plan, a clock and a speed in; a [`Provider`] whose machines follow
+//! ASR's Azure-to-Azure state machine (spec: asr-model.md "Item states") and
+//! whose jobs take ASR's typical durations divided by the speed, out.
+//!
+//! - State lives in `<plan dir>/.drplan/<plan-file-stem>.vault.json` (see
+//!   `store`), written before any call that changed it returns, so a crash
+//!   right after [`Provider::start`] leaves the job on disk, and another
+//!   process (`drplan status`, `drplan resume`) continues the story. Each
+//!   call re-reads the file first when another process has written it.
+//! - A job's state is a function of the clock (see `jobs`): jobs run while
+//!   nobody follows them; their ends are applied lazily, on the next call.
+//! - Faults come from `<plan dir>/<plan-file-stem>.faults.json` (see
+//!   [`Faults`] for the format).
+//! - [`Simulator::in_memory`] never touches the disk (tests, benches).
+//!
+//! Every method takes `&self`; one `std::sync::Mutex` guards the vault and
+//! is never held across an `.await`, so one simulator serves thousands of
+//! concurrent `start`/`follow` calls.
+
+mod faults;
+mod jobs;
+mod state;
+mod store;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::clock::{Clock, Timestamp};
+use crate::graph::Operation;
+use crate::plan::{Plan, estimates};
+use crate::provider::{
+    Health, Job, JobId, Machine, OperationOptions, Progress, Provider, ProviderError,
+    RunbookOutcome, RunbookRequest, Target, VaultHealth,
+};
+
+pub use faults::{Effect, FailureText, FaultTarget, Faults, HealthFault, OperationFault};
+pub use jobs::{job_name, scenario_name};
+
+use jobs::JobRecord;
+use store::{Fingerprint, Vault};
+
+/// The speed when `DRPLAN_SIM_SPEED` is not set: the quickstart plan's
+/// 21-minute failover takes about 4 seconds.
+pub const DEFAULT_SPEED: f64 = 300.0;
+
+/// The environment variable that sets the speed.
+pub const SPEED_VAR: &str = "DRPLAN_SIM_SPEED";
+
+/// The speed from `DRPLAN_SIM_SPEED`, or [`DEFAULT_SPEED`] when unset.
+pub fn speed_from_env() -> Result<f64, ProviderError> {
+    parse_speed(std::env::var(SPEED_VAR).ok().as_deref())
+}
+
+/// Parses a speed: a positive, finite number; `None` gives the default.
+pub fn parse_speed(value: Option<&str>) -> Result<f64, ProviderError> {
+    let Some(text) = value else {
+        return Ok(DEFAULT_SPEED);
+    };
+    match text.trim().parse::<f64>() {
+        Ok(speed) if speed.is_finite() && speed > 0.0 => Ok(speed),
+        _ => Err(ProviderError::BadFile {
+            path: SPEED_VAR.to_owned(),
+            message: format!(
+                "`{text}` is not a positive number; set it to how many times faster than Azure the simulated vault runs (default {DEFAULT_SPEED}), e.g. {SPEED_VAR}=6000, or unset it"
+            ),
+        }),
+    }
+}
+
+/// The simulated vault. Share it behind an `Arc`; every method takes `&self`.
+#[derive(Debug)]
+pub struct Simulator {
+    clock: Clock,
+    speed: f64,
+    faults: Faults,
+    /// The plan's `(item, vm)` pairs, to add to a vault that lacks them.
+    plan_items: Vec<(String, String)>,
+    /// Failover estimates by item.
+    estimates: HashMap<String, Duration>,
+    /// The state file; `None` in memory.
+    path: Option<PathBuf>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    vault: Vault,
+    /// The state file as last read or written by this process.
+    seen: Option<Fingerprint>,
+}
+
+impl Simulator {
+    /// The simulated vault of the plan at `plan_path`: loads its state file
+    /// (creating `.drplan/` if missing) or starts fresh, adds VMs the plan
+    /// gained, and reads the fault file beside the plan, if any.
+    pub fn open(
+        plan: &Plan,
+        plan_path: &Path,
+        clock: Clock,
+        speed: f64,
+    ) -> Result<Simulator, ProviderError> {
+        let dir = plan_path.parent().unwrap_or(Path::new(""));
+        let stem = plan_path
+            .file_stem()
+            .map_or_else(|| plan.name.clone(), |s| s.to_string_lossy().into_owned());
+        let state = dir.join(".drplan").join(format!("{stem}.vault.json"));
+        let faults = dir.join(format!("{stem}.faults.json"));
+        // An unreadable fault file is reported by reading it.
+        let faults = faults.try_exists().unwrap_or(true).then_some(faults);
+        Simulator::open_files(plan, &state, faults.as_deref(), clock, speed)
+    }
+
+    /// The simulated vault kept in the file `state` (created, with its
+    /// folder, if missing), with the faults of the file `faults` when given
+    /// (`drplan emulator --state FILE --faults FILE`).
+    pub fn open_files(
+        plan: &Plan,
+        state: &Path,
+        faults: Option<&Path>,
+        clock: Clock,
+        speed: f64,
+    ) -> Result<Simulator, ProviderError> {
+        if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| ProviderError::Io {
+                path: store::display(dir),
+                source,
+            })?;
+        }
+        let faults = match faults {
+            Some(path) => read_faults(path, plan)?,
+            None => Faults::default(),
+        };
+        let mut sim = Simulator::in_memory(plan, clock, speed).with_faults(faults);
+        let now = clock.now();
+        let inner = sim.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let added = match store::load(state, now)? {
+            Some(mut vault) => {
+                let added = vault.add_missing(sim.plan_items.iter().map(pair));
+                inner.vault = vault;
+                added
+            }
+            None => true,
+        };
+        inner.seen = if added {
+            store::save(state, &inner.vault)?
+        } else {
+            store::fingerprint(state)?
+        };
+        sim.path = Some(state.to_path_buf());
+        Ok(sim)
+    }
+
+    /// A fresh simulated vault that never touches the disk. A `speed` that
+    /// is not a positive number (see [`parse_speed`]) is taken as
+    /// [`DEFAULT_SPEED`].
+    pub fn in_memory(plan: &Plan, clock: Clock, speed: f64) -> Simulator {
+        let speed = if speed.is_finite() && speed > 0.0 {
+            speed
+        } else {
+            DEFAULT_SPEED
+        };
+        let vms = plan.groups.iter().flat_map(|g| g.vms.iter());
+        let plan_items: Vec<(String, String)> = vms
+            .clone()
+            .map(|vm| {
+                let item = vm.item.clone().unwrap_or_else(|| vm.name.clone());
+                (item, vm.name.clone())
+            })
+            .collect();
+        let estimates = vms
+            .zip(&plan_items)
+            .map(|(vm, (item, _))| (item.clone(), vm.estimate.to_std()))
+            .collect();
+        let vault = Vault::fresh(&plan.name, plan_items.iter().map(pair), clock.now());
+        Simulator {
+            clock,
+            speed,
+            faults: Faults::default(),
+            plan_items,
+            estimates,
+            path: None,
+            inner: Mutex::new(Inner { vault, seen: None }),
+        }
+    }
+
+    /// These faults instead of the fault file's. Entries for VMs or runbooks
+    /// the plan lacks never match.
+    #[must_use]
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// How many times faster than Azure jobs run.
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// The state file, unless in memory.
+    pub fn state_path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Runs `f` on the vault after applying the jobs ended by now, and saves
+    /// the vault when it changed. A failed save restores the vault as it was.
+    fn with_vault<T>(
+        &self,
+        mutates: bool,
+        f: impl FnOnce(&mut Vault, Timestamp) -> Result<T, ProviderError>,
+    ) -> Result<T, ProviderError> {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = self.clock.now();
+        if let Some(path) = &self.path {
+            let on_disk = store::fingerprint(path)?;
+            if on_disk.is_some() && on_disk != inner.seen {
+                if let Some(mut vault) = store::load(path, now)? {
+                    vault.add_missing(self.plan_items.iter().map(pair));
+                    inner.vault = vault;
+                }
+                inner.seen = on_disk;
+            }
+        }
+        let settled = inner.vault.settle(now);
+        let Some(path) = &self.path else {
+            return f(&mut inner.vault, now);
+        };
+        // Only a change of `f`'s needs undoing: settled ends follow from the
+        // jobs and are applied again after a reload.
+        let before = mutates.then(|| inner.vault.clone());
+        let value = f(&mut inner.vault, now)?;
+        if settled || mutates {
+            match store::save(path, &inner.vault) {
+                Ok(seen) => inner.seen = seen,
+                Err(e) => {
+                    let Some(before) = before else {
+                        // A read only settled ends, which the next
+                        // process derives again: it need not fail for this.
+                        tracing::warn!("cannot save the simulated vault: {e}");
+                        return Ok(value);
+                    };
+                    inner.vault = before;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(value)
+    }
+
+    fn machine(&self, vault: &Vault, target: &Target) -> Result<Machine, ProviderError> {
+        let Some(item) = vault.item(&target.item) else {
+            return Err(ProviderError::UnknownMachine {
+                vm: target.vm.clone(),
+                item: target.item.clone(),
+            });
+        };
+        let running = item
+            .current_job
+            .as_ref()
+            .and_then(|id| vault.job(id))
+            .map(|job| job.operation);
+        let issues: Vec<_> = self.faults.health(&target.vm).cloned().collect();
+        let replicating_from = state::replicating_from(item.state);
+        Ok(Machine {
+            vm: target.vm.clone(),
+            item: target.item.clone(),
+            protection_state: state::protection_state(item.state, running).to_owned(),
+            active_location: item.state.active,
+            replicating_from,
+            allowed: state::allowed(item.state, running),
+            health: issues
+                .iter()
+                .map(|i| i.severity)
+                .max()
+                .unwrap_or(Health::Healthy),
+            issues,
+            rpo_s: replicating_from.map(|_| {
+                self.faults
+                    .rpo_s
+                    .get(&target.vm)
+                    // A healthy item's RPO: under a minute or two, fixed per VM.
+                    .map_or_else(|| 30 + jobs::fnv1a(&target.vm) % 61, |rpo| *rpo)
+            }),
+            last_test_failover: item.last_test_failover,
+            current_job: item.current_job.clone(),
+        })
+    }
+
+    fn start_job(
+        &self,
+        vault: &mut Vault,
+        now: Timestamp,
+        target: &Target,
+        operation: Operation,
+        options: &OperationOptions,
+    ) -> Result<JobId, ProviderError> {
+        let not_allowed = |reason| ProviderError::NotAllowed {
+            vm: target.vm.clone(),
+            operation,
+            reason,
+        };
+        let Some(item) = vault.item(&target.item) else {
+            return Err(ProviderError::UnknownMachine {
+                vm: target.vm.clone(),
+                item: target.item.clone(),
+            });
+        };
+        if let Some(running) = &item.current_job {
+            let name = vault.job(running).map_or("a", |j| job_name(j.operation));
+            return Err(not_allowed(format!(
+                "{name} job {running} is in progress; allowed operations: none until it ends"
+            )));
+        }
+        state::check(item.state, operation).map_err(not_allowed)?;
+        let hits = item.fault_hits.get(&operation).copied().unwrap_or(0);
+        let fault = self
+            .faults
+            .operation(&target.vm, operation)
+            .filter(|f| f.times.is_none_or(|t| hits < t));
+        if fault.is_some() {
+            if let Some(item) = vault.item_mut(&target.item) {
+                *item.fault_hits.entry(operation).or_default() += 1;
+            }
+        }
+        let estimate = self
+            .estimates
+            .get(&target.item)
+            .copied()
+            .unwrap_or(estimates::VM_FAILOVER.to_std());
+        let nominal = jobs::nominal_duration(operation, &target.vm, estimate);
+        let factor = match fault.map(|f| &f.effect) {
+            Some(Effect::Slow(factor)) => *factor,
+            _ => 1.0,
+        };
+        let id = JobId(vault.next_id());
+        vault.push_job(JobRecord {
+            id: id.clone(),
+            operation,
+            vm: target.vm.clone(),
+            item: target.item.clone(),
+            started: jobs::whole_ms(now),
+            duration_ms: jobs::scaled_ms(nominal, factor, self.speed),
+            shutdown_source: options.shutdown_source,
+            hang: matches!(fault.map(|f| &f.effect), Some(Effect::Hang)),
+            error: match fault.map(|f| &f.effect) {
+                Some(Effect::Fail(text)) => Some(faults::failure(text, operation, &target.vm)),
+                _ => None,
+            },
+            applied: false,
+        });
+        tracing::debug!(vm = %target.vm, %operation, job = %id, "simulated job started");
+        Ok(id)
+    }
+}
+
+fn pair((item, vm): &(String, String)) -> (&str, &str) {
+    (item.as_str(), vm.as_str())
+}
+
+fn read_faults(path: &Path, plan: &Plan) -> Result<Faults, ProviderError> {
+    let bad = |message: String| ProviderError::BadFile {
+        path: store::display(path),
+        message,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => Faults::parse(&text, plan).map_err(|e| {
+            bad(format!(
+                "{e}; fix the fault file or delete it to run without faults"
+            ))
+        }),
+        Err(e) => Err(bad(format!("cannot read the fault file ({e})"))),
+    }
+}
+
+#[async_trait]
+impl Provider for Simulator {
+    fn describe(&self) -> String {
+        let at = self
+            .path
+            .as_deref()
+            .map_or_else(|| "in memory".to_owned(), store::display);
+        format!("simulated vault ({at}, speed ×{})", self.speed)
+    }
+
+    async fn machines(&self, targets: &[Target]) -> Result<Vec<Machine>, ProviderError> {
+        self.with_vault(false, |vault, _| {
+            targets.iter().map(|t| self.machine(vault, t)).collect()
+        })
+    }
+
+    async fn start(
+        &self,
+        target: &Target,
+        operation: Operation,
+        options: &OperationOptions,
+    ) -> Result<JobId, ProviderError> {
+        self.with_vault(true, |vault, now| {
+            self.start_job(vault, now, target, operation, options)
+        })
+    }
+
+    async fn job(&self, id: &JobId) -> Result<Job, ProviderError> {
+        self.with_vault(false, |vault, now| {
+            let job = vault
+                .job(id)
+                .ok_or_else(|| ProviderError::UnknownJob(id.clone()))?;
+            Ok(job.view(now))
+        })
+    }
+
+    async fn follow(
+        &self,
+        id: &JobId,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<Job, ProviderError> {
+        let mut shown: Option<(Option<u8>, String)> = None;
+        loop {
+            let (job, next) = self.with_vault(false, |vault, now| {
+                let job = vault
+                    .job(id)
+                    .ok_or_else(|| ProviderError::UnknownJob(id.clone()))?;
+                Ok((job.view(now), job.next_change(now)))
+            })?;
+            if job.state.is_terminal() {
+                return Ok(job);
+            }
+            let message = job
+                .message
+                .clone()
+                .unwrap_or_else(|| "Waiting to start".to_owned());
+            let now_shown = Some((job.percent, message.clone()));
+            if shown != now_shown {
+                shown = now_shown;
+                progress(Progress {
+                    percent: job.percent,
+                    message,
+                });
+            }
+            match next {
+                Some(at) => tokio::time::sleep_until(self.clock.instant_at(at)).await,
+                // A hung job: nothing will change; the caller's timeout ends this.
+                None => std::future::pending::<()>().await,
+            }
+        }
+    }
+
+    async fn jobs(&self, targets: &[Target]) -> Result<Vec<Job>, ProviderError> {
+        let items: HashSet<&str> = targets.iter().map(|t| t.item.as_str()).collect();
+        self.with_vault(false, |vault, now| {
+            let mut found: Vec<(usize, &JobRecord)> = vault
+                .jobs()
+                .iter()
+                .enumerate()
+                .filter(|(_, j)| items.contains(j.item.as_str()))
+                .collect();
+            found.sort_by(|(a_i, a), (b_i, b)| (b.started, b_i).cmp(&(a.started, a_i)));
+            Ok(found.into_iter().map(|(_, j)| j.view(now)).collect())
+        })
+    }
+
+    async fn vault_health(&self) -> Result<VaultHealth, ProviderError> {
+        Ok(VaultHealth {
+            issues: self.faults.vault.clone(),
+        })
+    }
+
+    async fn run_runbook(
+        &self,
+        request: &RunbookRequest,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<RunbookOutcome, ProviderError> {
+        let fault = self.faults.runbook(&request.runbook);
+        let (name, hit) = self.with_vault(true, |vault, _| {
+            let hit = fault.is_some_and(|f| vault.hit_runbook(&request.runbook, f.times));
+            Ok((vault.next_id(), hit))
+        })?;
+        let effect = fault.filter(|_| hit).map(|f| &f.effect);
+        self.run_automation_job(&request.runbook, &name, effect, progress)
+            .await;
+        Ok(runbook_outcome(&request.runbook, name, effect))
+    }
+}
+
+mod runbook;
+use runbook::runbook_outcome;
+
+#[cfg(test)]
+mod tests;

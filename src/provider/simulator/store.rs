@@ -1,0 +1,349 @@
+//! The simulated vault's state and its file: the plan's VMs and the state
+//! file's text (if any) in; a [`Vault`] of items and jobs out, and back to
+//! `<plan dir>/.drplan/<plan-file-stem>.vault.json`, written atomically (a
+//! temporary file in the same folder, then a rename), so a reader sees the
+//! old state or the new one, never half of one.
+//!
+//! Invariants: an item's `current_job` names a job of that item that has not
+//! ended, or a job whose end [`Vault::settle`] has not applied yet; a job's
+//! end is applied once. Timestamps are RFC 3339 with milliseconds.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use super::jobs::{self, JobRecord};
+use super::state::{self, ItemState};
+use crate::clock::Timestamp;
+use crate::graph::Operation;
+use crate::provider::{JobId, ProviderError};
+
+/// The state file's format; a file with another one is refused.
+const FORMAT: u32 = 1;
+
+/// Jobs older than this are dropped when a vault is loaded, as ASR keeps 30
+/// days of jobs.
+const JOB_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// One replicated item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Item {
+    /// The plan VM (ASR's `friendlyName`).
+    pub(crate) vm: String,
+    /// Where it is in the cycle, between jobs.
+    pub(crate) state: ItemState,
+    /// The job running on it (`currentScenario.jobId`).
+    #[serde(default)]
+    pub(crate) current_job: Option<JobId>,
+    /// When a test failover was last cleaned up.
+    #[serde(default)]
+    pub(crate) last_test_failover: Option<Timestamp>,
+    /// How many jobs each operation's fault has hit, for `times`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) fault_hits: BTreeMap<Operation, u32>,
+}
+
+impl Item {
+    fn fresh(vm: &str) -> Item {
+        Item {
+            vm: vm.to_owned(),
+            state: ItemState::FRESH,
+            current_job: None,
+            last_test_failover: None,
+            fault_hits: BTreeMap::new(),
+        }
+    }
+}
+
+/// What the state file holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Stored {
+    format: u32,
+    /// Makes this vault's ids differ from another's.
+    seed: u64,
+    /// Ids handed out so far.
+    next_id: u64,
+    /// Items by item name.
+    items: BTreeMap<String, Item>,
+    /// Jobs in the order they started.
+    jobs: Vec<JobRecord>,
+    /// How many runs of each runbook its fault has hit, for `times`.
+    #[serde(default)]
+    runbook_hits: BTreeMap<String, u32>,
+}
+
+/// The vault in memory: the stored state plus indexes rebuilt on load.
+#[derive(Debug, Clone)]
+pub(crate) struct Vault {
+    stored: Stored,
+    by_id: HashMap<JobId, usize>,
+    /// Jobs whose end is not applied yet, soonest first.
+    ends: BinaryHeap<Reverse<(Timestamp, usize)>>,
+}
+
+impl Vault {
+    /// A fresh vault with every `(item, vm)` protected and replicating.
+    pub(crate) fn fresh<'a>(
+        plan: &str,
+        items: impl IntoIterator<Item = (&'a str, &'a str)>,
+        now: Timestamp,
+    ) -> Vault {
+        let stored = Stored {
+            format: FORMAT,
+            seed: jobs::seed(plan, now),
+            next_id: 0,
+            items: BTreeMap::new(),
+            jobs: Vec::new(),
+            runbook_hits: BTreeMap::new(),
+        };
+        let mut vault = Vault::index(stored);
+        vault.add_missing(items);
+        vault
+    }
+
+    /// Adds the items the plan names that the vault lacks; true if any.
+    pub(crate) fn add_missing<'a>(
+        &mut self,
+        items: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> bool {
+        let mut added = false;
+        for (item, vm) in items {
+            if !self.stored.items.contains_key(item) {
+                self.stored.items.insert(item.to_owned(), Item::fresh(vm));
+                added = true;
+            }
+        }
+        added
+    }
+
+    /// Parses a state file's text; drops jobs past retention. `Err` says
+    /// what is wrong, without the path.
+    pub(crate) fn parse(text: &str, now: Timestamp) -> Result<Vault, String> {
+        let mut stored: Stored = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if stored.format != FORMAT {
+            return Err(format!(
+                "it has format {}, this drplan reads format {FORMAT}",
+                stored.format
+            ));
+        }
+        if let Some(job) = stored
+            .jobs
+            .iter()
+            .find(|j| j.duration_ms > jobs::MAX_JOB_MS)
+        {
+            return Err(format!("job {} lasts longer than a year", job.id));
+        }
+        stored
+            .jobs
+            .retain(|j| !j.applied || j.end().is_none_or(|end| now.since(end) < JOB_RETENTION));
+        let held: HashSet<(&JobId, &str)> = stored
+            .jobs
+            .iter()
+            .map(|j| (&j.id, j.item.as_str()))
+            .collect();
+        for (name, item) in &stored.items {
+            if let Some(id) = &item.current_job {
+                if !held.contains(&(id, name.as_str())) {
+                    return Err(format!(
+                        "item `{name}` runs job {id}, which the file does not hold"
+                    ));
+                }
+            }
+        }
+        Ok(Vault::index(stored))
+    }
+
+    fn index(stored: Stored) -> Vault {
+        let by_id = stored
+            .jobs
+            .iter()
+            .enumerate()
+            .map(|(i, j)| (j.id.clone(), i))
+            .collect();
+        let ends = stored
+            .jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| !j.applied)
+            .filter_map(|(i, j)| j.end().map(|end| Reverse((end, i))))
+            .collect();
+        Vault {
+            stored,
+            by_id,
+            ends,
+        }
+    }
+
+    /// The state file's text.
+    pub(crate) fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(&self.stored)
+    }
+
+    /// Applies the end of every job ended by `now` to its item: the next
+    /// state on success, the same state on failure; true if any.
+    pub(crate) fn settle(&mut self, now: Timestamp) -> bool {
+        let mut changed = false;
+        while let Some(Reverse((end, i))) = self.ends.peek().copied() {
+            if end > now {
+                break;
+            }
+            self.ends.pop();
+            let Some(job) = self.stored.jobs.get_mut(i) else {
+                continue;
+            };
+            if job.applied {
+                continue;
+            }
+            job.applied = true;
+            changed = true;
+            let Some(item) = self.stored.items.get_mut(&job.item) else {
+                continue;
+            };
+            if item.current_job.as_ref() != Some(&job.id) {
+                continue;
+            }
+            item.current_job = None;
+            if job.error.is_none() {
+                item.state = state::after_success(item.state, job.operation);
+                if job.operation == Operation::TestCleanup {
+                    // spec: asr-model.md: a test counts only once cleaned up.
+                    item.last_test_failover = Some(end);
+                }
+            }
+        }
+        changed
+    }
+
+    /// An item by name.
+    pub(crate) fn item(&self, name: &str) -> Option<&Item> {
+        self.stored.items.get(name)
+    }
+
+    /// An item by name, to change.
+    pub(crate) fn item_mut(&mut self, name: &str) -> Option<&mut Item> {
+        self.stored.items.get_mut(name)
+    }
+
+    /// A job by id.
+    pub(crate) fn job(&self, id: &JobId) -> Option<&JobRecord> {
+        self.by_id.get(id).and_then(|i| self.stored.jobs.get(*i))
+    }
+
+    /// Every job, in the order they started.
+    pub(crate) fn jobs(&self) -> &[JobRecord] {
+        &self.stored.jobs
+    }
+
+    /// A fresh GUID-like id.
+    pub(crate) fn next_id(&mut self) -> String {
+        self.stored.next_id += 1;
+        jobs::guid(self.stored.seed, self.stored.next_id)
+    }
+
+    /// Records a started job and makes it its item's current job.
+    pub(crate) fn push_job(&mut self, job: JobRecord) {
+        let i = self.stored.jobs.len();
+        if let Some(end) = job.end() {
+            self.ends.push(Reverse((end, i)));
+        }
+        if let Some(item) = self.stored.items.get_mut(&job.item) {
+            item.current_job = Some(job.id.clone());
+        }
+        self.by_id.insert(job.id.clone(), i);
+        self.stored.jobs.push(job);
+    }
+
+    /// Counts one hit of a runbook's fault; true while `times` allows it.
+    pub(crate) fn hit_runbook(&mut self, runbook: &str, times: Option<u32>) -> bool {
+        let hits = self
+            .stored
+            .runbook_hits
+            .entry(runbook.to_owned())
+            .or_default();
+        let hit = times.is_none_or(|t| *hits < t);
+        if hit {
+            *hits += 1;
+        }
+        hit
+    }
+}
+
+/// What identifies one version of the state file, to notice another
+/// process's writes: its inode (each write renames a new file into place,
+/// and file times may be as coarse as a clock tick), length and time.
+pub(crate) type Fingerprint = (u64, u64, Option<SystemTime>);
+
+/// The file's fingerprint, or `None` when it does not exist.
+pub(crate) fn fingerprint(path: &Path) -> Result<Option<Fingerprint>, ProviderError> {
+    #[cfg(unix)]
+    fn inode(m: &std::fs::Metadata) -> u64 {
+        std::os::unix::fs::MetadataExt::ino(m)
+    }
+    #[cfg(not(unix))]
+    fn inode(_: &std::fs::Metadata) -> u64 {
+        0
+    }
+    match std::fs::metadata(path) {
+        Ok(m) => Ok(Some((inode(&m), m.len(), m.modified().ok()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(bad_state(path, &format!("cannot read it ({e})"))),
+    }
+}
+
+/// Reads and parses the state file; `None` when it does not exist.
+pub(crate) fn load(path: &Path, now: Timestamp) -> Result<Option<Vault>, ProviderError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(bad_state(path, &format!("cannot read it ({e})"))),
+    };
+    Vault::parse(&text, now)
+        .map(Some)
+        .map_err(|e| bad_state(path, &format!("this is not a simulated vault's state: {e}")))
+}
+
+/// Writes so far by this process: with its id, names a temporary file no
+/// other writer uses.
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// Writes the state file atomically and returns its new fingerprint.
+pub(crate) fn save(path: &Path, vault: &Vault) -> Result<Option<Fingerprint>, ProviderError> {
+    let io = |source| ProviderError::Io {
+        path: display(path),
+        source,
+    };
+    let text = vault.to_json().map_err(|e| io(std::io::Error::other(e)))?;
+    let n = WRITES.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_extension(format!("json.tmp-{}-{n}", std::process::id()));
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(text.as_bytes())?;
+        f.write_all(b"\n")
+    });
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        // The temporary file is ours alone; a failure to remove it changes nothing.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    fingerprint(path)
+}
+
+/// A path with forward slashes, for messages.
+pub(crate) fn display(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+fn bad_state(path: &Path, what: &str) -> ProviderError {
+    ProviderError::BadFile {
+        path: display(path),
+        message: format!(
+            "{what}; delete this file to reset the simulated vault (every VM protected again, in the primary region)"
+        ),
+    }
+}
