@@ -154,16 +154,6 @@ fn unknown_group_and_operation_are_usage_errors() {
 }
 
 #[test]
-fn run_without_dry_run_changes_nothing_and_says_so() {
-    let out = drplan()
-        .args(["run", "failover", "plans/quickstart.drplan"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--dry-run"));
-}
-
-#[test]
 fn a_file_that_is_not_text_is_a_usage_error_and_not_called_clean() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("binary.drplan");

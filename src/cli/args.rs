@@ -45,8 +45,18 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Print the execution graph of one operation.
     Graph(GraphArgs),
-    /// Run an operation; this build plans it: `--dry-run` prints the schedule without acting.
+    /// Run an operation on the plan's machines (`--dry-run`: print the schedule only).
     Run(RunArgs),
+    /// Continue an interrupted or failed run from its journal.
+    Resume(ResumeArgs),
+    /// The run history beside plans, newest first.
+    Runs(RunsArgs),
+    /// Approve a `manual` step of a run that waits in another process.
+    Approve(ApproveArgs),
+    /// The monitoring dashboard of the plan's machines.
+    Status(StatusArgs),
+    /// The Site Recovery jobs behind the plan's machines.
+    Jobs(JobsArgs),
 }
 
 /// Output for people or for programs.
@@ -111,6 +121,8 @@ pub struct GraphArgs {
 }
 
 /// `drplan run`.
+// Each flag is an independent switch on the command line, as clap models it.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The operation: failover, commit, reprotect, failback, test-failover, test-cleanup.
@@ -124,9 +136,113 @@ pub struct RunArgs {
     /// Only these groups (repeatable), still in order.
     #[arg(long = "group", short = 'g')]
     pub groups: Vec<String>,
+    /// Output format: live progress for people, or one JSON event a line.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Approve every `manual` step without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Run against a simulated copy of the plan's vault (kept in `.drplan/`) instead of Azure.
+    #[arg(long)]
+    pub simulate: bool,
+    /// The disaster case: do not touch the source VMs (failover and failback).
+    #[arg(long)]
+    pub unplanned: bool,
+    /// Recovery point of a failover; default: the plan's `failover.recovery_point`.
+    #[arg(long, value_enum)]
+    pub recovery_point: Option<RecoveryPointArg>,
+    /// At most this many VM operations at a time across the plan (each group's own limit still holds).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub parallelism: Option<u32>,
+}
+
+/// `--recovery-point`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecoveryPointArg {
+    /// Process pending data first: least data lost, slower.
+    Latest,
+    /// The latest processed point: fastest.
+    LatestProcessed,
+    /// The latest application-consistent point.
+    LatestAppConsistent,
+}
+
+/// `drplan resume`.
+#[derive(Debug, clap::Args)]
+pub struct ResumeArgs {
+    /// The run to continue (`drplan runs` lists them).
+    pub run_id: String,
+    /// The plan file or folder whose `.drplan/` holds the run; default: search below the current folder.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Approve every `manual` step without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// `drplan runs`.
+#[derive(Debug, clap::Args)]
+pub struct RunsArgs {
+    /// Plan files or folders whose runs to list; default: below the current folder.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `drplan approve`.
+#[derive(Debug, clap::Args)]
+pub struct ApproveArgs {
+    /// The run that waits.
+    pub run_id: String,
+    /// The `manual` step, e.g. `hook:db/after/2`.
+    pub step: String,
+    /// The plan file or folder whose `.drplan/` holds the run; default: search below the current folder.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+}
+
+/// `drplan status`.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Refresh every N seconds (default 5) until interrupted.
+    #[arg(long, num_args = 0..=1, default_missing_value = "5", value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub watch: Option<u64>,
+    /// Read a simulated copy of the plan's vault instead of Azure.
+    #[arg(long)]
+    pub simulate: bool,
+}
+
+/// `drplan jobs`.
+#[derive(Debug, clap::Args)]
+pub struct JobsArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Only the jobs of this VM (repeatable).
+    #[arg(long)]
+    pub vm: Vec<String>,
+    /// At most this many jobs, newest first.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Refresh every N seconds (default 5) until interrupted.
+    #[arg(long, num_args = 0..=1, default_missing_value = "5", value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub watch: Option<u64>,
+    /// Read a simulated copy of the plan's vault instead of Azure.
+    #[arg(long)]
+    pub simulate: bool,
 }
 
 fn parse_operation(s: &str) -> Result<Operation, String> {

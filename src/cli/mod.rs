@@ -2,14 +2,20 @@
 //! code out. Each command lives in its own file and only wires the library's
 //! stages together; nothing here decides what a plan means.
 
+mod approve;
 pub mod args;
 mod check;
+mod console;
 pub mod exit;
 mod fmt;
 mod graph;
 mod output;
 mod paths;
+mod resume;
 mod run;
+mod runs;
+mod session;
+mod status;
 
 use std::io::IsTerminal;
 
@@ -43,6 +49,11 @@ pub fn main() -> i32 {
         Command::Fmt(args) => fmt::run(&args, &ctx),
         Command::Graph(args) => graph::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),
+        Command::Resume(args) => resume::run(&args, &ctx),
+        Command::Runs(args) => runs::run(&args),
+        Command::Approve(args) => approve::run(&args),
+        Command::Status(args) => status::status(&args, &ctx),
+        Command::Jobs(args) => status::jobs(&args, &ctx),
     };
     code.code()
 }
@@ -121,11 +132,11 @@ pub(crate) fn load_graph(
     path: &std::path::Path,
     operation: crate::graph::Operation,
     groups: &[String],
-) -> Result<(Plan, crate::graph::StepGraph), ExitCode> {
-    let (_, plan) = ctx.load_plan(path)?;
+) -> Result<(SourceFile, Plan, crate::graph::StepGraph), ExitCode> {
+    let (source, plan) = ctx.load_plan(path)?;
     let only = select_groups(&plan, groups)?;
     let graph = crate::graph::build(&plan, operation, only.as_deref());
-    Ok((plan, graph))
+    Ok((source, plan, graph))
 }
 
 /// Resolves `--group` names to indices, or explains which name is unknown.

@@ -1,7 +1,6 @@
-//! `drplan run OP PLAN`: with `--dry-run`, the schedule of the operation
-//! (waves, estimates, critical path, total, RTO fit) for people or as JSON.
-//! Executing operations arrives with the executor; until then `run` says so
-//! and changes nothing.
+//! `drplan run OP PLAN`: executes the operation (see `session`), or with
+//! `--dry-run` prints its schedule (waves, estimates, critical path, total,
+//! RTO fit) for people or as JSON without acting.
 
 use std::fmt::Write as _;
 
@@ -9,21 +8,20 @@ use crate::duration::Duration;
 use crate::graph::StepGraph;
 use crate::schedule::{DryRun, Schedule};
 
-use super::args::{Format, RunArgs};
+use super::args::{Format, RecoveryPointArg, RunArgs};
 use super::exit::ExitCode;
+use super::session::Session;
 use super::{Ctx, load_graph, output};
+use crate::journal::{RunId, RunSettings};
 
 pub(super) fn run(args: &RunArgs, ctx: &Ctx) -> ExitCode {
-    if !args.dry_run {
-        output::error(
-            "this build of drplan plans and checks operations but does not execute them; add `--dry-run` to see the schedule",
-        );
-        return ExitCode::Usage;
-    }
-    let (plan, graph) = match load_graph(ctx, &args.plan, args.operation, &args.groups) {
+    let (source, plan, graph) = match load_graph(ctx, &args.plan, args.operation, &args.groups) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    if !args.dry_run {
+        return execute(args, ctx, &source, plan, graph);
+    }
     let schedule = Schedule::new(&graph);
     let report = DryRun::new(&graph, &schedule, plan.objectives.rto);
     match args.format {
@@ -31,6 +29,56 @@ pub(super) fn run(args: &RunArgs, ctx: &Ctx) -> ExitCode {
         Format::Human => output::print(&human(&graph, &schedule, &report, plan.vm_count())),
     }
     ExitCode::Success
+}
+
+fn execute(
+    args: &RunArgs,
+    ctx: &Ctx,
+    source: &crate::source::SourceFile,
+    plan: crate::plan::Plan,
+    graph: StepGraph,
+) -> ExitCode {
+    let plan_file = std::path::absolute(&args.plan).unwrap_or_else(|_| args.plan.clone());
+    let clock = crate::clock::Clock::system();
+    let suffix = u16::try_from(std::process::id() % 0x1_0000).unwrap_or_default()
+        ^ u16::try_from(
+            clock
+                .now()
+                .0
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
+                % 0x1_0000,
+        )
+        .unwrap_or_default();
+    let settings = RunSettings {
+        plan_file: plan_file.display().to_string(),
+        groups: args.groups.clone(),
+        simulate: args.simulate,
+        unplanned: args.unplanned,
+        recovery_point: args.recovery_point.map(|p| {
+            match p {
+                RecoveryPointArg::Latest => "latest",
+                RecoveryPointArg::LatestProcessed => "latest-processed",
+                RecoveryPointArg::LatestAppConsistent => "latest-app-consistent",
+            }
+            .to_string()
+        }),
+        parallelism: args.parallelism,
+    };
+    Session {
+        plan_path: plan_file,
+        shown_path: args.plan.clone(),
+        plan_text: source.text.to_string(),
+        plan,
+        graph,
+        settings,
+        run_id: RunId::new(clock.now(), suffix),
+        prior: None,
+        json: args.format == Format::Json,
+        yes: args.yes,
+        color: ctx.color,
+    }
+    .execute()
 }
 
 fn secs(s: u64) -> String {

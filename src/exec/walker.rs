@@ -329,6 +329,10 @@ impl<'g> Dispatch<'g> {
         loop {
             let mut progressed = false;
             while let Some(v) = self.ready_other.pop_front() {
+                // Steps done in an earlier part of the run may have been queued first.
+                if self.state[v] != State::Ready {
+                    continue;
+                }
                 progressed = true;
                 let step = &g[NodeIndex::new(v)];
                 if step.is_join() {
@@ -341,19 +345,28 @@ impl<'g> Dispatch<'g> {
                     start.push(v);
                 }
             }
-            for group in 0..self.ready_vms.len() {
-                while self.vm_running[group] < self.limit[group] && self.vm_running_total < self.cap
-                {
-                    let Some((_, Reverse(v))) = self.ready_vms[group].pop() else {
-                        break;
-                    };
-                    progressed = true;
-                    self.state[v] = State::Running;
-                    self.vm_running[group] += 1;
-                    self.vm_running_total += 1;
-                    mark_start(&mut self.group_span, group);
-                    start.push(v);
+            // Ready VMs start longest remaining path first across groups, so
+            // that the run's cap goes to the work that sets the total.
+            while self.vm_running_total < self.cap {
+                let best = (0..self.ready_vms.len())
+                    .filter(|&g| self.vm_running[g] < self.limit[g])
+                    .filter_map(|g| self.ready_vms[g].peek().map(|top| (*top, g)))
+                    .max();
+                let Some((_, group)) = best else {
+                    break;
+                };
+                let Some((_, Reverse(v))) = self.ready_vms[group].pop() else {
+                    break;
+                };
+                if self.state[v] != State::Ready {
+                    continue;
                 }
+                progressed = true;
+                self.state[v] = State::Running;
+                self.vm_running[group] += 1;
+                self.vm_running_total += 1;
+                mark_start(&mut self.group_span, group);
+                start.push(v);
             }
             if !progressed {
                 return start;

@@ -1,5 +1,5 @@
 //! Events to a durable record: the event types of a run, the append-only
-//! journal of each run and the lock of each plan, behind the [`store`] seam so
+//! journal of each run and the lock of each plan, behind the `store` seam so
 //! that a shared store (Azure Blob storage with leases) can replace the local
 //! folder, and the replay of a journal into the state `resume` and `runs` need.
 

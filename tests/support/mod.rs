@@ -1,6 +1,8 @@
 //! Shared test helpers: fixtures read with paths relative to the crate, so
 //! snapshots do not depend on where the checkout lives.
 
+pub(crate) mod fake;
+
 use std::path::{Path, PathBuf};
 
 use drplan::Diagnostic;

@@ -1,0 +1,89 @@
+//! `drplan approve RUN_ID STEP`: approves a `manual` step that a run waits
+//! on in another process, by recording the approval in the run's store.
+
+use super::args::ApproveArgs;
+use super::exit::ExitCode;
+use super::output;
+use crate::journal::{Event, RunId, RunStore};
+
+pub(super) fn run(args: &ApproveArgs) -> ExitCode {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        output::error("cannot start the async runtime");
+        return ExitCode::Failed;
+    };
+    let result = rt.block_on(async {
+        let store = super::runs::find(&args.run_id, args.plan.as_deref()).await?;
+        let id = RunId(args.run_id.clone());
+        let records = store.read(&id).await.map_err(|e| e.to_string())?;
+        let mut kind = None;
+        let mut waiting = false;
+        for r in &records {
+            match &r.event {
+                Event::StepStarted { step, kind: k, .. } if *step == args.step => {
+                    kind = Some(k.clone());
+                    waiting = true;
+                }
+                Event::StepFinished { step, .. } if *step == args.step => waiting = false,
+                _ => {}
+            }
+        }
+        match kind.as_deref() {
+            Some("manual") if waiting => {}
+            Some("manual") => {
+                return Err(format!(
+                    "{} of run {id} is not waiting for approval",
+                    args.step
+                ));
+            }
+            Some(other) => {
+                return Err(format!(
+                    "{} of run {id} is a {other} step, not a manual one",
+                    args.step
+                ));
+            }
+            None => {
+                let manual: Vec<String> = records
+                    .iter()
+                    .filter_map(|r| match &r.event {
+                        Event::StepStarted { step, kind, .. } if kind == "manual" => {
+                            Some(step.clone())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let hint = if manual.is_empty() {
+                    "it has started no manual step".to_string()
+                } else {
+                    format!("its manual steps: {}", manual.join(", "))
+                };
+                return Err(format!(
+                    "run {id} has not started a step `{}`; {hint}",
+                    args.step
+                ));
+            }
+        }
+        let user = std::env::var("USER").unwrap_or_else(|_| "an operator".to_string());
+        let by = format!("{user} on {}", crate::journal::store::host_name());
+        store
+            .approve(&id, &args.step, &by)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(by)
+    });
+    match result {
+        Ok(by) => {
+            output::print(&format!(
+                "approved {} of run {} ({by})\n",
+                args.step, args.run_id
+            ));
+            ExitCode::Success
+        }
+        Err(e) => {
+            output::error(&e);
+            ExitCode::Usage
+        }
+    }
+}

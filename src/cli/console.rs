@@ -1,0 +1,361 @@
+//! Run events to the terminal: one JSON object a line (`--format json`),
+//! plain timestamped lines when stdout is not a terminal, or a live display
+//! (a bar per running step with its elapsed time and the provider's
+//! progress, finished steps printed above) on a terminal; then the summary.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::output;
+use crate::exec::Outcome;
+use crate::journal::{Event, Record, RunId, RunStatus, SkipReason, StepStatus};
+
+/// How events are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// NDJSON on stdout.
+    Json,
+    /// One line per event.
+    Plain,
+    /// Live bars.
+    Live,
+}
+
+/// The terminal side of a run.
+pub(crate) struct Console {
+    mode: Mode,
+    color: bool,
+    start: Option<crate::clock::Timestamp>,
+    live: Option<MultiProgress>,
+    bars: HashMap<String, ProgressBar>,
+}
+
+const GREEN: &str = "\x1b[32m";
+const RED: &str = "\x1b[31m";
+const YELLOW: &str = "\x1b[33m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+impl Console {
+    pub(crate) fn new(mode: Mode, color: bool) -> Self {
+        let live = (mode == Mode::Live)
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stdout()));
+        Self {
+            mode,
+            color,
+            start: None,
+            live,
+            bars: HashMap::new(),
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn elapsed(&self, record: &Record) -> String {
+        let secs = self.start.map_or(0.0, |s| record.ts.since(s).as_secs_f64());
+        let whole = secs.floor();
+        // Whole seconds are exact here; the cast only drops the fraction.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let s = whole as u64;
+        format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    }
+
+    /// Shows one event.
+    pub(crate) fn record(&mut self, record: &Record) {
+        if let Event::RunStarted { .. } = record.event {
+            if self.start.is_none() {
+                self.start = Some(record.ts);
+            }
+        }
+        match self.mode {
+            Mode::Json => output::json(record),
+            Mode::Plain => {
+                if let Some(line) = self.line(record) {
+                    output::print(&format!("{} {line}\n", self.elapsed(record)));
+                }
+            }
+            Mode::Live => self.live(record),
+        }
+    }
+
+    fn line(&self, record: &Record) -> Option<String> {
+        Some(match &record.event {
+            Event::RunStarted {
+                run_id,
+                plan,
+                operation,
+                resumed,
+                ..
+            } => {
+                let verb = if *resumed { "resuming" } else { "starting" };
+                format!("{verb} {operation} of plan {plan} (run {run_id})")
+            }
+            Event::StepStarted {
+                step,
+                kind,
+                attempt,
+                ..
+            } => {
+                if *attempt > 1 {
+                    format!("start  {step} ({kind}, attempt {attempt})")
+                } else {
+                    format!("start  {step} ({kind})")
+                }
+            }
+            Event::StepProgress {
+                step,
+                percent,
+                message,
+                ..
+            } => match percent {
+                Some(p) => format!("       {step} {p:>3}% {message}"),
+                None => format!("       {step} {message}"),
+            },
+            Event::StepFinished {
+                step,
+                status,
+                duration_s,
+                error,
+                reason,
+                tolerated,
+                ..
+            } => match status {
+                StepStatus::Succeeded => {
+                    format!(
+                        "{}   {step} in {}",
+                        self.paint(GREEN, "ok"),
+                        secs(*duration_s)
+                    )
+                }
+                StepStatus::Failed => format!(
+                    "{} {step} after {}: {}{}",
+                    self.paint(RED, "FAIL"),
+                    secs(*duration_s),
+                    error.as_deref().unwrap_or("failed"),
+                    if *tolerated {
+                        " (tolerated: on_error continue)"
+                    } else {
+                        ""
+                    }
+                ),
+                StepStatus::Skipped => format!(
+                    "{} {step} ({})",
+                    self.paint(DIM, "skip"),
+                    match reason {
+                        Some(SkipReason::UpstreamFailed) => "a step it needs failed",
+                        Some(SkipReason::Aborted) => "the run stopped after a failure",
+                        Some(SkipReason::AlreadyDone) => "already done",
+                        None => "skipped",
+                    }
+                ),
+            },
+            Event::RunFinished { .. } => return None,
+        })
+    }
+
+    fn live(&mut self, record: &Record) {
+        let Some(multi) = self.live.clone() else {
+            return;
+        };
+        match &record.event {
+            Event::StepStarted {
+                step,
+                kind,
+                attempt,
+                ..
+            } => {
+                let bar = self.bars.entry(step.clone()).or_insert_with(|| {
+                    let bar = multi.add(ProgressBar::new(100));
+                    let style = ProgressStyle::with_template(
+                        "{spinner} {prefix:<28} {bar:20} {pos:>3}% {elapsed:>4} {wide_msg}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> ");
+                    bar.set_style(style);
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                    bar
+                });
+                bar.set_prefix(step.clone());
+                bar.set_message(if *attempt > 1 {
+                    format!("{kind}, attempt {attempt}")
+                } else {
+                    kind.clone()
+                });
+            }
+            Event::StepProgress {
+                step,
+                percent,
+                message,
+                ..
+            } => {
+                if let Some(bar) = self.bars.get(step) {
+                    if let Some(p) = percent {
+                        bar.set_position(u64::from(*p));
+                    }
+                    bar.set_message(message.clone());
+                }
+            }
+            Event::StepFinished { step, .. } => {
+                if let Some(bar) = self.bars.remove(step) {
+                    bar.finish_and_clear();
+                    multi.remove(&bar);
+                }
+                if let Some(line) = self.line(record) {
+                    let _ = multi.println(format!("{} {line}", self.elapsed(record)));
+                }
+            }
+            Event::RunStarted { .. } => {
+                if let Some(line) = self.line(record) {
+                    let _ = multi.println(line);
+                }
+            }
+            Event::RunFinished { .. } => {}
+        }
+    }
+
+    /// Clears the live display.
+    pub(crate) fn finish(&mut self) {
+        for (_, bar) in self.bars.drain() {
+            bar.finish_and_clear();
+        }
+        if let Some(multi) = &self.live {
+            let _ = multi.clear();
+        }
+    }
+
+    /// The final summary for people (stdout), or nothing in JSON mode.
+    pub(crate) fn summary(
+        &self,
+        run_id: &RunId,
+        what: &str,
+        outcome: &Outcome,
+        next: Option<&str>,
+    ) {
+        if self.mode == Mode::Json {
+            return;
+        }
+        output::print(&summary_text(run_id, what, outcome, next, self.color));
+    }
+}
+
+fn secs(s: f64) -> String {
+    if s < 60.0 {
+        format!("{s:.1}s")
+    } else {
+        // Rounded to whole seconds for display.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let whole = s.round() as u64;
+        crate::duration::Duration::from_secs(whole).to_string()
+    }
+}
+
+/// The summary: status and duration, per-group times, failures with the
+/// provider's causes and actions, what is still in flight, and what to do next.
+pub(crate) fn summary_text(
+    run_id: &RunId,
+    what: &str,
+    outcome: &Outcome,
+    next: Option<&str>,
+    color: bool,
+) -> String {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::new();
+    let status = match outcome.status {
+        RunStatus::Succeeded => paint(GREEN, "succeeded"),
+        RunStatus::Failed => paint(RED, "failed"),
+        RunStatus::Cancelled => paint(YELLOW, "was interrupted"),
+    };
+    let _ = writeln!(
+        out,
+        "\n{what} {status} in {} (run {run_id})",
+        secs(outcome.duration.as_secs_f64())
+    );
+    let mut counts = vec![format!("{} steps succeeded", outcome.succeeded)];
+    if outcome.done_before > 0 {
+        counts.push(format!(
+            "{} done by the earlier attempt",
+            outcome.done_before
+        ));
+    }
+    let failed = outcome.failures.iter().filter(|f| !f.tolerated).count();
+    let tolerated = outcome.failures.len() - failed;
+    if failed > 0 {
+        counts.push(format!("{failed} failed"));
+    }
+    if tolerated > 0 {
+        counts.push(format!("{tolerated} failed and tolerated"));
+    }
+    if outcome.skipped > 0 {
+        counts.push(format!("{} skipped", outcome.skipped));
+    }
+    let _ = writeln!(out, "  {}", counts.join(", "));
+    if !outcome.groups.is_empty() {
+        let groups: Vec<String> = outcome
+            .groups
+            .iter()
+            .map(|g| format!("{} {}", g.group, secs(g.duration.as_secs_f64())))
+            .collect();
+        let _ = writeln!(out, "  groups: {}", groups.join(", "));
+    }
+    for f in &outcome.failures {
+        let label = if f.tolerated {
+            "tolerated failure"
+        } else {
+            "failed"
+        };
+        let _ = writeln!(
+            out,
+            "\n{} {}: {}",
+            paint(RED, label),
+            f.step,
+            f.failure.message
+        );
+        if let Some(c) = &f.failure.possible_causes {
+            let _ = writeln!(out, "  possible causes: {c}");
+        }
+        if let Some(a) = &f.failure.recommended_action {
+            let _ = writeln!(out, "  recommended action: {a}");
+        }
+        if let Some(o) = &f.failure.output {
+            let _ = writeln!(out, "  output (last lines):");
+            for line in o.lines() {
+                let _ = writeln!(out, "    | {line}");
+            }
+        }
+    }
+    if !outcome.in_flight.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nstill in flight (VM jobs go on in the vault; resume follows them):"
+        );
+        for s in &outcome.in_flight {
+            let _ = writeln!(out, "  {s}");
+        }
+    }
+    match outcome.status {
+        RunStatus::Succeeded => {
+            if let Some(next) = next {
+                let _ = writeln!(out, "\nnext: {next}");
+            }
+        }
+        RunStatus::Failed | RunStatus::Cancelled => {
+            let _ = writeln!(out, "\nresume with: drplan resume {run_id}");
+        }
+    }
+    out
+}

@@ -1,0 +1,420 @@
+//! One run of an operation, new or resumed, from the command line's side:
+//! open the provider and the run store, take the plan's lock, refuse when
+//! machines are not ready (exit 3), create or reopen the journal, wire Ctrl-C,
+//! the console and the hooks to the executor, and turn its outcome into the
+//! summary and an exit code. `run` and `resume` differ only in what they
+//! pass in.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
+
+use super::console::{Console, Mode};
+use super::exit::ExitCode;
+use super::output;
+use crate::clock::Clock;
+use crate::exec::{self, EventSink, ExecError, HookCall, HookRunner, Run, StepFailure};
+use crate::graph::{Operation, StepGraph};
+use crate::journal::{
+    JournalError, JournalWriter, LocalStore, LockHolder, Record, RunId, RunSettings, RunState,
+    RunStatus, RunStore,
+};
+use crate::plan::{HookAction, Plan, Vault};
+use crate::provider::{OperationOptions, Progress, Provider, RecoveryPointChoice};
+
+/// What a run needs from the command line.
+pub(super) struct Session {
+    /// The plan file, absolute.
+    pub(super) plan_path: PathBuf,
+    /// The plan file as the user wrote it, for messages.
+    pub(super) shown_path: PathBuf,
+    /// The plan text the run executes (the copy kept with the run, on resume).
+    pub(super) plan_text: String,
+    pub(super) plan: Plan,
+    pub(super) graph: StepGraph,
+    pub(super) settings: RunSettings,
+    pub(super) run_id: RunId,
+    /// The earlier part of a resumed run.
+    pub(super) prior: Option<RunState>,
+    pub(super) json: bool,
+    pub(super) yes: bool,
+    pub(super) color: bool,
+}
+
+/// The provider of a plan: the simulated vault for `vault simulator` and
+/// `--simulate`; the Azure vault otherwise.
+pub(super) fn open_provider(
+    plan: &Plan,
+    plan_path: &Path,
+    simulate: bool,
+    clock: Clock,
+) -> Result<Box<dyn Provider>, String> {
+    if simulate || plan.vault == Vault::Simulator {
+        let speed = crate::provider::simulator::speed_from_env().map_err(|e| e.to_string())?;
+        let sim = crate::provider::simulator::Simulator::open(plan, plan_path, clock, speed)
+            .map_err(|e| e.to_string())?;
+        return Ok(Box::new(sim));
+    }
+    Err(format!(
+        "plan `{}` uses the Azure vault {}; this build of drplan drives simulated vaults only. Rehearse with `--simulate` (a simulated copy of the vault in .drplan/)",
+        plan.name, plan.vault
+    ))
+}
+
+/// The options of the operation, from the plan and the command line.
+pub(super) fn operation_options(plan: &Plan, settings: &RunSettings) -> OperationOptions {
+    let recovery_point = match settings.recovery_point.as_deref() {
+        Some("latest") => RecoveryPointChoice::Latest,
+        Some("latest-app-consistent") => RecoveryPointChoice::LatestAppConsistent,
+        Some("latest-processed") => RecoveryPointChoice::LatestProcessed,
+        _ => plan.failover.recovery_point.into(),
+    };
+    OperationOptions {
+        recovery_point,
+        shutdown_source: plan.failover.shutdown_source && !settings.unplanned,
+        test_network: plan.test_network.clone(),
+    }
+}
+
+/// What to run next in the disaster-recovery cycle.
+fn next_step(op: Operation, plan_path: &Path) -> String {
+    let path = plan_path.display();
+    let next = match op {
+        Operation::Failover | Operation::Failback => "commit",
+        Operation::Commit => "reprotect",
+        Operation::TestFailover => "test-cleanup",
+        Operation::Reprotect | Operation::TestCleanup => {
+            return format!("`drplan status {path}` shows replication health");
+        }
+    };
+    format!("drplan run {next} {path}")
+}
+
+/// The journal first, then the console: an event is on disk before anyone sees it.
+struct Sink {
+    writer: Box<dyn JournalWriter>,
+    console: Mutex<Console>,
+}
+
+#[async_trait]
+impl EventSink for Sink {
+    async fn emit(&self, record: Record) -> Result<(), JournalError> {
+        self.writer.append(&record).await?;
+        if let Ok(mut console) = self.console.lock() {
+            console.record(&record);
+        }
+        Ok(())
+    }
+}
+
+/// Runs hooks through `crate::hooks` with the run's facts.
+struct Hooks<'a> {
+    runner: crate::hooks::Runner<'a>,
+    base: crate::hooks::HookContext,
+}
+
+#[async_trait]
+impl HookRunner for Hooks<'_> {
+    async fn run(
+        &self,
+        hook: &HookAction,
+        call: HookCall<'_>,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<String, StepFailure> {
+        let mut ctx = self.base.clone();
+        ctx.step = call.step.to_string();
+        ctx.group = call.group.to_string();
+        ctx.vms = call.vms.to_vec();
+        match self.runner.run(hook, &ctx, progress).await {
+            Ok(out) => Ok(out.summary),
+            Err(e) => Err(StepFailure {
+                message: e.message,
+                possible_causes: None,
+                recommended_action: None,
+                output: e.output_tail,
+            }),
+        }
+    }
+}
+
+/// Approves manual steps: `--yes`, an answer on the terminal, or
+/// `drplan approve` from another process (an approval in the run store).
+struct Approvals {
+    store: LocalStore,
+    run_id: RunId,
+    yes: bool,
+    prompt: bool,
+}
+
+#[async_trait]
+impl crate::hooks::Approvals for Approvals {
+    async fn wait(
+        &self,
+        ctx: &crate::hooks::HookContext,
+        instructions: &str,
+    ) -> Result<String, crate::hooks::HookError> {
+        if self.yes {
+            return Ok("approved by --yes".to_string());
+        }
+        let answer = if self.prompt {
+            Some(prompt(&ctx.step, instructions, &self.run_id))
+        } else {
+            None
+        };
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+        let mut answer = answer;
+        loop {
+            if let Some(rx) = answer.as_mut() {
+                tokio::select! {
+                    got = rx => {
+                        match got {
+                            Ok(true) => return Ok("approved on the terminal".to_string()),
+                            Ok(false) => return Err(crate::hooks::HookError::new(
+                                format!("{} was declined on the terminal", ctx.step),
+                            )),
+                            // stdin closed: only `drplan approve` can answer now.
+                            Err(_) => answer = None,
+                        }
+                    }
+                    _ = tick.tick() => {}
+                }
+            } else {
+                tick.tick().await;
+            }
+            match crate::journal::RunStore::approval(&self.store, &self.run_id, &ctx.step).await {
+                Ok(Some(by)) => return Ok(format!("approved by {by}")),
+                Ok(None) => {}
+                Err(e) => return Err(crate::hooks::HookError::new(e.to_string())),
+            }
+        }
+    }
+}
+
+/// Asks on the terminal; the answer arrives on the channel. The reading
+/// thread is detached: a process that ends while it waits is not held up.
+fn prompt(step: &str, instructions: &str, run_id: &RunId) -> tokio::sync::oneshot::Receiver<bool> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    eprintln!(
+        "\n{step} waits for approval: {instructions}\n  type `yes` to approve, `no` to decline (or run `drplan approve {run_id} {step}` elsewhere): "
+    );
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        if std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
+            let yes = matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes");
+            let _ = tx.send(yes);
+        }
+    });
+    rx
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            output::error(&format!("cannot start the async runtime: {e}"));
+            ExitCode::Failed
+        })
+}
+
+impl Session {
+    /// Runs the session to its end and returns the exit code.
+    pub(super) fn execute(self) -> ExitCode {
+        match runtime() {
+            Ok(rt) => {
+                let code = rt.block_on(self.execute_async());
+                rt.shutdown_background();
+                code
+            }
+            Err(code) => code,
+        }
+    }
+
+    /// Opens the provider, takes the plan's lock and checks every machine:
+    /// nothing is written before all three succeed.
+    async fn prepare(
+        &self,
+        store: &LocalStore,
+        clock: Clock,
+    ) -> Result<(Box<dyn Provider>, Box<dyn crate::journal::store::LockGuard>), ExitCode> {
+        let provider = open_provider(&self.plan, &self.plan_path, self.settings.simulate, clock)
+            .map_err(|e| {
+                output::error(&e);
+                ExitCode::Usage
+            })?;
+        let lock_name = self.plan_path.file_stem().map_or_else(
+            || self.plan.name.clone(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let holder = LockHolder {
+            run_id: self.run_id.clone(),
+            pid: std::process::id(),
+            host: crate::journal::store::host_name(),
+            since: clock.now(),
+        };
+        let lock = store.lock(&lock_name, holder).await.map_err(|e| {
+            output::error(&e.to_string());
+            ExitCode::Failed
+        })?;
+        match exec::preflight(
+            &self.plan,
+            &self.graph,
+            provider.as_ref(),
+            self.prior.as_ref(),
+        )
+        .await
+        {
+            Ok(_) => Ok((provider, lock)),
+            Err(ExecError::NotReady(blocked)) => {
+                output::error(&format!(
+                    "{} refused: {} of the plan's machines are not ready, so nothing was done",
+                    self.graph.operation,
+                    blocked.len()
+                ));
+                for b in &blocked {
+                    eprintln!("  {} (group {}): {}", b.vm, b.group, b.reason);
+                }
+                Err(ExitCode::NotReady)
+            }
+            Err(e) => {
+                output::error(&format!("cannot read the machines' state: {e}"));
+                Err(ExitCode::Failed)
+            }
+        }
+    }
+
+    async fn execute_async(self) -> ExitCode {
+        let clock = Clock::system();
+        let store = LocalStore::beside(&self.plan_path);
+        let (provider, _lock) = match self.prepare(&store, clock).await {
+            Ok(ready) => ready,
+            Err(code) => return code,
+        };
+        let prior = self.prior.as_ref();
+        let writer = if prior.is_some() {
+            store.reopen(&self.run_id).await
+        } else {
+            store.create(&self.run_id, &self.plan_text).await
+        };
+        let writer = match writer {
+            Ok(w) => w,
+            Err(e) => {
+                output::error(&e.to_string());
+                return ExitCode::Failed;
+            }
+        };
+        let mode = if self.json {
+            Mode::Json
+        } else if std::io::stdout().is_terminal() {
+            Mode::Live
+        } else {
+            Mode::Plain
+        };
+        let sink = Sink {
+            writer,
+            console: Mutex::new(Console::new(mode, self.color)),
+        };
+        let cancel = CancellationToken::new();
+        let on_ctrl_c = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_ctrl_c.cancel();
+            }
+        });
+        let approvals = Approvals {
+            store: store.clone(),
+            run_id: self.run_id.clone(),
+            yes: self.yes,
+            prompt: std::io::stdin().is_terminal() && !self.json,
+        };
+        let secrets = crate::hooks::ProcessEnv;
+        let runner = match crate::hooks::Runner::new(provider.as_ref(), &secrets, &approvals) {
+            Ok(r) => r,
+            Err(e) => {
+                output::error(&e.to_string());
+                return ExitCode::Failed;
+            }
+        };
+        let hooks = Hooks {
+            runner,
+            base: self.hook_context(),
+        };
+        let seed = self
+            .run_id
+            .0
+            .bytes()
+            .fold(0x100_0000_01b3_u64, |h, b| h.rotate_left(5) ^ u64::from(b));
+        let run = Run {
+            plan: &self.plan,
+            graph: &self.graph,
+            provider: provider.as_ref(),
+            hooks: &hooks,
+            sink: &sink,
+            clock,
+            cancel,
+            run_id: self.run_id.clone(),
+            settings: Some(self.settings.clone()),
+            options: operation_options(&self.plan, &self.settings),
+            parallelism: self.settings.parallelism,
+            prior,
+            seed,
+        };
+        let result = exec::execute(run).await;
+        match sink.console.into_inner() {
+            Ok(console) => self.report(console, result),
+            Err(_) => ExitCode::Failed,
+        }
+    }
+
+    /// The run's facts every hook gets; the step's own are filled in per call.
+    fn hook_context(&self) -> crate::hooks::HookContext {
+        let wait_scale = if self.settings.simulate || self.plan.vault == Vault::Simulator {
+            crate::provider::simulator::speed_from_env().unwrap_or(1.0)
+        } else {
+            1.0
+        };
+        crate::hooks::HookContext {
+            run_id: self.run_id.0.clone(),
+            plan: self.plan.name.clone(),
+            operation: self.graph.operation,
+            direction: crate::hooks::direction(self.graph.operation),
+            group: String::new(),
+            vms: Vec::new(),
+            primary: self.plan.primary.clone(),
+            recovery: self.plan.recovery.clone(),
+            step: String::new(),
+            plan_dir: self
+                .plan_path
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            wait_scale,
+        }
+    }
+
+    /// The summary and the exit code.
+    fn report(&self, mut console: Console, result: Result<exec::Outcome, ExecError>) -> ExitCode {
+        console.finish();
+        match result {
+            Ok(outcome) => {
+                let what = format!("{} of plan {}", self.graph.operation, self.plan.name);
+                let next = next_step(self.graph.operation, &self.shown_path);
+                console.summary(&self.run_id, &what, &outcome, Some(&next));
+                match outcome.status {
+                    RunStatus::Succeeded => ExitCode::Success,
+                    RunStatus::Failed => ExitCode::Failed,
+                    RunStatus::Cancelled => ExitCode::Interrupted,
+                }
+            }
+            Err(e) => {
+                output::error(&format!(
+                    "the run stopped: {e}; the journal holds everything up to here, resume with `drplan resume {}`",
+                    self.run_id
+                ));
+                ExitCode::Failed
+            }
+        }
+    }
+}
