@@ -11,7 +11,7 @@ use drplan::exec::{self, ExecError, Outcome, Run};
 use drplan::graph::{Operation, StepGraph};
 use drplan::journal::{Event, Record, RunId, RunState, RunStatus, SkipReason, StepStatus};
 use drplan::plan::Plan;
-use drplan::provider::{Location, OperationOptions, RecoveryPointChoice};
+use drplan::provider::{Location, OperationOptions};
 use drplan::source::SourceFile;
 use tokio_util::sync::CancellationToken;
 
@@ -86,11 +86,7 @@ impl Harness {
             cancel,
             run_id: RunId("run-1".into()),
             settings: None,
-            options: OperationOptions {
-                recovery_point: RecoveryPointChoice::LatestProcessed,
-                shutdown_source: true,
-                test_network: None,
-            },
+            options: OperationOptions::default(),
             parallelism,
             prior,
             seed: 7,

@@ -11,5 +11,7 @@ mod dry_run;
 mod exec;
 mod fmt;
 mod graph;
+mod journal;
 mod proptests;
+mod run_sim;
 mod schema_sync;

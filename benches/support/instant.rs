@@ -14,7 +14,7 @@ use drplan::journal::{JournalError, JournalWriter, LocalStore, Record, RunId, Ru
 use drplan::plan::{HookAction, Plan};
 use drplan::provider::{
     Job, JobId, JobState, Machine, OperationOptions, Progress, Provider, ProviderError,
-    RecoveryPointChoice, RunbookOutcome, RunbookRequest, Target, VaultHealth,
+    RunbookOutcome, RunbookRequest, Target, VaultHealth,
 };
 
 pub(crate) struct Instant {
@@ -117,11 +117,7 @@ pub(crate) async fn run(plan: &Plan, graph: &StepGraph, dir: Option<&Path>) -> O
         cancel: tokio_util::sync::CancellationToken::new(),
         run_id,
         settings: None,
-        options: OperationOptions {
-            recovery_point: RecoveryPointChoice::LatestProcessed,
-            shutdown_source: true,
-            test_network: None,
-        },
+        options: OperationOptions::default(),
         parallelism: None,
         prior: None,
         seed: 1,

@@ -31,6 +31,9 @@ pub(crate) struct Console {
     start: Option<crate::clock::Timestamp>,
     live: Option<MultiProgress>,
     bars: HashMap<String, ProgressBar>,
+    /// The last progress message shown per step: plain output prints a
+    /// message once, not at every percent.
+    last_message: HashMap<String, String>,
 }
 
 const GREEN: &str = "\x1b[32m";
@@ -49,6 +52,7 @@ impl Console {
             start: None,
             live,
             bars: HashMap::new(),
+            last_message: HashMap::new(),
         }
     }
 
@@ -79,6 +83,12 @@ impl Console {
         match self.mode {
             Mode::Json => output::json(record),
             Mode::Plain => {
+                if let Event::StepProgress { step, message, .. } = &record.event {
+                    if self.last_message.get(step) == Some(message) {
+                        return;
+                    }
+                    self.last_message.insert(step.clone(), message.clone());
+                }
                 if let Some(line) = self.line(record) {
                     output::print(&format!("{} {line}\n", self.elapsed(record)));
                 }

@@ -16,14 +16,14 @@ use super::console::{Console, Mode};
 use super::exit::ExitCode;
 use super::output;
 use crate::clock::Clock;
-use crate::exec::{self, EventSink, ExecError, HookCall, HookRunner, Run, StepFailure};
+use crate::exec::{self, EventSink, ExecError, Run};
 use crate::graph::{Operation, StepGraph};
 use crate::journal::{
     JournalError, JournalWriter, LocalStore, LockHolder, Record, RunId, RunSettings, RunState,
     RunStatus, RunStore,
 };
-use crate::plan::{HookAction, Plan, Vault};
-use crate::provider::{OperationOptions, Progress, Provider, RecoveryPointChoice};
+use crate::plan::{Plan, Vault};
+use crate::provider::{OperationOptions, Provider, RecoveryPointChoice};
 
 /// What a run needs from the command line.
 pub(super) struct Session {
@@ -107,36 +107,6 @@ impl EventSink for Sink {
             console.record(&record);
         }
         Ok(())
-    }
-}
-
-/// Runs hooks through `crate::hooks` with the run's facts.
-struct Hooks<'a> {
-    runner: crate::hooks::Runner<'a>,
-    base: crate::hooks::HookContext,
-}
-
-#[async_trait]
-impl HookRunner for Hooks<'_> {
-    async fn run(
-        &self,
-        hook: &HookAction,
-        call: HookCall<'_>,
-        progress: &(dyn Fn(Progress) + Send + Sync),
-    ) -> Result<String, StepFailure> {
-        let mut ctx = self.base.clone();
-        ctx.step = call.step.to_string();
-        ctx.group = call.group.to_string();
-        ctx.vms = call.vms.to_vec();
-        match self.runner.run(hook, &ctx, progress).await {
-            Ok(out) => Ok(out.summary),
-            Err(e) => Err(StepFailure {
-                message: e.message,
-                possible_causes: None,
-                recommended_action: None,
-                output: e.output_tail,
-            }),
-        }
     }
 }
 
@@ -338,7 +308,7 @@ impl Session {
                 return ExitCode::Failed;
             }
         };
-        let hooks = Hooks {
+        let hooks = crate::hooks::RunHooks {
             runner,
             base: self.hook_context(),
         };
@@ -371,27 +341,23 @@ impl Session {
 
     /// The run's facts every hook gets; the step's own are filled in per call.
     fn hook_context(&self) -> crate::hooks::HookContext {
+        // A simulated vault runs on a faster clock; `wait` hooks keep pace with it.
         let wait_scale = if self.settings.simulate || self.plan.vault == Vault::Simulator {
             crate::provider::simulator::speed_from_env().unwrap_or(1.0)
         } else {
             1.0
         };
-        crate::hooks::HookContext {
-            run_id: self.run_id.0.clone(),
-            plan: self.plan.name.clone(),
-            operation: self.graph.operation,
-            direction: crate::hooks::direction(self.graph.operation),
-            group: String::new(),
-            vms: Vec::new(),
-            primary: self.plan.primary.clone(),
-            recovery: self.plan.recovery.clone(),
-            step: String::new(),
-            plan_dir: self
-                .plan_path
-                .parent()
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        let plan_dir = self
+            .plan_path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        crate::hooks::RunHooks::context(
+            &self.plan,
+            &self.run_id.0,
+            self.graph.operation,
+            plan_dir,
             wait_scale,
-        }
+        )
     }
 
     /// The summary and the exit code.

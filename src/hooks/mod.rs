@@ -210,6 +210,64 @@ fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// The executor's side of hooks: a [`Runner`] and the facts of the run,
+/// with each call's step, group and VMs filled in.
+pub struct RunHooks<'a> {
+    /// Runs the hooks.
+    pub runner: Runner<'a>,
+    /// The run's facts; `step`, `group` and `vms` are set per call.
+    pub base: HookContext,
+}
+
+impl RunHooks<'_> {
+    /// The run's facts for `plan` (step, group and VMs left empty).
+    pub fn context(
+        plan: &crate::plan::Plan,
+        run_id: &str,
+        operation: crate::graph::Operation,
+        plan_dir: std::path::PathBuf,
+        wait_scale: f64,
+    ) -> HookContext {
+        HookContext {
+            run_id: run_id.to_string(),
+            plan: plan.name.clone(),
+            operation,
+            direction: direction(operation),
+            group: String::new(),
+            vms: Vec::new(),
+            primary: plan.primary.clone(),
+            recovery: plan.recovery.clone(),
+            step: String::new(),
+            plan_dir,
+            wait_scale,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::exec::HookRunner for RunHooks<'_> {
+    async fn run(
+        &self,
+        hook: &HookAction,
+        call: crate::exec::HookCall<'_>,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<String, crate::exec::StepFailure> {
+        let mut ctx = self.base.clone();
+        ctx.step = call.step.to_string();
+        ctx.group = call.group.to_string();
+        ctx.vms = call.vms.to_vec();
+        match self.runner.run(hook, &ctx, progress).await {
+            Ok(out) => Ok(out.summary),
+            Err(e) => Err(crate::exec::StepFailure {
+                message: e.message,
+                possible_causes: None,
+                recommended_action: None,
+                output: e.output_tail,
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;

@@ -187,6 +187,17 @@ pub struct OperationOptions {
     pub test_network: Option<String>,
 }
 
+impl Default for OperationOptions {
+    /// The plan language's defaults: latest processed point, source shut down, no test network.
+    fn default() -> Self {
+        Self {
+            recovery_point: RecoveryPointChoice::LatestProcessed,
+            shutdown_source: true,
+            test_network: None,
+        }
+    }
+}
+
 /// Which recovery point a failover uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
