@@ -12,4 +12,5 @@ mod exec;
 mod fmt;
 mod graph;
 mod proptests;
+mod run_cli;
 mod schema_sync;
