@@ -13,5 +13,6 @@ mod fmt;
 mod graph;
 mod journal;
 mod proptests;
+mod run_cli;
 mod run_sim;
 mod schema_sync;

@@ -1,0 +1,1263 @@
+//! The binary end to end on a simulated vault: a whole disaster-recovery
+//! cycle, the run events as reviewed snapshots, status and jobs, a failed
+//! run and its resume, preflight refusal, the plan's lock, Ctrl-C, manual
+//! approval from another process, and secrets that must never leak.
+//!
+//! Every test copies what it runs into a fresh temporary folder, so the
+//! simulated vault, journals and locks never land in the repository's
+//! `plans/`. `DRPLAN_SIM_SPEED` shrinks the simulated durations (the
+//! quickstart's `wait` hooks too) so that a whole cycle takes seconds.
+
+// The helpers fail the test with a message saying what went wrong, as the
+// tests themselves may (clippy's allow-panic-in-tests covers `#[test]`
+// functions only).
+#![allow(clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::{Read as _, Write as _};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support;
+
+/// Fast enough for a whole cycle in a few seconds, slow enough that the
+/// simulated jobs still report progress.
+const SPEED: &str = "20000";
+
+/// The quickstart's VMs with their groups, in plan order.
+const QUICKSTART_VMS: [(&str, &str); 10] = [
+    ("db", "db-01"),
+    ("db", "db-02"),
+    ("cache", "cache-01"),
+    ("cache", "cache-02"),
+    ("app", "app-01"),
+    ("app", "app-02"),
+    ("app", "app-03"),
+    ("web", "web-01"),
+    ("web", "web-02"),
+    ("web", "web-03"),
+];
+
+/// A plan whose only hook is a `manual` step after the failover.
+const APPROVAL_PLAN: &str = r#"plan approval {
+  vault simulator
+  primary "westeurope"
+  recovery "northeurope"
+  group g {
+    vm a
+    after failover {
+      manual "check the listener"
+    }
+  }
+}
+"#;
+
+/// How long a child may take before the test gives up on it: generous on a
+/// shared 2-core machine, short enough that a hang fails rather than stalls.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// A temporary folder holding one plan (and what it needs), where the
+/// binary runs.
+struct Sandbox {
+    dir: tempfile::TempDir,
+    /// The plan's file name inside `dir`.
+    plan: String,
+}
+
+impl Sandbox {
+    /// `plans/quickstart.drplan` and `plans/hooks/`.
+    fn quickstart() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let plans = support::root().join("plans");
+        std::fs::copy(
+            plans.join("quickstart.drplan"),
+            dir.path().join("quickstart.drplan"),
+        )
+        .unwrap();
+        let hooks = dir.path().join("hooks");
+        std::fs::create_dir(&hooks).unwrap();
+        for entry in std::fs::read_dir(plans.join("hooks")).unwrap() {
+            let from = entry.unwrap().path();
+            // `fs::copy` copies the permission bits too, so the scripts
+            // stay executable (the checker rejects scripts that are not).
+            std::fs::copy(&from, hooks.join(from.file_name().unwrap())).unwrap();
+        }
+        Self {
+            dir,
+            plan: "quickstart.drplan".to_string(),
+        }
+    }
+
+    /// A plan written from `text` as `<name>.drplan`.
+    fn with_plan(name: &str, text: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = format!("{name}.drplan");
+        std::fs::write(dir.path().join(&plan), text).unwrap();
+        Self { dir, plan }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn stem(&self) -> &str {
+        self.plan.trim_end_matches(".drplan")
+    }
+
+    /// The binary in the sandbox, with a plain, fast, reproducible environment.
+    fn drplan(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_drplan"));
+        cmd.current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env("DRPLAN_SIM_SPEED", SPEED)
+            .env_remove("RUST_LOG")
+            .env_remove("DRPLAN_TEST_SECRET")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn output(&self, args: &[&str]) -> Output {
+        self.drplan().args(args).output().unwrap()
+    }
+
+    /// `run OP PLAN` with more arguments after it.
+    fn run(&self, op: &str, more: &[&str]) -> Output {
+        let mut args = vec!["run", op, self.plan.as_str()];
+        args.extend_from_slice(more);
+        self.output(&args)
+    }
+
+    /// A command that must succeed and print one JSON document.
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.output(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "drplan {args:?}\n{}",
+            show(&out)
+        );
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("drplan {args:?} printed no JSON ({e})\n{}", show(&out)))
+    }
+
+    fn status(&self) -> Value {
+        self.json(&["status", &self.plan, "--format", "json"])
+    }
+
+    fn jobs(&self) -> Vec<Value> {
+        let v = self.json(&["jobs", &self.plan, "--format", "json"]);
+        v["jobs"].as_array().unwrap().clone()
+    }
+
+    fn runs(&self) -> Vec<Value> {
+        let v = self.json(&["runs", "--format", "json"]);
+        v["runs"].as_array().unwrap().clone()
+    }
+
+    fn drplan_dir(&self) -> PathBuf {
+        self.path().join(".drplan")
+    }
+
+    fn lock_file(&self) -> PathBuf {
+        self.drplan_dir().join(format!("{}.lock", self.stem()))
+    }
+
+    /// The run ids that have a folder in the run store.
+    fn run_ids(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.drplan_dir().join("runs")) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<String> = entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    fn journal_path(&self, run_id: &str) -> PathBuf {
+        self.drplan_dir()
+            .join("runs")
+            .join(run_id)
+            .join("journal.jsonl")
+    }
+
+    /// The journal's events so far; a line still being written is left out.
+    fn journal(&self, run_id: &str) -> Vec<Value> {
+        let text = std::fs::read_to_string(self.journal_path(run_id)).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    /// The only run of the sandbox, once its journal exists.
+    fn only_run(&self) -> String {
+        let ids = self.run_ids();
+        assert_eq!(ids.len(), 1, "expected exactly one run, found {ids:?}");
+        ids[0].clone()
+    }
+}
+
+/// Exit status, stdout and stderr, for failure messages.
+fn show(out: &Output) -> String {
+    format!(
+        "exit: {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Parses NDJSON: every line must be one JSON object with `event` and `ts`.
+fn ndjson(text: &str) -> Vec<Value> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let v: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("line {} is not JSON ({e}): {line}", i + 1));
+            assert!(
+                v["event"].is_string() && v["ts"].is_string(),
+                "line {} lacks `event` or `ts`: {line}",
+                i + 1
+            );
+            v
+        })
+        .collect()
+}
+
+fn event(e: &Value) -> &str {
+    e["event"].as_str().unwrap_or_default()
+}
+
+fn step(e: &Value) -> &str {
+    e["step"].as_str().unwrap_or_default()
+}
+
+/// The events of one kind, in order.
+fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| event(e) == kind).collect()
+}
+
+/// The steps that have a `step_started` event.
+fn started_steps(events: &[Value]) -> BTreeSet<String> {
+    of_kind(events, "step_started")
+        .into_iter()
+        .map(|e| step(e).to_string())
+        .collect()
+}
+
+/// Each step's `step_finished` status.
+fn finished(events: &[Value]) -> BTreeMap<String, String> {
+    of_kind(events, "step_finished")
+        .into_iter()
+        .map(|e| {
+            (
+                step(e).to_string(),
+                e["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The shape every run's stream has: `run_started` first, `run_finished`
+/// with `status` last, and every `step_started` followed by the step's
+/// `step_finished`.
+fn assert_stream(events: &[Value], status: &str, what: &str) {
+    assert!(!events.is_empty(), "{what}: no events");
+    assert_eq!(event(&events[0]), "run_started", "{what}: first event");
+    let last = events.last().unwrap();
+    assert_eq!(event(last), "run_finished", "{what}: last event");
+    assert_eq!(last["status"], status, "{what}: run status in {last}");
+    assert_eq!(
+        events[0]["run_id"], last["run_id"],
+        "{what}: run_started and run_finished name different runs"
+    );
+    for (i, e) in events.iter().enumerate() {
+        if event(e) == "step_started" {
+            assert!(
+                events[i + 1..]
+                    .iter()
+                    .any(|f| event(f) == "step_finished" && step(f) == step(e)),
+                "{what}: {} started (event {i}) but never finished",
+                step(e)
+            );
+        }
+    }
+}
+
+/// Every edge `from -> to` of the operation's graph (`drplan graph`) was
+/// respected: `to` started only after `from` finished.
+fn assert_graph_order(sandbox: &Sandbox, op: &str, events: &[Value]) {
+    let graph = sandbox.json(&[
+        "graph",
+        &sandbox.plan,
+        "--operation",
+        op,
+        "--format",
+        "json",
+    ]);
+    for edge in graph["edges"].as_array().unwrap() {
+        let (from, to) = (edge["from"].as_str().unwrap(), edge["to"].as_str().unwrap());
+        let done = events
+            .iter()
+            .position(|e| event(e) == "step_finished" && step(e) == from);
+        let start = events
+            .iter()
+            .position(|e| event(e) == "step_started" && step(e) == to);
+        if let (Some(done), Some(start)) = (done, start) {
+            assert!(
+                done < start,
+                "{op}: {to} started (event {start}) before {from} finished (event {done})"
+            );
+        }
+    }
+}
+
+/// Waits for `child` to exit, killing it and failing the test after `DEADLINE`.
+fn wait_for_exit(child: &mut Child, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not exit within {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Polls `probe` until it gives a value; fails the test after `DEADLINE`.
+fn poll<T>(child: &mut Child, what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(found) = probe() {
+            return found;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the run exited ({status}) before {what}");
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no {what} within {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Replaces `dir` in every string with `[dir]`, and the values that change
+/// from run to run (times, run ids, durations, job ids) by placeholders.
+fn redact(value: &mut Value, dir: &Path) {
+    let dirs: Vec<String> = [dir.to_path_buf(), dir.canonicalize().unwrap()]
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
+    redact_in(value, &dirs);
+}
+
+fn redact_in(value: &mut Value, dirs: &[String]) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match key.as_str() {
+                    "ts" | "started" | "ended" | "since" | "last_success" | "due"
+                        if !v.is_null() =>
+                    {
+                        *v = Value::from("[ts]");
+                    }
+                    "run_id" => *v = Value::from("[run_id]"),
+                    "duration_s" => *v = Value::from("[duration_s]"),
+                    "job" | "id" if !v.is_null() => *v = Value::from("[job]"),
+                    _ => redact_in(v, dirs),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_in(v, dirs)),
+        Value::String(s) if is_timestamp(s) => *value = Value::from("[ts]"),
+        Value::String(s) => {
+            for d in dirs {
+                *s = s.replace(d.as_str(), "[dir]");
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether `s` is a timestamp as drplan writes them (`2026-11-26T13:08:02.543Z`).
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && s.ends_with('Z')
+        && b[..4].iter().all(u8::is_ascii_digit)
+}
+
+/// Job ids inside messages, and the jittered retry backoff.
+fn snapshot_filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            "[job]",
+        ),
+        (r"retrying in [0-9]+s", "retrying in [backoff]"),
+    ]
+}
+
+/// The event stream in a form that does not depend on how concurrent steps
+/// interleave: the run's own events, then each step's events in order,
+/// steps sorted by id. Progress is kept only where its text does not depend
+/// on timing: the `job … started` line of each attempt and retry notices.
+fn normalized(events: &[Value], dir: &Path) -> String {
+    let mut run_level = Vec::new();
+    let mut steps: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for e in events {
+        if event(e) == "step_progress" {
+            let message = e["message"].as_str().unwrap_or_default();
+            if e.get("job").is_none() && !message.starts_with("attempt ") {
+                continue;
+            }
+        }
+        let mut e = e.clone();
+        redact(&mut e, dir);
+        match e.get("step").and_then(Value::as_str) {
+            Some(id) => steps.entry(id.to_string()).or_default().push(e),
+            None => run_level.push(e),
+        }
+    }
+    let mut out = String::new();
+    let (first, rest) = run_level.split_first().unwrap();
+    writeln!(out, "{first}").unwrap();
+    for (id, events) in &steps {
+        writeln!(out, "\n{id}").unwrap();
+        for e in events {
+            writeln!(out, "  {e}").unwrap();
+        }
+    }
+    for e in rest {
+        writeln!(out, "\n{e}").unwrap();
+    }
+    out
+}
+
+/// What `status` shows for every VM after an operation of the cycle.
+struct Expected {
+    protection_state: &'static str,
+    active_location: &'static str,
+    replicating: Option<&'static str>,
+    allowed: &'static [&'static str],
+    test_failover: &'static str,
+}
+
+fn assert_status(sandbox: &Sandbox, after: &str, want: &Expected) {
+    let status = sandbox.status();
+    assert_eq!(
+        status["test_failover"]["status"], want.test_failover,
+        "after {after}: plan-level test_failover in {}",
+        status["test_failover"]
+    );
+    let items = status["items"].as_array().unwrap();
+    let vms: Vec<&str> = items.iter().map(|i| i["vm"].as_str().unwrap()).collect();
+    assert_eq!(
+        vms,
+        QUICKSTART_VMS.map(|(_, vm)| vm),
+        "after {after}: items of status"
+    );
+    for item in items {
+        let vm = &item["vm"];
+        assert_eq!(
+            item["protection_state"], want.protection_state,
+            "after {after}: {vm} protection_state"
+        );
+        assert_eq!(
+            item["active_location"], want.active_location,
+            "after {after}: {vm} active_location"
+        );
+        assert_eq!(
+            item["replicating"],
+            want.replicating.map_or(Value::Null, Value::from),
+            "after {after}: {vm} replicating"
+        );
+        assert_eq!(
+            item["allowed_operations"],
+            serde_json::json!(want.allowed),
+            "after {after}: {vm} allowed_operations"
+        );
+        assert_eq!(item["health"], "healthy", "after {after}: {vm} health");
+        assert_eq!(
+            item["current_job"],
+            Value::Null,
+            "after {after}: {vm} is busy"
+        );
+    }
+}
+
+/// The cycle: each operation with what every VM shows afterwards.
+const CYCLE: [(&str, Expected); 8] = [
+    (
+        "failover",
+        Expected {
+            protection_state: "unplanned_failover_commit_pending_states_begin",
+            active_location: "recovery",
+            replicating: None,
+            allowed: &["commit"],
+            test_failover: "not_applicable",
+        },
+    ),
+    (
+        "commit",
+        Expected {
+            protection_state: "unplanned_failover_committed",
+            active_location: "recovery",
+            replicating: None,
+            allowed: &["reprotect"],
+            test_failover: "not_applicable",
+        },
+    ),
+    (
+        "reprotect",
+        Expected {
+            protection_state: "protected",
+            active_location: "recovery",
+            replicating: Some("recovery_to_primary"),
+            allowed: &["failback", "test-failover"],
+            test_failover: "recommended",
+        },
+    ),
+    (
+        "failback",
+        Expected {
+            protection_state: "unplanned_failover_commit_pending_states_begin",
+            active_location: "primary",
+            replicating: None,
+            allowed: &["commit"],
+            test_failover: "not_applicable",
+        },
+    ),
+    (
+        "commit",
+        Expected {
+            protection_state: "unplanned_failover_committed",
+            active_location: "primary",
+            replicating: None,
+            allowed: &["reprotect"],
+            test_failover: "not_applicable",
+        },
+    ),
+    (
+        "reprotect",
+        Expected {
+            protection_state: "protected",
+            active_location: "primary",
+            replicating: Some("primary_to_recovery"),
+            allowed: &["failover", "test-failover"],
+            test_failover: "recommended",
+        },
+    ),
+    (
+        "test-failover",
+        Expected {
+            protection_state: "protected",
+            active_location: "primary",
+            replicating: Some("primary_to_recovery"),
+            allowed: &["test-cleanup"],
+            test_failover: "recommended",
+        },
+    ),
+    (
+        "test-cleanup",
+        Expected {
+            protection_state: "protected",
+            active_location: "primary",
+            replicating: Some("primary_to_recovery"),
+            allowed: &["failover", "test-failover"],
+            test_failover: "performed",
+        },
+    ),
+];
+
+#[test]
+fn the_whole_cycle_moves_every_vm_and_back() {
+    let sandbox = Sandbox::quickstart();
+    let fresh = Expected {
+        protection_state: "protected",
+        active_location: "primary",
+        replicating: Some("primary_to_recovery"),
+        allowed: &["failover", "test-failover"],
+        test_failover: "recommended",
+    };
+    assert_status(&sandbox, "nothing", &fresh);
+    assert_eq!(
+        sandbox.status()["test_failover"]["last_success"],
+        Value::Null
+    );
+
+    for (op, want) in &CYCLE {
+        let out = sandbox.run(op, &["--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "run {op}\n{}", show(&out));
+        let events = ndjson(&stdout(&out));
+        assert_stream(&events, "succeeded", op);
+        assert_eq!(events[0]["operation"], *op, "run_started of {op}");
+        let done = finished(&events);
+        for (group, vm) in QUICKSTART_VMS {
+            let id = format!("vm:{group}/{vm}");
+            assert_eq!(
+                done.get(&id).map(String::as_str),
+                Some("succeeded"),
+                "{op}: {id}"
+            );
+        }
+        assert!(
+            done.values().all(|s| s == "succeeded"),
+            "{op}: every step should succeed: {done:?}"
+        );
+        assert_graph_order(&sandbox, op, &events);
+        assert_status(&sandbox, op, want);
+    }
+
+    let status = sandbox.status();
+    assert!(
+        status["test_failover"]["last_success"].is_string(),
+        "test-cleanup should record the last successful test failover: {}",
+        status["test_failover"]
+    );
+    for item in status["items"].as_array().unwrap() {
+        assert_eq!(item["test_failover"], "performed", "{}", item["vm"]);
+        assert!(item["last_test_failover"].is_string(), "{}", item["vm"]);
+    }
+    let runs = sandbox.runs();
+    let ops: Vec<&str> = runs
+        .iter()
+        .map(|r| r["operation"].as_str().unwrap())
+        .collect();
+    let mut cycle: Vec<&str> = CYCLE.iter().map(|(op, _)| *op).collect();
+    cycle.reverse();
+    assert_eq!(ops, cycle, "`drplan runs` lists the cycle newest first");
+    assert!(runs.iter().all(|r| r["status"] == "succeeded"), "{runs:?}");
+}
+
+#[test]
+fn quickstart_failover_event_stream() {
+    let sandbox = Sandbox::quickstart();
+    let out = sandbox.run("failover", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let events = ndjson(&stdout(&out));
+    assert_stream(&events, "succeeded", "failover");
+    insta::with_settings!({ filters => snapshot_filters() }, {
+        insta::assert_snapshot!("quickstart_failover_events", normalized(&events, sandbox.path()));
+    });
+}
+
+#[test]
+fn status_after_failover() {
+    let sandbox = Sandbox::quickstart();
+    let out = sandbox.run("failover", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let mut status = sandbox.status();
+    // Jobs that started in the same millisecond have no order of their
+    // own; `jobs_are_newest_first_in_drplan_terms` checks the order.
+    status["jobs"]
+        .as_array_mut()
+        .unwrap()
+        .sort_by_key(|j| j["vm"].as_str().unwrap().to_string());
+    redact(&mut status, sandbox.path());
+    insta::assert_json_snapshot!("status_after_failover", status);
+}
+
+#[test]
+fn jobs_are_newest_first_in_drplan_terms() {
+    let sandbox = Sandbox::quickstart();
+    for op in ["failover", "commit"] {
+        let out = sandbox.run(op, &["--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{op}\n{}", show(&out));
+    }
+    let jobs = sandbox.jobs();
+    assert_eq!(
+        jobs.len(),
+        20,
+        "a failover and a commit job per VM: {jobs:#?}"
+    );
+    for job in &jobs {
+        for key in ["name", "operation", "vm", "state", "started", "duration_s"] {
+            assert!(job.get(key).is_some(), "job without `{key}`: {job}");
+        }
+        assert_eq!(job["state"], "succeeded", "{job}");
+        assert!(job["duration_s"].is_number(), "{job}");
+    }
+    let started: Vec<&str> = jobs
+        .iter()
+        .map(|j| j["started"].as_str().unwrap())
+        .collect();
+    assert!(
+        started.windows(2).all(|w| w[0] >= w[1]),
+        "jobs should be newest first: {started:?}"
+    );
+    // The commits came last, so they come first; named as drplan names
+    // operations, not as ASR does (`UnplannedFailover`, `Commit`).
+    let ops: Vec<&str> = jobs
+        .iter()
+        .map(|j| j["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(ops[..10], ["commit"; 10], "{ops:?}");
+    assert_eq!(ops[10..], ["failover"; 10], "{ops:?}");
+    let one_vm = sandbox.json(&["jobs", &sandbox.plan, "--vm", "db-01", "--format", "json"]);
+    let one_vm: Vec<(&str, &str)> = one_vm["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| (j["vm"].as_str().unwrap(), j["operation"].as_str().unwrap()))
+        .collect();
+    assert_eq!(one_vm, [("db-01", "commit"), ("db-01", "failover")]);
+}
+
+/// Makes app-02's failover fail on both attempts the quickstart allows
+/// (`retries 1`), so the run fails; a third attempt succeeds.
+fn break_app_02(sandbox: &Sandbox) {
+    std::fs::write(
+        sandbox.path().join("quickstart.faults.json"),
+        r#"{"operations":[{"vm":"app-02","operation":"failover","effect":"fail","times":2}]}"#,
+    )
+    .unwrap();
+}
+
+#[test]
+fn failed_failover_event_stream() {
+    let sandbox = Sandbox::quickstart();
+    break_app_02(&sandbox);
+    let out = sandbox.run("failover", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let events = ndjson(&stdout(&out));
+    assert_stream(&events, "failed", "failing failover");
+    insta::with_settings!({ filters => snapshot_filters() }, {
+        insta::assert_snapshot!("failed_failover_events", normalized(&events, sandbox.path()));
+    });
+}
+
+#[test]
+fn a_failed_run_is_summarised_listed_and_resumed_without_repeating_work() {
+    let sandbox = Sandbox::quickstart();
+    break_app_02(&sandbox);
+    let out = sandbox.run("failover", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = stdout(&out);
+    let run_id = sandbox.only_run();
+    for expected in [
+        "failed vm:app/app-02: job ".to_string(),
+        "recommended action: Retry the failover.".to_string(),
+        "skip vm:web/web-01 (a step it needs failed)".to_string(),
+        "skip vm:web/web-02 (a step it needs failed)".to_string(),
+        "skip vm:web/web-03 (a step it needs failed)".to_string(),
+        format!("resume with: drplan resume {run_id}"),
+    ] {
+        assert!(
+            text.contains(&expected),
+            "summary lacks {expected:?}\n{}",
+            show(&out)
+        );
+    }
+
+    let runs = sandbox.runs();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["run_id"], run_id.as_str());
+    assert_eq!(runs[0]["status"], "failed", "{runs:?}");
+
+    let before = sandbox.journal(&run_id);
+    let out = sandbox.output(&["resume", &run_id, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "resume\n{}", show(&out));
+    let events = ndjson(&stdout(&out));
+    assert_stream(&events, "succeeded", "resume");
+    assert_eq!(events[0]["run_id"], run_id.as_str());
+    assert_eq!(events[0]["resumed"], true, "{}", events[0]);
+    let expected: BTreeSet<String> = [
+        "vm:app/app-02",
+        "vm:web/web-01",
+        "vm:web/web-02",
+        "vm:web/web-03",
+        "hook:web/after/1",
+        "hook:web/after/2",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(
+        started_steps(&events),
+        expected,
+        "resume should start only the failed step and what it skipped"
+    );
+    assert!(
+        finished(&events).values().all(|s| s == "succeeded"),
+        "{events:#?}"
+    );
+    // The journal is the one run: the resumed part appended to it.
+    assert_eq!(
+        sandbox.journal(&run_id).len(),
+        before.len() + events.len(),
+        "the resumed events should be appended to the run's journal"
+    );
+
+    for (_, vm) in QUICKSTART_VMS {
+        let jobs: Vec<Value> = sandbox
+            .jobs()
+            .into_iter()
+            .filter(|j| j["vm"] == vm && j["operation"] == "failover")
+            .collect();
+        let count = |state: &str| jobs.iter().filter(|j| j["state"] == state).count();
+        assert_eq!(count("succeeded"), 1, "{vm}: {jobs:#?}");
+        let failed = if vm == "app-02" { 2 } else { 0 };
+        assert_eq!(count("failed"), failed, "{vm}: {jobs:#?}");
+        assert_eq!(jobs.len(), 1 + failed, "{vm}: {jobs:#?}");
+    }
+    assert_eq!(sandbox.runs()[0]["status"], "succeeded");
+}
+
+#[test]
+fn a_failover_of_machines_already_failed_over_is_refused() {
+    let sandbox = Sandbox::quickstart();
+    let out = sandbox.run("failover", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let runs_before = sandbox.run_ids();
+    let jobs_before = sandbox.jobs().len();
+
+    let out = sandbox.run("failover", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    let err = stderr(&out);
+    for (group, vm) in QUICKSTART_VMS {
+        let line = err
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{vm} (group {group})")))
+            .unwrap_or_else(|| panic!("stderr does not name {vm}\n{}", show(&out)));
+        assert!(
+            line.contains("already runs in the recovery region"),
+            "{vm}: {line}"
+        );
+    }
+    assert!(
+        stdout(&out).is_empty(),
+        "nothing ran, so no events\n{}",
+        show(&out)
+    );
+    assert_eq!(
+        sandbox.run_ids(),
+        runs_before,
+        "a refused run leaves no journal"
+    );
+    assert_eq!(
+        sandbox.jobs().len(),
+        jobs_before,
+        "a refused run starts no job"
+    );
+    assert!(
+        !sandbox.lock_file().exists(),
+        "a refused run releases the lock"
+    );
+}
+
+fn write_lock(sandbox: &Sandbox, pid: u32) {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let holder = serde_json::json!({
+        "run_id": "20260101-000000-abcd",
+        "pid": pid,
+        "host": host.trim(),
+        "since": "2026-01-01T00:00:00.000Z",
+    });
+    std::fs::create_dir_all(sandbox.drplan_dir()).unwrap();
+    std::fs::write(sandbox.lock_file(), holder.to_string()).unwrap();
+}
+
+#[test]
+fn a_live_lock_stops_the_run_and_a_stale_one_is_taken_over() {
+    let sandbox = Sandbox::quickstart();
+    // This test process is alive, so the lock is held.
+    write_lock(&sandbox, std::process::id());
+    let out = sandbox.run("failover", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("run 20260101-000000-abcd"),
+        "stderr should name the run holding the lock\n{}",
+        show(&out)
+    );
+    assert!(
+        sandbox.run_ids().is_empty(),
+        "a locked-out run leaves no journal"
+    );
+    assert!(
+        sandbox.lock_file().exists(),
+        "someone else's lock is left alone"
+    );
+    assert!(sandbox.jobs().is_empty(), "a locked-out run starts no job");
+
+    // A process that has exited: its lock is stale.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    gone.wait().unwrap();
+    write_lock(&sandbox, pid);
+    let out = sandbox.run("failover", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert_stream(
+        &ndjson(&stdout(&out)),
+        "succeeded",
+        "failover after a stale lock",
+    );
+    assert!(
+        !sandbox.lock_file().exists(),
+        "the run releases the lock it took"
+    );
+}
+
+/// Starts `run failover` in the background at `speed`, events to a file.
+fn spawn_failover(sandbox: &Sandbox, speed: &str, more: &[&str]) -> Child {
+    let events = std::fs::File::create(sandbox.path().join("events.ndjson")).unwrap();
+    sandbox
+        .drplan()
+        .args(["run", "failover", &sandbox.plan, "--format", "json"])
+        .args(more)
+        .env("DRPLAN_SIM_SPEED", speed)
+        .stdout(events)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn ctrl_c_cancels_and_resume_follows_the_jobs_in_flight() {
+    let sandbox = Sandbox::quickstart();
+    // Slow enough that the run is still in its first wave when interrupted.
+    let mut child = spawn_failover(&sandbox, "60", &[]);
+    let run_id = poll(&mut child, "run journal", || sandbox.run_ids().pop());
+    // A VM step whose job has reported progress twice: the second report
+    // comes after the run first waited, by which time its Ctrl-C handler
+    // is installed (before that, SIGINT would kill it outright).
+    poll(&mut child, "progress of a VM step", || {
+        let events = sandbox.journal(&run_id);
+        let first = events
+            .iter()
+            .find(|e| event(e) == "step_started" && e["kind"] == "vm")?;
+        let reports = events
+            .iter()
+            .filter(|e| {
+                event(e) == "step_progress" && step(e) == step(first) && e["percent"].is_number()
+            })
+            .count();
+        (reports >= 2).then_some(())
+    });
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = wait_for_exit(&mut child, "the interrupted run");
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "exit status of an interrupted run"
+    );
+
+    let journal = sandbox.journal(&run_id);
+    let last = journal.last().unwrap();
+    assert_eq!(event(last), "run_finished", "{last}");
+    assert_eq!(last["status"], "cancelled", "{last}");
+    assert!(
+        !sandbox.lock_file().exists(),
+        "an interrupted run releases the lock"
+    );
+    let runs = sandbox.runs();
+    assert_eq!(runs[0]["run_id"], run_id.as_str());
+    assert_eq!(runs[0]["status"], "cancelled", "{runs:?}");
+    // The VM steps cut short, with the job each had started.
+    let in_flight: BTreeMap<String, String> = journal
+        .iter()
+        .filter(|e| event(e) == "step_progress" && e["job"].is_string())
+        .filter(|e| {
+            !journal
+                .iter()
+                .any(|f| event(f) == "step_finished" && step(f) == step(e))
+        })
+        .map(|e| (step(e).to_string(), e["job"].as_str().unwrap().to_string()))
+        .collect();
+
+    // From another folder, pointing at the plan's.
+    let out = sandbox
+        .drplan()
+        .current_dir("/")
+        .args(["resume", &run_id, "--format", "json", "--plan"])
+        .arg(sandbox.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "resume\n{}", show(&out));
+    let resumed = ndjson(&stdout(&out));
+    assert_stream(&resumed, "succeeded", "resume");
+    assert!(
+        !in_flight.is_empty(),
+        "the interrupt came while VM jobs ran"
+    );
+    for (id, job) in &in_flight {
+        assert!(
+            resumed.iter().any(|e| {
+                event(e) == "step_progress"
+                    && step(e) == id
+                    && e["job"] == job.as_str()
+                    && e["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("following the job an earlier run started"))
+            }),
+            "resume should follow {id}'s job {job}, not start another"
+        );
+    }
+    let jobs = sandbox.jobs();
+    for (_, vm) in QUICKSTART_VMS {
+        let mine: Vec<&Value> = jobs.iter().filter(|j| j["vm"] == vm).collect();
+        assert_eq!(
+            mine.len(),
+            1,
+            "{vm}: one failover job, never a second: {mine:#?}"
+        );
+        assert_eq!(mine[0]["operation"], "failover");
+        assert_eq!(mine[0]["state"], "succeeded", "{:#}", mine[0]);
+    }
+    assert_eq!(sandbox.runs()[0]["status"], "succeeded");
+}
+
+#[test]
+fn a_manual_step_is_approved_from_another_process() {
+    let sandbox = Sandbox::with_plan("approval", APPROVAL_PLAN);
+    let dir = sandbox.path().display().to_string();
+    // No terminal and no `--yes`: only `drplan approve` can answer.
+    let mut child = spawn_failover(&sandbox, SPEED, &[]);
+    let run_id = poll(&mut child, "run journal", || sandbox.run_ids().pop());
+    poll(&mut child, "the manual step", || {
+        sandbox
+            .journal(&run_id)
+            .iter()
+            .any(|e| {
+                event(e) == "step_started" && step(e) == "hook:g/after/1" && e["kind"] == "manual"
+            })
+            .then_some(())
+    });
+
+    let wrong = sandbox.output(&["approve", &run_id, "vm:g/a", "--plan", &dir]);
+    assert_eq!(wrong.status.code(), Some(2), "{}", show(&wrong));
+    assert!(
+        stderr(&wrong).contains("vm:g/a of run") && stderr(&wrong).contains("not a manual one"),
+        "{}",
+        show(&wrong)
+    );
+
+    let ok = sandbox.output(&["approve", &run_id, "hook:g/after/1", "--plan", &dir]);
+    assert_eq!(ok.status.code(), Some(0), "{}", show(&ok));
+    assert!(
+        stdout(&ok).contains(&format!("approved hook:g/after/1 of run {run_id}")),
+        "{}",
+        show(&ok)
+    );
+    let status = wait_for_exit(&mut child, "the approved run");
+    assert_eq!(status.code(), Some(0), "the approved run");
+    let events = sandbox.journal(&run_id);
+    assert_stream(&events, "succeeded", "approved run");
+    assert_eq!(
+        finished(&events).get("hook:g/after/1").map(String::as_str),
+        Some("succeeded")
+    );
+
+    let again = sandbox.output(&["approve", &run_id, "hook:g/after/1", "--plan", &dir]);
+    assert_eq!(again.status.code(), Some(2), "{}", show(&again));
+    assert!(
+        stderr(&again).contains("hook:g/after/1 of run")
+            && stderr(&again).contains("is not waiting for approval"),
+        "{}",
+        show(&again)
+    );
+}
+
+#[test]
+fn yes_approves_manual_steps_without_waiting() {
+    let sandbox = Sandbox::with_plan("approval", APPROVAL_PLAN);
+    // Spawned with a deadline: were `--yes` ignored, the run would wait for ever.
+    let mut child = spawn_failover(&sandbox, SPEED, &["--yes"]);
+    let status = wait_for_exit(&mut child, "run failover --yes");
+    assert_eq!(status.code(), Some(0));
+    let events = ndjson(&std::fs::read_to_string(sandbox.path().join("events.ndjson")).unwrap());
+    assert_stream(&events, "succeeded", "run failover --yes");
+    assert_eq!(
+        finished(&events).get("hook:g/after/1").map(String::as_str),
+        Some("succeeded")
+    );
+}
+
+const SECRET: &str = "s3cr3t-value-9f8e";
+
+/// A loopback HTTP server answering 200 to everything; each request's
+/// head (request line and headers) arrives on the channel.
+fn webhook_server() -> (u16, mpsc::Receiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut data = Vec::new();
+            let mut buf = [0u8; 4096];
+            // The head, then as much body as Content-Length says.
+            let head_end = loop {
+                let Ok(n) = stream.read(&mut buf) else {
+                    break None;
+                };
+                if n == 0 {
+                    break None;
+                }
+                data.extend_from_slice(&buf[..n]);
+                if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break Some(i + 4);
+                }
+            };
+            let Some(head_end) = head_end else { continue };
+            let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            while data.len() < head_end + length {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => data.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            if tx.send(head).is_err() {
+                return;
+            }
+        }
+    });
+    (port, rx)
+}
+
+/// Every file below `dir`, recursively.
+fn files_below(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_below(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn secrets_never_leak_into_output_journal_or_vault() {
+    let (port, requests) = webhook_server();
+    let plan = format!(
+        r#"plan secrets {{
+  vault simulator
+  primary "westeurope"
+  recovery "northeurope"
+  defaults {{ retries 0 }}
+  group g {{
+    vm a
+    after failover {{
+      webhook "http://127.0.0.1:{port}/" {{ headers {{ Authorization = env("DRPLAN_TEST_SECRET") }} }}
+      script "leak.sh" {{ env {{ TOKEN = env("DRPLAN_TEST_SECRET") }} }}
+    }}
+  }}
+}}
+"#
+    );
+    let sandbox = Sandbox::with_plan("secrets", &plan);
+    let script = sandbox.path().join("leak.sh");
+    // Prints the secret and fails, so that drplan reports its output's tail.
+    std::fs::write(&script, "#!/bin/sh\necho \"token is $TOKEN\"\nexit 1\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+
+    let mut outputs = Vec::new();
+    for (args, what) in [
+        (
+            &["run", "failover", "secrets.drplan", "--format", "json"][..],
+            "json",
+        ),
+        (
+            &["-vvv", "run", "failover", "secrets.drplan"][..],
+            "human -vvv",
+        ),
+    ] {
+        // The second run needs the VM back where it started.
+        let _ = std::fs::remove_file(sandbox.drplan_dir().join("secrets.vault.json"));
+        let out = sandbox
+            .drplan()
+            .args(args)
+            .env("DRPLAN_TEST_SECRET", SECRET)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{what}: the script fails\n{}",
+            show(&out)
+        );
+        let head = requests
+            .recv_timeout(DEADLINE)
+            .unwrap_or_else(|_| panic!("{what}: the webhook was not called\n{}", show(&out)));
+        assert!(
+            head.lines()
+                .any(|l| l.to_ascii_lowercase() == format!("authorization: {SECRET}")),
+            "{what}: the webhook should receive the secret in its Authorization header:\n{head}"
+        );
+        outputs.push((what, out));
+    }
+
+    let (_, human) = &outputs[1];
+    assert!(
+        stderr(human).contains("TRACE"),
+        "-vvv should log at trace level\n{}",
+        show(human)
+    );
+    for (what, out) in &outputs {
+        assert!(
+            stdout(out).contains("token is "),
+            "{what}: the failed script's output should be reported\n{}",
+            show(out)
+        );
+        for (stream, text) in [("stdout", stdout(out)), ("stderr", stderr(out))] {
+            assert!(
+                !text.contains(SECRET),
+                "{what}: the secret is on {stream}\n{text}"
+            );
+        }
+    }
+    let mut files = Vec::new();
+    files_below(&sandbox.drplan_dir(), &mut files);
+    let journals = files
+        .iter()
+        .filter(|f| f.ends_with("journal.jsonl"))
+        .count();
+    assert_eq!(journals, 2, "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("secrets.vault.json")),
+        "{files:?}"
+    );
+    for file in &files {
+        let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
+        assert!(
+            !text.contains(SECRET),
+            "the secret is in {}",
+            file.display()
+        );
+    }
+}
