@@ -87,6 +87,7 @@ fn simulated_failover(plan: &Plan, cap: Option<u32>) -> Duration {
             parallelism: cap,
             prior: None,
             seed: 1,
+            time_scale: 1.0,
         })
         .await
         .unwrap();

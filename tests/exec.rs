@@ -90,6 +90,7 @@ impl Harness {
             parallelism,
             prior,
             seed: 7,
+            time_scale: 1.0,
         })
         .await
     }

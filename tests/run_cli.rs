@@ -418,7 +418,7 @@ fn snapshot_filters() -> Vec<(&'static str, &'static str)> {
             r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
             "[job]",
         ),
-        (r"retrying in [0-9]+s", "retrying in [backoff]"),
+        (r"retrying in [0-9.]+s", "retrying in [backoff]"),
     ]
 }
 
@@ -1072,11 +1072,21 @@ fn a_manual_step_is_approved_from_another_process() {
         Some("succeeded")
     );
 
+    // Who approved is in the journal: the sign-off's audit trail.
+    let journal = std::fs::read_to_string(
+        std::path::Path::new(&dir)
+            .join(".drplan/runs")
+            .join(&run_id)
+            .join("journal.jsonl"),
+    )
+    .unwrap();
+    assert!(journal.contains("approved by "), "{journal}");
+
+    // A run that has ended waits for nothing: approving it is refused.
     let again = sandbox.output(&["approve", &run_id, "hook:g/after/1", "--plan", &dir]);
     assert_eq!(again.status.code(), Some(2), "{}", show(&again));
     assert!(
-        stderr(&again).contains("hook:g/after/1 of run")
-            && stderr(&again).contains("is not waiting for approval"),
+        stderr(&again).contains(&format!("run {run_id} is not running (it is succeeded)")),
         "{}",
         show(&again)
     );

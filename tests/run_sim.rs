@@ -72,6 +72,7 @@ async fn run(
         parallelism: None,
         prior: None,
         seed: 3,
+        time_scale: 1.0,
     })
     .await?;
     Ok(outcome.status)

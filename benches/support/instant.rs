@@ -121,6 +121,7 @@ pub(crate) async fn run(plan: &Plan, graph: &StepGraph, dir: Option<&Path>) -> O
         parallelism: None,
         prior: None,
         seed: 1,
+        time_scale: 1.0,
     })
     .await
     .unwrap()

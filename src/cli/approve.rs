@@ -30,6 +30,7 @@ pub(super) fn run(args: &ApproveArgs) -> ExitCode {
                 _ => {}
             }
         }
+        ensure_running(&store, &id, &records, &args.step).await?;
         match kind.as_deref() {
             Some("manual") if waiting => {}
             Some("manual") => {
@@ -86,4 +87,28 @@ pub(super) fn run(args: &ApproveArgs) -> ExitCode {
             ExitCode::Usage
         }
     }
+}
+
+/// An approval only reaches a run that waits for it; one given to a stopped
+/// run would pass the step unseen on a later resume.
+async fn ensure_running(
+    store: &crate::journal::LocalStore,
+    id: &RunId,
+    records: &[crate::journal::Record],
+    step: &str,
+) -> Result<(), String> {
+    let state = crate::journal::RunState::replay(records)
+        .ok_or_else(|| format!("run {id} has no `run_started` event"))?;
+    let running = super::runs::is_running(store, &state).await;
+    if !running {
+        let how = state.summary(false).status;
+        let how = serde_json::to_value(how)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        return Err(format!(
+            "run {id} is not running (it is {how}); resume it with `drplan resume {id}` and approve {step} when it waits, or add `--yes`"
+        ));
+    }
+    Ok(())
 }

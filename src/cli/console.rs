@@ -295,7 +295,17 @@ pub(crate) fn summary_text(
         "\n{what} {status} in {} (run {run_id})",
         secs(outcome.duration.as_secs_f64())
     );
-    let mut counts = vec![format!("{} steps succeeded", outcome.succeeded)];
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let mut counts = vec![format!(
+        "{} succeeded",
+        plural(outcome.succeeded, "step", "steps")
+    )];
     if outcome.done_before > 0 {
         counts.push(format!(
             "{} done by the earlier attempt",
@@ -322,6 +332,31 @@ pub(crate) fn summary_text(
             .collect();
         let _ = writeln!(out, "  groups: {}", groups.join(", "));
     }
+    failures(&mut out, outcome, &paint);
+    if !outcome.in_flight.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nstill in flight (VM jobs go on in the vault; resume follows them):"
+        );
+        for s in &outcome.in_flight {
+            let _ = writeln!(out, "  {s}");
+        }
+    }
+    match outcome.status {
+        RunStatus::Succeeded => {
+            if let Some(next) = next {
+                let _ = writeln!(out, "\nnext: {next}");
+            }
+        }
+        RunStatus::Failed | RunStatus::Cancelled => {
+            let _ = writeln!(out, "\nresume with: drplan resume {run_id}");
+        }
+    }
+    out
+}
+
+/// Each failure with the provider's causes and actions and a hook's output.
+fn failures(out: &mut String, outcome: &Outcome, paint: &dyn Fn(&str, &str) -> String) {
     for f in &outcome.failures {
         let label = if f.tolerated {
             "tolerated failure"
@@ -348,24 +383,4 @@ pub(crate) fn summary_text(
             }
         }
     }
-    if !outcome.in_flight.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nstill in flight (VM jobs go on in the vault; resume follows them):"
-        );
-        for s in &outcome.in_flight {
-            let _ = writeln!(out, "  {s}");
-        }
-    }
-    match outcome.status {
-        RunStatus::Succeeded => {
-            if let Some(next) = next {
-                let _ = writeln!(out, "\nnext: {next}");
-            }
-        }
-        RunStatus::Failed | RunStatus::Cancelled => {
-            let _ = writeln!(out, "\nresume with: drplan resume {run_id}");
-        }
-    }
-    out
 }

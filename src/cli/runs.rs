@@ -86,25 +86,31 @@ pub(super) async fn summaries(store: &LocalStore) -> Vec<(RunSummary, RunState)>
         let Some(state) = RunState::replay(&records) else {
             continue;
         };
-        let stem = state
-            .settings
-            .as_ref()
-            .and_then(|s| {
-                Path::new(&s.plan_file)
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-            })
-            .unwrap_or_else(|| state.plan.clone());
-        let running = state.finished.is_none()
-            && store
-                .lock_holder(&stem)
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|h| h.run_id == state.run_id);
+        let running = is_running(store, &state).await;
         out.push((state.summary(running), state));
     }
     out
+}
+
+/// Whether a live process runs `state`'s run now: it has not finished and
+/// holds its plan's lock.
+pub(super) async fn is_running(store: &LocalStore, state: &RunState) -> bool {
+    let stem = state
+        .settings
+        .as_ref()
+        .and_then(|s| {
+            Path::new(&s.plan_file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| state.plan.clone());
+    state.finished.is_none()
+        && store
+            .lock_holder(&stem)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|h| h.run_id == state.run_id)
 }
 
 pub(super) fn run(args: &RunsArgs) -> ExitCode {

@@ -239,13 +239,21 @@ impl Session {
         {
             Ok(_) => Ok((provider, lock)),
             Err(ExecError::NotReady(blocked)) => {
+                let (count, verb) = match blocked.len() {
+                    1 => ("1 of the plan's machines".to_string(), "is"),
+                    n => (format!("{n} of the plan's machines"), "are"),
+                };
                 output::error(&format!(
-                    "{} refused: {} of the plan's machines are not ready, so nothing was done",
-                    self.graph.operation,
-                    blocked.len()
+                    "{} refused: {count} {verb} not ready, so nothing was done",
+                    self.graph.operation
                 ));
                 for b in &blocked {
                     eprintln!("  {} (group {}): {}", b.vm, b.group, b.reason);
+                }
+                if let Some(run) = self.resumable(store).await {
+                    eprintln!(
+                        "run {run} of this plan did not finish; `drplan resume {run}` continues it, following the jobs it started"
+                    );
                 }
                 Err(ExitCode::NotReady)
             }
@@ -259,10 +267,28 @@ impl Session {
     async fn execute_async(self) -> ExitCode {
         let clock = Clock::system();
         let store = LocalStore::beside(&self.plan_path);
+        // The handler is in place before anything is taken or read: Ctrl-C
+        // at any moment from here on cancels, it never kills the process.
+        let cancel = CancellationToken::new();
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+            Ok(mut interrupt) => {
+                let on_interrupt = cancel.clone();
+                tokio::spawn(async move {
+                    if interrupt.recv().await.is_some() {
+                        on_interrupt.cancel();
+                    }
+                });
+            }
+            Err(e) => tracing::warn!("Ctrl-C will not stop the run cleanly: {e}"),
+        }
         let (provider, _lock) = match self.prepare(&store, clock).await {
             Ok(ready) => ready,
             Err(code) => return code,
         };
+        if cancel.is_cancelled() {
+            output::error("interrupted before anything was done");
+            return ExitCode::Interrupted;
+        }
         let prior = self.prior.as_ref();
         let writer = if prior.is_some() {
             store.reopen(&self.run_id).await
@@ -287,13 +313,6 @@ impl Session {
             writer,
             console: Mutex::new(Console::new(mode, self.color)),
         };
-        let cancel = CancellationToken::new();
-        let on_ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_ctrl_c.cancel();
-            }
-        });
         let approvals = Approvals {
             store: store.clone(),
             run_id: self.run_id.clone(),
@@ -331,6 +350,7 @@ impl Session {
             parallelism: self.settings.parallelism,
             prior,
             seed,
+            time_scale: self.time_scale(),
         };
         let result = exec::execute(run).await;
         match sink.console.into_inner() {
@@ -339,14 +359,33 @@ impl Session {
         }
     }
 
-    /// The run's facts every hook gets; the step's own are filled in per call.
-    fn hook_context(&self) -> crate::hooks::HookContext {
-        // A simulated vault runs on a faster clock; `wait` hooks keep pace with it.
-        let wait_scale = if self.settings.simulate || self.plan.vault == Vault::Simulator {
+    /// A simulated vault runs on a faster clock; `wait` hooks and retry
+    /// backoff keep pace with it.
+    fn time_scale(&self) -> f64 {
+        if self.settings.simulate || self.plan.vault == Vault::Simulator {
             crate::provider::simulator::speed_from_env().unwrap_or(1.0)
         } else {
             1.0
-        };
+        }
+    }
+
+    /// The newest run of this plan and operation that can be resumed.
+    async fn resumable(&self, store: &LocalStore) -> Option<RunId> {
+        let mut runs = super::runs::summaries(store).await;
+        runs.retain(|(summary, state)| {
+            summary.plan == self.plan.name
+                && summary.operation == self.graph.operation
+                && state.finished != Some(RunStatus::Succeeded)
+                && summary.status != crate::journal::replay::RunListStatus::Running
+        });
+        runs.into_iter()
+            .max_by_key(|(s, _)| s.started)
+            .map(|(s, _)| s.run_id)
+    }
+
+    /// The run's facts every hook gets; the step's own are filled in per call.
+    fn hook_context(&self) -> crate::hooks::HookContext {
+        let wait_scale = self.time_scale();
         let plan_dir = self
             .plan_path
             .parent()

@@ -174,6 +174,9 @@ pub struct Run<'a> {
     pub prior: Option<&'a RunState>,
     /// Seeds retry jitter (the run id's hash in real runs; fixed in tests).
     pub seed: u64,
+    /// Divides retry backoff: a simulated vault's speed, so that its retries
+    /// keep pace with its faster clock; 1 against a real vault.
+    pub time_scale: f64,
 }
 
 /// The provider's view of a VM step's machine.

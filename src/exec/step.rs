@@ -41,6 +41,15 @@ pub(super) fn backoff(attempt: u32, seed: u64) -> Duration {
     Duration::from_millis(half + r % (half + 1))
 }
 
+/// `d` divided by `scale` (a scale that is not a positive number counts as 1).
+fn scaled(d: Duration, scale: f64) -> Duration {
+    if scale.is_finite() && scale > 0.0 {
+        d.div_f64(scale)
+    } else {
+        d
+    }
+}
+
 fn splitmix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -128,7 +137,15 @@ impl Walker<'_, '_> {
     pub(super) async fn run_step(&self, step: &Step) -> Result<StepEnd, JournalError> {
         let settings = self.settings(step);
         let prior = self.run.prior.and_then(|p| p.steps.get(&step.id));
-        let first = prior.map_or(1, |p| p.attempts + 1);
+        // A step in flight carries on its own attempt: following its job is
+        // not a new one.
+        let first = prior.map_or(1, |p| {
+            if p.in_flight {
+                p.attempts.max(1)
+            } else {
+                p.attempts + 1
+            }
+        });
         let last = first + settings.retries;
         // A step in flight when the earlier run stopped: its outcome must be
         // read from the provider before anything is started again.
@@ -175,7 +192,10 @@ impl Walker<'_, '_> {
                 Err(f) => {
                     failure = f;
                     if attempt < last {
-                        let wait = backoff(attempt + 1, self.run.seed ^ Self::seed_of(step));
+                        let wait = scaled(
+                            backoff(attempt + 1, self.run.seed ^ Self::seed_of(step)),
+                            self.run.time_scale,
+                        );
                         tracing::info!(
                             "{} failed (attempt {attempt}): {}; retrying in {:.1}s",
                             step.id,
@@ -187,9 +207,9 @@ impl Walker<'_, '_> {
                             Progress {
                                 percent: None,
                                 message: format!(
-                                    "attempt {attempt} failed: {}; retrying in {:.0}s",
+                                    "attempt {attempt} failed: {}; retrying in {:.1}s",
                                     failure.message,
-                                    wait.as_secs_f64().ceil()
+                                    wait.as_secs_f64()
                                 ),
                             },
                             None,
@@ -258,6 +278,17 @@ impl Walker<'_, '_> {
                 };
                 let work = self.run.hooks.run(&h.action, call, &report);
                 let result = self.pump(&step.id, &mut rx, work).await?;
+                // How the hook ended ("approved by …", "exit 0") goes in the
+                // journal: for a manual step it is the sign-off's audit trail.
+                if let Ok(summary) = &result {
+                    if !summary.is_empty() {
+                        let done = Progress {
+                            percent: None,
+                            message: summary.clone(),
+                        };
+                        self.progress(&step.id, done, None).await?;
+                    }
+                }
                 Ok(result.map(|_| ()))
             }
             StepAction::Join => Ok(Ok(())),

@@ -84,9 +84,11 @@ impl<'r, 'a> Walker<'r, 'a> {
                 break;
             }
             let next = tokio::select! {
+                // Completions first: a step that has ended is recorded as
+                // ended, not as in flight, even when Ctrl-C came meanwhile.
                 biased;
-                () = self.run.cancel.cancelled() => None,
                 next = running.next() => next,
+                () = self.run.cancel.cancelled() => None,
             };
             let Some((v, end)) = next else {
                 // Ctrl-C: stop following what runs. VM jobs go on in the vault;
