@@ -44,6 +44,12 @@ plan shop {
 }
 "#;
 
+/// A small plan for kill-at-every-event tests: two groups, a hook, a retry.
+pub(crate) const SMALL: &str = r#"plan p { vault simulator  primary "westeurope"  recovery "northeurope"
+    defaults { retries 1 }
+    group db { vm db-01, db-02  after failover { wait 1m } }
+    group app needs db { parallelism 1  vm app-01, app-02 } }"#;
+
 pub(crate) struct Harness {
     pub(crate) plan: Plan,
     pub(crate) vault: FakeVault,
@@ -460,10 +466,7 @@ async fn preflight_refuses_naming_every_machine_not_ready() {
 
 #[tokio::test(start_paused = true)]
 async fn a_crash_at_any_event_resumes_without_starting_a_vm_twice() {
-    let text = r#"plan p { vault simulator  primary "westeurope"  recovery "northeurope"
-        defaults { retries 1 }
-        group db { vm db-01, db-02  after failover { wait 1m } }
-        group app needs db { parallelism 1  vm app-01, app-02 } }"#;
+    let text = SMALL;
     let total = {
         let h = Harness::new(text);
         let sink = MemorySink::default();

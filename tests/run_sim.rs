@@ -53,29 +53,7 @@ async fn run(
 ) -> Result<RunStatus, ExecError> {
     let graph = drplan::graph::build(plan, op, None);
     exec::preflight(plan, &graph, sim, None).await?;
-    let secrets = MapSecrets(BTreeMap::new());
-    let hooks = RunHooks {
-        runner: Runner::new(sim, &secrets, &AutoApprove).unwrap(),
-        base: RunHooks::context(plan, "run", op, ".".into(), 1.0),
-    };
-    let outcome = exec::execute(Run {
-        plan,
-        graph: &graph,
-        provider: sim,
-        hooks: &hooks,
-        sink: &MemorySink::default(),
-        clock,
-        cancel: CancellationToken::new(),
-        run_id: RunId(format!("run-{op}")),
-        settings: None,
-        options: OperationOptions::default(),
-        parallelism: None,
-        prior: None,
-        seed: 3,
-        time_scale: 1.0,
-    })
-    .await?;
-    Ok(outcome.status)
+    run_with(plan, &graph, sim, clock, &MemorySink::default(), None).await
 }
 
 /// (active side, replicating from, allowed operations) of every machine.
@@ -264,4 +242,98 @@ async fn drill(plan: &Plan, sim: &Simulator, clock: Clock) {
             ]
         );
     }
+}
+
+/// A kill at every event of a small plan's failover, on the simulated vault:
+/// the resumed run completes and no machine is ever failed over twice.
+#[tokio::test(start_paused = true)]
+async fn a_kill_at_any_event_never_fails_a_machine_over_twice() {
+    let plan = plan(crate::exec::SMALL);
+    let graph = drplan::graph::build(&plan, Operation::Failover, None);
+    let total = {
+        let clock = Clock::test();
+        let sim = Simulator::in_memory(&plan, clock, 1.0);
+        let sink = MemorySink::default();
+        run_with(&plan, &graph, &sim, clock, &sink, None)
+            .await
+            .unwrap();
+        sink.records.lock().unwrap().len()
+    };
+    for kill_after in 1..total {
+        let clock = Clock::test();
+        let sim = Simulator::in_memory(&plan, clock, 1.0);
+        let killed = MemorySink {
+            crash_after: Some(kill_after),
+            ..MemorySink::default()
+        };
+        assert!(
+            run_with(&plan, &graph, &sim, clock, &killed, None)
+                .await
+                .is_err()
+        );
+        // The vault's jobs go on while nobody watches.
+        tokio::time::sleep(std::time::Duration::from_secs(
+            u64::try_from(kill_after % 3).unwrap() * 200,
+        ))
+        .await;
+        let state = drplan::journal::RunState::replay(&killed.records.lock().unwrap()).unwrap();
+        exec::preflight(&plan, &graph, &sim, Some(&state))
+            .await
+            .unwrap_or_else(|e| panic!("preflight after a kill at {kill_after}: {e}"));
+        let resumed = MemorySink::default();
+        let status = run_with(&plan, &graph, &sim, clock, &resumed, Some(&state))
+            .await
+            .unwrap();
+        assert_eq!(status, RunStatus::Succeeded, "kill at {kill_after}");
+        let jobs = sim.jobs(&targets(&plan)).await.unwrap();
+        for vm in ["db-01", "db-02", "app-01", "app-02"] {
+            let n = jobs
+                .iter()
+                .filter(|j| j.vm == vm && j.operation == Operation::Failover)
+                .count();
+            assert_eq!(
+                n, 1,
+                "{vm} failed over {n} times after a kill at event {kill_after}"
+            );
+        }
+        let machines = sim.machines(&targets(&plan)).await.unwrap();
+        assert!(
+            machines
+                .iter()
+                .all(|m| m.active_location == Location::Recovery)
+        );
+    }
+}
+
+async fn run_with(
+    plan: &Plan,
+    graph: &drplan::graph::StepGraph,
+    sim: &Simulator,
+    clock: Clock,
+    sink: &MemorySink,
+    prior: Option<&drplan::journal::RunState>,
+) -> Result<RunStatus, ExecError> {
+    let secrets = MapSecrets(BTreeMap::new());
+    let hooks = RunHooks {
+        runner: Runner::new(sim, &secrets, &AutoApprove).unwrap(),
+        base: RunHooks::context(plan, "run", graph.operation, ".".into(), 1.0),
+    };
+    let outcome = exec::execute(Run {
+        plan,
+        graph,
+        provider: sim,
+        hooks: &hooks,
+        sink,
+        clock,
+        cancel: CancellationToken::new(),
+        run_id: RunId("run".into()),
+        settings: None,
+        options: OperationOptions::default(),
+        parallelism: None,
+        prior,
+        seed: 5,
+        time_scale: 1.0,
+    })
+    .await?;
+    Ok(outcome.status)
 }

@@ -185,11 +185,15 @@ impl Console {
             } => {
                 let bar = self.bars.entry(step.clone()).or_insert_with(|| {
                     let bar = multi.add(ProgressBar::new(100));
-                    let style = ProgressStyle::with_template(
-                        "{spinner} {prefix:<28} {bar:20} {pos:>3}% {elapsed:>4} {wide_msg}",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> ");
+                    // VM jobs report percentages; hooks only messages.
+                    let template = if kind == "vm" {
+                        "{spinner} {prefix:<28} {bar:20} {pos:>3}% {elapsed:>4} {wide_msg}"
+                    } else {
+                        "{spinner} {prefix:<28} {elapsed:>30} {wide_msg}"
+                    };
+                    let style = ProgressStyle::with_template(template)
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> ");
                     bar.set_style(style);
                     bar.enable_steady_tick(Duration::from_millis(120));
                     bar
