@@ -102,6 +102,39 @@ impl Harness {
     }
 }
 
+impl Harness {
+    /// A failover with nothing special: no earlier part, no cap, no Ctrl-C.
+    pub(crate) async fn failover(&self, sink: &MemorySink) -> Result<Outcome, ExecError> {
+        self.run(
+            Operation::Failover,
+            sink,
+            None,
+            None,
+            CancellationToken::new(),
+        )
+        .await
+    }
+
+    /// Resumes the failover whose events `from` holds; the new events and the outcome.
+    pub(crate) async fn resume(
+        &self,
+        from: &MemorySink,
+    ) -> (MemorySink, Result<Outcome, ExecError>) {
+        let state = RunState::replay(&records(from)).unwrap();
+        let resumed = MemorySink::default();
+        let outcome = self
+            .run(
+                Operation::Failover,
+                &resumed,
+                Some(&state),
+                None,
+                CancellationToken::new(),
+            )
+            .await;
+        (resumed, outcome)
+    }
+}
+
 fn records(sink: &MemorySink) -> Vec<Record> {
     sink.records.lock().unwrap().clone()
 }
@@ -152,16 +185,7 @@ fn assert_order(graph: &StepGraph, records: &[Record]) {
 async fn failover_follows_the_graph_and_failback_walks_it_reversed() {
     let h = Harness::new(SHOP);
     let sink = MemorySink::default();
-    let outcome = h
-        .run(
-            Operation::Failover,
-            &sink,
-            None,
-            None,
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let outcome = h.failover(&sink).await.unwrap();
     assert_eq!(outcome.status, RunStatus::Succeeded);
     assert_order(&h.graph(Operation::Failover), &records(&sink));
     // db (5m + 1m wait) and cache in parallel, app in two waves of 5m
@@ -200,16 +224,7 @@ async fn parallelism_bounds_each_group_and_the_run_cap_bounds_all() {
       group b { parallelism 4  vm b1, b2, b3, b4, b5, b6, b7, b8 } }"#;
     let h = Harness::new(text);
     let sink = MemorySink::default();
-    let outcome = h
-        .run(
-            Operation::Failover,
-            &sink,
-            None,
-            None,
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let outcome = h.failover(&sink).await.unwrap();
     assert_eq!(outcome.status, RunStatus::Succeeded);
     {
         let books = h.vault.books.lock().unwrap();
@@ -244,16 +259,7 @@ async fn a_failed_vm_is_retried_with_backoff_after_reading_its_state() {
     );
     h.vault.failures.lock().unwrap().insert("v1".into(), 2);
     let sink = MemorySink::default();
-    let outcome = h
-        .run(
-            Operation::Failover,
-            &sink,
-            None,
-            None,
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let outcome = h.failover(&sink).await.unwrap();
     assert_eq!(outcome.status, RunStatus::Succeeded);
     let starts = h.vault.starts();
     assert_eq!(starts.iter().filter(|(vm, _)| vm == "v1").count(), 3);
@@ -284,16 +290,7 @@ async fn failure_under_abort_skips_dependents_and_reports_only_the_cause() {
         .durations
         .insert("cache-01".into(), Duration::from_secs(600));
     let sink = MemorySink::default();
-    let outcome = h
-        .run(
-            Operation::Failover,
-            &sink,
-            None,
-            None,
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let outcome = h.failover(&sink).await.unwrap();
     assert_eq!(outcome.status, RunStatus::Failed);
     assert_eq!(outcome.failures.len(), 1, "only the root cause");
     let failure = &outcome.failures[0];
@@ -332,16 +329,7 @@ async fn abort_stops_independent_branches_that_had_not_started() {
         .durations
         .insert("a1".into(), Duration::from_secs(60));
     let sink = MemorySink::default();
-    let outcome = h
-        .run(
-            Operation::Failover,
-            &sink,
-            None,
-            None,
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let outcome = h.failover(&sink).await.unwrap();
     let fin = finished(&records(&sink));
     assert_eq!(outcome.status, RunStatus::Failed);
     assert_eq!(
@@ -368,16 +356,7 @@ async fn on_error_continue_tolerates_a_failure_and_dependents_run() {
         .unwrap()
         .insert("hook:a/after/1".into(), 5);
     let sink = MemorySink::default();
-    let outcome = h
-        .run(
-            Operation::Failover,
-            &sink,
-            None,
-            None,
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let outcome = h.failover(&sink).await.unwrap();
     assert_eq!(outcome.status, RunStatus::Succeeded);
     assert_eq!(outcome.failures.len(), 1);
     assert!(outcome.failures[0].tolerated);
@@ -401,16 +380,7 @@ async fn timeouts_stop_hooks_and_stop_waiting_for_vm_jobs() {
     h.vault.hang.push("a1".into());
     h.hooks.hang.push("hook:a/after/1".into());
     let sink = MemorySink::default();
-    let outcome = h
-        .run(
-            Operation::Failover,
-            &sink,
-            None,
-            None,
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let outcome = h.failover(&sink).await.unwrap();
     let fin = finished(&records(&sink));
     assert_eq!(fin["vm:a/a1"].0, StepStatus::Failed);
     assert_eq!(fin["vm:a/a2"].0, StepStatus::Succeeded);
@@ -432,6 +402,49 @@ async fn timeouts_stop_hooks_and_stop_waiting_for_vm_jobs() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_resume_after_a_timed_out_vm_follows_its_job_instead_of_refusing() {
+    // `slow` takes 20 minutes, its step gives up waiting after 10.
+    let harness = || {
+        let mut h = Harness::new(
+            r#"plan p { vault simulator  primary "westeurope"  recovery "northeurope"
+               defaults { timeout 10m }  group g { vm slow, quick } }"#,
+        );
+        h.vault
+            .durations
+            .insert("slow".into(), Duration::from_secs(20 * 60));
+        h
+    };
+    for later in [Duration::ZERO, Duration::from_secs(3600)] {
+        let h = harness();
+        let sink = MemorySink::default();
+        let outcome = h.failover(&sink).await.unwrap();
+        assert_eq!(outcome.status, RunStatus::Failed);
+        // Resumed at once, the job still runs and is followed; an hour
+        // later it has ended and counts as done.
+        tokio::time::sleep(later).await;
+        let (_, outcome) = h.resume(&sink).await;
+        let outcome = outcome.unwrap();
+        assert_eq!(
+            outcome.status,
+            RunStatus::Succeeded,
+            "resumed after {later:?}"
+        );
+        assert_eq!(
+            h.vault.starts().len(),
+            2,
+            "one failover per VM: {:?}",
+            h.vault.starts()
+        );
+        let expected = if later.is_zero() {
+            Duration::from_secs(600)
+        } else {
+            Duration::ZERO
+        };
+        assert_eq!(outcome.duration, expected, "resumed after {later:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn preflight_refuses_naming_every_machine_not_ready() {
     let h = Harness::new(SHOP);
     {
@@ -440,16 +453,7 @@ async fn preflight_refuses_naming_every_machine_not_ready() {
         books.active.insert("web-01".into(), Location::Recovery);
     }
     let sink = MemorySink::default();
-    let err = h
-        .run(
-            Operation::Failover,
-            &sink,
-            None,
-            None,
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap_err();
+    let err = h.failover(&sink).await.unwrap_err();
     let ExecError::NotReady(blocked) = err else {
         panic!("{err}")
     };
@@ -470,15 +474,7 @@ async fn a_crash_at_any_event_resumes_without_starting_a_vm_twice() {
     let total = {
         let h = Harness::new(text);
         let sink = MemorySink::default();
-        h.run(
-            Operation::Failover,
-            &sink,
-            None,
-            None,
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+        h.failover(&sink).await.unwrap();
         records(&sink).len()
     };
     for crash_after in 1..total {
@@ -487,15 +483,7 @@ async fn a_crash_at_any_event_resumes_without_starting_a_vm_twice() {
             crash_after: Some(crash_after),
             ..MemorySink::default()
         };
-        let first = h
-            .run(
-                Operation::Failover,
-                &sink,
-                None,
-                None,
-                CancellationToken::new(),
-            )
-            .await;
+        let first = h.failover(&sink).await;
         assert!(
             matches!(first, Err(ExecError::Journal(_))),
             "crash after {crash_after}"
@@ -507,18 +495,8 @@ async fn a_crash_at_any_event_resumes_without_starting_a_vm_twice() {
             1
         }))
         .await;
-        let state = RunState::replay(&records(&sink)).unwrap();
-        let resumed = MemorySink::default();
-        let outcome = h
-            .run(
-                Operation::Failover,
-                &resumed,
-                Some(&state),
-                None,
-                CancellationToken::new(),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("resume after {crash_after}: {e}"));
+        let (resumed, outcome) = h.resume(&sink).await;
+        let outcome = outcome.unwrap_or_else(|e| panic!("resume after {crash_after}: {e}"));
         assert_eq!(
             outcome.status,
             RunStatus::Succeeded,
@@ -585,17 +563,8 @@ async fn cancel_records_what_runs_and_resume_follows_its_jobs() {
     let state = RunState::replay(&recs).unwrap();
     assert!(state.steps["vm:db/db-01"].in_flight);
     assert!(state.steps["vm:db/db-01"].job.is_some());
-    let resumed = MemorySink::default();
-    let outcome = h
-        .run(
-            Operation::Failover,
-            &resumed,
-            Some(&state),
-            None,
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+    let (_, outcome) = h.resume(&sink).await;
+    let outcome = outcome.unwrap();
     assert_eq!(outcome.status, RunStatus::Succeeded);
     let starts = h.vault.starts();
     assert_eq!(starts.len(), 9, "one operation per VM: {starts:?}");

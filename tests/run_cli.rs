@@ -863,10 +863,16 @@ fn a_failover_of_machines_already_failed_over_is_refused() {
         jobs_before,
         "a refused run starts no job"
     );
-    assert!(
-        !sandbox.lock_file().exists(),
-        "a refused run releases the lock"
-    );
+    assert!(lock_is_free(&sandbox), "a refused run releases the lock");
+}
+
+/// Whether nobody holds the plan's lock (an `flock`, released by the kernel
+/// when its process ends); the file itself may stay.
+fn lock_is_free(sandbox: &Sandbox) -> bool {
+    let Ok(file) = std::fs::File::open(sandbox.lock_file()) else {
+        return true;
+    };
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock).is_ok()
 }
 
 fn write_lock(sandbox: &Sandbox, pid: u32) {
@@ -884,8 +890,10 @@ fn write_lock(sandbox: &Sandbox, pid: u32) {
 #[test]
 fn a_live_lock_stops_the_run_and_a_stale_one_is_taken_over() {
     let sandbox = Sandbox::quickstart();
-    // This test process is alive, so the lock is held.
+    // This test process holds the lock, as a running drplan would.
     write_lock(&sandbox, std::process::id());
+    let file = std::fs::File::open(sandbox.lock_file()).unwrap();
+    let held = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock).unwrap();
     let out = sandbox.run("failover", &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(
@@ -897,13 +905,12 @@ fn a_live_lock_stops_the_run_and_a_stale_one_is_taken_over() {
         sandbox.run_ids().is_empty(),
         "a locked-out run leaves no journal"
     );
-    assert!(
-        sandbox.lock_file().exists(),
-        "someone else's lock is left alone"
-    );
+    assert!(!lock_is_free(&sandbox), "someone else's lock is left alone");
     assert!(sandbox.jobs().is_empty(), "a locked-out run starts no job");
+    drop(held);
 
-    // A process that has exited: its lock is stale.
+    // A lock file left by a process that has exited (a crash): nobody holds
+    // the lock any more.
     let mut gone = Command::new("true").spawn().unwrap();
     let pid = gone.id();
     gone.wait().unwrap();
@@ -915,10 +922,7 @@ fn a_live_lock_stops_the_run_and_a_stale_one_is_taken_over() {
         "succeeded",
         "failover after a stale lock",
     );
-    assert!(
-        !sandbox.lock_file().exists(),
-        "the run releases the lock it took"
-    );
+    assert!(lock_is_free(&sandbox), "the run releases the lock it took");
 }
 
 /// Starts `run failover` in the background at `speed`, events to a file.
@@ -971,7 +975,7 @@ fn ctrl_c_cancels_and_resume_follows_the_jobs_in_flight() {
     assert_eq!(event(last), "run_finished", "{last}");
     assert_eq!(last["status"], "cancelled", "{last}");
     assert!(
-        !sandbox.lock_file().exists(),
+        lock_is_free(&sandbox),
         "an interrupted run releases the lock"
     );
     let runs = sandbox.runs();
@@ -1108,6 +1112,8 @@ fn yes_approves_manual_steps_without_waiting() {
 }
 
 const SECRET: &str = "s3cr3t-value-9f8e";
+/// A secret only the webhook uses, which the script still inherits.
+const OTHER_SECRET: &str = "0ther-s3cr3t-77aa";
 
 /// A loopback HTTP server answering 200 to everything; each request's
 /// head (request line and headers) arrives on the channel.
@@ -1183,7 +1189,7 @@ fn secrets_never_leak_into_output_journal_or_vault() {
   group g {{
     vm a
     after failover {{
-      webhook "http://127.0.0.1:{port}/" {{ headers {{ Authorization = env("DRPLAN_TEST_SECRET") }} }}
+      webhook "http://127.0.0.1:{port}/" {{ headers {{ Authorization = env("DRPLAN_TEST_SECRET")  X-Other = env("DRPLAN_OTHER_SECRET") }} }}
       script "leak.sh" {{ env {{ TOKEN = env("DRPLAN_TEST_SECRET") }} }}
     }}
   }}
@@ -1192,8 +1198,13 @@ fn secrets_never_leak_into_output_journal_or_vault() {
     );
     let sandbox = Sandbox::with_plan("secrets", &plan);
     let script = sandbox.path().join("leak.sh");
-    // Prints the secret and fails, so that drplan reports its output's tail.
-    std::fs::write(&script, "#!/bin/sh\necho \"token is $TOKEN\"\nexit 1\n").unwrap();
+    // Prints its own secret and one it only inherits, and fails, so that
+    // drplan reports its output's tail.
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho \"token is $TOKEN\"\necho \"inherited $DRPLAN_OTHER_SECRET\"\nexit 1\n",
+    )
+    .unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
 
     let mut outputs = Vec::new();
@@ -1213,6 +1224,7 @@ fn secrets_never_leak_into_output_journal_or_vault() {
             .drplan()
             .args(args)
             .env("DRPLAN_TEST_SECRET", SECRET)
+            .env("DRPLAN_OTHER_SECRET", OTHER_SECRET)
             .output()
             .unwrap();
         assert_eq!(
@@ -1244,13 +1256,24 @@ fn secrets_never_leak_into_output_journal_or_vault() {
             "{what}: the failed script's output should be reported\n{}",
             show(out)
         );
+        assert!(
+            stdout(out).contains("inherited ***"),
+            "{what}: an inherited secret is redacted too\n{}",
+            show(out)
+        );
         for (stream, text) in [("stdout", stdout(out)), ("stderr", stderr(out))] {
             assert!(
-                !text.contains(SECRET),
-                "{what}: the secret is on {stream}\n{text}"
+                !text.contains(SECRET) && !text.contains(OTHER_SECRET),
+                "{what}: a secret is on {stream}\n{text}"
             );
         }
     }
+    assert_no_secret_below(&sandbox);
+}
+
+/// Neither secret in any file drplan keeps (both runs' journals, plan
+/// copies, the vault state).
+fn assert_no_secret_below(sandbox: &Sandbox) {
     let mut files = Vec::new();
     files_below(&sandbox.drplan_dir(), &mut files);
     let journals = files
@@ -1265,8 +1288,8 @@ fn secrets_never_leak_into_output_journal_or_vault() {
     for file in &files {
         let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned();
         assert!(
-            !text.contains(SECRET),
-            "the secret is in {}",
+            !text.contains(SECRET) && !text.contains(OTHER_SECRET),
+            "a secret is in {}",
             file.display()
         );
     }

@@ -76,10 +76,15 @@ pub(super) fn run(args: &ApproveArgs) -> ExitCode {
     });
     match result {
         Ok(by) => {
-            output::print(&format!(
-                "approved {} of run {} ({by})\n",
-                args.step, args.run_id
-            ));
+            match args.format {
+                super::args::Format::Json => output::json(&serde_json::json!({
+                    "run_id": args.run_id, "step": args.step, "approved_by": by
+                })),
+                super::args::Format::Human => output::print(&format!(
+                    "approved {} of run {} ({by})\n",
+                    args.step, args.run_id
+                )),
+            }
             ExitCode::Success
         }
         Err(e) => {

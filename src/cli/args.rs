@@ -148,8 +148,9 @@ pub struct RunArgs {
     /// The disaster case: do not touch the source VMs (failover and failback).
     #[arg(long)]
     pub unplanned: bool,
-    /// Recovery point of a failover; default: the plan's `failover.recovery_point`.
-    #[arg(long, value_enum)]
+    /// Recovery point of an `--unplanned` failover; default: the plan's `failover.recovery_point`.
+    /// A planned failover always takes the latest point.
+    #[arg(long, value_enum, requires = "unplanned")]
     pub recovery_point: Option<RecoveryPointArg>,
     /// At most this many VM operations at a time across the plan (each group's own limit still holds).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
@@ -203,6 +204,9 @@ pub struct ApproveArgs {
     /// The plan file or folder whose `.drplan/` holds the run; default: search below the current folder.
     #[arg(long)]
     pub plan: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 /// `drplan status`.

@@ -236,6 +236,16 @@ impl Console {
         }
     }
 
+    /// A question for the operator: above the live display, else on stderr.
+    pub(crate) fn prompt(&self, text: &str) {
+        match &self.live {
+            Some(multi) => {
+                let _ = multi.println(format!("\n{text}"));
+            }
+            None => eprintln!("\n{text}"),
+        }
+    }
+
     /// Clears the live display.
     pub(crate) fn finish(&mut self) {
         for (_, bar) in self.bars.drain() {

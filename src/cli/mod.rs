@@ -2,6 +2,7 @@
 //! code out. Each command lives in its own file and only wires the library's
 //! stages together; nothing here decides what a plan means.
 
+mod approvals;
 mod approve;
 pub mod args;
 mod check;

@@ -27,10 +27,10 @@ pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
         let state = RunState::replay(&records)
             .ok_or_else(|| format!("run {id} has no `run_started` event; it cannot be resumed"))?;
         let text = store.plan_text(&id).await.map_err(|e| e.to_string())?;
-        Ok::<_, String>((state, text))
+        Ok::<_, String>((state, text, store))
     });
     drop(rt);
-    let (state, text) = match loaded {
+    let (state, text, store) = match loaded {
         Ok(l) => l,
         Err(e) => {
             output::error(&e);
@@ -51,7 +51,21 @@ pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
         ));
         return ExitCode::Usage;
     };
-    let plan_path = PathBuf::from(&settings.plan_file);
+    // The plan beside the store where the run was found: the checkout may
+    // have moved since the run started (another CI workspace, a renamed
+    // folder), and the lock, the vault state and the scripts live there.
+    let journaled = PathBuf::from(&settings.plan_file);
+    let found = store
+        .root()
+        .parent()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    let was = journaled
+        .parent()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    let plan_path = match (found, journaled.file_name()) {
+        (Some(dir), Some(name)) if was.as_ref() != Some(&dir) => dir.join(name),
+        _ => journaled,
+    };
     if std::fs::read_to_string(&plan_path).is_ok_and(|now| now != text) {
         tracing::warn!(
             "{} changed since run {} started; resuming with the plan as it was then",

@@ -14,10 +14,16 @@ use crate::journal::{LocalStore, RunId, RunState, RunStore, RunSummary};
 /// current folder), each once, in path order.
 fn stores(paths: &[PathBuf]) -> Vec<LocalStore> {
     let mut dirs: Vec<PathBuf> = Vec::new();
-    let files = super::paths::expand(paths).unwrap_or_default();
-    for file in &files {
-        let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
-        dirs.push(dir);
+    let here = [PathBuf::from(".")];
+    let roots = if paths.is_empty() { &here[..] } else { paths };
+    // Each path on its own: a folder without plans must not hide the others'.
+    for root in roots {
+        let files = super::paths::expand(std::slice::from_ref(root)).unwrap_or_default();
+        dirs.extend(
+            files
+                .iter()
+                .map(|f| f.parent().unwrap_or(Path::new(".")).to_path_buf()),
+        );
     }
     // A folder given directly may hold runs of plans since moved away.
     for p in paths {

@@ -51,26 +51,35 @@ pub(super) fn open_provider(
     plan_path: &Path,
     simulate: bool,
     clock: Clock,
-) -> Result<Box<dyn Provider>, String> {
+) -> Result<Box<dyn Provider>, (String, ExitCode)> {
     if simulate || plan.vault == Vault::Simulator {
-        let speed = crate::provider::simulator::speed_from_env().map_err(|e| e.to_string())?;
+        // A bad speed or a damaged state or fault file is a failure of the
+        // run's surroundings (exit 1), not of the command line.
+        let failed = |e: crate::provider::ProviderError| (e.to_string(), ExitCode::Failed);
+        let speed = crate::provider::simulator::speed_from_env().map_err(failed)?;
         let sim = crate::provider::simulator::Simulator::open(plan, plan_path, clock, speed)
-            .map_err(|e| e.to_string())?;
+            .map_err(failed)?;
         return Ok(Box::new(sim));
     }
-    Err(format!(
-        "plan `{}` uses the Azure vault {}; this build of drplan drives simulated vaults only. Rehearse with `--simulate` (a simulated copy of the vault in .drplan/)",
-        plan.name, plan.vault
+    Err((
+        format!(
+            "plan `{}` uses the Azure vault {}; this build of drplan drives simulated vaults only. Rehearse with `--simulate` (a simulated copy of the vault in .drplan/)",
+            plan.name, plan.vault
+        ),
+        ExitCode::Usage,
     ))
 }
 
 /// The options of the operation, from the plan and the command line.
 pub(super) fn operation_options(plan: &Plan, settings: &RunSettings) -> OperationOptions {
-    let recovery_point = match settings.recovery_point.as_deref() {
-        Some("latest") => RecoveryPointChoice::Latest,
-        Some("latest-app-consistent") => RecoveryPointChoice::LatestAppConsistent,
-        Some("latest-processed") => RecoveryPointChoice::LatestProcessed,
-        _ => plan.failover.recovery_point.into(),
+    // spec: cli.md "Operations": a planned failover shuts the source down and
+    // takes the latest point (least data lost); the choice of point is the
+    // disaster case's (`--unplanned`), from the flag or the plan.
+    let recovery_point = match (settings.unplanned, settings.recovery_point.as_deref()) {
+        (false, _) | (true, Some("latest")) => RecoveryPointChoice::Latest,
+        (true, Some("latest-app-consistent")) => RecoveryPointChoice::LatestAppConsistent,
+        (true, Some("latest-processed")) => RecoveryPointChoice::LatestProcessed,
+        (true, _) => plan.failover.recovery_point.into(),
     };
     OperationOptions {
         recovery_point,
@@ -110,76 +119,6 @@ impl EventSink for Sink {
     }
 }
 
-/// Approves manual steps: `--yes`, an answer on the terminal, or
-/// `drplan approve` from another process (an approval in the run store).
-struct Approvals {
-    store: LocalStore,
-    run_id: RunId,
-    yes: bool,
-    prompt: bool,
-}
-
-#[async_trait]
-impl crate::hooks::Approvals for Approvals {
-    async fn wait(
-        &self,
-        ctx: &crate::hooks::HookContext,
-        instructions: &str,
-    ) -> Result<String, crate::hooks::HookError> {
-        if self.yes {
-            return Ok("approved by --yes".to_string());
-        }
-        let answer = if self.prompt {
-            Some(prompt(&ctx.step, instructions, &self.run_id))
-        } else {
-            None
-        };
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
-        let mut answer = answer;
-        loop {
-            if let Some(rx) = answer.as_mut() {
-                tokio::select! {
-                    got = rx => {
-                        match got {
-                            Ok(true) => return Ok("approved on the terminal".to_string()),
-                            Ok(false) => return Err(crate::hooks::HookError::new(
-                                format!("{} was declined on the terminal", ctx.step),
-                            )),
-                            // stdin closed: only `drplan approve` can answer now.
-                            Err(_) => answer = None,
-                        }
-                    }
-                    _ = tick.tick() => {}
-                }
-            } else {
-                tick.tick().await;
-            }
-            match crate::journal::RunStore::approval(&self.store, &self.run_id, &ctx.step).await {
-                Ok(Some(by)) => return Ok(format!("approved by {by}")),
-                Ok(None) => {}
-                Err(e) => return Err(crate::hooks::HookError::new(e.to_string())),
-            }
-        }
-    }
-}
-
-/// Asks on the terminal; the answer arrives on the channel. The reading
-/// thread is detached: a process that ends while it waits is not held up.
-fn prompt(step: &str, instructions: &str, run_id: &RunId) -> tokio::sync::oneshot::Receiver<bool> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    eprintln!(
-        "\n{step} waits for approval: {instructions}\n  type `yes` to approve, `no` to decline (or run `drplan approve {run_id} {step}` elsewhere): "
-    );
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        if std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
-            let yes = matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes");
-            let _ = tx.send(yes);
-        }
-    });
-    rx
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -211,9 +150,9 @@ impl Session {
         clock: Clock,
     ) -> Result<(Box<dyn Provider>, Box<dyn crate::journal::store::LockGuard>), ExitCode> {
         let provider = open_provider(&self.plan, &self.plan_path, self.settings.simulate, clock)
-            .map_err(|e| {
+            .map_err(|(e, code)| {
                 output::error(&e);
-                ExitCode::Usage
+                code
             })?;
         let lock_name = self.plan_path.file_stem().map_or_else(
             || self.plan.name.clone(),
@@ -313,12 +252,13 @@ impl Session {
             writer,
             console: Mutex::new(Console::new(mode, self.color)),
         };
-        let approvals = Approvals {
-            store: store.clone(),
-            run_id: self.run_id.clone(),
-            yes: self.yes,
-            prompt: std::io::stdin().is_terminal() && !self.json,
-        };
+        let approvals = super::approvals::Approvals::new(
+            &store,
+            self.run_id.clone(),
+            self.yes,
+            std::io::stdin().is_terminal() && !self.json,
+            &sink.console,
+        );
         let secrets = crate::hooks::ProcessEnv;
         let runner = match crate::hooks::Runner::new(provider.as_ref(), &secrets, &approvals) {
             Ok(r) => r,

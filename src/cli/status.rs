@@ -101,12 +101,19 @@ fn watch_loop(
         let clock = Clock::system();
         let provider = match open_provider(&plan, plan_path, simulate, clock) {
             Ok(p) => p,
-            Err(e) => {
+            Err((e, code)) => {
                 output::error(&e);
-                return ExitCode::Usage;
+                return code;
             }
         };
         let clear = every.is_some() && !json && std::io::stdout().is_terminal();
+        // One handler for the whole watch: a Ctrl-C while a refresh is read
+        // is not lost.
+        let mut interrupt = if every.is_some() {
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
+        } else {
+            None
+        };
         loop {
             match render(view, &plan, provider.as_ref(), clock, json, ctx.color).await {
                 Ok(text) => {
@@ -122,9 +129,13 @@ fn watch_loop(
             let Some(secs) = every else {
                 return ExitCode::Success;
             };
+            let Some(interrupt) = interrupt.as_mut() else {
+                tokio::time::sleep(Duration::from_secs(secs)).await;
+                continue;
+            };
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_secs(secs)) => {}
-                _ = tokio::signal::ctrl_c() => return ExitCode::Success,
+                _ = interrupt.recv() => return ExitCode::Success,
             }
         }
     })

@@ -198,41 +198,66 @@ pub fn target(plan: &Plan, graph: &StepGraph, action: StepAction) -> Option<Targ
 
 /// Reads every machine the run will act on and refuses, naming each machine
 /// that is not ready and why, before anything is done. On resume, steps that
-/// succeeded or were in flight are not checked: they are not started again.
+/// succeeded are not checked, and a machine whose operation is running or
+/// has taken effect passes: the step follows the job or counts it done (the
+/// journal may have lost its last events in a crash of the host).
 pub async fn preflight(
     plan: &Plan,
     graph: &StepGraph,
     provider: &dyn Provider,
     prior: Option<&RunState>,
 ) -> Result<Vec<Machine>, ExecError> {
+    let op = graph.operation;
     let targets: Vec<Target> = graph
         .steps()
         .filter(|(_, s)| {
             prior.is_none_or(|p| {
-                p.steps.get(&s.id).is_none_or(|r| {
-                    r.status != Some(crate::journal::StepStatus::Succeeded) && !r.in_flight
-                })
+                p.steps
+                    .get(&s.id)
+                    .is_none_or(|r| r.status != Some(crate::journal::StepStatus::Succeeded))
             })
         })
         .filter_map(|(_, s)| target(plan, graph, s.action))
         .collect();
     let machines = provider.machines(&targets).await?;
-    let blocked: Vec<NotReady> = targets
-        .iter()
-        .zip(&machines)
-        .filter_map(|(t, m)| {
-            ready(graph.operation, m).err().map(|reason| NotReady {
-                vm: t.vm.clone(),
-                group: t.group.clone(),
-                reason,
-            })
-        })
-        .collect();
+    if machines.len() != targets.len() {
+        return Err(ExecError::Provider(ProviderError::Service(format!(
+            "the vault reported {} machines for the {} asked about",
+            machines.len(),
+            targets.len()
+        ))));
+    }
+    let mut blocked = Vec::new();
+    for (t, m) in targets.iter().zip(&machines) {
+        let Err(reason) = ready(op, m) else {
+            continue;
+        };
+        if prior.is_some() && (done(op, m) || running_job_of(provider, m, op).await) {
+            continue;
+        }
+        blocked.push(NotReady {
+            vm: t.vm.clone(),
+            group: t.group.clone(),
+            reason,
+        });
+    }
     if blocked.is_empty() {
         Ok(machines)
     } else {
         Err(ExecError::NotReady(blocked))
     }
+}
+
+/// Whether the machine's job in progress is `op`'s (and so one to follow).
+pub(crate) async fn running_job_of(
+    provider: &dyn Provider,
+    machine: &Machine,
+    op: crate::graph::Operation,
+) -> bool {
+    let Some(id) = &machine.current_job else {
+        return false;
+    };
+    provider.job(id).await.is_ok_and(|j| j.operation == op)
 }
 
 /// Executes the run: `run_started`, every step, `run_finished`.

@@ -77,8 +77,16 @@ impl Walker<'_, '_> {
 
     fn vm_settings(&self, step: &Step) -> StepSettings {
         let d = self.run.plan.defaults;
+        // `defaults { timeout }` is written with failovers and hooks in mind;
+        // a reprotect takes 45 minutes to 2 hours a VM (hours for large
+        // disks), and cutting it short only stops drplan from waiting.
+        let timeout = if self.run.graph.operation == crate::graph::Operation::Reprotect {
+            None
+        } else {
+            d.timeout
+        };
         StepSettings {
-            timeout: d.timeout,
+            timeout,
             retries: d.retries,
             on_error: d.on_error,
             estimate: step.estimate,
@@ -163,7 +171,9 @@ impl Walker<'_, '_> {
                 attempt,
             })
             .await?;
-            let check_first = attempt > first || recover_job.is_some();
+            // A resumed run reads every VM's state before acting: the journal
+            // says what was asked, the vault what happened.
+            let check_first = attempt > first || recover_job.is_some() || self.run.prior.is_some();
             let recorded = recover_job.take().flatten();
             let work = self.attempt(step, check_first, recorded);
             let result = match settings.timeout {
@@ -328,6 +338,14 @@ impl Walker<'_, '_> {
                 Err(e) => return Ok(Err(provider_failure(&e))),
             };
             if let Some(current) = machine.current_job.clone() {
+                // Only a job of this very operation is followed; another
+                // (a drill, someone's manual action) is not ours to claim.
+                if !super::running_job_of(provider, &machine, op).await {
+                    return Ok(Err(StepFailure::new(format!(
+                        "{}: job {current} of another operation is in progress on it; wait for it (`drplan jobs`) and resume",
+                        target.vm
+                    ))));
+                }
                 job = Some((current, "following the job already running on the machine"));
             } else if done(op, &machine) {
                 self.progress(

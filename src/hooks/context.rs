@@ -44,6 +44,9 @@ pub struct HookContext {
     pub plan_dir: PathBuf,
     /// 1.0 normally; a simulated vault divides `wait` durations by its speed.
     pub wait_scale: f64,
+    /// Every `env("NAME")` the plan uses: scripts inherit the environment,
+    /// so any hook's output may show any of them, and all are redacted.
+    pub secret_names: Vec<String>,
 }
 
 /// The direction of an operation, as hooks see it: failback runs from the
@@ -199,6 +202,7 @@ pub(super) mod tests {
             step: "hook:db/after/1".into(),
             plan_dir,
             wait_scale: 1.0,
+            secret_names: Vec::new(),
         }
     }
 

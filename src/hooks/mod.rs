@@ -31,7 +31,7 @@ pub use context::{
     HookContext, MapSecrets, PRIMARY_TO_RECOVERY, ProcessEnv, RECOVERY_TO_PRIMARY, Secrets,
     direction,
 };
-pub use manual::{Approvals, AutoApprove, FileApprovals, POLL_EVERY, approval_file_name, approve};
+pub use manual::{Approvals, AutoApprove};
 pub use output::{TAIL_BYTES, TAIL_LINES};
 
 use crate::plan::HookAction;
@@ -240,8 +240,32 @@ impl RunHooks<'_> {
             step: String::new(),
             plan_dir,
             wait_scale,
+            secret_names: secret_names(plan),
         }
     }
+}
+
+/// The names of every `env("NAME")` in the plan's hooks, once each.
+fn secret_names(plan: &crate::plan::Plan) -> Vec<String> {
+    let mut names: Vec<String> = plan
+        .groups
+        .iter()
+        .flat_map(|g| &g.hooks)
+        .flat_map(|b| &b.hooks)
+        .flat_map(|h| match &h.action {
+            HookAction::Script { env: map, .. }
+            | HookAction::Runbook { params: map, .. }
+            | HookAction::Webhook { headers: map, .. } => map.values().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+        .filter_map(|v| match v {
+            crate::plan::MapValue::Secret(s) => Some(s.name.clone()),
+            crate::plan::MapValue::Literal(_) => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 #[async_trait::async_trait]
@@ -310,7 +334,8 @@ mod tests {
         ];
         for (hook, summary) in hooks {
             let attempt = runner.run(&hook, &ctx, &|_| {});
-            // The executor spawns attempts on a multi-threaded runtime.
+            // Attempts stay `Send`, so that an executor may spawn them on a
+            // multi-threaded runtime.
             assert_send(&attempt);
             assert_eq!(attempt.await.unwrap().summary, summary);
         }

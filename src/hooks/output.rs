@@ -31,6 +31,35 @@ impl Redactor {
         self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
 
+    /// A redactor that knows every secret of the plan that the environment
+    /// holds, before the hook adds its own.
+    pub(super) fn seeded(ctx: &super::HookContext, secrets: &dyn super::Secrets) -> Self {
+        let mut r = Redactor::default();
+        for name in &ctx.secret_names {
+            if let Some(value) = secrets.get(name) {
+                r.add(&value);
+            }
+        }
+        r
+    }
+
+    /// Text that was cut off after at most `max` bytes, redacted: a secret
+    /// cut in two at the end is dropped too, since its first part alone
+    /// would not be recognised.
+    pub(super) fn redact_cut(&self, text: &str, max: usize) -> String {
+        let mut end = text.len();
+        for value in &self.values {
+            for k in (1..value.len()).rev() {
+                if value.is_char_boundary(k) && text[..end].ends_with(&value[..k]) {
+                    end -= k;
+                    break;
+                }
+            }
+        }
+        let redacted = self.redact(&text[..end]);
+        prefix(&redacted, max).to_owned()
+    }
+
     /// The text with every secret value replaced.
     pub(super) fn redact(&self, text: &str) -> String {
         let mut text = text.to_owned();
@@ -216,5 +245,17 @@ mod tests {
         assert_eq!(prefix("abc", 10), "abc");
         assert_eq!(last_lines("a\nb\nc", 2, 100), "b\nc");
         assert_eq!(last_lines("aé", 1, 1), "");
+    }
+
+    #[test]
+    fn a_secret_cut_off_at_the_end_is_dropped_and_whole_ones_are_replaced() {
+        let mut r = Redactor::default();
+        r.add("s3cr3t-value");
+        assert_eq!(
+            r.redact_cut("token s3cr3t-value ok, then s3cr", 100),
+            "token *** ok, then "
+        );
+        assert_eq!(r.redact_cut("abcdef", 3), "abc");
+        assert_eq!(r.redact_cut("s3cr3t-value", 100), "***");
     }
 }

@@ -26,7 +26,7 @@ pub(super) async fn run(
     ctx: &HookContext,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<HookOutput, HookError> {
-    let mut redactor = Redactor::default();
+    let mut redactor = Redactor::seeded(ctx, secrets);
     let params: BTreeMap<String, String> = if params.is_empty() {
         BTreeMap::from([(
             "RecoveryPlanContext".to_owned(),

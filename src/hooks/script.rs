@@ -48,7 +48,7 @@ pub(super) async fn run(
     secrets: &dyn Secrets,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<HookOutput, HookError> {
-    let mut redactor = Redactor::default();
+    let mut redactor = Redactor::seeded(ctx, secrets);
     let vars = resolve_map(env, secrets, "script env", &mut redactor)?;
     let cannot_start =
         |e: std::io::Error| HookError::new(format!("could not start script `{path}`: {e}"));

@@ -13,7 +13,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 
 use super::context::resolve_map;
-use super::output::{Redactor, prefix};
+use super::output::Redactor;
 use super::{HookContext, HookError, HookOutput, Secrets, chain};
 use crate::plan::MapValue;
 
@@ -46,7 +46,7 @@ pub(super) async fn run(
             request.method
         ))
     })?;
-    let mut redactor = Redactor::default();
+    let mut redactor = Redactor::seeded(ctx, secrets);
     let resolved = resolve_map(request.headers, secrets, "webhook header", &mut redactor)?;
     let mut headers = HeaderMap::new();
     for (name, value) in resolved {
@@ -102,10 +102,11 @@ pub(super) async fn run(
         status_text(status)
     );
     let body = body_start(&mut response).await;
-    let body = redactor.redact(body.trim());
+    let body = redactor.redact_cut(body.trim_start(), BODY_BYTES);
+    let body = body.trim_end();
     if !body.is_empty() {
         message.push_str(": ");
-        message.push_str(&body);
+        message.push_str(body);
     }
     Err(HookError::new(message))
 }
@@ -167,8 +168,8 @@ async fn body_start(response: &mut reqwest::Response) -> String {
             Ok(None) | Err(_) => break,
         }
     }
-    let text = String::from_utf8_lossy(&data);
-    prefix(&text, BODY_BYTES).to_owned()
+    // Cut by the caller after redaction: a cut first could split a secret.
+    String::from_utf8_lossy(&data).into_owned()
 }
 
 #[cfg(test)]

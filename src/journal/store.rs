@@ -16,6 +16,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
 use super::event::{Record, RunId};
@@ -47,15 +49,15 @@ pub enum JournalError {
     },
     /// Another run holds the plan's lock.
     #[error(
-        "plan `{plan}` is being run by run {} (pid {} on {}, since {}); wait for it to finish, or if that process is gone, delete {lock_file}",
-        holder.run_id, holder.pid, holder.host, holder.since
+        "plan `{plan}` is being run by {}; wait for it to finish or stop it ({lock_file})",
+        describe_holder(holder.as_ref())
     )]
     Locked {
         /// The plan.
         plan: String,
-        /// Who holds it.
-        holder: LockHolder,
-        /// The lock file, to remove by hand if needed.
+        /// Who holds it, when it has written so (a run that is starting may not have yet).
+        holder: Option<LockHolder>,
+        /// The lock file.
         lock_file: String,
     },
     /// No run with this id.
@@ -70,6 +72,18 @@ impl JournalError {
             source,
         }
     }
+}
+
+fn describe_holder(holder: Option<&LockHolder>) -> String {
+    holder.map_or_else(
+        || "another drplan process that is starting".to_string(),
+        |h| {
+            format!(
+                "run {} (pid {} on {}, since {})",
+                h.run_id, h.pid, h.host, h.since
+            )
+        },
+    )
 }
 
 /// Who holds a plan's lock.
@@ -217,17 +231,14 @@ impl JournalWriter for FileWriter {
     }
 }
 
+/// An `flock` on the plan's lock file: the kernel releases it when the
+/// process ends, however it ends, so a crashed run never leaves the plan
+/// locked, and two processes can never both hold it.
 struct FileLock {
-    path: PathBuf,
+    _lock: Flock<std::fs::File>,
 }
 
 impl LockGuard for FileLock {}
-
-impl Drop for FileLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
 
 fn open_append(path: &Path) -> Result<std::fs::File, JournalError> {
     std::fs::OpenOptions::new()
@@ -247,18 +258,6 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "this machine".to_string())
 }
 
-/// Whether a process of this machine is alive.
-fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = i32::try_from(pid) else {
-        return false;
-    };
-    // Signal 0 checks existence; EPERM means it exists under another user.
-    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
-        Ok(()) => true,
-        Err(e) => e == nix::errno::Errno::EPERM,
-    }
-}
-
 #[async_trait]
 impl RunStore for LocalStore {
     fn describe(&self) -> String {
@@ -271,7 +270,10 @@ impl RunStore for LocalStore {
         plan_text: &str,
     ) -> Result<Box<dyn JournalWriter>, JournalError> {
         let dir = self.run_dir(run);
-        std::fs::create_dir_all(&dir).map_err(|e| JournalError::io(&dir, e))?;
+        let runs = self.root.join("runs");
+        std::fs::create_dir_all(&runs).map_err(|e| JournalError::io(&runs, e))?;
+        // `create_dir`, not `create_dir_all`: two runs never share a journal.
+        std::fs::create_dir(&dir).map_err(|e| JournalError::io(&dir, e))?;
         let plan = dir.join("plan.drplan");
         std::fs::write(&plan, plan_text).map_err(|e| JournalError::io(&plan, e))?;
         let path = self.journal_path(run);
@@ -284,6 +286,19 @@ impl RunStore for LocalStore {
 
     async fn reopen(&self, run: &RunId) -> Result<Box<dyn JournalWriter>, JournalError> {
         let path = self.existing_run(run)?;
+        // A crash mid-write leaves a last line without its newline; appending
+        // after it would glue the next event to it and damage the journal
+        // for good. Cut it off first (reading skips it anyway).
+        let text = std::fs::read(&path).map_err(|e| JournalError::io(&path, e))?;
+        if !text.is_empty() && !text.ends_with(b"\n") {
+            let keep = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| JournalError::io(&path, e))?;
+            file.set_len(u64::try_from(keep).unwrap_or(0))
+                .map_err(|e| JournalError::io(&path, e))?;
+        }
         let file = open_append(&path)?;
         Ok(Box::new(FileWriter {
             path,
@@ -330,56 +345,47 @@ impl RunStore for LocalStore {
     ) -> Result<Box<dyn LockGuard>, JournalError> {
         std::fs::create_dir_all(&self.root).map_err(|e| JournalError::io(&self.root, e))?;
         let path = self.lock_path(plan);
-        let text = serde_json::to_string(&holder)
-            .map_err(|e| JournalError::io(&path, std::io::Error::other(e)))?;
-        // Two attempts: the second after removing a lock whose process is gone.
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut file) => {
-                    file.write_all(text.as_bytes())
-                        .map_err(|e| JournalError::io(&path, e))?;
-                    return Ok(Box::new(FileLock { path }));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    if let Some(current) = self.lock_holder(plan).await? {
-                        return Err(JournalError::Locked {
-                            plan: plan.to_string(),
-                            holder: current,
-                            lock_file: path.display().to_string(),
-                        });
-                    }
-                    tracing::warn!("removing the stale lock {}", path.display());
-                    let _ = std::fs::remove_file(&path);
-                }
-                Err(e) => return Err(JournalError::io(&path, e)),
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| JournalError::io(&path, e))?;
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(mut locked) => {
+                // Who holds it, for the message a second run prints.
+                let text = serde_json::to_string(&holder)
+                    .map_err(|e| JournalError::io(&path, std::io::Error::other(e)))?;
+                locked.set_len(0).map_err(|e| JournalError::io(&path, e))?;
+                locked
+                    .write_all(text.as_bytes())
+                    .map_err(|e| JournalError::io(&path, e))?;
+                Ok(Box::new(FileLock { _lock: locked }))
             }
+            Err((_, Errno::EWOULDBLOCK)) => Err(JournalError::Locked {
+                plan: plan.to_string(),
+                holder: read_holder(&path),
+                lock_file: path.display().to_string(),
+            }),
+            Err((_, e)) => Err(JournalError::io(&path, std::io::Error::from(e))),
         }
-        Err(JournalError::io(
-            &path,
-            std::io::Error::other("the lock changed hands while it was being taken; try again"),
-        ))
     }
 
     async fn lock_holder(&self, plan: &str) -> Result<Option<LockHolder>, JournalError> {
         let path = self.lock_path(plan);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
+        let file = match std::fs::File::open(&path) {
+            Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(JournalError::io(&path, e)),
         };
-        // A lock that cannot be read, or whose process on this machine is
-        // gone, is stale: a crashed run must not block the plan for ever.
-        let Ok(holder) = serde_json::from_str::<LockHolder>(&text) else {
-            return Ok(None);
-        };
-        if holder.host == host_name() && !process_alive(holder.pid) {
-            return Ok(None);
+        // Free if a shared lock can be had (it is released at once); the
+        // file's content then only names a run that has ended.
+        match Flock::lock(file, FlockArg::LockSharedNonblock) {
+            Ok(_) => Ok(None),
+            Err((_, Errno::EWOULDBLOCK)) => Ok(read_holder(&path)),
+            Err((_, e)) => Err(JournalError::io(&path, std::io::Error::from(e))),
         }
-        Ok(Some(holder))
     }
 
     async fn approve(&self, run: &RunId, step: &str, by: &str) -> Result<(), JournalError> {
@@ -401,6 +407,12 @@ impl RunStore for LocalStore {
             Err(e) => Err(JournalError::io(&path, e)),
         }
     }
+}
+
+/// The holder a lock file names, if it has written it yet.
+fn read_holder(path: &Path) -> Option<LockHolder> {
+    let text = std::fs::read_to_string(path).ok()?;
+    serde_json::from_str(&text).ok()
 }
 
 /// Parses journal text: one record a line; a torn last line is dropped.

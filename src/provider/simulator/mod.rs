@@ -225,27 +225,24 @@ impl Simulator {
                 inner.seen = on_disk;
             }
         }
-        let settled = inner.vault.settle(now);
+        inner.vault.settle(now);
         let Some(path) = &self.path else {
             return f(&mut inner.vault, now);
         };
-        // Only a change of `f`'s needs undoing: settled ends follow from the
-        // jobs and are applied again after a reload.
-        let before = mutates.then(|| inner.vault.clone());
+        // Only changes are saved: a reader (`status --watch` beside a run)
+        // that wrote back what it read could overwrite a job the run had
+        // just started. Settled ends follow from the jobs and are derived
+        // again by every process that loads the file.
+        if !mutates {
+            return f(&mut inner.vault, now);
+        }
+        let before = inner.vault.clone();
         let value = f(&mut inner.vault, now)?;
-        if settled || mutates {
-            match store::save(path, &inner.vault) {
-                Ok(seen) => inner.seen = seen,
-                Err(e) => {
-                    let Some(before) = before else {
-                        // A read only settled ends, which the next
-                        // process derives again: it need not fail for this.
-                        tracing::warn!("cannot save the simulated vault: {e}");
-                        return Ok(value);
-                    };
-                    inner.vault = before;
-                    return Err(e);
-                }
+        match store::save(path, &inner.vault) {
+            Ok(seen) => inner.seen = seen,
+            Err(e) => {
+                inner.vault = before;
+                return Err(e);
             }
         }
         Ok(value)
