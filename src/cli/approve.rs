@@ -97,7 +97,7 @@ pub(super) fn run(args: &ApproveArgs) -> ExitCode {
 /// An approval only reaches a run that waits for it; one given to a stopped
 /// run would pass the step unseen on a later resume.
 async fn ensure_running(
-    store: &crate::journal::LocalStore,
+    store: &dyn RunStore,
     id: &RunId,
     records: &[crate::journal::Record],
     step: &str,

@@ -76,7 +76,7 @@ pub(super) async fn find(run_id: &str, plan: Option<&Path>) -> Result<LocalStore
 }
 
 /// Every run of a store, replayed, with whether a live process holds it.
-pub(super) async fn summaries(store: &LocalStore) -> Vec<(RunSummary, RunState)> {
+pub(super) async fn summaries(store: &dyn RunStore) -> Vec<(RunSummary, RunState)> {
     let mut out = Vec::new();
     let Ok(runs) = store.list().await else {
         return out;
@@ -100,7 +100,7 @@ pub(super) async fn summaries(store: &LocalStore) -> Vec<(RunSummary, RunState)>
 
 /// Whether a live process runs `state`'s run now: it has not finished and
 /// holds its plan's lock.
-pub(super) async fn is_running(store: &LocalStore, state: &RunState) -> bool {
+pub(super) async fn is_running(store: &dyn RunStore, state: &RunState) -> bool {
     let stem = state
         .settings
         .as_ref()

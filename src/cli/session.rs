@@ -146,7 +146,7 @@ impl Session {
     /// nothing is written before all three succeed.
     async fn prepare(
         &self,
-        store: &LocalStore,
+        store: &dyn RunStore,
         clock: Clock,
     ) -> Result<(Box<dyn Provider>, Box<dyn crate::journal::store::LockGuard>), ExitCode> {
         let provider = open_provider(&self.plan, &self.plan_path, self.settings.simulate, clock)
@@ -205,7 +205,9 @@ impl Session {
 
     async fn execute_async(self) -> ExitCode {
         let clock = Clock::system();
-        let store = LocalStore::beside(&self.plan_path);
+        // The one place the run's store is chosen; the rest sees the seam.
+        let local = LocalStore::beside(&self.plan_path);
+        let store: &dyn RunStore = &local;
         // The handler is in place before anything is taken or read: Ctrl-C
         // at any moment from here on cancels, it never kills the process.
         let cancel = CancellationToken::new();
@@ -220,7 +222,7 @@ impl Session {
             }
             Err(e) => tracing::warn!("Ctrl-C will not stop the run cleanly: {e}"),
         }
-        let (provider, _lock) = match self.prepare(&store, clock).await {
+        let (provider, _lock) = match self.prepare(store, clock).await {
             Ok(ready) => ready,
             Err(code) => return code,
         };
@@ -253,7 +255,7 @@ impl Session {
             console: Mutex::new(Console::new(mode, self.color)),
         };
         let approvals = super::approvals::Approvals::new(
-            &store,
+            store,
             self.run_id.clone(),
             self.yes,
             std::io::stdin().is_terminal() && !self.json,
@@ -310,7 +312,7 @@ impl Session {
     }
 
     /// The newest run of this plan and operation that can be resumed.
-    async fn resumable(&self, store: &LocalStore) -> Option<RunId> {
+    async fn resumable(&self, store: &dyn RunStore) -> Option<RunId> {
         let mut runs = super::runs::summaries(store).await;
         runs.retain(|(summary, state)| {
             summary.plan == self.plan.name
