@@ -145,10 +145,11 @@ impl Walker<'_, '_> {
     pub(super) async fn run_step(&self, step: &Step) -> Result<StepEnd, JournalError> {
         let settings = self.settings(step);
         let prior = self.run.prior.and_then(|p| p.steps.get(&step.id));
-        // A step in flight carries on its own attempt: following its job is
-        // not a new one.
+        // A VM step in flight carries on its own attempt: following its job
+        // is not a new one. A hook in flight starts over: that is.
+        let is_vm = matches!(step.action, StepAction::Vm(_));
         let first = prior.map_or(1, |p| {
-            if p.in_flight {
+            if p.in_flight && is_vm {
                 p.attempts.max(1)
             } else {
                 p.attempts + 1
