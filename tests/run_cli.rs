@@ -1294,3 +1294,24 @@ fn assert_no_secret_below(sandbox: &Sandbox) {
         );
     }
 }
+
+#[test]
+fn an_online_dry_run_reports_every_blocker_and_changes_nothing() {
+    let sandbox = Sandbox::quickstart();
+    let ready = sandbox.run("failover", &["--dry-run", "--online", "--format", "json"]);
+    assert_eq!(ready.status.code(), Some(0), "{}", show(&ready));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&ready)).unwrap();
+    assert_eq!(report["online"]["ready"], true, "{report}");
+    assert_eq!(report["online"]["machines"], 10, "{report}");
+    assert!(sandbox.jobs().is_empty(), "a dry run starts no job");
+
+    let blocked = sandbox.run("failback", &["--dry-run", "--online"]);
+    assert_eq!(blocked.status.code(), Some(3), "{}", show(&blocked));
+    let text = stdout(&blocked);
+    assert!(text.contains("10 would block failback"), "{text}");
+    assert!(
+        text.contains("web-03 (group web): it runs in the primary region"),
+        "{text}"
+    );
+    assert!(sandbox.run_ids().is_empty(), "a dry run keeps no journal");
+}

@@ -133,6 +133,9 @@ pub struct RunArgs {
     /// Print the schedule (waves, estimates, critical path, RTO fit) without acting.
     #[arg(long)]
     pub dry_run: bool,
+    /// With `--dry-run`: also read every machine from the vault and report what would block the operation (exit 3 if anything would).
+    #[arg(long, requires = "dry_run")]
+    pub online: bool,
     /// Only these groups (repeatable), still in order.
     #[arg(long = "group", short = 'g')]
     pub groups: Vec<String>,

@@ -24,11 +24,124 @@ pub(super) fn run(args: &RunArgs, ctx: &Ctx) -> ExitCode {
     }
     let schedule = Schedule::new(&graph);
     let report = DryRun::new(&graph, &schedule, plan.objectives.rto);
+    let online = if args.online {
+        match online(args, &plan, &graph) {
+            Ok(found) => Some(found),
+            Err(code) => return code,
+        }
+    } else {
+        None
+    };
     match args.format {
-        Format::Json => output::json(&report),
-        Format::Human => output::print(&human(&graph, &schedule, &report, plan.vm_count())),
+        Format::Json => match &online {
+            // cli.md's fields in cli.md's order; `online` only when asked for.
+            None => output::json(&report),
+            Some(found) => {
+                #[derive(serde::Serialize)]
+                struct WithOnline<'a> {
+                    #[serde(flatten)]
+                    report: &'a DryRun<'a>,
+                    online: serde_json::Value,
+                }
+                output::json(&WithOnline {
+                    report: &report,
+                    online: found.to_json(),
+                });
+            }
+        },
+        Format::Human => {
+            let mut text = human(&graph, &schedule, &report, plan.vm_count());
+            if let Some(found) = &online {
+                text.push_str(&found.human(graph.operation));
+            }
+            output::print(&text);
+        }
     }
-    ExitCode::Success
+    match online {
+        Some(found) if !found.blockers.is_empty() => ExitCode::NotReady,
+        _ => ExitCode::Success,
+    }
+}
+
+/// What `--online` found: the vault it read and what would block the operation.
+struct Online {
+    vault: String,
+    machines: usize,
+    blockers: Vec<(String, String, String)>,
+}
+
+impl Online {
+    fn to_json(&self) -> serde_json::Value {
+        let blockers: Vec<serde_json::Value> = self
+            .blockers
+            .iter()
+            .map(|(vm, group, reason)| serde_json::json!({"vm": vm, "group": group, "reason": reason}))
+            .collect();
+        serde_json::json!({
+            "vault": self.vault,
+            "machines": self.machines,
+            "ready": self.blockers.is_empty(),
+            "blockers": blockers,
+        })
+    }
+
+    fn human(&self, op: crate::graph::Operation) -> String {
+        let mut out = format!(
+            "\nonline: {} machines read from {}\n",
+            self.machines, self.vault
+        );
+        if self.blockers.is_empty() {
+            let _ = writeln!(out, "every machine is ready for {op}");
+        } else {
+            let _ = writeln!(out, "{} would block {op}:", self.blockers.len());
+            for (vm, group, reason) in &self.blockers {
+                let _ = writeln!(out, "  {vm} (group {group}): {reason}");
+            }
+        }
+        out
+    }
+}
+
+/// Reads the machines from the vault and lists every blocker at once.
+fn online(args: &RunArgs, plan: &crate::plan::Plan, graph: &StepGraph) -> Result<Online, ExitCode> {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        output::error("cannot start the async runtime");
+        return Err(ExitCode::Failed);
+    };
+    rt.block_on(async {
+        let clock = crate::clock::Clock::system();
+        let provider = super::session::open_provider(plan, &args.plan, args.simulate, clock)
+            .map_err(|(e, code)| {
+                output::error(&e);
+                code
+            })?;
+        let mut blockers = Vec::new();
+        if graph.operation == crate::graph::Operation::TestFailover && plan.test_network.is_none() {
+            blockers.push((
+                "(plan)".to_string(),
+                "-".to_string(),
+                "a test failover needs `test { network \"<virtual network id>\" }`".to_string(),
+            ));
+        }
+        match crate::exec::preflight(plan, graph, provider.as_ref(), None).await {
+            Ok(_) => {}
+            Err(crate::exec::ExecError::NotReady(list)) => {
+                blockers.extend(list.into_iter().map(|b| (b.vm, b.group, b.reason)));
+            }
+            Err(e) => {
+                output::error(&format!("cannot read the machines' state: {e}"));
+                return Err(ExitCode::Failed);
+            }
+        }
+        Ok(Online {
+            vault: provider.describe(),
+            machines: graph.steps().filter(|(_, s)| s.kind == "vm").count(),
+            blockers,
+        })
+    })
 }
 
 fn execute(
