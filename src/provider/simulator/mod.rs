@@ -13,6 +13,10 @@
 //! - Faults come from `<plan dir>/<plan-file-stem>.faults.json` (see
 //!   [`Faults`] for the format).
 //! - [`Simulator::in_memory`] never touches the disk (tests, benches).
+//! - Beyond [`Provider`], `drplan emulator` reads a job's tasks
+//!   ([`Simulator::job_tasks`]), an item's recovery points
+//!   ([`Simulator::recovery_points`]) and starts runbook jobs without waiting
+//!   for them ([`Simulator::start_runbook`]), so ASR's rules stay here.
 //!
 //! Every method takes `&self`; one `std::sync::Mutex` guards the vault and
 //! is never held across an `.await`, so one simulator serves thousands of
