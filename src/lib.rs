@@ -26,6 +26,7 @@ pub mod clock;
 pub mod dashboard;
 pub mod diagnostic;
 pub mod duration;
+pub mod emulator;
 pub mod exec;
 pub mod fmt;
 pub mod graph;

@@ -8,6 +8,7 @@ mod support;
 mod check;
 mod cli;
 mod dry_run;
+mod emulator;
 mod exec;
 mod fmt;
 mod graph;

@@ -57,6 +57,8 @@ pub enum Command {
     Status(StatusArgs),
     /// The Site Recovery jobs behind the plan's machines.
     Jobs(JobsArgs),
+    /// Serve a local emulation of the ASR management API on loopback, for rehearsal and tests.
+    Emulator(EmulatorArgs),
 }
 
 /// Output for people or for programs.
@@ -250,6 +252,45 @@ pub struct JobsArgs {
     /// Read a simulated copy of the plan's vault instead of Azure.
     #[arg(long)]
     pub simulate: bool,
+}
+
+/// `drplan emulator`.
+#[derive(Debug, clap::Args)]
+pub struct EmulatorArgs {
+    /// The plan file: each of its VMs becomes a replicated item of its vault.
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// The loopback address and port to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0", value_parser = parse_loopback)]
+    pub listen: std::net::SocketAddr,
+    /// How many times faster than Azure jobs run.
+    #[arg(long, default_value_t = crate::emulator::DEFAULT_SPEED, value_parser = parse_speed)]
+    pub speed: f64,
+    /// A fault file: the simulated vault's faults plus an `http` section (throttling, error storms,
+    /// dropped connections).
+    #[arg(long)]
+    pub faults: Option<PathBuf>,
+    /// Keep the simulated vault in this file (created if missing), so it survives a restart;
+    /// default: in memory.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+}
+
+fn parse_loopback(s: &str) -> Result<std::net::SocketAddr, String> {
+    let addr: std::net::SocketAddr = s
+        .parse()
+        .map_err(|e| format!("{e}; give an address and port, e.g. 127.0.0.1:8443"))?;
+    crate::emulator::check_loopback(addr).map_err(|e| e.to_string())?;
+    Ok(addr)
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(speed) if speed.is_finite() && speed > 0.0 => Ok(speed),
+        _ => Err(format!(
+            "`{s}` is not a positive number of times faster than Azure (e.g. 60)"
+        )),
+    }
 }
 
 fn parse_operation(s: &str) -> Result<Operation, String> {

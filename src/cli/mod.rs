@@ -7,6 +7,7 @@ mod approve;
 pub mod args;
 mod check;
 mod console;
+mod emulator;
 pub mod exit;
 mod fmt;
 mod graph;
@@ -55,6 +56,7 @@ pub fn main() -> i32 {
         Command::Approve(args) => approve::run(&args),
         Command::Status(args) => status::status(&args, &ctx),
         Command::Jobs(args) => status::jobs(&args, &ctx),
+        Command::Emulator(args) => emulator::run(&args, &ctx),
     };
     code.code()
 }

@@ -256,6 +256,61 @@ impl JobRecord {
     }
 }
 
+/// One task of a job as ASR lists it (`tasks[]` of a job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobTask {
+    /// What the task does ("Starting failover", …).
+    pub name: &'static str,
+    /// `NotStarted`, `InProgress`, `Succeeded` or `Failed`.
+    pub state: JobState,
+    /// When it started.
+    pub started: Option<Timestamp>,
+    /// When it ended.
+    pub ended: Option<Timestamp>,
+}
+
+impl JobRecord {
+    /// The job's tasks at `now`, in order: the ones before the current task
+    /// succeeded, the current one in progress, the rest not started. A
+    /// failed job fails in its last task, as [`view`](Self::view) reports.
+    pub(crate) fn tasks_at(&self, now: Timestamp) -> Vec<JobTask> {
+        let done = self.is_done(now);
+        let elapsed = self.elapsed_ms(now);
+        let starts: Vec<u64> = self.task_starts().collect();
+        let count = starts.len();
+        let at = |ms: u64| self.started.plus(Duration::from_millis(ms));
+        self.tasks()
+            .iter()
+            .zip(&starts)
+            .enumerate()
+            .map(|(i, ((name, _), start))| {
+                let end = starts.get(i + 1).copied().unwrap_or(self.duration_ms);
+                let last = i + 1 == count;
+                let (state, started, ended) = if done {
+                    let state = if last && self.error.is_some() {
+                        JobState::Failed
+                    } else {
+                        JobState::Succeeded
+                    };
+                    (state, Some(at(*start)), Some(at(end)))
+                } else if elapsed < *start {
+                    (JobState::NotStarted, None, None)
+                } else if elapsed < end || last {
+                    (JobState::InProgress, Some(at(*start)), None)
+                } else {
+                    (JobState::Succeeded, Some(at(*start)), Some(at(end)))
+                };
+                JobTask {
+                    name,
+                    state,
+                    started,
+                    ended,
+                }
+            })
+            .collect()
+    }
+}
+
 /// A GUID-like id, unique per `counter` for a given `seed`.
 pub(crate) fn guid(seed: u64, counter: u64) -> String {
     // `mix` is a bijection and the golden-ratio step is odd, so distinct
@@ -354,6 +409,44 @@ mod tests {
             assert!(p >= last);
             last = p;
         }
+    }
+
+    #[test]
+    fn tasks_follow_the_view_and_a_failed_job_fails_in_its_last_task() {
+        use JobState::{Failed, InProgress, NotStarted, Succeeded};
+        let r = record(10_000, false, None);
+        let states = |r: &JobRecord, ms| -> Vec<JobState> {
+            r.tasks_at(r.started.plus(Duration::from_millis(ms)))
+                .iter()
+                .map(|t| t.state)
+                .collect()
+        };
+        assert_eq!(states(&r, 0), [NotStarted; 4]);
+        assert_eq!(
+            states(&r, 2_000),
+            [Succeeded, InProgress, NotStarted, NotStarted]
+        );
+        assert_eq!(
+            states(&r, 9_999),
+            [Succeeded, Succeeded, Succeeded, InProgress]
+        );
+        assert_eq!(states(&r, 10_000), [Succeeded; 4]);
+        let current = r.tasks_at(r.started.plus(Duration::from_secs(2)));
+        assert_eq!(Some(current[1].name), at(&r, 2_000).message.as_deref());
+        assert!(current[1].started.is_some() && current[1].ended.is_none());
+        let err = JobError {
+            code: None,
+            message: "boom".into(),
+            possible_causes: None,
+            recommended_action: None,
+        };
+        let failed = record(10_000, false, Some(err));
+        assert_eq!(
+            states(&failed, 10_000),
+            [Succeeded, Succeeded, Succeeded, Failed]
+        );
+        let hung = record(10_000, true, None);
+        assert_eq!(states(&hung, 100_000_000).last(), Some(&InProgress));
     }
 
     #[test]

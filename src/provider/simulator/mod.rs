@@ -13,6 +13,10 @@
 //! - Faults come from `<plan dir>/<plan-file-stem>.faults.json` (see
 //!   [`Faults`] for the format).
 //! - [`Simulator::in_memory`] never touches the disk (tests, benches).
+//! - Beyond [`Provider`], `drplan emulator` reads a job's tasks
+//!   ([`Simulator::job_tasks`]), an item's recovery points
+//!   ([`Simulator::recovery_points`]) and starts runbook jobs without waiting
+//!   for them ([`Simulator::start_runbook`]), so ASR's rules stay here.
 //!
 //! Every method takes `&self`; one `std::sync::Mutex` guards the vault and
 //! is never held across an `.await`, so one simulator serves thousands of
@@ -39,7 +43,7 @@ use crate::provider::{
 };
 
 pub use faults::{Effect, FailureText, FaultTarget, Faults, HealthFault, OperationFault};
-pub use jobs::{job_name, scenario_name};
+pub use jobs::{JobTask, job_name, scenario_name};
 
 use jobs::JobRecord;
 use store::{Fingerprint, Vault};
@@ -70,6 +74,24 @@ pub fn parse_speed(value: Option<&str>) -> Result<f64, ProviderError> {
             ),
         }),
     }
+}
+
+/// How often A2A takes a crash-consistent recovery point (every 5 minutes).
+const CRASH_POINT_EVERY_S: u64 = 5 * 60;
+
+/// How often the simulated replication policy takes an application-consistent
+/// point (A2A's default policy: every hour). *(inferred)*
+const APP_POINT_EVERY_S: u64 = 3600;
+
+/// A recovery point of a simulated item (`recoveryPoints` of an ASR item).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryPointInfo {
+    /// Its id, the same for the same item and time.
+    pub id: String,
+    /// When it was taken.
+    pub time: Timestamp,
+    /// Application-consistent (else crash-consistent).
+    pub app_consistent: bool,
 }
 
 /// The simulated vault. Share it behind an `Arc`; every method takes `&self`.
@@ -248,6 +270,85 @@ impl Simulator {
         Ok(value)
     }
 
+    /// A job's tasks as they are now (`tasks[]` of an ASR job).
+    pub fn job_tasks(&self, id: &JobId) -> Result<Vec<JobTask>, ProviderError> {
+        self.with_vault(false, |vault, now| {
+            let job = vault
+                .job(id)
+                .ok_or_else(|| ProviderError::UnknownJob(id.clone()))?;
+            Ok(job.tasks_at(now))
+        })
+    }
+
+    /// The recovery points a failover of `target` could use now, newest
+    /// first: while it replicates, the latest processed (crash-consistent)
+    /// point one RPO ago, the two crash-consistent points before it (every 5
+    /// minutes) and the latest application-consistent one (every hour);
+    /// after a failover, before its commit, the same points as of the
+    /// failover's start; none otherwise (committed, not protected).
+    pub fn recovery_points(
+        &self,
+        target: &Target,
+    ) -> Result<Vec<RecoveryPointInfo>, ProviderError> {
+        let machine = self.machines_now(std::slice::from_ref(target))?;
+        let Some(machine) = machine.into_iter().next() else {
+            return Ok(Vec::new());
+        };
+        self.with_vault(false, |vault, now| {
+            let Some(item) = vault.item(&target.item) else {
+                return Ok(Vec::new());
+            };
+            let reference = match item.state.stage {
+                state::Stage::Replicating | state::Stage::TestFailedOver => now,
+                state::Stage::FailedOver => vault
+                    .jobs()
+                    .iter()
+                    .rev()
+                    .find(|j| {
+                        j.item == target.item
+                            && matches!(j.operation, Operation::Failover | Operation::Failback)
+                            && j.is_done(now)
+                            && j.error.is_none()
+                    })
+                    .map_or(now, |j| j.started),
+                state::Stage::Committed => return Ok(Vec::new()),
+            };
+            // A failed-over item no longer reports an RPO: use the one it
+            // would have had, as the points were taken while it replicated.
+            let rpo = machine
+                .rpo_s
+                .or_else(|| self.faults.rpo_s.get(&target.vm).copied())
+                .unwrap_or_else(|| 30 + jobs::fnv1a(&target.vm) % 61);
+            let latest = reference.unix_secs().saturating_sub(rpo);
+            let crash = latest - latest % CRASH_POINT_EVERY_S;
+            let app = latest - latest % APP_POINT_EVERY_S;
+            let point = |secs: u64, app_consistent: bool| RecoveryPointInfo {
+                id: jobs::guid(
+                    jobs::fnv1a(&target.item),
+                    secs * 2 + u64::from(app_consistent),
+                ),
+                time: Timestamp(std::time::UNIX_EPOCH + Duration::from_secs(secs)),
+                app_consistent,
+            };
+            let mut points = vec![point(latest, false)];
+            for k in 0..2 {
+                let at = crash.saturating_sub(k * CRASH_POINT_EVERY_S);
+                if at != latest {
+                    points.push(point(at, false));
+                }
+            }
+            points.push(point(app, true));
+            points.sort_by_key(|p| std::cmp::Reverse(p.time));
+            Ok(points)
+        })
+    }
+
+    fn machines_now(&self, targets: &[Target]) -> Result<Vec<Machine>, ProviderError> {
+        self.with_vault(false, |vault, _| {
+            targets.iter().map(|t| self.machine(vault, t)).collect()
+        })
+    }
+
     fn machine(&self, vault: &Vault, target: &Target) -> Result<Machine, ProviderError> {
         let Some(item) = vault.item(&target.item) else {
             return Err(ProviderError::UnknownMachine {
@@ -384,9 +485,7 @@ impl Provider for Simulator {
     }
 
     async fn machines(&self, targets: &[Target]) -> Result<Vec<Machine>, ProviderError> {
-        self.with_vault(false, |vault, _| {
-            targets.iter().map(|t| self.machine(vault, t)).collect()
-        })
+        self.machines_now(targets)
     }
 
     async fn start(
@@ -470,20 +569,15 @@ impl Provider for Simulator {
         request: &RunbookRequest,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<RunbookOutcome, ProviderError> {
-        let fault = self.faults.runbook(&request.runbook);
-        let (name, hit) = self.with_vault(true, |vault, _| {
-            let hit = fault.is_some_and(|f| vault.hit_runbook(&request.runbook, f.times));
-            Ok((vault.next_id(), hit))
-        })?;
-        let effect = fault.filter(|_| hit).map(|f| &f.effect);
-        self.run_automation_job(&request.runbook, &name, effect, progress)
-            .await;
-        Ok(runbook_outcome(&request.runbook, name, effect))
+        let job = self.start_runbook(&request.runbook, None)?;
+        self.run_automation_job(&job, progress).await;
+        Ok(runbook_outcome(&job.runbook, job.job, job.effect.as_ref()))
     }
 }
 
 mod runbook;
 use runbook::runbook_outcome;
+pub use runbook::{RunbookJob, RunbookStatus};
 
 #[cfg(test)]
 mod tests;

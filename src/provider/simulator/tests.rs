@@ -790,3 +790,73 @@ async fn the_emulator_may_name_its_own_state_and_fault_files() {
         "{err}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_runbook_started_without_waiting_passes_its_statuses_on_the_clock() {
+    let plan = plan();
+    let clock = Clock::test();
+    let sim = Simulator::in_memory(&plan, clock, DEFAULT_SPEED).with_faults(faults(
+        r#"{"operations": [{"runbook": "Drain-AppServers", "effect": "fail", "times": 1,
+                            "message": "Drain timed out"}]}"#,
+    ));
+    let job = sim
+        .start_runbook("Drain-AppServers", Some("my-job"))
+        .unwrap();
+    assert_eq!(job.job, "my-job");
+    let at = |ms| job.status(job.created.plus(Duration::from_millis(ms)));
+    // 5 minutes at ×300: one second, 2% queued, 3% activating.
+    assert_eq!(at(0).status, "New");
+    assert_eq!(at(30).status, "Activating");
+    assert_eq!(at(60).status, "Running");
+    assert_eq!(at(0).started, None);
+    assert!(at(60).started.is_some());
+    let end = at(1_000);
+    assert_eq!(end.status, "Failed");
+    assert_eq!(
+        end.outcome.unwrap().exception.as_deref(),
+        Some("Drain timed out")
+    );
+    // The fault hit once: the next job completes, under a fresh name.
+    let next = sim.start_runbook("Drain-AppServers", None).unwrap();
+    assert_ne!(next.job, "my-job");
+    let done = next.status(next.created.plus(Duration::from_secs(1)));
+    assert_eq!(done.status, "Completed");
+    assert!(done.outcome.unwrap().succeeded);
+}
+
+#[tokio::test(start_paused = true)]
+async fn recovery_points_follow_the_rpo_and_the_item_state() {
+    let plan = plan();
+    let clock = Clock::test();
+    let sim = Simulator::in_memory(&plan, clock, 6000.0);
+    let db = target(&plan, "db-01");
+    tokio::time::sleep(Duration::from_secs(3 * 3600 + 17)).await;
+    let points = sim.recovery_points(&db).unwrap();
+    let rpo = sim.machines(std::slice::from_ref(&db)).await.unwrap()[0]
+        .rpo_s
+        .unwrap();
+    assert_eq!(points.len(), 4, "{points:?}");
+    assert_eq!(
+        points[0].time,
+        Timestamp(clock.now().0 - Duration::from_secs(rpo))
+    );
+    assert!(!points[0].app_consistent);
+    assert_eq!(points.iter().filter(|p| p.app_consistent).count(), 1);
+    assert!(points.windows(2).all(|w| w[0].time >= w[1].time));
+    assert_eq!(sim.recovery_points(&db).unwrap(), points, "same ids");
+    let job = sim.start(&db, Operation::Failover, &opts()).await.unwrap();
+    sim.follow(&job, &|_| {}).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    let after = sim.recovery_points(&db).unwrap();
+    assert_eq!(after.len(), 4);
+    assert!(after[0].time < sim.job(&job).await.unwrap().started);
+    let commit = sim.start(&db, Operation::Commit, &opts()).await.unwrap();
+    sim.follow(&commit, &|_| {}).await.unwrap();
+    assert!(sim.recovery_points(&db).unwrap().is_empty());
+    let tasks = sim.job_tasks(&commit).unwrap();
+    assert!(tasks.iter().all(|t| t.state == JobState::Succeeded));
+    assert!(matches!(
+        sim.job_tasks(&JobId("nope".into())),
+        Err(ProviderError::UnknownJob(_))
+    ));
+}

@@ -1,0 +1,638 @@
+//! The emulator's fault file and its HTTP faults: the file's text and the
+//! checked plan in; the simulator's [`Faults`] (everything but `http`) and
+//! the validated [`HttpFaults`] out. At run time [`HttpState`] answers, for
+//! each authenticated request, whether Resource Manager's throttling lets it
+//! through (per-principal token buckets for reads and writes, refilled on
+//! tokio's clock) and which injected fault, if any, hits it.
+//!
+//! The `http` section (every field optional; unknown fields are errors):
+//!
+//! ```json
+//! {"http": {
+//!    "throttle": {"reads_per_s": 25, "reads_burst": 250, "writes_per_s": 10, "writes_burst": 200},
+//!    "status_storm": [{"status": 429, "every": 3, "retry_after_s": 2, "requests": "reads", "path": "replicationJobs"}],
+//!    "server_errors": {"status": 500, "times": 5, "after": 0, "requests": "all", "path": "..."},
+//!    "drop_connections": {"times": 3, "after": 0, "requests": "writes", "path": "unplannedFailover",
+//!                         "when": "after_processing"}}}
+//! ```
+//!
+//! - `throttle`: Resource Manager's limits (the defaults shown), per
+//!   principal (bearer token); `false` turns throttling off, `true` is the
+//!   defaults.
+//! - `status_storm`: every `every`-th matching request (at least 2, so a
+//!   retrying client gets through) answers `status` (400 to 599) with an ARM
+//!   error, and `Retry-After` when `retry_after_s` is given.
+//! - `server_errors`: after `after` matching requests, the next `times`
+//!   answer `status` (500 to 599, default 500).
+//! - `drop_connections`: after `after` matching requests, the next `times`
+//!   lose their connection without an answer: `when` `before_processing`
+//!   (nothing happened) or `after_processing` (the default: the request took
+//!   effect, so a failover may have started).
+//! - `requests` (`all`, `reads`: GET; `writes`: PUT, POST, PATCH, DELETE) and
+//!   `path` (a text the request path contains) choose the matching requests.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::plan::Plan;
+use crate::provider::simulator::Faults;
+
+/// The HTTP faults of a fault file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpFaults {
+    /// The token buckets' limits; `None` turns throttling off.
+    pub throttle: Option<Throttle>,
+    /// Requests answered with an error status now and then.
+    pub status_storm: Vec<StatusStorm>,
+    /// A run of server errors.
+    pub server_errors: Option<ServerErrors>,
+    /// A run of dropped connections.
+    pub drop_connections: Option<DropConnections>,
+}
+
+impl Default for HttpFaults {
+    /// Resource Manager's throttling, nothing else.
+    fn default() -> Self {
+        Self {
+            throttle: Some(Throttle::default()),
+            status_storm: Vec::new(),
+            server_errors: None,
+            drop_connections: None,
+        }
+    }
+}
+
+/// Resource Manager's token buckets, per principal.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Throttle {
+    /// Reads refilled per second.
+    pub reads_per_s: f64,
+    /// Reads in a full bucket.
+    pub reads_burst: u32,
+    /// Writes refilled per second.
+    pub writes_per_s: f64,
+    /// Writes in a full bucket.
+    pub writes_burst: u32,
+}
+
+impl Default for Throttle {
+    /// spec: asr-model.md "Throttling and transient faults".
+    fn default() -> Self {
+        Self {
+            reads_per_s: 25.0,
+            reads_burst: 250,
+            writes_per_s: 10.0,
+            writes_burst: 200,
+        }
+    }
+}
+
+/// Which requests a fault matches.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Select {
+    /// Reads, writes or both.
+    pub requests: Requests,
+    /// A text the path must contain.
+    pub path: Option<String>,
+}
+
+/// Reads (GET), writes (PUT, POST, PATCH, DELETE) or all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requests {
+    /// Every request.
+    #[default]
+    All,
+    /// GET requests.
+    Reads,
+    /// Other requests.
+    Writes,
+}
+
+/// Every `every`-th matching request answers `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusStorm {
+    /// The status.
+    pub status: u16,
+    /// How often.
+    pub every: u64,
+    /// `Retry-After`, in seconds, if any.
+    pub retry_after_s: Option<u64>,
+    /// Which requests.
+    pub select: Select,
+}
+
+/// A run of server errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerErrors {
+    /// The status (5xx).
+    pub status: u16,
+    /// How many.
+    pub times: u64,
+    /// Matching requests let through first.
+    pub after: u64,
+    /// `Retry-After`, in seconds, if any.
+    pub retry_after_s: Option<u64>,
+    /// Which requests.
+    pub select: Select,
+}
+
+/// A run of dropped connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropConnections {
+    /// How many.
+    pub times: u64,
+    /// Matching requests let through first.
+    pub after: u64,
+    /// Whether the request takes effect before its connection is dropped.
+    pub after_processing: bool,
+    /// Which requests.
+    pub select: Select,
+}
+
+/// Splits a fault file into the simulator's faults and the HTTP ones. `Err`
+/// names the entry at fault.
+pub fn parse_fault_file(text: &str, plan: &Plan) -> Result<(Faults, HttpFaults), String> {
+    let mut value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let Some(object) = value.as_object_mut() else {
+        return Err("a fault file is a JSON object".to_owned());
+    };
+    let http = object.remove("http");
+    let faults = Faults::parse(&value.to_string(), plan)?;
+    let http = match http {
+        Some(http) => parse_http(http)?,
+        None => HttpFaults::default(),
+    };
+    Ok((faults, http))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    #[serde(default)]
+    throttle: Option<Value>,
+    #[serde(default)]
+    status_storm: Vec<RawStorm>,
+    #[serde(default)]
+    server_errors: Option<RawRun>,
+    #[serde(default)]
+    drop_connections: Option<RawDrops>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorm {
+    status: u16,
+    every: u64,
+    #[serde(default)]
+    retry_after_s: Option<u64>,
+    #[serde(default)]
+    requests: Requests,
+    #[serde(default)]
+    path: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRun {
+    #[serde(default)]
+    status: Option<u16>,
+    times: u64,
+    #[serde(default)]
+    after: u64,
+    #[serde(default)]
+    retry_after_s: Option<u64>,
+    #[serde(default)]
+    requests: Requests,
+    #[serde(default)]
+    path: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+enum When {
+    BeforeProcessing,
+    #[default]
+    AfterProcessing,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDrops {
+    times: u64,
+    #[serde(default)]
+    after: u64,
+    #[serde(default)]
+    when: When,
+    #[serde(default)]
+    requests: Requests,
+    #[serde(default)]
+    path: Option<String>,
+}
+
+fn parse_http(value: Value) -> Result<HttpFaults, String> {
+    let raw: RawHttp = serde_json::from_value(value).map_err(|e| format!("http: {e}"))?;
+    let throttle = match raw.throttle {
+        None | Some(Value::Bool(true)) => Some(Throttle::default()),
+        Some(Value::Bool(false)) => None,
+        Some(limits @ Value::Object(_)) => {
+            let t: Throttle =
+                serde_json::from_value(limits).map_err(|e| format!("http.throttle: {e}"))?;
+            let rates_ok = [t.reads_per_s, t.writes_per_s]
+                .iter()
+                .all(|r| r.is_finite() && *r > 0.0);
+            if !rates_ok || t.reads_burst == 0 || t.writes_burst == 0 {
+                return Err(
+                    "http.throttle: rates are positive numbers and bursts at least 1; use `\"throttle\": false` to turn throttling off"
+                        .to_owned(),
+                );
+            }
+            Some(t)
+        }
+        Some(_) => {
+            return Err(
+                "http.throttle: give the limits as an object, or `false` to turn throttling off"
+                    .to_owned(),
+            );
+        }
+    };
+    let mut status_storm = Vec::new();
+    for (i, s) in raw.status_storm.into_iter().enumerate() {
+        let at = format!("http.status_storm[{i}]");
+        if !(400..=599).contains(&s.status) {
+            return Err(format!("{at}: `status` is an error status, 400 to 599"));
+        }
+        if s.every < 2 {
+            return Err(format!(
+                "{at}: `every` is at least 2, so a retrying client gets through; use `server_errors` for a run of errors"
+            ));
+        }
+        status_storm.push(StatusStorm {
+            status: s.status,
+            every: s.every,
+            retry_after_s: s.retry_after_s,
+            select: Select {
+                requests: s.requests,
+                path: s.path,
+            },
+        });
+    }
+    let server_errors = match raw.server_errors {
+        Some(r) => {
+            let status = r.status.unwrap_or(500);
+            if !(500..=599).contains(&status) {
+                return Err("http.server_errors: `status` is a server error, 500 to 599".to_owned());
+            }
+            Some(ServerErrors {
+                status,
+                times: r.times,
+                after: r.after,
+                retry_after_s: r.retry_after_s,
+                select: Select {
+                    requests: r.requests,
+                    path: r.path,
+                },
+            })
+        }
+        None => None,
+    };
+    let drop_connections = raw.drop_connections.map(|d| DropConnections {
+        times: d.times,
+        after: d.after,
+        after_processing: d.when == When::AfterProcessing,
+        select: Select {
+            requests: d.requests,
+            path: d.path,
+        },
+    });
+    Ok(HttpFaults {
+        throttle,
+        status_storm,
+        server_errors,
+        drop_connections,
+    })
+}
+
+impl Select {
+    fn matches(&self, write: bool, path: &str) -> bool {
+        let kind = match self.requests {
+            Requests::All => true,
+            Requests::Reads => !write,
+            Requests::Writes => write,
+        };
+        kind && self.path.as_deref().is_none_or(|p| path.contains(p))
+    }
+}
+
+/// What happens to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// It is served.
+    Serve,
+    /// It is answered with an injected error.
+    Fail {
+        /// The status.
+        status: u16,
+        /// `Retry-After`, in seconds.
+        retry_after_s: Option<u64>,
+    },
+    /// Its connection is dropped, before or after it takes effect.
+    Drop {
+        /// The request takes effect first.
+        after_processing: bool,
+    },
+}
+
+/// Throttling's answer to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Budget {
+    /// Not throttled.
+    Off,
+    /// Let through; this many requests of its kind remain.
+    Remaining(u64),
+    /// Throttled; retry after this many seconds.
+    Throttled(u64),
+}
+
+/// The HTTP faults and their counters while the emulator runs.
+#[derive(Debug)]
+pub(crate) struct HttpState {
+    faults: HttpFaults,
+    counts: Mutex<Counts>,
+    buckets: Mutex<HashMap<String, [Bucket; 2]>>,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    storms: Vec<u64>,
+    server_errors: u64,
+    drops: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn full(burst: u32, now: Instant) -> Bucket {
+        Bucket {
+            tokens: f64::from(burst),
+            at: now,
+        }
+    }
+
+    /// Takes a token: `Ok(tokens left)` or `Err(seconds until one is back)`.
+    fn take(&mut self, per_s: f64, burst: u32, now: Instant) -> Result<u64, u64> {
+        let refill = per_s * now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + refill).min(f64::from(burst));
+        self.at = now;
+        // Both values are small and non-negative: tokens are at most the
+        // burst (a u32), and a wait is at most one token's refill time.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(self.tokens.floor() as u64)
+        } else {
+            Err(((1.0 - self.tokens) / per_s).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+impl HttpState {
+    /// Counters at zero and full buckets.
+    pub(crate) fn new(faults: HttpFaults) -> HttpState {
+        let counts = Counts {
+            storms: vec![0; faults.status_storm.len()],
+            ..Counts::default()
+        };
+        HttpState {
+            faults,
+            counts: Mutex::new(counts),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a read or write token of `principal`'s bucket.
+    pub(crate) fn budget(&self, principal: &str, write: bool) -> Budget {
+        let Some(t) = self.faults.throttle else {
+            return Budget::Off;
+        };
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let pair = buckets.entry(principal.to_owned()).or_insert_with(|| {
+            [
+                Bucket::full(t.reads_burst, now),
+                Bucket::full(t.writes_burst, now),
+            ]
+        });
+        let taken = if write {
+            pair[1].take(t.writes_per_s, t.writes_burst, now)
+        } else {
+            pair[0].take(t.reads_per_s, t.reads_burst, now)
+        };
+        match taken {
+            Ok(left) => Budget::Remaining(left),
+            Err(wait) => Budget::Throttled(wait),
+        }
+    }
+
+    /// The injected fault, if any, that hits a request. Every fault counts
+    /// the requests it matches, whether or not an earlier one hit.
+    pub(crate) fn verdict(&self, write: bool, path: &str) -> Verdict {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut verdict = Verdict::Serve;
+        if let Some(d) = &self.faults.drop_connections {
+            if d.select.matches(write, path) {
+                counts.drops += 1;
+                if counts.drops > d.after && counts.drops <= d.after + d.times {
+                    verdict = Verdict::Drop {
+                        after_processing: d.after_processing,
+                    };
+                }
+            }
+        }
+        if let Some(e) = &self.faults.server_errors {
+            if e.select.matches(write, path) {
+                counts.server_errors += 1;
+                let n = counts.server_errors;
+                if verdict == Verdict::Serve && n > e.after && n <= e.after + e.times {
+                    verdict = Verdict::Fail {
+                        status: e.status,
+                        retry_after_s: e.retry_after_s,
+                    };
+                }
+            }
+        }
+        for (storm, count) in self
+            .faults
+            .status_storm
+            .iter()
+            .zip(counts.storms.iter_mut())
+        {
+            if storm.select.matches(write, path) {
+                *count += 1;
+                if verdict == Verdict::Serve && *count % storm.every == 0 {
+                    verdict = Verdict::Fail {
+                        status: storm.status,
+                        retry_after_s: storm.retry_after_s,
+                    };
+                }
+            }
+        }
+        verdict
+    }
+}
+
+/// The ARM error code of an injected status.
+pub(crate) fn status_code_name(status: u16) -> &'static str {
+    match status {
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        409 => "Conflict",
+        404 => "NotFound",
+        _ => "InjectedFault",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn plan() -> Plan {
+        let text = "plan p {\n  vault simulator\n  primary \"westeurope\"\n  recovery \"northeurope\"\n  group g { vm a, b }\n}\n";
+        let (plan, diags) = crate::compile(&SourceFile::new("p.drplan", text));
+        plan.unwrap_or_else(|| panic!("{diags:?}"))
+    }
+
+    fn http(text: &str) -> Result<HttpFaults, String> {
+        parse_fault_file(text, &plan()).map(|(_, h)| h)
+    }
+
+    #[test]
+    fn the_http_section_is_split_from_the_simulator_faults() {
+        let (faults, h) = parse_fault_file(
+            r#"{"rpo_s": {"a": 900}, "http": {"throttle": false,
+                "status_storm": [{"status": 503, "every": 4, "requests": "reads"}],
+                "server_errors": {"times": 2},
+                "drop_connections": {"times": 1, "path": "unplannedFailover", "when": "before_processing"}}}"#,
+            &plan(),
+        )
+        .unwrap();
+        assert_eq!(faults.rpo_s.get("a"), Some(&900));
+        assert_eq!(h.throttle, None);
+        assert_eq!(h.status_storm[0].every, 4);
+        assert_eq!(h.server_errors.as_ref().unwrap().status, 500);
+        assert!(!h.drop_connections.as_ref().unwrap().after_processing);
+        assert_eq!(http("{}").unwrap(), HttpFaults::default());
+        let custom = http(r#"{"http": {"throttle": {"reads_burst": 5}}}"#).unwrap();
+        assert_eq!(custom.throttle.unwrap().reads_burst, 5);
+        assert_eq!(custom.throttle.unwrap().writes_burst, 200);
+    }
+
+    #[test]
+    fn bad_http_faults_name_the_entry() {
+        for (text, expected) in [
+            (r#"{"http": {"throtle": {}}}"#, "unknown field `throtle`"),
+            (
+                r#"{"http": {"throttle": {"reads": 1}}}"#,
+                "http.throttle: unknown field `reads`",
+            ),
+            (
+                r#"{"http": {"throttle": {"reads_per_s": 0}}}"#,
+                "rates are positive",
+            ),
+            (
+                r#"{"http": {"status_storm": [{"status": 200, "every": 3}]}}"#,
+                "http.status_storm[0]: `status` is an error status",
+            ),
+            (
+                r#"{"http": {"status_storm": [{"status": 429, "every": 1}]}}"#,
+                "`every` is at least 2",
+            ),
+            (
+                r#"{"http": {"server_errors": {"status": 404, "times": 1}}}"#,
+                "server error",
+            ),
+            (
+                r#"{"http": {"drop_connections": {"times": 1, "when": "later"}}}"#,
+                "unknown variant `later`",
+            ),
+            (r#"{"bogus": 1}"#, "unknown field `bogus`"),
+            ("[]", "a JSON object"),
+        ] {
+            let err = http(text).unwrap_err();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn faults_hit_the_requests_they_select_in_order() {
+        let state = HttpState::new(
+            http(
+                r#"{"http": {"status_storm": [{"status": 429, "every": 3, "retry_after_s": 2, "requests": "reads"}],
+                    "server_errors": {"status": 503, "times": 2, "after": 1, "requests": "writes"},
+                    "drop_connections": {"times": 1, "path": "reProtect"}}}"#,
+            )
+            .unwrap(),
+        );
+        let reads: Vec<Verdict> = (0..6).map(|_| state.verdict(false, "/x")).collect();
+        let storm = Verdict::Fail {
+            status: 429,
+            retry_after_s: Some(2),
+        };
+        assert_eq!(reads[2], storm);
+        assert_eq!(reads[5], storm);
+        assert_eq!(reads.iter().filter(|v| **v == Verdict::Serve).count(), 4);
+        let writes: Vec<Verdict> = (0..4).map(|_| state.verdict(true, "/x")).collect();
+        let error = Verdict::Fail {
+            status: 503,
+            retry_after_s: None,
+        };
+        assert_eq!(
+            writes,
+            [Verdict::Serve, error.clone(), error, Verdict::Serve]
+        );
+        assert_eq!(
+            state.verdict(true, "/i/reProtect"),
+            Verdict::Drop {
+                after_processing: true
+            }
+        );
+        assert_eq!(state.verdict(true, "/i/reProtect"), Verdict::Serve);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn buckets_empty_refill_over_time_and_are_per_principal() {
+        let state = HttpState::new(
+            http(r#"{"http": {"throttle": {"reads_per_s": 2, "reads_burst": 3}}}"#).unwrap(),
+        );
+        let got: Vec<Budget> = (0..4).map(|_| state.budget("alice", false)).collect();
+        assert_eq!(
+            got,
+            [
+                Budget::Remaining(2),
+                Budget::Remaining(1),
+                Budget::Remaining(0),
+                Budget::Throttled(1)
+            ]
+        );
+        assert_eq!(state.budget("bob", false), Budget::Remaining(2));
+        assert_eq!(state.budget("alice", true), Budget::Remaining(199));
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(state.budget("alice", false), Budget::Remaining(0));
+        assert_eq!(state.budget("alice", false), Budget::Throttled(1));
+        let off = HttpState::new(http(r#"{"http": {"throttle": false}}"#).unwrap());
+        assert_eq!(off.budget("alice", false), Budget::Off);
+    }
+}

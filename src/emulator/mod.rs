@@ -1,0 +1,361 @@
+//! `drplan emulator`: the ASR management API of a plan's vault, and the
+//! Automation jobs API of its runbook accounts, served over HTTP on
+//! loopback, for rehearsals and for testing the Azure client (spec: cli.md
+//! "The emulator", asr-model.md).
+//!
+//! A checked plan, [`EmulatorOptions`] and a bound listener in; an HTTP
+//! server that runs until `shutdown` resolves out. ASR's behaviour is the
+//! simulated vault's ([`Simulator`]): the handlers in `routes` only translate
+//! requests into its calls and its machines and jobs into ASR's JSON
+//! (`json`, `automation`), so the rules live in one place. `faults` adds what
+//! only HTTP has: throttling, error storms and dropped connections.
+//!
+//! Simplifications, kept visible: every item stays in the primary region's
+//! fabric and container (ASR moves a reprotected item to the other side's),
+//! `failoverCancel` and `plannedFailover` are refused as for A2A items, jobs
+//! cannot be cancelled, restarted or resumed, and `replicationEvents` is
+//! always empty.
+
+mod automation;
+mod faults;
+mod json;
+mod routes;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use axum::extract::connect_info::Connected;
+use axum::serve::IncomingStream;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::clock::Clock;
+use crate::plan::{Plan, Vault};
+use crate::provider::simulator::Simulator;
+use crate::provider::{ProviderError, Target};
+
+pub use faults::{
+    DropConnections, HttpFaults, Requests, Select, ServerErrors, StatusStorm, Throttle,
+    parse_fault_file,
+};
+
+use automation::Automation;
+use faults::HttpState;
+use json::{EmuItem, Names};
+
+/// The speed when `--speed` is not given: a 5-minute failover takes 5 seconds.
+pub const DEFAULT_SPEED: f64 = 60.0;
+
+/// The ASR api-versions the emulator accepts (spec: asr-model.md).
+pub const API_VERSIONS: [&str; 4] = ["2025-08-01", "2026-01-01", "2026-02-01", "2026-05-01"];
+
+/// How the emulator runs.
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    /// How many times faster than Azure jobs run.
+    pub speed: f64,
+    /// The fault file: the simulator's faults plus an `http` section.
+    pub faults: Option<PathBuf>,
+    /// The simulated vault's state file; in memory when `None`.
+    pub state: Option<PathBuf>,
+}
+
+impl Default for EmulatorOptions {
+    fn default() -> Self {
+        Self {
+            speed: DEFAULT_SPEED,
+            faults: None,
+            state: None,
+        }
+    }
+}
+
+/// What can keep the emulator from starting or serving.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    /// The listener is not on loopback.
+    #[error(
+        "{0} is not a loopback address: the emulator accepts any token, so it only listens on 127.0.0.1 or ::1"
+    )]
+    NotLoopback(SocketAddr),
+    /// The plan's vault is not a Recovery Services vault id.
+    #[error(
+        "the plan's vault `{0}` is not a Recovery Services vault id (/subscriptions/{{sub}}/resourceGroups/{{rg}}/providers/Microsoft.RecoveryServices/vaults/{{vault}})"
+    )]
+    BadVault(String),
+    /// The fault file cannot be read or is malformed.
+    #[error("{path}: {message}")]
+    BadFaults {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The simulated vault could not be opened.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// Serving failed.
+    #[error("serving the emulator: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// The vault id the emulator serves for `plan`: its ARM id, or a made-up
+/// one for `vault simulator` plans.
+pub fn vault_id(plan: &Plan) -> String {
+    match &plan.vault {
+        Vault::Arm(id) => id.trim_end_matches('/').to_owned(),
+        Vault::Simulator => format!(
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/drplan-emulator/providers/Microsoft.RecoveryServices/vaults/{}",
+            plan.name
+        ),
+    }
+}
+
+/// Refuses addresses other than loopback ones.
+pub fn check_loopback(addr: SocketAddr) -> Result<(), EmulatorError> {
+    if addr.ip().is_loopback() {
+        Ok(())
+    } else {
+        Err(EmulatorError::NotLoopback(addr))
+    }
+}
+
+/// An emulator ready to serve: the simulated vault opened, faults read.
+#[derive(Debug)]
+pub struct Emulator {
+    state: Arc<Emu>,
+}
+
+/// What every request handler shares.
+#[derive(Debug)]
+pub(crate) struct Emu {
+    sim: Simulator,
+    clock: Clock,
+    speed: f64,
+    names: Names,
+    items: Vec<EmuItem>,
+    automation: Automation,
+    http: HttpState,
+    requests: AtomicU64,
+}
+
+impl Emulator {
+    /// Opens the simulated vault of `plan` as `options` say.
+    pub fn new(plan: &Plan, options: &EmulatorOptions) -> Result<Emulator, EmulatorError> {
+        let id = vault_id(plan);
+        let names = Names::new(plan, &id).ok_or_else(|| EmulatorError::BadVault(id.clone()))?;
+        let (faults, http) = match &options.faults {
+            Some(path) => {
+                let bad = |message: String| EmulatorError::BadFaults {
+                    path: path.to_string_lossy().into_owned(),
+                    message,
+                };
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| bad(format!("cannot read the fault file ({e})")))?;
+                parse_fault_file(&text, plan).map_err(bad)?
+            }
+            None => Default::default(),
+        };
+        let clock = Clock::system();
+        let sim = match &options.state {
+            Some(state) => Simulator::open_files(plan, state, None, clock, options.speed)?,
+            None => Simulator::in_memory(plan, clock, options.speed),
+        }
+        .with_faults(faults);
+        let items = plan
+            .groups
+            .iter()
+            .flat_map(|g| {
+                g.vms.iter().map(|vm| {
+                    let target = Target {
+                        vm: vm.name.clone(),
+                        item: vm.item.clone().unwrap_or_else(|| vm.name.clone()),
+                        group: g.name.clone(),
+                    };
+                    EmuItem::new(&plan.name, target, vm.item.as_deref())
+                })
+            })
+            .collect();
+        Ok(Emulator {
+            state: Arc::new(Emu {
+                speed: sim.speed(),
+                sim,
+                clock,
+                names,
+                items,
+                automation: Automation::new(plan),
+                http: HttpState::new(http),
+                requests: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// The vault id it serves.
+    pub fn vault_id(&self) -> &str {
+        &self.state.names.vault
+    }
+
+    /// Serves on `listener` (a loopback address) until `shutdown` resolves.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), EmulatorError> {
+        check_loopback(listener.local_addr()?)?;
+        let app = routes::router(self.state).into_make_service_with_connect_info::<Connection>();
+        axum::serve(CuttableListener(listener), app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Serves the ASR API of `plan`'s vault on `listener` until `shutdown`
+/// resolves ([`Emulator::new`] then [`Emulator::serve`]).
+pub async fn serve(
+    plan: &Plan,
+    options: &EmulatorOptions,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), EmulatorError> {
+    Emulator::new(plan, options)?
+        .serve(listener, shutdown)
+        .await
+}
+
+/// A TCP listener whose connections a handler can cut: the way to drop a
+/// connection without an answer, which hyper offers no other way to do.
+struct CuttableListener(TcpListener);
+
+impl axum::serve::Listener for CuttableListener {
+    type Io = CuttableStream;
+    type Addr = Connection;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.0.accept().await {
+                Ok((stream, peer)) => {
+                    let cut = Arc::new(AtomicBool::new(false));
+                    let io = CuttableStream {
+                        inner: stream,
+                        cut: Arc::clone(&cut),
+                    };
+                    return (io, Connection { peer, cut });
+                }
+                // Out of file descriptors and the like: wait, as axum's own
+                // listener does, rather than spin.
+                Err(e) => {
+                    tracing::debug!("emulator: accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        Ok(Connection {
+            peer: self.0.local_addr()?,
+            cut: Arc::new(AtomicBool::new(false)),
+        })
+    }
+}
+
+/// One connection, as handlers see it.
+#[derive(Debug, Clone)]
+pub(crate) struct Connection {
+    /// The client's address.
+    peer: SocketAddr,
+    cut: Arc<AtomicBool>,
+}
+
+impl Connection {
+    /// Makes the connection fail at its next read or write, so the response
+    /// in flight is never sent and hyper closes the socket.
+    pub(crate) fn cut(&self) {
+        tracing::debug!(peer = %self.peer, "emulator: dropping the connection (fault file)");
+        self.cut.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Connected<IncomingStream<'_, CuttableListener>> for Connection {
+    fn connect_info(stream: IncomingStream<'_, CuttableListener>) -> Self {
+        stream.remote_addr().clone()
+    }
+}
+
+/// A TCP stream that fails every read and write once cut.
+struct CuttableStream {
+    inner: TcpStream,
+    cut: Arc<AtomicBool>,
+}
+
+impl CuttableStream {
+    fn is_cut(&self) -> bool {
+        self.cut.load(Ordering::SeqCst)
+    }
+}
+
+fn aborted() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "dropped by the emulator's fault file",
+    )
+}
+
+impl AsyncRead for CuttableStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.is_cut() {
+            return Poll::Ready(Err(aborted()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for CuttableStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.is_cut() {
+            return Poll::Ready(Err(aborted()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if self.is_cut() {
+            return Poll::Ready(Err(aborted()));
+        }
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.is_cut() {
+            return Poll::Ready(Err(aborted()));
+        }
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
