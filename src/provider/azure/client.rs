@@ -915,7 +915,8 @@ fn parse_http_date(value: &str) -> Option<SystemTime> {
     let mut parts = value.split_whitespace();
     let _weekday = parts.next()?;
     let day: u32 = parts.next()?.parse().ok()?;
-    let month = MONTHS.iter().position(|m| Some(*m) == parts.next())? + 1;
+    let month_name = parts.next()?;
+    let month = MONTHS.iter().position(|m| *m == month_name)? + 1;
     let year: u32 = parts.next()?.parse().ok()?;
     let time = parts.next()?;
     if parts.next()? != "GMT" {

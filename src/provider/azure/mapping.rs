@@ -17,12 +17,12 @@ use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::provider::{
     AsrOperation, Health, HealthIssue, IssueKind, Job, JobError, JobId, JobState, Location,
-    Machine, RecoveryPointChoice, Target,
+    Machine, RecoveryPointChoice, Target, VaultHealth,
 };
 
 use super::models::{
     A2aReprotectDetails, A2aVmDisk, AsrJob, HealthError, HealthErrorSummary, JobErrorDetails,
-    ProtectedItem, RecoveryPoint,
+    ProtectedItem, RecoveryPoint, VaultHealthDetails,
 };
 use super::poll;
 
@@ -147,7 +147,7 @@ pub fn severity(level: Option<&str>, fallback: Health) -> Health {
 }
 
 /// One `HealthError` of an item or the vault.
-pub(crate) fn health_issue(e: &HealthError, fallback: Health) -> HealthIssue {
+pub fn health_issue(e: &HealthError, fallback: Health) -> HealthIssue {
     let message = e
         .error_message
         .clone()
@@ -167,8 +167,26 @@ pub(crate) fn health_issue(e: &HealthError, fallback: Health) -> HealthIssue {
     }
 }
 
+/// The vault's own issues (`replicationVaultHealth`): its errors and the
+/// fabric and container summaries; item issues belong to the machines.
+pub fn vault_health(health: &VaultHealthDetails) -> VaultHealth {
+    let p = &health.properties;
+    let mut issues: Vec<HealthIssue> = p
+        .vault_errors
+        .iter()
+        .map(|e| health_issue(e, Health::Warning))
+        .collect();
+    for summary in [&p.fabrics_health, &p.containers_health]
+        .into_iter()
+        .flatten()
+    {
+        issues.extend(summary.issues.iter().filter_map(summary_issue));
+    }
+    VaultHealth { issues }
+}
+
 /// One vault-level summary (`HealthErrorSummary`), unless only informational.
-pub(crate) fn summary_issue(s: &HealthErrorSummary) -> Option<HealthIssue> {
+pub fn summary_issue(s: &HealthErrorSummary) -> Option<HealthIssue> {
     let severity = severity(s.severity.as_deref(), Health::Warning);
     if severity == Health::Healthy {
         return None;
@@ -220,7 +238,7 @@ pub fn replicating_from(
 }
 
 /// An item as a [`Machine`] of `target`.
-pub(crate) fn machine(target: &Target, item: &ProtectedItem) -> Machine {
+pub fn machine(target: &Target, item: &ProtectedItem) -> Machine {
     let p = &item.properties;
     let active = location(p.active_location.as_deref()).unwrap_or(Location::Primary);
     let allowed = allowed(&p.allowed_operations);
@@ -266,7 +284,7 @@ pub fn requirement(op: Operation) -> (AsrOperation, Option<Location>) {
 }
 
 /// `Ok` when `machine` allows `op` now, else why not (for `NotAllowed`).
-pub(crate) fn check_allowed(machine: &Machine, op: Operation) -> Result<(), String> {
+pub fn check_allowed(machine: &Machine, op: Operation) -> Result<(), String> {
     let (needed, side) = requirement(op);
     let allowed = if machine.allowed.is_empty() {
         "none".to_owned()
@@ -424,7 +442,7 @@ fn job_error(e: &JobErrorDetails) -> Vec<JobError> {
 }
 
 /// Whether a job waits for someone to resume it.
-pub(crate) fn waits_for_input(job: &AsrJob) -> bool {
+pub fn waits_for_input(job: &AsrJob) -> bool {
     let resumable = |actions: &[String]| actions.iter().any(|a| a.eq_ignore_ascii_case("Resume"));
     job_state(job.properties.state.as_deref()) == JobState::Suspended
         && (resumable(&job.properties.allowed_actions)
@@ -437,7 +455,7 @@ pub(crate) fn waits_for_input(job: &AsrJob) -> bool {
 
 /// An ASR job as a [`Job`] of `operation` on `vm`; `now` stands in for a
 /// start time ASR has not set yet.
-pub(crate) fn job(asr: &AsrJob, operation: Operation, vm: String, now: Timestamp) -> Job {
+pub fn job(asr: &AsrJob, operation: Operation, vm: String, now: Timestamp) -> Job {
     let p = &asr.properties;
     let state = job_state(p.state.as_deref());
     let total = p.tasks.len();

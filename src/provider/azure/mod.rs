@@ -885,7 +885,7 @@ impl Provider for AzureProvider {
             .get(&path, ASR_API_VERSION)
             .await
             .map_err(|e| service(format!("cannot read the vault's health: {e}")))?;
-        Ok(vault_issues(&health))
+        Ok(mapping::vault_health(&health))
     }
 
     async fn run_runbook(
@@ -1003,24 +1003,6 @@ fn automation_account(account: &str) -> Result<String, ProviderError> {
              /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Automation/automationAccounts/<name>"
         )))
     }
-}
-
-/// The vault's own issues: its errors and the fabric and container
-/// summaries (item issues belong to the machines).
-fn vault_issues(health: &VaultHealthDetails) -> VaultHealth {
-    let p = &health.properties;
-    let mut issues: Vec<_> = p
-        .vault_errors
-        .iter()
-        .map(|e| mapping::health_issue(e, crate::provider::Health::Warning))
-        .collect();
-    for summary in [&p.fabrics_health, &p.containers_health]
-        .into_iter()
-        .flatten()
-    {
-        issues.extend(summary.issues.iter().filter_map(mapping::summary_issue));
-    }
-    VaultHealth { issues }
 }
 
 #[cfg(test)]
