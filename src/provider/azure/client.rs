@@ -684,7 +684,7 @@ impl ArmClient {
                 Some(json) => request.json(json),
             };
             let step = match request.send().await {
-                Err(e) => Self::unanswered(&method, &url, &e, effect)?,
+                Err(e) => Self::unanswered(&method, &url, &e.without_url(), effect)?,
                 Ok(response) => self.answered(&method, &url, response, effect).await?,
             };
             let (wait_hint, last) = match step {
@@ -751,7 +751,7 @@ impl ArmClient {
             // caller needs.
             Err(_) if status.is_success() && effect == Effect::Starts => Vec::new(),
             Err(e) => {
-                let text = describe_transport(&e);
+                let text = describe_transport(&e.without_url());
                 if effect == Effect::Starts {
                     return Err(ClientError::OutcomeUnknown(format!(
                         "{method} {}: the answer ({status}) was cut off ({text})",
@@ -822,7 +822,8 @@ fn log_answer(method: &Method, url: &Url, status: StatusCode, headers: &HeaderMa
     );
 }
 
-/// Connection failures, timeouts and the like, with their causes.
+/// Connection failures, timeouts and the like, with their causes (callers
+/// strip the URL first: its query is nobody's business in a log).
 fn describe_transport(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
