@@ -5,6 +5,7 @@
 
 mod support;
 
+mod azure_models;
 mod check;
 mod cli;
 mod dry_run;

@@ -8,6 +8,7 @@
 //! [`Machine::active_location`], never from the free-text protection state
 //! (spec: asr-model.md "Item states").
 
+pub mod azure;
 pub mod simulator;
 
 use std::collections::BTreeMap;
