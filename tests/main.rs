@@ -5,6 +5,7 @@
 
 mod support;
 
+mod azure_e2e;
 mod azure_models;
 mod check;
 mod cli;

@@ -60,11 +60,11 @@ const APPROVAL_PLAN: &str = r#"plan approval {
 
 /// How long a child may take before the test gives up on it: generous on a
 /// shared 2-core machine, short enough that a hang fails rather than stalls.
-const DEADLINE: Duration = Duration::from_secs(30);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(30);
 
 /// A temporary folder holding one plan (and what it needs), where the
 /// binary runs.
-struct Sandbox {
+pub(crate) struct Sandbox {
     dir: tempfile::TempDir,
     /// The plan's file name inside `dir`.
     plan: String,
@@ -95,14 +95,14 @@ impl Sandbox {
     }
 
     /// A plan written from `text` as `<name>.drplan`.
-    fn with_plan(name: &str, text: &str) -> Self {
+    pub(crate) fn with_plan(name: &str, text: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let plan = format!("{name}.drplan");
         std::fs::write(dir.path().join(&plan), text).unwrap();
         Self { dir, plan }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
@@ -111,7 +111,7 @@ impl Sandbox {
     }
 
     /// The binary in the sandbox, with a plain, fast, reproducible environment.
-    fn drplan(&self) -> Command {
+    pub(crate) fn drplan(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_drplan"));
         cmd.current_dir(self.path())
             .env("NO_COLOR", "1")
@@ -122,19 +122,19 @@ impl Sandbox {
         cmd
     }
 
-    fn output(&self, args: &[&str]) -> Output {
+    pub(crate) fn output(&self, args: &[&str]) -> Output {
         self.drplan().args(args).output().unwrap()
     }
 
     /// `run OP PLAN` with more arguments after it.
-    fn run(&self, op: &str, more: &[&str]) -> Output {
+    pub(crate) fn run(&self, op: &str, more: &[&str]) -> Output {
         let mut args = vec!["run", op, self.plan.as_str()];
         args.extend_from_slice(more);
         self.output(&args)
     }
 
     /// A command that must succeed and print one JSON document.
-    fn json(&self, args: &[&str]) -> Value {
+    pub(crate) fn json(&self, args: &[&str]) -> Value {
         let out = self.output(args);
         assert_eq!(
             out.status.code(),
@@ -169,7 +169,7 @@ impl Sandbox {
     }
 
     /// The run ids that have a folder in the run store.
-    fn run_ids(&self) -> Vec<String> {
+    pub(crate) fn run_ids(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(self.drplan_dir().join("runs")) else {
             return Vec::new();
         };
@@ -188,7 +188,7 @@ impl Sandbox {
     }
 
     /// The journal's events so far; a line still being written is left out.
-    fn journal(&self, run_id: &str) -> Vec<Value> {
+    pub(crate) fn journal(&self, run_id: &str) -> Vec<Value> {
         let text = std::fs::read_to_string(self.journal_path(run_id)).unwrap_or_default();
         text.lines()
             .filter_map(|l| serde_json::from_str(l).ok())
@@ -204,7 +204,7 @@ impl Sandbox {
 }
 
 /// Exit status, stdout and stderr, for failure messages.
-fn show(out: &Output) -> String {
+pub(crate) fn show(out: &Output) -> String {
     format!(
         "exit: {:?}\n--- stdout\n{}--- stderr\n{}",
         out.status.code(),
@@ -213,16 +213,16 @@ fn show(out: &Output) -> String {
     )
 }
 
-fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Parses NDJSON: every line must be one JSON object with `event` and `ts`.
-fn ndjson(text: &str) -> Vec<Value> {
+pub(crate) fn ndjson(text: &str) -> Vec<Value> {
     text.lines()
         .enumerate()
         .map(|(i, line)| {
@@ -238,11 +238,11 @@ fn ndjson(text: &str) -> Vec<Value> {
         .collect()
 }
 
-fn event(e: &Value) -> &str {
+pub(crate) fn event(e: &Value) -> &str {
     e["event"].as_str().unwrap_or_default()
 }
 
-fn step(e: &Value) -> &str {
+pub(crate) fn step(e: &Value) -> &str {
     e["step"].as_str().unwrap_or_default()
 }
 
@@ -260,7 +260,7 @@ fn started_steps(events: &[Value]) -> BTreeSet<String> {
 }
 
 /// Each step's `step_finished` status.
-fn finished(events: &[Value]) -> BTreeMap<String, String> {
+pub(crate) fn finished(events: &[Value]) -> BTreeMap<String, String> {
     of_kind(events, "step_finished")
         .into_iter()
         .map(|e| {
@@ -275,7 +275,7 @@ fn finished(events: &[Value]) -> BTreeMap<String, String> {
 /// The shape every run's stream has: `run_started` first, `run_finished`
 /// with `status` last, and every `step_started` followed by the step's
 /// `step_finished`.
-fn assert_stream(events: &[Value], status: &str, what: &str) {
+pub(crate) fn assert_stream(events: &[Value], status: &str, what: &str) {
     assert!(!events.is_empty(), "{what}: no events");
     assert_eq!(event(&events[0]), "run_started", "{what}: first event");
     let last = events.last().unwrap();

@@ -20,6 +20,10 @@ pub struct Cli {
     /// When to use colour: on a terminal (auto), always or never. `NO_COLOR` turns it off.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// How to sign in to Azure: auto tries the environment's client secret, workload identity,
+    /// managed identity, then the Azure CLI; token reads `DRPLAN_ACCESS_TOKEN`.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    pub credential: crate::provider::azure::CredentialKind,
     /// The command.
     #[command(subcommand)]
     pub command: Command,

@@ -45,7 +45,7 @@ pub fn main() -> i32 {
         }
     };
     init_tracing(cli.verbose, cli.quiet);
-    let ctx = Ctx::new(cli.color);
+    let ctx = Ctx::new(cli.color, cli.credential);
     let code = match cli.command {
         Command::Check(args) => check::run(&args, &ctx),
         Command::Fmt(args) => fmt::run(&args, &ctx),
@@ -84,17 +84,19 @@ fn init_tracing(verbose: u8, quiet: bool) {
 pub(crate) struct Ctx {
     /// Whether stdout gets colour.
     pub(crate) color: bool,
+    /// How to sign in to Azure.
+    pub(crate) credential: crate::provider::azure::CredentialKind,
 }
 
 impl Ctx {
-    fn new(choice: ColorChoice) -> Self {
+    fn new(choice: ColorChoice, credential: crate::provider::azure::CredentialKind) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
         };
-        Self { color }
+        Self { color, credential }
     }
 
     /// Reads and compiles one plan for commands that need a valid plan. Errors

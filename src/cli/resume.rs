@@ -104,6 +104,7 @@ pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
         json: args.format == Format::Json,
         yes: args.yes,
         color: ctx.color,
+        credential: ctx.credential,
     }
     .execute()
 }

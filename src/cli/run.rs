@@ -25,7 +25,7 @@ pub(super) fn run(args: &RunArgs, ctx: &Ctx) -> ExitCode {
     let schedule = Schedule::new(&graph);
     let report = DryRun::new(&graph, &schedule, plan.objectives.rto);
     let online = if args.online {
-        match online(args, &plan, &graph) {
+        match online(args, ctx.credential, &plan, &graph) {
             Ok(found) => Some(found),
             Err(code) => return code,
         }
@@ -103,7 +103,12 @@ impl Online {
 }
 
 /// Reads the machines from the vault and lists every blocker at once.
-fn online(args: &RunArgs, plan: &crate::plan::Plan, graph: &StepGraph) -> Result<Online, ExitCode> {
+fn online(
+    args: &RunArgs,
+    credential: crate::provider::azure::CredentialKind,
+    plan: &crate::plan::Plan,
+    graph: &StepGraph,
+) -> Result<Online, ExitCode> {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -113,11 +118,13 @@ fn online(args: &RunArgs, plan: &crate::plan::Plan, graph: &StepGraph) -> Result
     };
     rt.block_on(async {
         let clock = crate::clock::Clock::system();
-        let provider = super::session::open_provider(plan, &args.plan, args.simulate, clock)
-            .map_err(|(e, code)| {
-                output::error(&e);
-                code
-            })?;
+        let provider =
+            super::session::open_provider(plan, &args.plan, args.simulate, credential, clock)
+                .await
+                .map_err(|(e, code)| {
+                    output::error(&e);
+                    code
+                })?;
         let mut blockers = Vec::new();
         if graph.operation == crate::graph::Operation::TestFailover && plan.test_network.is_none() {
             blockers.push((
@@ -190,6 +197,7 @@ fn execute(
         json: args.format == Format::Json,
         yes: args.yes,
         color: ctx.color,
+        credential: ctx.credential,
     }
     .execute()
 }

@@ -23,6 +23,7 @@ use crate::journal::{
     RunStatus, RunStore,
 };
 use crate::plan::{Plan, Vault};
+use crate::provider::azure::{self, CredentialKind};
 use crate::provider::{OperationOptions, Provider, RecoveryPointChoice};
 
 /// What a run needs from the command line.
@@ -42,32 +43,53 @@ pub(super) struct Session {
     pub(super) json: bool,
     pub(super) yes: bool,
     pub(super) color: bool,
+    /// How to sign in to Azure (`--credential`).
+    pub(super) credential: CredentialKind,
 }
 
 /// The provider of a plan: the simulated vault for `vault simulator` and
-/// `--simulate`; the Azure vault otherwise.
-pub(super) fn open_provider(
+/// `--simulate`; the Azure vault otherwise, reached with `credential` at the
+/// endpoint `DRPLAN_ARM_ENDPOINT` / `DRPLAN_CLOUD` name (public Azure by
+/// default). Says on stderr which credential it used.
+pub(super) async fn open_provider(
     plan: &Plan,
     plan_path: &Path,
     simulate: bool,
+    credential: CredentialKind,
     clock: Clock,
 ) -> Result<Box<dyn Provider>, (String, ExitCode)> {
-    if simulate || plan.vault == Vault::Simulator {
-        // A bad speed or a damaged state or fault file is a failure of the
-        // run's surroundings (exit 1), not of the command line.
-        let failed = |e: crate::provider::ProviderError| (e.to_string(), ExitCode::Failed);
-        let speed = crate::provider::simulator::speed_from_env().map_err(failed)?;
-        let sim = crate::provider::simulator::Simulator::open(plan, plan_path, clock, speed)
-            .map_err(failed)?;
-        return Ok(Box::new(sim));
+    // A bad speed, a damaged state or fault file, a failed login: failures
+    // of the run's surroundings (exit 1), not of the command line.
+    let failed = |e: crate::provider::ProviderError| (e.to_string(), ExitCode::Failed);
+    let Vault::Arm(vault) = &plan.vault else {
+        return open_simulator(plan, plan_path, clock);
+    };
+    if simulate {
+        return open_simulator(plan, plan_path, clock);
     }
-    Err((
-        format!(
-            "plan `{}` uses the Azure vault {}; this build of drplan drives simulated vaults only. Rehearse with `--simulate` (a simulated copy of the vault in .drplan/)",
-            plan.name, plan.vault
-        ),
-        ExitCode::Usage,
-    ))
+    let endpoint = azure::Endpoint::from_env(&azure::process_env).map_err(failed)?;
+    let credential = azure::credential(credential, &endpoint)
+        .await
+        .map_err(failed)?;
+    eprintln!(
+        "using {} for {}",
+        credential.describe(),
+        endpoint.resource_manager
+    );
+    let provider = azure::AzureProvider::new(vault, plan, &endpoint, credential).map_err(failed)?;
+    Ok(Box::new(provider))
+}
+
+fn open_simulator(
+    plan: &Plan,
+    plan_path: &Path,
+    clock: Clock,
+) -> Result<Box<dyn Provider>, (String, ExitCode)> {
+    let failed = |e: crate::provider::ProviderError| (e.to_string(), ExitCode::Failed);
+    let speed = crate::provider::simulator::speed_from_env().map_err(failed)?;
+    let sim = crate::provider::simulator::Simulator::open(plan, plan_path, clock, speed)
+        .map_err(failed)?;
+    Ok(Box::new(sim))
 }
 
 /// The options of the operation, from the plan and the command line.
@@ -149,11 +171,18 @@ impl Session {
         store: &dyn RunStore,
         clock: Clock,
     ) -> Result<(Box<dyn Provider>, Box<dyn crate::journal::store::LockGuard>), ExitCode> {
-        let provider = open_provider(&self.plan, &self.plan_path, self.settings.simulate, clock)
-            .map_err(|(e, code)| {
-                output::error(&e);
-                code
-            })?;
+        let provider = open_provider(
+            &self.plan,
+            &self.plan_path,
+            self.settings.simulate,
+            self.credential,
+            clock,
+        )
+        .await
+        .map_err(|(e, code)| {
+            output::error(&e);
+            code
+        })?;
         let lock_name = self.plan_path.file_stem().map_or_else(
             || self.plan.name.clone(),
             |s| s.to_string_lossy().into_owned(),

@@ -99,7 +99,8 @@ fn watch_loop(
     };
     rt.block_on(async {
         let clock = Clock::system();
-        let provider = match open_provider(&plan, plan_path, simulate, clock) {
+        let provider = match open_provider(&plan, plan_path, simulate, ctx.credential, clock).await
+        {
             Ok(p) => p,
             Err((e, code)) => {
                 output::error(&e);

@@ -1,0 +1,232 @@
+//! The Azure provider over real HTTP: `drplan emulator` in one process, the
+//! binary with `--credential token` and `DRPLAN_ARM_ENDPOINT` in another.
+//! The whole seed cycle, then injected faults (429 storms, 5xx bursts,
+//! dropped connections, a VM whose failover job fails): each run either
+//! completes with every VM failed over exactly once, or stops with the
+//! job's error and a journal that resumes.
+
+// Helpers outside `#[test]` functions fail with a message, as tests do.
+#![allow(clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use crate::run_cli::{Sandbox, assert_stream, ndjson, show, stderr, stdout};
+
+/// A plan on an ARM vault, as the emulator serves it.
+const PLAN: &str = r#"plan shop {
+  vault "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr/providers/Microsoft.RecoveryServices/vaults/shop-vault"
+  primary "westeurope"
+  recovery "northeurope"
+  defaults { retries 0 }
+  test { network "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr/providers/Microsoft.Network/virtualNetworks/vnet-drill" }
+  group db { vm sql-01, sql-02 }
+  group app needs db { vm app-01, app-02, app-03 }
+}
+"#;
+
+const VMS: [&str; 5] = ["sql-01", "sql-02", "app-01", "app-02", "app-03"];
+
+/// `drplan emulator` for the sandbox's plan; stopped when dropped.
+struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Emulator {
+    fn start(sandbox: &Sandbox, faults: Option<&str>) -> Emulator {
+        let mut args = vec!["emulator", "--plan", "shop.drplan", "--speed", "20000"];
+        if let Some(text) = faults {
+            std::fs::write(sandbox.path().join("emulator-faults.json"), text).unwrap();
+            args.extend(["--faults", "emulator-faults.json"]);
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_drplan"))
+            .args(&args)
+            .current_dir(sandbox.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("emulator said {first:?}"))
+            .to_string();
+        Emulator { child, url }
+    }
+
+    /// The binary against this emulator, signed in with a fixed token.
+    fn drplan(&self, sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
+        sandbox
+            .drplan()
+            .env("DRPLAN_ARM_ENDPOINT", &self.url)
+            .env("DRPLAN_ACCESS_TOKEN", "test-token")
+            .arg("--credential")
+            .arg("token")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn json(&self, sandbox: &Sandbox, args: &[&str]) -> Value {
+        let out = self.drplan(sandbox, args);
+        assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}\n{}", show(&out)))
+    }
+
+    /// Succeeded failover jobs per VM, from `drplan jobs`.
+    fn failovers(&self, sandbox: &Sandbox) -> Vec<(String, usize)> {
+        let jobs = self.json(
+            sandbox,
+            &["jobs", "shop.drplan", "--format", "json", "--limit", "1000"],
+        );
+        let jobs = jobs["jobs"].as_array().cloned().unwrap_or_default();
+        VMS.iter()
+            .map(|vm| {
+                let n = jobs
+                    .iter()
+                    .filter(|j| {
+                        j["vm"] == *vm && j["operation"] == "failover" && j["state"] == "succeeded"
+                    })
+                    .count();
+                ((*vm).to_string(), n)
+            })
+            .collect()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn assert_each_failed_over_once(emulator: &Emulator, sandbox: &Sandbox, what: &str) {
+    for (vm, n) in emulator.failovers(sandbox) {
+        assert_eq!(n, 1, "{what}: {vm} has {n} succeeded failovers");
+    }
+}
+
+#[test]
+fn the_seed_cycle_against_the_emulator() {
+    let sandbox = Sandbox::with_plan("shop", PLAN);
+    let emulator = Emulator::start(&sandbox, None);
+    let ops = [
+        ("failover", "recovery"),
+        ("commit", "recovery"),
+        ("reprotect", "recovery"),
+        ("failback", "primary"),
+        ("commit", "primary"),
+        ("reprotect", "primary"),
+        ("test-failover", "primary"),
+        ("test-cleanup", "primary"),
+    ];
+    for (op, side) in ops {
+        let out = emulator.drplan(&sandbox, &["run", op, "shop.drplan", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{op}: {}", show(&out));
+        assert_stream(&ndjson(&stdout(&out)), "succeeded", op);
+        assert!(
+            stderr(&out).contains("DRPLAN_ACCESS_TOKEN"),
+            "says which credential: {}",
+            show(&out)
+        );
+        let status = emulator.json(&sandbox, &["status", "shop.drplan", "--format", "json"]);
+        for item in status["items"].as_array().unwrap() {
+            assert_eq!(item["active_location"], side, "after {op}: {item}");
+        }
+    }
+    let status = emulator.json(&sandbox, &["status", "shop.drplan", "--format", "json"]);
+    assert_eq!(status["test_failover"]["status"], "performed", "{status}");
+    for item in status["items"].as_array().unwrap() {
+        assert_eq!(item["replicating"], "primary_to_recovery", "{item}");
+    }
+    // One failover and one failback per VM over the whole cycle.
+    let jobs = emulator.json(
+        &sandbox,
+        &["jobs", "shop.drplan", "--format", "json", "--limit", "1000"],
+    );
+    for vm in VMS {
+        for op in ["failover", "failback", "test-failover", "test-cleanup"] {
+            let n = jobs["jobs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|j| j["vm"] == vm && j["operation"] == op)
+                .count();
+            assert_eq!(n, 1, "{vm} {op}: {jobs}");
+        }
+    }
+}
+
+#[test]
+fn throttling_storms_and_server_errors_are_ridden_out() {
+    for (what, faults) in [
+        (
+            "429 storm",
+            r#"{"http": {"status_storm": [{"status": 429, "every": 2, "retry_after_s": 1}]}}"#,
+        ),
+        (
+            "5xx burst",
+            r#"{"http": {"server_errors": {"status": 503, "times": 6}}}"#,
+        ),
+    ] {
+        let sandbox = Sandbox::with_plan("shop", PLAN);
+        let emulator = Emulator::start(&sandbox, Some(faults));
+        let out = emulator.drplan(
+            &sandbox,
+            &["run", "failover", "shop.drplan", "--format", "json"],
+        );
+        assert_eq!(out.status.code(), Some(0), "{what}: {}", show(&out));
+        assert_each_failed_over_once(&emulator, &sandbox, what);
+    }
+}
+
+#[test]
+fn a_dropped_answer_to_a_failover_never_sends_it_twice() {
+    // The emulator starts each failover, then hangs up before answering:
+    // the client must read the item to learn the job, not post again.
+    let faults = r#"{"http": {"drop_connections": {"times": 3, "requests": "writes", "when": "after_processing"}}}"#;
+    let sandbox = Sandbox::with_plan("shop", PLAN);
+    let emulator = Emulator::start(&sandbox, Some(faults));
+    let out = emulator.drplan(
+        &sandbox,
+        &["run", "failover", "shop.drplan", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert_each_failed_over_once(&emulator, &sandbox, "dropped connections");
+}
+
+#[test]
+fn a_failing_failover_job_stops_the_run_with_its_error_and_resumes() {
+    let faults = r#"{"operations": [{"vm": "sql-02", "operation": "failover", "effect": "fail", "times": 1,
+        "message": "The replica VM could not start in northeurope.",
+        "possible_causes": "The VM size is not available in the target region.",
+        "recommended_action": "Choose another VM size for the replica and retry."}]}"#;
+    let sandbox = Sandbox::with_plan("shop", PLAN);
+    let emulator = Emulator::start(&sandbox, Some(faults));
+    let out = emulator.drplan(&sandbox, &["run", "failover", "shop.drplan"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("The replica VM could not start in northeurope."),
+        "{text}"
+    );
+    assert!(
+        text.contains("recommended action: Choose another VM size"),
+        "{text}"
+    );
+    let run_id = sandbox.run_ids().pop().unwrap();
+    assert!(text.contains(&format!("drplan resume {run_id}")), "{text}");
+
+    let out = emulator.drplan(&sandbox, &["resume", &run_id, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert_each_failed_over_once(&emulator, &sandbox, "after resume");
+}
