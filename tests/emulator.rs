@@ -1177,3 +1177,42 @@ fn the_binary_prints_its_address_first_and_refuses_other_interfaces() {
         "vault /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/drplan-emulator/providers/Microsoft.RecoveryServices/vaults/quickstart"
     );
 }
+
+/// The emulator's answers read with the very types the Azure client reads
+/// ASR with: one vocabulary for both sides, so they cannot drift apart.
+#[tokio::test]
+async fn the_emulators_answers_read_with_the_clients_types() {
+    use drplan::provider::azure::models::{
+        AsrJob, Page, ProtectedItem, RecoveryPoint, VaultHealthDetails,
+    };
+    let emu = Emu::start(None).await;
+    let page: Page<ProtectedItem> =
+        serde_json::from_value(emu.get_json(&emu.url("/replicationProtectedItems")).await).unwrap();
+    assert!(!page.value.is_empty());
+    let (_, job) = emu
+        .act(
+            "db-01",
+            "/unplannedFailover",
+            &failover("PrimaryToRecovery"),
+        )
+        .await;
+    for vm in VMS {
+        let item: ProtectedItem = serde_json::from_value(emu.item(vm).await).unwrap();
+        assert_eq!(item.properties.friendly_name.as_deref(), Some(vm));
+    }
+    let item = emu.item("db-01").await;
+    let points: Page<RecoveryPoint> =
+        serde_json::from_value(emu.get_json(&emu.item_url(&item, "/recoveryPoints")).await)
+            .unwrap();
+    assert!(!points.value.is_empty());
+    let job: AsrJob = serde_json::from_value(
+        emu.get_json(&emu.url(&format!("/replicationJobs/{job}")))
+            .await,
+    )
+    .unwrap();
+    assert!(!job.properties.tasks.is_empty());
+    let _: Page<AsrJob> =
+        serde_json::from_value(emu.get_json(&emu.url("/replicationJobs")).await).unwrap();
+    let _: VaultHealthDetails =
+        serde_json::from_value(emu.get_json(&emu.url("/replicationVaultHealth")).await).unwrap();
+}
