@@ -1315,3 +1315,26 @@ fn an_online_dry_run_reports_every_blocker_and_changes_nothing() {
     );
     assert!(sandbox.run_ids().is_empty(), "a dry run keeps no journal");
 }
+
+#[test]
+fn a_secret_that_is_not_set_stops_the_run_before_anything_is_done() {
+    let plan = r#"plan secrets {
+  vault simulator
+  primary "westeurope"
+  recovery "northeurope"
+  group g {
+    vm a
+    after failover { webhook "http://127.0.0.1:9/" { headers { Authorization = env("DRPLAN_TEST_SECRET") } } }
+  }
+}
+"#;
+    let sandbox = Sandbox::with_plan("secrets", plan);
+    let out = sandbox.run("failover", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        stderr(&out).contains("read `DRPLAN_TEST_SECRET` from the environment, which is not set"),
+        "{}",
+        show(&out)
+    );
+    assert!(sandbox.run_ids().is_empty(), "nothing was done");
+}

@@ -171,6 +171,26 @@ impl Session {
         store: &dyn RunStore,
         clock: Clock,
     ) -> Result<(Box<dyn Provider>, Box<dyn crate::journal::store::LockGuard>), ExitCode> {
+        // A secret that is not set would fail its hook half-way through;
+        // say so before anything is touched.
+        let missing: Vec<String> = crate::hooks::secrets_needed(&self.plan, &self.graph)
+            .into_iter()
+            .filter(|name| std::env::var_os(name).is_none())
+            .collect();
+        if !missing.is_empty() {
+            output::error(&format!(
+                "hooks of this {} read {} from the environment, which {} not set; set {} and run again (nothing was done)",
+                self.graph.operation,
+                missing
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if missing.len() == 1 { "is" } else { "are" },
+                if missing.len() == 1 { "it" } else { "them" },
+            ));
+            return Err(ExitCode::Usage);
+        }
         let provider = open_provider(
             &self.plan,
             &self.plan_path,

@@ -247,22 +247,47 @@ impl RunHooks<'_> {
 
 /// The names of every `env("NAME")` in the plan's hooks, once each.
 fn secret_names(plan: &crate::plan::Plan) -> Vec<String> {
-    let mut names: Vec<String> = plan
+    let hooks = plan
         .groups
         .iter()
         .flat_map(|g| &g.hooks)
-        .flat_map(|b| &b.hooks)
-        .flat_map(|h| match &h.action {
-            HookAction::Script { env: map, .. }
-            | HookAction::Runbook { params: map, .. }
-            | HookAction::Webhook { headers: map, .. } => map.values().collect::<Vec<_>>(),
-            _ => Vec::new(),
-        })
+        .flat_map(|b| &b.hooks);
+    sorted_names(hooks.flat_map(|h| hook_secrets(&h.action)))
+}
+
+/// The `env("NAME")` names the hooks of `graph` read, once each: what must
+/// be set before a run starts.
+pub fn secrets_needed(plan: &crate::plan::Plan, graph: &crate::graph::StepGraph) -> Vec<String> {
+    let hooks = graph.steps().filter_map(|(_, step)| match step.action {
+        crate::graph::StepAction::Hook {
+            group, block, hook, ..
+        } => plan
+            .groups
+            .get(group)
+            .and_then(|g| g.hooks.get(block))
+            .and_then(|b| b.hooks.get(hook)),
+        _ => None,
+    });
+    sorted_names(hooks.flat_map(|h| hook_secrets(&h.action)))
+}
+
+fn hook_secrets(action: &HookAction) -> Vec<&str> {
+    let (HookAction::Script { env: map, .. }
+    | HookAction::Runbook { params: map, .. }
+    | HookAction::Webhook { headers: map, .. }) = action
+    else {
+        return Vec::new();
+    };
+    map.values()
         .filter_map(|v| match v {
-            crate::plan::MapValue::Secret(s) => Some(s.name.clone()),
+            crate::plan::MapValue::Secret(s) => Some(s.name.as_str()),
             crate::plan::MapValue::Literal(_) => None,
         })
-        .collect();
+        .collect()
+}
+
+fn sorted_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut names: Vec<String> = names.map(str::to_string).collect();
     names.sort();
     names.dedup();
     names
