@@ -230,3 +230,39 @@ fn a_failing_failover_job_stops_the_run_with_its_error_and_resumes() {
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert_each_failed_over_once(&emulator, &sandbox, "after resume");
 }
+
+#[test]
+fn a_test_failover_into_a_network_that_does_not_exist_is_refused() {
+    let sandbox = Sandbox::with_plan("shop", PLAN);
+    let emulator = Emulator::start(&sandbox, None);
+    // The same vault and VMs, with a network the emulator does not have.
+    let other = PLAN.replace("vnet-drill", "vnet-gone");
+    std::fs::write(sandbox.path().join("gone.drplan"), other).unwrap();
+    let out = emulator.drplan(
+        &sandbox,
+        &[
+            "run",
+            "test-failover",
+            "gone.drplan",
+            "--dry-run",
+            "--online",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    assert!(
+        stdout(&out).contains("vnet-gone does not exist"),
+        "{}",
+        show(&out)
+    );
+    let out = emulator.drplan(
+        &sandbox,
+        &[
+            "run",
+            "test-failover",
+            "shop.drplan",
+            "--dry-run",
+            "--online",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+}

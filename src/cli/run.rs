@@ -126,13 +126,6 @@ fn online(
                     code
                 })?;
         let mut blockers = Vec::new();
-        if graph.operation == crate::graph::Operation::TestFailover && plan.test_network.is_none() {
-            blockers.push((
-                "(plan)".to_string(),
-                "-".to_string(),
-                "a test failover needs `test { network \"<virtual network id>\" }`".to_string(),
-            ));
-        }
         match crate::exec::preflight(plan, graph, provider.as_ref(), None).await {
             Ok(_) => {}
             Err(crate::exec::ExecError::NotReady(list)) => {

@@ -143,6 +143,8 @@ pub(crate) struct Emu {
     automation: Automation,
     http: HttpState,
     requests: AtomicU64,
+    /// The plan's `test { network }`, answered as an existing virtual network.
+    test_network: Option<String>,
 }
 
 impl Emulator {
@@ -192,6 +194,7 @@ impl Emulator {
                 automation: Automation::new(plan),
                 http: HttpState::new(http),
                 requests: AtomicU64::new(0),
+                test_network: plan.test_network.clone(),
             }),
         })
     }

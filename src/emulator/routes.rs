@@ -169,6 +169,8 @@ enum Route {
     AutomationOutput(usize, String),
     AutomationStreams(usize, String),
     AutomationStream(usize, String, String),
+    /// The plan's test network (Microsoft.Network), so clients can check it exists.
+    TestNetwork,
 }
 
 /// The item actions, by their path segment.
@@ -240,12 +242,33 @@ fn eq(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
+/// Microsoft.Network api-versions the test network answers to.
+const NETWORK_API_VERSIONS: [&str; 4] = ["2023-09-01", "2023-11-01", "2024-03-01", "2024-05-01"];
+
 impl Emu {
+    /// The test network as Microsoft.Network shows a virtual network.
+    fn test_network_json(&self) -> serde_json::Value {
+        let id = self.test_network.clone().unwrap_or_default();
+        let name = id.rsplit('/').next().unwrap_or_default().to_owned();
+        serde_json::json!({
+            "id": id,
+            "name": name,
+            "type": "Microsoft.Network/virtualNetworks",
+            "properties": {"provisioningState": "Succeeded",
+                           "addressSpace": {"addressPrefixes": ["10.99.0.0/16"]}}
+        })
+    }
+
     fn route(&self, path: &str) -> Result<Route, String> {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let not_found = || format!("The resource path '{path}' was not found.");
         if let Some(rest) = strip(&segments, &self.names.vault) {
             return self.vault_route(rest).ok_or_else(not_found)?;
+        }
+        if let Some(network) = &self.test_network {
+            if strip(&segments, network).is_some_and(<[&str]>::is_empty) {
+                return Ok(Route::TestNetwork);
+            }
         }
         for (i, account) in self.automation.accounts().iter().enumerate() {
             if let Some(rest) = strip(&segments, &account.id) {
@@ -414,6 +437,8 @@ impl Emu {
         };
         let versions: &[&str] = if route.is_automation() {
             &automation::API_VERSIONS
+        } else if route == Route::TestNetwork {
+            &NETWORK_API_VERSIONS
         } else {
             &API_VERSIONS
         };
@@ -490,6 +515,7 @@ impl Emu {
             Route::AutomationStream(a, name, id) => {
                 refused(self.automation.stream(a, &name, &id, now).map(Reply::ok))
             }
+            Route::TestNetwork => Reply::ok(self.test_network_json()),
         })
     }
 

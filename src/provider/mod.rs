@@ -426,6 +426,16 @@ pub trait Provider: Send + Sync {
     /// The vault's own health.
     async fn vault_health(&self) -> Result<VaultHealth, ProviderError>;
 
+    /// Why a test failover cannot use the plan's isolated network (`None`
+    /// when the plan names none), or `None` when it can. Providers without
+    /// networks (the simulator) accept anything.
+    async fn check_test_network(
+        &self,
+        _network_id: Option<&str>,
+    ) -> Result<Option<String>, ProviderError> {
+        Ok(None)
+    }
+
     /// Runs an Automation runbook job to its end.
     async fn run_runbook(
         &self,

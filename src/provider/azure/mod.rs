@@ -49,6 +49,9 @@ pub use credential::{
 };
 pub use poll::PollOptions;
 
+/// The Microsoft.Network api-version used to read the test failover's network.
+const NETWORK_API_VERSION: &str = "2024-05-01";
+
 use client::{ArmClient, ClientError};
 use mapping::ScenarioKind;
 use models::{
@@ -886,6 +889,27 @@ impl Provider for AzureProvider {
             .await
             .map_err(|e| service(format!("cannot read the vault's health: {e}")))?;
         Ok(mapping::vault_health(&health))
+    }
+
+    async fn check_test_network(
+        &self,
+        network_id: Option<&str>,
+    ) -> Result<Option<String>, ProviderError> {
+        let Some(network_id) = network_id else {
+            return Ok(Some(
+                "a test failover needs `test { network \"<virtual network id>\" }` in the plan"
+                    .to_string(),
+            ));
+        };
+        match self.client.get_reply(network_id, NETWORK_API_VERSION).await {
+            Ok(_) => Ok(None),
+            Err(e) if e.status() == Some(404) => Ok(Some(format!(
+                "the test network {network_id} does not exist; create it or fix `test {{ network }}`"
+            ))),
+            Err(e) => Err(service(format!(
+                "cannot read the test network {network_id}: {e}"
+            ))),
+        }
     }
 
     async fn run_runbook(
