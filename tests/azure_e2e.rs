@@ -266,3 +266,33 @@ fn a_test_failover_into_a_network_that_does_not_exist_is_refused() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
 }
+
+#[test]
+fn the_bearer_token_is_never_logged() {
+    let sandbox = Sandbox::with_plan("shop", PLAN);
+    let emulator = Emulator::start(&sandbox, None);
+    let token = "tok3n-n3ver-log-4c2d";
+    let out = sandbox
+        .drplan()
+        .env("DRPLAN_ARM_ENDPOINT", &emulator.url)
+        .env("DRPLAN_ACCESS_TOKEN", token)
+        .args([
+            "-vvv",
+            "--credential",
+            "token",
+            "run",
+            "commit",
+            "shop.drplan",
+            "--dry-run",
+            "--online",
+        ])
+        .output()
+        .unwrap();
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        all.contains("TRACE") || all.contains("DEBUG"),
+        "logs at trace level: {}",
+        show(&out)
+    );
+    assert!(!all.contains(token), "the token is in the output:\n{all}");
+}
