@@ -1,9 +1,9 @@
 //! The Azure provider over real HTTP: `drplan emulator` in one process, the
 //! binary with `--credential token` and `DRPLAN_ARM_ENDPOINT` in another.
 //! The whole seed cycle, then injected faults (429 storms, 5xx bursts,
-//! dropped connections, a VM whose failover job fails): each run either
-//! completes with every VM failed over exactly once, or stops with the
-//! job's error and a journal that resumes.
+//! dropped connections, a VM whose failover job fails, a token that
+//! expires mid-run): each run either completes with every VM failed over
+//! exactly once, or stops with the error and a journal that resumes.
 
 // Helpers outside `#[test]` functions fail with a message, as tests do.
 #![allow(clippy::panic)]
@@ -64,10 +64,15 @@ impl Emulator {
 
     /// The binary against this emulator, signed in with a fixed token.
     fn drplan(&self, sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
+        self.drplan_as(sandbox, "test-token", args)
+    }
+
+    /// The binary against this emulator, signed in with `token`.
+    fn drplan_as(&self, sandbox: &Sandbox, token: &str, args: &[&str]) -> std::process::Output {
         sandbox
             .drplan()
             .env("DRPLAN_ARM_ENDPOINT", &self.url)
-            .env("DRPLAN_ACCESS_TOKEN", "test-token")
+            .env("DRPLAN_ACCESS_TOKEN", token)
             .arg("--credential")
             .arg("token")
             .args(args)
@@ -295,4 +300,41 @@ fn the_bearer_token_is_never_logged() {
         show(&out)
     );
     assert!(!all.contains(token), "the token is in the output:\n{all}");
+}
+
+#[test]
+fn a_token_that_expires_mid_run_stops_it_and_a_new_one_resumes_it() {
+    let faults = r#"{"http": {"expire_token": {"token": "old-token", "after": 8}}}"#;
+    let sandbox = Sandbox::with_plan("shop", PLAN);
+    let emulator = Emulator::start(&sandbox, Some(faults));
+    let out = emulator.drplan_as(&sandbox, "old-token", &["run", "failover", "shop.drplan"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(said.contains("access token expired"), "{}", show(&out));
+    assert!(said.contains("DRPLAN_ACCESS_TOKEN"), "{}", show(&out));
+    let run_id = sandbox.run_ids().pop().unwrap();
+    assert!(
+        said.contains(&format!("drplan resume {run_id}")),
+        "{}",
+        show(&out)
+    );
+    let runs = sandbox.json(&["runs", "--format", "json"]);
+    let run = runs["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run_id"] == run_id.as_str())
+        .unwrap_or_else(|| panic!("{run_id} not in {runs}"));
+    assert!(
+        run["status"] == "failed" || run["status"] == "interrupted",
+        "{run}"
+    );
+
+    let out = emulator.drplan_as(
+        &sandbox,
+        "new-token",
+        &["resume", &run_id, "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert_each_failed_over_once(&emulator, &sandbox, "after a new token");
 }

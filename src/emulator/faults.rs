@@ -13,7 +13,8 @@
 //!    "status_storm": [{"status": 429, "every": 3, "retry_after_s": 2, "requests": "reads", "path": "replicationJobs"}],
 //!    "server_errors": {"status": 500, "times": 5, "after": 0, "requests": "all", "path": "..."},
 //!    "drop_connections": {"times": 3, "after": 0, "requests": "writes", "path": "unplannedFailover",
-//!                         "when": "after_processing"}}}
+//!                         "when": "after_processing"},
+//!    "expire_token": {"token": "old-token", "after": 8}}}
 //! ```
 //!
 //! - `throttle`: Resource Manager's limits (the defaults shown), per
@@ -28,6 +29,10 @@
 //!   lose their connection without an answer: `when` `before_processing`
 //!   (nothing happened) or `after_processing` (the default: the request took
 //!   effect, so a failover may have started).
+//! - `expire_token`: after `after` requests carrying the bearer token
+//!   `token`, every further one with it answers `401`
+//!   `ExpiredAuthenticationToken`, as ARM does when a token expires mid-run;
+//!   other tokens still work.
 //! - `requests` (`all`, `reads`: GET; `writes`: PUT, POST, PATCH, DELETE) and
 //!   `path` (a text the request path contains) choose the matching requests.
 
@@ -52,6 +57,8 @@ pub struct HttpFaults {
     pub server_errors: Option<ServerErrors>,
     /// A run of dropped connections.
     pub drop_connections: Option<DropConnections>,
+    /// A bearer token that expires after some requests.
+    pub expire_token: Option<ExpireToken>,
 }
 
 impl Default for HttpFaults {
@@ -62,8 +69,19 @@ impl Default for HttpFaults {
             status_storm: Vec::new(),
             server_errors: None,
             drop_connections: None,
+            expire_token: None,
         }
     }
+}
+
+/// A bearer token that stops working after `after` requests.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpireToken {
+    /// The token (the `Authorization: Bearer` value).
+    pub token: String,
+    /// Requests it is good for.
+    pub after: u64,
 }
 
 /// Resource Manager's token buckets, per principal.
@@ -182,6 +200,8 @@ struct RawHttp {
     server_errors: Option<RawRun>,
     #[serde(default)]
     drop_connections: Option<RawDrops>,
+    #[serde(default)]
+    expire_token: Option<ExpireToken>,
 }
 
 #[derive(Deserialize)]
@@ -310,11 +330,21 @@ fn parse_http(value: Value) -> Result<HttpFaults, String> {
             path: d.path,
         },
     });
+    if raw
+        .expire_token
+        .as_ref()
+        .is_some_and(|e| e.token.trim().is_empty())
+    {
+        return Err(
+            "http.expire_token: `token` is the bearer token that expires, not empty".to_owned(),
+        );
+    }
     Ok(HttpFaults {
         throttle,
         status_storm,
         server_errors,
         drop_connections,
+        expire_token: raw.expire_token,
     })
 }
 
@@ -372,6 +402,7 @@ struct Counts {
     storms: Vec<u64>,
     server_errors: u64,
     drops: u64,
+    expiring: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -441,6 +472,20 @@ impl HttpState {
             Ok(left) => Budget::Remaining(left),
             Err(wait) => Budget::Throttled(wait),
         }
+    }
+
+    /// Whether `principal` is the token of `expire_token` and has used up
+    /// its requests; counts the request when it is that token.
+    pub(crate) fn expired(&self, principal: &str) -> bool {
+        let Some(e) = &self.faults.expire_token else {
+            return false;
+        };
+        if e.token != principal {
+            return false;
+        }
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.expiring += 1;
+        counts.expiring > e.after
     }
 
     /// The injected fault, if any, that hits a request. Every fault counts
@@ -568,6 +613,14 @@ mod tests {
                 r#"{"http": {"drop_connections": {"times": 1, "when": "later"}}}"#,
                 "unknown variant `later`",
             ),
+            (
+                r#"{"http": {"expire_token": {"token": "t", "after": 1, "at": 2}}}"#,
+                "unknown field `at`",
+            ),
+            (
+                r#"{"http": {"expire_token": {"token": " ", "after": 1}}}"#,
+                "http.expire_token: `token`",
+            ),
             (r#"{"bogus": 1}"#, "unknown field `bogus`"),
             ("[]", "a JSON object"),
         ] {
@@ -610,6 +663,17 @@ mod tests {
             }
         );
         assert_eq!(state.verdict(true, "/i/reProtect"), Verdict::Serve);
+    }
+
+    #[test]
+    fn an_expiring_token_works_its_requests_then_never_again() {
+        let state = HttpState::new(
+            http(r#"{"http": {"expire_token": {"token": "old", "after": 2}}}"#).unwrap(),
+        );
+        let old: Vec<bool> = (0..4).map(|_| state.expired("old")).collect();
+        assert_eq!(old, [false, false, true, true]);
+        assert!(!state.expired("new"));
+        assert!(!HttpState::new(HttpFaults::default()).expired("old"));
     }
 
     #[tokio::test(start_paused = true)]

@@ -41,8 +41,8 @@ use crate::provider::simulator::Simulator;
 use crate::provider::{ProviderError, Target};
 
 pub use faults::{
-    DropConnections, HttpFaults, Requests, Select, ServerErrors, StatusStorm, Throttle,
-    parse_fault_file,
+    DropConnections, ExpireToken, HttpFaults, Requests, Select, ServerErrors, StatusStorm,
+    Throttle, parse_fault_file,
 };
 
 use automation::Automation;
@@ -127,7 +127,8 @@ pub fn check_loopback(addr: SocketAddr) -> Result<(), EmulatorError> {
 }
 
 /// An emulator ready to serve: the simulated vault opened, faults read.
-#[derive(Debug)]
+/// Clones share the vault and the counters.
+#[derive(Debug, Clone)]
 pub struct Emulator {
     state: Arc<Emu>,
 }
@@ -145,6 +146,40 @@ pub(crate) struct Emu {
     requests: AtomicU64,
     /// The plan's `test { network }`, answered as an existing virtual network.
     test_network: Option<String>,
+    stats: Counters,
+}
+
+/// What the emulator has been asked so far ([`Emulator::stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EmulatorStats {
+    /// Authenticated reads (GET), throttled ones included.
+    pub reads: u64,
+    /// Authenticated writes (PUT, POST, PATCH, DELETE), throttled ones included.
+    pub writes: u64,
+    /// Requests answered 429 by the throttling buckets (not by `status_storm`).
+    pub throttled: u64,
+}
+
+/// [`EmulatorStats`] as it is counted: atomics, so counting costs a
+/// request no lock.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    reads: AtomicU64,
+    writes: AtomicU64,
+    throttled: AtomicU64,
+}
+
+impl Counters {
+    /// Counts one authenticated request.
+    pub(crate) fn count(&self, write: bool) {
+        let counter = if write { &self.writes } else { &self.reads };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one request refused by the buckets.
+    pub(crate) fn throttled(&self) {
+        self.throttled.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 impl Emulator {
@@ -195,6 +230,7 @@ impl Emulator {
                 http: HttpState::new(http),
                 requests: AtomicU64::new(0),
                 test_network: plan.test_network.clone(),
+                stats: Counters::default(),
             }),
         })
     }
@@ -202,6 +238,17 @@ impl Emulator {
     /// The vault id it serves.
     pub fn vault_id(&self) -> &str {
         &self.state.names.vault
+    }
+
+    /// The requests served so far, by this emulator and its clones (keep a
+    /// clone to read them while [`serve`](Self::serve) runs).
+    pub fn stats(&self) -> EmulatorStats {
+        let c = &self.state.stats;
+        EmulatorStats {
+            reads: c.reads.load(Ordering::Relaxed),
+            writes: c.writes.load(Ordering::Relaxed),
+            throttled: c.throttled.load(Ordering::Relaxed),
+        }
     }
 
     /// Serves on `listener` (a loopback address) until `shutdown` resolves.

@@ -353,7 +353,20 @@ impl Emu {
                 &r#"Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token""#,
             );
         };
+        if self.http.expired(principal) {
+            // ARM's answer to a token past its expiry (spec: asr-model.md).
+            return Reply::error(
+                401,
+                "ExpiredAuthenticationToken",
+                "The access token expiry UTC time is earlier than current UTC time.",
+            )
+            .header(
+                "WWW-Authenticate",
+                &r#"Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The access token has expired""#,
+            );
+        }
         let write = !matches!(*method, Method::GET | Method::HEAD);
+        self.stats.count(write);
         let (remaining_header, kind) = if write {
             ("x-ms-ratelimit-remaining-subscription-writes", "write")
         } else {
@@ -363,6 +376,7 @@ impl Emu {
             Budget::Off => None,
             Budget::Remaining(n) => Some(n),
             Budget::Throttled(wait) => {
+                self.stats.throttled();
                 return Reply::error(
                     429,
                     "SubscriptionRequestsThrottled",

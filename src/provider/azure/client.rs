@@ -41,7 +41,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use url::Url;
 
-use super::credential::{Credential, Lookup};
+use super::credential::{ACCESS_TOKEN_VAR, Credential, Lookup};
 use super::models::{ArmErrorBody, Page};
 use crate::provider::ProviderError;
 
@@ -396,8 +396,15 @@ impl From<ClientError> for ProviderError {
 enum Step {
     /// An answer to return.
     Done(Reply),
-    /// 401: worth one try with a fresh token.
-    Unauthorized(ClientError),
+    /// 401: worth one try with a fresh token; `expired` when ARM says the
+    /// token expired (`ExpiredAuthenticationToken`, or `WWW-Authenticate`'s
+    /// `invalid_token`).
+    Unauthorized {
+        /// The answer, as an error.
+        error: ClientError,
+        /// The token expired (rather than being wrong).
+        expired: bool,
+    },
     /// Worth another try (after `Retry-After`, when given); the error if not.
     Retry(Option<Duration>, ClientError),
 }
@@ -675,7 +682,7 @@ impl ArmClient {
             let mut request = self
                 .http
                 .request(method.clone(), url.clone())
-                .bearer_auth(token)
+                .bearer_auth(&token)
                 .header("x-ms-client-request-id", new_guid())
                 .header("x-ms-return-client-request-id", "true");
             request = match &body {
@@ -689,14 +696,32 @@ impl ArmClient {
             };
             let (wait_hint, last) = match step {
                 Step::Done(reply) => return Ok(reply),
-                Step::Unauthorized(_) if !refreshed => {
-                    // A token revoked or expired early: one fresh try.
+                Step::Unauthorized { error, expired } if !refreshed => {
+                    // A token revoked or expired early: one fresh try. Safe
+                    // for a POST too: ARM refuses a 401 before the provider
+                    // sees the request, so nothing started.
                     refreshed = true;
-                    self.credential.invalidate().await;
-                    tracing::debug!(%method, path = url.path(), "401; retrying with a fresh token");
+                    self.credential.invalidate_if(&token).await;
+                    let fresh = self
+                        .credential
+                        .token()
+                        .await
+                        .map_err(ClientError::Credential)?;
+                    if fresh == token {
+                        // A token nobody can renew (`DRPLAN_ACCESS_TOKEN`):
+                        // sending it again would be refused the same way.
+                        return Err(self.not_renewable(&error, expired));
+                    }
+                    tracing::debug!(%method, path = url.path(), expired, "401; retrying with a fresh token");
                     continue;
                 }
-                Step::Unauthorized(error) => return Err(error),
+                Step::Unauthorized { error, expired } => {
+                    return Err(if expired {
+                        self.not_renewable(&error, expired)
+                    } else {
+                        error
+                    });
+                }
                 Step::Retry(wait_hint, last) => (wait_hint, last),
             };
             attempt += 1;
@@ -772,7 +797,8 @@ impl ArmClient {
         }
         let error = status_error(&reply);
         if status == StatusCode::UNAUTHORIZED {
-            return Ok(Step::Unauthorized(error));
+            let expired = token_expired(&reply, &error);
+            return Ok(Step::Unauthorized { error, expired });
         }
         if !retryable_status(status.as_u16()) {
             return Err(error);
@@ -784,6 +810,24 @@ impl ArmClient {
             )));
         }
         Ok(Step::Retry(reply.retry_after(), error))
+    }
+
+    /// The error for a 401 a fresh token cannot cure. For an expired token,
+    /// what to do about it: the run stops here, and resuming it after
+    /// getting a new token carries on where it stopped.
+    fn not_renewable(&self, error: &ClientError, expired: bool) -> ClientError {
+        let source = self.credential.describe();
+        if !expired {
+            return ClientError::Credential(ProviderError::Service(format!(
+                "Azure refused the token from {source}: {error}"
+            )));
+        }
+        ClientError::Credential(ProviderError::Service(format!(
+            "the access token expired and {source} cannot renew it: get a new one \
+             (for --credential token, set {ACCESS_TOKEN_VAR} to a fresh token, e.g. \
+             `az account get-access-token --query accessToken -o tsv`) and resume the run \
+             with `drplan resume` [Azure: {error}]"
+        )))
     }
 
     /// The wait before retry number `attempt`, or `None` past the deadline.
@@ -833,6 +877,20 @@ fn describe_transport(e: &reqwest::Error) -> String {
         source = s.source();
     }
     text
+}
+
+/// Whether a 401 says the token expired: ARM's `ExpiredAuthenticationToken`,
+/// or a `WWW-Authenticate` challenge with `error="invalid_token"` (RFC 6750:
+/// expired, revoked or malformed; a fresh token cures the first two).
+fn token_expired(reply: &Reply, error: &ClientError) -> bool {
+    let code = match error {
+        ClientError::Status { code, .. } => code.as_deref(),
+        _ => None,
+    };
+    code.is_some_and(|c| c.eq_ignore_ascii_case("ExpiredAuthenticationToken"))
+        || reply
+            .header("www-authenticate")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("invalid_token"))
 }
 
 /// The statuses worth retrying.

@@ -165,6 +165,31 @@ impl Credential {
     pub async fn invalidate(&self) {
         *self.cache.lock().await = None;
     }
+
+    /// Forgets the cached token if it is still `rejected`: when many
+    /// requests in flight get 401 at once, the first one's refresh serves
+    /// them all instead of each asking for a token of its own.
+    pub async fn invalidate_if(&self, rejected: &str) {
+        let mut cache = self.cache.lock().await;
+        if cache.as_ref().is_some_and(|c| c.token == rejected) {
+            *cache = None;
+        }
+    }
+
+    /// A credential over any `azure_core` token source, with an empty cache
+    /// (tests: tokens that change).
+    #[cfg(test)]
+    pub(crate) fn from_source(
+        credential: Arc<dyn TokenCredential>,
+        describe: impl Into<String>,
+    ) -> Credential {
+        Credential {
+            describe: describe.into(),
+            scope: "test/.default".to_owned(),
+            source: Source::Azure(credential),
+            cache: tokio::sync::Mutex::new(None),
+        }
+    }
 }
 
 fn cached(access: &AccessToken) -> Cached {
