@@ -57,6 +57,8 @@ struct Emu {
     vault: String,
     client: Client,
     token: String,
+    /// A clone of the one serving: its counters.
+    emulator: emulator::Emulator,
     _stop: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -80,8 +82,9 @@ impl Emu {
         let plan = plan();
         let emulator = emulator::Emulator::new(&plan, &options).unwrap();
         let vault = emulator.vault_id().to_owned();
+        let serving = emulator.clone();
         tokio::spawn(async move {
-            emulator
+            serving
                 .serve(listener, async {
                     let _ = stopped.await;
                 })
@@ -93,6 +96,7 @@ impl Emu {
             vault,
             client: Client::new(),
             token: "test-token".to_owned(),
+            emulator,
             _stop: stop,
             _dir: dir,
         }
@@ -666,6 +670,39 @@ async fn throttling_answers_429_once_the_bucket_is_empty() {
         header(&write, "x-ms-ratelimit-remaining-subscription-writes"),
         "0"
     );
+    // What the buckets let through, and what they refused.
+    let stats = emu.emulator.stats();
+    assert_eq!(
+        (stats.reads, stats.writes, stats.throttled),
+        (6, 1, 1),
+        "{stats:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused_as_arm_does_and_others_still_work() {
+    let emu = Emu::start(Some(
+        r#"{"http": {"expire_token": {"token": "test-token", "after": 2}}}"#,
+    ))
+    .await;
+    let url = emu.url("/replicationVaultHealth");
+    assert_eq!(statuses(&emu, &url, 4).await, [200, 200, 401, 401]);
+    let refused = emu.get(&url).await;
+    assert!(
+        header(&refused, "www-authenticate").contains(r#"error="invalid_token""#),
+        "{refused:?}"
+    );
+    assert!(header(&refused, "www-authenticate").contains("The access token has expired"));
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "ExpiredAuthenticationToken");
+    let fresh = emu
+        .client
+        .get(&url)
+        .bearer_auth("new-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -152,11 +152,12 @@ pub(crate) struct Emu {
 /// What the emulator has been asked so far ([`Emulator::stats`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EmulatorStats {
-    /// Authenticated reads (GET), throttled ones included.
+    /// Reads (GET) the buckets let through: each took a read token.
     pub reads: u64,
-    /// Authenticated writes (PUT, POST, PATCH, DELETE), throttled ones included.
+    /// Writes (PUT, POST, PATCH, DELETE) the buckets let through: each
+    /// took a write token.
     pub writes: u64,
-    /// Requests answered 429 by the throttling buckets (not by `status_storm`).
+    /// Requests the buckets answered 429 (not those of `status_storm`).
     pub throttled: u64,
 }
 
@@ -170,7 +171,7 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    /// Counts one authenticated request.
+    /// Counts one request let through by the buckets.
     pub(crate) fn count(&self, write: bool) {
         let counter = if write { &self.writes } else { &self.reads };
         counter.fetch_add(1, Ordering::Relaxed);

@@ -366,7 +366,6 @@ impl Emu {
             );
         }
         let write = !matches!(*method, Method::GET | Method::HEAD);
-        self.stats.count(write);
         let (remaining_header, kind) = if write {
             ("x-ms-ratelimit-remaining-subscription-writes", "write")
         } else {
@@ -389,6 +388,7 @@ impl Emu {
                 .header(remaining_header, &0);
             }
         };
+        self.stats.count(write);
         let reply = match self.http.verdict(write, uri.path()) {
             Verdict::Serve => self.handle(method, uri, headers, body).await,
             Verdict::Fail {
