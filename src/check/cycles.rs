@@ -200,10 +200,10 @@ fn describe(
             ));
         }
     }
-    if let Some(first) = words.first().cloned() {
-        if words.last() != Some(&first) || words.len() == 1 {
-            words.push(first);
-        }
+    if let Some(first) = words.first().cloned()
+        && (words.last() != Some(&first) || words.len() == 1)
+    {
+        words.push(first);
     }
     let mut labels = labels.into_iter();
     let (at, first_label) = labels

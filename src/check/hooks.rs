@@ -128,10 +128,10 @@ impl Checker<'_> {
         let method = self.word(e, "method").unwrap_or("POST").to_owned();
         let headers = self.map_of(e, "headers");
         let body = self.text(e, "body");
-        if let Some((body, span)) = &body {
-            if let Err(err) = serde_json::from_str::<serde_json::Value>(body) {
-                self.invalid(*span, format!("`body` is not valid JSON: {err}"), "invalid JSON", Some("write the body as JSON text, with inner quotes escaped: `body \"{\\\"key\\\": 1}\"`".into()));
-            }
+        if let Some((body, span)) = &body
+            && let Err(err) = serde_json::from_str::<serde_json::Value>(body)
+        {
+            self.invalid(*span, format!("`body` is not valid JSON: {err}"), "invalid JSON", Some("write the body as JSON text, with inner quotes escaped: `body \"{\\\"key\\\": 1}\"`".into()));
         }
         let expect = self
             .integer(e, "expect")
@@ -155,15 +155,15 @@ impl Checker<'_> {
         let within = self
             .duration(e, "within")
             .unwrap_or(Duration::from_mins(10));
-        if every > within {
-            if let Some(at) = e.get("every").and_then(|s| s.args.first()) {
-                self.invalid(
-                    at.span,
-                    format!("the probe polls every {every} but gives up after {within}"),
-                    "longer than `within`",
-                    Some("make `every` shorter than `within`".into()),
-                );
-            }
+        if every > within
+            && let Some(at) = e.get("every").and_then(|s| s.args.first())
+        {
+            self.invalid(
+                at.span,
+                format!("the probe polls every {every} but gives up after {within}"),
+                "longer than `within`",
+                Some("make `every` shorter than `within`".into()),
+            );
         }
         Some(HookAction::Probe {
             url: url?,

@@ -139,14 +139,14 @@ impl Checker<'_> {
                 });
             }
         }
-        if let (Some((p, p_span)), Some((r, r_span))) = (&primary, &recovery) {
-            if p == r {
-                self.diags.push(Diagnostic::SameRegion {
-                    region: p.clone(),
-                    primary: *p_span,
-                    recovery: *r_span,
-                });
-            }
+        if let (Some((p, p_span)), Some((r, r_span))) = (&primary, &recovery)
+            && p == r
+        {
+            self.diags.push(Diagnostic::SameRegion {
+                region: p.clone(),
+                primary: *p_span,
+                recovery: *r_span,
+            });
         }
         let description = self.text(&e, "description").map(|(t, _)| t);
 

@@ -81,16 +81,16 @@ impl crate::hooks::Approvals for Approvals<'_> {
                 Ok(None) => {}
                 Err(e) => return Err(HookError::new(e.to_string())),
             }
-            if let (Some(t), None, true) = (&self.terminal, &asking, terminal_open) {
-                if let Ok(lines) = t.lines.try_lock() {
-                    if let Ok(console) = t.console.lock() {
-                        console.prompt(&format!(
+            if let (Some(t), None, true) = (&self.terminal, &asking, terminal_open)
+                && let Ok(lines) = t.lines.try_lock()
+            {
+                if let Ok(console) = t.console.lock() {
+                    console.prompt(&format!(
                             "{} waits for approval: {instructions}\n  type `yes` to approve or `no` to decline (or run `drplan approve {} {}` elsewhere)",
                             ctx.step, self.run_id, ctx.step
                         ));
-                    }
-                    asking = Some(lines);
                 }
+                asking = Some(lines);
             }
             let Some(lines) = asking.as_mut() else {
                 tokio::time::sleep(POLL).await;
@@ -105,11 +105,10 @@ impl crate::hooks::Approvals for Approvals<'_> {
                         return Err(HookError::new(format!("{} was declined on the terminal", ctx.step)));
                     }
                     Some(_) => {
-                        if let Some(t) = &self.terminal {
-                            if let Ok(console) = t.console.lock() {
+                        if let Some(t) = &self.terminal
+                            && let Ok(console) = t.console.lock() {
                                 console.prompt(&format!("  {}: type `yes` or `no`", ctx.step));
                             }
-                        }
                     }
                     // The terminal closed: only `drplan approve` can answer now.
                     None => {

@@ -75,10 +75,10 @@ impl Console {
 
     /// Shows one event.
     pub(crate) fn record(&mut self, record: &Record) {
-        if let Event::RunStarted { .. } = record.event {
-            if self.start.is_none() {
-                self.start = Some(record.ts);
-            }
+        if let Event::RunStarted { .. } = record.event
+            && self.start.is_none()
+        {
+            self.start = Some(record.ts);
         }
         match self.mode {
             Mode::Json => output::json(record),

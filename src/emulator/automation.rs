@@ -280,11 +280,9 @@ fn stream_json(acct: &Account, job: &AutomationJob, s: &Stream, full: bool) -> V
         "summary": s.text,
         "time": s.time.to_string(),
     });
-    if full {
-        if let Some(obj) = props.as_object_mut() {
-            obj.insert("streamText".into(), json!(s.text));
-            obj.insert("value".into(), json!({}));
-        }
+    if full && let Some(obj) = props.as_object_mut() {
+        obj.insert("streamText".into(), json!(s.text));
+        obj.insert("value".into(), json!({}));
     }
     json!({
         "id": format!("{}/jobs/{}/streams/{}", acct.id, job.name, s.id),

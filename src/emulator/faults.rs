@@ -493,26 +493,26 @@ impl HttpState {
     pub(crate) fn verdict(&self, write: bool, path: &str) -> Verdict {
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         let mut verdict = Verdict::Serve;
-        if let Some(d) = &self.faults.drop_connections {
-            if d.select.matches(write, path) {
-                counts.drops += 1;
-                if counts.drops > d.after && counts.drops <= d.after + d.times {
-                    verdict = Verdict::Drop {
-                        after_processing: d.after_processing,
-                    };
-                }
+        if let Some(d) = &self.faults.drop_connections
+            && d.select.matches(write, path)
+        {
+            counts.drops += 1;
+            if counts.drops > d.after && counts.drops <= d.after + d.times {
+                verdict = Verdict::Drop {
+                    after_processing: d.after_processing,
+                };
             }
         }
-        if let Some(e) = &self.faults.server_errors {
-            if e.select.matches(write, path) {
-                counts.server_errors += 1;
-                let n = counts.server_errors;
-                if verdict == Verdict::Serve && n > e.after && n <= e.after + e.times {
-                    verdict = Verdict::Fail {
-                        status: e.status,
-                        retry_after_s: e.retry_after_s,
-                    };
-                }
+        if let Some(e) = &self.faults.server_errors
+            && e.select.matches(write, path)
+        {
+            counts.server_errors += 1;
+            let n = counts.server_errors;
+            if verdict == Verdict::Serve && n > e.after && n <= e.after + e.times {
+                verdict = Verdict::Fail {
+                    status: e.status,
+                    retry_after_s: e.retry_after_s,
+                };
             }
         }
         for (storm, count) in self

@@ -265,10 +265,10 @@ impl Emu {
         if let Some(rest) = strip(&segments, &self.names.vault) {
             return self.vault_route(rest).ok_or_else(not_found)?;
         }
-        if let Some(network) = &self.test_network {
-            if strip(&segments, network).is_some_and(<[&str]>::is_empty) {
-                return Ok(Route::TestNetwork);
-            }
+        if let Some(network) = &self.test_network
+            && strip(&segments, network).is_some_and(<[&str]>::is_empty)
+        {
+            return Ok(Route::TestNetwork);
         }
         for (i, account) in self.automation.accounts().iter().enumerate() {
             if let Some(rest) = strip(&segments, &account.id) {

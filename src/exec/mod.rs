@@ -228,17 +228,16 @@ pub async fn preflight(
         ))));
     }
     let mut blocked = Vec::new();
-    if op == crate::graph::Operation::TestFailover {
-        if let Some(reason) = provider
+    if op == crate::graph::Operation::TestFailover
+        && let Some(reason) = provider
             .check_test_network(plan.test_network.as_deref())
             .await?
-        {
-            blocked.push(NotReady {
-                vm: "(plan)".to_string(),
-                group: "-".to_string(),
-                reason,
-            });
-        }
+    {
+        blocked.push(NotReady {
+            vm: "(plan)".to_string(),
+            group: "-".to_string(),
+            reason,
+        });
     }
     for (t, m) in targets.iter().zip(&machines) {
         let Err(reason) = ready(op, m) else {

@@ -291,14 +291,14 @@ impl Walker<'_, '_> {
                 let result = self.pump(&step.id, &mut rx, work).await?;
                 // How the hook ended ("approved by …", "exit 0") goes in the
                 // journal: for a manual step it is the sign-off's audit trail.
-                if let Ok(summary) = &result {
-                    if !summary.is_empty() {
-                        let done = Progress {
-                            percent: None,
-                            message: summary.clone(),
-                        };
-                        self.progress(&step.id, done, None).await?;
-                    }
+                if let Ok(summary) = &result
+                    && !summary.is_empty()
+                {
+                    let done = Progress {
+                        percent: None,
+                        message: summary.clone(),
+                    };
+                    self.progress(&step.id, done, None).await?;
                 }
                 Ok(result.map(|_| ()))
             }

@@ -143,10 +143,10 @@ fn group_steps(
         for &vm in &lasts {
             graph.add_edge(vm, a, ());
         }
-        if vms.is_empty() {
-            if let Some(&b) = before.last() {
-                graph.add_edge(b, a, ());
-            }
+        if vms.is_empty()
+            && let Some(&b) = before.last()
+        {
+            graph.add_edge(b, a, ());
         }
     }
     let entry = match (before.first(), firsts.is_empty(), after.first()) {

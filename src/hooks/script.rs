@@ -82,10 +82,10 @@ pub(super) async fn run(
     let mut exited: Option<ExitStatus> = None;
     let mut drain_until: Option<Instant> = None;
     let status = loop {
-        if let Some(status) = exited {
-            if !open {
-                break status;
-            }
+        if let Some(status) = exited
+            && !open
+        {
+            break status;
         }
         tokio::select! {
             read = reader.read(&mut buf), if open => match read {

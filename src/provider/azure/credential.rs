@@ -134,10 +134,10 @@ impl Credential {
         };
         let mut cache = self.cache.lock().await;
         let now = SystemTime::now();
-        if let Some(cached) = cache.as_ref() {
-            if now + REFRESH_MARGIN < cached.expires {
-                return Ok(cached.token.clone());
-            }
+        if let Some(cached) = cache.as_ref()
+            && now + REFRESH_MARGIN < cached.expires
+        {
+            return Ok(cached.token.clone());
         }
         match credential.get_token(&[self.scope.as_str()], None).await {
             Ok(access) => {

@@ -93,10 +93,10 @@ pub fn allowed(names: &[String]) -> Vec<AsrOperation> {
         let found = ALL
             .into_iter()
             .find(|op| op.as_str().eq_ignore_ascii_case(name.trim()));
-        if let Some(op) = found {
-            if !out.contains(&op) {
-                out.push(op);
-            }
+        if let Some(op) = found
+            && !out.contains(&op)
+        {
+            out.push(op);
         }
     }
     out
@@ -413,30 +413,30 @@ pub fn job_state(state: Option<&str>) -> JobState {
 
 fn job_error(e: &JobErrorDetails) -> Vec<JobError> {
     let mut out = Vec::new();
-    if let Some(s) = &e.service_error_details {
-        if let Some(message) = s.message.clone().filter(|m| !m.is_empty()) {
-            out.push(JobError {
-                code: s.code.clone().filter(|c| !c.is_empty()),
-                message,
-                possible_causes: s.possible_causes.clone().filter(|c| !c.is_empty()),
-                recommended_action: s.recommended_action.clone().filter(|c| !c.is_empty()),
-            });
-        }
+    if let Some(s) = &e.service_error_details
+        && let Some(message) = s.message.clone().filter(|m| !m.is_empty())
+    {
+        out.push(JobError {
+            code: s.code.clone().filter(|c| !c.is_empty()),
+            message,
+            possible_causes: s.possible_causes.clone().filter(|c| !c.is_empty()),
+            recommended_action: s.recommended_action.clone().filter(|c| !c.is_empty()),
+        });
     }
-    if let Some(p) = &e.provider_error_details {
-        if let Some(message) = p.error_message.clone().filter(|m| !m.is_empty()) {
-            let code = p.error_code.as_ref().and_then(|c| match c {
-                serde_json::Value::String(s) => Some(s.clone()),
-                serde_json::Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            });
-            out.push(JobError {
-                code,
-                message,
-                possible_causes: p.possible_causes.clone().filter(|c| !c.is_empty()),
-                recommended_action: p.recommended_action.clone().filter(|c| !c.is_empty()),
-            });
-        }
+    if let Some(p) = &e.provider_error_details
+        && let Some(message) = p.error_message.clone().filter(|m| !m.is_empty())
+    {
+        let code = p.error_code.as_ref().and_then(|c| match c {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+        out.push(JobError {
+            code,
+            message,
+            possible_causes: p.possible_causes.clone().filter(|c| !c.is_empty()),
+            recommended_action: p.recommended_action.clone().filter(|c| !c.is_empty()),
+        });
     }
     out
 }

@@ -275,10 +275,10 @@ impl AzureProvider {
 
     /// The item of `target`: from the remembered list, else a fresh one.
     async fn item_of(&self, target: &Target) -> Result<Known, ProviderError> {
-        if let Some(known) = self.remembered() {
-            if let Ok(k) = find(&known, &target.vm, &target.item) {
-                return Ok(k.clone());
-            }
+        if let Some(known) = self.remembered()
+            && let Ok(k) = find(&known, &target.vm, &target.item)
+        {
+            return Ok(k.clone());
         }
         self.list_items().await?;
         let known = self.remembered().unwrap_or_default();

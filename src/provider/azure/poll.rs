@@ -75,21 +75,19 @@ pub(crate) fn scenario_job(scenario: Option<&CurrentScenario>) -> Option<String>
 pub(crate) fn started_job(reply: &Reply) -> Option<String> {
     if let Some(location) = reply.header("location") {
         let lower = location.to_ascii_lowercase();
-        if lower.contains("/operationresults/") {
-            if let Some(id) = last_segment(location) {
-                return Some(id.to_owned());
-            }
+        if lower.contains("/operationresults/")
+            && let Some(id) = last_segment(location)
+        {
+            return Some(id.to_owned());
         }
     }
-    if let Some(request_id) = reply.header("x-ms-request-id") {
-        if request_id
+    if let Some(request_id) = reply.header("x-ms-request-id")
+        && request_id
             .to_ascii_lowercase()
             .contains("/replicationjobs/")
-        {
-            if let Some(id) = last_segment(request_id) {
-                return Some(id.to_owned());
-            }
-        }
+        && let Some(id) = last_segment(request_id)
+    {
+        return Some(id.to_owned());
     }
     let item: ProtectedItem = serde_json::from_slice(&reply.body).ok()?;
     scenario_job(item.properties.current_scenario.as_ref())

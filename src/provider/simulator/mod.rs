@@ -419,10 +419,10 @@ impl Simulator {
             .faults
             .operation(&target.vm, operation)
             .filter(|f| f.times.is_none_or(|t| hits < t));
-        if fault.is_some() {
-            if let Some(item) = vault.item_mut(&target.item) {
-                *item.fault_hits.entry(operation).or_default() += 1;
-            }
+        if fault.is_some()
+            && let Some(item) = vault.item_mut(&target.item)
+        {
+            *item.fault_hits.entry(operation).or_default() += 1;
         }
         let estimate = self
             .estimates

@@ -149,12 +149,12 @@ impl Vault {
             .map(|j| (&j.id, j.item.as_str()))
             .collect();
         for (name, item) in &stored.items {
-            if let Some(id) = &item.current_job {
-                if !held.contains(&(id, name.as_str())) {
-                    return Err(format!(
-                        "item `{name}` runs job {id}, which the file does not hold"
-                    ));
-                }
+            if let Some(id) = &item.current_job
+                && !held.contains(&(id, name.as_str()))
+            {
+                return Err(format!(
+                    "item `{name}` runs job {id}, which the file does not hold"
+                ));
             }
         }
         Ok(Vault::index(stored))
