@@ -37,9 +37,9 @@ fn schema_settings() -> BTreeSet<&'static str> {
 
 /// The quoted words of `const NAME = [ … ];` in grammar.js, in order.
 fn js_list(grammar: &str, name: &str) -> Vec<String> {
-    let start = grammar
-        .find(&format!("const {name} = ["))
-        .unwrap_or_else(|| panic!("{GRAMMAR_JS} has no `const {name} = [`"));
+    let decl = format!("const {name} = [");
+    assert!(grammar.contains(&decl), "{GRAMMAR_JS} has no `{decl}`");
+    let start = grammar.find(&decl).unwrap();
     let body = &grammar[start..];
     let body = &body[body.find('[').unwrap() + 1..body.find("];").unwrap()];
     body.lines()
@@ -70,7 +70,10 @@ fn grammar_js_word_lists_are_the_schema_lists() {
     covered.extend(js_list(&grammar, "STATEMENT_SETTINGS"));
     covered.extend(js_list(&grammar, "HOOK_KINDS"));
     let settings: BTreeSet<String> = schema_settings().into_iter().map(str::to_owned).collect();
-    assert_eq!(covered, settings, "{GRAMMAR_JS}: SETTINGS + STATEMENT_SETTINGS + HOOK_KINDS");
+    assert_eq!(
+        covered, settings,
+        "{GRAMMAR_JS}: SETTINGS + STATEMENT_SETTINGS + HOOK_KINDS"
+    );
 }
 
 #[test]
@@ -80,7 +83,10 @@ fn every_schema_keyword_is_a_grammar_js_token() {
         .into_iter()
         .filter(|w| !grammar.contains(&format!("'{w}'")))
         .collect();
-    assert!(missing.is_empty(), "{GRAMMAR_JS} lacks keyword tokens {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "{GRAMMAR_JS} lacks keyword tokens {missing:?}"
+    );
 }
 
 /// The words of every `syntax keyword GROUP …` line, by group.
@@ -109,9 +115,15 @@ fn every_schema_keyword_is_a_vim_keyword() {
         .collect();
     let words = schema_words();
     let missing: Vec<_> = words.difference(&vim).collect();
-    assert!(missing.is_empty(), "{VIM_SYNTAX} lacks keywords {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "{VIM_SYNTAX} lacks keywords {missing:?}"
+    );
     let extra: Vec<_> = vim.difference(&words).collect();
-    assert!(extra.is_empty(), "{VIM_SYNTAX} highlights non-keywords {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "{VIM_SYNTAX} highlights non-keywords {extra:?}"
+    );
 }
 
 #[test]
