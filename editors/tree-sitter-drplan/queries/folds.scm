@@ -1,0 +1,5 @@
+; Fold every { … } block and multi-line bracketed list.
+[
+  (block)
+  (list)
+] @fold
