@@ -10,6 +10,7 @@ mod azure_models;
 mod check;
 mod cli;
 mod dry_run;
+mod editors_tm;
 mod editors_ts;
 mod emulator;
 mod exec;
