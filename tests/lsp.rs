@@ -72,7 +72,10 @@ impl Client {
             "initialize",
             json!({ "processId": null, "rootUri": null, "capabilities": {} }),
         );
-        assert!(init["capabilities"]["completionProvider"].is_object(), "{init}");
+        assert!(
+            init["capabilities"]["completionProvider"].is_object(),
+            "{init}"
+        );
         client.notify("initialized", json!({}));
         client
     }
@@ -84,25 +87,29 @@ impl Client {
     }
 
     fn notify(&mut self, method: &str, params: Value) {
-        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+        let mut message = json!({ "jsonrpc": "2.0", "method": method });
+        message["params"] = params;
+        self.send(&message);
     }
 
     fn next(&mut self, deadline: Instant) -> Value {
         let left = deadline.saturating_duration_since(Instant::now());
-        match self.messages.recv_timeout(left) {
-            Ok(v) => v,
-            Err(RecvTimeoutError::Timeout) => panic!("drplan lsp did not answer in {TIMEOUT:?}"),
-            Err(RecvTimeoutError::Disconnected) => {
-                panic!("drplan lsp closed stdout: {:?}", self.child.try_wait())
+        let received = self.messages.recv_timeout(left).map_err(|e| match e {
+            RecvTimeoutError::Timeout => format!("drplan lsp did not answer in {TIMEOUT:?}"),
+            RecvTimeoutError::Disconnected => {
+                format!("drplan lsp closed stdout: {:?}", self.child.try_wait())
             }
-        }
+        });
+        received.unwrap()
     }
 
     /// Sends a request and returns its result (`null` on an error response, which is printed).
     fn request(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
-        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let mut message = json!({ "jsonrpc": "2.0", "id": id, "method": method });
+        message["params"] = params;
+        self.send(&message);
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let message = self.next(deadline);
@@ -224,7 +231,10 @@ fn diagnostics_follow_the_text() {
     assert_eq!(d["code"], "drplan::unknown_group");
     assert_eq!(d["severity"], 1);
     let (line, column) = find(&broken, "dbb", 0);
-    assert_eq!(d["range"]["start"], json!({ "line": line, "character": column }));
+    assert_eq!(
+        d["range"]["start"],
+        json!({ "line": line, "character": column })
+    );
     assert!(d["message"].as_str().unwrap().contains("help: "), "{d}");
     client.change(2, PLAN);
     assert_eq!(client.diagnostics(), Vec::<Value>::new());
@@ -263,7 +273,8 @@ fn utf16_columns_count_surrogate_pairs() {
 #[test]
 fn formatting_gives_the_fmt_layout_and_nothing_for_broken_text() {
     let mut client = Client::start();
-    let messy = "plan shop {\nvault simulator\n     primary \"westeurope\"\n recovery \"northeurope\"\n}\n";
+    let messy =
+        "plan shop {\nvault simulator\n     primary \"westeurope\"\n recovery \"northeurope\"\n}\n";
     client.open(messy);
     let params = json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } });
     let edits = client.request("textDocument/formatting", params.clone());
@@ -383,7 +394,11 @@ fn definition_references_and_rename() {
         lines[line].replace_range(start..end, e["newText"].as_str().unwrap());
     }
     let renamed = lines.join("\n") + "\n";
-    assert_eq!(renamed, PLAN.replace("group db", "group database").replace("needs db", "needs database"));
+    assert_eq!(
+        renamed,
+        PLAN.replace("group db", "group database")
+            .replace("needs db", "needs database")
+    );
     client.shutdown();
 }
 
@@ -391,11 +406,17 @@ fn definition_references_and_rename() {
 fn document_symbols_outline_the_plan() {
     let mut client = Client::start();
     client.open(PLAN);
-    let symbols = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } }));
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": URI } }),
+    );
     assert_eq!(symbols[0]["name"], "shop");
     let groups = labels_of(&symbols[0]["children"]);
     assert_eq!(groups, ["db", "app"]);
-    assert_eq!(labels_of(&symbols[0]["children"][1]["children"]), ["app-01", "app-02"]);
+    assert_eq!(
+        labels_of(&symbols[0]["children"][1]["children"]),
+        ["app-01", "app-02"]
+    );
     client.shutdown();
 }
 
@@ -422,9 +443,14 @@ impl Rng {
 
 #[test]
 fn random_edits_never_kill_the_server() {
-    let quickstart =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/plans/quickstart.drplan")).unwrap();
-    let snippets = ["{", "}", "\"", "needs ", ",", "group ", "# x", "😀", "\r", "vm ", "env(", "[", "1h", "\n"];
+    let quickstart = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/plans/quickstart.drplan"
+    ))
+    .unwrap();
+    let snippets = [
+        "{", "}", "\"", "needs ", ",", "group ", "# x", "😀", "\r", "vm ", "env(", "[", "1h", "\n",
+    ];
     let mut rng = Rng(0x5eed_d2a1);
     let mut client = Client::start();
     client.open(&quickstart);
@@ -449,7 +475,10 @@ fn random_edits_never_kill_the_server() {
         client.at("textDocument/completion", line, character);
         client.at("textDocument/hover", line, character);
         client.at("textDocument/definition", line, character);
-        client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } }));
+        client.request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": URI } }),
+        );
         client.request(
             "textDocument/formatting",
             json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } }),
@@ -457,7 +486,10 @@ fn random_edits_never_kill_the_server() {
     }
     // Still alive: it answers, and reports on a fresh, valid text.
     client.change(500, &quickstart);
-    let symbols = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": URI } }));
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": URI } }),
+    );
     assert_eq!(symbols[0]["name"], "quickstart");
     client.shutdown();
 }

@@ -2,9 +2,7 @@
 //! code and severity, the message with the help line appended, and every
 //! labelled span as related information (the same `Diagnostic` the CLI renders).
 
-use lsp_types::{
-    DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri,
-};
+use lsp_types::{DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri};
 
 use crate::diagnostic::{Diagnostic, primary_label};
 use crate::source::Span;
@@ -13,7 +11,10 @@ use super::document::Document;
 
 /// The LSP diagnostics of a document.
 pub(super) fn of(uri: &Uri, doc: &Document) -> Vec<lsp_types::Diagnostic> {
-    doc.diagnostics.iter().map(|d| convert(uri, doc, d)).collect()
+    doc.diagnostics
+        .iter()
+        .map(|d| convert(uri, doc, d))
+        .collect()
 }
 
 fn convert(uri: &Uri, doc: &Document, diagnostic: &Diagnostic) -> lsp_types::Diagnostic {

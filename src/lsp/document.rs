@@ -170,13 +170,19 @@ fn child_block(parent: BlockKind, statement: &Statement) -> Option<(BlockKind, &
     }
 }
 
-fn find_setting(kind: BlockKind, statements: &[Statement], offset: usize) -> Option<(BlockKind, &Setting)> {
+fn find_setting(
+    kind: BlockKind,
+    statements: &[Statement],
+    offset: usize,
+) -> Option<(BlockKind, &Setting)> {
     for statement in statements {
         if let Statement::Setting(setting) = statement {
             if setting.key.span.contains(offset) {
                 return Some((kind, setting));
             }
-            if let Some(hook) = schema::hook_block(&setting.key.text).filter(|_| kind == BlockKind::Hooks) {
+            if let Some(hook) =
+                schema::hook_block(&setting.key.text).filter(|_| kind == BlockKind::Hooks)
+            {
                 if let Some(inline) = setting.inline.iter().find(|s| s.key.span.contains(offset)) {
                     return Some((hook, inline));
                 }
@@ -193,7 +199,12 @@ fn find_setting(kind: BlockKind, statements: &[Statement], offset: usize) -> Opt
     None
 }
 
-fn collect_names(kind: BlockKind, statements: &[Statement], group: Option<&str>, out: &mut Vec<NameRef>) {
+fn collect_names(
+    kind: BlockKind,
+    statements: &[Statement],
+    group: Option<&str>,
+    out: &mut Vec<NameRef>,
+) {
     for statement in statements {
         match statement {
             Statement::Group(g) if kind == BlockKind::Plan => {
@@ -299,8 +310,14 @@ mod tests {
 
     #[test]
     fn open_blocks_are_closed_for_analysis() {
-        assert_eq!(close_braces("plan p { group a {").as_deref(), Some("plan p { group a {\n}}"));
-        assert_eq!(close_braces("a { \"{\" # {\n"), Some("a { \"{\" # {\n\n}".to_owned()));
+        assert_eq!(
+            close_braces("plan p { group a {").as_deref(),
+            Some("plan p { group a {\n}}")
+        );
+        assert_eq!(
+            close_braces("a { \"{\" # {\n"),
+            Some("a { \"{\" # {\n\n}".to_owned())
+        );
         assert_eq!(close_braces("a { } }"), None);
         assert_eq!(close_braces("a { }"), None);
     }

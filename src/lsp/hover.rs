@@ -2,6 +2,8 @@
 //! `check::schema`; a group name shows its VMs, its `needs`, the groups that
 //! need it and its estimated failover time; a VM name shows its group.
 
+use std::fmt::Write as _;
+
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
 use crate::check::schema;
@@ -21,7 +23,10 @@ pub(super) fn at(doc: &Document, offset: usize) -> Option<Hover> {
     } else {
         let (kind, setting) = doc.setting_at(offset)?;
         let spec = schema::find(kind, &setting.key.text)?;
-        let mut text = format!("**{}**: {}\n\n```drplan\n{}\n```", spec.name, spec.doc, spec.example);
+        let mut text = format!(
+            "**{}**: {}\n\n```drplan\n{}\n```",
+            spec.name, spec.doc, spec.example
+        );
         if let Some(default) = spec.default {
             text.push_str("\n\nDefault: ");
             text.push_str(default);
@@ -47,7 +52,9 @@ fn group(doc: &Document, at: &NameRef) -> String {
         .collect();
     let needs: Vec<&str> = names
         .iter()
-        .filter(|n| n.kind == SymbolKind::Group && !n.definition && n.group.as_deref() == Some(name))
+        .filter(|n| {
+            n.kind == SymbolKind::Group && !n.definition && n.group.as_deref() == Some(name)
+        })
         .map(|n| n.name.text.as_str())
         .collect();
     let needed_by: Vec<&str> = names
@@ -59,7 +66,11 @@ fn group(doc: &Document, at: &NameRef) -> String {
         if items.is_empty() {
             "none".to_owned()
         } else {
-            items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+            items
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     };
     let mut text = format!(
@@ -73,10 +84,11 @@ fn group(doc: &Document, at: &NameRef) -> String {
         if let Some(id) = plan.groups.iter().position(|g| g.name == name) {
             let own = Schedule::new(&graph::build(plan, Operation::Failover, Some(&[id])));
             let whole = Schedule::new(&graph::build(plan, Operation::Failover, None));
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "\n- estimated failover: {} for this group (hooks included); {} for the whole plan",
                 own.total, whole.total
-            ));
+            );
         }
     }
     text
@@ -91,14 +103,15 @@ fn vm(doc: &Document, at: &NameRef) -> String {
         .find(|n| n.kind == SymbolKind::Vm && n.definition && n.name.text == name)
         .and_then(|n| n.group.clone())
     {
-        text.push_str(&format!("\n\nin group `{group}`"));
+        let _ = write!(text, "\n\nin group `{group}`");
     }
-    if let Some(vm) = doc
-        .plan
-        .as_ref()
-        .and_then(|p| p.groups.iter().flat_map(|g| &g.vms).find(|v| v.name == name))
-    {
-        text.push_str(&format!("\n\nestimated failover: {}", vm.estimate));
+    if let Some(vm) = doc.plan.as_ref().and_then(|p| {
+        p.groups
+            .iter()
+            .flat_map(|g| &g.vms)
+            .find(|v| v.name == name)
+    }) {
+        let _ = write!(text, "\n\nestimated failover: {}", vm.estimate);
     }
     text
 }

@@ -55,8 +55,8 @@ pub enum LspError {
 /// Serves one client on stdin and stdout until it sends `exit`.
 pub fn serve() -> Result<(), LspError> {
     let (connection, io_threads) = Connection::stdio();
-    let capabilities = serde_json::to_value(capabilities())
-        .map_err(|e| LspError::Protocol(e.to_string()))?;
+    let capabilities =
+        serde_json::to_value(capabilities()).map_err(|e| LspError::Protocol(e.to_string()))?;
     connection
         .initialize(capabilities)
         .map_err(|e| LspError::Protocol(e.to_string()))?;
@@ -92,8 +92,8 @@ fn capabilities() -> ServerCapabilities {
 
 struct Server<'c> {
     connection: &'c Connection,
-    /// Open documents by URI.
-    documents: HashMap<Uri, Document>,
+    /// Open documents by URI (as text: `Uri` hashes through interior mutability).
+    documents: HashMap<String, Document>,
 }
 
 impl Server<'_> {
@@ -128,12 +128,13 @@ impl Server<'_> {
         match request.method.as_str() {
             Formatting::METHOD => {
                 self.answer(request, |p: lsp_types::DocumentFormattingParams, docs| {
-                    docs.get(&p.text_document.uri).map(formatting::edits)
+                    docs.get(p.text_document.uri.as_str())
+                        .map(formatting::edits)
                 })
             }
             Completion::METHOD => self.answer(request, |p: lsp_types::CompletionParams, docs| {
                 let at = p.text_document_position;
-                let doc = docs.get(&at.text_document.uri)?;
+                let doc = docs.get(at.text_document.uri.as_str())?;
                 Some(completion::at(doc, doc.offset(at.position)))
             }),
             HoverRequest::METHOD => self.answer(request, |p: lsp_types::HoverParams, docs| {
@@ -170,7 +171,7 @@ impl Server<'_> {
             }),
             DocumentSymbolRequest::METHOD => {
                 self.answer(request, |p: lsp_types::DocumentSymbolParams, docs| {
-                    let doc = docs.get(&p.text_document.uri)?;
+                    let doc = docs.get(p.text_document.uri.as_str())?;
                     Some(lsp_types::DocumentSymbolResponse::Nested(symbols::of(doc)))
                 })
             }
@@ -187,7 +188,7 @@ impl Server<'_> {
     fn answer<P, R>(
         &self,
         request: Request,
-        handler: impl FnOnce(P, &HashMap<Uri, Document>) -> R,
+        handler: impl FnOnce(P, &HashMap<String, Document>) -> R,
     ) -> Response
     where
         P: DeserializeOwned,
@@ -196,7 +197,11 @@ impl Server<'_> {
         let params = match serde_json::from_value::<P>(request.params) {
             Ok(params) => params,
             Err(e) => {
-                return Response::new_err(request.id, ErrorCode::InvalidParams as i32, e.to_string());
+                return Response::new_err(
+                    request.id,
+                    ErrorCode::InvalidParams as i32,
+                    e.to_string(),
+                );
             }
         };
         match catch_unwind(AssertUnwindSafe(|| handler(params, &self.documents))) {
@@ -227,7 +232,7 @@ impl Server<'_> {
             }
             DidCloseTextDocument::METHOD => {
                 if let Ok(p) = parse::<DidCloseTextDocumentParams>(notification) {
-                    self.documents.remove(&p.text_document.uri);
+                    self.documents.remove(p.text_document.uri.as_str());
                     // A closed file's problems leave the editor's problem list.
                     self.publish(p.text_document.uri, Vec::new());
                 }
@@ -242,7 +247,7 @@ impl Server<'_> {
     fn update(&mut self, uri: Uri, text: String) {
         let doc = Document::new(uri.as_str(), text);
         let diagnostics = diagnostics::of(&uri, &doc);
-        self.documents.insert(uri.clone(), doc);
+        self.documents.insert(uri.as_str().to_owned(), doc);
         self.publish(uri, diagnostics);
     }
 
@@ -262,9 +267,9 @@ fn parse<P: DeserializeOwned>(notification: Notification) -> Result<P, serde_jso
 
 /// The document and byte offset of a position.
 fn locate<'d>(
-    documents: &'d HashMap<Uri, Document>,
+    documents: &'d HashMap<String, Document>,
     at: &TextDocumentPositionParams,
 ) -> Option<(&'d Document, usize)> {
-    let doc = documents.get(&at.text_document.uri)?;
+    let doc = documents.get(at.text_document.uri.as_str())?;
     Some((doc, doc.offset(at.position)))
 }

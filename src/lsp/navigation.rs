@@ -18,7 +18,12 @@ pub(super) fn definition(uri: &Uri, doc: &Document, offset: usize) -> Option<Loc
 }
 
 /// Every occurrence of the name under the cursor.
-pub(super) fn references(uri: &Uri, doc: &Document, offset: usize, declaration: bool) -> Vec<Location> {
+pub(super) fn references(
+    uri: &Uri,
+    doc: &Document,
+    offset: usize,
+    declaration: bool,
+) -> Vec<Location> {
     let Some(at) = doc.name_at(offset) else {
         return Vec::new();
     };
@@ -33,7 +38,12 @@ pub(super) fn references(uri: &Uri, doc: &Document, offset: usize, declaration: 
 }
 
 /// The edits that rename the group or VM under the cursor everywhere in the file.
-pub(super) fn rename(uri: &Uri, doc: &Document, offset: usize, new_name: &str) -> Option<WorkspaceEdit> {
+pub(super) fn rename(
+    uri: &Uri,
+    doc: &Document,
+    offset: usize,
+    new_name: &str,
+) -> Option<WorkspaceEdit> {
     let at = doc.name_at(offset)?;
     let edits = same(doc, &at)
         .into_iter()

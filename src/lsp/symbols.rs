@@ -52,7 +52,15 @@ fn group(doc: &Document, statement: &Statement) -> Option<DocumentSymbol> {
         match s.key.text.as_str() {
             "vm" => {
                 for vm in s.args.iter().filter_map(crate::ast::Value::as_name) {
-                    children.push(symbol(doc, &vm.text, None, SymbolKind::OBJECT, vm.span, vm.span, Vec::new()));
+                    children.push(symbol(
+                        doc,
+                        &vm.text,
+                        None,
+                        SymbolKind::OBJECT,
+                        vm.span,
+                        vm.span,
+                        Vec::new(),
+                    ));
                 }
             }
             "before" | "after" => {
@@ -79,7 +87,15 @@ fn group(doc: &Document, statement: &Statement) -> Option<DocumentSymbol> {
         let names: Vec<&str> = n.names.iter().map(|n| n.text.as_str()).collect();
         format!("needs {}", names.join(", "))
     });
-    Some(symbol(doc, &name.text, detail, SymbolKind::MODULE, g.span, name.span, children))
+    Some(symbol(
+        doc,
+        &name.text,
+        detail,
+        SymbolKind::MODULE,
+        g.span,
+        name.span,
+        children,
+    ))
 }
 
 /// A statement's values as a short label: `failover, test`, `hooks/check.sh`.
