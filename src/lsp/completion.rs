@@ -152,3 +152,30 @@ fn names(doc: &Document, kind: SymbolKind, except: Option<&str>) -> Vec<Completi
     }
     items
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(text: &str) -> Vec<String> {
+        let doc = Document::new("t.drplan", text.to_owned());
+        at(&doc, text.len()).into_iter().map(|i| i.label).collect()
+    }
+
+    #[test]
+    fn completes_by_position() {
+        let group = "plan p {\n  group a {\n  }\n  group b needs a, ";
+        assert_eq!(labels(group), ["a"]);
+        let hooks = "plan p {\n  group a {\n    before test {\n      ";
+        assert_eq!(labels(hooks), schema::HOOK_KINDS);
+        let step = "plan p {\n  group a {\n    before test {\n      wait 5m ";
+        assert_eq!(labels(step), schema::STEP_SETTINGS);
+        let inline = "plan p {\n  group a {\n    before test {\n      wait 5m on_error ";
+        assert_eq!(labels(inline), schema::ON_ERROR);
+        assert_eq!(labels("plan p {\n  vault "), ["simulator"]);
+        assert!(labels("plan p {\n  ").contains(&"group".to_owned()));
+        assert_eq!(labels(""), ["plan"]);
+        assert!(labels("plan p {\n  description \"a ").is_empty());
+        assert!(labels("plan p { # ").is_empty());
+    }
+}

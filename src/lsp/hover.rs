@@ -115,3 +115,37 @@ fn vm(doc: &Document, at: &NameRef) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hover_text(text: &str, needle: &str) -> String {
+        let doc = Document::new("t.drplan", text.to_owned());
+        let offset = text.find(needle).unwrap() + 1;
+        match at(&doc, offset).map(|h| h.contents) {
+            Some(HoverContents::Markup(m)) => m.value,
+            other => format!("{other:?}"),
+        }
+    }
+
+    const PLAN: &str = "plan p {\n  vault simulator\n  primary \"a\"\n  recovery \"b\"\n  group g {\n    vm v\n    after failover {\n      wait 1m on_error continue\n      script \"x.sh\" { retries 2 }\n    }\n  }\n}\n";
+
+    #[test]
+    fn hook_kinds_and_step_settings_show_the_schema() {
+        assert!(hover_text(PLAN, "wait").contains("Sleeps."));
+        assert!(hover_text(PLAN, "script").contains("never through a shell"));
+        let inline = hover_text(PLAN, "on_error");
+        assert!(
+            inline.contains("Default: the plan's `defaults.on_error`"),
+            "{inline}"
+        );
+        assert!(hover_text(PLAN, "retries").contains("tried again"));
+    }
+
+    #[test]
+    fn vm_names_show_their_group() {
+        let text = hover_text(PLAN, " v\n").replace('\n', " ");
+        assert!(text.contains("in group `g`"), "{text}");
+    }
+}
