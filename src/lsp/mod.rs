@@ -34,7 +34,8 @@ use lsp_types::request::{
 use lsp_types::{
     CompletionOptions, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
     DidOpenTextDocumentParams, OneOf, PublishDiagnosticsParams, RenameOptions, ServerCapabilities,
-    TextDocumentPositionParams, TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
+    TextDocumentContentChangeEvent, TextDocumentPositionParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind, Uri,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -224,10 +225,13 @@ impl Server<'_> {
             }
             DidChangeTextDocument::METHOD => {
                 if let Ok(p) = parse::<DidChangeTextDocumentParams>(notification) {
-                    // Full sync: the last change holds the whole text.
-                    if let Some(change) = p.content_changes.into_iter().last() {
-                        self.update(p.text_document.uri, change.text);
-                    }
+                    let uri = p.text_document.uri;
+                    let current = self
+                        .documents
+                        .get(uri.as_str())
+                        .map(|d| d.text().to_owned())
+                        .unwrap_or_default();
+                    self.update(uri, apply(current, p.content_changes));
                 }
             }
             DidCloseTextDocument::METHOD => {
@@ -261,6 +265,26 @@ impl Server<'_> {
     }
 }
 
+/// The text after a `didChange`. We ask for full sync, so each change is
+/// normally the whole text; a client that sends ranges anyway still gets
+/// them applied rather than a corrupted document.
+fn apply(mut text: String, changes: Vec<TextDocumentContentChangeEvent>) -> String {
+    for change in changes {
+        match change.range {
+            Some(range) => {
+                let index = crate::source::LineIndex::new(&text);
+                let start = index.offset_of_utf16(&text, range.start.line, range.start.character);
+                let end = index.offset_of_utf16(&text, range.end.line, range.end.character);
+                if start <= end {
+                    text.replace_range(start..end, &change.text);
+                }
+            }
+            None => text = change.text,
+        }
+    }
+    text
+}
+
 fn parse<P: DeserializeOwned>(notification: Notification) -> Result<P, serde_json::Error> {
     serde_json::from_value(notification.params)
 }
@@ -272,4 +296,35 @@ fn locate<'d>(
 ) -> Option<(&'d Document, usize)> {
     let doc = documents.get(at.text_document.uri.as_str())?;
     Some((doc, doc.offset(at.position)))
+}
+
+#[cfg(test)]
+mod tests {
+    use lsp_types::{Position, Range};
+
+    use super::*;
+
+    #[test]
+    fn changes_apply_whole_or_by_range() {
+        let whole = TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: "a😀c\nd".to_owned(),
+        };
+        let ranged = TextDocumentContentChangeEvent {
+            range: Some(Range {
+                start: Position {
+                    line: 0,
+                    character: 1,
+                },
+                end: Position {
+                    line: 0,
+                    character: 3,
+                },
+            }),
+            range_length: None,
+            text: "b".to_owned(),
+        };
+        assert_eq!(apply("old".to_owned(), vec![whole, ranged]), "abc\nd");
+    }
 }
