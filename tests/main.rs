@@ -17,6 +17,7 @@ mod exec;
 mod fmt;
 mod graph;
 mod journal;
+mod lsp;
 mod proptests;
 mod run_cli;
 mod run_sim;

@@ -63,6 +63,8 @@ pub enum Command {
     Jobs(JobsArgs),
     /// Serve a local emulation of the ASR management API on loopback, for rehearsal and tests.
     Emulator(EmulatorArgs),
+    /// Serve the language server protocol on stdin and stdout, for editors.
+    Lsp(LspArgs),
 }
 
 /// Output for people or for programs.
@@ -257,6 +259,10 @@ pub struct JobsArgs {
     #[arg(long)]
     pub simulate: bool,
 }
+
+/// `drplan lsp`: no options; the editor speaks on stdin and stdout.
+#[derive(Debug, clap::Args)]
+pub struct LspArgs {}
 
 /// `drplan emulator`.
 #[derive(Debug, clap::Args)]

@@ -11,6 +11,7 @@ mod emulator;
 pub mod exit;
 mod fmt;
 mod graph;
+mod lsp;
 mod output;
 mod paths;
 mod resume;
@@ -57,6 +58,7 @@ pub fn main() -> i32 {
         Command::Status(args) => status::status(&args, &ctx),
         Command::Jobs(args) => status::jobs(&args, &ctx),
         Command::Emulator(args) => emulator::run(&args, &ctx),
+        Command::Lsp(args) => lsp::run(&args),
     };
     code.code()
 }

@@ -1,0 +1,151 @@
+//! Hover: a setting or hook kind shows its doc and default from
+//! `check::schema`; a group name shows its VMs, its `needs`, the groups that
+//! need it and its estimated failover time; a VM name shows its group.
+
+use std::fmt::Write as _;
+
+use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
+
+use crate::check::schema;
+use crate::graph::{self, Operation};
+use crate::schedule::Schedule;
+
+use super::document::{Document, NameRef, SymbolKind};
+
+/// The hover at a byte offset.
+pub(super) fn at(doc: &Document, offset: usize) -> Option<Hover> {
+    let (markdown, span) = if let Some(name) = doc.name_at(offset) {
+        let text = match name.kind {
+            SymbolKind::Group => group(doc, &name),
+            SymbolKind::Vm => vm(doc, &name),
+        };
+        (text, name.name.span)
+    } else {
+        let (kind, setting) = doc.setting_at(offset)?;
+        let spec = schema::find(kind, &setting.key.text)?;
+        let mut text = format!(
+            "**{}**: {}\n\n```drplan\n{}\n```",
+            spec.name, spec.doc, spec.example
+        );
+        if let Some(default) = spec.default {
+            text.push_str("\n\nDefault: ");
+            text.push_str(default);
+        }
+        (text, setting.key.span)
+    };
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: markdown,
+        }),
+        range: Some(doc.range(span)),
+    })
+}
+
+fn group(doc: &Document, at: &NameRef) -> String {
+    let name = at.name.text.as_str();
+    let names = doc.names();
+    let vms: Vec<&str> = names
+        .iter()
+        .filter(|n| n.kind == SymbolKind::Vm && n.definition && n.group.as_deref() == Some(name))
+        .map(|n| n.name.text.as_str())
+        .collect();
+    let needs: Vec<&str> = names
+        .iter()
+        .filter(|n| {
+            n.kind == SymbolKind::Group && !n.definition && n.group.as_deref() == Some(name)
+        })
+        .map(|n| n.name.text.as_str())
+        .collect();
+    let needed_by: Vec<&str> = names
+        .iter()
+        .filter(|n| n.kind == SymbolKind::Group && !n.definition && n.name.text == name)
+        .filter_map(|n| n.group.as_deref())
+        .collect();
+    let list = |items: &[&str]| {
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let mut text = format!(
+        "**group {name}**\n\n- VMs: {}\n- needs: {}\n- needed by: {}",
+        list(&vms),
+        list(&needs),
+        list(&needed_by)
+    );
+    // Estimates need a checked plan: the same graph and schedule as the dry run.
+    if let Some(plan) = &doc.plan {
+        if let Some(id) = plan.groups.iter().position(|g| g.name == name) {
+            let own = Schedule::new(&graph::build(plan, Operation::Failover, Some(&[id])));
+            let whole = Schedule::new(&graph::build(plan, Operation::Failover, None));
+            let _ = write!(
+                text,
+                "\n- estimated failover: {} for this group (hooks included); {} for the whole plan",
+                own.total, whole.total
+            );
+        }
+    }
+    text
+}
+
+fn vm(doc: &Document, at: &NameRef) -> String {
+    let name = at.name.text.as_str();
+    let mut text = format!("**VM {name}**");
+    if let Some(group) = doc
+        .names()
+        .iter()
+        .find(|n| n.kind == SymbolKind::Vm && n.definition && n.name.text == name)
+        .and_then(|n| n.group.clone())
+    {
+        let _ = write!(text, "\n\nin group `{group}`");
+    }
+    if let Some(vm) = doc.plan.as_ref().and_then(|p| {
+        p.groups
+            .iter()
+            .flat_map(|g| &g.vms)
+            .find(|v| v.name == name)
+    }) {
+        let _ = write!(text, "\n\nestimated failover: {}", vm.estimate);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hover_text(text: &str, needle: &str) -> String {
+        let doc = Document::new("t.drplan", text.to_owned());
+        let offset = text.find(needle).unwrap() + 1;
+        match at(&doc, offset).map(|h| h.contents) {
+            Some(HoverContents::Markup(m)) => m.value,
+            other => format!("{other:?}"),
+        }
+    }
+
+    const PLAN: &str = "plan p {\n  vault simulator\n  primary \"a\"\n  recovery \"b\"\n  group g {\n    vm v\n    after failover {\n      wait 1m on_error continue\n      script \"x.sh\" { retries 2 }\n    }\n  }\n}\n";
+
+    #[test]
+    fn hook_kinds_and_step_settings_show_the_schema() {
+        assert!(hover_text(PLAN, "wait").contains("Sleeps."));
+        assert!(hover_text(PLAN, "script").contains("never through a shell"));
+        let inline = hover_text(PLAN, "on_error");
+        assert!(
+            inline.contains("Default: the plan's `defaults.on_error`"),
+            "{inline}"
+        );
+        assert!(hover_text(PLAN, "retries").contains("tried again"));
+    }
+
+    #[test]
+    fn vm_names_show_their_group() {
+        let text = hover_text(PLAN, " v\n").replace('\n', " ");
+        assert!(text.contains("in group `g`"), "{text}");
+    }
+}

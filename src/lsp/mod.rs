@@ -1,0 +1,330 @@
+//! `drplan lsp`: a language server over stdio. JSON-RPC messages in (through
+//! `lsp-server`), responses and `publishDiagnostics` out. Every document is
+//! analysed with the CLI's own `syntax::parse`, `check::check` and
+//! `fmt::format` (no second parser), and positions are mapped in UTF-16 units
+//! by `source::LineIndex`.
+//!
+//! Invariant: no input from the client stops the server. Parameters that do
+//! not deserialize get an error response, unknown documents an empty answer,
+//! and a handler that panics anyway answers with an internal error while the
+//! server keeps running. Stdout belongs to the protocol, hence the lint below.
+
+#![deny(clippy::print_stdout)]
+
+mod completion;
+mod diagnostics;
+mod document;
+mod formatting;
+mod hover;
+mod navigation;
+mod symbols;
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
+    PublishDiagnostics,
+};
+use lsp_types::request::{
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
+    PrepareRenameRequest, References, Rename, Request as _,
+};
+use lsp_types::{
+    CompletionOptions, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, OneOf, PublishDiagnosticsParams, RenameOptions, ServerCapabilities,
+    TextDocumentContentChangeEvent, TextDocumentPositionParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind, Uri,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use document::Document;
+
+/// Why the server stopped other than by `shutdown` and `exit`.
+#[derive(Debug, thiserror::Error)]
+pub enum LspError {
+    /// The connection broke or the client broke the protocol.
+    #[error("language server protocol: {0}")]
+    Protocol(String),
+    /// Stdin or stdout failed.
+    #[error("language server I/O: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Serves one client on stdin and stdout until it sends `exit`.
+pub fn serve() -> Result<(), LspError> {
+    let (connection, io_threads) = Connection::stdio();
+    let capabilities =
+        serde_json::to_value(capabilities()).map_err(|e| LspError::Protocol(e.to_string()))?;
+    connection
+        .initialize(capabilities)
+        .map_err(|e| LspError::Protocol(e.to_string()))?;
+    let mut server = Server {
+        connection: &connection,
+        documents: HashMap::new(),
+    };
+    server.run()?;
+    drop(connection);
+    io_threads.join()?;
+    Ok(())
+}
+
+fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![" ".to_owned(), ",".to_owned()]),
+            ..CompletionOptions::default()
+        }),
+        hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: lsp_types::WorkDoneProgressOptions::default(),
+        })),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        ..ServerCapabilities::default()
+    }
+}
+
+struct Server<'c> {
+    connection: &'c Connection,
+    /// Open documents by URI (as text: `Uri` hashes through interior mutability).
+    documents: HashMap<String, Document>,
+}
+
+impl Server<'_> {
+    fn run(&mut self) -> Result<(), LspError> {
+        for message in &self.connection.receiver {
+            match message {
+                Message::Request(request) => {
+                    let shutdown = self
+                        .connection
+                        .handle_shutdown(&request)
+                        .map_err(|e| LspError::Protocol(e.to_string()))?;
+                    if shutdown {
+                        return Ok(());
+                    }
+                    let response = self.request(request);
+                    self.send(response.into());
+                }
+                Message::Notification(notification) => self.notification(notification),
+                Message::Response(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn send(&self, message: Message) {
+        // The only failure is a closed connection, which ends the loop anyway.
+        let _ = self.connection.sender.send(message);
+    }
+
+    fn request(&self, request: Request) -> Response {
+        let id = request.id.clone();
+        match request.method.as_str() {
+            Formatting::METHOD => {
+                self.answer(request, |p: lsp_types::DocumentFormattingParams, docs| {
+                    docs.get(p.text_document.uri.as_str())
+                        .map(formatting::edits)
+                })
+            }
+            Completion::METHOD => self.answer(request, |p: lsp_types::CompletionParams, docs| {
+                let at = p.text_document_position;
+                let doc = docs.get(at.text_document.uri.as_str())?;
+                Some(completion::at(doc, doc.offset(at.position)))
+            }),
+            HoverRequest::METHOD => self.answer(request, |p: lsp_types::HoverParams, docs| {
+                let (doc, offset) = locate(docs, &p.text_document_position_params)?;
+                hover::at(doc, offset)
+            }),
+            GotoDefinition::METHOD => {
+                self.answer(request, |p: lsp_types::GotoDefinitionParams, docs| {
+                    let at = &p.text_document_position_params;
+                    let (doc, offset) = locate(docs, at)?;
+                    navigation::definition(&at.text_document.uri, doc, offset)
+                })
+            }
+            References::METHOD => self.answer(request, |p: lsp_types::ReferenceParams, docs| {
+                let at = &p.text_document_position;
+                let (doc, offset) = locate(docs, at)?;
+                Some(navigation::references(
+                    &at.text_document.uri,
+                    doc,
+                    offset,
+                    p.context.include_declaration,
+                ))
+            }),
+            PrepareRenameRequest::METHOD => {
+                self.answer(request, |p: TextDocumentPositionParams, docs| {
+                    let (doc, offset) = locate(docs, &p)?;
+                    navigation::prepare(doc, offset)
+                })
+            }
+            Rename::METHOD => self.answer(request, |p: lsp_types::RenameParams, docs| {
+                let at = &p.text_document_position;
+                let (doc, offset) = locate(docs, at)?;
+                navigation::rename(&at.text_document.uri, doc, offset, &p.new_name)
+            }),
+            DocumentSymbolRequest::METHOD => {
+                self.answer(request, |p: lsp_types::DocumentSymbolParams, docs| {
+                    let doc = docs.get(p.text_document.uri.as_str())?;
+                    Some(lsp_types::DocumentSymbolResponse::Nested(symbols::of(doc)))
+                })
+            }
+            _ => Response::new_err(
+                id,
+                ErrorCode::MethodNotFound as i32,
+                format!("drplan lsp does not handle `{}`", request.method),
+            ),
+        }
+    }
+
+    /// Deserializes the parameters and runs a handler, turning bad parameters
+    /// and panics into error responses so the server lives on.
+    fn answer<P, R>(
+        &self,
+        request: Request,
+        handler: impl FnOnce(P, &HashMap<String, Document>) -> R,
+    ) -> Response
+    where
+        P: DeserializeOwned,
+        R: Serialize,
+    {
+        let params = match serde_json::from_value::<P>(request.params) {
+            Ok(params) => params,
+            Err(e) => {
+                return Response::new_err(
+                    request.id,
+                    ErrorCode::InvalidParams as i32,
+                    e.to_string(),
+                );
+            }
+        };
+        match catch_unwind(AssertUnwindSafe(|| handler(params, &self.documents))) {
+            Ok(result) => Response::new_ok(request.id, result),
+            Err(_) => Response::new_err(
+                request.id,
+                ErrorCode::InternalError as i32,
+                "internal error in drplan lsp (this is a bug in drplan)".to_owned(),
+            ),
+        }
+    }
+
+    fn notification(&mut self, notification: Notification) {
+        let method = notification.method.clone();
+        let outcome = catch_unwind(AssertUnwindSafe(|| match method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                if let Ok(p) = parse::<DidOpenTextDocumentParams>(notification) {
+                    self.update(p.text_document.uri, p.text_document.text);
+                }
+            }
+            DidChangeTextDocument::METHOD => {
+                if let Ok(p) = parse::<DidChangeTextDocumentParams>(notification) {
+                    let uri = p.text_document.uri;
+                    let current = self
+                        .documents
+                        .get(uri.as_str())
+                        .map(|d| d.text().to_owned())
+                        .unwrap_or_default();
+                    self.update(uri, apply(current, p.content_changes));
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                if let Ok(p) = parse::<DidCloseTextDocumentParams>(notification) {
+                    self.documents.remove(p.text_document.uri.as_str());
+                    // A closed file's problems leave the editor's problem list.
+                    self.publish(p.text_document.uri, Vec::new());
+                }
+            }
+            _ => {}
+        }));
+        if outcome.is_err() {
+            tracing::error!("drplan lsp: a `{method}` notification hit a bug; the server goes on");
+        }
+    }
+
+    fn update(&mut self, uri: Uri, text: String) {
+        let doc = Document::new(uri.as_str(), text);
+        let diagnostics = diagnostics::of(&uri, &doc);
+        self.documents.insert(uri.as_str().to_owned(), doc);
+        self.publish(uri, diagnostics);
+    }
+
+    fn publish(&self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>) {
+        let params = PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version: None,
+        };
+        self.send(Notification::new(PublishDiagnostics::METHOD.to_owned(), params).into());
+    }
+}
+
+/// The text after a `didChange`. We ask for full sync, so each change is
+/// normally the whole text; a client that sends ranges anyway still gets
+/// them applied rather than a corrupted document.
+fn apply(mut text: String, changes: Vec<TextDocumentContentChangeEvent>) -> String {
+    for change in changes {
+        match change.range {
+            Some(range) => {
+                let index = crate::source::LineIndex::new(&text);
+                let start = index.offset_of_utf16(&text, range.start.line, range.start.character);
+                let end = index.offset_of_utf16(&text, range.end.line, range.end.character);
+                if start <= end {
+                    text.replace_range(start..end, &change.text);
+                }
+            }
+            None => text = change.text,
+        }
+    }
+    text
+}
+
+fn parse<P: DeserializeOwned>(notification: Notification) -> Result<P, serde_json::Error> {
+    serde_json::from_value(notification.params)
+}
+
+/// The document and byte offset of a position.
+fn locate<'d>(
+    documents: &'d HashMap<String, Document>,
+    at: &TextDocumentPositionParams,
+) -> Option<(&'d Document, usize)> {
+    let doc = documents.get(at.text_document.uri.as_str())?;
+    Some((doc, doc.offset(at.position)))
+}
+
+#[cfg(test)]
+mod tests {
+    use lsp_types::{Position, Range};
+
+    use super::*;
+
+    #[test]
+    fn changes_apply_whole_or_by_range() {
+        let whole = TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: "a😀c\nd".to_owned(),
+        };
+        let ranged = TextDocumentContentChangeEvent {
+            range: Some(Range {
+                start: Position {
+                    line: 0,
+                    character: 1,
+                },
+                end: Position {
+                    line: 0,
+                    character: 3,
+                },
+            }),
+            range_length: None,
+            text: "b".to_owned(),
+        };
+        assert_eq!(apply("old".to_owned(), vec![whole, ranged]), "abc\nd");
+    }
+}

@@ -1,0 +1,495 @@
+//! `drplan lsp` as an editor sees it: the binary on the other end of a pipe,
+//! JSON-RPC with `Content-Length` framing, and a deadline on every read so a
+//! hang fails the test instead of stalling it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+const URI: &str = "file:///plans/test.drplan";
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+    /// Notifications read while waiting for something else.
+    pending: Vec<Value>,
+}
+
+impl Client {
+    fn start() -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_drplan"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, messages) = channel();
+        // A thread reads frames so the test can wait with a timeout.
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        length = n.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; length.expect("Content-Length header")];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let value: Value = serde_json::from_slice(&body).expect("JSON body");
+                if tx.send(value).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut client = Client {
+            child,
+            stdin,
+            messages,
+            next_id: 0,
+            pending: Vec::new(),
+        };
+        let init = client.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+        );
+        assert!(
+            init["capabilities"]["completionProvider"].is_object(),
+            "{init}"
+        );
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        let mut message = json!({ "jsonrpc": "2.0", "method": method });
+        message["params"] = params;
+        self.send(&message);
+    }
+
+    fn next(&mut self, deadline: Instant) -> Value {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let received = self.messages.recv_timeout(left).map_err(|e| match e {
+            RecvTimeoutError::Timeout => format!("drplan lsp did not answer in {TIMEOUT:?}"),
+            RecvTimeoutError::Disconnected => {
+                format!("drplan lsp closed stdout: {:?}", self.child.try_wait())
+            }
+        });
+        received.unwrap()
+    }
+
+    /// Sends a request and returns its result (`null` on an error response, which is printed).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = json!({ "jsonrpc": "2.0", "id": id, "method": method });
+        message["params"] = params;
+        self.send(&message);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.next(deadline);
+            if message["id"] == json!(id) {
+                assert!(message.get("error").is_none(), "{method} failed: {message}");
+                return message["result"].clone();
+            }
+            self.pending.push(message);
+        }
+    }
+
+    /// The next `publishDiagnostics` for the test document.
+    fn diagnostics(&mut self) -> Vec<Value> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let found = self
+                .pending
+                .iter()
+                .position(|m| m["method"] == "textDocument/publishDiagnostics");
+            let message = match found {
+                Some(i) => self.pending.remove(i),
+                None => self.next(deadline),
+            };
+            if message["method"] == "textDocument/publishDiagnostics" {
+                assert_eq!(message["params"]["uri"], URI);
+                return message["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+            self.pending.push(message);
+        }
+    }
+
+    fn open(&mut self, text: &str) -> Vec<Value> {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": URI, "languageId": "drplan", "version": 1, "text": text } }),
+        );
+        self.diagnostics()
+    }
+
+    fn change(&mut self, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": URI, "version": version }, "contentChanges": [{ "text": text }] }),
+        );
+    }
+
+    fn at(&mut self, method: &str, line: usize, character: usize) -> Value {
+        self.request(
+            method,
+            json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": character } }),
+        )
+    }
+
+    fn shutdown(mut self) {
+        let result = self.request("shutdown", Value::Null);
+        assert_eq!(result, Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "drplan lsp exited with {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "drplan lsp did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const PLAN: &str = "plan shop {
+  vault simulator
+  primary \"westeurope\"
+  recovery \"northeurope\"
+  defaults { timeout 10m }
+
+  group db {
+    vm db-01, db-02
+  }
+
+  group app needs db {
+    vm app-01 { estimate 3m }
+    vm app-02 { needs app-01 }
+  }
+}
+";
+
+/// Line and UTF-16 column of the `n`th occurrence of `needle` in `text` (ASCII text).
+fn find(text: &str, needle: &str, n: usize) -> (usize, usize) {
+    let offset = text.match_indices(needle).nth(n).unwrap().0;
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let column = offset - before.rfind('\n').map_or(0, |i| i + 1);
+    (line, column)
+}
+
+fn labels(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn diagnostics_follow_the_text() {
+    let mut client = Client::start();
+    let broken = PLAN.replace("needs db", "needs dbb");
+    let diagnostics = client.open(&broken);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let d = &diagnostics[0];
+    assert_eq!(d["code"], "drplan::unknown_group");
+    assert_eq!(d["severity"], 1);
+    let (line, column) = find(&broken, "dbb", 0);
+    assert_eq!(
+        d["range"]["start"],
+        json!({ "line": line, "character": column })
+    );
+    assert!(d["message"].as_str().unwrap().contains("help: "), "{d}");
+    client.change(2, PLAN);
+    assert_eq!(client.diagnostics(), Vec::<Value>::new());
+    client.shutdown();
+}
+
+#[test]
+fn duplicate_labels_become_related_information() {
+    let mut client = Client::start();
+    let twice = PLAN.replace("group app needs db", "group db");
+    let diagnostics = client.open(&twice);
+    let dup = diagnostics
+        .iter()
+        .find(|d| d["code"] == "drplan::duplicate_group")
+        .unwrap();
+    let related = dup["relatedInformation"].as_array().unwrap();
+    assert_eq!(related.len(), 2, "{dup}");
+    assert_eq!(related[0]["location"]["uri"], URI);
+    client.shutdown();
+}
+
+#[test]
+fn utf16_columns_count_surrogate_pairs() {
+    let mut client = Client::start();
+    let text = PLAN.replace("needs db {", "needs \"😀\" {");
+    let diagnostics = client.open(&text);
+    let d = &diagnostics[0];
+    assert_eq!(d["code"], "drplan::unknown_group");
+    // `😀` is two UTF-16 units; with its quotes the name spans four.
+    let start = d["range"]["start"]["character"].as_u64().unwrap();
+    let end = d["range"]["end"]["character"].as_u64().unwrap();
+    assert_eq!(end - start, 4, "{d}");
+    client.shutdown();
+}
+
+#[test]
+fn formatting_gives_the_fmt_layout_and_nothing_for_broken_text() {
+    let mut client = Client::start();
+    let messy =
+        "plan shop {\nvault simulator\n     primary \"westeurope\"\n recovery \"northeurope\"\n}\n";
+    client.open(messy);
+    let params = json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } });
+    let edits = client.request("textDocument/formatting", params.clone());
+    let edits = edits.as_array().unwrap();
+    assert_eq!(edits.len(), 1);
+    assert_eq!(
+        edits[0]["newText"].as_str(),
+        drplan::fmt::format_text(messy).as_deref()
+    );
+    client.change(2, "plan shop {\n  vault simulator\n");
+    client.diagnostics();
+    let edits = client.request("textDocument/formatting", params);
+    assert_eq!(edits, json!([]));
+    client.shutdown();
+}
+
+#[test]
+fn completion_offers_what_fits_the_cursor() {
+    let mut client = Client::start();
+    let text = PLAN.replace("group app needs db {", "group app needs  {");
+    client.open(&text);
+    let (line, column) = find(&text, "needs  {", 0);
+    let items = client.at("textDocument/completion", line, column + "needs ".len());
+    assert_eq!(labels(&items), ["db"]);
+
+    // A half-typed statement in a group: the group's settings.
+    let typing = PLAN.replace("    vm db-01, db-02\n", "    vm db-01, db-02\n    pa\n");
+    client.change(2, &typing);
+    let (line, _) = find(&typing, "    pa\n", 0);
+    let items = labels(&client.at("textDocument/completion", line, 6));
+    assert!(items.contains(&"parallelism".to_owned()), "{items:?}");
+    assert!(items.contains(&"after".to_owned()), "{items:?}");
+    assert!(!items.contains(&"vault".to_owned()), "{items:?}");
+
+    // Values of an enum, phases, and VM names in a VM's `needs`.
+    let values = PLAN.replace(
+        "    vm db-01, db-02\n",
+        "    vm db-01, db-02\n    after failover, \n",
+    );
+    client.change(3, &values);
+    let (line, column) = find(&values, "after failover, ", 0);
+    let items = labels(&client.at("textDocument/completion", line, column + 16));
+    assert_eq!(items, ["failover", "failback", "test"]);
+    let (line, column) = find(&values, "needs app-01", 0);
+    let items = labels(&client.at("textDocument/completion", line, column + 6));
+    assert!(items.contains(&"db-02".to_owned()), "{items:?}");
+
+    // An unclosed block being typed still completes.
+    client.change(4, "plan p {\n  defaults { on_error ");
+    let items = labels(&client.at("textDocument/completion", 1, 22));
+    assert_eq!(items, ["abort", "continue"]);
+    client.shutdown();
+}
+
+#[test]
+fn hover_explains_settings_and_groups() {
+    let mut client = Client::start();
+    client.open(PLAN);
+    let (line, column) = find(PLAN, "timeout", 0);
+    let hover = client.at("textDocument/hover", line, column + 2);
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("**timeout**"), "{value}");
+    assert!(value.contains("Default: "), "{value}");
+    let (line, column) = find(PLAN, "db", 0);
+    let hover = client.at("textDocument/hover", line, column);
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("`db-01`, `db-02`"), "{value}");
+    assert!(value.contains("needed by: `app`"), "{value}");
+    assert!(value.contains("estimated failover"), "{value}");
+    client.shutdown();
+}
+
+#[test]
+fn definition_references_and_rename() {
+    let mut client = Client::start();
+    client.open(PLAN);
+    let (line, column) = find(PLAN, "needs db", 0);
+    let def = client.at("textDocument/definition", line, column + 7);
+    let (def_line, def_column) = find(PLAN, "group db", 0);
+    assert_eq!(def["uri"], URI);
+    assert_eq!(
+        def["range"]["start"],
+        json!({ "line": def_line, "character": def_column + 6 })
+    );
+
+    let refs = client.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": column + 7 },
+                "context": { "includeDeclaration": true } }),
+    );
+    assert_eq!(refs.as_array().unwrap().len(), 2, "{refs}");
+
+    let (line, column) = find(PLAN, "app-01", 1);
+    let def = client.at("textDocument/definition", line, column);
+    assert_eq!(def["range"]["start"]["line"], find(PLAN, "app-01", 0).0);
+
+    let (line, column) = find(PLAN, "db", 0);
+    let edit = client.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": column },
+                "newName": "database" }),
+    );
+    let mut edits = edit["changes"][URI].as_array().unwrap().clone();
+    assert_eq!(edits.len(), 2, "{edit}");
+    // Apply the edits back to front and check the result is the renamed plan.
+    edits.sort_by_key(|e| {
+        std::cmp::Reverse((
+            e["range"]["start"]["line"].as_u64(),
+            e["range"]["start"]["character"].as_u64(),
+        ))
+    });
+    let mut lines: Vec<String> = PLAN.lines().map(str::to_owned).collect();
+    for e in &edits {
+        let line = usize::try_from(e["range"]["start"]["line"].as_u64().unwrap()).unwrap();
+        let start = usize::try_from(e["range"]["start"]["character"].as_u64().unwrap()).unwrap();
+        let end = usize::try_from(e["range"]["end"]["character"].as_u64().unwrap()).unwrap();
+        lines[line].replace_range(start..end, e["newText"].as_str().unwrap());
+    }
+    let renamed = lines.join("\n") + "\n";
+    assert_eq!(
+        renamed,
+        PLAN.replace("group db", "group database")
+            .replace("needs db", "needs database")
+    );
+    client.shutdown();
+}
+
+#[test]
+fn document_symbols_outline_the_plan() {
+    let mut client = Client::start();
+    client.open(PLAN);
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    assert_eq!(symbols[0]["name"], "shop");
+    let groups = labels_of(&symbols[0]["children"]);
+    assert_eq!(groups, ["db", "app"]);
+    assert_eq!(
+        labels_of(&symbols[0]["children"][1]["children"]),
+        ["app-01", "app-02"]
+    );
+    client.shutdown();
+}
+
+fn labels_of(symbols: &Value) -> Vec<String> {
+    symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A small deterministic generator (xorshift) so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        usize::try_from(self.0 % n.max(1) as u64).unwrap()
+    }
+}
+
+#[test]
+fn random_edits_never_kill_the_server() {
+    let quickstart = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/plans/quickstart.drplan"
+    ))
+    .unwrap();
+    let snippets = [
+        "{", "}", "\"", "needs ", ",", "group ", "# x", "😀", "\r", "vm ", "env(", "[", "1h", "\n",
+    ];
+    let mut rng = Rng(0x5eed_d2a1);
+    let mut client = Client::start();
+    client.open(&quickstart);
+    let mut text = quickstart.clone();
+    for version in 2..200 {
+        let mut cut = rng.below(text.len() + 1);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        if rng.below(3) == 0 {
+            text.truncate(cut);
+        } else {
+            text.insert_str(cut, snippets[rng.below(snippets.len())]);
+        }
+        if text.len() < 40 {
+            text.clone_from(&quickstart);
+        }
+        client.change(version, &text);
+        // Ask what an editor asks while typing, at a random place (lines past the end included).
+        let line = rng.below(text.lines().count() + 2);
+        let character = rng.below(40);
+        client.at("textDocument/completion", line, character);
+        client.at("textDocument/hover", line, character);
+        client.at("textDocument/definition", line, character);
+        client.request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": URI } }),
+        );
+        client.request(
+            "textDocument/formatting",
+            json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } }),
+        );
+    }
+    // Still alive: it answers, and reports on a fresh, valid text.
+    client.change(500, &quickstart);
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    assert_eq!(symbols[0]["name"], "quickstart");
+    client.shutdown();
+}
