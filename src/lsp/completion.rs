@@ -48,22 +48,22 @@ pub(super) fn at(doc: &Document, offset: usize) -> Vec<CompletionItem> {
     if kind == BlockKind::Vm && key == "needs" {
         return names(doc, SymbolKind::Vm, None);
     }
-    if kind == BlockKind::Hooks {
-        if let Some(hook) = schema::hook_block(key) {
-            // `wait 5m on_error ` completes the step setting's values;
-            // `wait 5m ` offers the step settings themselves.
-            if let Some(spec) = rest.last().and_then(|t| schema::find(hook, t)) {
-                return values(spec);
-            }
-            if rest.is_empty() {
-                return Vec::new();
-            }
-            return schema::settings(hook)
-                .iter()
-                .filter(|s| schema::STEP_SETTINGS.contains(&s.name))
-                .map(setting_item)
-                .collect();
+    if kind == BlockKind::Hooks
+        && let Some(hook) = schema::hook_block(key)
+    {
+        // `wait 5m on_error ` completes the step setting's values;
+        // `wait 5m ` offers the step settings themselves.
+        if let Some(spec) = rest.last().and_then(|t| schema::find(hook, t)) {
+            return values(spec);
         }
+        if rest.is_empty() {
+            return Vec::new();
+        }
+        return schema::settings(hook)
+            .iter()
+            .filter(|s| schema::STEP_SETTINGS.contains(&s.name))
+            .map(setting_item)
+            .collect();
     }
     match schema::find(kind, key) {
         // A single-valued setting takes one value; lists take more after commas.

@@ -182,18 +182,16 @@ fn find_setting(
             }
             if let Some(hook) =
                 schema::hook_block(&setting.key.text).filter(|_| kind == BlockKind::Hooks)
+                && let Some(inline) = setting.inline.iter().find(|s| s.key.span.contains(offset))
             {
-                if let Some(inline) = setting.inline.iter().find(|s| s.key.span.contains(offset)) {
-                    return Some((hook, inline));
-                }
+                return Some((hook, inline));
             }
         }
-        if let Some((child, block)) = child_block(kind, statement) {
-            if block.span.contains(offset) {
-                if let Some(found) = find_setting(child, &block.statements, offset) {
-                    return Some(found);
-                }
-            }
+        if let Some((child, block)) = child_block(kind, statement)
+            && block.span.contains(offset)
+            && let Some(found) = find_setting(child, &block.statements, offset)
+        {
+            return Some(found);
         }
     }
     None

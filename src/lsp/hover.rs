@@ -80,16 +80,16 @@ fn group(doc: &Document, at: &NameRef) -> String {
         list(&needed_by)
     );
     // Estimates need a checked plan: the same graph and schedule as the dry run.
-    if let Some(plan) = &doc.plan {
-        if let Some(id) = plan.groups.iter().position(|g| g.name == name) {
-            let own = Schedule::new(&graph::build(plan, Operation::Failover, Some(&[id])));
-            let whole = Schedule::new(&graph::build(plan, Operation::Failover, None));
-            let _ = write!(
-                text,
-                "\n- estimated failover: {} for this group (hooks included); {} for the whole plan",
-                own.total, whole.total
-            );
-        }
+    if let Some(plan) = &doc.plan
+        && let Some(id) = plan.groups.iter().position(|g| g.name == name)
+    {
+        let own = Schedule::new(&graph::build(plan, Operation::Failover, Some(&[id])));
+        let whole = Schedule::new(&graph::build(plan, Operation::Failover, None));
+        let _ = write!(
+            text,
+            "\n- estimated failover: {} for this group (hooks included); {} for the whole plan",
+            own.total, whole.total
+        );
     }
     text
 }
