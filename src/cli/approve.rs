@@ -7,12 +7,9 @@ use super::output;
 use crate::journal::{Event, RunId, RunStore};
 
 pub(super) fn run(args: &ApproveArgs) -> ExitCode {
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        output::error("cannot start the async runtime");
-        return ExitCode::Failed;
+    let rt = match super::runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
     };
     let result = rt.block_on(async {
         let store = super::runs::find(&args.run_id, args.plan.as_deref()).await?;

@@ -63,6 +63,18 @@ pub fn main() -> i32 {
     code.code()
 }
 
+/// The async runtime of one command: one thread is plenty (a run's steps
+/// are futures of one task), and a failure to start it is exit 1.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            output::error(&format!("cannot start the async runtime: {e}"));
+            ExitCode::Failed
+        })
+}
+
 fn init_tracing(verbose: u8, quiet: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",

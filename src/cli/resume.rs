@@ -13,12 +13,9 @@ use crate::journal::{RunId, RunState, RunStatus, RunStore};
 use crate::source::SourceFile;
 
 pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        output::error("cannot start the async runtime");
-        return ExitCode::Failed;
+    let rt = match super::runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
     };
     let loaded = rt.block_on(async {
         let store = super::runs::find(&args.run_id, args.plan.as_deref()).await?;

@@ -109,13 +109,7 @@ fn online(
     plan: &crate::plan::Plan,
     graph: &StepGraph,
 ) -> Result<Online, ExitCode> {
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        output::error("cannot start the async runtime");
-        return Err(ExitCode::Failed);
-    };
+    let rt = super::runtime()?;
     rt.block_on(async {
         let clock = crate::clock::Clock::system();
         let provider =

@@ -120,12 +120,9 @@ pub(super) async fn is_running(store: &dyn RunStore, state: &RunState) -> bool {
 }
 
 pub(super) fn run(args: &RunsArgs) -> ExitCode {
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        output::error("cannot start the async runtime");
-        return ExitCode::Failed;
+    let rt = match super::runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
     };
     if let Err(e) = args
         .paths

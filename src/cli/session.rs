@@ -141,20 +141,10 @@ impl EventSink for Sink {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            output::error(&format!("cannot start the async runtime: {e}"));
-            ExitCode::Failed
-        })
-}
-
 impl Session {
     /// Runs the session to its end and returns the exit code.
     pub(super) fn execute(self) -> ExitCode {
-        match runtime() {
+        match super::runtime() {
             Ok(rt) => {
                 let code = rt.block_on(self.execute_async());
                 rt.shutdown_background();

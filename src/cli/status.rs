@@ -90,12 +90,9 @@ fn watch_loop(
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        output::error("cannot start the async runtime");
-        return ExitCode::Failed;
+    let rt = match super::runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
     };
     rt.block_on(async {
         let clock = Clock::system();

@@ -5,19 +5,7 @@
 //! that was in flight has already taken effect.
 
 use crate::graph::Operation;
-use crate::provider::{AsrOperation, Location, Machine};
-
-/// The ASR operation and the side the machine must be active on.
-fn requirement(op: Operation) -> (AsrOperation, Option<Location>) {
-    match op {
-        Operation::Failover => (AsrOperation::UnplannedFailover, Some(Location::Primary)),
-        Operation::Failback => (AsrOperation::UnplannedFailover, Some(Location::Recovery)),
-        Operation::Commit => (AsrOperation::Commit, None),
-        Operation::Reprotect => (AsrOperation::ReverseReplicate, None),
-        Operation::TestFailover => (AsrOperation::TestFailover, None),
-        Operation::TestCleanup => (AsrOperation::TestFailoverCleanup, None),
-    }
-}
+use crate::provider::{AsrOperation, Location, Machine, requirement};
 
 /// `Ok` when `machine` allows `op` now; else why not.
 pub fn ready(op: Operation, machine: &Machine) -> Result<(), String> {
@@ -61,16 +49,7 @@ pub fn ready(op: Operation, machine: &Machine) -> Result<(), String> {
         Operation::TestCleanup => "it has no test failover to clean up".to_string(),
         _ => format!("it needs `{needed}` to be allowed"),
     };
-    let allowed = if machine.allowed.is_empty() {
-        "none".to_string()
-    } else {
-        machine
-            .allowed
-            .iter()
-            .map(|a| a.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let allowed = machine.allowed_text();
     Err(format!(
         "{hint} (state {}, active in the {active} region, allowed operations: {allowed})",
         machine.protection_state

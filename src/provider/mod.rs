@@ -175,6 +175,32 @@ impl Machine {
     pub fn allows(&self, op: AsrOperation) -> bool {
         self.allowed.contains(&op)
     }
+
+    /// The allowed operations as ASR names them, for messages (`none` if none).
+    pub fn allowed_text(&self) -> String {
+        if self.allowed.is_empty() {
+            return "none".to_string();
+        }
+        self.allowed
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// What an operation needs from ASR: the allowed operation, and the side
+/// the machine must be active on (failover from primary, failback from
+/// recovery; spec: asr-model.md "Item states").
+pub fn requirement(op: Operation) -> (AsrOperation, Option<Location>) {
+    match op {
+        Operation::Failover => (AsrOperation::UnplannedFailover, Some(Location::Primary)),
+        Operation::Failback => (AsrOperation::UnplannedFailover, Some(Location::Recovery)),
+        Operation::Commit => (AsrOperation::Commit, None),
+        Operation::Reprotect => (AsrOperation::ReverseReplicate, None),
+        Operation::TestFailover => (AsrOperation::TestFailover, None),
+        Operation::TestCleanup => (AsrOperation::TestFailoverCleanup, None),
+    }
 }
 
 /// Options of an operation, from the plan and the command line.

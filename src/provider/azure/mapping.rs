@@ -271,31 +271,10 @@ pub fn machine(target: &Target, item: &ProtectedItem) -> Machine {
     }
 }
 
-/// What an operation needs ASR to allow, and the side the item must be active on.
-pub fn requirement(op: Operation) -> (AsrOperation, Option<Location>) {
-    match op {
-        Operation::Failover => (AsrOperation::UnplannedFailover, Some(Location::Primary)),
-        Operation::Failback => (AsrOperation::UnplannedFailover, Some(Location::Recovery)),
-        Operation::Commit => (AsrOperation::Commit, None),
-        Operation::Reprotect => (AsrOperation::ReverseReplicate, None),
-        Operation::TestFailover => (AsrOperation::TestFailover, None),
-        Operation::TestCleanup => (AsrOperation::TestFailoverCleanup, None),
-    }
-}
-
 /// `Ok` when `machine` allows `op` now, else why not (for `NotAllowed`).
 pub fn check_allowed(machine: &Machine, op: Operation) -> Result<(), String> {
-    let (needed, side) = requirement(op);
-    let allowed = if machine.allowed.is_empty() {
-        "none".to_owned()
-    } else {
-        machine
-            .allowed
-            .iter()
-            .map(|a| a.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let (needed, side) = crate::provider::requirement(op);
+    let allowed = machine.allowed_text();
     let state = format!(
         "protection state {}, active in the {} region; allowed operations: {allowed}",
         machine.protection_state,
