@@ -15,20 +15,6 @@ use crate::dashboard;
 use crate::plan::Plan;
 use crate::provider::{Provider, Target};
 
-/// Every VM of the plan as the provider needs it.
-pub(super) fn targets(plan: &Plan) -> Vec<Target> {
-    plan.groups
-        .iter()
-        .flat_map(|g| {
-            g.vms.iter().map(|vm| Target {
-                vm: vm.name.clone(),
-                item: vm.item.clone().unwrap_or_else(|| vm.name.clone()),
-                group: g.name.clone(),
-            })
-        })
-        .collect()
-}
-
 /// What a refresh shows.
 enum View {
     Status,
@@ -43,7 +29,7 @@ async fn render(
     json: bool,
     color: bool,
 ) -> Result<String, String> {
-    let mut targets = targets(plan);
+    let mut targets = Target::all(plan);
     match view {
         View::Status => {
             let machines = provider

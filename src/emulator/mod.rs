@@ -211,11 +211,7 @@ impl Emulator {
             .iter()
             .flat_map(|g| {
                 g.vms.iter().map(|vm| {
-                    let target = Target {
-                        vm: vm.name.clone(),
-                        item: vm.item.clone().unwrap_or_else(|| vm.name.clone()),
-                        group: g.name.clone(),
-                    };
+                    let target = Target::of(&g.name, vm);
                     EmuItem::new(&plan.name, target, vm.item.as_deref())
                 })
             })

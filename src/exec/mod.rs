@@ -185,15 +185,8 @@ pub fn target(plan: &Plan, graph: &StepGraph, action: StepAction) -> Option<Targ
         return None;
     };
     let vm = plan.vm(at)?;
-    Some(Target {
-        vm: vm.name.clone(),
-        item: vm.item.clone().unwrap_or_else(|| vm.name.clone()),
-        group: graph
-            .groups
-            .get(at.group)
-            .map(|g| g.name.clone())
-            .unwrap_or_default(),
-    })
+    let group = graph.groups.get(at.group).map_or("", |g| g.name.as_str());
+    Some(Target::of(group, vm))
 }
 
 /// Reads every machine the run will act on and refuses, naming each machine

@@ -32,6 +32,25 @@ pub struct Target {
     pub group: String,
 }
 
+impl Target {
+    /// A plan VM of group `group`: its item is the plan's `item`, else its name.
+    pub fn of(group: &str, vm: &crate::plan::Vm) -> Target {
+        Target {
+            vm: vm.name.clone(),
+            item: vm.item.clone().unwrap_or_else(|| vm.name.clone()),
+            group: group.to_string(),
+        }
+    }
+
+    /// Every VM of the plan, in plan order.
+    pub fn all(plan: &crate::plan::Plan) -> Vec<Target> {
+        plan.groups
+            .iter()
+            .flat_map(|g| g.vms.iter().map(|vm| Target::of(&g.name, vm)))
+            .collect()
+    }
+}
+
 /// Which region a machine is active in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
