@@ -48,11 +48,21 @@ pub use syntax::parse;
 /// Parses and checks one file: the checked plan when it has no errors, and
 /// every diagnostic found (sorted by position).
 pub fn compile(source: &SourceFile) -> (Option<plan::Plan>, Vec<Diagnostic>) {
+    let (_, plan, diagnostics) = compile_keeping_tree(source);
+    (plan, diagnostics)
+}
+
+/// [`compile`], also returning the syntax tree (when the text parses) for
+/// tools that answer questions about the text, like the language server.
+pub fn compile_keeping_tree(
+    source: &SourceFile,
+) -> (Option<ast::PlanFile>, Option<plan::Plan>, Vec<Diagnostic>) {
     let mut diags = Diagnostics::new();
-    let plan = match syntax::parse(source, &mut diags) {
+    let file = syntax::parse(source, &mut diags);
+    let plan = match &file {
         // Syntax errors stop here: a broken tree gives noisy semantic errors.
-        Some(file) if !diags.has_errors() => check::check(source, &file, &mut diags),
+        Some(file) if !diags.has_errors() => check::check(source, file, &mut diags),
         _ => None,
     };
-    (plan, diags.into_sorted())
+    (file, plan, diags.into_sorted())
 }

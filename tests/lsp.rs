@@ -103,8 +103,8 @@ impl Client {
         received.unwrap()
     }
 
-    /// Sends a request and returns its result (`null` on an error response, which is printed).
-    fn request(&mut self, method: &str, params: Value) -> Value {
+    /// Sends a request and returns the whole response.
+    fn call(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = json!({ "jsonrpc": "2.0", "id": id, "method": method });
@@ -114,15 +114,39 @@ impl Client {
         loop {
             let message = self.next(deadline);
             if message["id"] == json!(id) {
-                assert!(message.get("error").is_none(), "{method} failed: {message}");
-                return message["result"].clone();
+                return message;
             }
             self.pending.push(message);
         }
     }
 
+    /// Sends a request that must succeed, and returns its result.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.call(method, params);
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response["result"].clone()
+    }
+
+    /// Sends a request that must fail, and returns its error.
+    fn request_error(&mut self, method: &str, params: Value) -> Value {
+        let response = self.call(method, params);
+        assert!(
+            response.get("result").is_none(),
+            "{method} succeeded: {response}"
+        );
+        response["error"].clone()
+    }
+
     /// The next `publishDiagnostics` for the test document.
     fn diagnostics(&mut self) -> Vec<Value> {
+        self.versioned_diagnostics().1
+    }
+
+    /// The next `publishDiagnostics` for the test document, with its version.
+    fn versioned_diagnostics(&mut self) -> (Value, Vec<Value>) {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let found = self
@@ -135,7 +159,10 @@ impl Client {
             };
             if message["method"] == "textDocument/publishDiagnostics" {
                 assert_eq!(message["params"]["uri"], URI);
-                return message["params"]["diagnostics"].as_array().unwrap().clone();
+                return (
+                    message["params"]["version"].clone(),
+                    message["params"]["diagnostics"].as_array().unwrap().clone(),
+                );
             }
             self.pending.push(message);
         }
@@ -153,6 +180,15 @@ impl Client {
         self.notify(
             "textDocument/didChange",
             json!({ "textDocument": { "uri": URI, "version": version }, "contentChanges": [{ "text": text }] }),
+        );
+    }
+
+    /// An incremental change: `text` replaces `range` (`{ start, end }`).
+    fn change_range(&mut self, version: i64, range: &Value, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": URI, "version": version },
+                    "contentChanges": [{ "range": range, "text": text }] }),
         );
     }
 
@@ -344,6 +380,14 @@ fn hover_explains_settings_and_groups() {
     assert!(value.contains("`db-01`, `db-02`"), "{value}");
     assert!(value.contains("needed by: `app`"), "{value}");
     assert!(value.contains("estimated failover"), "{value}");
+    // An enum value says what it means.
+    let (line, column) = find(PLAN, "simulator", 0);
+    let hover = client.at("textDocument/hover", line, column);
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains("**simulator**: a value of `vault`"),
+        "{value}"
+    );
     client.shutdown();
 }
 
@@ -399,6 +443,42 @@ fn definition_references_and_rename() {
         PLAN.replace("group db", "group database")
             .replace("needs db", "needs database")
     );
+
+    // Renaming onto another group's name would merge the two: refused, saying why.
+    let error = client.request_error(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": column },
+                "newName": "app" }),
+    );
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("a group named `app` already exists"),
+        "{error}"
+    );
+    client.shutdown();
+}
+
+#[test]
+fn quick_fix_replaces_a_misspelt_name() {
+    let mut client = Client::start();
+    let broken = PLAN.replace("needs db", "needs dbb");
+    let diagnostics = client.open(&broken);
+    let range = diagnostics[0]["range"].clone();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": URI }, "range": range,
+                "context": { "diagnostics": diagnostics } }),
+    );
+    let action = &actions[0];
+    assert_eq!(action["title"], "Replace `dbb` with `db`");
+    assert_eq!(action["kind"], "quickfix");
+    assert_eq!(action["diagnostics"][0]["code"], "drplan::unknown_group");
+    let edit = &action["edit"]["changes"][URI][0];
+    assert_eq!(edit["range"], range);
+    assert_eq!(edit["newText"], "db");
+    // Applied, the file is clean again.
+    client.change_range(2, &range, "db");
+    assert_eq!(client.diagnostics(), Vec::<Value>::new());
     client.shutdown();
 }
 
@@ -441,6 +521,32 @@ impl Rng {
     }
 }
 
+/// The LSP position of a byte offset: lines end at `\n`, `\r\n` or a lone
+/// `\r`, columns count UTF-16 units.
+fn lsp_position(text: &str, offset: usize) -> Value {
+    let (mut line, mut character) = (0, 0);
+    let mut chars = text[..offset].chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => (line, character) = (line + 1, 0),
+            _ => character += c.len_utf16(),
+        }
+    }
+    json!({ "line": line, "character": character })
+}
+
+/// A random char boundary of `text`, never between the two bytes of `\r\n`
+/// (no editor puts a cursor there).
+fn boundary(rng: &mut Rng, text: &str, from: usize, span: usize) -> usize {
+    let mut at = (from + rng.below(span + 1)).min(text.len());
+    while !text.is_char_boundary(at) || (text[..at].ends_with('\r') && text[at..].starts_with('\n'))
+    {
+        at -= 1;
+    }
+    at
+}
+
 #[test]
 fn random_edits_never_kill_the_server() {
     let quickstart = std::fs::read_to_string(concat!(
@@ -449,26 +555,67 @@ fn random_edits_never_kill_the_server() {
     ))
     .unwrap();
     let snippets = [
-        "{", "}", "\"", "needs ", ",", "group ", "# x", "😀", "\r", "vm ", "env(", "[", "1h", "\n",
+        "{",
+        "}",
+        "\"",
+        "needs ",
+        ",",
+        "group ",
+        "# x",
+        "😀",
+        "\r",
+        "vm ",
+        "env(",
+        "[",
+        "1h",
+        "\n",
+        "",
+        "",
+        "\r\n  wait 5m",
     ];
     let mut rng = Rng(0x5eed_d2a1);
     let mut client = Client::start();
     client.open(&quickstart);
     let mut text = quickstart.clone();
+    let format = json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } });
     for version in 2..200 {
-        let mut cut = rng.below(text.len() + 1);
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        if rng.below(3) == 0 {
-            text.truncate(cut);
-        } else {
-            text.insert_str(cut, snippets[rng.below(snippets.len())]);
-        }
         if text.len() < 40 {
             text.clone_from(&quickstart);
+            client.change(version, &text);
+        } else {
+            // Incremental sync, as editors send it: a range (often empty, an
+            // insertion) and its replacement, positions in the text before.
+            let start = boundary(&mut rng, &text, 0, text.len());
+            let span = if rng.below(3) == 0 { 30 } else { 0 };
+            let end = boundary(&mut rng, &text, start, span);
+            let insert = snippets[rng.below(snippets.len())];
+            let range =
+                json!({ "start": lsp_position(&text, start), "end": lsp_position(&text, end) });
+            text.replace_range(start..end, insert);
+            client.change_range(version, &range, insert);
         }
-        client.change(version, &text);
+        // The server's copy is the editor's: same diagnostics, same formatting.
+        let (published, diagnostics) = client.versioned_diagnostics();
+        assert_eq!(published, json!(version));
+        let source = drplan::SourceFile::new("test.drplan", text.as_str());
+        let expected = drplan::compile(&source).1;
+        assert_eq!(
+            diagnostics.len(),
+            expected.len(),
+            "version {version}:\n{text}"
+        );
+        let edits = client.request("textDocument/formatting", format.clone());
+        let expected = match drplan::fmt::format_text(&text) {
+            Some(formatted) if formatted != text => vec![formatted],
+            _ => Vec::new(),
+        };
+        let got: Vec<&str> = edits
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["newText"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, expected, "version {version}");
         // Ask what an editor asks while typing, at a random place (lines past the end included).
         let line = rng.below(text.lines().count() + 2);
         let character = rng.below(40);
@@ -476,12 +623,14 @@ fn random_edits_never_kill_the_server() {
         client.at("textDocument/hover", line, character);
         client.at("textDocument/definition", line, character);
         client.request(
-            "textDocument/documentSymbol",
-            json!({ "textDocument": { "uri": URI } }),
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": URI },
+                    "range": { "start": { "line": line, "character": 0 }, "end": { "line": line, "character": character } },
+                    "context": { "diagnostics": [] } }),
         );
         client.request(
-            "textDocument/formatting",
-            json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } }),
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": URI } }),
         );
     }
     // Still alive: it answers, and reports on a fresh, valid text.

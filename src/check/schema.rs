@@ -715,3 +715,96 @@ pub fn blocks_with(name: &str) -> Vec<BlockKind> {
         .filter(|b| find(*b, name).is_some())
         .collect()
 }
+
+/// What each word an enum-valued setting takes means, for hover. Every word
+/// of [`PHASES`], [`ON_ERROR`], [`RECOVERY_POINTS`], [`METHODS`] and the
+/// `simulator` vault has one (kept so by a test).
+const VALUE_DOCS: &[(&str, &str)] = &[
+    (
+        "failover",
+        "Failover: from the primary region to the recovery region, planned or unplanned (`drplan run failover`).",
+    ),
+    (
+        "failback",
+        "Failback: from the recovery region back to the primary (`drplan run failback`); groups run in reverse order.",
+    ),
+    (
+        "test",
+        "Test failover: into the isolated test network, leaving replication untouched (`drplan run test-failover`, then `cleanup`).",
+    ),
+    (
+        "abort",
+        "A failure stops the run: no new steps start, running ones finish, and `drplan resume` carries on after a fix.",
+    ),
+    (
+        "continue",
+        "A failure is tolerated: the steps that do not depend on this one go on, and the run still succeeds.",
+    ),
+    (
+        "latest",
+        "ASR's `Latest`: pending replication data is processed first. The least data lost, the slowest failover.",
+    ),
+    (
+        "latest_processed",
+        "ASR's `LatestProcessed`: the newest point already processed. The fastest failover (the default).",
+    ),
+    (
+        "latest_app_consistent",
+        "ASR's `LatestApplicationConsistent`: the newest application-consistent snapshot. Older than the others, but applications start cleanly.",
+    ),
+    (
+        "simulator",
+        "The embedded simulated vault: runs every operation locally with ASR's behaviour and timings (scaled by `DRPLAN_SIM_SPEED`), state beside the plan in `.drplan/`. No Azure account needed.",
+    ),
+    (
+        "GET",
+        "HTTP GET: no body unless `body` gives one (the run's context is not sent).",
+    ),
+    (
+        "POST",
+        "HTTP POST (the default): the body is sent as given, or the run's context as JSON.",
+    ),
+    (
+        "PUT",
+        "HTTP PUT: the body is sent as given, or the run's context as JSON.",
+    ),
+    (
+        "PATCH",
+        "HTTP PATCH: the body is sent as given, or the run's context as JSON.",
+    ),
+    ("DELETE", "HTTP DELETE."),
+];
+
+/// What a value word of an enum-valued setting means.
+pub fn value_doc(word: &str) -> Option<&'static str> {
+    VALUE_DOCS
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, doc)| *doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_enum_word_has_a_value_doc() {
+        let enums = ALL_BLOCKS
+            .iter()
+            .flat_map(|b| settings(*b))
+            .filter_map(|s| match s.value {
+                ValueType::Enum(words) | ValueType::EnumList(words) => Some(words),
+                ValueType::Vault => Some(&["simulator"][..]),
+                _ => None,
+            });
+        for word in enums.flatten() {
+            assert!(value_doc(word).is_some(), "`{word}` has no value doc");
+        }
+        for (word, _) in VALUE_DOCS {
+            let known = [PHASES, ON_ERROR, RECOVERY_POINTS, METHODS, &["simulator"]]
+                .iter()
+                .any(|list| list.contains(word));
+            assert!(known, "value doc for `{word}`, which no setting takes");
+        }
+    }
+}

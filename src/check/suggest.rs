@@ -39,9 +39,23 @@ pub fn did_you_mean<'a>(
     closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
+/// The name a [`did_you_mean`] help line suggests, for editors' quick fixes.
+pub fn suggested(help: &str) -> Option<&str> {
+    let rest = help.strip_prefix("did you mean `")?;
+    let end = rest.find("`?")?;
+    Some(&rest[..end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn help_lines_give_back_their_suggestion() {
+        let help = did_you_mean("timout", ["timeout"]).unwrap();
+        assert_eq!(suggested(&help), Some("timeout"));
+        assert_eq!(suggested("add `vm` or hooks to it"), None);
+    }
 
     #[test]
     fn suggests_typos_and_case() {

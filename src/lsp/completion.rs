@@ -5,6 +5,7 @@
 
 use lsp_types::{CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind};
 
+use crate::ast::Statement;
 use crate::check::schema::{self, BlockKind, SettingSpec, ValueType};
 
 use super::document::{Document, SymbolKind};
@@ -34,9 +35,9 @@ pub(super) fn at(doc: &Document, offset: usize) -> Vec<CompletionItem> {
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|t| !t.is_empty())
         .collect();
-    let kind = doc.block_at(offset);
+    let (kind, statements) = doc.scope_at(offset);
     let Some((&key, rest)) = tokens.split_first() else {
-        return keywords(kind);
+        return keywords(kind, statements, offset);
     };
     if key == "group" {
         if !rest.contains(&"needs") {
@@ -59,9 +60,10 @@ pub(super) fn at(doc: &Document, offset: usize) -> Vec<CompletionItem> {
         if rest.is_empty() {
             return Vec::new();
         }
+        // Each step setting once: `wait 5m timeout 1m ` offers the other three.
         return schema::settings(hook)
             .iter()
-            .filter(|s| schema::STEP_SETTINGS.contains(&s.name))
+            .filter(|s| schema::STEP_SETTINGS.contains(&s.name) && !rest.contains(&s.name))
             .map(setting_item)
             .collect();
     }
@@ -74,9 +76,21 @@ pub(super) fn at(doc: &Document, offset: usize) -> Vec<CompletionItem> {
     }
 }
 
-/// The settings of a block, plus `group` in a plan.
-fn keywords(kind: BlockKind) -> Vec<CompletionItem> {
-    let mut items: Vec<CompletionItem> = schema::settings(kind).iter().map(setting_item).collect();
+/// The settings of a block, plus `group` in a plan; a setting that may
+/// appear once is not offered when the block already has it (other than in
+/// the statement being typed at `offset`).
+fn keywords(kind: BlockKind, statements: &[Statement], offset: usize) -> Vec<CompletionItem> {
+    let set = |name: &str| {
+        statements.iter().any(|st| {
+            matches!(st, Statement::Setting(s)
+                if s.key.text == name && !(s.key.span.start as usize <= offset && offset <= s.key.span.end as usize))
+        })
+    };
+    let mut items: Vec<CompletionItem> = schema::settings(kind)
+        .iter()
+        .filter(|spec| spec.repeat || !set(spec.name))
+        .map(setting_item)
+        .collect();
     if kind == BlockKind::Plan {
         // `group` shapes a statement (the grammar's `group_stmt`), so it is no schema setting.
         items.push(CompletionItem {
@@ -170,11 +184,25 @@ mod tests {
         assert_eq!(labels(hooks), schema::HOOK_KINDS);
         let step = "plan p {\n  group a {\n    before test {\n      wait 5m ";
         assert_eq!(labels(step), schema::STEP_SETTINGS);
+        let step = "plan p {\n  group a {\n    before test {\n      wait 5m retries 2 timeout 1m ";
+        assert_eq!(labels(step), ["on_error", "estimate"]);
         let inline = "plan p {\n  group a {\n    before test {\n      wait 5m on_error ";
         assert_eq!(labels(inline), schema::ON_ERROR);
         assert_eq!(labels("plan p {\n  vault "), ["simulator"]);
         assert!(labels("plan p {\n  ").contains(&"group".to_owned()));
         assert_eq!(labels(""), ["plan"]);
+        // Settings already in the block are not offered again; repeatable ones are.
+        let set =
+            "plan p {\n  vault simulator\n  group a {\n    vm x\n    after test { wait 1m }\n    ";
+        let offered = labels(set);
+        assert!(offered.contains(&"vm".to_owned()) && offered.contains(&"after".to_owned()));
+        let plan = labels("plan p {\n  vault simulator\n  }\n  ");
+        assert!(plan.is_empty(), "{plan:?}");
+        let plan = labels("plan p {\n  vault simulator\n  ");
+        assert!(!plan.contains(&"vault".to_owned()) && plan.contains(&"primary".to_owned()));
+        // The statement being typed does not count against itself.
+        let typing = "plan p {\n  vault";
+        assert!(labels(typing).contains(&"vault".to_owned()));
         assert!(labels("plan p {\n  description \"a ").is_empty());
         assert!(labels("plan p { # ").is_empty());
     }

@@ -17,7 +17,7 @@ pub(super) fn of(uri: &Uri, doc: &Document) -> Vec<lsp_types::Diagnostic> {
         .collect()
 }
 
-fn convert(uri: &Uri, doc: &Document, diagnostic: &Diagnostic) -> lsp_types::Diagnostic {
+pub(super) fn convert(uri: &Uri, doc: &Document, diagnostic: &Diagnostic) -> lsp_types::Diagnostic {
     let span_of = |l: &miette::LabeledSpan| Span::new(l.offset(), l.offset() + l.len());
     let range = primary_label(diagnostic).map_or_else(
         || doc.range(Span::new(0, 0)),

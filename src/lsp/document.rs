@@ -5,7 +5,7 @@
 
 use lsp_types::{Position, Range};
 
-use crate::ast::{Block, Name, PlanFile, Setting, Statement};
+use crate::ast::{Block, Name, PlanFile, Setting, Statement, Value, ValueKind};
 use crate::check::schema::{self, BlockKind, BlockRule};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::plan::Plan;
@@ -54,13 +54,7 @@ impl Document {
     pub(super) fn new(path: &str, text: String) -> Self {
         let source = SourceFile::new(path, text);
         let index = LineIndex::new(&source.text);
-        let mut diags = Diagnostics::new();
-        let parsed = crate::syntax::parse(&source, &mut diags);
-        // Same rule as `compile`: syntax errors stop before the checker.
-        let plan = match &parsed {
-            Some(file) if !diags.has_errors() => crate::check::check(&source, file, &mut diags),
-            _ => None,
-        };
+        let (parsed, plan, diagnostics) = crate::compile_keeping_tree(&source);
         let file = parsed.or_else(|| {
             let repaired = close_braces(&source.text)?;
             let repaired = SourceFile::new(path, repaired);
@@ -71,7 +65,7 @@ impl Document {
             index,
             file,
             plan,
-            diagnostics: diags.into_sorted(),
+            diagnostics,
         }
     }
 
@@ -108,13 +102,14 @@ impl Document {
         }
     }
 
-    /// The kind of the innermost block holding `offset`.
-    pub(super) fn block_at(&self, offset: usize) -> BlockKind {
+    /// The innermost block holding `offset`: its kind and its statements (the
+    /// top level of the file outside every block).
+    pub(super) fn scope_at(&self, offset: usize) -> (BlockKind, &[Statement]) {
         let Some(file) = &self.file else {
-            return BlockKind::File;
+            return (BlockKind::File, &[]);
         };
         let mut kind = BlockKind::File;
-        let mut statements = &file.statements;
+        let mut statements = file.statements.as_slice();
         'descend: loop {
             for statement in statements {
                 if let Some((child, block)) = child_block(kind, statement) {
@@ -126,14 +121,41 @@ impl Document {
                     }
                 }
             }
-            return kind;
+            return (kind, statements);
         }
     }
 
     /// The setting whose keyword is under `offset`, with the kind of block it is in.
     pub(super) fn setting_at(&self, offset: usize) -> Option<(BlockKind, &Setting)> {
-        let file = self.file.as_ref()?;
-        find_setting(BlockKind::File, &file.statements, offset)
+        self.settings()
+            .into_iter()
+            .find(|(_, s)| s.key.span.contains(offset))
+    }
+
+    /// The value under `offset` (a list's item, not the list), with its
+    /// setting and the kind of block the setting is in.
+    pub(super) fn value_at(&self, offset: usize) -> Option<(BlockKind, &Setting, &Value)> {
+        self.settings().into_iter().find_map(|(kind, setting)| {
+            let mut values: Vec<&Value> = setting.args.iter().collect();
+            while let Some(value) = values.pop() {
+                match &value.kind {
+                    ValueKind::List(items) => values.extend(items),
+                    _ if value.span.contains(offset) => return Some((kind, setting, value)),
+                    _ => {}
+                }
+            }
+            None
+        })
+    }
+
+    /// Every setting in the file (a hook's inline step settings included),
+    /// with the kind of block each is in, outer before inner.
+    fn settings(&self) -> Vec<(BlockKind, &Setting)> {
+        let mut out = Vec::new();
+        if let Some(file) = &self.file {
+            collect_settings(BlockKind::File, &file.statements, &mut out);
+        }
+        out
     }
 
     /// Every group and VM name in the file, in source order per walk.
@@ -170,31 +192,24 @@ fn child_block(parent: BlockKind, statement: &Statement) -> Option<(BlockKind, &
     }
 }
 
-fn find_setting(
+fn collect_settings<'f>(
     kind: BlockKind,
-    statements: &[Statement],
-    offset: usize,
-) -> Option<(BlockKind, &Setting)> {
+    statements: &'f [Statement],
+    out: &mut Vec<(BlockKind, &'f Setting)>,
+) {
     for statement in statements {
         if let Statement::Setting(setting) = statement {
-            if setting.key.span.contains(offset) {
-                return Some((kind, setting));
-            }
+            out.push((kind, setting));
             if let Some(hook) =
                 schema::hook_block(&setting.key.text).filter(|_| kind == BlockKind::Hooks)
-                && let Some(inline) = setting.inline.iter().find(|s| s.key.span.contains(offset))
             {
-                return Some((hook, inline));
+                out.extend(setting.inline.iter().map(|s| (hook, s)));
             }
         }
-        if let Some((child, block)) = child_block(kind, statement)
-            && block.span.contains(offset)
-            && let Some(found) = find_setting(child, &block.statements, offset)
-        {
-            return Some(found);
+        if let Some((child, block)) = child_block(kind, statement) {
+            collect_settings(child, &block.statements, out);
         }
     }
-    None
 }
 
 fn collect_names(
@@ -325,6 +340,6 @@ mod tests {
         let text = "plan p {\n  group a {\n    ";
         let doc = Document::new("p.drplan", text.to_owned());
         assert!(doc.file.is_some());
-        assert_eq!(doc.block_at(text.len()), BlockKind::Group);
+        assert_eq!(doc.scope_at(text.len()).0, BlockKind::Group);
     }
 }

@@ -1,14 +1,17 @@
 //! Hover: a setting or hook kind shows its doc and default from
-//! `check::schema`; a group name shows its VMs, its `needs`, the groups that
+//! `check::schema`, an enum value (a phase, `abort`, `latest_processed`,
+//! `simulator`) what it means; a group name shows its VMs, its `needs`, the groups that
 //! need it and its estimated failover time; a VM name shows its group.
 
 use std::fmt::Write as _;
 
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
 
-use crate::check::schema;
+use crate::ast::ValueKind;
+use crate::check::schema::{self, ValueType};
 use crate::graph::{self, Operation};
 use crate::schedule::Schedule;
+use crate::source::Span;
 
 use super::document::{Document, NameRef, SymbolKind};
 
@@ -20,6 +23,8 @@ pub(super) fn at(doc: &Document, offset: usize) -> Option<Hover> {
             SymbolKind::Vm => vm(doc, &name),
         };
         (text, name.name.span)
+    } else if let Some(found) = value(doc, offset) {
+        found
     } else {
         let (kind, setting) = doc.setting_at(offset)?;
         let spec = schema::find(kind, &setting.key.text)?;
@@ -40,6 +45,26 @@ pub(super) fn at(doc: &Document, offset: usize) -> Option<Hover> {
         }),
         range: Some(doc.range(span)),
     })
+}
+
+/// The meaning of an enum value (`abort`, `latest_processed`, a phase,
+/// `simulator`) under the cursor, where its setting takes that word.
+fn value(doc: &Document, offset: usize) -> Option<(String, Span)> {
+    let (kind, setting, value) = doc.value_at(offset)?;
+    let ValueKind::Ident(word) = &value.kind else {
+        return None;
+    };
+    let spec = schema::find(kind, &setting.key.text)?;
+    let takes = match spec.value {
+        ValueType::Enum(words) | ValueType::EnumList(words) => words.contains(&word.as_str()),
+        ValueType::Vault => word == "simulator",
+        _ => false,
+    };
+    let meaning = schema::value_doc(word).filter(|_| takes)?;
+    Some((
+        format!("**{word}**: a value of `{}`\n\n{meaning}", spec.name),
+        value.span,
+    ))
 }
 
 fn group(doc: &Document, at: &NameRef) -> String {
@@ -141,6 +166,20 @@ mod tests {
             "{inline}"
         );
         assert!(hover_text(PLAN, "retries").contains("tried again"));
+    }
+
+    #[test]
+    fn enum_values_say_what_they_mean() {
+        assert!(hover_text(PLAN, "continue").contains("**continue**: a value of `on_error`"));
+        let phase = hover_text(PLAN, "failover {");
+        assert!(
+            phase.contains("primary region to the recovery region"),
+            "{phase}"
+        );
+        assert!(hover_text(PLAN, "simulator").contains("simulated vault"));
+        // A name that happens to be a value word elsewhere is not one here.
+        let text = PLAN.replace("vm v", "vm abort");
+        assert!(hover_text(&text, "abort").contains("**VM abort**"));
     }
 
     #[test]

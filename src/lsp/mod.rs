@@ -11,6 +11,7 @@
 
 #![deny(clippy::print_stdout)]
 
+mod actions;
 mod completion;
 mod diagnostics;
 mod document;
@@ -28,14 +29,14 @@ use lsp_types::notification::{
     PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
+    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
     PrepareRenameRequest, References, Rename, Request as _,
 };
 use lsp_types::{
-    CompletionOptions, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, OneOf, PublishDiagnosticsParams, RenameOptions, ServerCapabilities,
-    TextDocumentContentChangeEvent, TextDocumentPositionParams, TextDocumentSyncCapability,
-    TextDocumentSyncKind, Uri,
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions,
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, OneOf,
+    PublishDiagnosticsParams, RenameOptions, ServerCapabilities, TextDocumentContentChangeEvent,
+    TextDocumentPositionParams, TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -73,7 +74,10 @@ pub fn serve() -> Result<(), LspError> {
 
 fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
-        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        // Incremental: a keystroke sends one small range, not the whole file.
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(
+            TextDocumentSyncKind::INCREMENTAL,
+        )),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![" ".to_owned(), ",".to_owned()]),
             ..CompletionOptions::default()
@@ -87,6 +91,10 @@ fn capabilities() -> ServerCapabilities {
         })),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
         ..ServerCapabilities::default()
     }
 }
@@ -165,11 +173,23 @@ impl Server<'_> {
                     navigation::prepare(doc, offset)
                 })
             }
-            Rename::METHOD => self.answer(request, |p: lsp_types::RenameParams, docs| {
+            Rename::METHOD => self.answer_or_fail(request, |p: lsp_types::RenameParams, docs| {
                 let at = &p.text_document_position;
-                let (doc, offset) = locate(docs, at)?;
+                let Some((doc, offset)) = locate(docs, at) else {
+                    return Ok(None);
+                };
                 navigation::rename(&at.text_document.uri, doc, offset, &p.new_name)
             }),
+            CodeActionRequest::METHOD => {
+                self.answer(request, |p: lsp_types::CodeActionParams, docs| {
+                    let doc = docs.get(p.text_document.uri.as_str())?;
+                    let range = crate::source::Span::new(
+                        doc.offset(p.range.start),
+                        doc.offset(p.range.end),
+                    );
+                    Some(actions::quick_fixes(&p.text_document.uri, doc, range))
+                })
+            }
             DocumentSymbolRequest::METHOD => {
                 self.answer(request, |p: lsp_types::DocumentSymbolParams, docs| {
                     let doc = docs.get(p.text_document.uri.as_str())?;
@@ -195,6 +215,20 @@ impl Server<'_> {
         P: DeserializeOwned,
         R: Serialize,
     {
+        self.answer_or_fail(request, |p, docs| Ok(handler(p, docs)))
+    }
+
+    /// [`Self::answer`] for a handler that can refuse: its message goes back
+    /// as a `RequestFailed` error, which editors show to the user.
+    fn answer_or_fail<P, R>(
+        &self,
+        request: Request,
+        handler: impl FnOnce(P, &HashMap<String, Document>) -> Result<R, String>,
+    ) -> Response
+    where
+        P: DeserializeOwned,
+        R: Serialize,
+    {
         let params = match serde_json::from_value::<P>(request.params) {
             Ok(params) => params,
             Err(e) => {
@@ -206,7 +240,10 @@ impl Server<'_> {
             }
         };
         match catch_unwind(AssertUnwindSafe(|| handler(params, &self.documents))) {
-            Ok(result) => Response::new_ok(request.id, result),
+            Ok(Ok(result)) => Response::new_ok(request.id, result),
+            Ok(Err(message)) => {
+                Response::new_err(request.id, ErrorCode::RequestFailed as i32, message)
+            }
             Err(_) => Response::new_err(
                 request.id,
                 ErrorCode::InternalError as i32,
@@ -220,7 +257,11 @@ impl Server<'_> {
         let outcome = catch_unwind(AssertUnwindSafe(|| match method.as_str() {
             DidOpenTextDocument::METHOD => {
                 if let Ok(p) = parse::<DidOpenTextDocumentParams>(notification) {
-                    self.update(p.text_document.uri, p.text_document.text);
+                    self.update(
+                        p.text_document.uri,
+                        p.text_document.text,
+                        p.text_document.version,
+                    );
                 }
             }
             DidChangeTextDocument::METHOD => {
@@ -231,14 +272,18 @@ impl Server<'_> {
                         .get(uri.as_str())
                         .map(|d| d.text().to_owned())
                         .unwrap_or_default();
-                    self.update(uri, apply(current, p.content_changes));
+                    self.update(
+                        uri,
+                        apply(current, p.content_changes),
+                        p.text_document.version,
+                    );
                 }
             }
             DidCloseTextDocument::METHOD => {
                 if let Ok(p) = parse::<DidCloseTextDocumentParams>(notification) {
                     self.documents.remove(p.text_document.uri.as_str());
                     // A closed file's problems leave the editor's problem list.
-                    self.publish(p.text_document.uri, Vec::new());
+                    self.publish(p.text_document.uri, Vec::new(), None);
                 }
             }
             _ => {}
@@ -248,26 +293,28 @@ impl Server<'_> {
         }
     }
 
-    fn update(&mut self, uri: Uri, text: String) {
+    fn update(&mut self, uri: Uri, text: String, version: i32) {
         let doc = Document::new(uri.as_str(), text);
         let diagnostics = diagnostics::of(&uri, &doc);
         self.documents.insert(uri.as_str().to_owned(), doc);
-        self.publish(uri, diagnostics);
+        self.publish(uri, diagnostics, Some(version));
     }
 
-    fn publish(&self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>) {
+    /// Sends a document's diagnostics, with the version they are for so an
+    /// editor can drop ones that arrive after a newer edit.
+    fn publish(&self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
         let params = PublishDiagnosticsParams {
             uri,
             diagnostics,
-            version: None,
+            version,
         };
         self.send(Notification::new(PublishDiagnostics::METHOD.to_owned(), params).into());
     }
 }
 
-/// The text after a `didChange`. We ask for full sync, so each change is
-/// normally the whole text; a client that sends ranges anyway still gets
-/// them applied rather than a corrupted document.
+/// The text after a `didChange`: each change replaces a range (incremental
+/// sync) or, without one, the whole text; applied in order, each against
+/// the text the one before left, as the protocol says.
 fn apply(mut text: String, changes: Vec<TextDocumentContentChangeEvent>) -> String {
     for change in changes {
         match change.range {

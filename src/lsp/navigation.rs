@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use lsp_types::{Location, TextEdit, Uri, WorkspaceEdit};
 
-use super::document::{Document, NameRef};
+use super::document::{Document, NameRef, SymbolKind};
 
 /// Where the name under the cursor is defined.
 pub(super) fn definition(uri: &Uri, doc: &Document, offset: usize) -> Option<Location> {
@@ -37,14 +37,36 @@ pub(super) fn references(
         .collect()
 }
 
-/// The edits that rename the group or VM under the cursor everywhere in the file.
+/// The edits that rename the group or VM under the cursor everywhere in the
+/// file; an error, shown by the editor, when the new name is empty or already
+/// names another group (or VM), which would merge the two.
 pub(super) fn rename(
     uri: &Uri,
     doc: &Document,
     offset: usize,
     new_name: &str,
-) -> Option<WorkspaceEdit> {
-    let at = doc.name_at(offset)?;
+) -> Result<Option<WorkspaceEdit>, String> {
+    let Some(at) = doc.name_at(offset) else {
+        return Ok(None);
+    };
+    if new_name.trim().is_empty() {
+        return Err("a name cannot be empty".to_owned());
+    }
+    let what = match at.kind {
+        SymbolKind::Group => "group",
+        SymbolKind::Vm => "VM",
+    };
+    if new_name != at.name.text
+        && let Some(taken) = doc
+            .names()
+            .into_iter()
+            .find(|n| n.kind == at.kind && n.definition && n.name.text == new_name)
+    {
+        let line = doc.position(taken.name.span.start as usize).line + 1;
+        return Err(format!(
+            "a {what} named `{new_name}` already exists (line {line}); choose another name"
+        ));
+    }
     let edits = same(doc, &at)
         .into_iter()
         .map(|n| TextEdit {
@@ -56,10 +78,10 @@ pub(super) fn rename(
             },
         })
         .collect();
-    Some(WorkspaceEdit {
+    Ok(Some(WorkspaceEdit {
         changes: Some(HashMap::from([(uri.clone(), edits)])),
         ..WorkspaceEdit::default()
-    })
+    }))
 }
 
 /// The range of the name a rename would change, if there is one under the cursor.
@@ -85,7 +107,7 @@ pub(super) fn written(name: &str) -> String {
     if ident { name.to_owned() } else { quoted(name) }
 }
 
-fn quoted(name: &str) -> String {
+pub(super) fn quoted(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 2);
     out.push('"');
     for c in name.chars() {
@@ -104,6 +126,24 @@ fn quoted(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rename_refuses_a_taken_or_empty_name() {
+        let text = "plan p {\n  group db { vm d }\n  group app needs db { vm a }\n}\n";
+        let doc = Document::new("t.drplan", text.to_owned());
+        let uri: Uri = "file:///t.drplan".parse().unwrap();
+        let app = text.find("app").unwrap();
+        let err = rename(&uri, &doc, app, "db").unwrap_err();
+        assert_eq!(
+            err,
+            "a group named `db` already exists (line 2); choose another name"
+        );
+        assert!(rename(&uri, &doc, app, " ").is_err());
+        // A VM may share a group's name: they are different kinds of name.
+        let vm = text.find("vm a").unwrap() + 3;
+        assert!(rename(&uri, &doc, vm, "db").unwrap().is_some());
+        assert!(rename(&uri, &doc, app, "app").unwrap().is_some());
+    }
 
     #[test]
     fn names_are_quoted_only_when_they_must_be() {
