@@ -1,8 +1,16 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # CI entry point for the VS Code extension: install exactly the locked
-# dependencies, run the grammar and manifest tests, and build the .vsix.
-set -eu
-cd "$(dirname "$0")"
+# dependencies, run the grammar, manifest and client tests, and build the
+# .vsix. The client test talks to `drplan lsp`: DRPLAN names the binary
+# (default: the repository's target/debug/drplan, built if missing).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+repo="$(cd ../.. && pwd)"
+if [[ -z "${DRPLAN:-}" ]]; then
+  DRPLAN="$repo/target/debug/drplan"
+  [[ -x "$DRPLAN" ]] || cargo build --quiet --manifest-path "$repo/Cargo.toml"
+fi
+export DRPLAN
 npm ci --no-audit --no-fund
 npm test
 npm run package
