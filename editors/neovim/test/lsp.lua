@@ -20,14 +20,22 @@ vim.cmd('edit ' .. vim.fn.fnameescape(os.getenv('DRPLAN_PLAN')))
 local buf = vim.api.nvim_get_current_buf()
 check(vim.bo.filetype == 'drplan', 'filetype is "' .. vim.bo.filetype .. '"')
 
+-- The buffer's first client (0.7's buf_get_clients is a map by id; 0.10
+-- renamed it get_clients).
+local function client_of(b)
+  local clients = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = b }) or vim.lsp.buf_get_clients(b)
+  local _, first = next(clients)
+  return first
+end
 local attached = vim.wait(10000, function()
-  return #vim.lsp.buf_get_clients(buf) > 0 and vim.lsp.buf_get_clients(buf)[1].initialized
+  local c = client_of(buf)
+  return c ~= nil and c.initialized
 end, 20)
 if not attached then
   check(false, 'the drplan language server did not start')
   return finish()
 end
-local client = vim.lsp.buf_get_clients(buf)[1]
+local client = client_of(buf)
 local encoding = client.offset_encoding or 'utf-16'
 
 -- Diagnostics arrive on open.
@@ -125,5 +133,17 @@ else
 end
 local formatted = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
 check(vim.deep_equal(formatted, tidy), 'formatting:\n' .. table.concat(formatted, '\n'))
+
+-- A second plan of the same project shares the server.
+vim.cmd('silent! write')
+local other = vim.fn.fnamemodify(os.getenv('DRPLAN_PLAN'), ':h') .. '/other.drplan'
+vim.fn.writefile(vim.api.nvim_buf_get_lines(buf, 0, -1, false), other)
+vim.cmd('edit ' .. vim.fn.fnameescape(other))
+local second = vim.api.nvim_get_current_buf()
+vim.wait(10000, function()
+  return client_of(second) ~= nil
+end, 20)
+local shared = client_of(second)
+check(shared ~= nil and shared.id == client.id, 'a second plan started another server')
 
 finish()
