@@ -2,6 +2,7 @@
 //! snapshots do not depend on where the checkout lives.
 
 pub(crate) mod fake;
+pub(crate) mod lsp_client;
 
 use std::path::{Path, PathBuf};
 
