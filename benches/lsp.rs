@@ -1,5 +1,6 @@
 //! `drplan lsp` as an editor feels it: the time from a keystroke (an
-//! incremental `didChange`) to its `publishDiagnostics`, and the time to
+//! incremental `didChange`), or a burst of ten, to the `publishDiagnostics`
+//! of the last, and the time to
 //! answer a hover on a group (which schedules the plan) and a completion
 //! after `needs`, over the real binary's stdio. Plans: `plans/sap-estate.drplan`
 //! (47 VMs) and generated plans of 1,000 and 10,000 VMs.
@@ -22,14 +23,18 @@ use serde_json::json;
 use lsp_client::Client;
 
 /// Types one character at the start of the file (or deletes it again) as
-/// document `version`, and waits for the diagnostics of the new text. A
-/// space before `plan` (or a comment) keeps the plan valid.
-fn keystroke(client: &mut Client, version: i64) {
-    let insert = version % 2 == 0;
-    let (end, text) = if insert { (0, " ") } else { (1, "") };
+/// document `version`: even versions insert, odd ones delete. A space before
+/// `plan` (or a comment) keeps the plan valid.
+fn type_key(client: &mut Client, version: i64) {
+    let (end, text) = if version % 2 == 0 { (0, " ") } else { (1, "") };
     let range =
         json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": end } });
     client.change_range(version, &range, text);
+}
+
+/// One keystroke, then its diagnostics.
+fn keystroke(client: &mut Client, version: i64) {
+    type_key(client, version);
     let (published, _) = client.versioned_diagnostics();
     assert_eq!(published, json!(version));
 }
@@ -77,8 +82,20 @@ fn bench(c: &mut Criterion) {
             });
         });
         if version % 2 == 0 {
-            keystroke(&mut client, version + 1);
+            version += 1;
+            keystroke(&mut client, version);
         }
+        // Ten keystrokes sent as fast as an editor sends them, until the
+        // diagnostics of the last one (the server analyses what has queued up).
+        group.bench_function(BenchmarkId::new("burst_of_10_to_diagnostics", name), |b| {
+            b.iter(|| {
+                for _ in 0..10 {
+                    version += 1;
+                    type_key(&mut client, version);
+                }
+                while client.versioned_diagnostics().0 != json!(version) {}
+            });
+        });
         group.bench_function(BenchmarkId::new("hover_group", name), |b| {
             b.iter(|| {
                 let hover = client.at("textDocument/hover", line, column);

@@ -243,6 +243,41 @@ fn definition_references_and_rename() {
 }
 
 #[test]
+fn a_burst_of_keystrokes_is_answered_on_the_last_text() {
+    let mut client = Client::start();
+    client.open(PLAN);
+    // `needs db` becomes `needs dbbbbbbbbbbb`, one key at a time, as fast as
+    // an editor sends them: the server may analyse some versions or only the last.
+    let (line, column) = find(PLAN, "needs db", 0);
+    client.cork();
+    for i in 0..10 {
+        let at = json!({ "line": line, "character": column + 8 + i });
+        client.change_range(
+            2 + i64::try_from(i).unwrap(),
+            &json!({ "start": at, "end": at }),
+            "b",
+        );
+    }
+    // A request right after the burst sees all of it.
+    let hover = client.at("textDocument/hover", line, column + 6);
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("**group dbbbbbbbbbbb**"), "{value}");
+    // Diagnostics come in version order and end with the last version's.
+    let mut last = json!(0);
+    loop {
+        let (version, diagnostics) = client.versioned_diagnostics();
+        assert!(version.as_i64() > last.as_i64(), "{version} after {last}");
+        last = version;
+        if last == json!(11) {
+            let message = diagnostics[0]["message"].as_str().unwrap();
+            assert!(message.contains("`dbbbbbbbbbbb`"), "{message}");
+            break;
+        }
+    }
+    client.shutdown();
+}
+
+#[test]
 fn quick_fix_replaces_a_misspelt_name() {
     let mut client = Client::start();
     let broken = PLAN.replace("needs db", "needs dbb");

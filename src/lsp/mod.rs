@@ -65,6 +65,7 @@ pub fn serve() -> Result<(), LspError> {
     let mut server = Server {
         connection: &connection,
         documents: HashMap::new(),
+        pending: HashMap::new(),
     };
     server.run()?;
     drop(connection);
@@ -103,13 +104,32 @@ struct Server<'c> {
     connection: &'c Connection,
     /// Open documents by URI (as text: `Uri` hashes through interior mutability).
     documents: HashMap<String, Document>,
+    /// Texts changed since they were last analysed, with their URI and
+    /// version: analysed when no message waits or before a request.
+    pending: HashMap<String, (Uri, String, i32)>,
 }
 
 impl Server<'_> {
+    /// Serves messages in order. Edits are only recorded as they come; the
+    /// analysis (parse, check, diagnostics) runs once the queue is empty or a
+    /// request needs it, so a burst of keystrokes costs one analysis, not one
+    /// per key.
     fn run(&mut self) -> Result<(), LspError> {
-        for message in &self.connection.receiver {
+        loop {
+            let message = match self.connection.receiver.try_recv() {
+                Ok(message) => message,
+                Err(e) if e.is_empty() => {
+                    self.analyse_pending();
+                    match self.connection.receiver.recv() {
+                        Ok(message) => message,
+                        Err(_) => return Ok(()),
+                    }
+                }
+                Err(_) => return Ok(()),
+            };
             match message {
                 Message::Request(request) => {
+                    self.analyse_pending();
                     let shutdown = self
                         .connection
                         .handle_shutdown(&request)
@@ -124,7 +144,27 @@ impl Server<'_> {
                 Message::Response(_) => {}
             }
         }
-        Ok(())
+    }
+
+    /// Analyses every text changed since its last analysis and publishes its
+    /// diagnostics.
+    fn analyse_pending(&mut self) {
+        for (key, (uri, text, version)) in std::mem::take(&mut self.pending) {
+            let analysed = catch_unwind(AssertUnwindSafe(|| {
+                let doc = Document::new(uri.as_str(), text);
+                let diagnostics = diagnostics::of(&uri, &doc);
+                (doc, diagnostics)
+            }));
+            if let Ok((doc, diagnostics)) = analysed {
+                self.documents.insert(key, doc);
+                self.publish(uri, diagnostics, Some(version));
+            } else {
+                tracing::error!(
+                    "drplan lsp: analysing {} hit a bug; the server goes on",
+                    uri.as_str()
+                );
+            }
+        }
     }
 
     fn send(&self, message: Message) {
@@ -267,11 +307,15 @@ impl Server<'_> {
             DidChangeTextDocument::METHOD => {
                 if let Ok(p) = parse::<DidChangeTextDocumentParams>(notification) {
                     let uri = p.text_document.uri;
-                    let current = self
-                        .documents
-                        .get(uri.as_str())
-                        .map(|d| d.text().to_owned())
-                        .unwrap_or_default();
+                    // The latest text: a pending one, else the analysed one.
+                    let current = match self.pending.remove(uri.as_str()) {
+                        Some((_, text, _)) => text,
+                        None => self
+                            .documents
+                            .get(uri.as_str())
+                            .map(|d| d.text().to_owned())
+                            .unwrap_or_default(),
+                    };
                     self.update(
                         uri,
                         apply(current, p.content_changes),
@@ -282,6 +326,7 @@ impl Server<'_> {
             DidCloseTextDocument::METHOD => {
                 if let Ok(p) = parse::<DidCloseTextDocumentParams>(notification) {
                     self.documents.remove(p.text_document.uri.as_str());
+                    self.pending.remove(p.text_document.uri.as_str());
                     // A closed file's problems leave the editor's problem list.
                     self.publish(p.text_document.uri, Vec::new(), None);
                 }
@@ -293,11 +338,10 @@ impl Server<'_> {
         }
     }
 
+    /// Records a document's new text for the next analysis.
     fn update(&mut self, uri: Uri, text: String, version: i32) {
-        let doc = Document::new(uri.as_str(), text);
-        let diagnostics = diagnostics::of(&uri, &doc);
-        self.documents.insert(uri.as_str().to_owned(), doc);
-        self.publish(uri, diagnostics, Some(version));
+        self.pending
+            .insert(uri.as_str().to_owned(), (uri, text, version));
     }
 
     /// Sends a document's diagnostics, with the version they are for so an
@@ -348,8 +392,75 @@ fn locate<'d>(
 #[cfg(test)]
 mod tests {
     use lsp_types::{Position, Range};
+    use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn queued_edits_are_analysed_once_before_the_request_that_follows() {
+        let (server, client) = Connection::memory();
+        let uri = "file:///p.drplan";
+        let notify = |method: &str, params: serde_json::Value| {
+            let message = Notification::new(method.to_owned(), params);
+            client.sender.send(message.into()).unwrap();
+        };
+        let text = "plan p {\n  group db { vm d }\n  group app needs db { vm a }\n}\n";
+        notify(
+            DidOpenTextDocument::METHOD,
+            json!({ "textDocument": { "uri": uri, "languageId": "drplan", "version": 1, "text": text } }),
+        );
+        // Ten keys typed after `needs db`, all queued before the server looks.
+        for i in 0..10 {
+            let at = json!({ "line": 2, "character": 20 + i });
+            notify(
+                DidChangeTextDocument::METHOD,
+                json!({ "textDocument": { "uri": uri, "version": 2 + i },
+                        "contentChanges": [{ "range": { "start": at, "end": at }, "text": "b" }] }),
+            );
+        }
+        let request = |id: i32, method: &str, params: serde_json::Value| {
+            let message = Request::new(id.into(), method.to_owned(), params);
+            client.sender.send(message.into()).unwrap();
+        };
+        request(
+            1,
+            HoverRequest::METHOD,
+            json!({ "textDocument": { "uri": uri }, "position": { "line": 2, "character": 18 } }),
+        );
+        request(2, "shutdown", serde_json::Value::Null);
+        notify("exit", serde_json::Value::Null);
+
+        let mut run = Server {
+            connection: &server,
+            documents: HashMap::new(),
+            pending: HashMap::new(),
+        };
+        run.run().unwrap();
+
+        let messages: Vec<Message> = client.receiver.try_iter().collect();
+        let published: Vec<&Notification> = messages
+            .iter()
+            .filter_map(|m| match m {
+                Message::Notification(n) if n.method == PublishDiagnostics::METHOD => Some(n),
+                _ => None,
+            })
+            .collect();
+        // One analysis for eleven versions, and it is the last one's.
+        let versions: Vec<&serde_json::Value> =
+            published.iter().map(|n| &n.params["version"]).collect();
+        assert_eq!(versions, [&json!(11)]);
+        let diagnostics = published[0].params["diagnostics"].to_string();
+        assert!(
+            diagnostics.contains("unknown group `dbbbbbbbbbbb`"),
+            "{diagnostics}"
+        );
+        let hover = messages.iter().find_map(|m| match m {
+            Message::Response(r) if r.id == 1.into() => r.response_result.clone().ok(),
+            _ => None,
+        });
+        let hover = hover.unwrap()["contents"]["value"].to_string();
+        assert!(hover.contains("**group dbbbbbbbbbbb**"), "{hover}");
+    }
 
     #[test]
     fn changes_apply_whole_or_by_range() {

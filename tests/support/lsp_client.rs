@@ -22,6 +22,8 @@ pub(crate) struct Client {
     next_id: i64,
     /// Notifications read while waiting for something else.
     pending: Vec<Value>,
+    /// Frames held back by [`Client::cork`], written at the next request.
+    corked: Option<Vec<u8>>,
 }
 
 impl Client {
@@ -70,6 +72,7 @@ impl Client {
             messages,
             next_id: 0,
             pending: Vec::new(),
+            corked: None,
         };
         let init = client.request(
             "initialize",
@@ -85,8 +88,19 @@ impl Client {
 
     pub(crate) fn send(&mut self, message: &Value) {
         let body = message.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
+        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        if let Some(held) = &mut self.corked {
+            held.extend_from_slice(frame.as_bytes());
+        } else {
+            self.stdin.write_all(frame.as_bytes()).unwrap();
+            self.stdin.flush().unwrap();
+        }
+    }
+
+    /// Holds messages back until the next request, then writes them with it
+    /// in one go: the server finds them all queued, as after a burst of typing.
+    pub(crate) fn cork(&mut self) {
+        self.corked.get_or_insert_with(Vec::new);
     }
 
     pub(crate) fn notify(&mut self, method: &str, params: Value) {
@@ -113,6 +127,10 @@ impl Client {
         let mut message = json!({ "jsonrpc": "2.0", "id": id, "method": method });
         message["params"] = params;
         self.send(&message);
+        if let Some(held) = self.corked.take() {
+            self.stdin.write_all(&held).unwrap();
+            self.stdin.flush().unwrap();
+        }
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let message = self.next(deadline);
