@@ -316,6 +316,24 @@ fn document_symbols_outline_the_plan() {
         labels_of(&symbols[0]["children"][1]["children"]),
         ["app-01", "app-02"]
     );
+    // The plan and both groups fold (their closing braces stay in sight);
+    // the one-line `defaults { … }` does not.
+    let folds = client.request(
+        "textDocument/foldingRange",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    let lines: Vec<(u64, u64)> = folds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["startLine"].as_u64().unwrap(),
+                f["endLine"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(lines, [(0, 13), (6, 7), (10, 12)]);
     client.shutdown();
 }
 
@@ -449,6 +467,10 @@ fn random_edits_never_kill_the_server() {
         );
         client.request(
             "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": URI } }),
+        );
+        client.request(
+            "textDocument/foldingRange",
             json!({ "textDocument": { "uri": URI } }),
         );
     }

@@ -15,6 +15,7 @@ mod actions;
 mod completion;
 mod diagnostics;
 mod document;
+mod folding;
 mod formatting;
 mod hover;
 mod navigation;
@@ -29,8 +30,8 @@ use lsp_types::notification::{
     PublishDiagnostics,
 };
 use lsp_types::request::{
-    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
-    PrepareRenameRequest, References, Rename, Request as _,
+    CodeActionRequest, Completion, DocumentSymbolRequest, FoldingRangeRequest, Formatting,
+    GotoDefinition, HoverRequest, PrepareRenameRequest, References, Rename, Request as _,
 };
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions,
@@ -92,6 +93,7 @@ fn capabilities() -> ServerCapabilities {
         })),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        folding_range_provider: Some(lsp_types::FoldingRangeProviderCapability::Simple(true)),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..CodeActionOptions::default()
@@ -228,6 +230,11 @@ impl Server<'_> {
                         doc.offset(p.range.end),
                     );
                     Some(actions::quick_fixes(&p.text_document.uri, doc, range))
+                })
+            }
+            FoldingRangeRequest::METHOD => {
+                self.answer(request, |p: lsp_types::FoldingRangeParams, docs| {
+                    docs.get(p.text_document.uri.as_str()).map(folding::of)
                 })
             }
             DocumentSymbolRequest::METHOD => {
