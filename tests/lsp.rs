@@ -194,6 +194,15 @@ fn definition_references_and_rename() {
                 "context": { "includeDeclaration": true } }),
     );
     assert_eq!(refs.as_array().unwrap().len(), 2, "{refs}");
+    // The editor marks both: the definition written (3), the use read (2).
+    let marks = client.at("textDocument/documentHighlight", line, column + 7);
+    let kinds: Vec<&Value> = marks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["kind"])
+        .collect();
+    assert_eq!(kinds, [&json!(3), &json!(2)], "{marks}");
 
     let (line, column) = find(PLAN, "app-01", 1);
     let def = client.at("textDocument/definition", line, column);

@@ -30,8 +30,9 @@ use lsp_types::notification::{
     PublishDiagnostics,
 };
 use lsp_types::request::{
-    CodeActionRequest, Completion, DocumentSymbolRequest, FoldingRangeRequest, Formatting,
-    GotoDefinition, HoverRequest, PrepareRenameRequest, References, Rename, Request as _,
+    CodeActionRequest, Completion, DocumentHighlightRequest, DocumentSymbolRequest,
+    FoldingRangeRequest, Formatting, GotoDefinition, HoverRequest, PrepareRenameRequest,
+    References, Rename, Request as _,
 };
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions,
@@ -87,6 +88,7 @@ fn capabilities() -> ServerCapabilities {
         hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
+        document_highlight_provider: Some(OneOf::Left(true)),
         rename_provider: Some(OneOf::Right(RenameOptions {
             prepare_provider: Some(true),
             work_done_progress_options: lsp_types::WorkDoneProgressOptions::default(),
@@ -209,6 +211,12 @@ impl Server<'_> {
                     p.context.include_declaration,
                 ))
             }),
+            DocumentHighlightRequest::METHOD => {
+                self.answer(request, |p: lsp_types::DocumentHighlightParams, docs| {
+                    let (doc, offset) = locate(docs, &p.text_document_position_params)?;
+                    Some(navigation::highlights(doc, offset))
+                })
+            }
             PrepareRenameRequest::METHOD => {
                 self.answer(request, |p: TextDocumentPositionParams, docs| {
                     let (doc, offset) = locate(docs, &p)?;

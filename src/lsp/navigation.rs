@@ -1,9 +1,9 @@
-//! Go to definition, find references and rename, for groups and VMs: every
+//! Go to definition, find references, highlights and rename, for groups and VMs: every
 //! occurrence of a name of the same kind (definitions and `needs`) in the file.
 
 use std::collections::HashMap;
 
-use lsp_types::{Location, TextEdit, Uri, WorkspaceEdit};
+use lsp_types::{DocumentHighlight, DocumentHighlightKind, Location, TextEdit, Uri, WorkspaceEdit};
 
 use super::document::{Document, NameRef, SymbolKind};
 
@@ -33,6 +33,25 @@ pub(super) fn references(
         .map(|n| Location {
             uri: uri.clone(),
             range: doc.range(n.name.span),
+        })
+        .collect()
+}
+
+/// Every occurrence of the name under the cursor, for the editor to mark:
+/// the definition as written, uses as read.
+pub(super) fn highlights(doc: &Document, offset: usize) -> Vec<DocumentHighlight> {
+    let Some(at) = doc.name_at(offset) else {
+        return Vec::new();
+    };
+    same(doc, &at)
+        .into_iter()
+        .map(|n| DocumentHighlight {
+            range: doc.range(n.name.span),
+            kind: Some(if n.definition {
+                DocumentHighlightKind::WRITE
+            } else {
+                DocumentHighlightKind::READ
+            }),
         })
         .collect()
 }
