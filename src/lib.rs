@@ -34,6 +34,7 @@ pub mod hooks;
 pub mod journal;
 pub mod lsp;
 pub mod plan;
+pub mod printable;
 pub mod provider;
 pub mod render;
 pub mod schedule;

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
-use crate::run_cli::{Sandbox, assert_stream, ndjson, show, stderr, stdout};
+use crate::support::sandbox::{Sandbox, assert_stream, ndjson, show, stderr, stdout};
 
 /// A plan on an ARM vault, as the emulator serves it.
 const PLAN: &str = r#"plan shop {

@@ -3,6 +3,7 @@
 
 pub(crate) mod fake;
 pub(crate) mod lsp_client;
+pub(crate) mod sandbox;
 
 use std::path::{Path, PathBuf};
 
