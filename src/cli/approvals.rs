@@ -99,7 +99,10 @@ impl crate::hooks::Approvals for Approvals<'_> {
             tokio::select! {
                 line = lines.recv() => match line.as_deref().map(|l| l.trim().to_ascii_lowercase()) {
                     Some(answer) if answer == "y" || answer == "yes" => {
-                        return Ok("approved on the terminal".to_string());
+                        return Ok(format!(
+                            "approved on the terminal by {}",
+                            crate::journal::store::local_operator()
+                        ));
                     }
                     Some(answer) if answer == "n" || answer == "no" => {
                         return Err(HookError::new(format!("{} was declined on the terminal", ctx.step)));

@@ -63,8 +63,7 @@ pub(super) fn run(args: &ApproveArgs) -> ExitCode {
                 ));
             }
         }
-        let user = std::env::var("USER").unwrap_or_else(|_| "an operator".to_string());
-        let by = format!("{user} on {}", crate::journal::store::host_name());
+        let by = crate::journal::store::local_operator();
         store
             .approve(&id, &args.step, &by)
             .await

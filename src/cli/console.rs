@@ -2,6 +2,8 @@
 //! plain timestamped lines when stdout is not a terminal, or a live display
 //! (a bar per running step with its elapsed time and the provider's
 //! progress, finished steps printed above) on a terminal; then the summary.
+//! Every text that came from outside (plan names, hook output, the vault's
+//! messages) goes through `printable` on its way to the terminal.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -12,6 +14,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::output;
 use crate::exec::Outcome;
 use crate::journal::{Event, Record, RunId, RunStatus, SkipReason, StepStatus};
+use crate::printable::printable_line as line_of;
 
 /// How events are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +110,7 @@ impl Console {
                 ..
             } => {
                 let verb = if *resumed { "resuming" } else { "starting" };
+                let plan = line_of(plan);
                 format!("{verb} {operation} of plan {plan} (run {run_id})")
             }
             Event::StepStarted {
@@ -115,6 +119,7 @@ impl Console {
                 attempt,
                 ..
             } => {
+                let (step, kind) = (line_of(step), line_of(kind));
                 if *attempt > 1 {
                     format!("start  {step} ({kind}, attempt {attempt})")
                 } else {
@@ -126,10 +131,13 @@ impl Console {
                 percent,
                 message,
                 ..
-            } => match percent {
-                Some(p) => format!("       {step} {p:>3}% {message}"),
-                None => format!("       {step} {message}"),
-            },
+            } => {
+                let (step, message) = (line_of(step), line_of(message));
+                match percent {
+                    Some(p) => format!("       {step} {p:>3}% {message}"),
+                    None => format!("       {step} {message}"),
+                }
+            }
             Event::StepFinished {
                 step,
                 status,
@@ -138,36 +146,39 @@ impl Console {
                 reason,
                 tolerated,
                 ..
-            } => match status {
-                StepStatus::Succeeded => {
-                    format!(
-                        "{}   {step} in {}",
-                        self.paint(GREEN, "ok"),
-                        secs(*duration_s)
-                    )
+            } => {
+                let step = line_of(step);
+                match status {
+                    StepStatus::Succeeded => {
+                        format!(
+                            "{}   {step} in {}",
+                            self.paint(GREEN, "ok"),
+                            secs(*duration_s)
+                        )
+                    }
+                    StepStatus::Failed => format!(
+                        "{} {step} after {}: {}{}",
+                        self.paint(RED, "FAIL"),
+                        secs(*duration_s),
+                        line_of(error.as_deref().unwrap_or("failed")),
+                        if *tolerated {
+                            " (tolerated: on_error continue)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    StepStatus::Skipped => format!(
+                        "{} {step} ({})",
+                        self.paint(DIM, "skip"),
+                        match reason {
+                            Some(SkipReason::UpstreamFailed) => "a step it needs failed",
+                            Some(SkipReason::Aborted) => "the run stopped after a failure",
+                            Some(SkipReason::AlreadyDone) => "already done",
+                            None => "skipped",
+                        }
+                    ),
                 }
-                StepStatus::Failed => format!(
-                    "{} {step} after {}: {}{}",
-                    self.paint(RED, "FAIL"),
-                    secs(*duration_s),
-                    error.as_deref().unwrap_or("failed"),
-                    if *tolerated {
-                        " (tolerated: on_error continue)"
-                    } else {
-                        ""
-                    }
-                ),
-                StepStatus::Skipped => format!(
-                    "{} {step} ({})",
-                    self.paint(DIM, "skip"),
-                    match reason {
-                        Some(SkipReason::UpstreamFailed) => "a step it needs failed",
-                        Some(SkipReason::Aborted) => "the run stopped after a failure",
-                        Some(SkipReason::AlreadyDone) => "already done",
-                        None => "skipped",
-                    }
-                ),
-            },
+            }
             Event::RunFinished { .. } => return None,
         })
     }
@@ -198,11 +209,12 @@ impl Console {
                     bar.enable_steady_tick(Duration::from_millis(120));
                     bar
                 });
-                bar.set_prefix(step.clone());
+                bar.set_prefix(line_of(step).into_owned());
+                let kind = line_of(kind);
                 bar.set_message(if *attempt > 1 {
                     format!("{kind}, attempt {attempt}")
                 } else {
-                    kind.clone()
+                    kind.into_owned()
                 });
             }
             Event::StepProgress {
@@ -215,7 +227,7 @@ impl Console {
                     if let Some(p) = percent {
                         bar.set_position(u64::from(*p));
                     }
-                    bar.set_message(message.clone());
+                    bar.set_message(line_of(message).into_owned());
                 }
             }
             Event::StepFinished { step, .. } => {
@@ -237,7 +249,9 @@ impl Console {
     }
 
     /// A question for the operator: above the live display, else on stderr.
+    /// The instructions in it come from the plan: shown, never obeyed.
     pub(crate) fn prompt(&self, text: &str) {
+        let text = crate::printable::printable(text);
         match &self.live {
             Some(multi) => {
                 let _ = multi.println(format!("\n{text}"));
@@ -306,7 +320,8 @@ pub(crate) fn summary_text(
     };
     let _ = writeln!(
         out,
-        "\n{what} {status} in {} (run {run_id})",
+        "\n{} {status} in {} (run {run_id})",
+        line_of(what),
         secs(outcome.duration.as_secs_f64())
     );
     let plural = |n: usize, one: &str, many: &str| {
@@ -342,7 +357,7 @@ pub(crate) fn summary_text(
         let groups: Vec<String> = outcome
             .groups
             .iter()
-            .map(|g| format!("{} {}", g.group, secs(g.duration.as_secs_f64())))
+            .map(|g| format!("{} {}", line_of(&g.group), secs(g.duration.as_secs_f64())))
             .collect();
         let _ = writeln!(out, "  groups: {}", groups.join(", "));
     }
@@ -353,13 +368,13 @@ pub(crate) fn summary_text(
             "\nstill in flight (VM jobs go on in the vault; resume follows them):"
         );
         for s in &outcome.in_flight {
-            let _ = writeln!(out, "  {s}");
+            let _ = writeln!(out, "  {}", line_of(s));
         }
     }
     match outcome.status {
         RunStatus::Succeeded => {
             if let Some(next) = next {
-                let _ = writeln!(out, "\nnext: {next}");
+                let _ = writeln!(out, "\nnext: {}", line_of(next));
             }
         }
         RunStatus::Failed | RunStatus::Cancelled => {
@@ -381,19 +396,19 @@ fn failures(out: &mut String, outcome: &Outcome, paint: &dyn Fn(&str, &str) -> S
             out,
             "\n{} {}: {}",
             paint(RED, label),
-            f.step,
-            f.failure.message
+            line_of(&f.step),
+            line_of(&f.failure.message)
         );
         if let Some(c) = &f.failure.possible_causes {
-            let _ = writeln!(out, "  possible causes: {c}");
+            let _ = writeln!(out, "  possible causes: {}", line_of(c));
         }
         if let Some(a) = &f.failure.recommended_action {
-            let _ = writeln!(out, "  recommended action: {a}");
+            let _ = writeln!(out, "  recommended action: {}", line_of(a));
         }
         if let Some(o) = &f.failure.output {
             let _ = writeln!(out, "  output (last lines):");
             for line in o.lines() {
-                let _ = writeln!(out, "    | {line}");
+                let _ = writeln!(out, "    | {}", line_of(line));
             }
         }
     }

@@ -7,6 +7,7 @@ mod approve;
 pub mod args;
 mod check;
 mod console;
+mod earlier_hooks;
 mod emulator;
 pub mod exit;
 mod fmt;

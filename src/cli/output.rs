@@ -3,9 +3,10 @@
 
 use std::io::Write;
 
-/// Prints `error: …` to stderr.
+/// Prints `error: …` to stderr. Errors quote what came from outside (a
+/// vault's answer, a file's name), so control characters are escaped.
 pub(super) fn error(message: &str) {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", crate::printable::printable(message));
 }
 
 /// Writes text to stdout; a closed pipe (`drplan … | head`) is not an error.

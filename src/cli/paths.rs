@@ -5,53 +5,190 @@ use std::path::{Path, PathBuf};
 
 use crate::source::SourceFile;
 
+/// How far a walk over folders goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Walk {
+    /// Descend through symbolic links to folders (`--follow`); loops are
+    /// detected either way.
+    pub(super) follow: bool,
+    /// Folders below the given one that may be entered (`None`: any).
+    pub(super) max_depth: Option<usize>,
+    /// Stay on the given folder's file system (as `find -xdev`).
+    pub(super) same_device: bool,
+    /// Folders that may be read in all (`None`: any).
+    pub(super) max_dirs: Option<usize>,
+}
+
+impl Walk {
+    /// `check` and `fmt`: every plan below the folders named, through no link.
+    pub(super) const PLANS: Walk = Walk {
+        follow: false,
+        max_depth: None,
+        same_device: false,
+        max_dirs: None,
+    };
+
+    /// `runs`, `resume` and `approve`, which look for run stores below the
+    /// current folder by default: `drplan runs` typed in `/` or a home
+    /// folder must answer at once, not read the whole disk.
+    pub(super) const RUNS: Walk = Walk {
+        follow: false,
+        max_depth: Some(RUNS_DEPTH),
+        same_device: true,
+        max_dirs: Some(RUNS_DIRS),
+    };
+}
+
+/// How deep `runs` looks below a folder.
+pub(super) const RUNS_DEPTH: usize = 4;
+/// How many folders `runs` reads at most below one folder.
+pub(super) const RUNS_DIRS: usize = 2_000;
+
+/// The plans a walk found, and why it stopped early if it did.
+#[derive(Debug, Default)]
+pub(super) struct Found {
+    pub(super) files: Vec<PathBuf>,
+    /// What was left unread, for a note to the user.
+    pub(super) cut: Option<String>,
+}
+
 /// Expands folders to the `*.drplan` files below them (skipping hidden
 /// folders such as `.git` and `.drplan`, and `target`, `node_modules`).
 pub(super) fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    expand_with(paths, Walk::PLANS).map(|found| found.files)
+}
+
+/// [`expand`], as far as `walk` allows.
+pub(super) fn expand_with(paths: &[PathBuf], walk: Walk) -> Result<Found, String> {
     let defaults = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &defaults[..]
     } else {
         paths
     };
-    let mut out = Vec::new();
+    let mut out = Found::default();
     for path in paths {
         let meta = std::fs::metadata(path)
             .map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))?;
         if meta.is_dir() {
-            let before = out.len();
-            walk(path, &mut out).map_err(|e| {
+            let before = out.files.len();
+            let cut = walk_dir(path, &meta, walk, &mut out.files).map_err(|e| {
                 format!("cannot read folder `{}`: {}", path.display(), io_reason(&e))
             })?;
-            if out.len() == before {
+            out.cut = out.cut.or(cut);
+            if out.files.len() == before && walk == Walk::PLANS {
                 return Err(format!("no `*.drplan` files in `{}`", path.display()));
             }
         } else {
-            out.push(path.clone());
+            out.files.push(path.clone());
         }
     }
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if path.is_dir() {
-            if !name.starts_with('.') && name != "target" && name != "node_modules" {
-                walk(&path, out)?;
-            }
-        } else if path.extension().is_some_and(|e| e == "drplan") {
-            out.push(path);
+/// The `*.drplan` files below `root`, in path order, each folder read once
+/// (by device and inode, so no link or bind mount can make it loop).
+fn walk_dir(
+    root: &Path,
+    meta: &std::fs::Metadata,
+    walk: Walk,
+    out: &mut Vec<PathBuf>,
+) -> std::io::Result<Option<String>> {
+    use std::os::unix::fs::MetadataExt;
+    let mut walker = Walker {
+        root,
+        walk,
+        device: meta.dev(),
+        seen: std::collections::HashSet::from([(meta.dev(), meta.ino())]),
+        read: 0,
+        cut: None,
+    };
+    walker.dir(root, 0, out)?;
+    Ok(walker.cut)
+}
+
+/// One walk's state: the folders seen and read so far.
+struct Walker<'a> {
+    root: &'a Path,
+    walk: Walk,
+    device: u64,
+    seen: std::collections::HashSet<(u64, u64)>,
+    read: usize,
+    cut: Option<String>,
+}
+
+impl Walker<'_> {
+    fn dir(&mut self, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        if self.walk.max_dirs.is_some_and(|max| self.read >= max) {
+            let root = self.root.display();
+            let read = self.read;
+            self.cut.get_or_insert_with(|| {
+                format!("stopped after reading {read} folders below `{root}`")
+            });
+            return Ok(());
         }
+        self.read += 1;
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            // The folder named on the command line must be readable; one
+            // below it that is not (another account's) is passed over.
+            Err(e) if depth > 0 => {
+                tracing::debug!("{}: {e}", dir.display());
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for path in entries {
+            // The entry itself: a link is not followed here.
+            let Ok(own) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let is_link = own.file_type().is_symlink();
+            // Whether a link leads to a folder or a file; whether such a
+            // folder is entered is `follow`'s to say.
+            let Ok(target) = (if is_link {
+                std::fs::metadata(&path)
+            } else {
+                Ok(own)
+            }) else {
+                continue;
+            };
+            if !target.is_dir() {
+                if path.extension().is_some_and(|e| e == "drplan") {
+                    out.push(path);
+                }
+                continue;
+            }
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            if (is_link && !self.walk.follow)
+                || (self.walk.same_device && target.dev() != self.device)
+            {
+                continue;
+            }
+            if let Some(max) = self.walk.max_depth
+                && depth >= max
+            {
+                let root = self.root.display();
+                self.cut.get_or_insert_with(|| {
+                    format!("did not look more than {max} folders deep below `{root}`")
+                });
+                continue;
+            }
+            if self.seen.insert((target.dev(), target.ino())) {
+                self.dir(&path, depth + 1, out)?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Reads a plan file.

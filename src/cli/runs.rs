@@ -8,19 +8,24 @@ use std::path::{Path, PathBuf};
 use super::args::{Format, RunsArgs};
 use super::exit::ExitCode;
 use super::output;
+use super::paths::{Walk, expand_with};
 use crate::journal::{LocalStore, RunId, RunState, RunStore, RunSummary};
 
 /// The `.drplan` stores beside the plans under `paths` (default: the
-/// current folder), each once, in path order.
-fn stores(paths: &[PathBuf]) -> Vec<LocalStore> {
+/// current folder), each once, in path order; and what was left unread
+/// (see [`Walk::RUNS`]).
+fn stores(paths: &[PathBuf]) -> (Vec<LocalStore>, Option<String>) {
     let mut dirs: Vec<PathBuf> = Vec::new();
+    let mut cut = None;
     let here = [PathBuf::from(".")];
     let roots = if paths.is_empty() { &here[..] } else { paths };
     // Each path on its own: a folder without plans must not hide the others'.
     for root in roots {
-        let files = super::paths::expand(std::slice::from_ref(root)).unwrap_or_default();
+        let found = expand_with(std::slice::from_ref(root), Walk::RUNS).unwrap_or_default();
+        cut = cut.or(found.cut);
         dirs.extend(
-            files
+            found
+                .files
                 .iter()
                 .map(|f| f.parent().unwrap_or(Path::new(".")).to_path_buf()),
         );
@@ -35,7 +40,8 @@ fn stores(paths: &[PathBuf]) -> Vec<LocalStore> {
         dirs.push(PathBuf::from("."));
     }
     let mut seen = Vec::new();
-    dirs.into_iter()
+    let stores = dirs
+        .into_iter()
         .map(|d| d.join(".drplan"))
         .filter(|d| d.is_dir())
         .filter(|d| {
@@ -48,7 +54,8 @@ fn stores(paths: &[PathBuf]) -> Vec<LocalStore> {
             }
         })
         .map(LocalStore::new)
-        .collect()
+        .collect();
+    (stores, cut)
 }
 
 /// The store holding run `run_id`, searched beside `plan` (a file or folder)
@@ -61,7 +68,8 @@ pub(super) async fn find(run_id: &str, plan: Option<&Path>) -> Result<LocalStore
     }
     let paths: Vec<PathBuf> = plan.map(Path::to_path_buf).into_iter().collect();
     let id = RunId(run_id.to_string());
-    for store in stores(&paths) {
+    let (stores, cut) = stores(&paths);
+    for store in stores {
         if store.list().await.is_ok_and(|runs| runs.contains(&id)) {
             return Ok(store);
         }
@@ -70,8 +78,9 @@ pub(super) async fn find(run_id: &str, plan: Option<&Path>) -> Result<LocalStore
         || "below the current folder".to_string(),
         |p| format!("beside {}", p.display()),
     );
+    let cut = cut.map(|c| format!(" (drplan {c})")).unwrap_or_default();
     Err(format!(
-        "no run `{run_id}` {place}; `drplan runs` lists the runs, and `--plan PATH` points at the plan's folder"
+        "no run `{run_id}` {place}{cut}; `drplan runs` lists the runs, and `--plan PATH` points at the plan's folder"
     ))
 }
 
@@ -99,24 +108,9 @@ pub(super) async fn summaries(store: &dyn RunStore) -> Vec<(RunSummary, RunState
 }
 
 /// Whether a live process runs `state`'s run now: it has not finished and
-/// holds its plan's lock.
+/// its journal is held.
 pub(super) async fn is_running(store: &dyn RunStore, state: &RunState) -> bool {
-    let stem = state
-        .settings
-        .as_ref()
-        .and_then(|s| {
-            Path::new(&s.plan_file)
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| state.plan.clone());
-    state.finished.is_none()
-        && store
-            .lock_holder(&stem)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|h| h.run_id == state.run_id)
+    state.finished.is_none() && store.is_live(&state.run_id).await.unwrap_or(false)
 }
 
 pub(super) fn run(args: &RunsArgs) -> ExitCode {
@@ -132,9 +126,13 @@ pub(super) fn run(args: &RunsArgs) -> ExitCode {
         output::error(&format!("cannot read `{}`: {}", e.0.display(), e.1));
         return ExitCode::Usage;
     }
+    let (stores, cut) = stores(&args.paths);
+    if let Some(cut) = cut {
+        eprintln!("note: drplan {cut}; name the plan's folder to list the runs kept there");
+    }
     let mut all: Vec<RunSummary> = rt.block_on(async {
         let mut all = Vec::new();
-        for store in stores(&args.paths) {
+        for store in stores {
             all.extend(summaries(&store).await.into_iter().map(|(s, _)| s));
         }
         all
@@ -170,7 +168,7 @@ fn human(runs: &[RunSummary]) -> String {
             out,
             "{:<20}  {:<16}  {:<13}  {:<11}  {:<24}  {:.1}s",
             r.run_id.0,
-            r.plan,
+            crate::printable::printable_line(&r.plan),
             r.operation.as_str(),
             status,
             r.started.to_string(),

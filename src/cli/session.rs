@@ -110,6 +110,29 @@ pub(super) fn operation_options(plan: &Plan, settings: &RunSettings) -> Operatio
     }
 }
 
+/// Cancels `cancel` on SIGINT, SIGTERM or SIGHUP, whichever comes first.
+fn watch_signals(cancel: &CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    for (kind, name) in [
+        (SignalKind::interrupt(), "SIGINT"),
+        (SignalKind::terminate(), "SIGTERM"),
+        (SignalKind::hangup(), "SIGHUP"),
+    ] {
+        match signal(kind) {
+            Ok(mut stream) => {
+                let cancel = cancel.clone();
+                tokio::spawn(async move {
+                    if stream.recv().await.is_some() {
+                        tracing::info!("{name}: stopping the run; it can be resumed");
+                        cancel.cancel();
+                    }
+                });
+            }
+            Err(e) => tracing::warn!("{name} will not stop the run cleanly: {e}"),
+        }
+    }
+}
+
 /// What to run next in the disaster-recovery cycle.
 fn next_step(op: Operation, plan_path: &Path) -> String {
     let path = plan_path.display();
@@ -181,6 +204,7 @@ impl Session {
             ));
             return Err(ExitCode::Usage);
         }
+        self.warn_short_secrets();
         let provider = open_provider(
             &self.plan,
             &self.plan_path,
@@ -193,10 +217,7 @@ impl Session {
             output::error(&e);
             code
         })?;
-        let lock_name = self.plan_path.file_stem().map_or_else(
-            || self.plan.name.clone(),
-            |s| s.to_string_lossy().into_owned(),
-        );
+        let lock_name = self.plan_stem();
         let holder = LockHolder {
             run_id: self.run_id.clone(),
             pid: std::process::id(),
@@ -207,6 +228,18 @@ impl Session {
             output::error(&e.to_string());
             ExitCode::Failed
         })?;
+        let running =
+            super::earlier_hooks::still_running(store, self.prior.as_ref(), &lock_name).await;
+        if !running.is_empty() {
+            output::error(&format!(
+                "{} refused: hooks started by an earlier attempt still run, and starting them again could run them twice at once; nothing was done",
+                self.graph.operation
+            ));
+            for hook in &running {
+                eprintln!("  {hook}");
+            }
+            return Err(ExitCode::Failed);
+        }
         match exec::preflight(
             &self.plan,
             &self.graph,
@@ -226,7 +259,13 @@ impl Session {
                     self.graph.operation
                 ));
                 for b in &blocked {
-                    eprintln!("  {} (group {}): {}", b.vm, b.group, b.reason);
+                    eprintln!(
+                        "  {}",
+                        crate::printable::printable_line(&format!(
+                            "{} (group {}): {}",
+                            b.vm, b.group, b.reason
+                        ))
+                    );
                 }
                 if let Some(run) = self.resumable(store).await {
                     eprintln!(
@@ -247,21 +286,14 @@ impl Session {
         // The one place the run's store is chosen; the rest sees the seam.
         let local = LocalStore::beside(&self.plan_path);
         let store: &dyn RunStore = &local;
-        // The handler is in place before anything is taken or read: Ctrl-C
-        // at any moment from here on cancels, it never kills the process.
+        // The handlers are in place before anything is taken or read: from
+        // here on, Ctrl-C, and the SIGTERM of systemd, Kubernetes or a CI
+        // runner, and the SIGHUP of a closed terminal, all cancel: dispatch
+        // stops, hook processes are stopped, what runs is recorded, and the
+        // run exits resumable. None of them kills the process outright.
         let cancel = CancellationToken::new();
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
-            Ok(mut interrupt) => {
-                let on_interrupt = cancel.clone();
-                tokio::spawn(async move {
-                    if interrupt.recv().await.is_some() {
-                        on_interrupt.cancel();
-                    }
-                });
-            }
-            Err(e) => tracing::warn!("Ctrl-C will not stop the run cleanly: {e}"),
-        }
-        let (provider, _lock) = match self.prepare(store, clock).await {
+        watch_signals(&cancel);
+        let (provider, lock) = match self.prepare(store, clock).await {
             Ok(ready) => ready,
             Err(code) => return code,
         };
@@ -282,6 +314,18 @@ impl Session {
                 return ExitCode::Failed;
             }
         };
+        // The journal is held now; if the plan's lock file went meanwhile,
+        // another run may hold a new one, and this run gives way.
+        if let Err(e) = lock.confirm() {
+            drop(writer);
+            if prior.is_none()
+                && let Err(discard) = store.discard(&self.run_id).await
+            {
+                tracing::warn!("{discard}");
+            }
+            output::error(&e.to_string());
+            return ExitCode::Failed;
+        }
         let mode = if self.json {
             Mode::Json
         } else if std::io::stdout().is_terminal() {
@@ -310,7 +354,7 @@ impl Session {
         };
         let hooks = crate::hooks::RunHooks {
             runner,
-            base: self.hook_context(),
+            base: self.hook_context(store),
         };
         let seed = self
             .run_id
@@ -364,20 +408,48 @@ impl Session {
             .map(|(s, _)| s.run_id)
     }
 
+    /// Says which secrets are too short to be redacted from hook output,
+    /// before anything runs, so that no one relies on it.
+    fn warn_short_secrets(&self) {
+        let short: Vec<String> = crate::hooks::secret_names(&self.plan)
+            .into_iter()
+            .filter(|name| std::env::var(name).is_ok_and(|v| crate::hooks::too_short_to_redact(&v)))
+            .map(|name| format!("`{name}`"))
+            .collect();
+        if short.is_empty() {
+            return;
+        }
+        eprintln!(
+            "warning: the value of {} is shorter than {} characters, so it is not redacted from hook output (redacting it would blank that text wherever it appears); use a longer secret",
+            short.join(", "),
+            crate::hooks::MIN_SECRET_CHARS
+        );
+    }
+
+    /// The plan file's stem, which names the plan's lock.
+    fn plan_stem(&self) -> String {
+        self.plan_path.file_stem().map_or_else(
+            || self.plan.name.clone(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    }
+
     /// The run's facts every hook gets; the step's own are filled in per call.
-    fn hook_context(&self) -> crate::hooks::HookContext {
+    fn hook_context(&self, store: &dyn RunStore) -> crate::hooks::HookContext {
         let wait_scale = self.time_scale();
         let plan_dir = self
             .plan_path
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        crate::hooks::RunHooks::context(
+        let mut context = crate::hooks::RunHooks::context(
             &self.plan,
             &self.run_id.0,
             self.graph.operation,
             plan_dir,
             wait_scale,
-        )
+        );
+        context.lease_dir = store.hook_leases(&self.run_id);
+        context
     }
 
     /// The summary and the exit code.

@@ -256,3 +256,41 @@ impl StepGraph {
             .collect()
     }
 }
+
+/// A step id as a file name, one to one: `hook:db/after/1` becomes
+/// `hook:db%2Fafter%2F1`. `/` (and `%`, spaces, control and non-ASCII
+/// characters, which quoted names may hold) are percent-encoded, so two steps
+/// never share a file, and the name never starts with a dot.
+pub fn step_file_name(step: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(step.len() + 8);
+    for (i, c) in step.char_indices() {
+        let plain = c.is_ascii_alphanumeric()
+            || matches!(c, '-' | '_' | ':' | '=' | '+' | ',')
+            || (c == '.' && i > 0);
+        if plain {
+            out.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::step_file_name;
+
+    #[test]
+    fn step_file_names_are_readable_and_one_to_one() {
+        assert_eq!(step_file_name("hook:db/after/1"), "hook:db%2Fafter%2F1");
+        assert_eq!(step_file_name("vm:web/web-01.eu"), "vm:web%2Fweb-01.eu");
+        assert_eq!(step_file_name("vm:a b/c"), "vm:a%20b%2Fc");
+        assert_eq!(step_file_name("vm:%2F/x"), "vm:%252F%2Fx");
+        assert_ne!(step_file_name("vm:a_b/x"), step_file_name("vm:a/b_x"));
+        assert_eq!(step_file_name(".."), "%2E.");
+    }
+}

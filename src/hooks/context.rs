@@ -47,6 +47,10 @@ pub struct HookContext {
     /// Every `env("NAME")` the plan uses: scripts inherit the environment,
     /// so any hook's output may show any of them, and all are redacted.
     pub secret_names: Vec<String>,
+    /// Where scripts take their leases (see [`super::lease`]), so that a
+    /// resume can tell whether an earlier copy still runs; none in tests
+    /// and for stores without a local folder.
+    pub lease_dir: Option<PathBuf>,
 }
 
 /// The direction of an operation, as hooks see it: failback runs from the
@@ -203,6 +207,7 @@ pub(super) mod tests {
             plan_dir,
             wait_scale: 1.0,
             secret_names: Vec::new(),
+            lease_dir: None,
         }
     }
 
@@ -252,7 +257,7 @@ pub(super) mod tests {
         );
         let resolved = resolve_map(
             &map,
-            &secrets(&[("DB_PASS", "s3cret")]),
+            &secrets(&[("DB_PASS", "s3cret-pass")]),
             "script env",
             &mut redactor,
         )
@@ -260,10 +265,10 @@ pub(super) mod tests {
         assert_eq!(
             resolved,
             vec![
-                ("PASS".to_owned(), "s3cret".to_owned()),
+                ("PASS".to_owned(), "s3cret-pass".to_owned()),
                 ("USER".to_owned(), "admin".to_owned())
             ]
         );
-        assert_eq!(redactor.redact("pw=s3cret"), "pw=***");
+        assert_eq!(redactor.redact("pw=s3cret-pass"), "pw=***");
     }
 }

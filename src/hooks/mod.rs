@@ -12,9 +12,11 @@
 //!
 //! One file per kind: `script.rs`, `webhook.rs`, `probe.rs`, `manual.rs` (with
 //! the [`Approvals`] a manual step waits on), `wait.rs`, `runbook.rs`; the run
-//! context and secrets in `context.rs`, bounded redacted output in `output.rs`.
+//! context and secrets in `context.rs`, bounded redacted output in `output.rs`,
+//! the leases that outlive a killed drplan in `lease.rs`.
 
 mod context;
+pub mod lease;
 mod manual;
 mod output;
 mod probe;
@@ -32,7 +34,7 @@ pub use context::{
     direction,
 };
 pub use manual::{Approvals, AutoApprove};
-pub use output::{TAIL_BYTES, TAIL_LINES};
+pub use output::{MIN_SECRET_CHARS, TAIL_BYTES, TAIL_LINES, too_short_to_redact};
 
 use crate::plan::HookAction;
 use crate::provider::{Progress, Provider};
@@ -241,12 +243,13 @@ impl RunHooks<'_> {
             plan_dir,
             wait_scale,
             secret_names: secret_names(plan),
+            lease_dir: None,
         }
     }
 }
 
 /// The names of every `env("NAME")` in the plan's hooks, once each.
-fn secret_names(plan: &crate::plan::Plan) -> Vec<String> {
+pub fn secret_names(plan: &crate::plan::Plan) -> Vec<String> {
     let hooks = plan
         .groups
         .iter()

@@ -12,6 +12,11 @@ pub const TAIL_BYTES: usize = 4096;
 const BUFFER_BYTES: usize = 2 * TAIL_BYTES;
 /// Characters of a progress line.
 const PROGRESS_CHARS: usize = 200;
+/// The shortest secret value that is redacted. A shorter one would turn
+/// ordinary text to `***` (a one-character secret, every such character of
+/// every hook's output) and hide what the output says, while a value that
+/// short is guessed by trying anyway; the run says so before it starts.
+pub const MIN_SECRET_CHARS: usize = 8;
 
 /// Replaces secret values in text by `***`.
 #[derive(Debug, Clone, Default)]
@@ -21,10 +26,10 @@ pub(super) struct Redactor {
 }
 
 impl Redactor {
-    /// Adds a value to redact. Empty values are ignored: they would match
-    /// everywhere and hide nothing.
+    /// Adds a value to redact. Values shorter than [`MIN_SECRET_CHARS`] are
+    /// ignored: they would match everywhere and hide nothing.
     pub(super) fn add(&mut self, value: &str) {
-        if value.is_empty() || self.values.iter().any(|v| v == value) {
+        if too_short_to_redact(value) || self.values.iter().any(|v| v == value) {
             return;
         }
         self.values.push(value.to_owned());
@@ -75,6 +80,12 @@ impl Redactor {
     fn longest(&self) -> usize {
         self.values.first().map_or(0, String::len)
     }
+}
+
+/// Whether a secret value is too short to be redacted (see
+/// [`MIN_SECRET_CHARS`]).
+pub fn too_short_to_redact(value: &str) -> bool {
+    value.chars().count() < MIN_SECRET_CHARS
 }
 
 /// The last bytes of a stream of output, bounded in memory.
@@ -211,30 +222,33 @@ mod tests {
     #[test]
     fn redacts_secrets_even_when_cut_at_the_front() {
         let mut tail = Tail::default();
-        tail.push(b"hunter2");
+        tail.push(b"hunter2-x9");
         tail.push(&[b'y'; BUFFER_BYTES - 3]);
-        tail.push(b"\ntoken=hunter2\n");
-        let r = redactor(&["hunter2"]);
+        tail.push(b"\ntoken=hunter2-x9\n");
+        let r = redactor(&["hunter2-x9"]);
         let text = tail.finish(&r).unwrap();
         assert_eq!(text, "token=***");
         // One long line cut inside a secret: the fragment goes too.
         let mut tail = Tail::default();
-        tail.push(b"hunter2");
+        tail.push(b"hunter2-x9");
         tail.push(&[b'y'; BUFFER_BYTES - 3]);
-        assert!(!tail.finish(&r).unwrap().contains("ter2"));
+        assert!(!tail.finish(&r).unwrap().contains("x9"));
     }
 
     #[test]
     fn longer_secrets_are_replaced_first() {
-        let r = redactor(&["abc", "abcdef"]);
-        assert_eq!(r.redact("x abcdef abc"), "x *** ***");
+        let r = redactor(&["abcdefgh", "abcdefghijk"]);
+        assert_eq!(r.redact("x abcdefghijk abcdefgh"), "x *** ***");
+        // Too short to redact: it would blank every `a` of the output.
+        let r = redactor(&["a", "1234567"]);
+        assert_eq!(r.redact("banana 1234567"), "banana 1234567");
     }
 
     #[test]
     fn progress_shows_the_last_complete_line() {
         let mut tail = Tail::default();
-        tail.push(b"first\nsecond pass=hunter2\n\nthird hun");
-        let r = redactor(&["hunter2"]);
+        tail.push(b"first\nsecond pass=hunter2-x9\n\nthird hun");
+        let r = redactor(&["hunter2-x9"]);
         assert_eq!(tail.last_line(&r).unwrap(), "second pass=***");
         assert_eq!(Tail::default().last_line(&r), None);
     }

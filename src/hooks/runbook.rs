@@ -177,7 +177,7 @@ pub(super) mod tests {
         params: &BTreeMap<String, MapValue>,
         ctx: &HookContext,
     ) -> Result<HookOutput, HookError> {
-        let secrets = secrets(&[("SQL_PASS", "hunter2")]);
+        let secrets = secrets(&[("SQL_PASS", "hunter2-x9")]);
         run(
             provider,
             &secrets,
@@ -248,7 +248,7 @@ pub(super) mod tests {
         assert_eq!(
             requests[0].params,
             BTreeMap::from([
-                ("Password".to_owned(), "hunter2".to_owned()),
+                ("Password".to_owned(), "hunter2-x9".to_owned()),
                 ("Server".to_owned(), "sql-01".to_owned()),
             ])
         );
@@ -258,8 +258,8 @@ pub(super) mod tests {
     async fn a_failed_job_gives_exception_and_redacted_tail() {
         let provider = FakeAutomation::new(
             false,
-            Some("\nLogin failed for password hunter2\nat line 3"),
-            "connecting with hunter2\nfailed\n",
+            Some("\nLogin failed for password hunter2-x9\nat line 3"),
+            "connecting with hunter2-x9\nfailed\n",
         );
         let params = BTreeMap::from([(
             "Password".to_owned(),

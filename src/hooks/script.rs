@@ -26,6 +26,7 @@ use tokio::process::Command;
 use tokio::time::Instant;
 
 use super::context::resolve_map;
+use super::lease::Lease;
 use super::output::{Redactor, Tail};
 use super::{HookContext, HookError, HookOutput, Secrets};
 use crate::plan::MapValue;
@@ -52,25 +53,45 @@ pub(super) async fn run(
     let vars = resolve_map(env, secrets, "script env", &mut redactor)?;
     let cannot_start =
         |e: std::io::Error| HookError::new(format!("could not start script `{path}`: {e}"));
+    // Declared before `child`, so dropped after the group is killed.
+    let mut lease = match &ctx.lease_dir {
+        Some(dir) => Some(Lease::take(dir, &ctx.step).map_err(|e| {
+            HookError::new(format!(
+                "could not take the lease of script `{path}` in {}: {e}",
+                dir.display()
+            ))
+        })?),
+        None => None,
+    };
+    let stdin = match &lease {
+        Some(lease) => lease.stdin().map_err(cannot_start)?,
+        None => Stdio::null(),
+    };
     // One pipe for stdout and stderr, as a terminal would show them: two
     // pipes read side by side lose the order between the streams.
     let (writer, mut reader) = pipe::pipe().map_err(cannot_start)?;
     let stdout = writer.into_blocking_fd().map_err(cannot_start)?;
     let stderr = stdout.try_clone().map_err(cannot_start)?;
-    let mut command = Command::new(ctx.plan_dir.join(path));
+    let program = ctx.plan_dir.join(path);
+    let mut command = Command::new(&program);
     command
         .args(args)
         .envs(vars)
         .envs(ctx.env_vars())
         .current_dir(&ctx.plan_dir)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(stdout)
         .stderr(stderr)
         .process_group(0)
         .kill_on_drop(true);
-    let mut child = command.spawn().map_err(cannot_start)?;
+    let mut child = command
+        .spawn()
+        .map_err(|e| HookError::new(why_not_started(path, &program, &e)))?;
     // Our copies of the write end must go, or the output never ends.
     drop(command);
+    if let (Some(lease), Some(id)) = (lease.as_mut(), child.id()) {
+        lease.started(id);
+    }
     // Declared after `child`, so dropped before it: the group dies first, then
     // tokio reaps the child (at once or, if still dying, in the background).
     let mut group = GroupGuard(child.id().map(pid));
@@ -128,6 +149,57 @@ pub(super) async fn run(
         "script `{path}` was killed by signal {signal} ({name})"
     ))
     .with_tail(output))
+}
+
+/// Why `program` (the plan's `path`) did not start, in words that point at
+/// the fix. The kernel says ENOENT both for a missing script and for a
+/// missing interpreter on its `#!` line, and the latter is the puzzling one
+/// (a Windows line ending after the interpreter's name, a Python that is
+/// not installed).
+fn why_not_started(path: &str, program: &std::path::Path, e: &std::io::Error) -> String {
+    let base = format!("could not start script `{path}`");
+    if e.kind() == std::io::ErrorKind::NotFound
+        && program.is_file()
+        && let Some(line) = interpreter_line(program)
+    {
+        let shown = crate::printable::printable_line(&line);
+        let interpreter = line
+            .trim_start_matches("#!")
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        if line.ends_with('\r') {
+            return format!(
+                "{base}: its first line `{shown}` ends with a carriage return (Windows line endings), so the interpreter `{}` is not found; convert the script to Unix line endings",
+                crate::printable::printable_line(interpreter.trim_end_matches('\r'))
+            );
+        }
+        return format!(
+            "{base}: the interpreter `{}` named on its first line (`{shown}`) does not exist; install it or correct the line",
+            crate::printable::printable_line(&interpreter)
+        );
+    }
+    if e.raw_os_error() == Some(nix::libc::ENOEXEC) {
+        return format!(
+            "{base}: it is not a program the system can run; start it with a `#!` line naming its interpreter (e.g. `#!/bin/sh`)"
+        );
+    }
+    format!("{base}: {e}")
+}
+
+/// The script's first line, if it starts with `#!` (at most a few hundred
+/// bytes are read).
+fn interpreter_line(program: &std::path::Path) -> Option<String> {
+    use std::io::Read as _;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(program).ok()?.read(&mut head).ok()?;
+    let head = &head[..n];
+    if !head.starts_with(b"#!") {
+        return None;
+    }
+    let end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
+    Some(String::from_utf8_lossy(&head[..end]).into_owned())
 }
 
 /// Kills the process group it names when dropped: a cancelled attempt leaves
@@ -281,7 +353,7 @@ mod tests {
             "env.sh",
             &[],
             &env,
-            &secrets(&[("HOOK_TOKEN", "t0k3n")]),
+            &secrets(&[("HOOK_TOKEN", "t0k3n-0000")]),
         )
         .await
         .unwrap();
@@ -296,7 +368,7 @@ mod tests {
             DRPLAN_STEP=hook:db/after/1\n\
             DRPLAN_VMS=sql-01,sql-02\n\
             GREETING=hello world\n\
-            TOKEN=t0k3n\n";
+            TOKEN=t0k3n-0000\n";
         assert_eq!(written, expected);
     }
 
@@ -340,13 +412,13 @@ mod tests {
             "fail.sh",
             &[],
             &env,
-            &secrets(&[("DB_PASS", "hunter2")]),
+            &secrets(&[("DB_PASS", "hunter2-x9")]),
         )
         .await
         .unwrap_err();
         assert_eq!(err.message, "script `fail.sh` exited with status 3");
         let tail = err.output_tail.unwrap();
-        assert!(!tail.contains("hunter2"), "{tail}");
+        assert!(!tail.contains("hunter2-x9"), "{tail}");
         assert!(tail.ends_with("out 29\npassword is ***"), "{tail}");
         assert_eq!(tail.lines().count(), 20);
     }

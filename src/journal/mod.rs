@@ -4,9 +4,11 @@
 //! folder, and the replay of a journal into the state `resume` and `runs` need.
 
 pub mod event;
+pub mod local;
 pub mod replay;
 pub mod store;
 
 pub use event::{Event, Record, RunId, RunSettings, RunStatus, SkipReason, StepStatus};
+pub use local::LocalStore;
 pub use replay::{RunState, RunSummary};
-pub use store::{JournalError, JournalWriter, LocalStore, LockHolder, RunStore};
+pub use store::{JournalError, JournalWriter, LockHolder, RunStore};

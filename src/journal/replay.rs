@@ -138,6 +138,19 @@ impl RunState {
         Some(state)
     }
 
+    /// The stem of the plan file the run ran, which names the plan's lock;
+    /// the plan's name for runs that do not say.
+    pub fn plan_stem(&self) -> String {
+        self.settings
+            .as_ref()
+            .and_then(|s| {
+                std::path::Path::new(&s.plan_file)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| self.plan.clone())
+    }
+
     /// The summary line, given whether a live process holds the run's lock.
     pub fn summary(&self, running: bool) -> RunSummary {
         let status = match (self.finished, running) {
