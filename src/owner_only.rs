@@ -48,6 +48,21 @@ pub fn create_dir_all(base: &Path, dir: &Path) -> io::Result<()> {
     })
 }
 
+/// Creates the folders of `dir` that are missing, each 0700, and leaves
+/// those that exist as they are: for a folder the user named (the
+/// emulator's `--state` file's), whose mode is theirs.
+pub fn create_missing(dir: &Path) -> io::Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    let existing = dir
+        .ancestors()
+        .skip(1)
+        .find(|a| a.as_os_str().is_empty() || a.is_dir())
+        .unwrap_or(Path::new(""));
+    create_dir_all(existing, dir)
+}
+
 /// Creates one folder, 0700; fails if it exists (two runs never share one).
 pub fn create_dir(dir: &Path) -> io::Result<()> {
     DirBuilder::new().mode(DIR_MODE).create(dir)?;

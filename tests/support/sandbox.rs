@@ -282,3 +282,30 @@ pub(crate) fn poll<T>(child: &mut Child, what: &str, mut probe: impl FnMut() -> 
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A plan `name` on a simulated vault with one group `g` of one VM `a`,
+/// with `hooks` (hook lines) before its failover.
+pub(crate) fn one_vm_plan(name: &str, hooks: &str) -> String {
+    format!(
+        "plan {name} {{\n  vault simulator\n  primary \"westeurope\"\n  recovery \"northeurope\"\n  group g {{\n    vm a\n    before failover {{\n      {hooks}\n    }}\n  }}\n}}\n"
+    )
+}
+
+/// [`one_vm_plan`] whose hook is a manual gate: a run waits until someone
+/// approves `hook:g/before/1`.
+pub(crate) fn gate_plan(name: &str) -> String {
+    one_vm_plan(name, "manual \"confirm the application is frozen\"")
+}
+
+/// Waits until the sandbox's newest run has started `step`; its run id.
+pub(crate) fn wait_for_step(sandbox: &Sandbox, child: &mut Child, step_id: &str) -> String {
+    let run_id = poll(child, "run journal", || sandbox.run_ids().pop());
+    poll(child, step_id, || {
+        sandbox
+            .journal(&run_id)
+            .iter()
+            .any(|e| event(e) == "step_started" && step(e) == step_id)
+            .then_some(())
+    });
+    run_id
+}

@@ -148,7 +148,15 @@ impl Simulator {
         speed: f64,
     ) -> Result<Simulator, ProviderError> {
         if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| ProviderError::Io {
+            // The `.drplan` folder beside a plan is drplan's own, tightened
+            // if an earlier version made it open; a folder the user named
+            // for `--state` keeps its mode.
+            let made = if dir.file_name().is_some_and(|n| n == ".drplan") {
+                crate::owner_only::create_dir_all(dir.parent().unwrap_or(Path::new("")), dir)
+            } else {
+                crate::owner_only::create_missing(dir)
+            };
+            made.map_err(|source| ProviderError::Io {
                 path: store::display(dir),
                 source,
             })?;

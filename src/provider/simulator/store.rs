@@ -322,7 +322,8 @@ pub(crate) fn save(path: &Path, vault: &Vault) -> Result<Option<Fingerprint>, Pr
     let text = vault.to_json().map_err(|e| io(std::io::Error::other(e)))?;
     let n = WRITES.fetch_add(1, Ordering::Relaxed);
     let tmp = path.with_extension(format!("json.tmp-{}-{n}", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+    // 0600 whatever the umask: the vault's state says what the plan touches.
+    let written = crate::owner_only::create_new(&tmp).and_then(|mut f| {
         f.write_all(text.as_bytes())?;
         f.write_all(b"\n")
     });
