@@ -30,6 +30,8 @@ use settings::Entries;
 /// warnings (`empty_group`, `rto_exceeded`) leave the plan usable.
 pub fn check(source: &SourceFile, file: &PlanFile, diags: &mut Diagnostics) -> Option<Plan> {
     let errors_before = diags.error_count();
+    // Only a plan that is a file has a folder to find its scripts in: a plan
+    // read from stdin would otherwise have them looked up in the current folder.
     let base_dir = source
         .path
         .parent()
@@ -40,7 +42,7 @@ pub fn check(source: &SourceFile, file: &PlanFile, diags: &mut Diagnostics) -> O
                 p.to_path_buf()
             }
         })
-        .filter(|p| p.is_dir());
+        .filter(|p| p.is_dir() && source.path.is_file());
     let mut checker = Checker { diags, base_dir };
     let plan = checker.file(file);
     if checker.diags.error_count() > errors_before {
@@ -54,7 +56,8 @@ pub fn check(source: &SourceFile, file: &PlanFile, diags: &mut Diagnostics) -> O
 /// The state of one check: where diagnostics go and where scripts are looked up.
 pub(crate) struct Checker<'d> {
     diags: &'d mut Diagnostics,
-    /// The plan's folder, when the plan is a file on disk (not an editor buffer).
+    /// The plan's folder, when the plan is a file on disk (not stdin, nor an
+    /// editor buffer that was never saved).
     base_dir: Option<PathBuf>,
 }
 

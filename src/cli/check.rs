@@ -1,7 +1,11 @@
-//! `drplan check`: every plan file named (folders expanded), all problems of
-//! each in one pass, human or JSON; exit 1 on errors (or warnings with
-//! `--deny-warnings`), 2 when a path cannot be read.
+//! `drplan check`: every plan file named (folders expanded; `-` for the plan
+//! on stdin, shown as `<stdin>`), all problems of each in one pass, human or
+//! JSON; exit 1 on errors (or warnings with `--deny-warnings`), 2 when a path
+//! (or stdin) cannot be read.
 
+use std::path::{Path, PathBuf};
+
+use crate::printable::printable_line;
 use crate::render::{self, CheckJson};
 use crate::source::LineIndex;
 
@@ -9,11 +13,43 @@ use super::args::{CheckArgs, Format};
 use super::exit::ExitCode;
 use super::{Ctx, output, paths};
 
+/// A plan to check, as the command line names it.
+enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+/// The plans the arguments name, in order: folders expanded, `-` for stdin
+/// (once: it can be read only once).
+fn inputs(args: &[PathBuf]) -> Result<Vec<Input>, String> {
+    if args.is_empty() {
+        return Ok(paths::expand(args)?.into_iter().map(Input::File).collect());
+    }
+    let mut out = Vec::new();
+    let mut stdin = false;
+    for arg in args {
+        if arg == Path::new("-") {
+            if stdin {
+                return Err("`-` is given twice; stdin can be read only once".into());
+            }
+            stdin = true;
+            out.push(Input::Stdin);
+        } else {
+            out.extend(
+                paths::expand(std::slice::from_ref(arg))?
+                    .into_iter()
+                    .map(Input::File),
+            );
+        }
+    }
+    Ok(out)
+}
+
 pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
-    let files = match paths::expand(&args.paths) {
+    let files = match inputs(&args.paths) {
         Ok(files) => files,
         Err(e) => {
-            output::error(&e);
+            output::error(&printable_line(&e));
             return ExitCode::Usage;
         }
     };
@@ -25,11 +61,15 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
     };
     let mut human = String::new();
     let mut unreadable = 0usize;
-    for path in &files {
-        let source = match paths::read(path) {
+    for input in &files {
+        let read = match input {
+            Input::File(path) => paths::read(path),
+            Input::Stdin => super::fmt::read_stdin(),
+        };
+        let source = match read {
             Ok(source) => source,
             Err(e) => {
-                output::error(&e);
+                output::error(&printable_line(&e));
                 unreadable += 1;
                 continue;
             }
@@ -45,9 +85,13 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
             }
             match args.format {
                 Format::Json => report.diagnostics.push(render::json(&source, &index, d)),
-                Format::Human => {
-                    human.push_str(&render::human(&source, d, ctx.color, output::width()));
-                }
+                Format::Human => human.push_str(&render::human_indexed(
+                    &source,
+                    &index,
+                    d,
+                    ctx.color,
+                    output::width(),
+                )),
             }
         }
     }
