@@ -96,6 +96,24 @@ pub enum Diagnostic {
         at: Span,
     },
 
+    /// An operation whose estimates add up past what a schedule can count.
+    #[error("the estimated time of {operations} is more than drplan can count ({limit})")]
+    #[diagnostic(code(drplan::estimate_overflow))]
+    EstimateOverflow {
+        /// The operations: `failover`, `failover, failback and test-failover`.
+        operations: String,
+        /// The largest estimate a schedule computes.
+        limit: String,
+        /// The step with the largest estimate on the way to the overflow.
+        #[label("{label}")]
+        at: Span,
+        /// What the label says.
+        label: String,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+
     /// A bug in drplan, not in the plan.
     #[error("internal error, this is a bug in drplan: {message}")]
     #[diagnostic(
@@ -304,6 +322,13 @@ impl Diagnostic {
             | Diagnostic::Internal { message: name, .. } => vec![name],
             Diagnostic::DuplicateSetting { name, context, .. } => vec![name, context],
             Diagnostic::DuplicateVm { name, detail, .. } => vec![name, detail],
+            Diagnostic::EstimateOverflow {
+                operations,
+                limit,
+                label,
+                help,
+                ..
+            } => [operations, limit, label].into_iter().chain(help).collect(),
             Diagnostic::InvalidDuration {
                 text,
                 reason,

@@ -307,3 +307,73 @@ fn check_dash_with_files_checks_both() {
         show(&out)
     );
 }
+
+// 4. Schedule sums are checked: an overflow is an error, never a wrong total.
+
+/// Two VMs one after the other, each of `each`.
+fn chained(each: &str, objectives: &str) -> String {
+    format!(
+        "{HEAD}{objectives}  group g {{\n    vm a {{ estimate {each} }}\n    vm b {{ estimate {each}  needs a }}\n  }}\n}}\n"
+    )
+}
+
+#[test]
+fn a_dry_run_whose_total_overflows_is_refused() {
+    let sandbox = Sandbox::with_plan("p", &chained("200000000000d", ""));
+    let out = sandbox.run("failover", &["--dry-run"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(!stdout(&out).contains("estimated total"), "{}", show(&out));
+    let err = stderr(&out);
+    assert!(err.contains("drplan::estimate_overflow"), "{err}");
+    assert!(err.contains("[p.drplan:7:8]"), "{err}");
+    let out = sandbox.run("failover", &["--dry-run", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(stdout(&out), "");
+    // The failback walks the VMs reversed: the same sum, refused too, and
+    // `check` says so with the code.
+    let out = sandbox.output(&["check", "--format", "json", "p.drplan"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let json = json_of(&out);
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["drplan::estimate_overflow"]);
+    let message = json["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.contains("failover"), "{message}");
+    assert!(message.contains("failback"), "{message}");
+}
+
+#[test]
+fn an_overflowing_failover_is_no_rto_warning_with_a_wrong_figure() {
+    let sandbox = Sandbox::with_plan("p", &chained("200000000000d", "  objectives { rto 1d }\n"));
+    let out = sandbox.output(&["check", "p.drplan"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let text = stdout(&out);
+    assert!(!text.contains("rto_exceeded"), "{text}");
+    assert!(text.contains("drplan::estimate_overflow"), "{text}");
+}
+
+#[test]
+fn large_totals_that_fit_are_exact() {
+    let sandbox = Sandbox::with_plan("p", &chained("100000000000d", "  objectives { rto 1d }\n"));
+    let out = sandbox.run("failover", &["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let text = stdout(&out);
+    assert!(text.contains("estimated total: 200000000000d\n"), "{text}");
+    assert!(
+        text.contains("RTO 1d: exceeded by 199999999999d\n"),
+        "{text}"
+    );
+    let json = sandbox.json(&[
+        "run",
+        "failover",
+        "p.drplan",
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json["estimate_s"], 200_000_000_000u64 * 86_400);
+}

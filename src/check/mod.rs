@@ -1,5 +1,6 @@
 //! Syntax tree to checked plan: `check` reads the AST against the schema,
-//! resolves names, finds cycles and estimates the failover against the RTO. It
+//! resolves names, finds cycles, makes sure every operation's estimates can
+//! be added up and estimates the failover against the RTO. It
 //! reports every problem of the file in one pass and returns a [`Plan`] only
 //! when none of them is an error, so a plan with errors can never execute.
 
@@ -49,6 +50,9 @@ pub fn check(source: &SourceFile, file: &PlanFile, diags: &mut Diagnostics) -> O
         return None;
     }
     let plan = plan?;
+    if estimates::overflow(&plan, checker.diags) {
+        return None;
+    }
     estimates::rto(&plan, checker.diags);
     Some(plan)
 }
