@@ -377,3 +377,50 @@ fn large_totals_that_fit_are_exact() {
     ]);
     assert_eq!(json["estimate_s"], 200_000_000_000u64 * 86_400);
 }
+
+// 5. Credentials in a URL are refused, and no message repeats them.
+
+#[test]
+fn urls_with_credentials_are_refused_and_never_repeated() {
+    let plan = format!(
+        "{HEAD}  group g {{\n    vm a\n    after failover {{\n      webhook \"https://ops:s3cret@hooks.example.com/dns\"\n      probe \"http://probe:s3cret@localhost:8080/health\"\n      webhook \"https://ops:s3cret@exa mple.com/\"\n    }}\n  }}\n}}\n"
+    );
+    let sandbox = Sandbox::with_plan("p", &plan);
+    let out = sandbox.output(&["check", "--format", "json", "p.drplan"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let json = json_of(&out);
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 3, "{json:#}");
+    for d in diagnostics {
+        assert_eq!(d["code"], "drplan::invalid_value", "{d}");
+        // The source snippet shows the plan as written; messages never repeat it.
+        let said = format!("{} {} {}", d["message"], d["labels"], d["help"]);
+        assert!(!said.contains("s3cret"), "{said}");
+    }
+    let webhook = &diagnostics[0];
+    assert_eq!(webhook["line"], 8);
+    assert!(
+        webhook["message"].as_str().unwrap().contains("credentials"),
+        "{webhook}"
+    );
+    assert!(
+        webhook["help"]
+            .as_str()
+            .unwrap()
+            .contains("headers { Authorization = env(\""),
+        "{webhook}"
+    );
+    assert_eq!(diagnostics[1]["line"], 9);
+    assert!(
+        diagnostics[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("credentials"),
+        "{}",
+        diagnostics[1]
+    );
+    // Nothing ran, so nothing was journaled or copied.
+    let out = sandbox.run("failover", &["--yes"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(sandbox.run_ids().is_empty());
+}

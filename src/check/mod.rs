@@ -12,6 +12,7 @@ pub mod regions;
 pub mod schema;
 mod settings;
 pub mod suggest;
+pub mod urls;
 mod values;
 
 use std::path::PathBuf;

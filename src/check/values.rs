@@ -15,6 +15,7 @@ use super::regions;
 use super::schema::{BlockKind, ValueType};
 use super::settings::Entries;
 use super::suggest;
+use super::urls;
 
 impl Checker<'_> {
     /// Reports a `drplan::invalid_value`.
@@ -378,36 +379,47 @@ impl Checker<'_> {
         }
     }
 
-    /// A URL; `loopback_http` allows `http://` only to loopback hosts (webhooks
-    /// carry secrets), otherwise `http://` is allowed anywhere (probes).
-    pub(super) fn url(
-        &mut self,
-        value: &Value,
-        setting: &str,
-        loopback_http: bool,
-    ) -> Option<String> {
+    /// A hook's URL: `http://` goes only to loopback hosts for a webhook
+    /// (it carries secrets), anywhere for a probe. No URL may carry
+    /// credentials, and no message repeats them.
+    pub(super) fn url(&mut self, value: &Value, hook: UrlHook) -> Option<String> {
+        let setting = hook.keyword();
         let (text, span) = self.text_value(value, setting)?;
         let parsed = match url::Url::parse(&text) {
             Ok(u) => u,
             Err(e) => {
                 self.invalid(
                     span,
-                    format!("`{text}` is not a valid URL: {e}"),
+                    format!(
+                        "`{}` is not a valid URL: {e}",
+                        urls::without_userinfo(&text)
+                    ),
                     "invalid URL",
                     Some("write a full URL such as `https://example.com/hook`".into()),
                 );
                 return None;
             }
         };
-        let loopback = match parsed.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
+        if urls::has_credentials(&parsed) {
+            let help = match hook {
+                UrlHook::Webhook => {
+                    "plans, run journals and their copies of the plan keep URLs as written: send the credential in a header read when the hook runs, `headers { Authorization = env(\"WEBHOOK_TOKEN\") }`"
+                }
+                UrlHook::Probe => {
+                    "plans, run journals and their copies of the plan keep URLs as written, and a probe sends no headers: probe a health endpoint that answers without credentials"
+                }
+            };
+            self.invalid(
+                span,
+                format!("a {setting} URL must not carry credentials (a user name or password)"),
+                "credentials in the URL",
+                Some(help.into()),
+            );
+            return None;
+        }
         match parsed.scheme() {
             "https" => Some(text),
-            "http" if loopback || !loopback_http => Some(text),
+            "http" if urls::is_loopback(&parsed) || hook == UrlHook::Probe => Some(text),
             "http" => {
                 self.invalid(
                     span,
@@ -499,6 +511,24 @@ impl Checker<'_> {
             }
         }
         out
+    }
+}
+
+/// The hooks whose value is a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum UrlHook {
+    /// Sends a request that may carry secrets.
+    Webhook,
+    /// Polls a URL with a plain `GET`.
+    Probe,
+}
+
+impl UrlHook {
+    fn keyword(self) -> &'static str {
+        match self {
+            UrlHook::Webhook => "webhook",
+            UrlHook::Probe => "probe",
+        }
     }
 }
 
