@@ -10,7 +10,7 @@ use crate::plan::{Defaults, Hook, HookAction, HookBlock, Phase, StepSettings, Wh
 use super::Checker;
 use super::schema::{self, BlockKind, PHASES};
 use super::settings::Entries;
-use super::values::UrlHook;
+use super::urls::UrlHook;
 
 impl Checker<'_> {
     /// `before failover, test { … }`.

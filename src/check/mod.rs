@@ -9,6 +9,7 @@ mod estimates;
 mod hooks;
 mod names;
 pub mod regions;
+mod resources;
 pub mod schema;
 mod settings;
 pub mod suggest;
