@@ -68,11 +68,11 @@ fn format(source: &SourceFile, ctx: &Ctx) -> Option<String> {
     match file {
         Some(file) if !diags.has_errors() => Some(crate::fmt::format(&file, &source.text)),
         _ => {
+            let index = crate::source::LineIndex::new(&source.text);
             for d in diags.into_sorted() {
-                eprint!(
-                    "{}",
-                    crate::render::human(source, &d, ctx.color, output::width())
-                );
+                let shown =
+                    crate::render::human_indexed(source, &index, &d, ctx.color, output::width());
+                eprint!("{shown}");
             }
             output::error(&printable_line(&format!(
                 "{} was not formatted: fix its syntax errors first",

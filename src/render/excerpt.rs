@@ -66,7 +66,7 @@ pub(super) fn window(width: usize) -> usize {
     width.saturating_sub(GUTTER).clamp(MIN_WINDOW, MAX_LINE)
 }
 
-/// The excerpt of `text` for `labels`, lines that are cut cut to `window`
+/// The excerpt of `text` for `labels`, long lines cut to `window`
 /// characters, and the labels placed on it.
 pub(super) fn excerpt(
     name: &str,
@@ -75,43 +75,8 @@ pub(super) fn excerpt(
     labels: &[LabeledSpan],
     window: usize,
 ) -> (Excerpt, Vec<LabeledSpan>) {
-    let last_line = index.line_col(text, text.len()).line - 1;
-    let mut bounds: Vec<Bound> = Vec::with_capacity(labels.len() * 2);
-    let mut starts_at: Vec<LineCol> = Vec::with_capacity(labels.len());
-    let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(labels.len());
-    for label in labels {
-        let start = char_floor(text, label.offset());
-        let mut end = char_floor(text, label.offset() + label.len()).max(start);
-        let at = index.line_col(text, start);
-        let line = at.line - 1;
-        let mut end_line = index.line_col(text, end).line - 1;
-        if end_line - line > MAX_LABEL_LINES {
-            end = Line::of(text, index, line).content_end;
-            end_line = line;
-        }
-        bounds.push(Bound {
-            offset: start,
-            line,
-            primary: label.primary(),
-            shown: 0,
-        });
-        bounds.push(Bound {
-            offset: end,
-            line: end_line,
-            primary: false,
-            shown: 0,
-        });
-        starts_at.push(at);
-        ranges.push((line.saturating_sub(1), (end_line + 1).min(last_line)));
-    }
-    ranges.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
-    for (first, last) in ranges {
-        match merged.last_mut() {
-            Some(prev) if first <= prev.1 + 1 + MAX_GAP => prev.1 = prev.1.max(last),
-            _ => merged.push((first, last)),
-        }
-    }
+    let (mut bounds, starts_at, ranges) = ends(text, index, labels);
+    let merged = joined(ranges);
 
     let mut order: Vec<usize> = (0..bounds.len()).collect();
     order.sort_by_key(|&i| (bounds[i].line, bounds[i].offset));
@@ -127,19 +92,23 @@ pub(super) fn excerpt(
                 next += 1;
             }
             let on_line = &order[from..next];
-            let offsets: Vec<usize> = on_line
-                .iter()
-                .map(|&i| bounds[i].offset - line.start)
-                .collect();
+            let content = &text[line.start..line.content_end];
+            // A label may end inside the line break; it shows at the line's end.
+            let within = |i: usize| {
+                bounds[i]
+                    .offset
+                    .saturating_sub(line.start)
+                    .min(content.len())
+            };
+            let offsets: Vec<usize> = on_line.iter().map(|&i| within(i)).collect();
             let primary = on_line
                 .iter()
                 .find(|&&i| bounds[i].primary)
-                .map(|&i| bounds[i].offset - line.start);
-            let content = &text[line.start..line.content_end];
+                .map(|&i| within(i));
             let cut = Cut::of(content, &offsets, primary, window);
             let base = shown.len();
-            for &i in on_line {
-                bounds[i].shown = base + cut.shown_at(content, bounds[i].offset - line.start);
+            for (&i, &offset) in on_line.iter().zip(&offsets) {
+                bounds[i].shown = base + cut.shown_at(content, offset);
             }
             cut.push_to(&mut shown, content);
             if line.content_end < line.next_start {
@@ -176,6 +145,59 @@ pub(super) fn excerpt(
         starts,
     };
     (excerpt, placed)
+}
+
+/// Both ends of every label (start, end, in label order), where each label
+/// starts in the plan, and the lines each label needs shown with context.
+fn ends(
+    text: &str,
+    index: &LineIndex,
+    labels: &[LabeledSpan],
+) -> (Vec<Bound>, Vec<LineCol>, Vec<(usize, usize)>) {
+    let last_line = index.line_col(text, text.len()).line - 1;
+    let mut bounds: Vec<Bound> = Vec::with_capacity(labels.len() * 2);
+    let mut starts_at: Vec<LineCol> = Vec::with_capacity(labels.len());
+    let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(labels.len());
+    for label in labels {
+        let start = char_floor(text, label.offset());
+        let mut end = char_floor(text, label.offset() + label.len()).max(start);
+        let at = index.line_col(text, start);
+        let line = at.line - 1;
+        let mut end_line = index.line_col(text, end).line - 1;
+        if end_line - line > MAX_LABEL_LINES {
+            end = Line::of(text, index, line).content_end;
+            end_line = line;
+        }
+        bounds.push(Bound {
+            offset: start,
+            line,
+            primary: label.primary(),
+            shown: 0,
+        });
+        bounds.push(Bound {
+            offset: end,
+            line: end_line,
+            primary: false,
+            shown: 0,
+        });
+        starts_at.push(at);
+        ranges.push((line.saturating_sub(1), (end_line + 1).min(last_line)));
+    }
+    (bounds, starts_at, ranges)
+}
+
+/// Line ranges in order, those that overlap or lie within [`MAX_GAP`] lines
+/// of each other joined.
+fn joined(mut ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    ranges.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (first, last) in ranges {
+        match merged.last_mut() {
+            Some(prev) if first <= prev.1 + 1 + MAX_GAP => prev.1 = prev.1.max(last),
+            _ => merged.push((first, last)),
+        }
+    }
+    merged
 }
 
 /// Where a plan line is: its start, the end of its text and the start of
@@ -379,6 +401,33 @@ mod tests {
         let mut out = String::new();
         Cut::of(content, offsets, primary, MAX_LINE).push_to(&mut out, content);
         out
+    }
+
+    #[test]
+    fn far_labels_get_stretches_of_their_own_with_the_plan_line_numbers() {
+        let text: String = (1..=100)
+            .map(|i| format!("line {i}\n"))
+            .collect::<Vec<_>>()
+            .concat();
+        let index = LineIndex::new(&text);
+        let at = |n: usize| text.find(&format!("line {n}\n")).unwrap();
+        let labels = [
+            LabeledSpan::at(at(3)..at(3) + 4, "a"),
+            LabeledSpan::at(at(90)..at(90) + 4, "b"),
+        ];
+        let (excerpt, placed) = excerpt("x", &text, &index, &labels, MAX_LINE);
+        assert_eq!(excerpt.stretches.len(), 2);
+        let context = excerpt.read_span(placed[1].inner(), 1, 1).unwrap();
+        assert_eq!(context.line(), 88);
+        assert_eq!(context.data(), b"line 89\nline 90\nline 91\n");
+        let header = excerpt.read_span(placed[1].inner(), 0, 0).unwrap();
+        assert_eq!((header.line(), header.column()), (89, 0));
+        // A span over both stretches is refused, so miette draws them apart.
+        let both = SourceSpan::new(
+            placed[0].offset().into(),
+            placed[1].offset() + 4 - placed[0].offset(),
+        );
+        assert!(excerpt.read_span(&both, 1, 1).is_err());
     }
 
     #[test]
