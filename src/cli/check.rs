@@ -19,27 +19,39 @@ enum Input {
     Stdin,
 }
 
+/// Why the arguments name no plans to check.
+#[derive(Debug, thiserror::Error)]
+enum InputError {
+    /// A path that cannot be read, or a folder without plans, as `paths` says it.
+    #[error("{0}")]
+    Path(String),
+    /// `-` twice.
+    #[error("`-` is given twice; stdin can be read only once")]
+    StdinTwice,
+}
+
 /// The plans the arguments name, in order: folders expanded, `-` for stdin
 /// (once: it can be read only once).
-fn inputs(args: &[PathBuf]) -> Result<Vec<Input>, String> {
+fn inputs(args: &[PathBuf]) -> Result<Vec<Input>, InputError> {
+    let expand = |paths: &[PathBuf]| {
+        paths::expand(paths)
+            .map(|files| files.into_iter().map(Input::File))
+            .map_err(InputError::Path)
+    };
     if args.is_empty() {
-        return Ok(paths::expand(args)?.into_iter().map(Input::File).collect());
+        return Ok(expand(args)?.collect());
     }
     let mut out = Vec::new();
     let mut stdin = false;
     for arg in args {
         if arg == Path::new("-") {
             if stdin {
-                return Err("`-` is given twice; stdin can be read only once".into());
+                return Err(InputError::StdinTwice);
             }
             stdin = true;
             out.push(Input::Stdin);
         } else {
-            out.extend(
-                paths::expand(std::slice::from_ref(arg))?
-                    .into_iter()
-                    .map(Input::File),
-            );
+            out.extend(expand(std::slice::from_ref(arg))?);
         }
     }
     Ok(out)
@@ -49,7 +61,7 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
     let files = match inputs(&args.paths) {
         Ok(files) => files,
         Err(e) => {
-            output::error(&printable_line(&e));
+            output::error(&printable_line(&e.to_string()));
             return ExitCode::Usage;
         }
     };
@@ -64,7 +76,7 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
     for input in &files {
         let read = match input {
             Input::File(path) => paths::read(path),
-            Input::Stdin => super::fmt::read_stdin(),
+            Input::Stdin => super::fmt::read_stdin().map_err(|e| e.to_string()),
         };
         let source = match read {
             Ok(source) => source,

@@ -83,20 +83,30 @@ fn format(source: &SourceFile, ctx: &Ctx) -> Option<String> {
     }
 }
 
+/// Why the plan on stdin cannot be read; said as for a file.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum StdinError {
+    /// Reading failed.
+    #[error("cannot read stdin: {0}")]
+    Read(#[from] std::io::Error),
+    /// Spans hold `u32` offsets.
+    #[error("<stdin> is larger than 4 GiB; a plan cannot be")]
+    TooLarge,
+    /// Not text; the offset of the first invalid byte.
+    #[error("<stdin> is not UTF-8 text (invalid byte at offset {0})")]
+    NotUtf8(usize),
+}
+
 /// The plan on stdin, named `<stdin>`; refused as a file would be when it is
 /// not UTF-8 or larger than 4 GiB.
-pub(super) fn read_stdin() -> Result<SourceFile, String> {
+pub(super) fn read_stdin() -> Result<SourceFile, StdinError> {
     let mut bytes = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read stdin: {e}"))?;
+    std::io::stdin().read_to_end(&mut bytes)?;
     if u32::try_from(bytes.len()).is_err() {
-        return Err("<stdin> is larger than 4 GiB; a plan cannot be".into());
+        return Err(StdinError::TooLarge);
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        format!("<stdin> is not UTF-8 text (invalid byte at offset {at})")
-    })?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| StdinError::NotUtf8(e.utf8_error().valid_up_to()))?;
     Ok(SourceFile::new("<stdin>", text))
 }
 
@@ -104,7 +114,7 @@ fn stdin(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
     let source = match read_stdin() {
         Ok(source) => source,
         Err(e) => {
-            output::error(&e);
+            output::error(&e.to_string());
             return ExitCode::Usage;
         }
     };
