@@ -96,6 +96,24 @@ pub enum Diagnostic {
         at: Span,
     },
 
+    /// An operation whose estimates add up past what a schedule can count.
+    #[error("the estimated time of {operations} is more than drplan can count ({limit})")]
+    #[diagnostic(code(drplan::estimate_overflow))]
+    EstimateOverflow {
+        /// The operations: `failover`, `failover, failback and test-failover`.
+        operations: String,
+        /// The largest estimate a schedule computes.
+        limit: String,
+        /// The step with the largest estimate on the way to the overflow.
+        #[label("{label}")]
+        at: Span,
+        /// What the label says.
+        label: String,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+
     /// A bug in drplan, not in the plan.
     #[error("internal error, this is a bug in drplan: {message}")]
     #[diagnostic(
@@ -276,6 +294,107 @@ impl Diagnostic {
     }
 }
 
+/// Characters of one text of a diagnostic (a name, a value, a message, a
+/// label, a help line). Texts quote the plan, and a plan can hold a name or a
+/// line of megabytes: longer texts keep their start and end around a `…`, so
+/// no report, JSON document or editor message grows with the plan.
+pub const MAX_TEXT: usize = 300;
+
+impl Diagnostic {
+    /// The diagnostic with every text within [`MAX_TEXT`].
+    #[must_use]
+    fn bounded(mut self) -> Self {
+        let texts: Vec<&mut String> = match &mut self {
+            Diagnostic::Cycle {
+                cycle,
+                first_label,
+                rest,
+                ..
+            } => {
+                for label in rest.iter_mut() {
+                    let text = label.label().map(|t| cut_middle(t.to_owned()));
+                    label.set_label(text);
+                }
+                vec![cycle, first_label]
+            }
+            Diagnostic::DuplicateGroup { name, .. }
+            | Diagnostic::EmptyGroup { name, .. }
+            | Diagnostic::Internal { message: name, .. } => vec![name],
+            Diagnostic::DuplicateSetting { name, context, .. } => vec![name, context],
+            Diagnostic::DuplicateVm { name, detail, .. } => vec![name, detail],
+            Diagnostic::EstimateOverflow {
+                operations,
+                limit,
+                label,
+                help,
+                ..
+            } => [operations, limit, label].into_iter().chain(help).collect(),
+            Diagnostic::InvalidDuration {
+                text,
+                reason,
+                label,
+                help,
+                ..
+            } => [text, reason, label].into_iter().chain(help).collect(),
+            Diagnostic::InvalidValue {
+                message,
+                label,
+                help,
+                ..
+            }
+            | Diagnostic::Syntax {
+                message,
+                label,
+                help,
+                ..
+            } => [message, label].into_iter().chain(help).collect(),
+            Diagnostic::MissingSetting {
+                owner,
+                setting,
+                help,
+                ..
+            } => [owner, setting].into_iter().chain(help).collect(),
+            Diagnostic::RtoExceeded {
+                estimate,
+                rto,
+                help,
+                ..
+            } => [estimate, rto].into_iter().chain(help).collect(),
+            Diagnostic::SameRegion { region, .. } => vec![region],
+            Diagnostic::UnknownGroup { name, help, .. }
+            | Diagnostic::UnknownVm { name, help, .. } => {
+                std::iter::once(name).chain(help).collect()
+            }
+            Diagnostic::UnknownSetting {
+                name,
+                context,
+                help,
+                ..
+            } => [name, context].into_iter().chain(help).collect(),
+        };
+        for text in texts {
+            if text.len() > MAX_TEXT {
+                *text = cut_middle(std::mem::take(text));
+            }
+        }
+        self
+    }
+}
+
+/// `text` cut to [`MAX_TEXT`] characters, its start and end kept around a `…`.
+fn cut_middle(text: String) -> String {
+    let count = text.chars().count();
+    if count <= MAX_TEXT {
+        return text;
+    }
+    let head = (MAX_TEXT - 1) / 2;
+    let tail = MAX_TEXT - 1 - head;
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(count - tail));
+    out
+}
+
 /// The label that positions a diagnostic: the one marked primary, else the first.
 pub fn primary_label(d: &dyn miette::Diagnostic) -> Option<LabeledSpan> {
     let labels: Vec<LabeledSpan> = d.labels().map(Iterator::collect).unwrap_or_default();
@@ -298,9 +417,9 @@ impl Diagnostics {
         Self::default()
     }
 
-    /// Adds one.
+    /// Adds one, with every text cut to [`MAX_TEXT`] characters.
     pub fn push(&mut self, diagnostic: Diagnostic) {
-        self.items.push(diagnostic);
+        self.items.push(diagnostic.bounded());
     }
 
     /// Whether any error (not warning) was reported.
@@ -337,5 +456,39 @@ impl Diagnostics {
     /// How many diagnostics.
     pub fn len(&self) -> usize {
         self.items.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_cut_in_the_middle_when_pushed() {
+        let name = format!("a{}z", "m".repeat(10_000));
+        let mut diags = Diagnostics::new();
+        diags.push(Diagnostic::UnknownGroup {
+            name: name.clone(),
+            at: Span::new(0, 1),
+            help: Some(format!("did you mean `{name}`?")),
+        });
+        let Some(Diagnostic::UnknownGroup {
+            name: kept, help, ..
+        }) = diags.iter().next()
+        else {
+            unreachable!("one diagnostic was pushed");
+        };
+        assert_eq!(kept.chars().count(), MAX_TEXT);
+        assert!(kept.starts_with("am") && kept.ends_with("mz") && kept.contains('…'));
+        assert!(help.as_deref().unwrap().ends_with("mz`?"));
+        // Short texts are left alone.
+        diags.push(Diagnostic::EmptyGroup {
+            name: "db".into(),
+            at: Span::new(0, 1),
+        });
+        assert_eq!(
+            diags.iter().nth(1).unwrap().to_string(),
+            "group `db` has no VMs and no hooks"
+        );
     }
 }

@@ -1,35 +1,50 @@
 //! Diagnostics to output: the human form (miette's graphical report, with the
 //! source attached only here) and the stable JSON form of cli.md
 //! ("Diagnostics"). The language server converts from the same `Diagnostic`.
+//!
+//! The human form goes to a terminal, and a plan is text from outside: every
+//! piece of it shown there (source lines, and names and values quoted in
+//! messages, labels and help) has its control characters escaped (see
+//! [`crate::printable`]), and the source shown is bounded (see `excerpt`).
+//! JSON carries the text as it is; serde escapes what JSON needs.
 
-use std::sync::Arc;
+mod excerpt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, primary_label};
+use crate::printable::printable_line;
 use crate::source::{LineIndex, SourceFile};
 
-/// A diagnostic with its file's source attached, as miette renders it.
+use excerpt::Excerpt;
+
+/// A diagnostic as the terminal gets it: its texts escaped, its labels placed
+/// on the excerpt of the source that is shown.
 #[derive(Debug, thiserror::Error)]
-#[error("{diagnostic}")]
-struct WithSource {
-    diagnostic: Diagnostic,
-    code: NamedSource<Arc<str>>,
+#[error("{message}")]
+struct Shown<'d> {
+    diagnostic: &'d Diagnostic,
+    message: String,
+    help: Option<String>,
+    labels: Vec<LabeledSpan>,
+    code: Excerpt,
 }
 
-impl miette::Diagnostic for WithSource {
+impl miette::Diagnostic for Shown<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        miette::Diagnostic::code(&self.diagnostic)
+        miette::Diagnostic::code(self.diagnostic)
     }
     fn severity(&self) -> Option<miette::Severity> {
-        miette::Diagnostic::severity(&self.diagnostic)
+        miette::Diagnostic::severity(self.diagnostic)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        miette::Diagnostic::help(&self.diagnostic)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display + 'a>)
     }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        miette::Diagnostic::labels(&self.diagnostic)
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.code)
@@ -39,6 +54,23 @@ impl miette::Diagnostic for WithSource {
 /// Renders one diagnostic for people: code, message, the source lines with
 /// labels, and the help. `color` for terminals; `width` wraps long lines.
 pub fn human(source: &SourceFile, diagnostic: &Diagnostic, color: bool, width: usize) -> String {
+    human_indexed(
+        source,
+        &LineIndex::new(&source.text),
+        diagnostic,
+        color,
+        width,
+    )
+}
+
+/// [`human`] with the file's line index already built, for many diagnostics of one file.
+pub fn human_indexed(
+    source: &SourceFile,
+    index: &LineIndex,
+    diagnostic: &Diagnostic,
+    color: bool,
+    width: usize,
+) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -48,14 +80,29 @@ pub fn human(source: &SourceFile, diagnostic: &Diagnostic, color: bool, width: u
         .with_width(width)
         .with_links(false)
         .without_syntax_highlighting();
-    let report = WithSource {
-        diagnostic: diagnostic.clone(),
-        code: NamedSource::new(source.display_path(), Arc::clone(&source.text)),
+    let labels: Vec<LabeledSpan> = miette::Diagnostic::labels(diagnostic)
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let (code, labels) = excerpt::excerpt(
+        &source.display_path(),
+        &source.text,
+        index,
+        &labels,
+        excerpt::window(width),
+    );
+    let message = printable_line(&diagnostic.to_string()).into_owned();
+    let report = Shown {
+        diagnostic,
+        help: miette::Diagnostic::help(diagnostic)
+            .map(|h| printable_line(&h.to_string()).into_owned()),
+        message,
+        labels,
+        code,
     };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         // Rendering into a String cannot fail; fall back to the plain message all the same.
-        out = format!("{}: {diagnostic}\n", diagnostic.code_str());
+        out = format!("{}: {}\n", diagnostic.code_str(), report.message);
     }
     out
 }

@@ -3,6 +3,10 @@
 //! honours each group's `parallelism`, the critical path that sets the total,
 //! and whether the total fits the plan's RTO. The executor dispatches ready VM
 //! steps in the same priority order (longest remaining path first).
+//!
+//! Estimates are sums of the plan's durations, which may be absurdly large:
+//! every sum is checked against [`MAX_TOTAL`], and [`Schedule::checked`] names
+//! the step whose finish passes it rather than give a wrong figure.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -12,6 +16,29 @@ use serde::Serialize;
 
 use crate::duration::Duration;
 use crate::graph::{StepAction, StepGraph};
+
+/// The longest estimate a schedule computes: `u64::MAX` milliseconds, less
+/// the part of a second, so that every figure shown in whole seconds is exact
+/// (about 585 million years).
+pub const MAX_TOTAL: Duration = Duration::from_millis(u64::MAX / 1000 * 1000);
+
+/// `a + b`, or `None` past [`MAX_TOTAL`].
+pub fn add(a: Duration, b: Duration) -> Option<Duration> {
+    a.as_millis()
+        .checked_add(b.as_millis())
+        .map(Duration::from_millis)
+        .filter(|sum| *sum <= MAX_TOTAL)
+}
+
+/// A schedule whose estimates pass [`MAX_TOTAL`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overflow {
+    /// The first step, in simulated time, whose finish passes it.
+    pub step: NodeIndex,
+    /// The chain of steps that leads to it (as the critical path leads to the
+    /// last step), first to last, `step` included.
+    pub path: Vec<NodeIndex>,
+}
 
 /// The estimated run of one operation.
 #[derive(Debug, Clone)]
@@ -30,12 +57,49 @@ pub struct Schedule {
     /// Longest remaining path from each step (its own estimate included): the
     /// dispatch priority.
     pub priority: Vec<Duration>,
+    /// What made each step start when it did: its last predecessor, or the VM
+    /// whose end freed a parallelism slot.
+    cause: Vec<Option<usize>>,
 }
 
 impl Schedule {
-    /// Schedules a graph. Linear in steps and edges, plus a log factor for the
-    /// ready queues.
+    /// Schedules a graph, unless its estimates pass [`MAX_TOTAL`]: what a
+    /// figure shown to people needs.
+    pub fn checked(graph: &StepGraph) -> Result<Schedule, Overflow> {
+        let (schedule, overflow) = Self::compute(graph);
+        match overflow {
+            None => Ok(schedule),
+            Some(step) => Err(Overflow {
+                step: NodeIndex::new(step),
+                path: schedule.chain(graph, Some(step)),
+            }),
+        }
+    }
+
+    /// Schedules a graph; times past [`MAX_TOTAL`] stay at it, which keeps the
+    /// order of dispatch (for the executor) but makes such figures meaningless:
+    /// see [`Schedule::checked`]. Linear in steps and edges, plus a log factor
+    /// for the ready queues.
     pub fn new(graph: &StepGraph) -> Schedule {
+        Self::compute(graph).0
+    }
+
+    /// The steps that led to `last`, through what made each start when it did.
+    fn chain(&self, graph: &StepGraph, last: Option<usize>) -> Vec<NodeIndex> {
+        let mut path = Vec::new();
+        let mut at = last;
+        while let Some(i) = at {
+            if !graph.graph[NodeIndex::new(i)].is_join() {
+                path.push(NodeIndex::new(i));
+            }
+            at = self.cause[i];
+        }
+        path.reverse();
+        path
+    }
+
+    /// The schedule, and the first step whose finish passed [`MAX_TOTAL`].
+    fn compute(graph: &StepGraph) -> (Schedule, Option<usize>) {
         let g = &graph.graph;
         let n = g.node_count();
         let adj = Successors::new(graph);
@@ -66,29 +130,24 @@ impl Schedule {
                 .map(|s| priority[*s])
                 .max()
                 .unwrap_or_default();
-            priority[v] = g[NodeIndex::new(v)].estimate.saturating_add(tail);
+            // Past the limit the finish overflows too, and is reported there.
+            priority[v] = add(g[NodeIndex::new(v)].estimate, tail).unwrap_or(MAX_TOTAL);
         }
 
         let sim = simulate(graph, &adj, &priority);
         let last = (0..n).max_by_key(|&i| (sim.finish[i], Reverse(i)));
-        let mut critical_path = Vec::new();
-        let mut at = last;
-        while let Some(i) = at {
-            if !is_join(i) {
-                critical_path.push(NodeIndex::new(i));
-            }
-            at = sim.cause[i];
-        }
-        critical_path.reverse();
         let total = last.map_or(Duration::ZERO, |i| sim.finish[i]);
-        Schedule {
+        let mut schedule = Schedule {
             waves,
             start: sim.start,
             finish: sim.finish,
-            critical_path,
+            critical_path: Vec::new(),
             total,
             priority,
-        }
+            cause: sim.cause,
+        };
+        schedule.critical_path = schedule.chain(graph, last);
+        (schedule, sim.overflow)
     }
 }
 
@@ -159,6 +218,20 @@ struct Simulation {
     /// What made each step start when it did: its last predecessor, or the VM
     /// whose end freed a parallelism slot.
     cause: Vec<Option<usize>>,
+    /// The first step whose finish passed [`MAX_TOTAL`].
+    overflow: Option<usize>,
+}
+
+impl Simulation {
+    /// Starts step `i` at `now`; a finish past [`MAX_TOTAL`] stays at it, and
+    /// the first such step is kept.
+    fn begin(&mut self, i: usize, now: Duration, estimate: Duration) {
+        self.start[i] = now;
+        self.finish[i] = add(now, estimate).unwrap_or_else(|| {
+            self.overflow.get_or_insert(i);
+            MAX_TOTAL
+        });
+    }
 }
 
 /// An event-driven list schedule on estimated durations: a step is ready when
@@ -172,6 +245,7 @@ fn simulate(graph: &StepGraph, adj: &Successors, priority: &[Duration]) -> Simul
         start: vec![Duration::ZERO; n],
         finish: vec![Duration::ZERO; n],
         cause: vec![None; n],
+        overflow: None,
     };
     let mut waiting = adj.indegree.clone();
     let mut ready_at = vec![Duration::ZERO; n];
@@ -194,8 +268,7 @@ fn simulate(graph: &StepGraph, adj: &Successors, priority: &[Duration]) -> Simul
                 queues[group].push((priority[i], Reverse(i)));
                 dirty.push(group);
             } else {
-                sim.start[i] = now;
-                sim.finish[i] = now.saturating_add(g[NodeIndex::new(i)].estimate);
+                sim.begin(i, now, g[NodeIndex::new(i)].estimate);
                 events.push(Reverse((sim.finish[i], i)));
             }
         }
@@ -214,8 +287,7 @@ fn simulate(graph: &StepGraph, adj: &Successors, priority: &[Duration]) -> Simul
                 if ready_at[i] < now {
                     sim.cause[i] = freed_by[group];
                 }
-                sim.start[i] = now;
-                sim.finish[i] = now.saturating_add(g[NodeIndex::new(i)].estimate);
+                sim.begin(i, now, g[NodeIndex::new(i)].estimate);
                 events.push(Reverse((sim.finish[i], i)));
             }
         }

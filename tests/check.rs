@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::support;
 
-/// The codes of language.md's "Checks" table.
+/// The codes of language.md's "Checks" table, and drplan's own.
 const CODES: &[&str] = &[
     "syntax",
     "unknown_setting",
@@ -22,6 +22,8 @@ const CODES: &[&str] = &[
     "same_region",
     "empty_group",
     "rto_exceeded",
+    // Beyond language.md's table (grammar/README.md).
+    "estimate_overflow",
 ];
 
 #[test]
@@ -175,4 +177,63 @@ fn a_script_beside_the_plan_is_found_relative_to_it() {
         codes(&path)[0].1,
         "script `hooks/ok.sh` does not exist beside the plan"
     );
+}
+
+/// Text a terminal would act on, as hostile plans hold it, between tokens
+/// that make diagnostics with labels anywhere on a line.
+const HOSTILE: &[&str] = &[
+    "plan p {\n",
+    "vault simulator\n",
+    "primary \"westeurope\"\n",
+    "recovery \"northeurope\"\n",
+    "group",
+    "db",
+    "needs",
+    "dbb",
+    "{",
+    "}",
+    "vm",
+    "\"",
+    "# ",
+    "\n",
+    "\r",
+    "\r\n",
+    "\t",
+    "\u{1b}]0;x\u{7}",
+    "\u{1b}[2J",
+    "\u{0}",
+    "\u{9b}",
+    "\u{202e}",
+    "\u{2066}",
+    "é",
+    "😀",
+    "timout 5m",
+    "wait 200000000000d",
+];
+
+fn hostile_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let token = prop_oneof![
+        8 => prop::sample::select(HOSTILE).prop_map(str::to_owned),
+        1 => (1usize..2_000).prop_map(|n| "a".repeat(n)),
+    ];
+    prop::collection::vec(token, 0..60).prop_map(|t| t.join(" "))
+}
+
+proptest::proptest! {
+    #[test]
+    fn human_reports_never_send_control_characters_and_stay_small(text in hostile_text()) {
+        let source = drplan::SourceFile::new("p.drplan", text);
+        let (_, diagnostics) = drplan::compile(&source);
+        for d in &diagnostics {
+            let shown = drplan::render::human(&source, d, false, 80);
+            let bad = shown.chars().find(|c| {
+                (c.is_control() && *c != '\n')
+                    || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            });
+            proptest::prop_assert!(bad.is_none(), "{bad:?} in\n{shown}");
+            // Two labels of long lines, with their context, and the texts.
+            proptest::prop_assert!(shown.len() < 16_000, "{} bytes:\n{shown}", shown.len());
+        }
+    }
 }

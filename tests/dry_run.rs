@@ -92,3 +92,28 @@ fn critical_path_follows_the_longest_chain_and_rto_is_compared() {
         serde_json::Value::Null
     );
 }
+
+#[test]
+fn a_schedule_past_the_limit_names_the_step_instead_of_a_total() {
+    use drplan::duration::Duration;
+    use drplan::schedule::MAX_TOTAL;
+    let mut plan = compile(CHAIN);
+    // The checker refuses such estimates; the schedule does not rely on it.
+    plan.groups[1].vms[0].estimate = MAX_TOTAL;
+    let graph = drplan::graph::build(&plan, Operation::Failover, None);
+    let overflow = Schedule::checked(&graph).unwrap_err();
+    assert_eq!(graph.step(overflow.step).id, "vm:c/c1");
+    let path: Vec<&str> = overflow
+        .path
+        .iter()
+        .map(|n| graph.step(*n).id.as_str())
+        .collect();
+    assert_eq!(path, ["vm:b/b1", "vm:c/c1"]);
+    // Up to the limit itself, the total is exact: b1, then 8m and 3m.
+    plan.groups[1].vms[0].estimate = Duration::from_millis(MAX_TOTAL.as_millis() - 11 * 60_000);
+    let graph = drplan::graph::build(&plan, Operation::Failover, None);
+    let schedule = Schedule::checked(&graph).unwrap();
+    assert_eq!(schedule.total, MAX_TOTAL);
+    let json = dry_run_json(&plan, Operation::Failover);
+    assert_eq!(json["estimate_s"], MAX_TOTAL.as_millis() / 1000);
+}

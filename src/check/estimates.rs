@@ -1,11 +1,100 @@
-//! The failover estimate against the plan's RTO: a checked plan in, a
-//! `drplan::rto_exceeded` warning out when the dry run's total (the same
-//! graph and schedule `drplan run failover --dry-run` shows) exceeds `objectives.rto`.
+//! The plan's estimates against what a schedule can count and against the
+//! plan's RTO: a checked plan in; out, a `drplan::estimate_overflow` error
+//! when an operation's estimates add up past [`MAX_TOTAL`], and a
+//! `drplan::rto_exceeded` warning when the dry run's total (the same graph and
+//! schedule `drplan run failover --dry-run` shows) exceeds `objectives.rto`.
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::graph::{self, Operation};
+use crate::duration::Duration;
+use crate::graph::{self, Operation, StepAction};
 use crate::plan::Plan;
-use crate::schedule::Schedule;
+use crate::schedule::{self, MAX_TOTAL, Overflow, Schedule};
+use crate::source::Span;
+
+/// Reports the operations whose schedule passes [`MAX_TOTAL`], in one
+/// diagnostic at the first one's likeliest culprit. Returns whether any does.
+pub(super) fn overflow(plan: &Plan, diags: &mut Diagnostics) -> bool {
+    let mut operations: Vec<&str> = Vec::new();
+    let mut first: Option<(graph::StepGraph, Overflow)> = None;
+    for op in Operation::ALL {
+        // No schedule is longer than all its work done one step at a time,
+        // so only plans whose sum passes the limit need scheduling here.
+        if work(plan, op).is_some() {
+            continue;
+        }
+        let graph = graph::build(plan, op, None);
+        if let Err(overflow) = Schedule::checked(&graph) {
+            operations.push(op.as_str());
+            if first.is_none() {
+                first = Some((graph, overflow));
+            }
+        }
+    }
+    let Some((graph, overflow)) = first else {
+        return false;
+    };
+    // The step with the largest estimate on the way, the last of equals:
+    // where a smaller figure helps most.
+    let culprit = overflow
+        .path
+        .iter()
+        .copied()
+        .max_by_key(|n| graph.step(*n).estimate)
+        .unwrap_or(overflow.step);
+    let step = graph.step(culprit);
+    let shown = operations.join(", ");
+    let operations = match shown.rsplit_once(", ") {
+        Some((init, last)) => format!("{init} and {last}"),
+        None => shown,
+    };
+    diags.push(Diagnostic::EstimateOverflow {
+        operations,
+        limit: MAX_TOTAL.to_string(),
+        at: span_of(plan, step.action).unwrap_or_default(),
+        label: format!("estimated at {}", step.estimate),
+        help: Some(format!(
+            "`{}` ends past the limit after {} steps one after another; give them estimates a run can take (a VM's or a hook's `estimate`, `defaults {{ estimate }}`, a `wait`)",
+            graph.step(overflow.step).id,
+            overflow.path.len()
+        )),
+    });
+    true
+}
+
+/// The work of `op` done one step at a time, or `None` past [`MAX_TOTAL`].
+fn work(plan: &Plan, op: Operation) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    for group in &plan.groups {
+        for vm in &group.vms {
+            total = schedule::add(total, op.vm_estimate(vm))?;
+        }
+        let Some(phase) = op.phase() else { continue };
+        for block in group.hooks.iter().filter(|b| b.phases.contains(&phase)) {
+            for hook in &block.hooks {
+                total = schedule::add(total, hook.step.estimate)?;
+            }
+        }
+    }
+    Some(total)
+}
+
+/// Where the plan writes a step: a VM's name, a hook's statement.
+fn span_of(plan: &Plan, action: StepAction) -> Option<Span> {
+    match action {
+        StepAction::Vm(at) => plan.vm(at).map(|vm| vm.span),
+        StepAction::Hook {
+            group, block, hook, ..
+        } => plan
+            .groups
+            .get(group)?
+            .hooks
+            .get(block)?
+            .hooks
+            .get(hook)
+            .map(|h| h.span),
+        StepAction::Join => None,
+    }
+}
 
 /// Warns when the estimated failover exceeds the RTO.
 pub(super) fn rto(plan: &Plan, diags: &mut Diagnostics) {
@@ -13,7 +102,10 @@ pub(super) fn rto(plan: &Plan, diags: &mut Diagnostics) {
         return;
     };
     let graph = graph::build(plan, Operation::Failover, None);
-    let schedule = Schedule::new(&graph);
+    // An overflow is an error of its own (see `overflow`), not a figure to compare.
+    let Ok(schedule) = Schedule::checked(&graph) else {
+        return;
+    };
     if schedule.total <= rto {
         return;
     }

@@ -10,6 +10,7 @@ use crate::plan::{Defaults, Hook, HookAction, HookBlock, Phase, StepSettings, Wh
 use super::Checker;
 use super::schema::{self, BlockKind, PHASES};
 use super::settings::Entries;
+use super::urls::UrlHook;
 
 impl Checker<'_> {
     /// `before failover, test { … }`.
@@ -124,7 +125,7 @@ impl Checker<'_> {
     }
 
     fn webhook(&mut self, value: &Value, e: &Entries<'_>) -> Option<HookAction> {
-        let url = self.url(value, "webhook", true);
+        let url = self.url(value, UrlHook::Webhook);
         let method = self.word(e, "method").unwrap_or("POST").to_owned();
         let headers = self.map_of(e, "headers");
         let body = self.text(e, "body");
@@ -146,7 +147,7 @@ impl Checker<'_> {
     }
 
     fn probe(&mut self, value: &Value, e: &Entries<'_>) -> Option<HookAction> {
-        let url = self.url(value, "probe", false);
+        let url = self.url(value, UrlHook::Probe);
         let expect = self
             .integer(e, "expect")
             .and_then(|n| u16::try_from(n).ok())

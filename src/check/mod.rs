@@ -1,5 +1,6 @@
 //! Syntax tree to checked plan: `check` reads the AST against the schema,
-//! resolves names, finds cycles and estimates the failover against the RTO. It
+//! resolves names, finds cycles, makes sure every operation's estimates can
+//! be added up and estimates the failover against the RTO. It
 //! reports every problem of the file in one pass and returns a [`Plan`] only
 //! when none of them is an error, so a plan with errors can never execute.
 
@@ -8,9 +9,11 @@ mod estimates;
 mod hooks;
 mod names;
 pub mod regions;
+mod resources;
 pub mod schema;
 mod settings;
 pub mod suggest;
+pub mod urls;
 mod values;
 
 use std::path::PathBuf;
@@ -30,6 +33,8 @@ use settings::Entries;
 /// warnings (`empty_group`, `rto_exceeded`) leave the plan usable.
 pub fn check(source: &SourceFile, file: &PlanFile, diags: &mut Diagnostics) -> Option<Plan> {
     let errors_before = diags.error_count();
+    // Only a plan that is a file has a folder to find its scripts in: a plan
+    // read from stdin would otherwise have them looked up in the current folder.
     let base_dir = source
         .path
         .parent()
@@ -40,13 +45,16 @@ pub fn check(source: &SourceFile, file: &PlanFile, diags: &mut Diagnostics) -> O
                 p.to_path_buf()
             }
         })
-        .filter(|p| p.is_dir());
+        .filter(|p| p.is_dir() && source.path.is_file());
     let mut checker = Checker { diags, base_dir };
     let plan = checker.file(file);
     if checker.diags.error_count() > errors_before {
         return None;
     }
     let plan = plan?;
+    if estimates::overflow(&plan, checker.diags) {
+        return None;
+    }
     estimates::rto(&plan, checker.diags);
     Some(plan)
 }
@@ -54,7 +62,8 @@ pub fn check(source: &SourceFile, file: &PlanFile, diags: &mut Diagnostics) -> O
 /// The state of one check: where diagnostics go and where scripts are looked up.
 pub(crate) struct Checker<'d> {
     diags: &'d mut Diagnostics,
-    /// The plan's folder, when the plan is a file on disk (not an editor buffer).
+    /// The plan's folder, when the plan is a file on disk (not stdin, nor an
+    /// editor buffer that was never saved).
     base_dir: Option<PathBuf>,
 }
 

@@ -1,22 +1,35 @@
 //! Closest-name suggestions: a misspelt name in, "did you mean `timeout`?" out.
 
+/// Names longer than this (in characters) are not compared edit by edit:
+/// the comparison takes time and memory in the product of the two lengths,
+/// and a plan can hold names of megabytes.
+const MAX_COMPARED: usize = 100;
+
 /// The candidate closest to `name`, if one is close enough to be a likely typo.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = name.to_lowercase();
+    let name_chars = name.chars().count();
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
         if candidate == name {
             continue;
         }
-        let distance = if candidate.to_lowercase() == lower {
-            0
-        } else {
-            strsim::damerau_levenshtein(&lower, &candidate.to_lowercase())
-        };
+        let candidate_chars = candidate.chars().count();
         // A third of the length, at least one edit: `timout` → `timeout`, but `db` is no typo of `web`.
-        let limit = (name.chars().count().max(candidate.chars().count()) / 3).max(1);
+        let limit = (name_chars.max(candidate_chars) / 3).max(1);
         let prefix =
             candidate.len() >= 3 && (candidate.starts_with(&lower) || lower.starts_with(candidate));
+        // The distance is at least the difference in length: past the limit,
+        // or for names too long to compare, only a prefix can qualify.
+        let comparable = name_chars.abs_diff(candidate_chars) <= limit
+            && name_chars.max(candidate_chars) <= MAX_COMPARED;
+        let distance = if candidate.to_lowercase() == lower {
+            0
+        } else if comparable {
+            strsim::damerau_levenshtein(&lower, &candidate.to_lowercase())
+        } else {
+            limit + 1
+        };
         if distance <= limit || prefix {
             let distance = if prefix {
                 distance.min(limit)
@@ -70,6 +83,14 @@ mod tests {
             closest("westeurop", ["westeurope", "westus"]),
             Some("westeurope")
         );
+    }
+
+    #[test]
+    fn long_names_are_suggested_by_prefix_only() {
+        let long = "g".repeat(200_000);
+        let longer = format!("{long}x");
+        assert_eq!(closest(&long, [longer.as_str()]), Some(longer.as_str()));
+        assert_eq!(closest(&format!("{long}y"), [longer.as_str()]), None);
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub enum Format {
 /// `drplan check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Plan files or folders; the current folder when none is given.
+    /// Plan files or folders; the current folder when none is given; `-` checks the plan on stdin.
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]

@@ -1,7 +1,11 @@
-//! `drplan check`: every plan file named (folders expanded), all problems of
-//! each in one pass, human or JSON; exit 1 on errors (or warnings with
-//! `--deny-warnings`), 2 when a path cannot be read.
+//! `drplan check`: every plan file named (folders expanded; `-` for the plan
+//! on stdin, shown as `<stdin>`), all problems of each in one pass, human or
+//! JSON; exit 1 on errors (or warnings with `--deny-warnings`), 2 when a path
+//! (or stdin) cannot be read.
 
+use std::path::{Path, PathBuf};
+
+use crate::printable::printable_line;
 use crate::render::{self, CheckJson};
 use crate::source::LineIndex;
 
@@ -9,11 +13,55 @@ use super::args::{CheckArgs, Format};
 use super::exit::ExitCode;
 use super::{Ctx, output, paths};
 
+/// A plan to check, as the command line names it.
+enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+/// Why the arguments name no plans to check.
+#[derive(Debug, thiserror::Error)]
+enum InputError {
+    /// A path that cannot be read, or a folder without plans, as `paths` says it.
+    #[error("{0}")]
+    Path(String),
+    /// `-` twice.
+    #[error("`-` is given twice; stdin can be read only once")]
+    StdinTwice,
+}
+
+/// The plans the arguments name, in order: folders expanded, `-` for stdin
+/// (once: it can be read only once).
+fn inputs(args: &[PathBuf]) -> Result<Vec<Input>, InputError> {
+    let expand = |paths: &[PathBuf]| {
+        paths::expand(paths)
+            .map(|files| files.into_iter().map(Input::File))
+            .map_err(InputError::Path)
+    };
+    if args.is_empty() {
+        return Ok(expand(args)?.collect());
+    }
+    let mut out = Vec::new();
+    let mut stdin = false;
+    for arg in args {
+        if arg == Path::new("-") {
+            if stdin {
+                return Err(InputError::StdinTwice);
+            }
+            stdin = true;
+            out.push(Input::Stdin);
+        } else {
+            out.extend(expand(std::slice::from_ref(arg))?);
+        }
+    }
+    Ok(out)
+}
+
 pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
-    let files = match paths::expand(&args.paths) {
+    let files = match inputs(&args.paths) {
         Ok(files) => files,
         Err(e) => {
-            output::error(&e);
+            output::error(&printable_line(&e.to_string()));
             return ExitCode::Usage;
         }
     };
@@ -25,11 +73,15 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
     };
     let mut human = String::new();
     let mut unreadable = 0usize;
-    for path in &files {
-        let source = match paths::read(path) {
+    for input in &files {
+        let read = match input {
+            Input::File(path) => paths::read(path),
+            Input::Stdin => super::fmt::read_stdin().map_err(|e| e.to_string()),
+        };
+        let source = match read {
             Ok(source) => source,
             Err(e) => {
-                output::error(&e);
+                output::error(&printable_line(&e));
                 unreadable += 1;
                 continue;
             }
@@ -45,9 +97,13 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
             }
             match args.format {
                 Format::Json => report.diagnostics.push(render::json(&source, &index, d)),
-                Format::Human => {
-                    human.push_str(&render::human(&source, d, ctx.color, output::width()));
-                }
+                Format::Human => human.push_str(&render::human_indexed(
+                    &source,
+                    &index,
+                    d,
+                    ctx.color,
+                    output::width(),
+                )),
             }
         }
     }

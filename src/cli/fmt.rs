@@ -6,6 +6,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::diagnostic::Diagnostics;
+use crate::printable::printable_line;
 use crate::source::SourceFile;
 
 use super::args::FmtArgs;
@@ -19,7 +20,7 @@ pub(super) fn run(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
     let files = match paths::expand(&args.paths) {
         Ok(files) => files,
         Err(e) => {
-            output::error(&e);
+            output::error(&printable_line(&e));
             return ExitCode::Usage;
         }
     };
@@ -28,7 +29,7 @@ pub(super) fn run(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
         let source = match paths::read(path) {
             Ok(source) => source,
             Err(e) => {
-                output::error(&e);
+                output::error(&printable_line(&e));
                 code = ExitCode::Usage;
                 continue;
             }
@@ -43,12 +44,15 @@ pub(super) fn run(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
             continue;
         }
         if args.check {
-            output::print(&format!("{}\n", source.display_path()));
+            output::print(&format!("{}\n", printable_line(&source.display_path())));
             if code == ExitCode::Success {
                 code = ExitCode::Failed;
             }
         } else if let Err(e) = std::fs::write(path, formatted) {
-            output::error(&format!("cannot write `{}`: {e}", path.display()));
+            output::error(&printable_line(&format!(
+                "cannot write `{}`: {e}",
+                path.display()
+            )));
             code = ExitCode::Failed;
         } else {
             tracing::info!(file = %source.display_path(), "formatted");
@@ -64,28 +68,56 @@ fn format(source: &SourceFile, ctx: &Ctx) -> Option<String> {
     match file {
         Some(file) if !diags.has_errors() => Some(crate::fmt::format(&file, &source.text)),
         _ => {
+            let index = crate::source::LineIndex::new(&source.text);
             for d in diags.into_sorted() {
-                eprint!(
-                    "{}",
-                    crate::render::human(source, &d, ctx.color, output::width())
-                );
+                let shown =
+                    crate::render::human_indexed(source, &index, &d, ctx.color, output::width());
+                eprint!("{shown}");
             }
-            output::error(&format!(
+            output::error(&printable_line(&format!(
                 "{} was not formatted: fix its syntax errors first",
                 source.display_path()
-            ));
+            )));
             None
         }
     }
 }
 
-fn stdin(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
-    let mut text = String::new();
-    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-        output::error(&format!("cannot read stdin: {e}"));
-        return ExitCode::Usage;
+/// Why the plan on stdin cannot be read; said as for a file.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum StdinError {
+    /// Reading failed.
+    #[error("cannot read stdin: {0}")]
+    Read(#[from] std::io::Error),
+    /// Spans hold `u32` offsets.
+    #[error("<stdin> is larger than 4 GiB; a plan cannot be")]
+    TooLarge,
+    /// Not text; the offset of the first invalid byte.
+    #[error("<stdin> is not UTF-8 text (invalid byte at offset {0})")]
+    NotUtf8(usize),
+}
+
+/// The plan on stdin, named `<stdin>`; refused as a file would be when it is
+/// not UTF-8 or larger than 4 GiB.
+pub(super) fn read_stdin() -> Result<SourceFile, StdinError> {
+    let mut bytes = Vec::new();
+    std::io::stdin().read_to_end(&mut bytes)?;
+    if u32::try_from(bytes.len()).is_err() {
+        return Err(StdinError::TooLarge);
     }
-    let source = SourceFile::new("<stdin>", text);
+    let text =
+        String::from_utf8(bytes).map_err(|e| StdinError::NotUtf8(e.utf8_error().valid_up_to()))?;
+    Ok(SourceFile::new("<stdin>", text))
+}
+
+fn stdin(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
+    let source = match read_stdin() {
+        Ok(source) => source,
+        Err(e) => {
+            output::error(&e.to_string());
+            return ExitCode::Usage;
+        }
+    };
     let Some(formatted) = format(&source, ctx) else {
         return ExitCode::Failed;
     };

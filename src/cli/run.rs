@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use crate::duration::Duration;
 use crate::graph::StepGraph;
-use crate::schedule::{DryRun, Schedule};
+use crate::printable::{printable, printable_line};
+use crate::schedule::{DryRun, MAX_TOTAL, Schedule};
 
 use super::args::{Format, RecoveryPointArg, RunArgs};
 use super::exit::ExitCode;
@@ -22,7 +23,19 @@ pub(super) fn run(args: &RunArgs, ctx: &Ctx) -> ExitCode {
     if !args.dry_run {
         return execute(args, ctx, &source, plan, graph);
     }
-    let schedule = Schedule::new(&graph);
+    // The checker refuses plans whose schedule overflows; this guards any
+    // other way in, so that no wrong figure is ever printed.
+    let schedule = match Schedule::checked(&graph) {
+        Ok(schedule) => schedule,
+        Err(overflow) => {
+            output::error(&printable_line(&format!(
+                "the estimated {} cannot be computed: step `{}` would end more than {MAX_TOTAL} after the start; nothing was done",
+                graph.operation,
+                graph.step(overflow.step).id
+            )));
+            return ExitCode::Failed;
+        }
+    };
     let report = DryRun::new(&graph, &schedule, plan.objectives.rto);
     let online = if args.online {
         match online(args, ctx.credential, &plan, &graph) {
@@ -54,7 +67,8 @@ pub(super) fn run(args: &RunArgs, ctx: &Ctx) -> ExitCode {
             if let Some(found) = &online {
                 text.push_str(&found.human(graph.operation));
             }
-            output::print(&text);
+            // Names may hold bidirectional overrides, and the vault's reasons anything.
+            output::print(&printable(&text));
         }
     }
     match online {
@@ -189,8 +203,15 @@ fn execute(
     .execute()
 }
 
+/// Whole seconds as the language writes them. Days apart, so that no count
+/// of seconds (an RTO near the largest duration) overflows milliseconds.
 fn secs(s: u64) -> String {
-    Duration::from_secs(s).to_string()
+    let (days, rest) = (s / 86_400, Duration::from_secs(s % 86_400));
+    match (days, rest.is_zero()) {
+        (0, _) => rest.to_string(),
+        (_, true) => format!("{days}d"),
+        (_, false) => format!("{days}d{rest}"),
+    }
 }
 
 fn human(graph: &StepGraph, schedule: &Schedule, report: &DryRun<'_>, vm_total: usize) -> String {

@@ -6,7 +6,7 @@
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::plan::{GroupId, Plan, VmRef, When, estimates};
+use crate::plan::{GroupId, Plan, VmRef, When};
 
 use super::{GroupInfo, Operation, Order, Step, StepAction, StepGraph};
 
@@ -91,17 +91,11 @@ fn group_steps(
     let before = hooks(plan, g, operation, When::Before, graph);
     let mut vms = Vec::with_capacity(group.vms.len());
     for (v, vm) in group.vms.iter().enumerate() {
-        let estimate = match operation {
-            Operation::Failover | Operation::Failback | Operation::TestFailover => vm.estimate,
-            Operation::Commit => estimates::VM_COMMIT,
-            Operation::Reprotect => estimates::VM_REPROTECT,
-            Operation::TestCleanup => estimates::VM_TEST_CLEANUP,
-        };
         let node = graph.add_node(Step {
             id: vm_id(&group.name, &vm.name),
             kind: "vm",
             group: g,
-            estimate,
+            estimate: operation.vm_estimate(vm),
             action: StepAction::Vm(VmRef { group: g, vm: v }),
         });
         vm_nodes[v] = Some(node);

@@ -18,7 +18,7 @@ use std::str::FromStr;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::duration::Duration;
-use crate::plan::{GroupId, Phase, VmRef, When};
+use crate::plan::{GroupId, Phase, Vm, VmRef, When, estimates};
 
 pub use build::build;
 
@@ -89,6 +89,17 @@ impl Operation {
             Operation::Failback => Some(Phase::Failback),
             Operation::TestFailover => Some(Phase::Test),
             Operation::Commit | Operation::Reprotect | Operation::TestCleanup => None,
+        }
+    }
+
+    /// A VM's estimate in this operation: its own (or the plan's default) for
+    /// the failovers, ASR's typical time for the others.
+    pub fn vm_estimate(self, vm: &Vm) -> Duration {
+        match self {
+            Operation::Failover | Operation::Failback | Operation::TestFailover => vm.estimate,
+            Operation::Commit => estimates::VM_COMMIT,
+            Operation::Reprotect => estimates::VM_REPROTECT,
+            Operation::TestCleanup => estimates::VM_TEST_CLEANUP,
         }
     }
 

@@ -5,11 +5,11 @@
 //! Attempts start every `every` (measured from one start to the next) and no
 //! new attempt starts after `within`. One attempt lasts at most `every` (but
 //! at least the connect timeout), so a hung server cannot stall the schedule.
-//! A probe carries no secrets, so plain http is allowed anywhere.
+//! A probe carries no secrets, so plain http is allowed anywhere; a URL with
+//! a user name or password is refused, as for a webhook.
 
 use std::time::Duration;
 
-use reqwest::Url;
 use tokio::time::Instant;
 
 use super::webhook::{shown_url, status_text};
@@ -30,8 +30,7 @@ pub(super) async fn run(
     probe: &Probe<'_>,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<HookOutput, HookError> {
-    let url = Url::parse(probe.url)
-        .map_err(|e| HookError::new(format!("probe URL `{}` is not valid: {e}", probe.url)))?;
+    let url = super::webhook::parse("probe", probe.url)?;
     let shown = shown_url(&url);
     if !matches!(url.scheme(), "http" | "https") {
         return Err(HookError::new(format!(
@@ -117,25 +116,40 @@ mod tests {
         assert_eq!(start.elapsed().as_secs(), 45);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn gives_up_after_within() {
-        let server = Server::start(vec![(503, "")]).await;
-        let url = server.url("/health");
+    /// Polls `url` every 15 s for a minute, expecting 200.
+    async fn poll_a_minute(url: &str) -> Result<HookOutput, HookError> {
         let probe = Probe {
-            url: &url,
+            url,
             expect: 200,
             every: Duration::from_secs(15),
             within: Duration::from_secs(60),
         };
-        let err = run(&http_client().unwrap(), &probe, &|_| {})
-            .await
-            .unwrap_err();
+        run(&http_client().unwrap(), &probe, &|_| {}).await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_up_after_within() {
+        let server = Server::start(vec![(503, "")]).await;
+        let url = server.url("/health");
+        let err = poll_a_minute(&url).await.unwrap_err();
         assert_eq!(
             err.message,
             format!(
                 "probe {url} did not answer 200 within 1m (5 attempts over 1m); last: 503 Service Unavailable"
             )
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_url_with_credentials_is_never_polled() {
+        let server = Server::start(vec![(200, "")]).await;
+        let url = server
+            .url("/health")
+            .replacen("http://", "http://probe:s3cret@", 1);
+        let err = poll_a_minute(&url).await.unwrap_err();
+        assert!(err.message.starts_with("probe URL `"), "{}", err.message);
+        assert!(!err.message.contains("s3cret"), "{}", err.message);
+        assert!(server.requests().is_empty());
     }
 
     #[tokio::test(start_paused = true)]

@@ -4,8 +4,9 @@
 //! response body.
 //!
 //! The URL is checked again here, whatever the checker said: https, or plain
-//! http only to a loopback host, since webhooks carry secrets. Header values
-//! are never logged; they are marked sensitive for reqwest too.
+//! http only to a loopback host, since webhooks carry secrets; and no user
+//! name or password in it, which would be kept wherever the URL is. Header
+//! values are never logged; they are marked sensitive for reqwest too.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +16,7 @@ use reqwest::{Method, StatusCode, Url};
 use super::context::resolve_map;
 use super::output::Redactor;
 use super::{HookContext, HookError, HookOutput, Secrets, chain};
+use crate::check::urls;
 use crate::plan::MapValue;
 
 /// How much of a failed response's body an error shows.
@@ -111,13 +113,13 @@ pub(super) async fn run(
     Err(HookError::new(message))
 }
 
-/// The URL, if it may carry secrets: https, or http to a loopback host.
+/// The URL, if it may carry secrets: https, or http to a loopback host,
+/// without credentials of its own.
 pub(super) fn webhook_url(text: &str) -> Result<Url, HookError> {
-    let url = Url::parse(text)
-        .map_err(|e| HookError::new(format!("webhook URL `{text}` is not valid: {e}")))?;
+    let url = parse("webhook", text)?;
     match url.scheme() {
         "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
+        "http" if urls::is_loopback(&url) => Ok(url),
         "http" => Err(HookError::new(format!(
             "webhook URL `{}` must use https (plain http is allowed only to loopback hosts)",
             shown_url(&url)
@@ -129,14 +131,22 @@ pub(super) fn webhook_url(text: &str) -> Result<Url, HookError> {
     }
 }
 
-/// Whether the URL's host is `localhost`, 127.0.0.0/8 or `::1`.
-pub(super) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
+/// A hook's URL (`what`: `webhook`, `probe`), refused when it does not parse
+/// or carries a user name or password; no message repeats them.
+pub(super) fn parse(what: &str, text: &str) -> Result<Url, HookError> {
+    let url = Url::parse(text).map_err(|e| {
+        HookError::new(format!(
+            "{what} URL `{}` is not valid: {e}",
+            urls::without_userinfo(text)
+        ))
+    })?;
+    if urls::has_credentials(&url) {
+        return Err(HookError::new(format!(
+            "{what} URL `{}` carries a user name or password, which drplan does not send: a webhook sends credentials in `headers {{ Authorization = env(\"…\") }}`",
+            shown_url(&url)
+        )));
     }
+    Ok(url)
 }
 
 /// The URL as messages show it: without query, fragment or credentials,
@@ -361,6 +371,25 @@ mod tests {
             err.message,
             "webhook header `Authorization` reads the environment variable `HOOK_TOKEN`, which is not set"
         );
+    }
+
+    #[tokio::test]
+    async fn a_url_with_credentials_is_never_sent_nor_repeated() {
+        let server = Server::start(vec![(200, "")]).await;
+        let url = server
+            .url("/hook")
+            .replacen("http://", "http://ops:s3cret@", 1);
+        let err = send(&url, "POST", None, None).await.unwrap_err();
+        assert_eq!(
+            err.message,
+            format!(
+                "webhook URL `{}` carries a user name or password, which drplan does not send: a webhook sends credentials in `headers {{ Authorization = env(\"…\") }}`",
+                server.url("/hook")
+            )
+        );
+        assert!(server.requests().is_empty());
+        let err = webhook_url("https://ops:s3cret@exa mple.com/").unwrap_err();
+        assert!(!err.message.contains("s3cret"), "{}", err.message);
     }
 
     #[test]

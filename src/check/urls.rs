@@ -1,0 +1,163 @@
+//! What a hook's URL may be, for the checker and again for the hooks that
+//! send requests: a URL in; out, whether it carries credentials or goes to
+//! a loopback host, and how to quote a URL that does not parse without the
+//! credentials it may hold. The checker's reading of a `webhook` or `probe`
+//! value to a URL (or a `drplan::invalid_value`) is here too.
+
+use std::borrow::Cow;
+
+use url::Url;
+
+use crate::ast::Value;
+
+use super::Checker;
+
+impl Checker<'_> {
+    /// A hook's URL: `http://` goes only to loopback hosts for a webhook
+    /// (it carries secrets), anywhere for a probe. No URL may carry
+    /// credentials, and no message repeats them.
+    pub(super) fn url(&mut self, value: &Value, hook: UrlHook) -> Option<String> {
+        let setting = hook.keyword();
+        let (text, span) = self.text_value(value, setting)?;
+        let parsed = match Url::parse(&text) {
+            Ok(u) => u,
+            Err(e) => {
+                self.invalid(
+                    span,
+                    format!("`{}` is not a valid URL: {e}", without_userinfo(&text)),
+                    "invalid URL",
+                    Some("write a full URL such as `https://example.com/hook`".into()),
+                );
+                return None;
+            }
+        };
+        if has_credentials(&parsed) {
+            let help = match hook {
+                UrlHook::Webhook => {
+                    "plans, run journals and their copies of the plan keep URLs as written: send the credential in a header read when the hook runs, `headers { Authorization = env(\"WEBHOOK_TOKEN\") }`"
+                }
+                UrlHook::Probe => {
+                    "plans, run journals and their copies of the plan keep URLs as written, and a probe sends no headers: probe a health endpoint that answers without credentials"
+                }
+            };
+            self.invalid(
+                span,
+                format!("a {setting} URL must not carry credentials (a user name or password)"),
+                "credentials in the URL",
+                Some(help.into()),
+            );
+            return None;
+        }
+        match parsed.scheme() {
+            "https" => Some(text),
+            "http" if is_loopback(&parsed) || hook == UrlHook::Probe => Some(text),
+            "http" => {
+                self.invalid(
+                    span,
+                    format!("a {setting} must use https, except to a loopback address"),
+                    "plain http",
+                    Some(format!("use `{}`", text.replacen("http://", "https://", 1))),
+                );
+                None
+            }
+            other => {
+                self.invalid(
+                    span,
+                    format!("a {setting} URL must be https, found scheme `{other}`"),
+                    "unsupported scheme",
+                    None,
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The hooks whose value is a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum UrlHook {
+    /// Sends a request that may carry secrets.
+    Webhook,
+    /// Polls a URL with a plain `GET`.
+    Probe,
+}
+
+impl UrlHook {
+    fn keyword(self) -> &'static str {
+        match self {
+            UrlHook::Webhook => "webhook",
+            UrlHook::Probe => "probe",
+        }
+    }
+}
+
+/// Whether the URL carries a user name or a password (`https://user:pw@host/`).
+/// Plans, journals, run folders and messages keep URLs in plain text, so a
+/// credential belongs in a header read from the environment instead.
+pub fn has_credentials(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+/// Whether the URL's host is `localhost`, 127.0.0.0/8 or `::1`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Text meant as a URL, with what stands before an `@` in its host part shown
+/// as `***`: for messages about a URL that does not parse, where a password
+/// may still sit (`https://ops:pw@exa mple.com/` → `https://***@exa mple.com/`).
+pub fn without_userinfo(text: &str) -> Cow<'_, str> {
+    let after_scheme = text.find(':').map_or(0, |i| i + 1);
+    let host_start = text[after_scheme..]
+        .find(|c| c != '/' && c != '\\')
+        .map_or(text.len(), |i| after_scheme + i);
+    let host_end = text[host_start..]
+        .find(['/', '\\', '?', '#'])
+        .map_or(text.len(), |i| host_start + i);
+    match text[host_start..host_end].rfind('@') {
+        Some(at) => Cow::Owned(format!(
+            "{}***{}",
+            &text[..host_start],
+            &text[host_start + at..]
+        )),
+        None => Cow::Borrowed(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_any_user_name_or_password() {
+        let has = |u: &str| has_credentials(&Url::parse(u).unwrap());
+        assert!(has("https://ops:pw@example.com/"));
+        assert!(has("https://token@example.com/"));
+        assert!(has("https://:pw@example.com/"));
+        assert!(!has("https://example.com/a@b"));
+        assert!(!has("https://example.com/?to=ops@example.com"));
+    }
+
+    #[test]
+    fn unparsable_urls_are_quoted_without_userinfo() {
+        assert_eq!(
+            without_userinfo("https://ops:s3cret@exa mple.com/x@y"),
+            "https://***@exa mple.com/x@y"
+        );
+        assert_eq!(
+            without_userinfo("https:\\\\ops:s3cret@h\\x"),
+            "https:\\\\***@h\\x"
+        );
+        assert_eq!(without_userinfo("https://a@b@c/"), "https://***@c/");
+        assert_eq!(without_userinfo("not a url"), "not a url");
+        assert_eq!(
+            without_userinfo("https://ex ample.com/"),
+            "https://ex ample.com/"
+        );
+    }
+}
