@@ -177,6 +177,16 @@ fn symlink_loops_do_not_trap_check_fmt_runs_or_resume() {
 
     let check = finishes(&sandbox, dir, &["check", "."]);
     assert_eq!(check.status.code(), Some(0), "{}", show(&check));
+    // With `--follow`, the linked folder is read, and the loops still end.
+    let followed = finishes(&sandbox, dir, &["check", "--follow", "."]);
+    assert_eq!(followed.status.code(), Some(1), "{}", show(&followed));
+    assert_eq!(
+        stderr(&followed).matches("far.drplan").count()
+            + stdout(&followed).matches("far.drplan").count(),
+        1,
+        "the linked plan is checked once: {}",
+        show(&followed)
+    );
     let fmt = finishes(&sandbox, dir, &["fmt", "--check", "."]);
     assert_eq!(fmt.status.code(), Some(0), "{}", show(&fmt));
     let runs = finishes(&sandbox, dir, &["runs", "--format", "json"]);

@@ -88,6 +88,9 @@ pub struct CheckArgs {
     /// Treat warnings as errors (exit 1 when any is found).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Enter folders behind symbolic links too (loops are detected either way).
+    #[arg(long)]
+    pub follow: bool,
 }
 
 /// `drplan fmt`.
@@ -98,6 +101,9 @@ pub struct FmtArgs {
     /// Change nothing: list the files that would change and exit 1 if there are any.
     #[arg(long)]
     pub check: bool,
+    /// Enter folders behind symbolic links too (loops are detected either way).
+    #[arg(long)]
+    pub follow: bool,
 }
 
 /// Graph output formats.

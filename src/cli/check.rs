@@ -22,9 +22,9 @@ enum Input {
 /// Why the arguments name no plans to check.
 #[derive(Debug, thiserror::Error)]
 enum InputError {
-    /// A path that cannot be read, or a folder without plans, as `paths` says it.
-    #[error("{0}")]
-    Path(String),
+    /// A path that cannot be read, or a folder without plans.
+    #[error(transparent)]
+    Path(#[from] paths::PathError),
     /// `-` twice.
     #[error("`-` is given twice; stdin can be read only once")]
     StdinTwice,
@@ -32,9 +32,9 @@ enum InputError {
 
 /// The plans the arguments name, in order: folders expanded, `-` for stdin
 /// (once: it can be read only once).
-fn inputs(args: &[PathBuf]) -> Result<Vec<Input>, InputError> {
+fn inputs(args: &[PathBuf], follow: bool) -> Result<Vec<Input>, InputError> {
     let expand = |paths: &[PathBuf]| {
-        paths::expand(paths)
+        paths::expand(paths, follow)
             .map(|files| files.into_iter().map(Input::File))
             .map_err(InputError::Path)
     };
@@ -58,7 +58,7 @@ fn inputs(args: &[PathBuf]) -> Result<Vec<Input>, InputError> {
 }
 
 pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
-    let files = match inputs(&args.paths) {
+    let files = match inputs(&args.paths, args.follow) {
         Ok(files) => files,
         Err(e) => {
             output::error(&printable_line(&e.to_string()));
@@ -75,7 +75,7 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
     let mut unreadable = 0usize;
     for input in &files {
         let read = match input {
-            Input::File(path) => paths::read(path),
+            Input::File(path) => paths::read(path).map_err(|e| e.to_string()),
             Input::Stdin => super::fmt::read_stdin().map_err(|e| e.to_string()),
         };
         let source = match read {

@@ -17,10 +17,10 @@ pub(super) fn run(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
     if args.paths.len() == 1 && args.paths[0] == Path::new("-") {
         return stdin(args, ctx);
     }
-    let files = match paths::expand(&args.paths) {
+    let files = match paths::expand(&args.paths, args.follow) {
         Ok(files) => files,
         Err(e) => {
-            output::error(&printable_line(&e));
+            output::error(&e.to_string());
             return ExitCode::Usage;
         }
     };
@@ -29,7 +29,7 @@ pub(super) fn run(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
         let source = match paths::read(path) {
             Ok(source) => source,
             Err(e) => {
-                output::error(&printable_line(&e));
+                output::error(&e.to_string());
                 code = ExitCode::Usage;
                 continue;
             }

@@ -119,7 +119,7 @@ impl Ctx {
     /// a file that cannot be read exit 2.
     pub(crate) fn load_plan(&self, path: &std::path::Path) -> Result<(SourceFile, Plan), ExitCode> {
         let source = paths::read(path).map_err(|e| {
-            output::error(&e);
+            output::error(&e.to_string());
             ExitCode::Usage
         })?;
         let (plan, diagnostics) = crate::compile(&source);

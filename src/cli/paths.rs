@@ -52,14 +52,41 @@ pub(super) struct Found {
     pub(super) cut: Option<String>,
 }
 
+/// Why paths could not be read or expanded.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum PathError {
+    /// A path (or a folder named on the command line) cannot be read.
+    #[error("cannot read {}`{}`: {}", if *.folder { "folder " } else { "" }, path.display(), reason(source))]
+    Unreadable {
+        path: PathBuf,
+        folder: bool,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A folder named on the command line holds no plan.
+    #[error("no `*.drplan` files in `{}`", .0.display())]
+    NoPlans(PathBuf),
+    /// A file past what spans can address.
+    #[error("`{}` is larger than 4 GiB; a plan file cannot be", .0.display())]
+    TooLarge(PathBuf),
+    /// A file that is not text.
+    #[error("`{}` is not UTF-8 text (invalid byte at offset {offset})", path.display())]
+    NotUtf8 { path: PathBuf, offset: usize },
+}
+
 /// Expands folders to the `*.drplan` files below them (skipping hidden
-/// folders such as `.git` and `.drplan`, and `target`, `node_modules`).
-pub(super) fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    expand_with(paths, Walk::PLANS).map(|found| found.files)
+/// folders such as `.git` and `.drplan`, and `target`, `node_modules`);
+/// links to folders are entered only with `follow` (`--follow`).
+pub(super) fn expand(paths: &[PathBuf], follow: bool) -> Result<Vec<PathBuf>, PathError> {
+    let walk = Walk {
+        follow,
+        ..Walk::PLANS
+    };
+    expand_with(paths, walk).map(|found| found.files)
 }
 
 /// [`expand`], as far as `walk` allows.
-pub(super) fn expand_with(paths: &[PathBuf], walk: Walk) -> Result<Found, String> {
+pub(super) fn expand_with(paths: &[PathBuf], walk: Walk) -> Result<Found, PathError> {
     let defaults = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &defaults[..]
@@ -68,16 +95,23 @@ pub(super) fn expand_with(paths: &[PathBuf], walk: Walk) -> Result<Found, String
     };
     let mut out = Found::default();
     for path in paths {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))?;
+        let meta = std::fs::metadata(path).map_err(|source| PathError::Unreadable {
+            path: path.clone(),
+            folder: false,
+            source,
+        })?;
         if meta.is_dir() {
             let before = out.files.len();
-            let cut = walk_dir(path, &meta, walk, &mut out.files).map_err(|e| {
-                format!("cannot read folder `{}`: {}", path.display(), io_reason(&e))
+            let cut = walk_dir(path, &meta, walk, &mut out.files).map_err(|source| {
+                PathError::Unreadable {
+                    path: path.clone(),
+                    folder: true,
+                    source,
+                }
             })?;
             out.cut = out.cut.or(cut);
-            if out.files.len() == before && walk == Walk::PLANS {
-                return Err(format!("no `*.drplan` files in `{}`", path.display()));
+            if out.files.len() == before && walk.max_depth.is_none() {
+                return Err(PathError::NoPlans(path.clone()));
             }
         } else {
             out.files.push(path.clone());
@@ -192,26 +226,23 @@ impl Walker<'_> {
 }
 
 /// Reads a plan file.
-pub(super) fn read(path: &Path) -> Result<SourceFile, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))?;
+pub(super) fn read(path: &Path) -> Result<SourceFile, PathError> {
+    let bytes = std::fs::read(path).map_err(|source| PathError::Unreadable {
+        path: path.to_path_buf(),
+        folder: false,
+        source,
+    })?;
     if u32::try_from(bytes.len()).is_err() {
-        return Err(format!(
-            "`{}` is larger than 4 GiB; a plan file cannot be",
-            path.display()
-        ));
+        return Err(PathError::TooLarge(path.to_path_buf()));
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "`{}` is not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
+    let text = String::from_utf8(bytes).map_err(|e| PathError::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
     })?;
     Ok(SourceFile::new(path, text))
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+fn reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or folder".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
