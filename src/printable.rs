@@ -26,9 +26,15 @@ pub fn printable_line(text: &str) -> Cow<'_, str> {
 }
 
 /// Whether a terminal would act on `c` rather than show it: C0 and C1
-/// controls, DEL, and the bidirectional embeddings, overrides and isolates.
+/// controls, DEL, the bidirectional embeddings, overrides and isolates, and
+/// the invisible direction marks (LRM, RLM, ALM) that reorder what is
+/// around them.
 pub fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
 }
 
 fn escape(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
@@ -83,5 +89,6 @@ mod tests {
         assert_eq!(printable("\u{9b}31m"), "\\u{9b}31m");
         assert_eq!(printable("ok\u{202e}deliaf"), "ok\\u{202e}deliaf");
         assert_eq!(printable("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+        assert_eq!(printable("a\u{200f}b\u{61c}"), "a\\u{200f}b\\u{61c}");
     }
 }
