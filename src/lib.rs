@@ -32,6 +32,7 @@ pub mod fmt;
 pub mod graph;
 pub mod hooks;
 pub mod journal;
+pub mod loopback;
 pub mod lsp;
 pub mod plan;
 pub mod printable;

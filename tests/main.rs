@@ -16,6 +16,7 @@ mod emulator;
 mod exec;
 mod fmt;
 mod graph;
+mod hardening_azure;
 mod journal;
 mod lsp;
 mod proptests;

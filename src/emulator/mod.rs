@@ -119,7 +119,7 @@ pub fn vault_id(plan: &Plan) -> String {
 
 /// Refuses addresses other than loopback ones.
 pub fn check_loopback(addr: SocketAddr) -> Result<(), EmulatorError> {
-    if addr.ip().is_loopback() {
+    if crate::loopback::is_loopback_ip(addr.ip()) {
         Ok(())
     } else {
         Err(EmulatorError::NotLoopback(addr))

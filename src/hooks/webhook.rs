@@ -15,6 +15,7 @@ use reqwest::{Method, StatusCode, Url};
 use super::context::resolve_map;
 use super::output::Redactor;
 use super::{HookContext, HookError, HookOutput, Secrets, chain};
+use crate::loopback::is_loopback;
 use crate::plan::MapValue;
 
 /// How much of a failed response's body an error shows.
@@ -126,16 +127,6 @@ pub(super) fn webhook_url(text: &str) -> Result<Url, HookError> {
             "webhook URL `{}` must use https, not `{other}`",
             shown_url(&url)
         ))),
-    }
-}
-
-/// Whether the URL's host is `localhost`, 127.0.0.0/8 or `::1`.
-pub(super) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
 

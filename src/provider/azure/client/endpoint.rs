@@ -1,10 +1,16 @@
 //! Where Resource Manager is: `DRPLAN_CLOUD` and `DRPLAN_ARM_ENDPOINT` (or
 //! a cloud) in; an [`Endpoint`] (the base URL and the token audience) out,
 //! or an error that names the variable and how to fix it.
+//!
+//! Every request carries a bearer token, so an endpoint is https, or plain
+//! http only to a loopback host (`crate::loopback`: `localhost`,
+//! 127.0.0.0/8, `::1`), which is where `drplan emulator` listens. Anything
+//! else is refused before a connection is made.
 
-use url::Url;
+use url::{Position, Url};
 
 use super::super::credential::Lookup;
+use crate::loopback::is_loopback;
 use crate::provider::ProviderError;
 
 /// The variable that points the client at another Resource Manager.
@@ -131,6 +137,7 @@ impl Endpoint {
                 "{ARM_ENDPOINT_VAR}=`{text}` is not an http(s) URL"
             )));
         }
+        check_transport(&url)?;
         if !url.path().ends_with('/') {
             let path = format!("{}/", url.path());
             url.set_path(&path);
@@ -158,5 +165,64 @@ impl Endpoint {
             .into_iter()
             .find(|c| c.resource_manager() == self.audience)
             .unwrap_or(Cloud::Public)
+    }
+}
+
+/// Refuses a base URL the bearer token must not travel to: plain http to a
+/// host other than a loopback one.
+pub(crate) fn check_transport(url: &Url) -> Result<(), ProviderError> {
+    if url.scheme() != "http" || is_loopback(url) {
+        return Ok(());
+    }
+    // Host and port only: a URL's user info or query may hold secrets.
+    let host = &url[Position::BeforeHost..Position::AfterPort];
+    let name = url.host_str().unwrap_or(host);
+    Err(ProviderError::Service(format!(
+        "{ARM_ENDPOINT_VAR} points at `{host}` over plain http, and `{name}` is not a loopback \
+         host, so the bearer token would cross the network in clear text; nothing was sent. \
+         Set {ARM_ENDPOINT_VAR} to an https URL (https://{host}/), or for `drplan emulator` to \
+         the http://127.0.0.1:PORT address it printed (plain http goes only to localhost, \
+         127.0.0.0/8 and ::1)"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint(url: &str) -> Result<Endpoint, ProviderError> {
+        Endpoint::from_env(&|name: &str| (name == ARM_ENDPOINT_VAR).then(|| url.to_owned()))
+    }
+
+    #[test]
+    fn plain_http_is_refused_to_any_host_but_a_loopback_one() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1/",
+            "http://[::1]:9/",
+            "https://0.0.0.0:443/",
+            "https://management.example.net/",
+        ] {
+            assert!(endpoint(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://0.0.0.0:8080/",
+            "http://localhost.:8080/",
+            "http://user:secret@arm.example.net/?sig=hidden",
+        ] {
+            let err = endpoint(refused).unwrap_err().to_string();
+            for words in [
+                ARM_ENDPOINT_VAR,
+                "plain http",
+                "https://",
+                "nothing was sent",
+            ] {
+                assert!(err.contains(words), "{refused}: no `{words}` in {err}");
+            }
+            assert!(
+                !err.contains("secret") && !err.contains("hidden"),
+                "{refused}: {err}"
+            );
+        }
     }
 }

@@ -48,6 +48,7 @@ use super::models::Page;
 use crate::provider::ProviderError;
 
 pub(crate) use answer::{ClientError, Reply};
+use endpoint::check_transport;
 pub use endpoint::{ARM_ENDPOINT_VAR, CLOUD_VAR, Cloud, Endpoint};
 pub use ids::new_guid;
 pub use pacing::{BucketSpec, TokenBucket};
@@ -136,8 +137,13 @@ impl ArmClient {
         credential: Arc<Credential>,
         options: ClientOptions,
     ) -> Result<ArmClient, ProviderError> {
+        check_transport(&endpoint.resource_manager)?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("drplan/", env!("CARGO_PKG_VERSION")))
+            // ARM answers where it is asked and never redirects; a redirect
+            // followed would take the bearer token (or the request) to a
+            // host nobody chose. A 3xx is an answer, refused as such.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
             .pool_max_idle_per_host(options.pool_max_idle_per_host)

@@ -7,13 +7,13 @@ use reqwest::{Method, StatusCode};
 use std::sync::PoisonError;
 use std::time::Duration;
 use tokio::time::Instant;
-use url::Url;
+use url::{Position, Url};
 
 use super::super::credential::ACCESS_TOKEN_VAR;
 use super::answer::{describe_transport, log_answer, status_error};
 use super::ids::{new_guid, random_u64};
 use super::retry::{retry_delay, retryable_status, surely_not_started, token_expired};
-use super::{ArmClient, ClientError, Effect, Reply};
+use super::{ARM_ENDPOINT_VAR, ArmClient, ClientError, Effect, Reply};
 use crate::provider::ProviderError;
 
 /// What one try of a request leads to.
@@ -217,6 +217,9 @@ impl ArmClient {
         if status.is_success() {
             return Ok(Step::Done(reply));
         }
+        if status.is_redirection() {
+            return Err(redirected(method, url, &reply));
+        }
         let error = status_error(&reply);
         if status == StatusCode::UNAUTHORIZED {
             let expired = token_expired(&reply, &error);
@@ -267,5 +270,28 @@ impl ArmClient {
             random_u64(),
         );
         (Instant::now() + wait <= deadline).then_some(wait)
+    }
+}
+
+/// A 3xx, refused: Resource Manager never redirects, so one means the
+/// endpoint is not what it should be.
+fn redirected(method: &Method, url: &Url, reply: &Reply) -> ClientError {
+    // Host and port only: a Location's query may carry a signature.
+    let to = reply
+        .header("location")
+        .and_then(|l| url.join(l).ok())
+        .map_or_else(
+            || "nowhere said".to_owned(),
+            |l| l[Position::BeforeHost..Position::AfterPort].to_owned(),
+        );
+    ClientError::Status {
+        status: reply.status.as_u16(),
+        code: None,
+        message: format!(
+            "{method} {} was answered with a redirect to {to}, which drplan does not follow \
+             (Resource Manager never redirects; check {ARM_ENDPOINT_VAR})",
+            url.path()
+        ),
+        request_id: reply.header("x-ms-request-id").map(str::to_owned),
     }
 }

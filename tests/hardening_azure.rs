@@ -1,0 +1,177 @@
+//! The Azure path against an adversary, through the binary: where the bearer
+//! token may go, job ids of a damaged simulated vault, the emulator's memory
+//! and links under hostile requests, `status` and `jobs` on an endpoint that
+//! does not answer, and ASR's text on the terminal. Each test names what a
+//! user relies on; every child gets the sandbox's deadline, so a hang fails
+//! the test instead of stalling the suite.
+
+// Helpers outside `#[test]` functions fail with a message, as tests do.
+#![allow(clippy::panic)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::azure_e2e::PLAN;
+use crate::support::sandbox::{Sandbox, show, stderr, wait_for_exit};
+
+const TOKEN: &str = "hardening-s3cret-bearer";
+
+/// `cmd` run to its end with its output kept; killed, and the test failed,
+/// after the sandbox's deadline.
+fn finish(cmd: &mut Command, what: &str) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_exit(&mut child, what);
+    child.wait_with_output().unwrap()
+}
+
+/// The binary signed in with a fixed token, talking to `endpoint`.
+fn against(sandbox: &Sandbox, endpoint: &str) -> Command {
+    let mut cmd = sandbox.drplan();
+    cmd.env("DRPLAN_ARM_ENDPOINT", endpoint)
+        .env("DRPLAN_ACCESS_TOKEN", TOKEN)
+        .env_remove("DRPLAN_STATUS_TIMEOUT")
+        .args(["--credential", "token"]);
+    cmd
+}
+
+/// What a connection to a [`Recorder`] sends first to stop it.
+const STOP: &str = "STOP-RECORDER";
+
+/// A loopback listener that keeps the head of every request reaching it and
+/// answers each with a canned reply (or hangs up).
+struct Recorder {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Vec<String>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Recorder {
+    fn start(reply: Option<String>) -> Recorder {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&seen);
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let head = read_head(&mut stream);
+                if head.starts_with(STOP) {
+                    return;
+                }
+                kept.lock().unwrap().push(head);
+                if let Some(reply) = &reply {
+                    let _ = stream.write_all(reply.as_bytes());
+                }
+            }
+        });
+        Recorder {
+            addr,
+            seen,
+            thread: Some(thread),
+        }
+    }
+
+    fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Every request head received. Connections are accepted in the order
+    /// they were made, so once the stop connection (made now, after the
+    /// client exited) is reached, every earlier one has been read.
+    fn finish(mut self) -> Vec<String> {
+        let mut stop = TcpStream::connect(self.addr).unwrap();
+        stop.write_all(format!("{STOP}\r\n\r\n").as_bytes())
+            .unwrap();
+        if let Some(thread) = self.thread.take() {
+            thread.join().unwrap();
+        }
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// A request's head (up to the blank line), or what came before the client
+/// went quiet for a second or hung up.
+fn read_head(stream: &mut TcpStream) -> String {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    if text.is_empty() {
+        "(connected, sent nothing)".to_owned()
+    } else {
+        text
+    }
+}
+
+#[test]
+fn the_bearer_token_goes_over_plain_http_only_to_loopback_hosts() {
+    let sandbox = Sandbox::with_plan("shop", PLAN);
+    let listener = Recorder::start(None);
+    let port = listener.port();
+    // 0.0.0.0 reaches this machine on Linux, but it names no host: like a
+    // trailing-dot `localhost.` (which a resolver may send to DNS) and any
+    // other name, it is not a loopback host, and plain http to it is refused
+    // before anything is sent.
+    for endpoint in [
+        format!("http://0.0.0.0:{port}/"),
+        format!("http://localhost.:{port}/"),
+        format!("http://drplan-probe.invalid:{port}/"),
+    ] {
+        let out = finish(
+            against(&sandbox, &endpoint).args(["status", "shop.drplan"]),
+            &endpoint,
+        );
+        assert_eq!(out.status.code(), Some(1), "{endpoint}: {}", show(&out));
+        let said = stderr(&out);
+        for words in ["DRPLAN_ARM_ENDPOINT", "https", "loopback"] {
+            assert!(said.contains(words), "{endpoint}: no `{words}`: {said}");
+        }
+        assert!(!said.contains(TOKEN), "{said}");
+    }
+    let reached = listener.finish();
+    assert!(
+        reached.is_empty(),
+        "requests reached the listener: {reached:?}"
+    );
+}
+
+#[test]
+fn a_redirect_from_resource_manager_is_not_followed() {
+    let sandbox = Sandbox::with_plan("shop", PLAN);
+    let elsewhere = Recorder::start(None);
+    let redirect = format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{}/stolen\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        elsewhere.port()
+    );
+    let arm = Recorder::start(Some(redirect));
+    let endpoint = format!("http://127.0.0.1:{}/", arm.port());
+    let out = finish(
+        against(&sandbox, &endpoint).args(["status", "shop.drplan"]),
+        "status",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stderr(&out).contains("redirect"), "{}", show(&out));
+    let asked = arm.finish();
+    assert!(
+        asked.iter().any(|h| h.contains(TOKEN)),
+        "the endpoint itself gets the token: {asked:?}"
+    );
+    let reached = elsewhere.finish();
+    assert!(reached.is_empty(), "the redirect was followed: {reached:?}");
+}
