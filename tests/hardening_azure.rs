@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use serde_json::{Value, json};
+
 use crate::azure_e2e::PLAN;
 use crate::support::sandbox::{Sandbox, show, stderr, wait_for_exit};
 
@@ -174,4 +176,34 @@ fn a_redirect_from_resource_manager_is_not_followed() {
     );
     let reached = elsewhere.finish();
     assert!(reached.is_empty(), "the redirect was followed: {reached:?}");
+}
+
+const SIM_PLAN: &str = "plan tiny {\n  vault simulator\n  primary \"westeurope\"\n  recovery \"northeurope\"\n  defaults { retries 0 }\n  group g { vm a, b }\n}\n";
+
+#[test]
+fn an_exhausted_job_counter_is_refused_before_anything_is_done() {
+    let sandbox = Sandbox::with_plan("tiny", SIM_PLAN);
+    let out = sandbox.output(&["status", "tiny.drplan"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let state = sandbox.drplan_dir().join("tiny.vault.json");
+    let mut vault: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    vault["next_id"] = json!(u64::MAX);
+    let damaged = serde_json::to_string_pretty(&vault).unwrap();
+    std::fs::write(&state, &damaged).unwrap();
+
+    let out = sandbox.run("failover", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let said = stderr(&out);
+    assert!(said.contains("next_id"), "{said}");
+    assert!(said.contains("tiny.vault.json"), "names the file: {said}");
+    assert!(
+        sandbox.run_ids().is_empty(),
+        "a run was started: {:?}",
+        sandbox.run_ids()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&state).unwrap(),
+        damaged,
+        "the state file changed"
+    );
 }
