@@ -19,6 +19,7 @@
 mod automation;
 mod faults;
 mod json;
+mod limits;
 mod routes;
 
 use std::future::Future;
@@ -46,8 +47,8 @@ pub use faults::{
 };
 
 use automation::Automation;
-use faults::HttpState;
 use json::{EmuItem, Names};
+use limits::HttpState;
 
 /// The speed when `--speed` is not given: a 5-minute failover takes 5 seconds.
 pub const DEFAULT_SPEED: f64 = 60.0;

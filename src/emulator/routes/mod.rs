@@ -24,8 +24,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::Response;
 
-use super::faults::{Budget, Verdict, status_code_name};
 use super::json::{fnv1a, guid, page};
+use super::limits::{Budget, Verdict, status_code_name};
 use super::{API_VERSIONS, Connection, Emu, automation};
 use crate::provider::ProviderError;
 use path::{NETWORK_API_VERSIONS, Route};
