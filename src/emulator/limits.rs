@@ -3,13 +3,28 @@
 //! throttling lets it through (per-principal token buckets for reads and
 //! writes, refilled on tokio's clock) and which injected fault, if any,
 //! hits it, out.
+//!
+//! Memory stays bounded whatever the clients send: buckets are kept for at
+//! most [`PRINCIPALS`] principals, keyed by a hash of the token rather than
+//! the token itself, and the fault counters are one number each (only the
+//! token `expire_token` names is counted).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, PoisonError};
 
 use tokio::time::Instant;
 
-use super::faults::HttpFaults;
+use super::faults::{HttpFaults, Throttle};
+
+/// The most principals whose buckets are remembered. A rehearsal has one or
+/// two; the cap is for a client that sends a new token with every request.
+/// When it is reached, buckets that have refilled are forgotten (a new full
+/// pair is the same), then, if that frees less than a quarter, the least
+/// recently used half: a principal forgotten that way starts again with full
+/// buckets, which lets a flood of new tokens through a little faster than
+/// ARM would, and nothing else.
+pub const PRINCIPALS: usize = 1024;
 
 /// What happens to a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +61,61 @@ pub(crate) enum Budget {
 pub(crate) struct HttpState {
     faults: HttpFaults,
     counts: Mutex<Counts>,
-    buckets: Mutex<HashMap<String, [Bucket; 2]>>,
+    buckets: Mutex<Principals>,
+}
+
+/// Each principal's read and write buckets, with when it last sent a
+/// request (a count of requests, so that ties cannot happen).
+#[derive(Debug, Default)]
+struct Principals {
+    /// Keys tokens by their hash: two tokens whose 64-bit hashes collide
+    /// share buckets, which matters to no rehearsal.
+    hasher: RandomState,
+    pairs: HashMap<u64, Pair>,
+    requests: u64,
+}
+
+#[derive(Debug)]
+struct Pair {
+    buckets: [Bucket; 2],
+    used: u64,
+}
+
+impl Principals {
+    /// `principal`'s buckets, full for one not seen (or forgotten).
+    fn buckets(&mut self, principal: &str, t: Throttle, now: Instant) -> &mut [Bucket; 2] {
+        let key = self.hasher.hash_one(principal);
+        self.requests += 1;
+        if self.pairs.len() >= PRINCIPALS && !self.pairs.contains_key(&key) {
+            self.make_room(t, now);
+        }
+        let used = self.requests;
+        let pair = self.pairs.entry(key).or_insert_with(|| Pair {
+            buckets: [
+                Bucket::full(t.reads_burst, now),
+                Bucket::full(t.writes_burst, now),
+            ],
+            used,
+        });
+        pair.used = used;
+        &mut pair.buckets
+    }
+
+    /// See [`PRINCIPALS`]. Freeing at least a quarter each time keeps the
+    /// cost of a flood of new tokens a constant per request on average.
+    fn make_room(&mut self, t: Throttle, now: Instant) {
+        self.pairs.retain(|_, p| {
+            !(p.buckets[0].is_full(t.reads_per_s, t.reads_burst, now)
+                && p.buckets[1].is_full(t.writes_per_s, t.writes_burst, now))
+        });
+        if self.pairs.len() > PRINCIPALS / 4 * 3 {
+            let mut used: Vec<u64> = self.pairs.values().map(|p| p.used).collect();
+            let middle = used.len() / 2;
+            let (_, median, _) = used.select_nth_unstable(middle);
+            let median = *median;
+            self.pairs.retain(|_, p| p.used > median);
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -69,6 +138,12 @@ impl Bucket {
             tokens: f64::from(burst),
             at: now,
         }
+    }
+
+    /// Whether the bucket has refilled to its burst by `now`.
+    fn is_full(&self, per_s: f64, burst: u32, now: Instant) -> bool {
+        let refill = per_s * now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens + refill >= f64::from(burst)
     }
 
     /// Takes a token: `Ok(tokens left)` or `Err(seconds until one is back)`.
@@ -98,7 +173,7 @@ impl HttpState {
         HttpState {
             faults,
             counts: Mutex::new(counts),
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Principals::default()),
         }
     }
 
@@ -108,13 +183,8 @@ impl HttpState {
             return Budget::Off;
         };
         let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let pair = buckets.entry(principal.to_owned()).or_insert_with(|| {
-            [
-                Bucket::full(t.reads_burst, now),
-                Bucket::full(t.writes_burst, now),
-            ]
-        });
+        let mut principals = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let pair = principals.buckets(principal, t, now);
         let taken = if write {
             pair[1].take(t.writes_per_s, t.writes_burst, now)
         } else {
@@ -275,5 +345,33 @@ mod tests {
         assert_eq!(state.budget("alice", false), Budget::Throttled(1));
         let off = HttpState::new(http(r#"{"http": {"throttle": false}}"#).unwrap());
         assert_eq!(off.budget("alice", false), Budget::Off);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn buckets_are_kept_for_a_bounded_number_of_principals_and_the_busy_stay() {
+        let state = HttpState::new(
+            http(r#"{"http": {"throttle": {"reads_per_s": 1, "reads_burst": 2}}}"#).unwrap(),
+        );
+        let principals = || state.buckets.lock().unwrap().pairs.len();
+        assert_eq!(state.budget("busy", false), Budget::Remaining(1));
+        assert_eq!(state.budget("busy", false), Budget::Remaining(0));
+        for n in 0..5 * PRINCIPALS {
+            let one_off = format!("token-{n}-{}", "x".repeat(1000));
+            assert_eq!(state.budget(&one_off, false), Budget::Remaining(1));
+            // A principal that keeps asking keeps its (empty) bucket.
+            assert_eq!(state.budget("busy", false), Budget::Throttled(1));
+            assert!(principals() <= PRINCIPALS, "{} principals", principals());
+        }
+        // Refilled buckets are the first to go, all of them, rather than
+        // the older half: two seconds refill every bucket.
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let swept = (0..PRINCIPALS).any(|n| {
+            assert_eq!(
+                state.budget(&format!("later-{n}"), false),
+                Budget::Remaining(1)
+            );
+            principals() < PRINCIPALS / 4
+        });
+        assert!(swept, "{} principals", principals());
     }
 }

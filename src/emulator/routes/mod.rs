@@ -120,7 +120,7 @@ impl Emu {
         };
         self.stats.count(write);
         let reply = match self.http.verdict(write, uri.path()) {
-            Verdict::Serve => self.handle(method, uri, headers, body).await,
+            Verdict::Serve => self.handle(conn, method, uri, body).await,
             Verdict::Fail {
                 status,
                 retry_after_s,
@@ -137,7 +137,7 @@ impl Emu {
             }
             Verdict::Drop { after_processing } => {
                 let reply = if after_processing {
-                    self.handle(method, uri, headers, body).await
+                    self.handle(conn, method, uri, body).await
                 } else {
                     Reply::empty(500)
                 };
@@ -151,7 +151,7 @@ impl Emu {
         }
     }
 
-    async fn handle(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Reply {
+    async fn handle(&self, conn: &Connection, method: &Method, uri: &Uri, body: &[u8]) -> Reply {
         let path = uri.path();
         let route = match self.route(path) {
             Ok(route) => route,
@@ -209,12 +209,8 @@ impl Emu {
             }
             Some(v) => v.to_owned(),
         };
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
         let link = Link {
-            base: format!("http://{host}"),
+            base: conn.base_url(),
             path: path.to_owned(),
             api,
         };
