@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::azure_e2e::{Emulator, PLAN};
-use crate::support::sandbox::{Sandbox, show, stderr, wait_for_exit};
+use crate::support::sandbox::{Sandbox, show, stderr, stdout, wait_for_exit};
 
 const TOKEN: &str = "hardening-s3cret-bearer";
 
@@ -334,4 +334,38 @@ fn many_distinct_tokens_do_not_grow_the_emulators_memory() {
         after.saturating_sub(before) < 16 * 1024,
         "the emulator grew from {before} KiB to {after} KiB over {TOKENS} tokens of {TOKEN_BYTES} bytes"
     );
+}
+
+#[test]
+fn asr_text_is_escaped_in_the_human_output_of_status_and_jobs() {
+    let hostile = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}";
+    let faults = json!({
+        "operations": [{"vm": "sql-02", "operation": "failover", "effect": "fail", "times": 1,
+                        "code": format!("Code{hostile}"),
+                        "message": format!("replica down {hostile}"),
+                        "possible_causes": format!("cause {hostile}"),
+                        "recommended_action": format!("act {hostile}")}],
+        "health": [{"vm": "app-01", "health": "warning", "kind": "software_update",
+                    "code": "VersionExpiry", "message": format!("agent expires {hostile}"),
+                    "possible_causes": format!("old {hostile}"),
+                    "recommended_action": format!("update {hostile}")}]
+    })
+    .to_string();
+    let sandbox = Sandbox::with_plan("shop", PLAN);
+    let emulator = Emulator::start(&sandbox, Some(&faults));
+    let out = emulator.drplan(&sandbox, &["run", "failover", "shop.drplan"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    for args in [["status", "shop.drplan"], ["jobs", "shop.drplan"]] {
+        let out = emulator.drplan(&sandbox, &args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", show(&out));
+        let text = stdout(&out);
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+            "{args:?}: raw control characters in:\n{text:?}"
+        );
+        assert!(
+            text.contains(r"\x1b]0;owned\x07\x1b[2J\u{202e}"),
+            "{args:?}: the escaped text is missing:\n{text}"
+        );
+    }
 }
