@@ -336,6 +336,48 @@ fn many_distinct_tokens_do_not_grow_the_emulators_memory() {
     );
 }
 
+/// Asserts `drplan ARGS` against `endpoint`, which does not answer, tells
+/// what it waits for and gives up with an error after the bound.
+fn gives_up_saying_why(sandbox: &Sandbox, endpoint: &str, args: &[&str]) {
+    let out = finish(
+        against(sandbox, endpoint)
+            .env("DRPLAN_STATUS_TIMEOUT", "2s")
+            .args(args),
+        &format!("{args:?}"),
+    );
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {}", show(&out));
+    let said = stderr(&out);
+    for words in [endpoint, "retrying", "2s", "DRPLAN_STATUS_TIMEOUT"] {
+        assert!(said.contains(words), "{args:?}: no `{words}`:\n{said}");
+    }
+    assert!(stdout(&out).is_empty(), "{args:?}: {}", show(&out));
+}
+
+#[test]
+fn status_and_jobs_on_a_refused_port_say_what_they_wait_for_then_give_up() {
+    let sandbox = Sandbox::with_plan("shop", PLAN);
+    // A port just freed: nothing listens there.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}/");
+    gives_up_saying_why(&sandbox, &endpoint, &["status", "shop.drplan"]);
+    gives_up_saying_why(&sandbox, &endpoint, &["jobs", "shop.drplan"]);
+}
+
+#[test]
+fn status_on_an_endpoint_that_never_answers_says_so_then_gives_up() {
+    let sandbox = Sandbox::with_plan("shop", PLAN);
+    // The kernel completes connections to a bound socket that never accepts:
+    // the request is sent and no answer ever comes.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}/", silent.local_addr().unwrap());
+    gives_up_saying_why(&sandbox, &endpoint, &["status", "shop.drplan"]);
+    drop(silent);
+}
+
 #[test]
 fn asr_text_is_escaped_in_the_human_output_of_status_and_jobs() {
     let hostile = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}";

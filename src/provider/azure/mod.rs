@@ -158,7 +158,7 @@ impl AzureProvider {
             .client
             .get_all(&path, ASR_API_VERSION, &[])
             .await
-            .map_err(|e| service(format!("cannot list the vault's replicated items: {e}")))?;
+            .map_err(|e| failed("cannot list the vault's replicated items", e))?;
         let known = Arc::new(items.iter().map(Known::of).collect());
         *self.known.lock().unwrap_or_else(PoisonError::into_inner) = Some(known);
         Ok(items)
@@ -294,6 +294,15 @@ fn service(message: String) -> ProviderError {
     ProviderError::Service(message)
 }
 
+/// `e` as a provider error that says what could not be done; a read that
+/// gave up at its limit stays [`ProviderError::Unanswered`].
+fn failed(what: &str, e: ClientError) -> ProviderError {
+    match e {
+        ClientError::GaveUp(why) => ProviderError::Unanswered(format!("{what}: {why}")),
+        other => service(format!("{what}: {other}")),
+    }
+}
+
 #[async_trait]
 impl Provider for AzureProvider {
     fn describe(&self) -> String {
@@ -303,6 +312,10 @@ impl Provider for AzureProvider {
             self.client.base(),
             self.client.credential().describe()
         )
+    }
+
+    fn limit_reads(&self, within: std::time::Duration) {
+        self.client.limit_reads(within);
     }
 
     async fn machines(&self, targets: &[Target]) -> Result<Vec<Machine>, ProviderError> {
@@ -408,7 +421,7 @@ impl Provider for AzureProvider {
             .client
             .get_all(&path, ASR_API_VERSION, &query)
             .await
-            .map_err(|e| service(format!("cannot list the vault's jobs: {e}")))?;
+            .map_err(|e| failed("cannot list the vault's jobs", e))?;
         let items = self.list_items().await?;
         let known: Vec<Known> = items.iter().map(Known::of).collect();
         let wanted: Vec<&Known> = targets
@@ -474,7 +487,7 @@ impl Provider for AzureProvider {
             .client
             .get(&path, ASR_API_VERSION)
             .await
-            .map_err(|e| service(format!("cannot read the vault's health: {e}")))?;
+            .map_err(|e| failed("cannot read the vault's health", e))?;
         Ok(mapping::vault_health(&health))
     }
 
@@ -493,9 +506,10 @@ impl Provider for AzureProvider {
             Err(e) if e.status() == Some(404) => Ok(Some(format!(
                 "the test network {network_id} does not exist; create it or fix `test {{ network }}`"
             ))),
-            Err(e) => Err(service(format!(
-                "cannot read the test network {network_id}: {e}"
-            ))),
+            Err(e) => Err(failed(
+                &format!("cannot read the test network {network_id}"),
+                e,
+            )),
         }
     }
 

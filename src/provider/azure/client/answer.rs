@@ -34,6 +34,8 @@ pub(crate) enum ClientError {
     Transport(String),
     /// A write may or may not have taken effect: read the state before acting again.
     OutcomeUnknown(String),
+    /// A read under a caller's limit kept failing until the limit.
+    GaveUp(String),
     /// No token.
     Credential(ProviderError),
 }
@@ -52,7 +54,9 @@ impl ClientError {
         match self {
             ClientError::Status { status, .. } => retryable_status(*status),
             ClientError::Transport(_) => true,
-            ClientError::OutcomeUnknown(_) | ClientError::Credential(_) => false,
+            ClientError::OutcomeUnknown(_)
+            | ClientError::GaveUp(_)
+            | ClientError::Credential(_) => false,
         }
     }
 }
@@ -77,7 +81,9 @@ impl fmt::Display for ClientError {
                 }
                 f.write_str(")")
             }
-            ClientError::Transport(m) | ClientError::OutcomeUnknown(m) => f.write_str(m),
+            ClientError::Transport(m) | ClientError::OutcomeUnknown(m) | ClientError::GaveUp(m) => {
+                f.write_str(m)
+            }
             ClientError::Credential(e) => write!(f, "{e}"),
         }
     }
@@ -87,6 +93,7 @@ impl From<ClientError> for ProviderError {
     fn from(e: ClientError) -> Self {
         match e {
             ClientError::Credential(e) => e,
+            ClientError::GaveUp(m) => ProviderError::Unanswered(m),
             other => ProviderError::Service(other.to_string()),
         }
     }

@@ -15,7 +15,10 @@
 //!   connection was never made, or the answer was 429, or 503 without an
 //!   operation header. Any other unknown outcome is
 //!   [`ClientError::OutcomeUnknown`], so the caller reads the item's
-//!   `currentScenario` before doing anything else.
+//!   `currentScenario` before doing anything else. When the endpoint stops
+//!   answering, a warning on stderr says so and how long the client keeps
+//!   trying; a caller waiting at a display may bound its reads
+//!   ([`ArmClient::limit_reads`], see `patience`).
 //! - **Pacing**: a client-side token bucket each for reads and writes, at
 //!   ARM's own rates by default (reads 250 burst, 25/s; writes 200 burst,
 //!   10/s), so a plan of a thousand VMs spaces its requests out instead of
@@ -30,6 +33,7 @@ mod answer;
 mod endpoint;
 mod ids;
 mod pacing;
+mod patience;
 mod retry;
 mod send;
 
@@ -52,6 +56,7 @@ use endpoint::check_transport;
 pub use endpoint::{ARM_ENDPOINT_VAR, CLOUD_VAR, Cloud, Endpoint};
 pub use ids::new_guid;
 pub use pacing::{BucketSpec, TokenBucket};
+use patience::Patience;
 pub use retry::{parse_retry_after, retry_delay};
 
 /// The ASR api-version drplan speaks (spec: asr-model.md; the emulator
@@ -120,6 +125,7 @@ pub(crate) struct ArmClient {
     options: ClientOptions,
     reads: Mutex<TokenBucket>,
     writes: Mutex<TokenBucket>,
+    patience: Patience,
 }
 
 impl fmt::Debug for ArmClient {
@@ -157,7 +163,13 @@ impl ArmClient {
             reads: Mutex::new(TokenBucket::new(options.reads, now)),
             writes: Mutex::new(TokenBucket::new(options.writes, now)),
             options,
+            patience: Patience::default(),
         })
+    }
+
+    /// Reads from now on give up after `within` (see `patience`).
+    pub(crate) fn limit_reads(&self, within: Duration) {
+        self.patience.limit_reads(within);
     }
 
     /// Who the requests are sent as.

@@ -91,7 +91,14 @@ impl ArmClient {
         body: Option<serde_json::Value>,
         effect: Effect,
     ) -> Result<Reply, ClientError> {
-        let deadline = Instant::now() + self.options.retry_deadline;
+        let limit = match effect {
+            Effect::Read => self.patience.read_limit(),
+            Effect::Starts => None,
+        };
+        let mut deadline = Instant::now() + self.options.retry_deadline;
+        if let Some(limit) = limit {
+            deadline = deadline.min(limit.until);
+        }
         let mut attempt: u32 = 0;
         let mut refreshed = false;
         loop {
@@ -112,12 +119,37 @@ impl ArmClient {
                 Some(serde_json::Value::Null) => request.header("content-length", "0"),
                 Some(json) => request.json(json),
             };
-            let step = match request.send().await {
-                Err(e) => Self::unanswered(&method, &url, &e.without_url(), effect)?,
-                Ok(response) => self.answered(&method, &url, response, effect).await?,
+            let exchange = async {
+                match request.send().await {
+                    Err(e) => Self::unanswered(&method, &url, &e.without_url(), effect),
+                    Ok(response) => self.answered(&method, &url, response, effect).await,
+                }
+            };
+            let step = match limit {
+                None => exchange.await?,
+                Some(limit) => {
+                    let started = Instant::now();
+                    let until =
+                        (started + limit.per_try(self.options.request_timeout)).min(limit.until);
+                    match tokio::time::timeout_at(until, exchange).await {
+                        Ok(step) => step?,
+                        // A read: abandoning it changes nothing.
+                        Err(_) => Step::Retry(
+                            None,
+                            ClientError::Transport(format!(
+                                "{method} {}: no answer within {} ms",
+                                url.path(),
+                                until.saturating_duration_since(started).as_millis()
+                            )),
+                        ),
+                    }
+                }
             };
             let (wait_hint, last) = match step {
-                Step::Done(reply) => return Ok(reply),
+                Step::Done(reply) => {
+                    self.patience.answered();
+                    return Ok(reply);
+                }
                 Step::Unauthorized { error, expired } if !refreshed => {
                     // A token revoked or expired early: one fresh try. Safe
                     // for a POST too: ARM refuses a 401 before the provider
@@ -149,10 +181,16 @@ impl ArmClient {
             attempt += 1;
             match self.retry_wait(attempt, wait_hint, deadline) {
                 Some(wait) => {
+                    self.patience.announce(&self.base, &last, deadline);
                     tracing::debug!(%method, path = url.path(), attempt, wait_ms = wait.as_millis(), "retrying");
                     tokio::time::sleep(wait).await;
                 }
-                None => return Err(last),
+                None => {
+                    return Err(match limit {
+                        Some(limit) => limit.gave_up(&self.base, &last),
+                        None => last,
+                    });
+                }
             }
         }
     }
