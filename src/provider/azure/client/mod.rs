@@ -18,7 +18,7 @@
 //!   `currentScenario` before doing anything else. When the endpoint stops
 //!   answering, a warning on stderr says so and how long the client keeps
 //!   trying; a caller waiting at a display may bound its reads
-//!   ([`ArmClient::limit_reads`], see `patience`).
+//!   (`ArmClient::limit_reads`, see `patience`).
 //! - **Pacing**: a client-side token bucket each for reads and writes, at
 //!   ARM's own rates by default (reads 250 burst, 25/s; writes 200 burst,
 //!   10/s), so a plan of a thousand VMs spaces its requests out instead of
