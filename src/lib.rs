@@ -33,6 +33,7 @@ pub mod fmt;
 pub mod graph;
 pub mod hooks;
 pub mod journal;
+pub mod loopback;
 pub mod lsp;
 pub mod owner_only;
 pub mod plan;

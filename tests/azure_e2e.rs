@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::support::sandbox::{Sandbox, assert_stream, ndjson, show, stderr, stdout};
 
 /// A plan on an ARM vault, as the emulator serves it.
-const PLAN: &str = r#"plan shop {
+pub(crate) const PLAN: &str = r#"plan shop {
   vault "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr/providers/Microsoft.RecoveryServices/vaults/shop-vault"
   primary "westeurope"
   recovery "northeurope"
@@ -30,13 +30,13 @@ const PLAN: &str = r#"plan shop {
 const VMS: [&str; 5] = ["sql-01", "sql-02", "app-01", "app-02", "app-03"];
 
 /// `drplan emulator` for the sandbox's plan; stopped when dropped.
-struct Emulator {
-    child: Child,
-    url: String,
+pub(crate) struct Emulator {
+    pub(crate) child: Child,
+    pub(crate) url: String,
 }
 
 impl Emulator {
-    fn start(sandbox: &Sandbox, faults: Option<&str>) -> Emulator {
+    pub(crate) fn start(sandbox: &Sandbox, faults: Option<&str>) -> Emulator {
         let mut args = vec!["emulator", "--plan", "shop.drplan", "--speed", "20000"];
         if let Some(text) = faults {
             std::fs::write(sandbox.path().join("emulator-faults.json"), text).unwrap();
@@ -63,12 +63,17 @@ impl Emulator {
     }
 
     /// The binary against this emulator, signed in with a fixed token.
-    fn drplan(&self, sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
+    pub(crate) fn drplan(&self, sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
         self.drplan_as(sandbox, "test-token", args)
     }
 
     /// The binary against this emulator, signed in with `token`.
-    fn drplan_as(&self, sandbox: &Sandbox, token: &str, args: &[&str]) -> std::process::Output {
+    pub(crate) fn drplan_as(
+        &self,
+        sandbox: &Sandbox,
+        token: &str,
+        args: &[&str],
+    ) -> std::process::Output {
         sandbox
             .drplan()
             .env("DRPLAN_ARM_ENDPOINT", &self.url)

@@ -16,6 +16,7 @@ mod emulator;
 mod exec;
 mod fmt;
 mod graph;
+mod hardening_azure;
 mod hardening_check;
 mod hardening_files;
 mod hardening_output;

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use url::Url;
 
 use crate::ast::Value;
+use crate::loopback::is_loopback;
 
 use super::Checker;
 
@@ -96,16 +97,6 @@ impl UrlHook {
 /// credential belongs in a header read from the environment instead.
 pub fn has_credentials(url: &Url) -> bool {
     !url.username().is_empty() || url.password().is_some()
-}
-
-/// Whether the URL's host is `localhost`, 127.0.0.0/8 or `::1`.
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 /// Text meant as a URL, with what stands before an `@` in its host part shown

@@ -2,6 +2,12 @@
 //! the vault's health and the jobs from the provider, and print the
 //! dashboard (or the job list) for people or as JSON; `--watch` redraws it
 //! every few seconds until Ctrl-C.
+//!
+//! Someone is waiting at the screen, so each refresh reads within a bound
+//! (`DRPLAN_STATUS_TIMEOUT`, 45 s by default) rather than riding out an
+//! outage for minutes as a run does: the client says on stderr what it
+//! waits for, and a refresh that gets no answer in time ends the command
+//! with an error (exit 1) that says how to wait longer.
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -13,12 +19,53 @@ use super::{Ctx, output};
 use crate::clock::Clock;
 use crate::dashboard;
 use crate::plan::Plan;
-use crate::provider::{Provider, Target};
+use crate::provider::{Provider, ProviderError, Target};
+
+/// The variable that bounds how long a refresh waits for the vault.
+const STATUS_TIMEOUT_VAR: &str = "DRPLAN_STATUS_TIMEOUT";
+
+/// How long a refresh waits for the vault when the variable is not set:
+/// long enough to ride out a blip and a few retries, short enough that an
+/// unreachable endpoint is reported while someone is still looking.
+const STATUS_TIMEOUT: Duration = Duration::from_secs(45);
 
 /// What a refresh shows.
 enum View {
     Status,
     Jobs { only: Vec<String>, limit: usize },
+}
+
+/// Why a refresh shows nothing.
+#[derive(Debug, thiserror::Error)]
+enum RefreshError {
+    /// The vault could not be read.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// `--vm` names a VM the plan lacks.
+    #[error("plan `{plan}` has no VM `{vm}`")]
+    UnknownVm { plan: String, vm: String },
+    /// The answer could not be written as JSON.
+    #[error("cannot write the answer as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// `DRPLAN_STATUS_TIMEOUT` (`30s`, `2m`, or seconds), or the default.
+fn status_timeout(value: Option<&str>) -> Result<Duration, String> {
+    let Some(text) = value.map(str::trim) else {
+        return Ok(STATUS_TIMEOUT);
+    };
+    let parsed = text
+        .parse::<u64>()
+        .map(Duration::from_secs)
+        .or_else(|_| humantime::parse_duration(text));
+    match parsed {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(format!(
+            "{STATUS_TIMEOUT_VAR}=`{text}` is not a duration; set it to how long status and jobs \
+             wait for the vault, e.g. {STATUS_TIMEOUT_VAR}=90s, or unset it for {}",
+            humantime::format_duration(STATUS_TIMEOUT)
+        )),
+    }
 }
 
 async fn render(
@@ -28,16 +75,13 @@ async fn render(
     clock: Clock,
     json: bool,
     color: bool,
-) -> Result<String, String> {
+) -> Result<String, RefreshError> {
     let mut targets = Target::all(plan);
     match view {
         View::Status => {
-            let machines = provider
-                .machines(&targets)
-                .await
-                .map_err(|e| e.to_string())?;
-            let vault = provider.vault_health().await.map_err(|e| e.to_string())?;
-            let jobs = provider.jobs(&targets).await.map_err(|e| e.to_string())?;
+            let machines = provider.machines(&targets).await?;
+            let vault = provider.vault_health().await?;
+            let jobs = provider.jobs(&targets).await?;
             let board = dashboard::build(plan, &machines, &vault, &jobs, clock.now());
             if json {
                 json_line(&board)
@@ -47,12 +91,15 @@ async fn render(
         }
         View::Jobs { only, limit } => {
             if let Some(unknown) = only.iter().find(|v| !targets.iter().any(|t| &t.vm == *v)) {
-                return Err(format!("plan `{}` has no VM `{unknown}`", plan.name));
+                return Err(RefreshError::UnknownVm {
+                    plan: plan.name.clone(),
+                    vm: unknown.clone(),
+                });
             }
             if !only.is_empty() {
                 targets.retain(|t| only.contains(&t.vm));
             }
-            let jobs = provider.jobs(&targets).await.map_err(|e| e.to_string())?;
+            let jobs = provider.jobs(&targets).await?;
             let mut report = dashboard::jobs_report(&jobs, clock.now());
             report.jobs.truncate(*limit);
             if json {
@@ -75,6 +122,13 @@ fn watch_loop(
     let (_, plan) = match ctx.load_plan(plan_path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
+    };
+    let wait = match status_timeout(std::env::var(STATUS_TIMEOUT_VAR).ok().as_deref()) {
+        Ok(wait) => wait,
+        Err(e) => {
+            output::error(&e);
+            return ExitCode::Usage;
+        }
     };
     let rt = match super::runtime() {
         Ok(rt) => rt,
@@ -99,14 +153,22 @@ fn watch_loop(
             None
         };
         loop {
+            provider.limit_reads(wait);
             match render(view, &plan, provider.as_ref(), clock, json, ctx.color).await {
                 Ok(text) => {
                     // Clear the screen between refreshes on a terminal only.
                     let prefix = if clear { "\x1b[2J\x1b[H" } else { "" };
                     output::print(&format!("{prefix}{text}"));
                 }
+                Err(RefreshError::Provider(e @ ProviderError::Unanswered(_))) => {
+                    output::error(&format!(
+                        "{e}; {STATUS_TIMEOUT_VAR} sets how long to wait (now {})",
+                        humantime::format_duration(wait)
+                    ));
+                    return ExitCode::Failed;
+                }
                 Err(e) => {
-                    output::error(&e);
+                    output::error(&e.to_string());
                     return ExitCode::Failed;
                 }
             }
@@ -125,10 +187,8 @@ fn watch_loop(
     })
 }
 
-fn json_line<T: serde::Serialize>(value: &T) -> Result<String, String> {
-    serde_json::to_string(value)
-        .map(|s| s + "\n")
-        .map_err(|e| e.to_string())
+fn json_line<T: serde::Serialize>(value: &T) -> Result<String, RefreshError> {
+    Ok(serde_json::to_string(value)? + "\n")
 }
 
 pub(super) fn status(args: &StatusArgs, ctx: &Ctx) -> ExitCode {
@@ -150,4 +210,24 @@ pub(super) fn jobs(args: &JobsArgs, ctx: &Ctx) -> ExitCode {
         limit: args.limit,
     };
     watch_loop(ctx, &args.plan, args.simulate, args.watch, json, &view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_timeout_is_a_duration_or_seconds_and_never_zero() {
+        assert_eq!(status_timeout(None), Ok(STATUS_TIMEOUT));
+        assert_eq!(status_timeout(Some("90")), Ok(Duration::from_secs(90)));
+        assert_eq!(status_timeout(Some(" 2m ")), Ok(Duration::from_secs(120)));
+        assert_eq!(
+            status_timeout(Some("1500ms")),
+            Ok(Duration::from_millis(1500))
+        );
+        for bad in ["0", "0s", "soon", "", "-3"] {
+            let err = status_timeout(Some(bad)).unwrap_err();
+            assert!(err.contains(STATUS_TIMEOUT_VAR), "{bad}: {err}");
+        }
+    }
 }

@@ -3,11 +3,17 @@
 //! then the items table, the issues and the recent jobs. Colour (plain ANSI
 //! codes, no dependency) only when asked; without it every fact is still in
 //! the words, so piped output and tests lose nothing.
+//!
+//! Names and messages come from outside (ASR's health errors, job and task
+//! names, causes and recommended actions; the plan's names): every one goes
+//! through [`printable_line`], in table cells too, so an escape sequence in
+//! an answer is shown, never acted on by the terminal.
 
 use std::fmt::Write as _;
 
 use crate::clock::Timestamp;
 use crate::duration::Duration;
+use crate::printable::printable_line;
 use crate::provider::{Health, IssueKind, Location};
 
 use super::jobs::write_jobs;
@@ -60,9 +66,12 @@ pub(super) struct Cell {
 }
 
 impl Cell {
+    /// A cell of `text` as the terminal may show it (see the module doc);
+    /// widths are measured on that.
     pub(super) fn new(text: impl Into<String>, paint: Paint) -> Self {
+        let text: String = text.into();
         Self {
-            text: text.into(),
+            text: printable_line(&text).into_owned(),
             paint,
         }
     }
@@ -138,15 +147,18 @@ pub fn human(d: &Dashboard, color: bool) -> String {
         out,
         "{} {}  vault {}  at {}\n",
         Paint::Bold.paint("plan", color),
-        Paint::Bold.paint(&d.plan, color),
-        d.vault,
+        Paint::Bold.paint(&printable_line(&d.plan), color),
+        printable_line(&d.vault),
         short_time(d.at)
     );
     summary_lines(&mut out, d, color);
     out.push('\n');
     items_table(&mut out, d, color);
     if !d.not_found.is_empty() {
-        let text = format!("not found in the vault: {}", d.not_found.join(", "));
+        let text = format!(
+            "not found in the vault: {}",
+            printable_line(&d.not_found.join(", "))
+        );
         let _ = writeln!(out, "{}", Paint::Red.paint(&text, color));
     }
     issues(&mut out, d, color);
@@ -259,7 +271,10 @@ fn rpo_line(out: &mut String, d: &Dashboard, color: bool) {
             let _ = writeln!(out, "{worst}, objective {}: all within", secs(objective));
         }
         Some(objective) => {
-            let over = format!("over objective: {}", r.breaching.join(", "));
+            let over = format!(
+                "over objective: {}",
+                printable_line(&r.breaching.join(", "))
+            );
             let _ = writeln!(
                 out,
                 "{worst}, objective {}; {}",
@@ -437,29 +452,44 @@ fn issues(out: &mut String, d: &Dashboard, color: bool) {
         .map(|i| kind_label(i.kind).len())
         .max()
         .unwrap_or(0);
-    let vm_w = all
+    let vms: Vec<String> = all
         .iter()
-        .map(|i| i.vm.as_deref().unwrap_or("vault").chars().count())
-        .max()
-        .unwrap_or(0);
-    for i in &all {
+        .map(|i| printable_line(i.vm.as_deref().unwrap_or("vault")).into_owned())
+        .collect();
+    let vm_w = vms.iter().map(|vm| vm.chars().count()).max().unwrap_or(0);
+    for (i, vm) in all.iter().zip(&vms) {
         let severity =
             Paint::health(i.severity).paint(&format!("{:<8}", severity(i.severity)), color);
         let _ = writeln!(
             out,
-            "  {severity}  {:<kind_w$}  {:<vm_w$}  {}: {}",
+            "  {severity}  {:<kind_w$}  {vm:<vm_w$}  {}: {}",
             kind_label(i.kind),
-            i.vm.as_deref().unwrap_or("vault"),
-            i.code,
-            i.message
+            printable_line(&i.code),
+            printable_line(&i.message)
         );
         let indent = 2 + 8 + 2 + kind_w + 2 + vm_w + 2;
-        if let Some(cause) = &i.possible_causes {
-            let _ = writeln!(out, "{:indent$}cause: {cause}", "");
-        }
-        if let Some(action) = &i.recommended_action {
-            let _ = writeln!(out, "{:indent$}→ {action}", "");
-        }
+        write_advice(
+            out,
+            &" ".repeat(indent),
+            i.possible_causes.as_deref(),
+            i.recommended_action.as_deref(),
+        );
+    }
+}
+
+/// ASR's possible causes and recommended action, one line each below what
+/// they explain.
+pub(super) fn write_advice(
+    out: &mut String,
+    indent: &str,
+    cause: Option<&str>,
+    action: Option<&str>,
+) {
+    if let Some(cause) = cause {
+        let _ = writeln!(out, "{indent}cause: {}", printable_line(cause));
+    }
+    if let Some(action) = action {
+        let _ = writeln!(out, "{indent}→ {}", printable_line(action));
     }
 }
 

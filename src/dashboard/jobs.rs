@@ -10,7 +10,8 @@ use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::provider::{Job, JobError, JobId, JobState};
 
-use super::human::{Cell, Paint, short_time, table};
+use super::human::{Cell, Paint, short_time, table, write_advice};
+use crate::printable::printable_line;
 
 /// How far back ASR's dashboard counts failed jobs.
 const FAILED_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
@@ -98,7 +99,8 @@ pub fn jobs_report(jobs: &[Job], now: Timestamp) -> JobsReport {
 }
 
 /// The `drplan jobs` table; failed jobs get their errors and ASR's
-/// recommended action below their row.
+/// recommended action below their row. ASR's text is escaped as the
+/// dashboard's is (see `human`).
 pub fn jobs_human(report: &JobsReport, color: bool) -> String {
     let mut out = String::new();
     if report.jobs.is_empty() {
@@ -202,14 +204,14 @@ pub(super) fn write_jobs(out: &mut String, rows: &[JobRow], color: bool, indent:
                 .as_deref()
                 .map(|c| format!("{c}: "))
                 .unwrap_or_default();
-            let text = format!("error: {code}{}", e.message);
+            let text = printable_line(&format!("error: {code}{}", e.message)).into_owned();
             let _ = writeln!(out, "{indent}  {}", Paint::Red.paint(&text, color));
-            if let Some(cause) = &e.possible_causes {
-                let _ = writeln!(out, "{indent}    cause: {cause}");
-            }
-            if let Some(action) = &e.recommended_action {
-                let _ = writeln!(out, "{indent}    → {action}");
-            }
+            write_advice(
+                out,
+                &format!("{indent}    "),
+                e.possible_causes.as_deref(),
+                e.recommended_action.as_deref(),
+            );
         }
     }
 }

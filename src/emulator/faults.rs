@@ -1,9 +1,6 @@
 //! The emulator's fault file and its HTTP faults: the file's text and the
 //! checked plan in; the simulator's [`Faults`] (everything but `http`) and
-//! the validated [`HttpFaults`] out. At run time [`HttpState`] answers, for
-//! each authenticated request, whether Resource Manager's throttling lets it
-//! through (per-principal token buckets for reads and writes, refilled on
-//! tokio's clock) and which injected fault, if any, hits it.
+//! the validated [`HttpFaults`] out; `limits` applies them at run time.
 //!
 //! The `http` section (every field optional; unknown fields are errors):
 //!
@@ -36,12 +33,8 @@
 //! - `requests` (`all`, `reads`: GET; `writes`: PUT, POST, PATCH, DELETE) and
 //!   `path` (a text the request path contains) choose the matching requests.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::time::Instant;
 
 use crate::plan::Plan;
 use crate::provider::simulator::Faults;
@@ -349,7 +342,8 @@ fn parse_http(value: Value) -> Result<HttpFaults, String> {
 }
 
 impl Select {
-    fn matches(&self, write: bool, path: &str) -> bool {
+    /// Whether a request (a write or not, at `path`) is one this selects.
+    pub(crate) fn matches(&self, write: bool, path: &str) -> bool {
         let kind = match self.requests {
             Requests::All => true,
             Requests::Reads => !write,
@@ -359,210 +353,27 @@ impl Select {
     }
 }
 
-/// What happens to a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    /// It is served.
-    Serve,
-    /// It is answered with an injected error.
-    Fail {
-        /// The status.
-        status: u16,
-        /// `Retry-After`, in seconds.
-        retry_after_s: Option<u64>,
-    },
-    /// Its connection is dropped, before or after it takes effect.
-    Drop {
-        /// The request takes effect first.
-        after_processing: bool,
-    },
+/// A two-VM plan (`a`, `b`) for the fault file tests.
+#[cfg(test)]
+fn test_plan() -> Plan {
+    use crate::source::SourceFile;
+    let text = "plan p {\n  vault simulator\n  primary \"westeurope\"\n  recovery \"northeurope\"\n  group g { vm a, b }\n}\n";
+    let (plan, diags) = crate::compile(&SourceFile::new("p.drplan", text));
+    plan.unwrap_or_else(|| panic!("{diags:?}"))
 }
 
-/// Throttling's answer to one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Budget {
-    /// Not throttled.
-    Off,
-    /// Let through; this many requests of its kind remain.
-    Remaining(u64),
-    /// Throttled; retry after this many seconds.
-    Throttled(u64),
-}
-
-/// The HTTP faults and their counters while the emulator runs.
-#[derive(Debug)]
-pub(crate) struct HttpState {
-    faults: HttpFaults,
-    counts: Mutex<Counts>,
-    buckets: Mutex<HashMap<String, [Bucket; 2]>>,
-}
-
-#[derive(Debug, Default)]
-struct Counts {
-    storms: Vec<u64>,
-    server_errors: u64,
-    drops: u64,
-    expiring: u64,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
-impl Bucket {
-    fn full(burst: u32, now: Instant) -> Bucket {
-        Bucket {
-            tokens: f64::from(burst),
-            at: now,
-        }
-    }
-
-    /// Takes a token: `Ok(tokens left)` or `Err(seconds until one is back)`.
-    fn take(&mut self, per_s: f64, burst: u32, now: Instant) -> Result<u64, u64> {
-        let refill = per_s * now.saturating_duration_since(self.at).as_secs_f64();
-        self.tokens = (self.tokens + refill).min(f64::from(burst));
-        self.at = now;
-        // Both values are small and non-negative: tokens are at most the
-        // burst (a u32), and a wait is at most one token's refill time.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            Ok(self.tokens.floor() as u64)
-        } else {
-            Err(((1.0 - self.tokens) / per_s).ceil().max(1.0) as u64)
-        }
-    }
-}
-
-impl HttpState {
-    /// Counters at zero and full buckets.
-    pub(crate) fn new(faults: HttpFaults) -> HttpState {
-        let counts = Counts {
-            storms: vec![0; faults.status_storm.len()],
-            ..Counts::default()
-        };
-        HttpState {
-            faults,
-            counts: Mutex::new(counts),
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Takes a read or write token of `principal`'s bucket.
-    pub(crate) fn budget(&self, principal: &str, write: bool) -> Budget {
-        let Some(t) = self.faults.throttle else {
-            return Budget::Off;
-        };
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let pair = buckets.entry(principal.to_owned()).or_insert_with(|| {
-            [
-                Bucket::full(t.reads_burst, now),
-                Bucket::full(t.writes_burst, now),
-            ]
-        });
-        let taken = if write {
-            pair[1].take(t.writes_per_s, t.writes_burst, now)
-        } else {
-            pair[0].take(t.reads_per_s, t.reads_burst, now)
-        };
-        match taken {
-            Ok(left) => Budget::Remaining(left),
-            Err(wait) => Budget::Throttled(wait),
-        }
-    }
-
-    /// Whether `principal` is the token of `expire_token` and has used up
-    /// its requests; counts the request when it is that token.
-    pub(crate) fn expired(&self, principal: &str) -> bool {
-        let Some(e) = &self.faults.expire_token else {
-            return false;
-        };
-        if e.token != principal {
-            return false;
-        }
-        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        counts.expiring += 1;
-        counts.expiring > e.after
-    }
-
-    /// The injected fault, if any, that hits a request. Every fault counts
-    /// the requests it matches, whether or not an earlier one hit.
-    pub(crate) fn verdict(&self, write: bool, path: &str) -> Verdict {
-        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut verdict = Verdict::Serve;
-        if let Some(d) = &self.faults.drop_connections
-            && d.select.matches(write, path)
-        {
-            counts.drops += 1;
-            if counts.drops > d.after && counts.drops <= d.after + d.times {
-                verdict = Verdict::Drop {
-                    after_processing: d.after_processing,
-                };
-            }
-        }
-        if let Some(e) = &self.faults.server_errors
-            && e.select.matches(write, path)
-        {
-            counts.server_errors += 1;
-            let n = counts.server_errors;
-            if verdict == Verdict::Serve && n > e.after && n <= e.after + e.times {
-                verdict = Verdict::Fail {
-                    status: e.status,
-                    retry_after_s: e.retry_after_s,
-                };
-            }
-        }
-        for (storm, count) in self
-            .faults
-            .status_storm
-            .iter()
-            .zip(counts.storms.iter_mut())
-        {
-            if storm.select.matches(write, path) {
-                *count += 1;
-                if verdict == Verdict::Serve && *count % storm.every == 0 {
-                    verdict = Verdict::Fail {
-                        status: storm.status,
-                        retry_after_s: storm.retry_after_s,
-                    };
-                }
-            }
-        }
-        verdict
-    }
-}
-
-/// The ARM error code of an injected status.
-pub(crate) fn status_code_name(status: u16) -> &'static str {
-    match status {
-        429 => "TooManyRequests",
-        500 => "InternalServerError",
-        502 => "BadGateway",
-        503 => "ServiceUnavailable",
-        504 => "GatewayTimeout",
-        409 => "Conflict",
-        404 => "NotFound",
-        _ => "InjectedFault",
-    }
+/// The `http` section of a fault file for [`test_plan`], for tests.
+#[cfg(test)]
+pub(crate) fn http_for_tests(text: &str) -> Result<HttpFaults, String> {
+    parse_fault_file(text, &test_plan()).map(|(_, h)| h)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
 
-    fn plan() -> Plan {
-        let text = "plan p {\n  vault simulator\n  primary \"westeurope\"\n  recovery \"northeurope\"\n  group g { vm a, b }\n}\n";
-        let (plan, diags) = crate::compile(&SourceFile::new("p.drplan", text));
-        plan.unwrap_or_else(|| panic!("{diags:?}"))
-    }
-
-    fn http(text: &str) -> Result<HttpFaults, String> {
-        parse_fault_file(text, &plan()).map(|(_, h)| h)
-    }
+    use super::http_for_tests as http;
+    use super::test_plan as plan;
 
     #[test]
     fn the_http_section_is_split_from_the_simulator_faults() {
@@ -627,76 +438,5 @@ mod tests {
             let err = http(text).unwrap_err();
             assert!(err.contains(expected), "{text}: {err}");
         }
-    }
-
-    #[test]
-    fn faults_hit_the_requests_they_select_in_order() {
-        let state = HttpState::new(
-            http(
-                r#"{"http": {"status_storm": [{"status": 429, "every": 3, "retry_after_s": 2, "requests": "reads"}],
-                    "server_errors": {"status": 503, "times": 2, "after": 1, "requests": "writes"},
-                    "drop_connections": {"times": 1, "path": "reProtect"}}}"#,
-            )
-            .unwrap(),
-        );
-        let reads: Vec<Verdict> = (0..6).map(|_| state.verdict(false, "/x")).collect();
-        let storm = Verdict::Fail {
-            status: 429,
-            retry_after_s: Some(2),
-        };
-        assert_eq!(reads[2], storm);
-        assert_eq!(reads[5], storm);
-        assert_eq!(reads.iter().filter(|v| **v == Verdict::Serve).count(), 4);
-        let writes: Vec<Verdict> = (0..4).map(|_| state.verdict(true, "/x")).collect();
-        let error = Verdict::Fail {
-            status: 503,
-            retry_after_s: None,
-        };
-        assert_eq!(
-            writes,
-            [Verdict::Serve, error.clone(), error, Verdict::Serve]
-        );
-        assert_eq!(
-            state.verdict(true, "/i/reProtect"),
-            Verdict::Drop {
-                after_processing: true
-            }
-        );
-        assert_eq!(state.verdict(true, "/i/reProtect"), Verdict::Serve);
-    }
-
-    #[test]
-    fn an_expiring_token_works_its_requests_then_never_again() {
-        let state = HttpState::new(
-            http(r#"{"http": {"expire_token": {"token": "old", "after": 2}}}"#).unwrap(),
-        );
-        let old: Vec<bool> = (0..4).map(|_| state.expired("old")).collect();
-        assert_eq!(old, [false, false, true, true]);
-        assert!(!state.expired("new"));
-        assert!(!HttpState::new(HttpFaults::default()).expired("old"));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn buckets_empty_refill_over_time_and_are_per_principal() {
-        let state = HttpState::new(
-            http(r#"{"http": {"throttle": {"reads_per_s": 2, "reads_burst": 3}}}"#).unwrap(),
-        );
-        let got: Vec<Budget> = (0..4).map(|_| state.budget("alice", false)).collect();
-        assert_eq!(
-            got,
-            [
-                Budget::Remaining(2),
-                Budget::Remaining(1),
-                Budget::Remaining(0),
-                Budget::Throttled(1)
-            ]
-        );
-        assert_eq!(state.budget("bob", false), Budget::Remaining(2));
-        assert_eq!(state.budget("alice", true), Budget::Remaining(199));
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        assert_eq!(state.budget("alice", false), Budget::Remaining(0));
-        assert_eq!(state.budget("alice", false), Budget::Throttled(1));
-        let off = HttpState::new(http(r#"{"http": {"throttle": false}}"#).unwrap());
-        assert_eq!(off.budget("alice", false), Budget::Off);
     }
 }

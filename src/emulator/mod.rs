@@ -19,6 +19,7 @@
 mod automation;
 mod faults;
 mod json;
+mod limits;
 mod routes;
 
 use std::future::Future;
@@ -46,8 +47,9 @@ pub use faults::{
 };
 
 use automation::Automation;
-use faults::HttpState;
 use json::{EmuItem, Names};
+use limits::HttpState;
+pub use limits::PRINCIPALS;
 
 /// The speed when `--speed` is not given: a 5-minute failover takes 5 seconds.
 pub const DEFAULT_SPEED: f64 = 60.0;
@@ -119,7 +121,7 @@ pub fn vault_id(plan: &Plan) -> String {
 
 /// Refuses addresses other than loopback ones.
 pub fn check_loopback(addr: SocketAddr) -> Result<(), EmulatorError> {
-    if addr.ip().is_loopback() {
+    if crate::loopback::is_loopback_ip(addr.ip()) {
         Ok(())
     } else {
         Err(EmulatorError::NotLoopback(addr))
@@ -254,9 +256,10 @@ impl Emulator {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), EmulatorError> {
-        check_loopback(listener.local_addr()?)?;
+        let local = listener.local_addr()?;
+        check_loopback(local)?;
         let app = routes::router(self.state).into_make_service_with_connect_info::<Connection>();
-        axum::serve(CuttableListener(listener), app)
+        axum::serve(CuttableListener { listener, local }, app)
             .with_graceful_shutdown(shutdown)
             .await?;
         Ok(())
@@ -278,7 +281,11 @@ pub async fn serve(
 
 /// A TCP listener whose connections a handler can cut: the way to drop a
 /// connection without an answer, which hyper offers no other way to do.
-struct CuttableListener(TcpListener);
+struct CuttableListener {
+    listener: TcpListener,
+    /// The address it listens on, which links in answers point at.
+    local: SocketAddr,
+}
 
 impl axum::serve::Listener for CuttableListener {
     type Io = CuttableStream;
@@ -286,14 +293,15 @@ impl axum::serve::Listener for CuttableListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
-            match self.0.accept().await {
+            match self.listener.accept().await {
                 Ok((stream, peer)) => {
                     let cut = Arc::new(AtomicBool::new(false));
                     let io = CuttableStream {
                         inner: stream,
                         cut: Arc::clone(&cut),
                     };
-                    return (io, Connection { peer, cut });
+                    let local = self.local;
+                    return (io, Connection { peer, local, cut });
                 }
                 // Out of file descriptors and the like: wait, as axum's own
                 // listener does, rather than spin.
@@ -307,7 +315,8 @@ impl axum::serve::Listener for CuttableListener {
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
         Ok(Connection {
-            peer: self.0.local_addr()?,
+            peer: self.local,
+            local: self.local,
             cut: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -318,10 +327,20 @@ impl axum::serve::Listener for CuttableListener {
 pub(crate) struct Connection {
     /// The client's address.
     peer: SocketAddr,
+    /// The emulator's own address.
+    local: SocketAddr,
     cut: Arc<AtomicBool>,
 }
 
 impl Connection {
+    /// Where links in answers (`nextLink`, `Location`) lead: the address
+    /// the emulator listens on. Never the request's `Host` header, which the
+    /// client chooses, so a link cannot be made to send the next request,
+    /// and its token, elsewhere.
+    pub(crate) fn base_url(&self) -> String {
+        format!("http://{}", self.local)
+    }
+
     /// Makes the connection fail at its next read or write, so the response
     /// in flight is never sent and hyper closes the socket.
     pub(crate) fn cut(&self) {

@@ -17,6 +17,7 @@ use super::context::resolve_map;
 use super::output::Redactor;
 use super::{HookContext, HookError, HookOutput, Secrets, chain};
 use crate::check::urls;
+use crate::loopback::is_loopback;
 use crate::plan::MapValue;
 
 /// How much of a failed response's body an error shows.
@@ -119,7 +120,7 @@ pub(super) fn webhook_url(text: &str) -> Result<Url, HookError> {
     let url = parse("webhook", text)?;
     match url.scheme() {
         "https" => Ok(url),
-        "http" if urls::is_loopback(&url) => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
         "http" => Err(HookError::new(format!(
             "webhook URL `{}` must use https (plain http is allowed only to loopback hosts)",
             shown_url(&url)

@@ -9,6 +9,7 @@
 //! (spec: asr-model.md "Item states").
 
 pub mod azure;
+mod error;
 pub mod simulator;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::plan::RecoveryPoint;
+
+pub use error::ProviderError;
 
 /// A plan VM as a provider needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -390,57 +393,21 @@ pub struct RunbookOutcome {
     pub output_tail: String,
 }
 
-/// What can go wrong talking to a vault.
-#[derive(Debug, thiserror::Error)]
-pub enum ProviderError {
-    /// The vault has no item for a plan VM.
-    #[error("the vault has no replicated item `{item}` for VM `{vm}`")]
-    UnknownMachine {
-        /// The plan VM.
-        vm: String,
-        /// The item looked for.
-        item: String,
-    },
-    /// The vault refused the operation in the machine's state.
-    #[error("{vm}: {operation} is not allowed now ({reason})")]
-    NotAllowed {
-        /// The plan VM.
-        vm: String,
-        /// The operation.
-        operation: Operation,
-        /// Why, with the allowed operations.
-        reason: String,
-    },
-    /// No such job.
-    #[error("the vault has no job `{0}`")]
-    UnknownJob(JobId),
-    /// Reading or writing local state failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Local state or a fault file is malformed.
-    #[error("{path}: {message}")]
-    BadFile {
-        /// The file.
-        path: String,
-        /// What is wrong and how to fix it.
-        message: String,
-    },
-    /// The vault could not be reached or answered with an error.
-    #[error("{0}")]
-    Service(String),
-}
-
 /// The operations drplan needs from a vault.
 #[async_trait]
 pub trait Provider: Send + Sync {
     /// What this provider talks to, for messages ("simulated vault in …").
     fn describe(&self) -> String;
+
+    /// Bounds the reads that follow for someone waiting at a display
+    /// (`drplan status`, `drplan jobs`): from now on, a read that keeps
+    /// failing gives up once `within` has passed, retries and tries in
+    /// flight included, with [`ProviderError::Unanswered`], rather than
+    /// riding out a long outage as a run's reads do. Operations are not
+    /// affected. A provider that never waits (the simulated vault) ignores it.
+    fn limit_reads(&self, within: std::time::Duration) {
+        let _ = within;
+    }
 
     /// The current state of each target, in order.
     async fn machines(&self, targets: &[Target]) -> Result<Vec<Machine>, ProviderError>;

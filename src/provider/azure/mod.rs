@@ -23,9 +23,12 @@
 
 pub mod client;
 pub mod credential;
+mod items;
 pub mod mapping;
 pub mod models;
+mod operations;
 pub mod poll;
+mod runbook;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -53,25 +56,9 @@ pub use poll::PollOptions;
 const NETWORK_API_VERSION: &str = "2024-05-01";
 
 use client::{ArmClient, ClientError};
+use items::{Known, find, vault_path};
 use mapping::ScenarioKind;
-use models::{
-    A2aFailoverDetails, AsrJob, AutomationJob, AutomationJobCreate, AutomationJobCreateProperties,
-    Input, JobStream, ProtectedItem, RecoveryPoint, ReprotectProperties, RunbookRef,
-    TestCleanupProperties, TestFailoverProperties, UnplannedFailoverProperties, VaultHealthDetails,
-};
-
-/// The comment a test failover cleanup leaves on the job.
-const CLEANUP_COMMENT: &str = "drplan test-failover cleanup";
-
-/// How many times the item is read after a failover POST with an unknown
-/// outcome before concluding it did not start.
-const UNKNOWN_OUTCOME_READS: usize = 3;
-
-/// Lines of runbook output kept for the operator.
-const OUTPUT_TAIL_LINES: usize = 20;
-
-/// Error streams of a failed runbook shown in full.
-const ERROR_STREAMS: usize = 5;
+use models::{AsrJob, ProtectedItem, VaultHealthDetails};
 
 /// The client's knobs, all with ASR-fitting defaults.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -83,68 +70,6 @@ pub struct AzureOptions {
     /// An `OData` `$filter` for listing the vault's jobs, passed as is (none:
     /// all jobs the vault keeps).
     pub jobs_filter: Option<String>,
-}
-
-/// An item as last listed: enough to find it again and to infer directions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Known {
-    id: String,
-    name: String,
-    friendly: String,
-    active: Option<Location>,
-}
-
-impl Known {
-    fn of(item: &ProtectedItem) -> Known {
-        Known {
-            id: item.id.clone(),
-            name: item.name.clone(),
-            friendly: item.properties.friendly_name.clone().unwrap_or_default(),
-            active: mapping::location(item.properties.active_location.as_deref()),
-        }
-    }
-}
-
-/// Finds `item` (a plan VM's item name) among `known`: by friendly name,
-/// then by item name, ignoring case as Azure does.
-fn find<'a>(known: &'a [Known], vm: &str, item: &str) -> Result<&'a Known, String> {
-    let by_friendly: Vec<&Known> = known
-        .iter()
-        .filter(|k| k.friendly.eq_ignore_ascii_case(item))
-        .collect();
-    let found = if by_friendly.is_empty() {
-        known
-            .iter()
-            .filter(|k| k.name.eq_ignore_ascii_case(item))
-            .collect()
-    } else {
-        by_friendly
-    };
-    match found.as_slice() {
-        [one] => Ok(one),
-        [] => {
-            let hint = crate::check::suggest::did_you_mean(
-                item,
-                known.iter().map(|k| k.friendly.as_str()),
-            )
-            .map(|h| format!("; {h}"))
-            .unwrap_or_default();
-            Err(format!(
-                "the vault has no replicated item `{item}` for VM `{vm}`{hint} \
-                 (items are matched by the VM's name in Azure; set `item` on the VM in the plan \
-                 when the names differ)"
-            ))
-        }
-        many => Err(format!(
-            "`{item}` (VM `{vm}`) names {} replicated items in the vault: {}; set `item` on the \
-             VM in the plan to the item's name to pick one",
-            many.len(),
-            many.iter()
-                .map(|k| format!("{} ({})", k.name, k.id))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
 }
 
 /// The Azure Site Recovery vault of a plan.
@@ -167,33 +92,6 @@ impl std::fmt::Debug for AzureProvider {
             .field("vault", &self.vault)
             .field("client", &self.client)
             .finish_non_exhaustive()
-    }
-}
-
-/// `vault_id` checked to be a Recovery Services vault's ARM id, with a
-/// leading `/` and no trailing one.
-fn vault_path(vault_id: &str) -> Result<String, ProviderError> {
-    let trimmed = vault_id.trim().trim_end_matches('/');
-    let path = if trimmed.starts_with('/') {
-        trimmed.to_owned()
-    } else {
-        format!("/{trimmed}")
-    };
-    let parts: Vec<&str> = path.split('/').collect();
-    let shape = parts.len() == 9
-        && parts[1].eq_ignore_ascii_case("subscriptions")
-        && parts[3].eq_ignore_ascii_case("resourceGroups")
-        && parts[5].eq_ignore_ascii_case("providers")
-        && parts[6].eq_ignore_ascii_case("Microsoft.RecoveryServices")
-        && parts[7].eq_ignore_ascii_case("vaults")
-        && parts.iter().skip(1).all(|p| !p.is_empty());
-    if shape {
-        Ok(path)
-    } else {
-        Err(ProviderError::Service(format!(
-            "`{vault_id}` is not a Recovery Services vault id; it looks like \
-             /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.RecoveryServices/vaults/<name>"
-        )))
     }
 }
 
@@ -260,7 +158,7 @@ impl AzureProvider {
             .client
             .get_all(&path, ASR_API_VERSION, &[])
             .await
-            .map_err(|e| service(format!("cannot list the vault's replicated items: {e}")))?;
+            .map_err(|e| failed("cannot list the vault's replicated items", e))?;
         let known = Arc::new(items.iter().map(Known::of).collect());
         *self.known.lock().unwrap_or_else(PoisonError::into_inner) = Some(known);
         Ok(items)
@@ -390,271 +288,19 @@ impl AzureProvider {
         self.remember_operation(&asr.name, op);
         Ok(op)
     }
-
-    /// The request body and action of `operation` on `item`.
-    async fn action(
-        &self,
-        target: &Target,
-        known: &Known,
-        item: &ProtectedItem,
-        operation: Operation,
-        options: &OperationOptions,
-    ) -> Result<(&'static str, Option<serde_json::Value>), ProviderError> {
-        let encode = |v: Result<serde_json::Value, serde_json::Error>| {
-            v.map_err(|e| service(format!("cannot encode the request: {e}")))
-        };
-        let active = mapping::location(item.properties.active_location.as_deref());
-        let direction = if active == Some(Location::Recovery) {
-            "RecoveryToPrimary"
-        } else {
-            "PrimaryToRecovery"
-        };
-        Ok(match operation {
-            Operation::Failover | Operation::Failback => {
-                let recovery_point_id = self.recovery_point(target, known, options).await?;
-                let body = Input {
-                    properties: UnplannedFailoverProperties {
-                        failover_direction: if operation == Operation::Failover {
-                            "PrimaryToRecovery"
-                        } else {
-                            "RecoveryToPrimary"
-                        },
-                        source_site_operations: if options.shutdown_source {
-                            "Required"
-                        } else {
-                            "NotRequired"
-                        },
-                        provider_specific_details: A2aFailoverDetails {
-                            instance_type: "A2A",
-                            recovery_point_id,
-                        },
-                    },
-                };
-                (
-                    "unplannedFailover",
-                    Some(encode(serde_json::to_value(body))?),
-                )
-            }
-            Operation::Commit => ("failoverCommit", None),
-            Operation::TestFailover => {
-                let network_id = options.test_network.clone().ok_or_else(|| ProviderError::NotAllowed {
-                    vm: target.vm.clone(),
-                    operation,
-                    reason: "a test failover needs an isolated network; set `test.network` in the plan"
-                        .to_owned(),
-                })?;
-                let recovery_point_id = self.recovery_point(target, known, options).await?;
-                let body = Input {
-                    properties: TestFailoverProperties {
-                        failover_direction: direction,
-                        network_type: "VmNetworkAsInput",
-                        network_id,
-                        provider_specific_details: A2aFailoverDetails {
-                            instance_type: "A2A",
-                            recovery_point_id,
-                        },
-                    },
-                };
-                ("testFailover", Some(encode(serde_json::to_value(body))?))
-            }
-            Operation::TestCleanup => {
-                let body = Input {
-                    properties: TestCleanupProperties {
-                        comments: CLEANUP_COMMENT.to_owned(),
-                    },
-                };
-                (
-                    "testFailoverCleanup",
-                    Some(encode(serde_json::to_value(body))?),
-                )
-            }
-            Operation::Reprotect => {
-                let (failover_direction, provider_specific_details) =
-                    mapping::reprotect_input(item);
-                let body = Input {
-                    properties: ReprotectProperties {
-                        failover_direction,
-                        provider_specific_details,
-                    },
-                };
-                ("reProtect", Some(encode(serde_json::to_value(body))?))
-            }
-        })
-    }
-
-    async fn recovery_point(
-        &self,
-        target: &Target,
-        known: &Known,
-        options: &OperationOptions,
-    ) -> Result<Option<String>, ProviderError> {
-        if options.recovery_point == crate::provider::RecoveryPointChoice::Latest {
-            return Ok(None);
-        }
-        let path = format!("{}/recoveryPoints", known.id);
-        let points: Vec<RecoveryPoint> = self
-            .client
-            .get_all(&path, ASR_API_VERSION, &[])
-            .await
-            .map_err(|e| service(format!("{}: cannot list recovery points: {e}", target.vm)))?;
-        let picked = mapping::pick_recovery_point(&points, options.recovery_point)
-            .map_err(|reason| service(format!("{}: {reason}", target.vm)))?;
-        if picked.is_none() {
-            tracing::warn!(vm = %target.vm, "no processed recovery point listed; failing over to the latest");
-        }
-        Ok(picked)
-    }
-
-    /// After a POST whose outcome is unknown: the job, if the item shows it
-    /// started, else an error saying it most likely did not (never re-sent).
-    async fn after_unknown_outcome(
-        &self,
-        target: &Target,
-        known: &Known,
-        operation: Operation,
-        why: &str,
-    ) -> Result<JobId, ProviderError> {
-        tracing::warn!(vm = %target.vm, %operation, "outcome unknown ({why}); reading the item before anything else");
-        let mut last = None;
-        for n in 0..UNKNOWN_OUTCOME_READS {
-            if n > 0 {
-                tokio::time::sleep(self.options.poll.delay(n - 1, None)).await;
-            }
-            let item: ProtectedItem = match self.client.get(&known.id, ASR_API_VERSION).await {
-                Ok(item) => item,
-                Err(e) => {
-                    last = Some(e.to_string());
-                    continue;
-                }
-            };
-            let scenario = item.properties.current_scenario.as_ref();
-            if let Some(job) = poll::scenario_job(scenario) {
-                let kind =
-                    mapping::scenario_kind(scenario.and_then(|s| s.scenario_name.as_deref()), None);
-                let ours = kind.is_some_and(|k| {
-                    let from = if operation == Operation::Failback {
-                        Location::Recovery
-                    } else {
-                        Location::Primary
-                    };
-                    k.operation(from) == operation
-                });
-                if ours {
-                    tracing::warn!(vm = %target.vm, %operation, job, "the request had started the job after all");
-                    self.remember_operation(&job, operation);
-                    return Ok(JobId(job));
-                }
-                return Err(service(format!(
-                    "{}: the {operation} request's outcome is unknown ({why}), and the item now runs \
-                     another job ({job}, {}); check `drplan jobs` before running again",
-                    target.vm,
-                    scenario
-                        .and_then(|s| s.scenario_name.as_deref())
-                        .unwrap_or("?")
-                )));
-            }
-            let allowed = mapping::allowed(&item.properties.allowed_operations);
-            last = Some(format!(
-                "the item shows no job in progress (allowed operations: {})",
-                allowed
-                    .iter()
-                    .map(|a| a.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        Err(service(format!(
-            "{}: the {operation} request's outcome is unknown ({why}); {}: it most likely did not \
-             start. drplan does not re-send it blindly: check `drplan status` and run again",
-            target.vm,
-            last.unwrap_or_else(|| "the item could not be read".to_owned())
-        )))
-    }
-
-    /// The job of an accepted action whose answer named none.
-    async fn job_of_item(
-        &self,
-        known: &Known,
-        reply: &client::Reply,
-    ) -> Result<String, ProviderError> {
-        let item: ProtectedItem = self.client.get(&known.id, ASR_API_VERSION).await?;
-        poll::scenario_job(item.properties.current_scenario.as_ref())
-            .or_else(|| poll::async_operation_id(reply))
-            .ok_or_else(|| {
-                service(format!(
-                    "the vault accepted the request for {} but named no job; see `drplan jobs`",
-                    known.friendly
-                ))
-            })
-    }
-
-    async fn automation_job(&self, path: &str) -> Result<AutomationJob, ClientError> {
-        self.client.get(path, AUTOMATION_API_VERSION).await
-    }
-
-    /// The tail of a runbook job's output, and on failure its error streams.
-    async fn runbook_tail(&self, job_path: &str, failed: bool) -> String {
-        let mut lines = Vec::new();
-        match self
-            .client
-            .get_reply(&format!("{job_path}/output"), AUTOMATION_API_VERSION)
-            .await
-        {
-            Ok(reply) => {
-                let text = String::from_utf8_lossy(&reply.body).into_owned();
-                // The output is text/plain, but a JSON string is accepted too.
-                let text = serde_json::from_str::<String>(&text).unwrap_or(text);
-                let all: Vec<&str> = text.lines().collect();
-                let from = all.len().saturating_sub(OUTPUT_TAIL_LINES);
-                lines.extend(all[from..].iter().map(|l| (*l).to_owned()));
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot read the runbook's output"),
-        }
-        if !failed {
-            return lines.join("\n");
-        }
-        let streams: Vec<JobStream> = match self
-            .client
-            .get_all(&format!("{job_path}/streams"), AUTOMATION_API_VERSION, &[])
-            .await
-        {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the runbook's streams");
-                Vec::new()
-            }
-        };
-        let errors: Vec<&JobStream> = streams
-            .iter()
-            .filter(|s| {
-                s.properties
-                    .stream_type
-                    .as_deref()
-                    .is_some_and(|t| t.eq_ignore_ascii_case("Error"))
-            })
-            .collect();
-        let from = errors.len().saturating_sub(ERROR_STREAMS);
-        for stream in &errors[from..] {
-            let text = match stream.properties.job_stream_id.as_deref() {
-                Some(id) => self
-                    .client
-                    .get::<JobStream>(&format!("{job_path}/streams/{id}"), AUTOMATION_API_VERSION)
-                    .await
-                    .ok()
-                    .and_then(|s| s.properties.stream_text)
-                    .or_else(|| stream.properties.summary.clone()),
-                None => stream.properties.summary.clone(),
-            };
-            if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
-                lines.push(format!("Error: {}", text.trim()));
-            }
-        }
-        lines.join("\n")
-    }
 }
 
 fn service(message: String) -> ProviderError {
     ProviderError::Service(message)
+}
+
+/// `e` as a provider error that says what could not be done; a read that
+/// gave up at its limit stays [`ProviderError::Unanswered`].
+fn failed(what: &str, e: ClientError) -> ProviderError {
+    match e {
+        ClientError::GaveUp(why) => ProviderError::Unanswered(format!("{what}: {why}")),
+        other => service(format!("{what}: {other}")),
+    }
 }
 
 #[async_trait]
@@ -666,6 +312,10 @@ impl Provider for AzureProvider {
             self.client.base(),
             self.client.credential().describe()
         )
+    }
+
+    fn limit_reads(&self, within: std::time::Duration) {
+        self.client.limit_reads(within);
     }
 
     async fn machines(&self, targets: &[Target]) -> Result<Vec<Machine>, ProviderError> {
@@ -696,57 +346,7 @@ impl Provider for AzureProvider {
         operation: Operation,
         options: &OperationOptions,
     ) -> Result<JobId, ProviderError> {
-        let known = self.item_of(target).await?;
-        let item: ProtectedItem =
-            self.client
-                .get(&known.id, ASR_API_VERSION)
-                .await
-                .map_err(|e| {
-                    service(format!(
-                        "{}: cannot read its replicated item: {e}",
-                        target.vm
-                    ))
-                })?;
-        let machine = mapping::machine(target, &item);
-        mapping::check_allowed(&machine, operation).map_err(|reason| {
-            ProviderError::NotAllowed {
-                vm: target.vm.clone(),
-                operation,
-                reason,
-            }
-        })?;
-        let (action, body) = self
-            .action(target, &known, &item, operation, options)
-            .await?;
-        let path = format!("{}/{action}", known.id);
-        match self
-            .client
-            .post(&path, ASR_API_VERSION, body.as_ref())
-            .await
-        {
-            Ok(reply) => {
-                let job = match poll::started_job(&reply) {
-                    Some(job) => job,
-                    None => self.job_of_item(&known, &reply).await?,
-                };
-                self.remember_operation(&job, operation);
-                tracing::info!(vm = %target.vm, %operation, %job, "ASR job started");
-                Ok(JobId(job))
-            }
-            Err(ClientError::OutcomeUnknown(why)) => {
-                self.after_unknown_outcome(target, &known, operation, &why)
-                    .await
-            }
-            Err(e) if e.status() == Some(409) => Err(ProviderError::NotAllowed {
-                vm: target.vm.clone(),
-                operation,
-                reason: e.to_string(),
-            }),
-            Err(e) => Err(service(format!(
-                "{}: {operation} was refused: {e}",
-                target.vm
-            ))),
-        }
+        self.start_operation(target, operation, options).await
     }
 
     async fn job(&self, id: &JobId) -> Result<Job, ProviderError> {
@@ -821,7 +421,7 @@ impl Provider for AzureProvider {
             .client
             .get_all(&path, ASR_API_VERSION, &query)
             .await
-            .map_err(|e| service(format!("cannot list the vault's jobs: {e}")))?;
+            .map_err(|e| failed("cannot list the vault's jobs", e))?;
         let items = self.list_items().await?;
         let known: Vec<Known> = items.iter().map(Known::of).collect();
         let wanted: Vec<&Known> = targets
@@ -887,7 +487,7 @@ impl Provider for AzureProvider {
             .client
             .get(&path, ASR_API_VERSION)
             .await
-            .map_err(|e| service(format!("cannot read the vault's health: {e}")))?;
+            .map_err(|e| failed("cannot read the vault's health", e))?;
         Ok(mapping::vault_health(&health))
     }
 
@@ -906,9 +506,10 @@ impl Provider for AzureProvider {
             Err(e) if e.status() == Some(404) => Ok(Some(format!(
                 "the test network {network_id} does not exist; create it or fix `test {{ network }}`"
             ))),
-            Err(e) => Err(service(format!(
-                "cannot read the test network {network_id}: {e}"
-            ))),
+            Err(e) => Err(failed(
+                &format!("cannot read the test network {network_id}"),
+                e,
+            )),
         }
     }
 
@@ -917,115 +518,7 @@ impl Provider for AzureProvider {
         request: &RunbookRequest,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<RunbookOutcome, ProviderError> {
-        let account = automation_account(&request.account)?;
-        let name = client::new_guid();
-        let job_path = format!("{account}/jobs/{name}");
-        let body = AutomationJobCreate {
-            properties: AutomationJobCreateProperties {
-                runbook: RunbookRef {
-                    name: &request.runbook,
-                },
-                parameters: &request.params,
-                run_on: "",
-            },
-        };
-        let fail = |e: ClientError| {
-            service(format!(
-                "runbook {}: cannot start an Automation job in {account}: {e}",
-                request.runbook
-            ))
-        };
-        match self
-            .client
-            .put(&job_path, AUTOMATION_API_VERSION, &body)
-            .await
-        {
-            Ok(_) => {}
-            // The job's name is ours: whether it exists tells whether the PUT took.
-            Err(ClientError::OutcomeUnknown(why)) => match self.automation_job(&job_path).await {
-                Ok(_) => {
-                    tracing::warn!(runbook = %request.runbook, "the job was created after all ({why})");
-                }
-                Err(e) if e.status() == Some(404) => {
-                    self.client
-                        .put(&job_path, AUTOMATION_API_VERSION, &body)
-                        .await
-                        .map_err(fail)?;
-                }
-                Err(e) => return Err(fail(e)),
-            },
-            Err(e) => return Err(fail(e)),
-        }
-        tracing::info!(runbook = %request.runbook, job = %name, "Automation job started");
-        let mut last_status = String::new();
-        let mut polls = 0;
-        let job = loop {
-            match self.automation_job(&job_path).await {
-                Ok(job) => {
-                    let status = job
-                        .properties
-                        .status
-                        .clone()
-                        .unwrap_or_else(|| "New".to_owned());
-                    if status != last_status {
-                        progress(Progress {
-                            percent: None,
-                            message: format!(
-                                "runbook {}: Automation job {name} is {status}",
-                                request.runbook
-                            ),
-                        });
-                        last_status.clone_from(&status);
-                    }
-                    if is_final_runbook_status(&status) {
-                        break job;
-                    }
-                }
-                Err(e) if e.is_transient() => {
-                    tracing::warn!(job = %name, error = %e, "cannot read the Automation job now; trying again");
-                }
-                Err(e) => return Err(e.into()),
-            }
-            tokio::time::sleep(self.options.poll.delay(polls, None)).await;
-            polls += 1;
-        };
-        let succeeded = last_status.eq_ignore_ascii_case("Completed");
-        let output_tail = self.runbook_tail(&job_path, !succeeded).await;
-        Ok(RunbookOutcome {
-            job: name,
-            succeeded,
-            status: last_status,
-            exception: job.properties.exception.filter(|e| !e.trim().is_empty()),
-            output_tail,
-        })
-    }
-}
-
-/// Whether an Automation job has ended (spec: asr-model.md "Runbook hooks").
-fn is_final_runbook_status(status: &str) -> bool {
-    ["Completed", "Failed", "Stopped", "Suspended"]
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(status))
-}
-
-/// `account` checked to be an Automation account's ARM id.
-fn automation_account(account: &str) -> Result<String, ProviderError> {
-    let path = account.trim().trim_end_matches('/');
-    let path = if path.starts_with('/') {
-        path.to_owned()
-    } else {
-        format!("/{path}")
-    };
-    if path
-        .to_ascii_lowercase()
-        .contains("/providers/microsoft.automation/automationaccounts/")
-    {
-        Ok(path)
-    } else {
-        Err(service(format!(
-            "`{account}` is not an Automation account id; it looks like \
-             /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Automation/automationAccounts/<name>"
-        )))
+        self.runbook_job(request, progress).await
     }
 }
 

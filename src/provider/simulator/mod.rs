@@ -267,7 +267,14 @@ impl Simulator {
             return f(&mut inner.vault, now);
         }
         let before = inner.vault.clone();
-        let value = f(&mut inner.vault, now)?;
+        // A call that fails part-way leaves the vault as it found it.
+        let value = match f(&mut inner.vault, now) {
+            Ok(value) => value,
+            Err(e) => {
+                inner.vault = before;
+                return Err(e);
+            }
+        };
         match store::save(path, &inner.vault) {
             Ok(seen) => inner.seen = seen,
             Err(e) => {
@@ -396,6 +403,13 @@ impl Simulator {
         })
     }
 
+    /// A fresh job id from `vault`, or the error that its counter ran out.
+    fn job_id(&self, vault: &mut Vault) -> Result<String, ProviderError> {
+        vault
+            .next_id()
+            .map_err(|e| store::bad_state_at(self.path.as_deref(), &e))
+    }
+
     fn start_job(
         &self,
         vault: &mut Vault,
@@ -423,6 +437,8 @@ impl Simulator {
         }
         state::check(item.state, operation).map_err(not_allowed)?;
         let hits = item.fault_hits.get(&operation).copied().unwrap_or(0);
+        // The id first: a vault that cannot name the job changes nothing.
+        let id = JobId(self.job_id(vault)?);
         let fault = self
             .faults
             .operation(&target.vm, operation)
@@ -442,7 +458,6 @@ impl Simulator {
             Some(Effect::Slow(factor)) => *factor,
             _ => 1.0,
         };
-        let id = JobId(vault.next_id());
         vault.push_job(JobRecord {
             id: id.clone(),
             operation,

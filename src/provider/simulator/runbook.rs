@@ -99,8 +99,11 @@ impl Simulator {
     ) -> Result<RunbookJob, ProviderError> {
         let fault = self.faults.runbook(runbook);
         let (name, hit) = self.with_vault(true, |vault, _| {
+            let name = match job {
+                Some(job) => job.to_owned(),
+                None => self.job_id(vault)?,
+            };
             let hit = fault.is_some_and(|f| vault.hit_runbook(runbook, f.times));
-            let name = job.map_or_else(|| vault.next_id(), str::to_owned);
             Ok((name, hit))
         })?;
         let effect = fault.filter(|_| hit).map(|f| f.effect.clone());

@@ -30,6 +30,12 @@ const FORMAT: u32 = 1;
 /// days of jobs.
 const JOB_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 
+/// Job ids a loaded vault must still have room for. A counter that grows by
+/// one a job never comes near `u64::MAX - ID_HEADROOM` (4 billion below the
+/// end); one that does was edited or damaged, and is refused when the file is
+/// read, so a run fails before it acts rather than when it first starts a job.
+const ID_HEADROOM: u64 = 1 << 32;
+
 /// One replicated item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -140,6 +146,9 @@ impl Vault {
         {
             return Err(format!("job {} lasts longer than a year", job.id));
         }
+        if stored.next_id > u64::MAX - ID_HEADROOM {
+            return Err(exhausted(stored.next_id));
+        }
         stored
             .jobs
             .retain(|j| !j.applied || j.end().is_none_or(|end| now.since(end) < JOB_RETENTION));
@@ -241,10 +250,24 @@ impl Vault {
         &self.stored.jobs
     }
 
-    /// A fresh GUID-like id.
-    pub(crate) fn next_id(&mut self) -> String {
-        self.stored.next_id += 1;
-        jobs::guid(self.stored.seed, self.stored.next_id)
+    /// A fresh GUID-like id, never one a job of this vault holds. `Err`
+    /// (what to do, without the path) when the counter has run out, which
+    /// only an edited file gets near (see [`ID_HEADROOM`]).
+    pub(crate) fn next_id(&mut self) -> Result<String, String> {
+        loop {
+            let n = self
+                .stored
+                .next_id
+                .checked_add(1)
+                .ok_or_else(|| exhausted(self.stored.next_id))?;
+            self.stored.next_id = n;
+            let id = jobs::guid(self.stored.seed, n);
+            // A counter set back by hand would hand out ids of jobs still
+            // held; those are skipped.
+            if !self.by_id.contains_key(&JobId(id.clone())) {
+                return Ok(id);
+            }
+        }
     }
 
     /// Records a started job and makes it its item's current job.
@@ -273,6 +296,15 @@ impl Vault {
         }
         hit
     }
+}
+
+/// Why a counter at `next_id` cannot go on.
+fn exhausted(next_id: u64) -> String {
+    format!(
+        "its job counter `next_id` ({next_id}) is too close to the largest number a counter \
+         holds, so new job ids would repeat old ones; the file was edited or damaged: restore \
+         it from a copy"
+    )
 }
 
 /// What identifies one version of the state file, to notice another
@@ -340,11 +372,61 @@ pub(crate) fn display(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+/// A state file that cannot go on, and how to start afresh; `path` is `None`
+/// for a vault in memory.
+pub(crate) fn bad_state_at(path: Option<&Path>, what: &str) -> ProviderError {
+    match path {
+        Some(path) => bad_state(path, what),
+        None => ProviderError::Service(format!("the simulated vault: {what}")),
+    }
+}
+
 fn bad_state(path: &Path, what: &str) -> ProviderError {
     ProviderError::BadFile {
         path: display(path),
         message: format!(
             "{what}; delete this file to reset the simulated vault (every VM protected again, in the primary region)"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+
+    fn vault_with_counter(next_id: u64) -> Result<Vault, String> {
+        let now = Clock::test().now();
+        let mut text: serde_json::Value =
+            serde_json::from_str(&Vault::fresh("p", [("a", "a")], now).to_json().unwrap()).unwrap();
+        text["next_id"] = next_id.into();
+        Vault::parse(&text.to_string(), now)
+    }
+
+    #[test]
+    fn a_counter_near_its_end_is_refused_when_read() {
+        assert!(vault_with_counter(u64::MAX - ID_HEADROOM).is_ok());
+        for damaged in [u64::MAX - ID_HEADROOM + 1, u64::MAX] {
+            let err = vault_with_counter(damaged).unwrap_err();
+            assert!(err.contains("next_id") && err.contains("restore"), "{err}");
+        }
+    }
+
+    #[test]
+    fn ids_are_never_repeated_even_at_the_end_or_after_a_counter_set_back() {
+        let now = Clock::test().now();
+        let mut vault = Vault::fresh("p", [("a", "a")], now);
+        vault.stored.next_id = u64::MAX - 1;
+        assert!(vault.next_id().is_ok());
+        let err = vault.next_id().unwrap_err();
+        assert!(err.contains("next_id"), "{err}");
+        assert!(vault.next_id().is_err(), "stays refused");
+
+        let mut vault = Vault::fresh("p", [("a", "a")], now);
+        let first = vault.next_id().unwrap();
+        vault.by_id.insert(JobId(first.clone()), 0);
+        vault.stored.next_id = 0;
+        let again = vault.next_id().unwrap();
+        assert_ne!(again, first);
     }
 }

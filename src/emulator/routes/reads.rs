@@ -1,0 +1,269 @@
+//! The reads: items (paged), one item, recovery points, jobs (paged), one
+//! job, vault health, the test network, and the status of long-running
+//! operations. The simulated vault's machines and jobs in; ASR's JSON out.
+
+use serde_json::{Value, json};
+
+use super::super::Emu;
+use super::super::json::{self, EmuItem, ItemContext, page};
+use super::path::eq;
+use super::reply::{Link, Reply, bad_skip_token, error_details, job_error};
+use crate::graph::Operation;
+use crate::provider::{Job, JobId, JobState, Machine, Provider, ProviderError, Target};
+
+/// Items per page of `replicationProtectedItems`: small, so clients must
+/// follow `nextLink`.
+pub(super) const ITEMS_PAGE: usize = 3;
+
+/// Jobs per page of `replicationJobs`.
+pub(super) const JOBS_PAGE: usize = 5;
+
+/// ASR's `Retry-After` for a running operation, before the speed divides it
+/// (as in the examples).
+pub(super) const ASR_RETRY_AFTER_S: f64 = 30.0;
+
+impl Emu {
+    /// The test network as Microsoft.Network shows a virtual network.
+    pub(super) fn test_network_json(&self) -> serde_json::Value {
+        let id = self.test_network.clone().unwrap_or_default();
+        let name = id.rsplit('/').next().unwrap_or_default().to_owned();
+        serde_json::json!({
+            "id": id,
+            "name": name,
+            "type": "Microsoft.Network/virtualNetworks",
+            "properties": {"provisioningState": "Succeeded",
+                           "addressSpace": {"addressPrefixes": ["10.99.0.0/16"]}}
+        })
+    }
+
+    /// ASR's 30-second `Retry-After` divided by the speed (0 at high speeds).
+    pub(super) fn retry_after_s(&self) -> u64 {
+        // A small non-negative number: at most 30.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let s = (ASR_RETRY_AFTER_S / self.speed).round().clamp(0.0, 30.0) as u64;
+        s
+    }
+
+    pub(super) fn targets(&self, indices: impl Iterator<Item = usize>) -> Vec<Target> {
+        indices
+            .filter_map(|i| self.items.get(i).map(|it| it.target.clone()))
+            .collect()
+    }
+
+    pub(super) fn item_of_vm(&self, vm: &str) -> Option<&EmuItem> {
+        self.items.iter().find(|it| it.target.vm == vm)
+    }
+
+    /// The JSON of the items at `indices`.
+    pub(super) async fn item_values(&self, indices: &[usize]) -> Result<Vec<Value>, ProviderError> {
+        let targets = self.targets(indices.iter().copied());
+        let machines = self.sim.machines(&targets).await?;
+        let jobs = self.sim.jobs(&targets).await?;
+        let now = self.clock.now();
+        Ok(indices
+            .iter()
+            .zip(&machines)
+            .filter_map(|(i, m)| {
+                let item = self.items.get(*i)?;
+                Some(self.item_value(item, m, &jobs, now))
+            })
+            .collect())
+    }
+
+    pub(super) fn item_value(
+        &self,
+        item: &EmuItem,
+        m: &Machine,
+        jobs: &[Job],
+        now: crate::clock::Timestamp,
+    ) -> Value {
+        let current = m
+            .current_job
+            .as_ref()
+            .and_then(|id| jobs.iter().find(|j| &j.id == id));
+        // Jobs come newest first.
+        let last_failover = jobs.iter().find(|j| {
+            j.vm == m.vm
+                && matches!(j.operation, Operation::Failover | Operation::Failback)
+                && j.state == JobState::Succeeded
+        });
+        json::item(
+            &self.names,
+            item,
+            m,
+            &ItemContext {
+                current,
+                last_failover,
+                now,
+            },
+        )
+    }
+
+    pub(super) async fn items(
+        &self,
+        link: &Link,
+        skip: Option<&str>,
+    ) -> Result<Reply, ProviderError> {
+        let start = match skip.map(str::parse::<usize>) {
+            None => 0,
+            Some(Ok(n)) if n <= self.items.len() => n,
+            Some(_) => return Ok(bad_skip_token()),
+        };
+        let end = (start + ITEMS_PAGE).min(self.items.len());
+        let indices: Vec<usize> = (start..end).collect();
+        let values = self.item_values(&indices).await?;
+        let next = (end < self.items.len()).then(|| link.next(&end.to_string()));
+        Ok(Reply::ok(page(values, next)))
+    }
+
+    pub(super) async fn one_item(&self, i: usize) -> Result<Reply, ProviderError> {
+        let mut values = self.item_values(&[i]).await?;
+        Ok(Reply::ok(values.pop().unwrap_or(Value::Null)))
+    }
+
+    pub(super) fn recovery_points(
+        &self,
+        i: usize,
+        one: Option<&str>,
+    ) -> Result<Reply, ProviderError> {
+        let Some(item) = self.items.get(i) else {
+            return Ok(Reply::error(404, "ResourceNotFound", "No such item."));
+        };
+        let points = self.sim.recovery_points(&item.target)?;
+        let values: Vec<Value> = points
+            .iter()
+            .filter(|p| one.is_none_or(|id| eq(id, &p.id)))
+            .map(|p| json::recovery_point(&self.names, item, p))
+            .collect();
+        Ok(match one {
+            None => Reply::ok(page(values, None)),
+            Some(id) => match values.into_iter().next() {
+                Some(v) => Reply::ok(v),
+                None => Reply::error(
+                    404,
+                    "ResourceNotFound",
+                    &format!(
+                        "The recovery point '{id}' was not found (points older than a few minutes are replaced by newer ones)."
+                    ),
+                ),
+            },
+        })
+    }
+
+    pub(super) fn job_value(&self, job: &Job) -> Result<Value, ProviderError> {
+        let tasks = self.sim.job_tasks(&job.id)?;
+        let item = self
+            .item_of_vm(&job.vm)
+            .cloned()
+            .unwrap_or_else(|| EmuItem {
+                target: Target {
+                    vm: job.vm.clone(),
+                    item: job.vm.clone(),
+                    group: String::new(),
+                },
+                name: job.vm.clone(),
+            });
+        Ok(json::job(&self.names, &item, job, &tasks))
+    }
+
+    pub(super) async fn jobs(
+        &self,
+        link: &Link,
+        skip: Option<&str>,
+    ) -> Result<Reply, ProviderError> {
+        // `$filter` is accepted and ignored: every job of the vault is listed.
+        let all = self.sim.jobs(&self.targets(0..self.items.len())).await?;
+        // The token is the last job of the previous page: new jobs come
+        // first, so the pages after it do not shift.
+        let start = match skip {
+            None => 0,
+            Some(token) => match all.iter().position(|j| eq(&j.id.0, token)) {
+                Some(i) => i + 1,
+                None => return Ok(bad_skip_token()),
+            },
+        };
+        let end = (start + JOBS_PAGE).min(all.len());
+        let mut values = Vec::new();
+        for job in all.get(start..end).unwrap_or_default() {
+            values.push(self.job_value(job)?);
+        }
+        let next = (end < all.len())
+            .then(|| all.get(end - 1).map(|j| link.next(&j.id.0)))
+            .flatten();
+        Ok(Reply::ok(page(values, next)))
+    }
+
+    pub(super) async fn one_job(&self, id: &str) -> Result<Reply, ProviderError> {
+        let job = self.sim.job(&JobId(id.to_owned())).await?;
+        Ok(Reply::ok(self.job_value(&job)?))
+    }
+
+    pub(super) async fn vault_health(&self) -> Result<Reply, ProviderError> {
+        let targets = self.targets(0..self.items.len());
+        let machines = self.sim.machines(&targets).await?;
+        let vault = self.sim.vault_health().await?;
+        let pairs: Vec<(EmuItem, Machine)> = self.items.iter().cloned().zip(machines).collect();
+        Ok(Reply::ok(json::vault_health(
+            &self.names,
+            &vault.issues,
+            &pairs,
+            self.clock.now(),
+        )))
+    }
+
+    pub(super) async fn operation_result(
+        &self,
+        id: &str,
+        link: &Link,
+    ) -> Result<Reply, ProviderError> {
+        let job = self.sim.job(&JobId(id.to_owned())).await?;
+        if !job.state.is_terminal() {
+            return Ok(Reply::empty(202)
+                .header("Location", &link.here())
+                .header("Retry-After", &self.retry_after_s()));
+        }
+        if job.state == JobState::Succeeded {
+            let Some(i) = self.items.iter().position(|it| it.target.vm == job.vm) else {
+                return Ok(Reply::empty(204));
+            };
+            return self.one_item(i).await;
+        }
+        let (code, message) = job_error(&job);
+        Ok(Reply::json(
+            400,
+            json!({"error": {"code": code, "message": message, "details": error_details(&job)}}),
+        ))
+    }
+
+    pub(super) async fn operation_status(&self, id: &str) -> Result<Reply, ProviderError> {
+        let job = self.sim.job(&JobId(id.to_owned())).await?;
+        let status = match job.state {
+            JobState::Succeeded => "Succeeded",
+            JobState::Failed => "Failed",
+            JobState::Cancelled => "Canceled",
+            _ => "InProgress",
+        };
+        let mut body = json!({
+            "id": format!("{}/replicationOperationStatus/{}", self.names.vault, job.id),
+            "name": job.id.0,
+            "status": status,
+            "startTime": job.started.to_string(),
+            "endTime": job.ended.map(|t| t.to_string()),
+            "percentComplete": job.percent,
+        });
+        if matches!(job.state, JobState::Failed | JobState::Cancelled) {
+            let (code, message) = job_error(&job);
+            if let Some(obj) = body.as_object_mut() {
+                obj.insert(
+                    "error".into(),
+                    json!({"code": code, "message": message, "details": error_details(&job)}),
+                );
+            }
+        }
+        let mut reply = Reply::ok(body);
+        if !job.state.is_terminal() {
+            reply = reply.header("Retry-After", &self.retry_after_s());
+        }
+        Ok(reply)
+    }
+}
