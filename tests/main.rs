@@ -18,6 +18,7 @@ mod fmt;
 mod graph;
 mod journal;
 mod lsp;
+mod lsp_large;
 mod lsp_transport;
 mod proptests;
 mod run_cli;

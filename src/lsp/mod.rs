@@ -26,6 +26,8 @@ mod hover;
 mod incoming;
 mod navigation;
 mod outgoing;
+mod positions;
+mod rename;
 mod server;
 mod symbols;
 

@@ -2,14 +2,15 @@
 //! `Content-Length` frames on one shared output (stdout) out. A message is
 //! serialized straight into the output, never built as a `serde_json::Value`
 //! nor held as text: a first pass counts its bytes for the header, a second
-//! writes them. As a `Value`, the outline of a plan of a million VMs took
-//! hundreds of times the document's size.
+//! writes them. An outline of a million symbols then costs no memory beyond
+//! the document it comes from; as a `Value` it took hundreds of times the
+//! document's size.
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use lsp_server::{ErrorCode, Message};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// The output, shared by the server and the reader thread (which answers
 /// what it cannot read); a message is written whole under the lock.
@@ -124,5 +125,20 @@ impl Write for Count {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// A JSON array of what `make` produces, serialized as it is produced and
+/// never collected; `make` runs once per serialization.
+pub(super) struct Stream<F>(pub(super) F);
+
+impl<F, I> Serialize for Stream<F>
+where
+    F: Fn() -> I,
+    I: IntoIterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
     }
 }

@@ -33,8 +33,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::document::Document;
-use super::outgoing::Output;
-use super::{actions, completion, diagnostics, folding, formatting, hover, navigation, symbols};
+use super::outgoing::{Output, Stream};
+use super::positions::Positions;
+use super::{actions, completion, diagnostics, folding, formatting, hover, navigation};
+use super::{rename, symbols};
 
 /// Open documents by URI (as text: `Uri` hashes through interior mutability).
 type Documents = HashMap<String, Document>;
@@ -118,7 +120,7 @@ impl Server {
         for (key, (uri, text, version)) in std::mem::take(&mut self.pending) {
             let analysed = catch_unwind(AssertUnwindSafe(|| {
                 let doc = Document::new(uri.as_str(), text);
-                self.publish(&uri, diagnostics::of(&uri, &doc), Some(version));
+                self.publish(&uri, Stream(|| diagnostics::of(&uri, &doc)), Some(version));
                 doc
             }));
             if let Ok(doc) = analysed {
@@ -175,7 +177,7 @@ impl Server {
             PrepareRenameRequest::METHOD => {
                 self.answer(request, |p: TextDocumentPositionParams, docs| {
                     let (doc, offset) = locate(docs, &p)?;
-                    navigation::prepare(doc, offset)
+                    rename::prepare(doc, offset)
                 });
             }
             Rename::METHOD => self.answer_or_fail(request, |p: lsp_types::RenameParams, docs| {
@@ -183,7 +185,7 @@ impl Server {
                 let Some((doc, offset)) = locate(docs, at) else {
                     return Ok(None);
                 };
-                navigation::rename(&at.text_document.uri, doc, offset, &p.new_name)
+                rename::rename(&at.text_document.uri, doc, offset, &p.new_name)
             }),
             CodeActionRequest::METHOD => {
                 self.answer(request, |p: lsp_types::CodeActionParams, docs| {
@@ -202,8 +204,7 @@ impl Server {
             }
             DocumentSymbolRequest::METHOD => {
                 self.answer(request, |p: lsp_types::DocumentSymbolParams, docs| {
-                    let doc = docs.get(p.text_document.uri.as_str())?;
-                    Some(lsp_types::DocumentSymbolResponse::Nested(symbols::of(doc)))
+                    docs.get(p.text_document.uri.as_str()).map(symbols::of)
                 });
             }
             _ => {
@@ -335,9 +336,9 @@ fn apply(mut text: String, changes: Vec<TextDocumentContentChangeEvent>) -> Stri
     for change in changes {
         match change.range {
             Some(range) => {
-                let index = crate::source::LineIndex::new(&text);
-                let start = index.offset_of_utf16(&text, range.start.line, range.start.character);
-                let end = index.offset_of_utf16(&text, range.end.line, range.end.character);
+                let positions = Positions::new(&text);
+                let start = positions.offset(&text, range.start);
+                let end = positions.offset(&text, range.end);
                 if start <= end {
                     text.replace_range(start..end, &change.text);
                 }
