@@ -19,6 +19,7 @@ mod graph;
 mod journal;
 mod lsp;
 mod lsp_large;
+mod lsp_rename;
 mod lsp_transport;
 mod proptests;
 mod run_cli;
