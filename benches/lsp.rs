@@ -1,9 +1,11 @@
 //! `drplan lsp` as an editor feels it: the time from a keystroke (an
 //! incremental `didChange`), or a burst of ten, to the `publishDiagnostics`
 //! of the last, and the time to
-//! answer a hover on a group (which schedules the plan) and a completion
-//! after `needs`, over the real binary's stdio. Plans: `plans/sap-estate.drplan`
-//! (47 VMs) and generated plans of 1,000 and 10,000 VMs.
+//! answer a hover on a group (which schedules the plan), a completion
+//! after `needs` and the outline (`documentSymbol`), over the real binary's
+//! stdio. Plans: `plans/sap-estate.drplan` (47 VMs) and generated plans of
+//! 1,000 and 10,000 VMs; the outline also of a generated plan of a million
+//! VMs (about 17 MB).
 //!
 //! Run: `cargo bench --bench lsp`.
 
@@ -20,7 +22,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use serde_json::json;
 
-use lsp_client::Client;
+use lsp_client::{Client, URI};
 
 /// Types one character at the start of the file (or deletes it again) as
 /// document `version`: even versions insert, odd ones delete. A space before
@@ -109,9 +111,35 @@ fn bench(c: &mut Criterion) {
                 assert!(!items.as_array().unwrap().is_empty());
             });
         });
+        group.bench_function(BenchmarkId::new("document_symbol", name), |b| {
+            b.iter(|| outline(&mut client));
+        });
     }
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The outline, until its last byte has come (unparsed: the client's parsing
+/// is not the server's time).
+fn outline(client: &mut Client) {
+    let body = client.call_raw(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    assert!(body.starts_with(br#"{"jsonrpc":"2.0","id":"#));
+}
+
+/// The outline of a plan of a million VMs: seconds an answer, so ten samples.
+fn bench_large(c: &mut Criterion) {
+    let text = generate::generate(1_000_000).drplan;
+    let mut client = Client::start();
+    client.open(&text);
+    let mut group = c.benchmark_group("lsp_large");
+    group.sample_size(10);
+    group.bench_function(BenchmarkId::new("document_symbol", "1,000,000 VMs"), |b| {
+        b.iter(|| outline(&mut client));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_large);
 criterion_main!(benches);

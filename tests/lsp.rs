@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::lsp_client::{Client, URI};
+use crate::support::lsp_client::{Client, URI, apply_edits, find};
 
 const PLAN: &str = "plan shop {
   vault simulator
@@ -22,15 +22,6 @@ const PLAN: &str = "plan shop {
   }
 }
 ";
-
-/// Line and UTF-16 column of the `n`th occurrence of `needle` in `text` (ASCII text).
-fn find(text: &str, needle: &str, n: usize) -> (usize, usize) {
-    let offset = text.match_indices(needle).nth(n).unwrap().0;
-    let before = &text[..offset];
-    let line = before.matches('\n').count();
-    let column = offset - before.rfind('\n').map_or(0, |i| i + 1);
-    (line, column)
-}
 
 fn labels(items: &Value) -> Vec<String> {
     items
@@ -214,23 +205,9 @@ fn definition_references_and_rename() {
         json!({ "textDocument": { "uri": URI }, "position": { "line": line, "character": column },
                 "newName": "database" }),
     );
-    let mut edits = edit["changes"][URI].as_array().unwrap().clone();
-    assert_eq!(edits.len(), 2, "{edit}");
-    // Apply the edits back to front and check the result is the renamed plan.
-    edits.sort_by_key(|e| {
-        std::cmp::Reverse((
-            e["range"]["start"]["line"].as_u64(),
-            e["range"]["start"]["character"].as_u64(),
-        ))
-    });
-    let mut lines: Vec<String> = PLAN.lines().map(str::to_owned).collect();
-    for e in &edits {
-        let line = usize::try_from(e["range"]["start"]["line"].as_u64().unwrap()).unwrap();
-        let start = usize::try_from(e["range"]["start"]["character"].as_u64().unwrap()).unwrap();
-        let end = usize::try_from(e["range"]["end"]["character"].as_u64().unwrap()).unwrap();
-        lines[line].replace_range(start..end, e["newText"].as_str().unwrap());
-    }
-    let renamed = lines.join("\n") + "\n";
+    let edits = &edit["changes"][URI];
+    assert_eq!(edits.as_array().unwrap().len(), 2, "{edit}");
+    let renamed = apply_edits(PLAN, edits);
     assert_eq!(
         renamed,
         PLAN.replace("group db", "group database")

@@ -11,7 +11,7 @@ use crate::diagnostic::primary_label;
 use crate::source::Span;
 
 use super::document::Document;
-use super::navigation::{quoted, written};
+use super::rename::{quoted, written};
 
 /// The quick fixes for the diagnostics that touch `range` (byte offsets).
 pub(super) fn quick_fixes(uri: &Uri, doc: &Document, range: Span) -> Vec<CodeActionOrCommand> {

@@ -3,6 +3,8 @@
 //! group names after a group's `needs`, VM names after a VM's `needs`, phases
 //! after `before`/`after`, and the words an enum-valued setting takes.
 
+use std::collections::HashSet;
+
 use lsp_types::{CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind};
 
 use crate::ast::Statement;
@@ -142,16 +144,12 @@ fn values(spec: &SettingSpec) -> Vec<CompletionItem> {
 
 /// The defined groups or VMs, without `except` (a group does not need itself).
 fn names(doc: &Document, kind: SymbolKind, except: Option<&str>) -> Vec<CompletionItem> {
-    let mut items: Vec<CompletionItem> = Vec::new();
-    for name in doc.names() {
-        if name.kind != kind || !name.definition || Some(name.name.text.as_str()) == except {
-            continue;
-        }
-        if items.iter().any(|i| i.label == name.name.text) {
-            continue;
-        }
-        items.push(CompletionItem {
-            label: name.name.text.clone(),
+    let mut seen = HashSet::new();
+    doc.names()
+        .filter(|n| n.kind == kind && n.definition && Some(n.text) != except)
+        .filter(|n| seen.insert(n.text))
+        .map(|name| CompletionItem {
+            label: name.text.to_owned(),
             kind: Some(match kind {
                 SymbolKind::Group => CompletionItemKind::MODULE,
                 SymbolKind::Vm => CompletionItemKind::VALUE,
@@ -160,11 +158,10 @@ fn names(doc: &Document, kind: SymbolKind, except: Option<&str>) -> Vec<Completi
                 SymbolKind::Group => "group".to_owned(),
                 SymbolKind::Vm => format!("VM of group `{g}`"),
             }),
-            insert_text: Some(super::navigation::written(&name.name.text)),
+            insert_text: Some(super::rename::written(name.text)),
             ..CompletionItem::default()
-        });
-    }
-    items
+        })
+        .collect()
 }
 
 #[cfg(test)]

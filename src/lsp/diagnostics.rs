@@ -9,12 +9,13 @@ use crate::source::Span;
 
 use super::document::Document;
 
-/// The LSP diagnostics of a document.
-pub(super) fn of(uri: &Uri, doc: &Document) -> Vec<lsp_types::Diagnostic> {
-    doc.diagnostics
-        .iter()
-        .map(|d| convert(uri, doc, d))
-        .collect()
+/// The LSP diagnostics of a document, converted one at a time as they are
+/// written out.
+pub(super) fn of<'d>(
+    uri: &'d Uri,
+    doc: &'d Document,
+) -> impl Iterator<Item = lsp_types::Diagnostic> + 'd {
+    doc.diagnostics.iter().map(move |d| convert(uri, doc, d))
 }
 
 pub(super) fn convert(uri: &Uri, doc: &Document, diagnostic: &Diagnostic) -> lsp_types::Diagnostic {

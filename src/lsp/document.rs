@@ -1,22 +1,24 @@
 //! One open document: its text, the same parse and check as `drplan check`
 //! (syntax tree, checked plan, diagnostics), LSP position mapping through
-//! [`LineIndex`] (UTF-16), and the questions every feature asks of the tree:
+//! [`Positions`] (UTF-16), and the questions every feature asks of the tree:
 //! which block the cursor is in, which setting or name is under it.
 
 use lsp_types::{Position, Range};
 
-use crate::ast::{Block, Name, PlanFile, Setting, Statement, Value, ValueKind};
+use crate::ast::{Block, GroupStmt, Name, PlanFile, Setting, Statement, Value, ValueKind};
 use crate::check::schema::{self, BlockKind, BlockRule};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::plan::Plan;
-use crate::source::{LineIndex, SourceFile, Span};
+use crate::source::{SourceFile, Span};
+
+use super::positions::Positions;
 
 /// An open document, analysed once per change.
 pub(super) struct Document {
     /// The text as the editor holds it.
     pub(super) source: SourceFile,
-    /// Line starts of the text.
-    pub(super) index: LineIndex,
+    /// Line starts and UTF-16 columns of the text.
+    positions: Positions,
     /// The syntax tree; for text with unbalanced braces, the tree of the text
     /// with its missing `}` appended (see [`close_braces`]), so completion and
     /// navigation keep working while a block is being typed.
@@ -36,24 +38,55 @@ pub(super) enum SymbolKind {
     Vm,
 }
 
-/// One occurrence of a group or VM name.
-#[derive(Debug, Clone)]
-pub(super) struct NameRef {
+/// One occurrence of a group or VM name, borrowed from the tree: a plan of a
+/// million VMs is walked for every hover and highlight.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct NameRef<'d> {
     /// Group or VM.
     pub(super) kind: SymbolKind,
-    /// The name as written.
-    pub(super) name: Name,
+    /// The name (escapes decoded).
+    pub(super) text: &'d str,
+    /// Whether it is written as a string.
+    pub(super) quoted: bool,
+    /// Where it is written.
+    pub(super) span: Span,
     /// Whether this occurrence defines the name (rather than uses it).
     pub(super) definition: bool,
     /// The group this occurrence sits in (for a group, itself).
-    pub(super) group: Option<String>,
+    pub(super) group: Option<&'d str>,
+}
+
+impl<'d> NameRef<'d> {
+    fn of(name: &'d Name, kind: SymbolKind, definition: bool, group: Option<&'d str>) -> Self {
+        Self {
+            kind,
+            text: &name.text,
+            quoted: name.quoted,
+            span: name.span,
+            definition,
+            group,
+        }
+    }
+
+    /// A VM name in a `vm` or `needs` list, when the value is a name.
+    fn vm(value: &'d Value, definition: bool, group: Option<&'d str>) -> Option<Self> {
+        let (text, quoted) = name_text(value)?;
+        Some(Self {
+            kind: SymbolKind::Vm,
+            text,
+            quoted,
+            span: value.span,
+            definition,
+            group,
+        })
+    }
 }
 
 impl Document {
     /// Parses and checks `text`, as `drplan::compile` does, keeping the tree.
     pub(super) fn new(path: &str, text: String) -> Self {
         let source = SourceFile::new(path, text);
-        let index = LineIndex::new(&source.text);
+        let positions = Positions::new(&source.text);
         let (parsed, plan, diagnostics) = crate::compile_keeping_tree(&source);
         let file = parsed.or_else(|| {
             let repaired = close_braces(&source.text)?;
@@ -62,7 +95,7 @@ impl Document {
         });
         Self {
             source,
-            index,
+            positions,
             file,
             plan,
             diagnostics,
@@ -76,22 +109,18 @@ impl Document {
 
     /// The byte offset of an LSP position (clamped to the text).
     pub(super) fn offset(&self, position: Position) -> usize {
-        self.index
-            .offset_of_utf16(self.text(), position.line, position.character)
+        self.positions.offset(self.text(), position)
     }
 
     /// The LSP position of a byte offset.
     pub(super) fn position(&self, offset: usize) -> Position {
-        let (line, character) = self.index.utf16(self.text(), offset);
-        Position { line, character }
+        self.positions.position(self.text(), offset)
     }
 
     /// The LSP range of a span.
     pub(super) fn range(&self, span: Span) -> Range {
-        Range {
-            start: self.position(span.start as usize),
-            end: self.position(span.end as usize),
-        }
+        self.positions
+            .range(self.text(), span.start as usize, span.end as usize)
     }
 
     /// The range of the whole text.
@@ -158,20 +187,77 @@ impl Document {
         out
     }
 
-    /// Every group and VM name in the file, in source order per walk.
-    pub(super) fn names(&self) -> Vec<NameRef> {
-        let mut out = Vec::new();
-        if let Some(file) = &self.file {
-            collect_names(BlockKind::File, &file.statements, None, &mut out);
-        }
-        out
+    /// Every group and VM name in the file, in source order.
+    pub(super) fn names(&self) -> impl Iterator<Item = NameRef<'_>> {
+        self.file
+            .iter()
+            .flat_map(|file| settings_named(&file.statements, "plan"))
+            .flat_map(|plan| plan.block.iter().flat_map(|b| &b.statements))
+            .filter_map(|statement| match statement {
+                Statement::Group(group) => Some(group),
+                _ => None,
+            })
+            .flat_map(group_names)
     }
 
     /// The group or VM name under `offset`.
-    pub(super) fn name_at(&self, offset: usize) -> Option<NameRef> {
-        self.names()
-            .into_iter()
-            .find(|n| n.name.span.contains(offset))
+    pub(super) fn name_at(&self, offset: usize) -> Option<NameRef<'_>> {
+        self.names().find(|n| n.span.contains(offset))
+    }
+}
+
+/// The settings called `key` among `statements`.
+fn settings_named<'f>(
+    statements: &'f [Statement],
+    key: &'static str,
+) -> impl Iterator<Item = &'f Setting> {
+    statements
+        .iter()
+        .filter_map(move |statement| match statement {
+            Statement::Setting(setting) if setting.key.text == key => Some(setting),
+            _ => None,
+        })
+}
+
+/// A group's name, the groups it needs, its VMs and the VMs they need.
+fn group_names(group: &GroupStmt) -> impl Iterator<Item = NameRef<'_>> {
+    let own = group.name.as_ref().map(|n| n.text.as_str());
+    let defined = group
+        .name
+        .iter()
+        .map(move |n| NameRef::of(n, SymbolKind::Group, true, own));
+    let needed = group
+        .needs
+        .iter()
+        .flat_map(|n| &n.names)
+        .map(move |n| NameRef::of(n, SymbolKind::Group, false, own));
+    let vms = group
+        .block
+        .iter()
+        .flat_map(|b| settings_named(&b.statements, "vm"))
+        .flat_map(move |vm| {
+            let defined = vm
+                .args
+                .iter()
+                .filter_map(move |v| NameRef::vm(v, true, own));
+            let needed = vm
+                .block
+                .iter()
+                .flat_map(|b| settings_named(&b.statements, "needs"))
+                .flat_map(|needs| &needs.args)
+                .filter_map(move |v| NameRef::vm(v, false, own));
+            defined.chain(needed)
+        });
+    defined.chain(needed).chain(vms)
+}
+
+/// A value's text when it is a name (an identifier or a string), and
+/// whether it is quoted; [`Value::as_name`] without the copy.
+pub(super) fn name_text(value: &Value) -> Option<(&str, bool)> {
+    match &value.kind {
+        ValueKind::Ident(text) => Some((text, false)),
+        ValueKind::Str(text) => Some((text, true)),
+        _ => None,
     }
 }
 
@@ -208,69 +294,6 @@ fn collect_settings<'f>(
         }
         if let Some((child, block)) = child_block(kind, statement) {
             collect_settings(child, &block.statements, out);
-        }
-    }
-}
-
-fn collect_names(
-    kind: BlockKind,
-    statements: &[Statement],
-    group: Option<&str>,
-    out: &mut Vec<NameRef>,
-) {
-    for statement in statements {
-        match statement {
-            Statement::Group(g) if kind == BlockKind::Plan => {
-                let own = g.name.as_ref().map(|n| n.text.as_str());
-                if let Some(name) = &g.name {
-                    out.push(NameRef {
-                        kind: SymbolKind::Group,
-                        name: name.clone(),
-                        definition: true,
-                        group: own.map(str::to_owned),
-                    });
-                }
-                for used in g.needs.iter().flat_map(|n| &n.names) {
-                    out.push(NameRef {
-                        kind: SymbolKind::Group,
-                        name: used.clone(),
-                        definition: false,
-                        group: own.map(str::to_owned),
-                    });
-                }
-                if let Some(block) = &g.block {
-                    collect_names(BlockKind::Group, &block.statements, own, out);
-                }
-            }
-            Statement::Setting(s) if kind == BlockKind::Group && s.key.text == "vm" => {
-                for name in s.args.iter().filter_map(crate::ast::Value::as_name) {
-                    out.push(NameRef {
-                        kind: SymbolKind::Vm,
-                        name,
-                        definition: true,
-                        group: group.map(str::to_owned),
-                    });
-                }
-                if let Some(block) = &s.block {
-                    collect_names(BlockKind::Vm, &block.statements, group, out);
-                }
-            }
-            Statement::Setting(s) if kind == BlockKind::Vm && s.key.text == "needs" => {
-                for name in s.args.iter().filter_map(crate::ast::Value::as_name) {
-                    out.push(NameRef {
-                        kind: SymbolKind::Vm,
-                        name,
-                        definition: false,
-                        group: group.map(str::to_owned),
-                    });
-                }
-            }
-            Statement::Setting(s) if kind == BlockKind::File && s.key.text == "plan" => {
-                if let Some(block) = &s.block {
-                    collect_names(BlockKind::Plan, &block.statements, None, out);
-                }
-            }
-            _ => {}
         }
     }
 }

@@ -22,7 +22,7 @@ pub(super) fn at(doc: &Document, offset: usize) -> Option<Hover> {
             SymbolKind::Group => group(doc, &name),
             SymbolKind::Vm => vm(doc, &name),
         };
-        (text, name.name.span)
+        (text, name.span)
     } else if let Some(found) = value(doc, offset) {
         found
     } else {
@@ -68,24 +68,21 @@ fn value(doc: &Document, offset: usize) -> Option<(String, Span)> {
 }
 
 fn group(doc: &Document, at: &NameRef) -> String {
-    let name = at.name.text.as_str();
-    let names = doc.names();
-    let vms: Vec<&str> = names
-        .iter()
-        .filter(|n| n.kind == SymbolKind::Vm && n.definition && n.group.as_deref() == Some(name))
-        .map(|n| n.name.text.as_str())
+    let name = at.text;
+    let vms: Vec<&str> = doc
+        .names()
+        .filter(|n| n.kind == SymbolKind::Vm && n.definition && n.group == Some(name))
+        .map(|n| n.text)
         .collect();
-    let needs: Vec<&str> = names
-        .iter()
-        .filter(|n| {
-            n.kind == SymbolKind::Group && !n.definition && n.group.as_deref() == Some(name)
-        })
-        .map(|n| n.name.text.as_str())
+    let needs: Vec<&str> = doc
+        .names()
+        .filter(|n| n.kind == SymbolKind::Group && !n.definition && n.group == Some(name))
+        .map(|n| n.text)
         .collect();
-    let needed_by: Vec<&str> = names
-        .iter()
-        .filter(|n| n.kind == SymbolKind::Group && !n.definition && n.name.text == name)
-        .filter_map(|n| n.group.as_deref())
+    let needed_by: Vec<&str> = doc
+        .names()
+        .filter(|n| n.kind == SymbolKind::Group && !n.definition && n.text == name)
+        .filter_map(|n| n.group)
         .collect();
     let list = |items: &[&str]| {
         if items.is_empty() {
@@ -120,13 +117,12 @@ fn group(doc: &Document, at: &NameRef) -> String {
 }
 
 fn vm(doc: &Document, at: &NameRef) -> String {
-    let name = at.name.text.as_str();
+    let name = at.text;
     let mut text = format!("**VM {name}**");
     if let Some(group) = doc
         .names()
-        .iter()
-        .find(|n| n.kind == SymbolKind::Vm && n.definition && n.name.text == name)
-        .and_then(|n| n.group.clone())
+        .find(|n| n.kind == SymbolKind::Vm && n.definition && n.text == name)
+        .and_then(|n| n.group)
     {
         let _ = write!(text, "\n\nin group `{group}`");
     }
