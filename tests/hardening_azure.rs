@@ -375,6 +375,11 @@ fn status_on_an_endpoint_that_never_answers_says_so_then_gives_up() {
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("http://{}/", silent.local_addr().unwrap());
     gives_up_saying_why(&sandbox, &endpoint, &["status", "shop.drplan"]);
+    gives_up_saying_why(
+        &sandbox,
+        &endpoint,
+        &["run", "failover", "shop.drplan", "--dry-run", "--online"],
+    );
     drop(silent);
 }
 

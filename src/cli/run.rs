@@ -123,6 +123,11 @@ fn online(
     plan: &crate::plan::Plan,
     graph: &StepGraph,
 ) -> Result<Online, ExitCode> {
+    // Someone waits for the answer, as for `status`: reads are bounded.
+    let wait = super::status::read_timeout().map_err(|e| {
+        output::error(&e.to_string());
+        ExitCode::Usage
+    })?;
     let rt = super::runtime()?;
     rt.block_on(async {
         let clock = crate::clock::Clock::system();
@@ -133,11 +138,21 @@ fn online(
                     output::error(&e);
                     code
                 })?;
+        provider.limit_reads(wait);
         let mut blockers = Vec::new();
         match crate::exec::preflight(plan, graph, provider.as_ref(), None).await {
             Ok(_) => {}
             Err(crate::exec::ExecError::NotReady(list)) => {
                 blockers.extend(list.into_iter().map(|b| (b.vm, b.group, b.reason)));
+            }
+            Err(
+                e @ crate::exec::ExecError::Provider(crate::provider::ProviderError::Unanswered(_)),
+            ) => {
+                output::error(&format!(
+                    "cannot read the machines' state: {e}; {}",
+                    super::status::how_to_wait_longer(wait)
+                ));
+                return Err(ExitCode::Failed);
             }
             Err(e) => {
                 output::error(&format!("cannot read the machines' state: {e}"));

@@ -49,8 +49,33 @@ enum RefreshError {
     Json(#[from] serde_json::Error),
 }
 
-/// `DRPLAN_STATUS_TIMEOUT` (`30s`, `2m`, or seconds), or the default.
-fn status_timeout(value: Option<&str>) -> Result<Duration, String> {
+/// `DRPLAN_STATUS_TIMEOUT` holds no duration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{STATUS_TIMEOUT_VAR}=`{text}` is not a duration; set it to how long status, jobs and \
+     `run --dry-run --online` wait for the vault, e.g. {STATUS_TIMEOUT_VAR}=90s, or unset it for {}",
+    humantime::format_duration(STATUS_TIMEOUT)
+)]
+pub(super) struct TimeoutError {
+    text: String,
+}
+
+/// How long reads for someone at the screen may wait for the vault:
+/// `DRPLAN_STATUS_TIMEOUT`, or the default.
+pub(super) fn read_timeout() -> Result<Duration, TimeoutError> {
+    status_timeout(std::env::var(STATUS_TIMEOUT_VAR).ok().as_deref())
+}
+
+/// What to say when reads gave up after `wait`.
+pub(super) fn how_to_wait_longer(wait: Duration) -> String {
+    format!(
+        "{STATUS_TIMEOUT_VAR} sets how long to wait (now {})",
+        humantime::format_duration(wait)
+    )
+}
+
+/// `value` (`30s`, `2m`, or seconds), or the default when it is not set.
+fn status_timeout(value: Option<&str>) -> Result<Duration, TimeoutError> {
     let Some(text) = value.map(str::trim) else {
         return Ok(STATUS_TIMEOUT);
     };
@@ -60,11 +85,9 @@ fn status_timeout(value: Option<&str>) -> Result<Duration, String> {
         .or_else(|_| humantime::parse_duration(text));
     match parsed {
         Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(format!(
-            "{STATUS_TIMEOUT_VAR}=`{text}` is not a duration; set it to how long status and jobs \
-             wait for the vault, e.g. {STATUS_TIMEOUT_VAR}=90s, or unset it for {}",
-            humantime::format_duration(STATUS_TIMEOUT)
-        )),
+        _ => Err(TimeoutError {
+            text: text.to_owned(),
+        }),
     }
 }
 
@@ -123,10 +146,10 @@ fn watch_loop(
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let wait = match status_timeout(std::env::var(STATUS_TIMEOUT_VAR).ok().as_deref()) {
+    let wait = match read_timeout() {
         Ok(wait) => wait,
         Err(e) => {
-            output::error(&e);
+            output::error(&e.to_string());
             return ExitCode::Usage;
         }
     };
@@ -161,10 +184,7 @@ fn watch_loop(
                     output::print(&format!("{prefix}{text}"));
                 }
                 Err(RefreshError::Provider(e @ ProviderError::Unanswered(_))) => {
-                    output::error(&format!(
-                        "{e}; {STATUS_TIMEOUT_VAR} sets how long to wait (now {})",
-                        humantime::format_duration(wait)
-                    ));
+                    output::error(&format!("{e}; {}", how_to_wait_longer(wait)));
                     return ExitCode::Failed;
                 }
                 Err(e) => {
@@ -226,7 +246,7 @@ mod tests {
             Ok(Duration::from_millis(1500))
         );
         for bad in ["0", "0s", "soon", "", "-3"] {
-            let err = status_timeout(Some(bad)).unwrap_err();
+            let err = status_timeout(Some(bad)).unwrap_err().to_string();
             assert!(err.contains(STATUS_TIMEOUT_VAR), "{bad}: {err}");
         }
     }
