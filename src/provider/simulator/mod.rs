@@ -23,7 +23,9 @@
 //! concurrent `start`/`follow` calls.
 
 mod faults;
+mod files;
 mod jobs;
+mod speed;
 mod state;
 mod store;
 
@@ -44,37 +46,10 @@ use crate::provider::{
 
 pub use faults::{Effect, FailureText, FaultTarget, Faults, HealthFault, OperationFault};
 pub use jobs::{JobTask, job_name, scenario_name};
+pub use speed::{DEFAULT_SPEED, SPEED_VAR, parse_speed, speed_from_env};
 
 use jobs::JobRecord;
 use store::{Fingerprint, Vault};
-
-/// The speed when `DRPLAN_SIM_SPEED` is not set: the quickstart plan's
-/// 21-minute failover takes about 4 seconds.
-pub const DEFAULT_SPEED: f64 = 300.0;
-
-/// The environment variable that sets the speed.
-pub const SPEED_VAR: &str = "DRPLAN_SIM_SPEED";
-
-/// The speed from `DRPLAN_SIM_SPEED`, or [`DEFAULT_SPEED`] when unset.
-pub fn speed_from_env() -> Result<f64, ProviderError> {
-    parse_speed(std::env::var(SPEED_VAR).ok().as_deref())
-}
-
-/// Parses a speed: a positive, finite number; `None` gives the default.
-pub fn parse_speed(value: Option<&str>) -> Result<f64, ProviderError> {
-    let Some(text) = value else {
-        return Ok(DEFAULT_SPEED);
-    };
-    match text.trim().parse::<f64>() {
-        Ok(speed) if speed.is_finite() && speed > 0.0 => Ok(speed),
-        _ => Err(ProviderError::BadFile {
-            path: SPEED_VAR.to_owned(),
-            message: format!(
-                "`{text}` is not a positive number; set it to how many times faster than Azure the simulated vault runs (default {DEFAULT_SPEED}), e.g. {SPEED_VAR}=6000, or unset it"
-            ),
-        }),
-    }
-}
 
 /// How often A2A takes a crash-consistent recovery point (every 5 minutes).
 const CRASH_POINT_EVERY_S: u64 = 5 * 60;
@@ -117,74 +92,6 @@ struct Inner {
 }
 
 impl Simulator {
-    /// The simulated vault of the plan at `plan_path`: loads its state file
-    /// (creating `.drplan/` if missing) or starts fresh, adds VMs the plan
-    /// gained, and reads the fault file beside the plan, if any.
-    pub fn open(
-        plan: &Plan,
-        plan_path: &Path,
-        clock: Clock,
-        speed: f64,
-    ) -> Result<Simulator, ProviderError> {
-        let dir = plan_path.parent().unwrap_or(Path::new(""));
-        let stem = plan_path
-            .file_stem()
-            .map_or_else(|| plan.name.clone(), |s| s.to_string_lossy().into_owned());
-        let state = dir.join(".drplan").join(format!("{stem}.vault.json"));
-        let faults = dir.join(format!("{stem}.faults.json"));
-        // An unreadable fault file is reported by reading it.
-        let faults = faults.try_exists().unwrap_or(true).then_some(faults);
-        Simulator::open_files(plan, &state, faults.as_deref(), clock, speed)
-    }
-
-    /// The simulated vault kept in the file `state` (created, with its
-    /// folder, if missing), with the faults of the file `faults` when given
-    /// (`drplan emulator --state FILE --faults FILE`).
-    pub fn open_files(
-        plan: &Plan,
-        state: &Path,
-        faults: Option<&Path>,
-        clock: Clock,
-        speed: f64,
-    ) -> Result<Simulator, ProviderError> {
-        if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
-            // The `.drplan` folder beside a plan is drplan's own, tightened
-            // if an earlier version made it open; a folder the user named
-            // for `--state` keeps its mode.
-            let made = if dir.file_name().is_some_and(|n| n == ".drplan") {
-                crate::owner_only::create_dir_all(dir.parent().unwrap_or(Path::new("")), dir)
-            } else {
-                crate::owner_only::create_missing(dir)
-            };
-            made.map_err(|source| ProviderError::Io {
-                path: store::display(dir),
-                source,
-            })?;
-        }
-        let faults = match faults {
-            Some(path) => read_faults(path, plan)?,
-            None => Faults::default(),
-        };
-        let mut sim = Simulator::in_memory(plan, clock, speed).with_faults(faults);
-        let now = clock.now();
-        let inner = sim.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
-        let added = match store::load(state, now)? {
-            Some(mut vault) => {
-                let added = vault.add_missing(sim.plan_items.iter().map(pair));
-                inner.vault = vault;
-                added
-            }
-            None => true,
-        };
-        inner.seen = if added {
-            store::save(state, &inner.vault)?
-        } else {
-            store::fingerprint(state)?
-        };
-        sim.path = Some(state.to_path_buf());
-        Ok(sim)
-    }
-
     /// A fresh simulated vault that never touches the disk. A `speed` that
     /// is not a positive number (see [`parse_speed`]) is taken as
     /// [`DEFAULT_SPEED`].
@@ -480,21 +387,6 @@ impl Simulator {
 
 fn pair((item, vm): &(String, String)) -> (&str, &str) {
     (item.as_str(), vm.as_str())
-}
-
-fn read_faults(path: &Path, plan: &Plan) -> Result<Faults, ProviderError> {
-    let bad = |message: String| ProviderError::BadFile {
-        path: store::display(path),
-        message,
-    };
-    match std::fs::read_to_string(path) {
-        Ok(text) => Faults::parse(&text, plan).map_err(|e| {
-            bad(format!(
-                "{e}; fix the fault file or delete it to run without faults"
-            ))
-        }),
-        Err(e) => Err(bad(format!("cannot read the fault file ({e})"))),
-    }
 }
 
 #[async_trait]
