@@ -10,7 +10,8 @@ use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::provider::{Job, JobError, JobId, JobState};
 
-use super::human::{Cell, Paint, short_time, table, write_advice};
+use super::human::write_advice;
+use super::table::{Cell, Paint, short_time, table};
 use crate::printable::printable_line;
 
 /// How far back ASR's dashboard counts failed jobs.

@@ -27,6 +27,7 @@
 
 mod human;
 mod jobs;
+mod table;
 
 use std::collections::BTreeMap;
 
