@@ -1,6 +1,6 @@
 //! What a hook's URL may be, for the checker and again for the hooks that
-//! send requests: a URL in; out, whether it carries credentials or goes to
-//! a loopback host, and how to quote a URL that does not parse without the
+//! send requests: a URL in; out, whether it carries credentials, how a
+//! message shows it (or quotes text that does not parse as one) without the
 //! credentials it may hold. The checker's reading of a `webhook` or `probe`
 //! value to a URL (or a `drplan::invalid_value`) is here too.
 
@@ -99,6 +99,19 @@ pub fn has_credentials(url: &Url) -> bool {
     !url.username().is_empty() || url.password().is_some()
 }
 
+/// A URL as messages show it: without query, fragment or credentials,
+/// where tokens tend to hide (webhooks, probes, the Resource Manager
+/// endpoint).
+pub fn shown(url: &Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    // Only fails for URLs that cannot have credentials, which then have none.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
+
 /// Text meant as a URL, with what stands before an `@` in its host part shown
 /// as `***`: for messages about a URL that does not parse, where a password
 /// may still sit (`https://ops:pw@exa mple.com/` → `https://***@exa mple.com/`).
@@ -132,6 +145,12 @@ mod tests {
         assert!(has("https://:pw@example.com/"));
         assert!(!has("https://example.com/a@b"));
         assert!(!has("https://example.com/?to=ops@example.com"));
+    }
+
+    #[test]
+    fn messages_hide_query_and_credentials() {
+        let url = Url::parse("https://user:pw@example.com/a?token=x#f").unwrap();
+        assert_eq!(shown(&url), "https://example.com/a");
     }
 
     #[test]

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::webhook::{shown_url, status_text};
+use super::webhook::status_text;
 use super::{CONNECT_TIMEOUT, HookError, HookOutput, chain};
+use crate::check::urls;
 use crate::provider::Progress;
 
 /// A probe as the plan gives it.
@@ -31,7 +32,7 @@ pub(super) async fn run(
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<HookOutput, HookError> {
     let url = super::webhook::parse("probe", probe.url)?;
-    let shown = shown_url(&url);
+    let shown = urls::shown(&url);
     if !matches!(url.scheme(), "http" | "https") {
         return Err(HookError::new(format!(
             "probe URL `{shown}` must use http or https"

@@ -16,9 +16,10 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
-use url::{Position, Url};
+use url::Url;
 
 use super::ClientError;
+use crate::check::urls;
 
 /// A caller's bound on reads: when they give up, and the bound as asked.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +39,7 @@ impl ReadLimit {
     pub(super) fn gave_up(&self, base: &Url, last: &ClientError) -> ClientError {
         ClientError::GaveUp(format!(
             "no answer from {} ({last}); stopped retrying rather than wait past the {} allowed",
-            shown(base),
+            urls::shown(base),
             whole_seconds(self.within)
         ))
     }
@@ -95,19 +96,9 @@ impl Patience {
         let left = whole_seconds(deadline.saturating_duration_since(Instant::now()));
         tracing::warn!(
             "{} {failing} ({last}); retrying for up to {left}",
-            shown(base)
+            urls::shown(base)
         );
     }
-}
-
-/// `base` without user info, query or fragment, where secrets may hide.
-fn shown(base: &Url) -> String {
-    format!(
-        "{}://{}{}",
-        base.scheme(),
-        &base[Position::BeforeHost..Position::AfterPort],
-        base.path()
-    )
 }
 
 /// `d` rounded up to whole seconds, as people read it (`2s`, `4m 30s`).
