@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::duration::Duration;
 use crate::source::Span;
+use crate::target::TargetSettings;
 
 /// Built-in estimates, drawn from ASR's typical durations (spec: asr-model.md
 /// "Typical durations"). Kept here, in one place, so they are easy to revise.
@@ -17,6 +18,8 @@ pub mod estimates {
     pub const VM_FAILOVER: Duration = Duration::from_mins(5);
     /// Failover commit of one VM: "under a minute".
     pub const VM_COMMIT: Duration = Duration::from_mins(1);
+    /// An update of one item's target settings: ASR's update job takes a minute or so.
+    pub const VM_CONFIGURE: Duration = Duration::from_mins(1);
     /// Test-failover cleanup of one VM: "a few minutes".
     pub const VM_TEST_CLEANUP: Duration = Duration::from_mins(3);
     /// Reprotect of one VM: "45 minutes to 2 hours".
@@ -54,6 +57,8 @@ pub struct Plan {
     pub failover: FailoverOptions,
     /// The isolated network of test failovers.
     pub test_network: Option<String>,
+    /// Which of the subscription's VMs belong to the application.
+    pub coverage: Coverage,
     /// Groups in source order; `GroupId` indexes this.
     pub groups: Vec<Group>,
 }
@@ -85,6 +90,35 @@ pub struct Objectives {
     pub rto_span: Option<Span>,
     /// Recovery point objective.
     pub rpo: Option<Duration>,
+    /// The longest a VM may go without a successful test failover.
+    pub drill: Option<Duration>,
+}
+
+/// `coverage { tag "app=shop"  resource_group "/subscriptions/…" }`: the
+/// application's VMs in the primary region, each of which must be in the
+/// plan and replicated. A VM matching any selector counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// `tag "name=value"` (or `tag "name"`: any value), in source order.
+    pub tags: Vec<TagSelector>,
+    /// `resource_group` ARM ids, in source order.
+    pub resource_groups: Vec<String>,
+}
+
+impl Coverage {
+    /// Whether the plan selects no VM this way.
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty() && self.resource_groups.is_empty()
+    }
+}
+
+/// One `tag` selector of `coverage`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagSelector {
+    /// The tag's name.
+    pub name: String,
+    /// Its value; `None` matches any value.
+    pub value: Option<String>,
 }
 
 /// `defaults { … }`, with built-in values filled in.
@@ -195,6 +229,8 @@ pub struct Vm {
     pub estimate: Duration,
     /// VMs that must finish first (failover order).
     pub needs: Vec<VmRef>,
+    /// Where it comes up: its own `target`, then its group's, then `defaults`'.
+    pub target: TargetSettings,
 }
 
 /// Before or after a group's VMs.

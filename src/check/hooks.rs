@@ -10,7 +10,7 @@ use crate::plan::{Defaults, Hook, HookAction, HookBlock, Phase, StepSettings, Wh
 use super::Checker;
 use super::schema::{self, BlockKind, PHASES};
 use super::settings::Entries;
-use super::urls::UrlHook;
+use super::url_value::UrlHook;
 
 impl Checker<'_> {
     /// `before failover, test { … }`.

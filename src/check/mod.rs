@@ -12,8 +12,7 @@ pub mod regions;
 mod resources;
 pub mod schema;
 mod settings;
-pub mod suggest;
-pub mod urls;
+mod url_value;
 mod values;
 
 use std::path::PathBuf;
@@ -187,6 +186,7 @@ impl Checker<'_> {
             primary: primary?.0,
             recovery: recovery?.0,
             objectives,
+            coverage: crate::plan::Coverage::default(),
             defaults,
             failover,
             test_network,
@@ -203,6 +203,7 @@ impl Checker<'_> {
             rto: self.duration(&o, "rto"),
             rto_span: o.get("rto").and_then(|s| s.args.first()).map(|v| v.span),
             rpo: self.duration(&o, "rpo"),
+            drill: None,
         }
     }
 
@@ -386,6 +387,7 @@ impl Checker<'_> {
                         span: v.name.span,
                         item: v.item,
                         estimate: v.estimate.unwrap_or(defaults.estimate),
+                        target: crate::target::TargetSettings::default(),
                         // Most VMs need nothing: skip the iterator machinery for them.
                         needs: if needs.is_empty() {
                             Vec::new()

@@ -10,8 +10,8 @@ use crate::diagnostic::Diagnostic;
 use crate::plan::{GroupId, VmRef};
 use crate::source::Span;
 
-use super::suggest;
 use super::{Checker, DraftGroup};
+use crate::suggest;
 
 /// Each group's `needs`, resolved, with where each is written.
 pub(super) type GroupNeeds = Vec<Vec<(GroupId, Span)>>;

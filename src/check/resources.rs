@@ -10,7 +10,7 @@ use crate::source::Span;
 use super::Checker;
 use super::regions;
 use super::settings::Entries;
-use super::suggest;
+use crate::suggest;
 
 impl Checker<'_> {
     /// `primary` or `recovery`: an Azure region; a near miss of a known

@@ -10,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 
 use super::Checker;
 use super::schema::{self, BlockKind, BlockRule, SettingSpec, ValueType};
-use super::suggest;
+use crate::suggest;
 
 /// The known settings of one block, in source order, each with the right shape.
 pub(super) struct Entries<'a> {

@@ -14,7 +14,7 @@ use crate::source::Span;
 use super::Checker;
 use super::schema::{BlockKind, ValueType};
 use super::settings::Entries;
-use super::suggest;
+use crate::suggest;
 
 impl Checker<'_> {
     /// Reports a `drplan::invalid_value`.

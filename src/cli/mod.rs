@@ -167,12 +167,10 @@ fn select_groups(plan: &Plan, names: &[String]) -> Result<Option<Vec<usize>>, Ex
     let mut ids = Vec::new();
     for name in names {
         let Some(id) = plan.groups.iter().position(|g| &g.name == name) else {
-            let hint = crate::check::suggest::did_you_mean(
-                name,
-                plan.groups.iter().map(|g| g.name.as_str()),
-            )
-            .map(|h| format!(" ({h})"))
-            .unwrap_or_default();
+            let hint =
+                crate::suggest::did_you_mean(name, plan.groups.iter().map(|g| g.name.as_str()))
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
             output::error(&format!("plan `{}` has no group `{name}`{hint}", plan.name));
             return Err(ExitCode::Usage);
         };

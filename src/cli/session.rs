@@ -143,6 +143,9 @@ fn next_step(op: Operation, plan_path: &Path) -> String {
         Operation::Reprotect | Operation::TestCleanup => {
             return format!("`drplan status {path}` shows replication health");
         }
+        Operation::Configure => {
+            return format!("`drplan run failover {path} --dry-run --online` shows what remains");
+        }
     };
     format!("drplan run {next} {path}")
 }

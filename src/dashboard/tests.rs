@@ -47,6 +47,8 @@ fn protected(vm: &str) -> Machine {
         rpo_s: Some(42),
         last_test_failover: None,
         current_job: None,
+        target: crate::target::TargetSettings::default(),
+        source_vm: None,
     }
 }
 

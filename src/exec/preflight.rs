@@ -73,6 +73,10 @@ pub fn done(op: Operation, machine: &Machine) -> bool {
         Operation::Reprotect => protected_from_active,
         Operation::TestFailover => machine.allows(AsrOperation::TestFailoverCleanup),
         Operation::TestCleanup => !machine.allows(AsrOperation::TestFailoverCleanup),
+        // Whether the settings match depends on the plan, not on the state:
+        // a configure step reads the item and sends only what still differs,
+        // so repeating it is safe.
+        Operation::Configure => false,
     }
 }
 
@@ -93,6 +97,8 @@ mod tests {
             rpo_s: None,
             last_test_failover: None,
             current_job: None,
+            target: crate::target::TargetSettings::default(),
+            source_vm: None,
         }
     }
 

@@ -62,7 +62,8 @@ pub fn direction(operation: Operation) -> &'static str {
         | Operation::Commit
         | Operation::Reprotect
         | Operation::TestFailover
-        | Operation::TestCleanup => PRIMARY_TO_RECOVERY,
+        | Operation::TestCleanup
+        | Operation::Configure => PRIMARY_TO_RECOVERY,
     }
 }
 
@@ -107,7 +108,8 @@ impl HookContext {
             Operation::Failover
             | Operation::Commit
             | Operation::Reprotect
-            | Operation::Failback => "Unplanned",
+            | Operation::Failback
+            | Operation::Configure => "Unplanned",
         };
         let direction = if self.direction == RECOVERY_TO_PRIMARY {
             "SecondaryToPrimary"

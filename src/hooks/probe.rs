@@ -14,8 +14,8 @@ use tokio::time::Instant;
 
 use super::webhook::status_text;
 use super::{CONNECT_TIMEOUT, HookError, HookOutput, chain};
-use crate::check::urls;
 use crate::provider::Progress;
+use crate::urls;
 
 /// A probe as the plan gives it.
 pub(super) struct Probe<'a> {

@@ -16,9 +16,9 @@ use reqwest::{Method, StatusCode, Url};
 use super::context::resolve_map;
 use super::output::Redactor;
 use super::{HookContext, HookError, HookOutput, Secrets, chain};
-use crate::check::urls;
 use crate::loopback::is_loopback;
 use crate::plan::MapValue;
+use crate::urls;
 
 /// How much of a failed response's body an error shows.
 const BODY_BYTES: usize = 500;

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, TextEdit, Uri, WorkspaceEdit};
 
-use crate::check::suggest;
 use crate::diagnostic::primary_label;
 use crate::source::Span;
+use crate::suggest;
 
 use super::document::Document;
 use super::rename::{quoted, written};

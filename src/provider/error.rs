@@ -44,6 +44,14 @@ pub enum ProviderError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// Resource Manager refused a request for lack of permission (403).
+    #[error("{message} (the signed-in identity lacks `{permission}`)")]
+    Forbidden {
+        /// The RBAC action the request needs, `Microsoft.Compute/locations/usages/read`.
+        permission: String,
+        /// What was asked and what ARM answered.
+        message: String,
+    },
     /// The vault could not be reached or answered with an error.
     #[error("{0}")]
     Service(String),

@@ -10,6 +10,7 @@
 
 pub mod azure;
 mod error;
+pub mod inventory;
 pub mod simulator;
 
 use std::collections::BTreeMap;
@@ -21,8 +22,10 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::plan::RecoveryPoint;
+use crate::target::{Change, TargetSettings};
 
 pub use error::ProviderError;
+pub use inventory::Inventory;
 
 /// A plan VM as a provider needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,6 +193,11 @@ pub struct Machine {
     pub last_test_failover: Option<Timestamp>,
     /// The job of the operation in progress (`currentScenario.jobId`).
     pub current_job: Option<JobId>,
+    /// The vault's target settings: where a failover would bring it up.
+    pub target: TargetSettings,
+    /// The protected VM's ARM id in the primary region (A2A
+    /// `fabricObjectId`), when the vault says.
+    pub source_vm: Option<String>,
 }
 
 impl Machine {
@@ -214,9 +222,17 @@ impl Machine {
 /// What an operation needs from ASR: the allowed operation, and the side
 /// the machine must be active on (failover from primary, failback from
 /// recovery; spec: asr-model.md "Item states").
+///
+/// `configure` changes the settings a failover will use, so it needs what a
+/// failover needs: the item protected, idle and running in the primary
+/// region. ASR lists no operation for an update; in a pending (test)
+/// failover, a committed one, or replicating back from the recovery region
+/// (where the settings describe the way back), it is refused.
 pub fn requirement(op: Operation) -> (AsrOperation, Option<Location>) {
     match op {
-        Operation::Failover => (AsrOperation::UnplannedFailover, Some(Location::Primary)),
+        Operation::Failover | Operation::Configure => {
+            (AsrOperation::UnplannedFailover, Some(Location::Primary))
+        }
         Operation::Failback => (AsrOperation::UnplannedFailover, Some(Location::Recovery)),
         Operation::Commit => (AsrOperation::Commit, None),
         Operation::Reprotect => (AsrOperation::ReverseReplicate, None),
@@ -446,6 +462,29 @@ pub trait Provider: Send + Sync {
         _network_id: Option<&str>,
     ) -> Result<Option<String>, ProviderError> {
         Ok(None)
+    }
+
+    /// Sends one update of an item's target settings with exactly `changes`
+    /// (ASR's `ReplicationProtectedItems_Update`) and returns its job at
+    /// once. Refuses (`NotAllowed`) when the item is not protected and idle
+    /// in the primary region (see [`requirement`]). Never disables or
+    /// re-enables replication.
+    /// A provider that cannot update items (test doubles) refuses.
+    async fn configure(&self, target: &Target, changes: &[Change]) -> Result<JobId, ProviderError> {
+        let _ = changes;
+        Err(ProviderError::NotAllowed {
+            vm: target.vm.clone(),
+            operation: Operation::Configure,
+            reason: format!("{} cannot update target settings", self.describe()),
+        })
+    }
+
+    /// The subscription beside the vault (quota, SKUs, reservations,
+    /// networks, VMs), for readiness. A provider without one (test doubles)
+    /// answers every read with an error, which readiness reports as a check
+    /// that could not run.
+    fn inventory(&self) -> &dyn Inventory {
+        &inventory::NONE
     }
 
     /// Runs an Automation runbook job to its end.

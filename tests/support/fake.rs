@@ -169,6 +169,8 @@ impl Provider for FakeVault {
                     rpo_s: Some(30),
                     last_test_failover: None,
                     current_job: current,
+                    target: drplan::target::TargetSettings::default(),
+                    source_vm: None,
                 }
             })
             .collect())

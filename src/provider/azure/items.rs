@@ -45,12 +45,10 @@ pub(super) fn find<'a>(known: &'a [Known], vm: &str, item: &str) -> Result<&'a K
     match found.as_slice() {
         [one] => Ok(one),
         [] => {
-            let hint = crate::check::suggest::did_you_mean(
-                item,
-                known.iter().map(|k| k.friendly.as_str()),
-            )
-            .map(|h| format!("; {h}"))
-            .unwrap_or_default();
+            let hint =
+                crate::suggest::did_you_mean(item, known.iter().map(|k| k.friendly.as_str()))
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default();
             Err(format!(
                 "the vault has no replicated item `{item}` for VM `{vm}`{hint} \
                  (items are matched by the VM's name in Azure; set `item` on the VM in the plan \

@@ -268,6 +268,8 @@ pub fn machine(target: &Target, item: &ProtectedItem) -> Machine {
             .as_deref()
             .and_then(parse_time),
         current_job: poll::scenario_job(p.current_scenario.as_ref()).map(JobId),
+        target: crate::target::TargetSettings::default(),
+        source_vm: None,
     }
 }
 

@@ -127,6 +127,13 @@ impl AzureProvider {
                 )
             }
             Operation::Commit => ("failoverCommit", None),
+            Operation::Configure => {
+                return Err(ProviderError::NotAllowed {
+                    vm: target.vm.clone(),
+                    operation,
+                    reason: "an update of target settings is sent with the settings to change (Provider::configure)".to_owned(),
+                });
+            }
             Operation::TestFailover => {
                 let network_id = options.test_network.clone().ok_or_else(|| ProviderError::NotAllowed {
                     vm: target.vm.clone(),

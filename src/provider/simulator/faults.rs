@@ -41,10 +41,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
 
-use crate::check::suggest::did_you_mean;
 use crate::graph::Operation;
 use crate::plan::{HookAction, Plan};
 use crate::provider::{Health, HealthIssue, IssueKind, JobError};
+use crate::suggest::did_you_mean;
 
 /// Validated faults to inject.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -242,6 +242,11 @@ pub(crate) fn failure(text: &FailureText, operation: Operation, vm: &str) -> Job
             "Failover",
             "The replica virtual machine could not be started in the target region.",
             "Retry the failover. If it fails again, check the target region's capacity and the VM size's availability.",
+        ),
+        Operation::Configure => (
+            "Update",
+            "The item's target settings could not be updated.",
+            "Check that the target resources exist, then retry the update (`drplan run configure`).",
         ),
         Operation::Commit => (
             "Commit",

@@ -25,6 +25,7 @@ pub fn job_name(operation: Operation) -> &'static str {
         Operation::Reprotect => "Reprotect",
         Operation::TestFailover => "Test failover",
         Operation::TestCleanup => "Test failover cleanup",
+        Operation::Configure => "Update replicated item",
     }
 }
 
@@ -36,6 +37,7 @@ pub fn scenario_name(operation: Operation) -> &'static str {
         Operation::Reprotect => "ReverseReplication",
         Operation::TestFailover => "TestFailover",
         Operation::TestCleanup => "TestFailoverCleanup",
+        Operation::Configure => "UpdateReplicationProtectedItem",
     }
 }
 
@@ -75,6 +77,10 @@ fn tasks(operation: Operation, shutdown_source: bool) -> &'static [(&'static str
             ("Delete the test virtual machine", 80),
             ("Complete the test failover", 10),
         ],
+        Operation::Configure => &[
+            ("Prerequisites check for the update", 20),
+            ("Updating the replication settings", 80),
+        ],
     }
 }
 
@@ -83,7 +89,7 @@ fn tasks(operation: Operation, shutdown_source: bool) -> &'static [(&'static str
 pub(crate) fn nominal_duration(operation: Operation, vm: &str, estimate: Duration) -> Duration {
     match operation {
         Operation::Failover | Operation::Failback | Operation::TestFailover => estimate,
-        Operation::Commit => Duration::from_secs(45),
+        Operation::Commit | Operation::Configure => Duration::from_secs(45),
         Operation::TestCleanup => Duration::from_secs(3 * 60),
         // "45 minutes to 2 hours", spread by VM so a plan's reprotects do
         // not all end at once.

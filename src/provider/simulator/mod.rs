@@ -307,6 +307,8 @@ impl Simulator {
             }),
             last_test_failover: item.last_test_failover,
             current_job: item.current_job.clone(),
+            target: crate::target::TargetSettings::default(),
+            source_vm: None,
         })
     }
 

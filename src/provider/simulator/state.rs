@@ -97,13 +97,7 @@ pub(crate) fn replicating_from(state: ItemState) -> Option<Location> {
 
 /// The ASR operation a drplan operation needs in `allowedOperations`.
 pub(crate) fn needs(operation: Operation) -> AsrOperation {
-    match operation {
-        Operation::Failover | Operation::Failback => AsrOperation::UnplannedFailover,
-        Operation::Commit => AsrOperation::Commit,
-        Operation::Reprotect => AsrOperation::ReverseReplicate,
-        Operation::TestFailover => AsrOperation::TestFailover,
-        Operation::TestCleanup => AsrOperation::TestFailoverCleanup,
-    }
+    crate::provider::requirement(operation).0
 }
 
 /// Whether `operation` may start now; `Err` says why not, naming the state
@@ -128,11 +122,9 @@ pub(crate) fn check(state: ItemState, operation: Operation) -> Result<(), String
     };
     // Failover and failback are both ASR's unplanned failover: the direction
     // is what tells them apart.
-    let wrong_side = match operation {
-        Operation::Failover => state.active == Location::Recovery,
-        Operation::Failback => state.active == Location::Primary,
-        _ => false,
-    };
+    let wrong_side = crate::provider::requirement(operation)
+        .1
+        .is_some_and(|side| side != state.active);
     if wrong_side {
         return Err(format!(
             "it already runs in the {} region; {}",
@@ -168,6 +160,8 @@ pub(crate) fn after_success(before: ItemState, operation: Operation) -> ItemStat
             stage: Stage::TestFailedOver,
             ..before
         },
+        // Settings change; where the item is in the cycle does not.
+        Operation::Configure => before,
     }
 }
 
@@ -284,7 +278,7 @@ mod tests {
                 let state = st(stage, active);
                 for op in Operation::ALL {
                     let expected = match op {
-                        Operation::Failover => {
+                        Operation::Failover | Operation::Configure => {
                             stage == Stage::Replicating && active == Location::Primary
                         }
                         Operation::Failback => {

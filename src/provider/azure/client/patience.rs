@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::ClientError;
-use crate::check::urls;
+use crate::urls;
 
 /// A caller's bound on reads: when they give up, and the bound as asked.
 #[derive(Debug, Clone, Copy)]
