@@ -107,7 +107,7 @@ fn failover(vms: usize, options: OperationOptions) -> Measured {
                 .unwrap();
         let started = Instant::now();
         // As `drplan run` does: every machine checked first, then the steps.
-        exec::preflight(&plan, &graph, &provider, None)
+        exec::preflight(&plan, &graph, &provider, None, Clock::system().now(), false)
             .await
             .unwrap();
         let outcome = exec::execute(Run {

@@ -81,7 +81,15 @@ impl Harness {
         cancel: CancellationToken,
     ) -> Result<Outcome, ExecError> {
         let graph = self.graph(op);
-        exec::preflight(&self.plan, &graph, &self.vault, prior).await?;
+        exec::preflight(
+            &self.plan,
+            &graph,
+            &self.vault,
+            prior,
+            self.clock.now(),
+            false,
+        )
+        .await?;
         exec::execute(Run {
             plan: &self.plan,
             graph: &graph,
@@ -457,11 +465,16 @@ async fn preflight_refuses_naming_every_machine_not_ready() {
     let ExecError::NotReady(blocked) = err else {
         panic!("{err}")
     };
-    let names: Vec<&str> = blocked.iter().map(|b| b.vm.as_str()).collect();
+    let names: Vec<&str> = blocked
+        .findings
+        .iter()
+        .filter_map(|b| b.vm.as_deref())
+        .collect();
     assert_eq!(names, ["app-02", "web-01"]);
+    assert_eq!(blocked.blockers, 2);
     assert!(
-        blocked[0]
-            .reason
+        blocked.findings[0]
+            .message
             .contains("already runs in the recovery region")
     );
     assert!(records(&sink).is_empty(), "nothing was done");

@@ -568,21 +568,32 @@ fn a_failover_of_machines_already_failed_over_is_refused() {
 
     let out = sandbox.run("failover", &["--format", "json"]);
     assert_eq!(out.status.code(), Some(3), "{}", show(&out));
-    let err = stderr(&out);
+    assert!(stderr(&out).contains("failover refused"), "{}", show(&out));
+    // Under `--format json` the refusal is the readiness object on stdout, and nothing else.
+    let refusal: serde_json::Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}\n{}", show(&out)));
+    let readiness = &refusal["readiness"];
+    assert_eq!(readiness["ready"], false, "{refusal}");
+    assert_eq!(readiness["blockers"], QUICKSTART_VMS.len(), "{refusal}");
     for (group, vm) in QUICKSTART_VMS {
-        let line = err
-            .lines()
-            .find(|l| l.trim_start().starts_with(&format!("{vm} (group {group})")))
-            .unwrap_or_else(|| panic!("stderr does not name {vm}\n{}", show(&out)));
-        assert!(
-            line.contains("already runs in the recovery region"),
-            "{vm}: {line}"
-        );
+        let finding = readiness["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["vm"] == *vm)
+            .unwrap_or_else(|| panic!("no finding names {vm}\n{refusal}"));
+        assert_eq!(finding["group"], *group, "{finding}");
+        assert_eq!(finding["kind"], "state", "{finding}");
+        assert_eq!(finding["severity"], "blocker", "{finding}");
+        let message = finding["message"].as_str().unwrap();
+        assert!(message.contains("recovery region"), "{vm}: {message}");
     }
+    let human = sandbox.run("failover", &[]);
+    assert_eq!(human.status.code(), Some(3), "{}", show(&human));
     assert!(
-        stdout(&out).is_empty(),
-        "nothing ran, so no events\n{}",
-        show(&out)
+        stderr(&human).contains("not ready for failover: 10 blockers, 0 warnings"),
+        "{}",
+        show(&human)
     );
     assert_eq!(
         sandbox.run_ids(),
@@ -1039,11 +1050,12 @@ fn an_online_dry_run_reports_every_blocker_and_changes_nothing() {
     let blocked = sandbox.run("failback", &["--dry-run", "--online"]);
     assert_eq!(blocked.status.code(), Some(3), "{}", show(&blocked));
     let text = stdout(&blocked);
-    assert!(text.contains("10 would block failback"), "{text}");
     assert!(
-        text.contains("web-03 (group web): it runs in the primary region"),
+        text.contains("not ready for failback: 10 blockers, 0 warnings"),
         "{text}"
     );
+    assert!(text.contains("blocker [state] 10 VMs (db-01, "), "{text}");
+    assert!(text.contains("it runs in the primary region"), "{text}");
     assert!(sandbox.run_ids().is_empty(), "a dry run keeps no journal");
 }
 

@@ -52,7 +52,7 @@ async fn run(
     op: Operation,
 ) -> Result<RunStatus, ExecError> {
     let graph = drplan::graph::build(plan, op, None);
-    exec::preflight(plan, &graph, sim, None).await?;
+    exec::preflight(plan, &graph, sim, None, clock.now(), false).await?;
     run_with(plan, &graph, sim, clock, &MemorySink::default(), None).await
 }
 
@@ -175,7 +175,7 @@ async fn the_whole_cycle_on_the_simulated_vault() {
         }
         let err = run(&plan, &sim, clock, refused).await.unwrap_err();
         assert!(
-            matches!(err, ExecError::NotReady(ref b) if b.len() == 4),
+            matches!(err, ExecError::NotReady(ref b) if b.blockers == 4),
             "{refused} after {op}: {err}"
         );
     }
@@ -277,7 +277,7 @@ async fn a_kill_at_any_event_never_fails_a_machine_over_twice() {
         ))
         .await;
         let state = drplan::journal::RunState::replay(&killed.records.lock().unwrap()).unwrap();
-        exec::preflight(&plan, &graph, &sim, Some(&state))
+        exec::preflight(&plan, &graph, &sim, Some(&state), clock.now(), false)
             .await
             .unwrap_or_else(|e| panic!("preflight after a kill at {kill_after}: {e}"));
         let resumed = MemorySink::default();

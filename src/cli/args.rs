@@ -139,7 +139,8 @@ pub struct GraphArgs {
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The operation: failover, commit, reprotect, failback, test-failover, test-cleanup.
+    /// The operation: failover, commit, reprotect, failback, test-failover, test-cleanup, or
+    /// configure (make the vault's target settings match the plan).
     #[arg(value_parser = parse_operation)]
     pub operation: Operation,
     /// The plan file.
@@ -147,9 +148,14 @@ pub struct RunArgs {
     /// Print the schedule (waves, estimates, critical path, RTO fit) without acting.
     #[arg(long)]
     pub dry_run: bool,
-    /// With `--dry-run`: also read every machine from the vault and report what would block the operation (exit 3 if anything would).
+    /// With `--dry-run`: also check readiness against the vault and the subscription (state,
+    /// health, RPO, quota, sizes, reservations, target resources, IPs, drift, coverage, drills)
+    /// and list every finding (exit 3 on a blocker).
     #[arg(long, requires = "dry_run")]
     pub online: bool,
+    /// Refuse (exit 3) on readiness warnings too, not only on blockers.
+    #[arg(long)]
+    pub strict: bool,
     /// Only these groups (repeatable), still in order.
     #[arg(long = "group", short = 'g')]
     pub groups: Vec<String>,
@@ -199,6 +205,9 @@ pub struct ResumeArgs {
     /// Approve every `manual` step without asking.
     #[arg(long, short)]
     pub yes: bool,
+    /// Refuse (exit 3) on readiness warnings too, not only on blockers.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `drplan runs`.

@@ -100,6 +100,7 @@ pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
         prior: Some(state),
         json: args.format == Format::Json,
         yes: args.yes,
+        strict: args.strict,
         color: ctx.color,
         credential: ctx.credential,
     }

@@ -27,6 +27,8 @@ use crate::provider::azure::{self, CredentialKind};
 use crate::provider::{OperationOptions, Provider, RecoveryPointChoice};
 
 /// What a run needs from the command line.
+// Each flag is an independent switch of the command line, as clap models it.
+#[allow(clippy::struct_excessive_bools)]
 pub(super) struct Session {
     /// The plan file, absolute.
     pub(super) plan_path: PathBuf,
@@ -42,6 +44,8 @@ pub(super) struct Session {
     pub(super) prior: Option<RunState>,
     pub(super) json: bool,
     pub(super) yes: bool,
+    /// Refuse on readiness warnings too (`--strict`).
+    pub(super) strict: bool,
     pub(super) color: bool,
     /// How to sign in to Azure (`--credential`).
     pub(super) credential: CredentialKind,
@@ -248,39 +252,57 @@ impl Session {
             &self.graph,
             provider.as_ref(),
             self.prior.as_ref(),
+            clock.now(),
+            self.strict,
         )
         .await
         {
-            Ok(_) => Ok((provider, lock)),
-            Err(ExecError::NotReady(blocked)) => {
-                let (count, verb) = match blocked.len() {
-                    1 => ("1 of the plan's machines".to_string(), "is"),
-                    n => (format!("{n} of the plan's machines"), "are"),
-                };
-                output::error(&format!(
-                    "{} refused: {count} {verb} not ready, so nothing was done",
-                    self.graph.operation
-                ));
-                for b in &blocked {
-                    eprintln!(
-                        "  {}",
-                        crate::printable::printable_line(&format!(
-                            "{} (group {}): {}",
-                            b.vm, b.group, b.reason
+            Ok(assessment) => {
+                if !assessment.readiness.findings.is_empty() && !self.json {
+                    // Warnings do not stop the run, but the operator sees them first.
+                    eprint!(
+                        "{}",
+                        crate::printable::printable(&crate::readiness::human(
+                            &assessment.readiness,
+                            self.graph.operation
                         ))
                     );
                 }
-                if let Some(run) = self.resumable(store).await {
-                    eprintln!(
-                        "run {run} of this plan did not finish; `drplan resume {run}` continues it, following the jobs it started"
-                    );
-                }
+                Ok((provider, lock))
+            }
+            Err(ExecError::NotReady(readiness)) => {
+                self.refuse(&readiness, store).await;
                 Err(ExitCode::NotReady)
             }
             Err(e) => {
                 output::error(&format!("cannot read the machines' state: {e}"));
                 Err(ExitCode::Failed)
             }
+        }
+    }
+
+    /// Says why the run refuses: every finding at once (on stdout as JSON
+    /// under `--format json`), and how to continue an unfinished run.
+    async fn refuse(&self, readiness: &crate::readiness::Readiness, store: &dyn RunStore) {
+        let op = self.graph.operation;
+        let why = if readiness.blockers > 0 {
+            "readiness found what would make it fail"
+        } else {
+            "readiness found warnings and `--strict` refuses on them"
+        };
+        output::error(&format!("{op} refused: {why}, so nothing was done"));
+        if self.json {
+            output::json(&serde_json::json!({ "readiness": readiness }));
+        } else {
+            eprint!(
+                "{}",
+                crate::printable::printable(&crate::readiness::human(readiness, op))
+            );
+        }
+        if let Some(run) = self.resumable(store).await {
+            eprintln!(
+                "run {run} of this plan did not finish; `drplan resume {run}` continues it, following the jobs it started"
+            );
         }
     }
 

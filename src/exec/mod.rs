@@ -23,6 +23,7 @@ use crate::graph::{StepAction, StepGraph};
 use crate::journal::{Event, JournalError, Record, RunId, RunSettings, RunState, RunStatus};
 use crate::plan::{HookAction, Plan};
 use crate::provider::{Machine, OperationOptions, Progress, Provider, ProviderError, Target};
+use crate::readiness::{Assessment, Readiness};
 
 pub use preflight::{done, ready};
 
@@ -80,23 +81,12 @@ pub trait HookRunner: Send + Sync {
     ) -> Result<String, StepFailure>;
 }
 
-/// A machine that is not ready for the operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotReady {
-    /// The plan VM.
-    pub vm: String,
-    /// Its group.
-    pub group: String,
-    /// Why, and what to do.
-    pub reason: String,
-}
-
 /// Why a run could not start or could not go on.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
-    /// Machines are not ready (exit 3).
-    #[error("{} machine(s) not ready", .0.len())]
-    NotReady(Vec<NotReady>),
+    /// Readiness found blockers (or, strictly, warnings): exit 3.
+    #[error("not ready: {} blocker(s), {} warning(s)", .0.blockers, .0.warnings)]
+    NotReady(Box<Readiness>),
     /// The provider could not be asked.
     #[error(transparent)]
     Provider(#[from] ProviderError),
@@ -189,67 +179,23 @@ pub fn target(plan: &Plan, graph: &StepGraph, action: StepAction) -> Option<Targ
     Some(Target::of(group, vm))
 }
 
-/// Reads every machine the run will act on and refuses, naming each machine
-/// that is not ready and why, before anything is done. On resume, steps that
-/// succeeded are not checked, and a machine whose operation is running or
-/// has taken effect passes: the step follows the job or counts it done (the
-/// journal may have lost its last events in a crash of the host).
+/// Reads every machine the run will act on and everything readiness checks
+/// for the operation, and refuses before anything is done when it finds a
+/// blocker (with `strict`, a warning too), naming every finding at once
+/// (see [`crate::readiness::assess`], which also says what resume skips).
 pub async fn preflight(
     plan: &Plan,
     graph: &StepGraph,
     provider: &dyn Provider,
     prior: Option<&RunState>,
-) -> Result<Vec<Machine>, ExecError> {
-    let op = graph.operation;
-    let targets: Vec<Target> = graph
-        .steps()
-        .filter(|(_, s)| {
-            prior.is_none_or(|p| {
-                p.steps
-                    .get(&s.id)
-                    .is_none_or(|r| r.status != Some(crate::journal::StepStatus::Succeeded))
-            })
-        })
-        .filter_map(|(_, s)| target(plan, graph, s.action))
-        .collect();
-    let machines = provider.machines(&targets).await?;
-    if machines.len() != targets.len() {
-        return Err(ExecError::Provider(ProviderError::Service(format!(
-            "the vault reported {} machines for the {} asked about",
-            machines.len(),
-            targets.len()
-        ))));
+    now: crate::clock::Timestamp,
+    strict: bool,
+) -> Result<Assessment, ExecError> {
+    let assessment = crate::readiness::assess(plan, graph, provider, prior, now).await?;
+    if assessment.readiness.refuses(strict) {
+        return Err(ExecError::NotReady(Box::new(assessment.readiness)));
     }
-    let mut blocked = Vec::new();
-    if op == crate::graph::Operation::TestFailover
-        && let Some(reason) = provider
-            .check_test_network(plan.test_network.as_deref())
-            .await?
-    {
-        blocked.push(NotReady {
-            vm: "(plan)".to_string(),
-            group: "-".to_string(),
-            reason,
-        });
-    }
-    for (t, m) in targets.iter().zip(&machines) {
-        let Err(reason) = ready(op, m) else {
-            continue;
-        };
-        if prior.is_some() && (done(op, m) || running_job_of(provider, m, op).await) {
-            continue;
-        }
-        blocked.push(NotReady {
-            vm: t.vm.clone(),
-            group: t.group.clone(),
-            reason,
-        });
-    }
-    if blocked.is_empty() {
-        Ok(machines)
-    } else {
-        Err(ExecError::NotReady(blocked))
-    }
+    Ok(assessment)
 }
 
 /// Whether the machine's job in progress is `op`'s (and so one to follow).

@@ -306,6 +306,69 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// Reads the step's machine before starting: whether to follow the job
+    /// already running on it, whether the operation has already taken effect
+    /// (or, for `configure`, nothing differs) or cannot start, or what to send.
+    async fn look(
+        &self,
+        step: &Step,
+        target: &crate::provider::Target,
+    ) -> Result<Look, JournalError> {
+        let op = self.run.graph.operation;
+        let provider = self.run.provider;
+        let machine = match provider.machines(std::slice::from_ref(target)).await {
+            Ok(mut m) if !m.is_empty() => m.swap_remove(0),
+            Ok(_) => {
+                return Ok(Look::Finished(Err(StepFailure::new(format!(
+                    "the vault did not report {}",
+                    target.vm
+                )))));
+            }
+            Err(e) => return Ok(Look::Finished(Err(provider_failure(&e)))),
+        };
+        if let Some(current) = machine.current_job.clone() {
+            // Only a job of this very operation is followed; another
+            // (a drill, someone's manual action) is not ours to claim.
+            if !super::running_job_of(provider, &machine, op).await {
+                return Ok(Look::Finished(Err(StepFailure::new(format!(
+                    "{}: job {current} of another operation is in progress on it; wait for it (`drplan jobs`) and resume",
+                    target.vm
+                )))));
+            }
+            return Ok(Look::Follow(current));
+        }
+        let changes = if op == crate::graph::Operation::Configure {
+            self.run.plan.vm_changes(step.action, &machine)
+        } else {
+            Vec::new()
+        };
+        let already = if op == crate::graph::Operation::Configure {
+            changes.is_empty().then(|| {
+                format!(
+                    "{}: the vault's target settings already match the plan",
+                    target.vm
+                )
+            })
+        } else {
+            done(op, &machine).then(|| format!("{op} has already taken effect on {}", target.vm))
+        };
+        if let Some(message) = already {
+            let finished = Progress {
+                percent: Some(100),
+                message,
+            };
+            self.progress(&step.id, finished, None).await?;
+            return Ok(Look::Finished(Ok(())));
+        }
+        if let Err(reason) = ready(op, &machine) {
+            return Ok(Look::Finished(Err(StepFailure::new(format!(
+                "{}: {reason}",
+                target.vm
+            )))));
+        }
+        Ok(Look::Start(changes))
+    }
+
     async fn vm_attempt(
         &self,
         step: &Step,
@@ -327,48 +390,30 @@ impl Walker<'_, '_> {
                 Err(e) => return Ok(Err(provider_failure(&e))),
             }
         }
+        // An update is decided by what the vault holds now: always read first.
+        let check_first = check_first || op == crate::graph::Operation::Configure;
+        let mut changes = Vec::new();
         if job.is_none() && check_first {
-            let machine = match provider.machines(std::slice::from_ref(&target)).await {
-                Ok(mut m) if !m.is_empty() => m.swap_remove(0),
-                Ok(_) => {
-                    return Ok(Err(StepFailure::new(format!(
-                        "the vault did not report {}",
-                        target.vm
-                    ))));
+            match self.look(step, &target).await? {
+                Look::Follow(current) => {
+                    job = Some((current, "following the job already running on the machine"));
                 }
-                Err(e) => return Ok(Err(provider_failure(&e))),
-            };
-            if let Some(current) = machine.current_job.clone() {
-                // Only a job of this very operation is followed; another
-                // (a drill, someone's manual action) is not ours to claim.
-                if !super::running_job_of(provider, &machine, op).await {
-                    return Ok(Err(StepFailure::new(format!(
-                        "{}: job {current} of another operation is in progress on it; wait for it (`drplan jobs`) and resume",
-                        target.vm
-                    ))));
-                }
-                job = Some((current, "following the job already running on the machine"));
-            } else if done(op, &machine) {
-                self.progress(
-                    &step.id,
-                    Progress {
-                        percent: Some(100),
-                        message: format!("{op} has already taken effect on {}", target.vm),
-                    },
-                    None,
-                )
-                .await?;
-                return Ok(Ok(()));
-            } else if let Err(reason) = ready(op, &machine) {
-                return Ok(Err(StepFailure::new(format!("{}: {reason}", target.vm))));
+                Look::Finished(result) => return Ok(result),
+                Look::Start(to_change) => changes = to_change,
             }
         }
-        let (job, note) = match job {
-            Some(found) => found,
-            None => match provider.start(&target, op, &self.run.options).await {
+        let (job, note) = if let Some(found) = job {
+            found
+        } else {
+            let started = if op == crate::graph::Operation::Configure {
+                provider.configure(&target, &changes).await
+            } else {
+                provider.start(&target, op, &self.run.options).await
+            };
+            match started {
                 Ok(id) => (id, "started"),
                 Err(e) => return Ok(Err(provider_failure(&e))),
-            },
+            }
         };
         // Durable before the job is followed: a resumed run follows this job
         // instead of starting the operation again.
@@ -402,6 +447,16 @@ impl Walker<'_, '_> {
             Err(e) => Err(provider_failure(&e)),
         })
     }
+}
+
+/// What a step's machine says before the step starts its operation.
+enum Look {
+    /// Follow this job of the operation, already running.
+    Follow(JobId),
+    /// The step is over: done already, or it cannot start.
+    Finished(Result<(), StepFailure>),
+    /// Start it (for `configure`, with these changes).
+    Start(Vec<crate::target::Change>),
 }
 
 fn provider_failure(e: &ProviderError) -> StepFailure {

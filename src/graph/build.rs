@@ -89,8 +89,13 @@ fn group_steps(
 ) -> (Vec<NodeIndex>, Vec<NodeIndex>) {
     let group = &plan.groups[g];
     let before = hooks(plan, g, operation, When::Before, graph);
+    // (index in the group, node) of the VMs this operation acts on.
     let mut vms = Vec::with_capacity(group.vms.len());
     for (v, vm) in group.vms.iter().enumerate() {
+        // `configure` has nothing to send for a VM without target settings.
+        if operation == Operation::Configure && vm.target.is_empty() {
+            continue;
+        }
         let node = graph.add_node(Step {
             id: vm_id(&group.name, &vm.name),
             kind: "vm",
@@ -99,7 +104,7 @@ fn group_steps(
             action: StepAction::Vm(VmRef { group: g, vm: v }),
         });
         vm_nodes[v] = Some(node);
-        vms.push(node);
+        vms.push((v, node));
     }
     let after = hooks(plan, g, operation, When::After, graph);
 
@@ -112,11 +117,10 @@ fn group_steps(
     let in_group = |deps: &[VmRef]| deps.iter().any(|d| d.group == g);
     let firsts: Vec<NodeIndex> = vms
         .iter()
-        .enumerate()
         .filter(|(v, _)| !in_group(&deps[*v]))
         .map(|(_, n)| *n)
         .collect();
-    let mut needed = vec![false; vms.len()];
+    let mut needed = vec![false; group.vms.len()];
     for d in deps.iter().flatten().filter(|d| d.group == g) {
         if let Some(slot) = needed.get_mut(d.vm) {
             *slot = true;
@@ -124,9 +128,8 @@ fn group_steps(
     }
     let lasts: Vec<NodeIndex> = vms
         .iter()
-        .zip(&needed)
-        .filter(|(_, n)| !**n)
-        .map(|(node, _)| *node)
+        .filter(|(v, _)| !needed[*v])
+        .map(|(_, node)| *node)
         .collect();
     if let Some(&b) = before.last() {
         for &vm in &firsts {

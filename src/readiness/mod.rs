@@ -1,8 +1,230 @@
 //! Plan × operation × what the vault and the subscription say now, to the
 //! findings that would make the operation fail or that an operator should
-//! know before acting (see [`FindingKind`]): computed once, used by
-//! `run --dry-run --online`, by every run's preflight and by `status`.
+//! know before acting (see [`FindingKind`]): computed once by [`assess`],
+//! used by `run --dry-run --online`, by every run's preflight and by
+//! `status`.
+//!
+//! The vault's items are read first (a failure there is an error: nothing
+//! can be judged without them). Then the checks the operation calls for
+//! ([`scope`]) say what they need from the subscription, each distinct read
+//! is made once, concurrently ([`reads`]), and a read that fails becomes an
+//! `unchecked` finding naming the check that could not run: never a silent
+//! pass. Nothing here changes anything.
 
+mod capacity;
+mod coverage;
 mod finding;
+mod machine;
+mod reads;
+mod references;
+mod render;
+mod scope;
+
+use crate::clock::Timestamp;
+use crate::graph::{Operation, StepGraph};
+use crate::journal::{RunState, StepStatus};
+use crate::plan::{Plan, Vm};
+use crate::provider::{Machine, Provider, ProviderError, Target};
+use crate::target::{TargetSetting, TargetSettings};
 
 pub use finding::{Finding, FindingKind, Readiness, Severity};
+pub use render::human;
+
+use reads::Wanted;
+use scope::Scope;
+
+/// What a readiness pass read and found.
+#[derive(Debug)]
+pub struct Assessment {
+    /// The VMs the operation acts on, in plan order.
+    pub targets: Vec<Target>,
+    /// Their machines, in the same order.
+    pub machines: Vec<Machine>,
+    /// What was found.
+    pub readiness: Readiness,
+    /// How many reads of the subscription were made (vault items aside).
+    pub reads: usize,
+}
+
+/// A VM the operation creates or changes, with the settings it would use.
+pub(crate) struct Subject<'a> {
+    target: &'a Target,
+    vm: &'a Vm,
+    /// Plan over vault, field by field; for a test failover, the test
+    /// network, `test_subnet` and `test_ip` in place of the others.
+    settings: TargetSettings,
+    /// Whether this is a test failover's VM.
+    test: bool,
+}
+
+impl Subject<'_> {
+    /// Whether the plan (not the vault) gives this setting.
+    fn set_by_plan(&self, setting: TargetSetting) -> bool {
+        let own = match (self.test, setting) {
+            (true, TargetSetting::Subnet) => TargetSetting::TestSubnet,
+            (true, TargetSetting::Ip) => TargetSetting::TestIp,
+            _ => setting,
+        };
+        self.vm.target.get(own).is_some() || (self.test && setting == TargetSetting::Network)
+    }
+}
+
+/// The settings a VM would come up with.
+fn effective(plan: &Plan, vm: &Vm, machine: &Machine, test: bool) -> TargetSettings {
+    let mut settings = vm.target.clone().inherit(&machine.target);
+    if test {
+        settings.network.clone_from(&plan.test_network);
+        settings.subnet = settings.test_subnet.take();
+        settings.ip = settings.test_ip.take();
+        // Test failover uses the test NIC settings, which the plan does not set.
+        settings.public_ip = None;
+        settings.load_balancer_pools = None;
+        settings.nsg = None;
+    }
+    settings
+}
+
+/// Reads the machines `graph` acts on and everything the operation's checks
+/// need, and returns what was found. On resume (`prior`), steps that
+/// succeeded are not looked at, and a machine whose operation is running or
+/// has taken effect passes its state check (the journal may have lost its
+/// last events in a crash).
+pub async fn assess(
+    plan: &Plan,
+    graph: &StepGraph,
+    provider: &dyn Provider,
+    prior: Option<&RunState>,
+    now: Timestamp,
+) -> Result<Assessment, ProviderError> {
+    let op = graph.operation;
+    let scope = Scope::of(op, plan);
+    let (vms, machines) = read_machines(plan, graph, provider, prior).await?;
+    let targets: Vec<Target> = vms.iter().map(|(t, _)| t.clone()).collect();
+    let mut findings = Vec::new();
+    let mut acting = Vec::new();
+    for ((target, vm), machine) in vms.iter().zip(&machines) {
+        if let Some(finding) = machine::state(op, target, machine) {
+            let in_flight = prior.is_some()
+                && (crate::exec::done(op, machine)
+                    || crate::exec::running_job_of(provider, machine, op).await);
+            if !in_flight {
+                findings.push(finding);
+            }
+            continue;
+        }
+        acting.push((target, *vm, machine));
+    }
+    for (target, vm, machine) in &acting {
+        if scope.replication {
+            machine::replication(&scope, plan, target, machine, &mut findings);
+        }
+        if scope.drift
+            && let Some(f) = machine::drifted(target, machine, vm)
+        {
+            findings.push(f);
+        }
+        if scope.drill
+            && let Some(f) = machine::drill(plan, target, machine, now)
+        {
+            findings.push(f);
+        }
+    }
+    if scope.replication {
+        findings.extend(vault_config(provider).await);
+    }
+    let subjects: Vec<Subject<'_>> = acting
+        .iter()
+        .map(|(target, vm, machine)| Subject {
+            target,
+            vm,
+            settings: effective(plan, vm, machine, scope.test),
+            test: scope.test,
+        })
+        .collect();
+    let only_plan = op == Operation::Configure;
+    let mut wanted = Wanted::default();
+    if let Some(region) = &scope.region {
+        capacity::want(region, &subjects, &mut wanted);
+    }
+    if scope.references {
+        references::want(&subjects, only_plan, &mut wanted);
+    }
+    if scope.coverage {
+        coverage::want(plan, &mut wanted);
+    }
+    let reads = wanted.len();
+    let answers = wanted.read(provider.inventory()).await;
+    if let Some(region) = &scope.region {
+        capacity::check(region, &subjects, &answers, &mut findings);
+    }
+    if scope.references {
+        references::check(&subjects, only_plan, &answers, &mut findings);
+    }
+    if scope.coverage {
+        coverage::check(plan, &machines, &answers, &mut findings);
+    }
+    findings.extend(answers.unchecked());
+    Ok(Assessment {
+        targets,
+        machines,
+        readiness: Readiness::of(findings),
+        reads,
+    })
+}
+
+/// The VMs `graph` acts on (on resume, those whose steps did not succeed)
+/// and their machines, in plan order.
+async fn read_machines<'p>(
+    plan: &'p Plan,
+    graph: &StepGraph,
+    provider: &dyn Provider,
+    prior: Option<&RunState>,
+) -> Result<(Vec<(Target, &'p Vm)>, Vec<Machine>), ProviderError> {
+    let vms: Vec<(Target, &Vm)> = graph
+        .steps()
+        .filter(|(_, s)| {
+            prior.is_none_or(|p| {
+                p.steps
+                    .get(&s.id)
+                    .is_none_or(|r| r.status != Some(StepStatus::Succeeded))
+            })
+        })
+        .filter_map(|(_, s)| {
+            let crate::graph::StepAction::Vm(at) = s.action else {
+                return None;
+            };
+            let target = crate::exec::target(plan, graph, s.action)?;
+            Some((target, plan.vm(at)?))
+        })
+        .collect();
+    let targets: Vec<Target> = vms.iter().map(|(t, _)| t.clone()).collect();
+    let machines = provider.machines(&targets).await?;
+    if machines.len() != targets.len() {
+        return Err(ProviderError::Service(format!(
+            "the vault reported {} machines for the {} asked about",
+            machines.len(),
+            targets.len()
+        )));
+    }
+    Ok((vms, machines))
+}
+
+/// The vault's own configuration issues, or why they could not be read.
+async fn vault_config(provider: &dyn Provider) -> Vec<Finding> {
+    match provider.vault_health().await {
+        Ok(health) => health
+            .issues
+            .iter()
+            .map(|issue| machine::config_finding(None, issue))
+            .collect(),
+        Err(e) => vec![Finding {
+            severity: Severity::Warning,
+            kind: FindingKind::Unchecked,
+            vm: None,
+            group: None,
+            message: format!("could not check the vault's own health: {e}"),
+            remedy: "check again; `drplan status` shows the vault's health".to_owned(),
+            details: serde_json::json!({ "check": "vault health", "error": e.to_string() }),
+        }],
+    }
+}

@@ -1,0 +1,217 @@
+//! `drplan run OP PLAN --dry-run`: the schedule (waves, estimates, critical
+//! path, total, RTO fit) for people or as JSON without acting; with
+//! `--online`, also the readiness findings of the operation against the
+//! vault and the subscription (exit 3 on a blocker, or with `--strict` on a
+//! warning).
+
+use std::fmt::Write as _;
+
+use crate::duration::Duration;
+use crate::graph::StepGraph;
+use crate::printable::{printable, printable_line};
+use crate::schedule::{DryRun, MAX_TOTAL, Schedule};
+
+use super::args::{Format, RunArgs};
+use super::exit::ExitCode;
+use super::{Ctx, output};
+
+pub(super) fn dry_run(
+    args: &RunArgs,
+    ctx: &Ctx,
+    plan: &crate::plan::Plan,
+    graph: &StepGraph,
+) -> ExitCode {
+    // The checker refuses plans whose schedule overflows; this guards any
+    // other way in, so that no wrong figure is ever printed.
+    let schedule = match Schedule::checked(graph) {
+        Ok(schedule) => schedule,
+        Err(overflow) => {
+            output::error(&printable_line(&format!(
+                "the estimated {} cannot be computed: step `{}` would end more than {MAX_TOTAL} after the start; nothing was done",
+                graph.operation,
+                graph.step(overflow.step).id
+            )));
+            return ExitCode::Failed;
+        }
+    };
+    let report = DryRun::new(graph, &schedule, plan.objectives.rto);
+    let online = if args.online {
+        match online(args, ctx.credential, plan, graph) {
+            Ok(found) => Some(found),
+            Err(code) => return code,
+        }
+    } else {
+        None
+    };
+    match args.format {
+        Format::Json => match &online {
+            // cli.md's fields in cli.md's order; `online` and `readiness` only when asked for.
+            None => output::json(&report),
+            Some(found) => {
+                #[derive(serde::Serialize)]
+                struct WithOnline<'a> {
+                    #[serde(flatten)]
+                    report: &'a DryRun<'a>,
+                    online: serde_json::Value,
+                    readiness: &'a crate::readiness::Readiness,
+                }
+                output::json(&WithOnline {
+                    report: &report,
+                    online: serde_json::json!({
+                        "vault": found.vault,
+                        "machines": found.assessment.machines.len(),
+                        "ready": found.assessment.readiness.ready,
+                        "reads": found.assessment.reads,
+                    }),
+                    readiness: &found.assessment.readiness,
+                });
+            }
+        },
+        Format::Human => {
+            let mut text = human(graph, &schedule, &report, plan.vm_count());
+            if let Some(found) = &online {
+                let _ = write!(
+                    text,
+                    "\nonline: {} machines read from {}, {} reads of the subscription\n",
+                    found.assessment.machines.len(),
+                    found.vault,
+                    found.assessment.reads
+                );
+                text.push_str(&crate::readiness::human(
+                    &found.assessment.readiness,
+                    graph.operation,
+                ));
+            }
+            // Names may hold bidirectional overrides, and the vault's reasons anything.
+            output::print(&printable(&text));
+        }
+    }
+    match online {
+        Some(found) if found.assessment.readiness.refuses(args.strict) => ExitCode::NotReady,
+        _ => ExitCode::Success,
+    }
+}
+
+/// What `--online` found: the vault it read and the readiness of the operation.
+pub(super) struct Online {
+    pub(super) vault: String,
+    pub(super) assessment: crate::readiness::Assessment,
+}
+
+/// Reads the vault and the subscription and assesses the operation. Nothing
+/// is changed; reads are bounded as for `status`, someone waits for them.
+pub(super) fn online(
+    args: &RunArgs,
+    credential: crate::provider::azure::CredentialKind,
+    plan: &crate::plan::Plan,
+    graph: &StepGraph,
+) -> Result<Online, ExitCode> {
+    let wait = super::status::read_timeout().map_err(|e| {
+        output::error(&e.to_string());
+        ExitCode::Usage
+    })?;
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        let clock = crate::clock::Clock::system();
+        let provider =
+            super::session::open_provider(plan, &args.plan, args.simulate, credential, clock)
+                .await
+                .map_err(|(e, code)| {
+                    output::error(&e);
+                    code
+                })?;
+        provider.limit_reads(wait);
+        match crate::readiness::assess(plan, graph, provider.as_ref(), None, clock.now()).await {
+            Ok(assessment) => Ok(Online {
+                vault: provider.describe(),
+                assessment,
+            }),
+            Err(e @ crate::provider::ProviderError::Unanswered(_)) => {
+                output::error(&format!(
+                    "cannot read the machines' state: {e}; {}",
+                    super::status::how_to_wait_longer(wait)
+                ));
+                Err(ExitCode::Failed)
+            }
+            Err(e) => {
+                output::error(&format!("cannot read the machines' state: {e}"));
+                Err(ExitCode::Failed)
+            }
+        }
+    })
+}
+
+/// Whole seconds as the language writes them. Days apart, so that no count
+/// of seconds (an RTO near the largest duration) overflows milliseconds.
+fn secs(s: u64) -> String {
+    let (days, rest) = (s / 86_400, Duration::from_secs(s % 86_400));
+    match (days, rest.is_zero()) {
+        (0, _) => rest.to_string(),
+        (_, true) => format!("{days}d"),
+        (_, false) => format!("{days}d{rest}"),
+    }
+}
+
+fn human(graph: &StepGraph, schedule: &Schedule, report: &DryRun<'_>, vm_total: usize) -> String {
+    let g = &graph.graph;
+    let vms = graph.steps().filter(|(_, s)| s.kind == "vm").count();
+    let mut groups: Vec<usize> = graph.steps().map(|(_, s)| s.group).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} of plan {} (dry run: nothing is changed)\n{vms} of {vm_total} VMs in {} groups, {} steps, {} waves\n",
+        report.operation,
+        report.plan,
+        groups.len(),
+        report.steps.len(),
+        schedule.waves.len()
+    );
+    let id_width = graph
+        .steps()
+        .map(|(_, s)| s.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (w, wave) in schedule.waves.iter().enumerate() {
+        let _ = writeln!(out, "wave {}", w + 1);
+        for node in wave {
+            let step = &g[*node];
+            let _ = writeln!(
+                out,
+                "  {:<id_width$}  {:<8} {:>8}  starts at {}",
+                step.id,
+                step.kind,
+                step.estimate.to_string(),
+                schedule.start[node.index()]
+            );
+        }
+    }
+    if !report.critical_path.is_empty() {
+        let _ = writeln!(out, "\ncritical path:");
+        for id in &report.critical_path {
+            let _ = writeln!(out, "  {id}");
+        }
+    }
+    let _ = writeln!(out, "\nestimated total: {}", secs(report.estimate_s));
+    match (report.rto_s, report.fits_rto) {
+        (Some(rto), Some(true)) => {
+            let _ = writeln!(
+                out,
+                "RTO {}: fits, {} to spare",
+                secs(rto),
+                secs(rto - report.estimate_s.min(rto))
+            );
+        }
+        (Some(rto), _) => {
+            let _ = writeln!(
+                out,
+                "RTO {}: exceeded by {}",
+                secs(rto),
+                secs(report.estimate_s.saturating_sub(rto))
+            );
+        }
+        (None, _) => {}
+    }
+    out
+}
