@@ -230,7 +230,9 @@ pub struct Vm {
     /// VMs that must finish first (failover order).
     pub needs: Vec<VmRef>,
     /// Where it comes up: its own `target`, then its group's, then `defaults`'.
-    pub target: TargetSettings,
+    /// Shared between the VMs that resolve to the same settings (most VMs
+    /// set none of their own), so a 100,000-VM plan holds a few copies.
+    pub target: std::sync::Arc<TargetSettings>,
 }
 
 /// Before or after a group's VMs.

@@ -352,6 +352,7 @@ impl Checker<'_> {
         defaults: &Defaults,
     ) -> Option<Vec<Group>> {
         let errors_before = self.diags.error_count();
+        let no_target = std::sync::Arc::new(crate::target::TargetSettings::default());
         let (group_needs, vm_needs) = self.resolve(&drafts);
         if self.diags.error_count() == errors_before {
             for d in cycles::find(&drafts, &group_needs, &vm_needs) {
@@ -387,7 +388,7 @@ impl Checker<'_> {
                         span: v.name.span,
                         item: v.item,
                         estimate: v.estimate.unwrap_or(defaults.estimate),
-                        target: crate::target::TargetSettings::default(),
+                        target: std::sync::Arc::clone(&no_target),
                         // Most VMs need nothing: skip the iterator machinery for them.
                         needs: if needs.is_empty() {
                             Vec::new()

@@ -71,7 +71,7 @@ impl Subject<'_> {
 
 /// The settings a VM would come up with.
 fn effective(plan: &Plan, vm: &Vm, machine: &Machine, test: bool) -> TargetSettings {
-    let mut settings = vm.target.clone().inherit(&machine.target);
+    let mut settings = TargetSettings::clone(&vm.target).inherit(&machine.target);
     if test {
         settings.network.clone_from(&plan.test_network);
         settings.subnet = settings.test_subnet.take();

@@ -84,15 +84,12 @@ fn alike(findings: &[Finding]) -> Vec<(&Finding, Vec<&str>)> {
             f.remedy.as_str(),
             f.vm.is_some(),
         );
-        match index.get(&key) {
-            Some(&at) => {
-                let (_, vms): &mut (&Finding, Vec<&str>) = &mut merged[at];
-                vms.extend(f.vm.as_deref());
-            }
-            None => {
-                index.insert(key, merged.len());
-                merged.push((f, f.vm.as_deref().into_iter().collect()));
-            }
+        if let Some(&at) = index.get(&key) {
+            let (_, vms): &mut (&Finding, Vec<&str>) = &mut merged[at];
+            vms.extend(f.vm.as_deref());
+        } else {
+            index.insert(key, merged.len());
+            merged.push((f, f.vm.as_deref().into_iter().collect()));
         }
     }
     merged
