@@ -460,9 +460,11 @@ async fn preflight_refuses_naming_every_machine_not_ready() {
     let names: Vec<&str> = blocked.iter().map(|b| b.vm.as_str()).collect();
     assert_eq!(names, ["app-02", "web-01"]);
     assert!(
-        blocked[0]
-            .reason
-            .contains("already runs in the recovery region")
+        blocked[0].reason.starts_with(
+            "it runs in the recovery region and replicates back: fail it back (run `failback`)"
+        ),
+        "{}",
+        blocked[0].reason
     );
     assert!(records(&sink).is_empty(), "nothing was done");
     assert!(h.vault.starts().is_empty());

@@ -574,8 +574,11 @@ fn a_failover_of_machines_already_failed_over_is_refused() {
             .lines()
             .find(|l| l.trim_start().starts_with(&format!("{vm} (group {group})")))
             .unwrap_or_else(|| panic!("stderr does not name {vm}\n{}", show(&out)));
+        // Failed over and not committed: the one way on is a commit.
         assert!(
-            line.contains("already runs in the recovery region"),
+            line.contains(
+                "it is failed over to the recovery region and waits for commit: run `commit` (state"
+            ),
             "{vm}: {line}"
         );
     }

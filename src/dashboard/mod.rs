@@ -356,7 +356,7 @@ fn item(m: &Machine, group: &str, objective_ms: Option<u64>, now: Timestamp) -> 
         rpo_breached,
         test_failover: test_status(m, now),
         last_test_failover: m.last_test_failover,
-        allowed_operations: allowed_operations(&m.allowed, m.active_location),
+        allowed_operations: m.operations(),
         item: m.item.clone(),
         current_job: m.current_job.clone(),
         issues: m.issues.clone(),
@@ -409,30 +409,6 @@ fn test_failover_summary(items: &[Item]) -> TestFailoverSummary {
         performed,
         not_applicable,
     }
-}
-
-/// drplan's operations that ASR's `allowed` permits on a machine active at
-/// `at`, deduplicated, in the order of the recovery cycle
-/// ([`Operation::ALL`]). A failover from the recovery side is a failback.
-pub fn allowed_operations(allowed: &[AsrOperation], at: Location) -> Vec<Operation> {
-    let mapped: Vec<Operation> = allowed
-        .iter()
-        .filter_map(|op| match op {
-            AsrOperation::UnplannedFailover | AsrOperation::PlannedFailover => Some(match at {
-                Location::Primary => Operation::Failover,
-                Location::Recovery => Operation::Failback,
-            }),
-            AsrOperation::TestFailover => Some(Operation::TestFailover),
-            AsrOperation::TestFailoverCleanup => Some(Operation::TestCleanup),
-            AsrOperation::Commit => Some(Operation::Commit),
-            AsrOperation::ReverseReplicate => Some(Operation::Reprotect),
-            AsrOperation::ChangePit | AsrOperation::DisableProtection => None,
-        })
-        .collect();
-    Operation::ALL
-        .into_iter()
-        .filter(|op| mapped.contains(op))
-        .collect()
 }
 
 /// `UnplannedFailoverCommitPendingStatesBegin` → `unplanned_failover_commit_pending_states_begin`:

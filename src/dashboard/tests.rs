@@ -266,46 +266,6 @@ fn rpo_over_the_objective_is_flagged() {
 }
 
 #[test]
-fn allowed_operations_map_asr_states_to_drplan_names() {
-    use AsrOperation as A;
-    use Location::{Primary, Recovery};
-    use Operation as O;
-    let cases: [(&[A], Location, &[O]); 7] = [
-        (
-            &[A::UnplannedFailover, A::TestFailover, A::DisableProtection],
-            Primary,
-            &[O::Failover, O::TestFailover],
-        ),
-        (&[A::TestFailoverCleanup], Primary, &[O::TestCleanup]),
-        (
-            &[A::Commit, A::ChangePit, A::DisableProtection],
-            Recovery,
-            &[O::Commit],
-        ),
-        (
-            &[A::ReverseReplicate, A::DisableProtection],
-            Recovery,
-            &[O::Reprotect],
-        ),
-        (&[], Recovery, &[]),
-        (
-            &[A::TestFailover, A::UnplannedFailover, A::DisableProtection],
-            Recovery,
-            &[O::Failback, O::TestFailover],
-        ),
-        // Non-A2A: planned and unplanned are both `failover`, listed once.
-        (
-            &[A::PlannedFailover, A::UnplannedFailover],
-            Primary,
-            &[O::Failover],
-        ),
-    ];
-    for (asr, at, want) in cases {
-        assert_eq!(allowed_operations(asr, at), want, "{asr:?} at {at:?}");
-    }
-}
-
-#[test]
 fn configuration_issues_are_counted_by_kind_and_listed() {
     let p = plan("");
     let mut db = protected("db-01");
