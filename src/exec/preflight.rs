@@ -12,8 +12,8 @@ use crate::provider::{AsrOperation, Location, Machine, Stage, requirement};
 ///
 /// The advice names an operation (in backticks) only where the machine's
 /// allowed operations permit it now; later steps are said in words. The plan
-/// path is not known here, so the advice says "run `commit`" and the caller
-/// shows the command.
+/// path is not known here, so the advice names the operation as `drplan run`
+/// takes it ("run `commit`"), never a command line with a path.
 pub fn ready(op: Operation, machine: &Machine) -> Result<(), String> {
     let advice = if let Some(job) = &machine.current_job {
         format!(
