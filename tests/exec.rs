@@ -473,9 +473,11 @@ async fn preflight_refuses_naming_every_machine_not_ready() {
     assert_eq!(names, ["app-02", "web-01"]);
     assert_eq!(blocked.blockers, 2);
     assert!(
-        blocked.findings[0]
-            .message
-            .contains("already runs in the recovery region")
+        blocked.findings[0].message.contains(
+            "it runs in the recovery region and replicates back: fail it back (run `failback`)"
+        ),
+        "{}",
+        blocked.findings[0].message
     );
     assert!(records(&sink).is_empty(), "nothing was done");
     assert!(h.vault.starts().is_empty());

@@ -191,6 +191,8 @@ fn normalized(events: &[Value], dir: &Path) -> String {
 
 /// What `status` shows for every VM after an operation of the cycle.
 struct Expected {
+    /// The headline of `status`.
+    headline: &'static str,
     protection_state: &'static str,
     active_location: &'static str,
     replicating: Option<&'static str>,
@@ -200,6 +202,15 @@ struct Expected {
 
 fn assert_status(sandbox: &Sandbox, after: &str, want: &Expected) {
     let status = sandbox.status();
+    assert_eq!(
+        status["headline"]["text"], want.headline,
+        "after {after}: headline"
+    );
+    assert_eq!(
+        status["headline"]["detail"],
+        Value::Null,
+        "after {after}: every VM stands in the same place"
+    );
     assert_eq!(
         status["test_failover"]["status"], want.test_failover,
         "after {after}: plan-level test_failover in {}",
@@ -246,6 +257,7 @@ const CYCLE: [(&str, Expected); 8] = [
     (
         "failover",
         Expected {
+            headline: "quickstart: running in North Europe, failed over, waiting for commit",
             protection_state: "unplanned_failover_commit_pending_states_begin",
             active_location: "recovery",
             replicating: None,
@@ -256,6 +268,7 @@ const CYCLE: [(&str, Expected); 8] = [
     (
         "commit",
         Expected {
+            headline: "quickstart: running in North Europe, failover committed, not protected",
             protection_state: "unplanned_failover_committed",
             active_location: "recovery",
             replicating: None,
@@ -266,6 +279,7 @@ const CYCLE: [(&str, Expected); 8] = [
     (
         "reprotect",
         Expected {
+            headline: "quickstart: running in North Europe, replicating back",
             protection_state: "protected",
             active_location: "recovery",
             replicating: Some("recovery_to_primary"),
@@ -276,6 +290,7 @@ const CYCLE: [(&str, Expected); 8] = [
     (
         "failback",
         Expected {
+            headline: "quickstart: running in West Europe, failed back, waiting for commit",
             protection_state: "unplanned_failover_commit_pending_states_begin",
             active_location: "primary",
             replicating: None,
@@ -286,6 +301,7 @@ const CYCLE: [(&str, Expected); 8] = [
     (
         "commit",
         Expected {
+            headline: "quickstart: running in West Europe, failback committed, not protected",
             protection_state: "unplanned_failover_committed",
             active_location: "primary",
             replicating: None,
@@ -296,6 +312,7 @@ const CYCLE: [(&str, Expected); 8] = [
     (
         "reprotect",
         Expected {
+            headline: "quickstart: running in West Europe, protected",
             protection_state: "protected",
             active_location: "primary",
             replicating: Some("primary_to_recovery"),
@@ -306,6 +323,7 @@ const CYCLE: [(&str, Expected); 8] = [
     (
         "test-failover",
         Expected {
+            headline: "quickstart: running in West Europe, test failover waiting for cleanup",
             protection_state: "protected",
             active_location: "primary",
             replicating: Some("primary_to_recovery"),
@@ -316,6 +334,7 @@ const CYCLE: [(&str, Expected); 8] = [
     (
         "test-cleanup",
         Expected {
+            headline: "quickstart: running in West Europe, protected",
             protection_state: "protected",
             active_location: "primary",
             replicating: Some("primary_to_recovery"),
@@ -329,6 +348,7 @@ const CYCLE: [(&str, Expected); 8] = [
 fn the_whole_cycle_moves_every_vm_and_back() {
     let sandbox = Sandbox::quickstart();
     let fresh = Expected {
+        headline: "quickstart: running in West Europe, protected",
         protection_state: "protected",
         active_location: "primary",
         replicating: Some("primary_to_recovery"),
@@ -383,6 +403,24 @@ fn the_whole_cycle_moves_every_vm_and_back() {
     cycle.reverse();
     assert_eq!(ops, cycle, "`drplan runs` lists the cycle newest first");
     assert!(runs.iter().all(|r| r["status"] == "succeeded"), "{runs:?}");
+
+    // Eight operations of ten VMs: more jobs than `jobs` lists by default,
+    // and it says so.
+    let listed = sandbox.json(&["jobs", &sandbox.plan, "--format", "json"]);
+    assert_eq!(listed["jobs"].as_array().unwrap().len(), 50);
+    assert_eq!(listed["total"], 80);
+    assert_eq!(listed["truncated"], true);
+    let out = sandbox.output(&["jobs", &sandbox.plan]);
+    assert!(
+        stdout(&out).ends_with(
+            "\nshowing the newest 50 of 80 jobs; `--limit N` shows more, `--all` every one\n"
+        ),
+        "{}",
+        show(&out)
+    );
+    let every = sandbox.json(&["jobs", &sandbox.plan, "--format", "json", "--all"]);
+    assert_eq!(every["jobs"].as_array().unwrap().len(), 80);
+    assert_eq!(every["truncated"], false);
 }
 
 #[test]
@@ -586,7 +624,13 @@ fn a_failover_of_machines_already_failed_over_is_refused() {
         assert_eq!(finding["kind"], "state", "{finding}");
         assert_eq!(finding["severity"], "blocker", "{finding}");
         let message = finding["message"].as_str().unwrap();
-        assert!(message.contains("recovery region"), "{vm}: {message}");
+        // Failed over and not committed: the one way on is a commit.
+        assert!(
+            message.contains(
+                "it is failed over to the recovery region and waits for commit: run `commit` (state"
+            ),
+            "{vm}: {message}"
+        );
     }
     let human = sandbox.run("failover", &[]);
     assert_eq!(human.status.code(), Some(3), "{}", show(&human));

@@ -263,9 +263,12 @@ pub struct JobsArgs {
     /// Only the jobs of this VM (repeatable).
     #[arg(long)]
     pub vm: Vec<String>,
-    /// At most this many jobs, newest first.
-    #[arg(long, default_value_t = 50)]
+    /// At most this many jobs, newest first; the output says when it leaves older ones out.
+    #[arg(long, default_value_t = 50, value_parser = parse_limit)]
     pub limit: usize,
+    /// Every job, however many.
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
     /// Refresh every N seconds (default 5) until interrupted.
     #[arg(long, num_args = 0..=1, default_missing_value = "5", value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -320,4 +323,13 @@ fn parse_speed(s: &str) -> Result<f64, String> {
 
 fn parse_operation(s: &str) -> Result<Operation, String> {
     s.parse()
+}
+
+fn parse_limit(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(limit) if limit > 0 => Ok(limit),
+        _ => Err(format!(
+            "`{s}` is not a number of jobs (1 or more); `--all` shows every one"
+        )),
+    }
 }

@@ -32,7 +32,11 @@ const STATUS_TIMEOUT: Duration = Duration::from_secs(45);
 /// What a refresh shows.
 enum View {
     Status,
-    Jobs { only: Vec<String>, limit: usize },
+    /// `limit`: the newest this many, or every one when `None`.
+    Jobs {
+        only: Vec<String>,
+        limit: Option<usize>,
+    },
 }
 
 /// Why a refresh shows nothing.
@@ -123,8 +127,7 @@ async fn render(
                 targets.retain(|t| only.contains(&t.vm));
             }
             let jobs = provider.jobs(&targets).await?;
-            let mut report = dashboard::jobs_report(&jobs, clock.now());
-            report.jobs.truncate(*limit);
+            let report = dashboard::jobs_report(&jobs, clock.now(), *limit);
             if json {
                 json_line(&report)
             } else {
@@ -227,7 +230,7 @@ pub(super) fn jobs(args: &JobsArgs, ctx: &Ctx) -> ExitCode {
     let json = args.format == Format::Json;
     let view = View::Jobs {
         only: args.vm.clone(),
-        limit: args.limit,
+        limit: (!args.all).then_some(args.limit),
     };
     watch_loop(ctx, &args.plan, args.simulate, args.watch, json, &view)
 }

@@ -1,4 +1,5 @@
-//! The dashboard for a terminal: a [`Dashboard`] in, text out. A header, one
+//! The dashboard for a terminal: a [`Dashboard`] in, text out. The headline
+//! (with its counts when the VMs stand apart), the vault and the time, one
 //! line each for health, failover tests, configuration issues, RPO and jobs,
 //! then the items table, the issues and the recent jobs. Colour (plain ANSI
 //! codes, no dependency) only when asked; without it every fact is still in
@@ -36,9 +37,15 @@ pub fn human(d: &Dashboard, color: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} {}  vault {}  at {}\n",
-        Paint::Bold.paint("plan", color),
-        Paint::Bold.paint(&printable_line(&d.plan), color),
+        "{}",
+        Paint::Bold.paint(&printable_line(&d.headline.text), color)
+    );
+    if let Some(detail) = &d.headline.detail {
+        let _ = writeln!(out, "  {}", printable_line(detail));
+    }
+    let _ = writeln!(
+        out,
+        "vault {}  at {}\n",
         printable_line(&d.vault),
         short_time(d.at)
     );

@@ -80,28 +80,38 @@ pub struct JobsSummary {
     pub waiting_for_input: usize,
 }
 
-/// The output of `drplan jobs` (`{"jobs": [...]}`).
+/// The output of `drplan jobs` (`{"jobs": [...], "total": N, "truncated": bool}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JobsReport {
-    /// Newest first (by start; ties by id).
+    /// Newest first (by start; ties by id), at most the limit asked for.
     pub jobs: Vec<JobRow>,
+    /// How many jobs there are in all (of the VMs asked about).
+    pub total: usize,
+    /// Whether `jobs` leaves older ones out: `total` is larger than the limit.
+    pub truncated: bool,
 }
 
-/// Every job as a row, newest first, durations measured to `now` for the
-/// unfinished ones. Filtering (by VM) and limits belong to the caller: filter
-/// `jobs` before, truncate [`JobsReport::jobs`] after.
-pub fn jobs_report(jobs: &[Job], now: Timestamp) -> JobsReport {
+/// The newest `limit` jobs (every one when `None`) as rows, newest first,
+/// durations measured to `now` for the unfinished ones, and how many there
+/// are in all. Filtering (by VM) belongs to the caller: filter `jobs` before.
+pub fn jobs_report(jobs: &[Job], now: Timestamp, limit: Option<usize>) -> JobsReport {
+    let total = jobs.len();
+    let shown = limit.map_or(total, |l| l.min(total));
     JobsReport {
         jobs: newest_first(jobs)
             .into_iter()
+            .take(shown)
             .map(|j| JobRow::new(j, now))
             .collect(),
+        total,
+        truncated: shown < total,
     }
 }
 
 /// The `drplan jobs` table; failed jobs get their errors and ASR's
-/// recommended action below their row. ASR's text is escaped as the
-/// dashboard's is (see `human`).
+/// recommended action below their row, and a last line says when older
+/// jobs were left out. ASR's text is escaped as the dashboard's is (see
+/// `human`).
 pub fn jobs_human(report: &JobsReport, color: bool) -> String {
     let mut out = String::new();
     if report.jobs.is_empty() {
@@ -109,6 +119,14 @@ pub fn jobs_human(report: &JobsReport, color: bool) -> String {
         return out;
     }
     write_jobs(&mut out, &report.jobs, color, "");
+    if report.truncated {
+        let note = format!(
+            "showing the newest {} of {} jobs; `--limit N` shows more, `--all` every one",
+            report.jobs.len(),
+            report.total
+        );
+        let _ = writeln!(out, "{}", Paint::Dim.paint(&note, color));
+    }
     out
 }
 

@@ -21,10 +21,15 @@
 //!   been tested, or none applies): the plan has been drilled in full since
 //!   then, and the drill is due 180 days after it (`due`).
 //! - Allowed operations are drplan's names, derived from ASR's
-//!   `allowedOperations` and the active location; `ChangePit` and
-//!   `DisableProtection` have no drplan operation and are left out.
+//!   `allowedOperations` and the active location ([`Machine::operations`]);
+//!   `ChangePit` and `DisableProtection` have no drplan operation and are
+//!   left out.
+//! - The headline groups the items by the region they run in and their
+//!   [`Stage`]; the VMs the vault did not report are left out of it (they are
+//!   listed in `not_found`).
 //! - A job's `duration_s` runs to its end, or to now while it is not finished.
 
+mod headline;
 mod human;
 mod jobs;
 mod table;
@@ -37,9 +42,10 @@ use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::plan::Plan;
 use crate::provider::{
-    AsrOperation, Health, HealthIssue, IssueKind, Job, JobId, Location, Machine, VaultHealth,
+    AsrOperation, Health, HealthIssue, IssueKind, Job, JobId, Location, Machine, Stage, VaultHealth,
 };
 
+pub use headline::{Headline, Position};
 pub use human::human;
 pub use jobs::{JobRow, JobsReport, JobsSummary, jobs_human, jobs_report};
 
@@ -57,6 +63,8 @@ pub const RECENT_JOBS: usize = 10;
 pub struct Dashboard {
     /// The plan's name.
     pub plan: String,
+    /// Where the plan's VMs run and where they stand in the cycle.
+    pub headline: Headline,
     /// The vault: `simulator` or its ARM id.
     pub vault: String,
     /// Items by replication health.
@@ -191,6 +199,8 @@ pub struct Item {
     pub protection_state: String,
     /// Where it runs.
     pub active_location: Location,
+    /// Where it stands in the cycle.
+    pub stage: Stage,
     /// Which way it replicates; null when it is not protected.
     pub replicating: Option<Direction>,
     /// The current recovery point objective, in seconds.
@@ -326,6 +336,7 @@ pub fn build(
 
     Dashboard {
         plan: plan.name.clone(),
+        headline: headline::headline(plan, &items),
         vault: plan.vault.to_string(),
         summary,
         test_failover: test_failover_summary(&items),
@@ -351,12 +362,13 @@ fn item(m: &Machine, group: &str, objective_ms: Option<u64>, now: Timestamp) -> 
         health: m.health,
         protection_state: snake_case(&m.protection_state),
         active_location: m.active_location,
+        stage: m.stage(),
         replicating: m.replicating_from.map(Direction::from_source),
         rpo_s: m.rpo_s,
         rpo_breached,
         test_failover: test_status(m, now),
         last_test_failover: m.last_test_failover,
-        allowed_operations: allowed_operations(&m.allowed, m.active_location),
+        allowed_operations: m.operations(),
         item: m.item.clone(),
         current_job: m.current_job.clone(),
         issues: m.issues.clone(),
@@ -409,30 +421,6 @@ fn test_failover_summary(items: &[Item]) -> TestFailoverSummary {
         performed,
         not_applicable,
     }
-}
-
-/// drplan's operations that ASR's `allowed` permits on a machine active at
-/// `at`, deduplicated, in the order of the recovery cycle
-/// ([`Operation::ALL`]). A failover from the recovery side is a failback.
-pub fn allowed_operations(allowed: &[AsrOperation], at: Location) -> Vec<Operation> {
-    let mapped: Vec<Operation> = allowed
-        .iter()
-        .filter_map(|op| match op {
-            AsrOperation::UnplannedFailover | AsrOperation::PlannedFailover => Some(match at {
-                Location::Primary => Operation::Failover,
-                Location::Recovery => Operation::Failback,
-            }),
-            AsrOperation::TestFailover => Some(Operation::TestFailover),
-            AsrOperation::TestFailoverCleanup => Some(Operation::TestCleanup),
-            AsrOperation::Commit => Some(Operation::Commit),
-            AsrOperation::ReverseReplicate => Some(Operation::Reprotect),
-            AsrOperation::ChangePit | AsrOperation::DisableProtection => None,
-        })
-        .collect();
-    Operation::ALL
-        .into_iter()
-        .filter(|op| mapped.contains(op))
-        .collect()
 }
 
 /// `UnplannedFailoverCommitPendingStatesBegin` → `unplanned_failover_commit_pending_states_begin`:

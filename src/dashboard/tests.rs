@@ -266,46 +266,6 @@ fn rpo_over_the_objective_is_flagged() {
 }
 
 #[test]
-fn allowed_operations_map_asr_states_to_drplan_names() {
-    use AsrOperation as A;
-    use Location::{Primary, Recovery};
-    use Operation as O;
-    let cases: [(&[A], Location, &[O]); 7] = [
-        (
-            &[A::UnplannedFailover, A::TestFailover, A::DisableProtection],
-            Primary,
-            &[O::Failover, O::TestFailover],
-        ),
-        (&[A::TestFailoverCleanup], Primary, &[O::TestCleanup]),
-        (
-            &[A::Commit, A::ChangePit, A::DisableProtection],
-            Recovery,
-            &[O::Commit],
-        ),
-        (
-            &[A::ReverseReplicate, A::DisableProtection],
-            Recovery,
-            &[O::Reprotect],
-        ),
-        (&[], Recovery, &[]),
-        (
-            &[A::TestFailover, A::UnplannedFailover, A::DisableProtection],
-            Recovery,
-            &[O::Failback, O::TestFailover],
-        ),
-        // Non-A2A: planned and unplanned are both `failover`, listed once.
-        (
-            &[A::PlannedFailover, A::UnplannedFailover],
-            Primary,
-            &[O::Failover],
-        ),
-    ];
-    for (asr, at, want) in cases {
-        assert_eq!(allowed_operations(asr, at), want, "{asr:?} at {at:?}");
-    }
-}
-
-#[test]
 fn configuration_issues_are_counted_by_kind_and_listed() {
     let p = plan("");
     let mut db = protected("db-01");
@@ -360,99 +320,6 @@ fn configuration_issues_are_counted_by_kind_and_listed() {
 }
 
 #[test]
-fn job_rows_measure_duration_and_come_newest_first() {
-    let jobs = [
-        job(
-            "j1",
-            "db-01",
-            JobState::Succeeded,
-            ago(3_600),
-            Some(ago(3_388)),
-        ),
-        job("j3", "web-01", JobState::InProgress, ago(90), None),
-        job("j2", "web-02", JobState::Failed, ago(600), Some(ago(500))),
-        job("j0", "web-02", JobState::Cancelled, ago(7_200), None),
-    ];
-    let r = jobs_report(&jobs, now());
-    let rows: Vec<(&str, Option<u64>)> = r
-        .jobs
-        .iter()
-        .map(|j| (j.id.0.as_str(), j.duration_s))
-        .collect();
-    assert_eq!(
-        rows,
-        [
-            ("j3", Some(90)),
-            ("j2", Some(100)),
-            ("j1", Some(212)),
-            ("j0", None)
-        ]
-    );
-}
-
-#[test]
-fn jobs_summary_counts_as_asr_does() {
-    let jobs = [
-        job(
-            "a",
-            "x",
-            JobState::Failed,
-            ago(2 * DAY),
-            Some(ago(24 * 3_600)),
-        ),
-        job(
-            "b",
-            "x",
-            JobState::Failed,
-            ago(2 * DAY),
-            Some(ago(24 * 3_600 + 1)),
-        ),
-        job("c", "x", JobState::Failed, ago(60), None),
-        job("d", "x", JobState::InProgress, ago(60), None),
-        job("e", "x", JobState::NotStarted, ago(1), None),
-        job("f", "x", JobState::Suspended, ago(60), None),
-        job("g", "x", JobState::Succeeded, ago(60), Some(ago(1))),
-    ];
-    let d = build(&plan(""), &[], &VaultHealth::default(), &jobs, now());
-    assert_eq!(
-        d.jobs_summary,
-        JobsSummary {
-            failed_24h: 2,
-            in_progress: 2,
-            waiting_for_input: 1,
-        }
-    );
-}
-
-#[test]
-fn the_dashboard_keeps_unfinished_jobs_and_the_most_recent_others() {
-    let mut jobs: Vec<Job> = (0..15)
-        .map(|i| {
-            job(
-                &format!("done-{i:02}"),
-                "x",
-                JobState::Succeeded,
-                ago(1_000 + i),
-                Some(ago(10)),
-            )
-        })
-        .collect();
-    // Older than every finished one, but still running: it stays.
-    jobs.push(job(
-        "old-running",
-        "x",
-        JobState::InProgress,
-        ago(DAY),
-        None,
-    ));
-    let d = build(&plan(""), &[], &VaultHealth::default(), &jobs, now());
-    assert_eq!(d.jobs.len(), RECENT_JOBS);
-    assert_eq!(d.jobs[0].id.0, "done-00");
-    assert_eq!(d.jobs[8].id.0, "done-08");
-    assert_eq!(d.jobs[9].id.0, "old-running");
-}
-
-#[test]
 fn json_has_the_shape_of_cli_md() {
     let p = plan("objectives { rpo 1m }");
     let machines = [
@@ -473,6 +340,7 @@ fn json_has_the_shape_of_cli_md() {
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     for key in [
         "plan",
+        "headline",
         "vault",
         "summary",
         "test_failover",
@@ -503,7 +371,8 @@ fn json_has_the_shape_of_cli_md() {
         v["items"][1],
         json!({
             "vm": "web-01", "group": "web", "health": "healthy", "protection_state": "protected",
-            "active_location": "primary", "replicating": "primary_to_recovery", "rpo_s": 42,
+            "active_location": "primary", "stage": "protected",
+            "replicating": "primary_to_recovery", "rpo_s": 42,
             "rpo_breached": false, "test_failover": "recommended", "last_test_failover": null,
             "allowed_operations": ["failover", "test-failover"], "item": "web-01",
             "current_job": null, "issues": []
@@ -540,9 +409,11 @@ fn json_has_the_shape_of_cli_md() {
     );
     assert_eq!(v["at"], "2026-01-01T00:00:00.000Z");
 
-    let report = serde_json::to_value(jobs_report(&jobs, now())).unwrap();
-    assert_eq!(report.as_object().unwrap().len(), 1);
-    assert_eq!(report["jobs"], json!([v["jobs"][0].clone()]));
+    let report = serde_json::to_value(jobs_report(&jobs, now(), Some(50))).unwrap();
+    assert_eq!(
+        report,
+        json!({"jobs": [v["jobs"][0].clone()], "total": 1, "truncated": false})
+    );
 }
 
 #[test]
@@ -604,7 +475,8 @@ fn human_output_states_the_key_facts_without_colour() {
     let text = human(&d, false);
     assert!(!text.contains('\x1b'));
     for fact in [
-        "plan shop",
+        "shop: split between West Europe and North Europe\n",
+        "2 VMs in West Europe (protected), 1 in North Europe (failed over, waiting for commit)",
         "vault simulator",
         "1 healthy, 1 warning, 1 critical",
         "recommended: 1 of 2 VMs",
@@ -628,7 +500,9 @@ fn human_output_states_the_key_facts_without_colour() {
 #[test]
 fn human_dashboard_snapshot() {
     insta::assert_snapshot!(human(&busy(), false), @r#"
-    plan shop  vault simulator  at 2026-01-01 00:00:00Z
+    shop: split between West Europe and North Europe
+      2 VMs in West Europe (protected), 1 in North Europe (failed over, waiting for commit)
+    vault simulator  at 2026-01-01 00:00:00Z
 
     health         [======~~~~~~~!!!!!!!]  1 healthy, 1 warning, 1 critical
     test failover  recommended: 1 of 2 VMs without a successful test in 180 days (1 not applicable)
@@ -657,16 +531,5 @@ fn human_dashboard_snapshot() {
     "#);
 }
 
-#[test]
-fn jobs_human_lists_jobs_with_errors() {
-    let d = busy();
-    let text = jobs_human(&JobsReport { jobs: d.jobs }, false);
-    insta::assert_snapshot!(text, @r#"
-    STARTED               VM      OPERATION  STATE            DURATION  JOB
-    2025-12-31 23:58:00Z  web-02  failover   in progress 40%  2m        Failover
-    2025-12-31 23:00:00Z  web-02  failover   failed           3m20s     Failover
-      error: 70038: The VM could not start.
-        → Check the target network.
-    "#);
-    assert_eq!(jobs_human(&JobsReport { jobs: vec![] }, false), "no jobs\n");
-}
+mod headline;
+mod jobs;

@@ -5,55 +5,230 @@
 //! that was in flight has already taken effect.
 
 use crate::graph::Operation;
-use crate::provider::{AsrOperation, Location, Machine, requirement};
+use crate::provider::{AsrOperation, Location, Machine, Stage, requirement};
 
-/// `Ok` when `machine` allows `op` now; else why not.
+/// `Ok` when `machine` allows `op` now; else why not, with what to do from
+/// where it stands, then its state and ASR's allowed operations.
+///
+/// The advice names an operation (in backticks) only where the machine's
+/// allowed operations permit it now; later steps are said in words. The plan
+/// path is not known here, so the advice names the operation as `drplan run`
+/// takes it ("run `commit`"), never a command line with a path.
 pub fn ready(op: Operation, machine: &Machine) -> Result<(), String> {
-    let (needed, side) = requirement(op);
-    if let Some(job) = &machine.current_job {
-        return Err(format!(
-            "job {job} is in progress on it; wait for it (`drplan jobs`) and try again"
-        ));
-    }
-    if machine.allows(needed) && side.is_none_or(|s| s == machine.active_location) {
+    let advice = if let Some(job) = &machine.current_job {
+        format!(
+            "job {job} is in progress on it, and none of drplan's operations can start until it ends; wait for it (`drplan jobs`) and try again"
+        )
+    } else if allows(op, machine) {
         return Ok(());
-    }
+    } else {
+        match advice(op, machine.stage(), machine.active_location) {
+            Advice::Run(text) => text.to_string(),
+            Advice::Nothing(why) => format!("{why}; {}", ready_for(machine)),
+            Advice::NotListed => format!(
+                "the vault does not list {} among its allowed operations now; {}",
+                requirement(op).0,
+                ready_for(machine)
+            ),
+        }
+    };
     let active = match machine.active_location {
         Location::Primary => "primary",
         Location::Recovery => "recovery",
     };
-    let hint = match op {
-        Operation::Failover if machine.active_location == Location::Recovery => {
-            "it already runs in the recovery region; commit and reprotect it, or fail it back"
-                .to_string()
-        }
-        Operation::Failback if machine.active_location == Location::Primary => {
-            "it runs in the primary region; there is nothing to fail back".to_string()
-        }
-        Operation::Failover | Operation::Failback | Operation::TestFailover
-            if machine.allows(AsrOperation::TestFailoverCleanup) =>
-        {
-            "a test failover waits for cleanup; run `test-cleanup` first".to_string()
-        }
-        Operation::Failover | Operation::Failback if machine.allows(AsrOperation::Commit) => {
-            "it is failed over and waits for `commit`".to_string()
-        }
-        Operation::Failover | Operation::Failback | Operation::TestFailover
-            if machine.allows(AsrOperation::ReverseReplicate) =>
-        {
-            "it is not protected since its failover was committed; run `reprotect` first"
-                .to_string()
-        }
-        Operation::Commit => "it has no failover waiting for commit".to_string(),
-        Operation::Reprotect => "reprotect follows a committed failover".to_string(),
-        Operation::TestCleanup => "it has no test failover to clean up".to_string(),
-        _ => format!("it needs `{needed}` to be allowed"),
-    };
-    let allowed = machine.allowed_text();
     Err(format!(
-        "{hint} (state {}, active in the {active} region, allowed operations: {allowed})",
-        machine.protection_state
+        "{advice} (state {}, active in the {active} region, allowed operations: {})",
+        machine.protection_state,
+        machine.allowed_text()
     ))
+}
+
+/// What to tell the operator about an operation the machine is not ready for.
+enum Advice {
+    /// Full advice; every operation it names in backticks is one the stage
+    /// always allows (`commit` when failed over, `reprotect` when committed,
+    /// `test-cleanup` when a test waits, `failback` when protected from the
+    /// recovery region).
+    Run(&'static str),
+    /// Why `op` does not apply; what the machine is ready for follows, from
+    /// its allowed operations.
+    Nothing(&'static str),
+    /// The stage would allow `op`, but the vault does not list what it needs.
+    NotListed,
+}
+
+fn advice(op: Operation, stage: Stage, at: Location) -> Advice {
+    match stage {
+        Stage::Protected => when_protected(op, at),
+        Stage::TestFailedOver => when_a_test_waits(op),
+        Stage::FailedOver => when_failed_over(op, at),
+        Stage::Committed => when_committed(op, at),
+        Stage::Unsettled | Stage::Busy => Advice::Nothing(
+            "the vault does not allow it now, and an operation may still be settling (see `drplan status`)",
+        ),
+    }
+}
+
+/// Protected in the primary region (the start of the cycle), or from the
+/// recovery region after a failover and reprotect.
+fn when_protected(op: Operation, at: Location) -> Advice {
+    use Advice::{NotListed, Nothing, Run};
+    use Location::{Primary as P, Recovery as R};
+    use Operation as O;
+    match (at, op) {
+        (P, O::Failback) => {
+            Nothing("it runs in the primary region, protected: there is nothing to fail back")
+        }
+        (P, O::Commit) => Nothing(
+            "it runs in the primary region, protected: it has no failover waiting for commit",
+        ),
+        (P, O::Reprotect) => Nothing(
+            "it is already protected, replicating from the primary region: reprotect follows a committed failover or failback",
+        ),
+        (R, O::Failover) => {
+            Run("it runs in the recovery region and replicates back: fail it back (run `failback`)")
+        }
+        (R, O::Configure) => Run(
+            "it runs in the recovery region and replicates back, and target settings are for a failover from the primary region: fail it back first (run `failback`), then commit and reprotect it",
+        ),
+        (R, O::Commit) => Nothing(
+            "it runs in the recovery region and replicates back: it has no failover waiting for commit",
+        ),
+        (R, O::Reprotect) => Nothing(
+            "it is already reprotected: it runs in the recovery region and replicates back to the primary region",
+        ),
+        (_, O::TestCleanup) => Nothing("it has no test failover to clean up"),
+        (P, O::Failover | O::Configure | O::TestFailover) | (R, O::Failback | O::TestFailover) => {
+            NotListed
+        }
+    }
+}
+
+/// A test failover waits for its cleanup, in either region.
+fn when_a_test_waits(op: Operation) -> Advice {
+    use Advice::{NotListed, Run};
+    use Operation as O;
+    match op {
+        O::TestFailover => {
+            Run("a test failover already waits for cleanup; run `test-cleanup` before the next one")
+        }
+        O::Failover | O::Failback | O::Configure => {
+            Run("a test failover waits for cleanup; run `test-cleanup` first")
+        }
+        O::Commit => Run(
+            "it has no failover waiting for commit (a test failover needs none); clean the test up: run `test-cleanup`",
+        ),
+        O::Reprotect => Run(
+            "it is protected, and reprotect follows a committed failover; a test failover waits for cleanup: run `test-cleanup`",
+        ),
+        O::TestCleanup => NotListed,
+    }
+}
+
+/// Failed over to the recovery region, or back to the primary, and not
+/// committed.
+fn when_failed_over(op: Operation, at: Location) -> Advice {
+    use Advice::{NotListed, Run};
+    use Location::{Primary as P, Recovery as R};
+    use Operation as O;
+    match (at, op) {
+        (R, O::Failover) => {
+            Run("it is failed over to the recovery region and waits for commit: run `commit`")
+        }
+        (R, O::Failback) => Run(
+            "its failover waits for commit: run `commit`, then reprotect it, before failing it back",
+        ),
+        (R, O::Configure) => Run(
+            "it is in the middle of a failover: failed over to the recovery region and waiting for commit (run `commit`); its target settings can change once it is back in the primary region and protected",
+        ),
+        (R, O::Reprotect) => Run("its failover is not committed yet: run `commit` first"),
+        (R, O::TestFailover) => Run(
+            "it is failed over and waits for commit, and a test failover needs it protected: run `commit`, then reprotect it",
+        ),
+        (R, O::TestCleanup) => Run(
+            "it has no test failover to clean up; it is failed over to the recovery region and waits for commit: run `commit`",
+        ),
+        (P, O::Failover) => Run(
+            "it is failed back to the primary region and waits for commit: run `commit`, then reprotect it before failing over again",
+        ),
+        (P, O::Failback) => Run(
+            "it is already failed back to the primary region and waits for commit: run `commit`",
+        ),
+        (P, O::Configure) => Run(
+            "it is in the middle of a failback: back in the primary region and waiting for commit (run `commit`); its target settings can change once it is reprotected",
+        ),
+        (P, O::Reprotect) => Run("its failback is not committed yet: run `commit` first"),
+        (P, O::TestFailover) => Run(
+            "it is failed back and waits for commit, and a test failover needs it protected: run `commit`, then reprotect it",
+        ),
+        (P, O::TestCleanup) => Run(
+            "it has no test failover to clean up; it is failed back to the primary region and waits for commit: run `commit`",
+        ),
+        (_, O::Commit) => NotListed,
+    }
+}
+
+/// The failover (in the recovery region) or the failback (in the primary) is
+/// committed: not protected until reprotected.
+fn when_committed(op: Operation, at: Location) -> Advice {
+    use Advice::{NotListed, Run};
+    use Location::{Primary as P, Recovery as R};
+    use Operation as O;
+    match (at, op) {
+        (R, O::Failover) => Run(
+            "its failover is committed; reprotect it (run `reprotect`), then fail it back when the primary region is back",
+        ),
+        (R, O::Failback) => Run(
+            "its failover is committed and it is not protected: reprotect it first (run `reprotect`), then fail it back",
+        ),
+        (R, O::Commit) => {
+            Run("its failover is already committed; reprotect it next: run `reprotect`")
+        }
+        (R, O::Configure) => Run(
+            "it is in the middle of a failover: committed in the recovery region and not protected; reprotect it (run `reprotect`) and fail it back before changing its target settings",
+        ),
+        (R, O::TestFailover) => {
+            Run("it is not protected since its failover was committed; run `reprotect` first")
+        }
+        (R, O::TestCleanup) => Run(
+            "it has no test failover to clean up; its failover is committed: run `reprotect` next",
+        ),
+        (P, O::Failover) => Run(
+            "its failback is committed and it is not protected: reprotect it first (run `reprotect`), then it can fail over again",
+        ),
+        (P, O::Failback | O::Commit) => {
+            Run("its failback is already committed; reprotect it next: run `reprotect`")
+        }
+        (P, O::Configure | O::TestFailover) => {
+            Run("it is not protected since its failback was committed; run `reprotect` first")
+        }
+        (P, O::TestCleanup) => Run(
+            "it has no test failover to clean up; its failback is committed: run `reprotect` next",
+        ),
+        (_, O::Reprotect) => NotListed,
+    }
+}
+
+/// "it is ready for \`failover\` and \`test-failover\`": the operations that
+/// [`ready`] would accept on it now; or that it is ready for none of them.
+fn ready_for(machine: &Machine) -> String {
+    let names: Vec<String> = Operation::ALL
+        .into_iter()
+        .filter(|op| allows(*op, machine))
+        .map(|op| format!("`{op}`"))
+        .collect();
+    match names.split_last() {
+        None => "it is ready for none of drplan's operations now".to_string(),
+        Some((last, [])) => format!("it is ready for {last}"),
+        Some((last, rest)) => format!("it is ready for {} and {last}", rest.join(", ")),
+    }
+}
+
+/// Whether ASR's allowed operations and the active region permit `op`
+/// (spec: asr-model.md "Item states"); a job in progress is checked apart.
+fn allows(op: Operation, machine: &Machine) -> bool {
+    let (needed, side) = requirement(op);
+    machine.allows(needed) && side.is_none_or(|s| s == machine.active_location)
 }
 
 /// Whether `op` has visibly taken effect on a machine that is not running a
@@ -81,77 +256,4 @@ pub fn done(op: Operation, machine: &Machine) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn machine(active: Location, from: Option<Location>, allowed: &[AsrOperation]) -> Machine {
-        Machine {
-            vm: "vm".into(),
-            item: "vm".into(),
-            protection_state: "Protected".into(),
-            active_location: active,
-            replicating_from: from,
-            allowed: allowed.to_vec(),
-            health: crate::provider::Health::Healthy,
-            issues: Vec::new(),
-            rpo_s: None,
-            last_test_failover: None,
-            current_job: None,
-            target: crate::target::TargetSettings::default(),
-            source_vm: None,
-        }
-    }
-
-    #[test]
-    fn failover_needs_the_primary_side_and_failback_the_recovery_side() {
-        use AsrOperation::*;
-        let at_primary = machine(
-            Location::Primary,
-            Some(Location::Primary),
-            &[UnplannedFailover, TestFailover],
-        );
-        let at_recovery = machine(
-            Location::Recovery,
-            Some(Location::Recovery),
-            &[UnplannedFailover, TestFailover],
-        );
-        assert!(ready(Operation::Failover, &at_primary).is_ok());
-        assert!(ready(Operation::Failback, &at_recovery).is_ok());
-        let err = ready(Operation::Failover, &at_recovery).unwrap_err();
-        assert!(err.contains("already runs in the recovery region"), "{err}");
-        let err = ready(Operation::Failback, &at_primary).unwrap_err();
-        assert!(err.contains("nothing to fail back"), "{err}");
-        assert!(done(Operation::Reprotect, &at_recovery));
-        assert!(!done(Operation::Failover, &at_primary));
-    }
-
-    #[test]
-    fn a_running_job_blocks_every_operation() {
-        let mut m = machine(Location::Primary, Some(Location::Primary), &[]);
-        m.current_job = Some(crate::provider::JobId("j-1".into()));
-        let err = ready(Operation::Commit, &m).unwrap_err();
-        assert!(err.contains("job j-1 is in progress"), "{err}");
-        assert!(!done(Operation::Failover, &m));
-    }
-
-    #[test]
-    fn reasons_name_the_state_and_allowed_operations() {
-        let pending = machine(
-            Location::Recovery,
-            None,
-            &[AsrOperation::Commit, AsrOperation::ChangePit],
-        );
-        assert!(ready(Operation::Commit, &pending).is_ok());
-        let err = ready(Operation::Reprotect, &pending).unwrap_err();
-        assert!(
-            err.contains("allowed operations: Commit, ChangePit"),
-            "{err}"
-        );
-        assert!(done(Operation::Failover, &pending));
-        assert!(!done(Operation::Commit, &pending));
-        let committed = machine(Location::Recovery, None, &[AsrOperation::ReverseReplicate]);
-        assert!(done(Operation::Commit, &committed));
-        let err = ready(Operation::TestFailover, &committed).unwrap_err();
-        assert!(err.contains("run `reprotect` first"), "{err}");
-    }
-}
+mod tests;

@@ -12,6 +12,7 @@ pub mod azure;
 mod error;
 pub mod inventory;
 pub mod simulator;
+mod stage;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,6 +27,7 @@ use crate::target::{Change, TargetSettings};
 
 pub use error::ProviderError;
 pub use inventory::Inventory;
+pub use stage::{Stage, operations_allowed};
 
 /// A plan VM as a provider needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
