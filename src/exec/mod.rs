@@ -9,7 +9,6 @@
 //! seen ready (preflight, or a fresh read before a retry or a resumed step);
 //! a provider job recorded in the journal is followed, never started again.
 
-mod preflight;
 mod step;
 mod walker;
 
@@ -22,10 +21,10 @@ use crate::clock::Clock;
 use crate::graph::{StepAction, StepGraph};
 use crate::journal::{Event, JournalError, Record, RunId, RunSettings, RunState, RunStatus};
 use crate::plan::{HookAction, Plan};
-use crate::provider::{Machine, OperationOptions, Progress, Provider, ProviderError, Target};
+use crate::provider::{OperationOptions, Progress, Provider, ProviderError, Target};
 use crate::readiness::{Assessment, Readiness};
 
-pub use preflight::{done, ready};
+pub use crate::readiness::{done, ready, running_job_of};
 
 /// Receives the events of a run, in order. The journal writer appends and
 /// flushes; an error stops the run at once (it could not be resumed).
@@ -196,18 +195,6 @@ pub async fn preflight(
         return Err(ExecError::NotReady(Box::new(assessment.readiness)));
     }
     Ok(assessment)
-}
-
-/// Whether the machine's job in progress is `op`'s (and so one to follow).
-pub(crate) async fn running_job_of(
-    provider: &dyn Provider,
-    machine: &Machine,
-    op: crate::graph::Operation,
-) -> bool {
-    let Some(id) = &machine.current_job else {
-        return false;
-    };
-    provider.job(id).await.is_ok_and(|j| j.operation == op)
 }
 
 /// Executes the run: `run_started`, every step, `run_finished`.

@@ -35,7 +35,7 @@ pub(super) fn about(
 
 /// The state finding of a machine that does not allow `op`, if any.
 pub(super) fn state(op: Operation, target: &Target, machine: &Machine) -> Option<Finding> {
-    let reason = crate::exec::ready(op, machine).err()?;
+    let reason = super::ready(op, machine).err()?;
     Some(match &machine.current_job {
         Some(job) => about(
             target,

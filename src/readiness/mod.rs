@@ -19,6 +19,7 @@ mod reads;
 mod references;
 mod render;
 mod scope;
+mod state;
 
 use crate::clock::Timestamp;
 use crate::graph::{Operation, StepGraph};
@@ -29,6 +30,7 @@ use crate::target::{TargetSetting, TargetSettings};
 
 pub use finding::{Finding, FindingKind, Readiness, Severity};
 pub use render::human;
+pub use state::{done, ready, running_job_of};
 
 use reads::Wanted;
 use scope::Scope;
@@ -105,8 +107,7 @@ pub async fn assess(
     for ((target, vm), machine) in vms.iter().zip(&machines) {
         if let Some(finding) = machine::state(op, target, machine) {
             let in_flight = prior.is_some()
-                && (crate::exec::done(op, machine)
-                    || crate::exec::running_job_of(provider, machine, op).await);
+                && (done(op, machine) || running_job_of(provider, machine, op).await);
             if !in_flight {
                 findings.push(finding);
             }
@@ -193,8 +194,8 @@ async fn read_machines<'p>(
             let crate::graph::StepAction::Vm(at) = s.action else {
                 return None;
             };
-            let target = crate::exec::target(plan, graph, s.action)?;
-            Some((target, plan.vm(at)?))
+            let vm = plan.vm(at)?;
+            Some((Target::of(&plan.groups.get(at.group)?.name, vm), vm))
         })
         .collect();
     let targets: Vec<Target> = vms.iter().map(|(t, _)| t.clone()).collect();

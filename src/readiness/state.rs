@@ -1,11 +1,11 @@
-//! Machine state × operation to readiness: whether each machine allows the
-//! operation now, and if not, why, in words an operator can act on. The run
-//! refuses (exit 3) before acting when any machine is not ready, rather than
-//! failing half-way. The same rules tell a resumed run whether an operation
-//! that was in flight has already taken effect.
+//! Machine state × operation: whether each machine allows the operation
+//! now, and if not, why, in words an operator can act on (the `state` and
+//! `job_in_progress` findings). The same rules tell a resumed run whether an
+//! operation that was in flight has already taken effect, and whether a job
+//! running on a machine is the operation's own, to follow.
 
 use crate::graph::Operation;
-use crate::provider::{AsrOperation, Location, Machine, Stage, requirement};
+use crate::provider::{AsrOperation, Location, Machine, Provider, Stage, requirement};
 
 /// `Ok` when `machine` allows `op` now; else why not, with what to do from
 /// where it stands, then its state and ASR's allowed operations.
@@ -253,6 +253,18 @@ pub fn done(op: Operation, machine: &Machine) -> bool {
         // so repeating it is safe.
         Operation::Configure => false,
     }
+}
+
+/// Whether the machine's job in progress is `op`'s (and so one to follow).
+pub async fn running_job_of(
+    provider: &dyn Provider,
+    machine: &Machine,
+    op: crate::graph::Operation,
+) -> bool {
+    let Some(id) = &machine.current_job else {
+        return false;
+    };
+    provider.job(id).await.is_ok_and(|j| j.operation == op)
 }
 
 #[cfg(test)]
