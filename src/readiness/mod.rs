@@ -229,3 +229,6 @@ async fn vault_config(provider: &dyn Provider) -> Vec<Finding> {
         }],
     }
 }
+
+#[cfg(test)]
+mod tests;
