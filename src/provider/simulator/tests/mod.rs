@@ -90,3 +90,4 @@ mod configure;
 mod cycle;
 mod faults;
 mod files;
+mod world;

@@ -365,7 +365,7 @@ impl World {
 }
 
 /// The /24 (or wider) prefix holding every address of `ips`.
-fn covering(ips: &[Ipv4Addr]) -> String {
+pub(super) fn covering(ips: &[Ipv4Addr]) -> String {
     let first = ips.first().map_or(0, |ip| u32::from(*ip));
     let differ = ips
         .iter()
@@ -375,7 +375,7 @@ fn covering(ips: &[Ipv4Addr]) -> String {
 }
 
 /// A /24 of 10.0.0.0/8 that overlaps none of `taken`.
-fn free_block(taken: &[String]) -> String {
+pub(super) fn free_block(taken: &[String]) -> String {
     let overlaps = |candidate: Ipv4Addr| {
         taken.iter().any(|p| {
             contains(p, candidate)
