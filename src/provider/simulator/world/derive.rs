@@ -134,7 +134,9 @@ impl Asked {
             *self.vcpus.entry(TOTAL_CORES.to_owned()).or_default() += u64::from(info.vcpus);
         }
         if let Some(network) = &target.network {
-            self.subnet(network, target.subnet.as_deref(), target.ip);
+            // A VM that names no subnet keeps the item's (`default`).
+            let subnet = target.subnet.as_deref().or(Some("default"));
+            self.subnet(network, subnet, target.ip);
         }
         if let Some(network) = test_network {
             self.subnet(network, target.test_subnet.as_deref(), target.test_ip);
