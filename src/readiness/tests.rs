@@ -211,7 +211,7 @@ impl Provider for Vault {
     }
 }
 
-/// A northeurope with room for `free` vCPUs of the DSv5 family (and 1000 in all).
+/// A `northeurope` with room for `free` vCPUs of the `DSv5` family (and 1000 in all).
 fn region(free: u64) -> World {
     let mut w = World::default();
     w.usages.insert(
@@ -327,7 +327,7 @@ async fn sizes_zones_and_restrictions_block_only_the_vms_they_concern() {
     }];
     let vault = Vault::new(&plan, world);
     vault.edit("app-02", |m| {
-        m.target.size = Some("Standard_M416ms_v2".into())
+        m.target.size = Some("Standard_M416ms_v2".into());
     });
     let a = assess_with(&plan, &vault, Operation::Failover).await;
     let got: Vec<_> = a
@@ -408,7 +408,7 @@ async fn static_ips_outside_their_subnet_or_taken_are_warnings() {
     world.used_ips.push(Ipv4Addr::new(10, 2, 1, 4));
     let vault = Vault::new(&plan, world);
     vault.edit("app-01", |m| {
-        m.target = TargetSettings::clone(&plan.groups[0].vms[0].target)
+        m.target = TargetSettings::clone(&plan.groups[0].vms[0].target);
     });
     let a = assess_with(&plan, &vault, Operation::Failover).await;
     assert_eq!(kinds(&a), [FindingKind::IpUnavailable]);
@@ -418,7 +418,7 @@ async fn static_ips_outside_their_subnet_or_taken_are_warnings() {
     let outside = plan_with_ip("10.2.2.4");
     let vault = Vault::new(&outside, region(100));
     vault.edit("app-01", |m| {
-        m.target = TargetSettings::clone(&outside.groups[0].vms[0].target)
+        m.target = TargetSettings::clone(&outside.groups[0].vms[0].target);
     });
     let a = assess_with(&outside, &vault, Operation::Failover).await;
     assert_eq!(kinds(&a), [FindingKind::IpUnavailable]);
@@ -470,7 +470,7 @@ async fn the_vaults_health_rpo_issues_and_drills_are_reported() {
         });
     });
     vault.edit("app-03", |m| {
-        m.last_test_failover = Some(Timestamp(now().0 - Duration::from_secs(100 * 86_400)))
+        m.last_test_failover = Some(Timestamp(now().0 - Duration::from_secs(100 * 86_400)));
     });
     let a = assess_with(&plan, &vault, Operation::Failover).await;
     let mut got = kinds(&a);
@@ -551,7 +551,7 @@ async fn configure_checks_only_what_the_plan_points_the_vault_at() {
     vault.edit("app-01", |m| {
         m.target.nsg = Some(format!(
             "{SUB}/resourceGroups/rg-ne/providers/Microsoft.Network/networkSecurityGroups/gone"
-        ))
+        ));
     });
     let a = assess_with(&plan, &vault, Operation::Configure).await;
     assert_eq!(

@@ -8,9 +8,9 @@ use crate::target::{TargetSetting, TargetSettings, drift};
 /// The shop plan with `app-01` wanting a bigger size in zone 2.
 fn plan_with_target() -> Plan {
     let mut plan = plan();
-    let vm = &mut plan.groups[1].vms[0];
-    vm.target.size = Some("Standard_D4s_v5".into());
-    vm.target.zone = Some(2);
+    let target = std::sync::Arc::make_mut(&mut plan.groups[1].vms[0].target);
+    target.size = Some("Standard_D4s_v5".into());
+    target.zone = Some(2);
     plan
 }
 

@@ -42,7 +42,7 @@ pub(super) fn rich_plan() -> Plan {
         value: Some("shop".into()),
     });
     plan.coverage.resource_groups.push(id("rg-shop"));
-    let t = &mut plan.groups[1].vms[0].target;
+    let t = std::sync::Arc::make_mut(&mut plan.groups[1].vms[0].target);
     t.resource_group = Some(id("rg-shop-ne"));
     t.network = Some(net());
     t.subnet = Some("app".into());
