@@ -28,6 +28,7 @@ mod lsp_large;
 mod lsp_rename;
 mod lsp_transport;
 mod proptests;
+mod readiness_cli;
 mod run_cli;
 mod run_sim;
 mod schema_sync;

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 
 use serde_json::Value;
@@ -711,25 +711,11 @@ fn a_live_lock_stops_the_run_and_a_stale_one_is_taken_over() {
     assert!(lock_is_free(&sandbox), "the run releases the lock it took");
 }
 
-/// Starts `run failover` in the background at `speed`, events to a file.
-fn spawn_failover(sandbox: &Sandbox, speed: &str, more: &[&str]) -> Child {
-    let events = std::fs::File::create(sandbox.path().join("events.ndjson")).unwrap();
-    sandbox
-        .drplan()
-        .args(["run", "failover", &sandbox.plan, "--format", "json"])
-        .args(more)
-        .env("DRPLAN_SIM_SPEED", speed)
-        .stdout(events)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
 #[test]
 fn ctrl_c_cancels_and_resume_follows_the_jobs_in_flight() {
     let sandbox = Sandbox::quickstart();
     // Slow enough that the run is still in its first wave when interrupted.
-    let mut child = spawn_failover(&sandbox, "60", &[]);
+    let mut child = sandbox.spawn_failover("60", &[]);
     let run_id = poll(&mut child, "run journal", || sandbox.run_ids().pop());
     // A VM step whose job has reported progress twice: the second report
     // comes after the run first waited, by which time its Ctrl-C handler
@@ -826,7 +812,7 @@ fn a_manual_step_is_approved_from_another_process() {
     let sandbox = Sandbox::with_plan("approval", APPROVAL_PLAN);
     let dir = sandbox.path().display().to_string();
     // No terminal and no `--yes`: only `drplan approve` can answer.
-    let mut child = spawn_failover(&sandbox, SPEED, &[]);
+    let mut child = sandbox.spawn_failover(SPEED, &[]);
     let run_id = poll(&mut child, "run journal", || sandbox.run_ids().pop());
     poll(&mut child, "the manual step", || {
         sandbox
@@ -886,7 +872,7 @@ fn a_manual_step_is_approved_from_another_process() {
 fn yes_approves_manual_steps_without_waiting() {
     let sandbox = Sandbox::with_plan("approval", APPROVAL_PLAN);
     // Spawned with a deadline: were `--yes` ignored, the run would wait for ever.
-    let mut child = spawn_failover(&sandbox, SPEED, &["--yes"]);
+    let mut child = sandbox.spawn_failover(SPEED, &["--yes"]);
     let status = wait_for_exit(&mut child, "run failover --yes");
     assert_eq!(status.code(), Some(0));
     let events = ndjson(&std::fs::read_to_string(sandbox.path().join("events.ndjson")).unwrap());

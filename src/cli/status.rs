@@ -110,10 +110,45 @@ async fn render(
             let vault = provider.vault_health().await?;
             let jobs = provider.jobs(&targets).await?;
             let board = dashboard::build(plan, &machines, &vault, &jobs, clock.now());
+            let ahead = match next_operation(&machines) {
+                Some(op) => {
+                    let graph = crate::graph::build(plan, op, None);
+                    let found =
+                        crate::readiness::assess(plan, &graph, provider, None, clock.now()).await?;
+                    Some((op, found.readiness))
+                }
+                None => None,
+            };
             if json {
-                json_line(&board)
+                #[derive(serde::Serialize)]
+                struct WithReadiness<'a> {
+                    #[serde(flatten)]
+                    board: &'a dashboard::Dashboard,
+                    /// What the next operation would meet, when the plan stands still.
+                    readiness: Option<Ahead<'a>>,
+                }
+                #[derive(serde::Serialize)]
+                struct Ahead<'a> {
+                    operation: crate::graph::Operation,
+                    #[serde(flatten)]
+                    readiness: &'a crate::readiness::Readiness,
+                }
+                json_line(&WithReadiness {
+                    board: &board,
+                    readiness: ahead.as_ref().map(|(operation, readiness)| Ahead {
+                        operation: *operation,
+                        readiness,
+                    }),
+                })
             } else {
-                Ok(dashboard::human(&board, color))
+                let mut text = dashboard::human(&board, color);
+                if let Some((op, readiness)) = &ahead {
+                    text.push('\n');
+                    text.push_str(&crate::printable::printable(&crate::readiness::human(
+                        readiness, *op,
+                    )));
+                }
+                Ok(text)
             }
         }
         View::Jobs { only, limit } => {
@@ -212,6 +247,27 @@ fn watch_loop(
 
 fn json_line<T: serde::Serialize>(value: &T) -> Result<String, RefreshError> {
     Ok(serde_json::to_string(value)? + "\n")
+}
+
+/// The operation readiness looks ahead to: a failover while every machine is
+/// protected in the primary region, a failback while every one is protected
+/// back from the recovery region; none while the plan is mid-cycle (the
+/// headline says what comes next then).
+fn next_operation(machines: &[crate::provider::Machine]) -> Option<crate::graph::Operation> {
+    use crate::provider::{Location, Stage};
+    let all_at = |at: Location| {
+        !machines.is_empty()
+            && machines
+                .iter()
+                .all(|m| m.stage() == Stage::Protected && m.active_location == at)
+    };
+    if all_at(Location::Primary) {
+        Some(crate::graph::Operation::Failover)
+    } else if all_at(Location::Recovery) {
+        Some(crate::graph::Operation::Failback)
+    } else {
+        None
+    }
 }
 
 pub(super) fn status(args: &StatusArgs, ctx: &Ctx) -> ExitCode {

@@ -438,7 +438,12 @@ impl Walker<'_, '_> {
             Ok(j) => Err(j.errors.first().map_or_else(
                 || StepFailure::new(format!("job {} ended {:?}", j.id, j.state)),
                 |e| StepFailure {
-                    message: format!("job {} failed: {}", j.id, e.message),
+                    message: match &e.code {
+                        Some(code) => {
+                            format!("job {} failed: {} (ASR error {code})", j.id, e.message)
+                        }
+                        None => format!("job {} failed: {}", j.id, e.message),
+                    },
                     possible_causes: e.possible_causes.clone(),
                     recommended_action: e.recommended_action.clone(),
                     output: None,

@@ -91,6 +91,20 @@ impl Sandbox {
         self.output(&args)
     }
 
+    /// `run failover PLAN --format json` in the background at `speed`, its
+    /// events in `events.ndjson` of the sandbox.
+    pub(crate) fn spawn_failover(&self, speed: &str, more: &[&str]) -> Child {
+        let events = std::fs::File::create(self.path().join("events.ndjson")).unwrap();
+        self.drplan()
+            .args(["run", "failover", &self.plan, "--format", "json"])
+            .args(more)
+            .env("DRPLAN_SIM_SPEED", speed)
+            .stdout(events)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     /// A command that must succeed and print one JSON document.
     pub(crate) fn json(&self, args: &[&str]) -> Value {
         let out = self.output(args);
