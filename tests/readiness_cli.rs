@@ -4,6 +4,9 @@
 //! quota shrinks only after the preflight, the run fails at VM 7 as ASR
 //! fails it, with ASR's error in the summary.
 
+// The helpers fail the test with a message saying what went wrong.
+#![allow(clippy::panic)]
+
 use serde_json::Value;
 
 use crate::support::sandbox::{
@@ -29,7 +32,7 @@ const TEN: &str = r#"plan ten {
 }
 "#;
 
-/// Room for `vms` VMs of 2 vCPUs in the DSv5 family of North Europe.
+/// Room for `vms` VMs of 2 vCPUs in the `DSv5` family of North Europe.
 fn quota_for(vms: u32) -> String {
     format!(
         r#"{{"regions": {{"northeurope": {{"quota": {{"standardDSv5Family": {{"limit": {}, "usage": 0}}}}}}}}}}"#,
