@@ -11,7 +11,8 @@
 //!    "server_errors": {"status": 500, "times": 5, "after": 0, "requests": "all", "path": "..."},
 //!    "drop_connections": {"times": 3, "after": 0, "requests": "writes", "path": "unplannedFailover",
 //!                         "when": "after_processing"},
-//!    "expire_token": {"token": "old-token", "after": 8}}}
+//!    "expire_token": {"token": "old-token", "after": 8},
+//!    "deny": ["Microsoft.Compute/locations/usages/read", "Microsoft.Network/*"]}}
 //! ```
 //!
 //! - `throttle`: Resource Manager's limits (the defaults shown), per
@@ -30,6 +31,9 @@
 //!   `token`, every further one with it answers `401`
 //!   `ExpiredAuthenticationToken`, as ARM does when a token expires mid-run;
 //!   other tokens still work.
+//! - `deny`: RBAC actions the caller lacks; a request that needs one answers
+//!   `403` `AuthorizationFailed` naming it, as ARM does. `*` stands for any
+//!   text (`Microsoft.Network/*`); case is ignored, as in role definitions.
 //! - `requests` (`all`, `reads`: GET; `writes`: PUT, POST, PATCH, DELETE) and
 //!   `path` (a text the request path contains) choose the matching requests.
 
@@ -52,6 +56,8 @@ pub struct HttpFaults {
     pub drop_connections: Option<DropConnections>,
     /// A bearer token that expires after some requests.
     pub expire_token: Option<ExpireToken>,
+    /// RBAC actions refused with 403 (`*` matches any text).
+    pub deny: Vec<String>,
 }
 
 impl Default for HttpFaults {
@@ -63,6 +69,7 @@ impl Default for HttpFaults {
             server_errors: None,
             drop_connections: None,
             expire_token: None,
+            deny: Vec::new(),
         }
     }
 }
@@ -195,6 +202,8 @@ struct RawHttp {
     drop_connections: Option<RawDrops>,
     #[serde(default)]
     expire_token: Option<ExpireToken>,
+    #[serde(default)]
+    deny: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -332,13 +341,47 @@ fn parse_http(value: Value) -> Result<HttpFaults, String> {
             "http.expire_token: `token` is the bearer token that expires, not empty".to_owned(),
         );
     }
+    for (i, action) in raw.deny.iter().enumerate() {
+        if !action.contains('/') || action.chars().any(char::is_whitespace) {
+            return Err(format!(
+                "http.deny[{i}]: `{action}` is not an RBAC action (`Microsoft.Compute/locations/usages/read`, `Microsoft.Network/*`)"
+            ));
+        }
+    }
     Ok(HttpFaults {
         throttle,
         status_storm,
         server_errors,
         drop_connections,
         expire_token: raw.expire_token,
+        deny: raw.deny,
     })
+}
+
+impl HttpFaults {
+    /// The entry of `deny` that refuses `action`, if any.
+    pub(crate) fn denies(&self, action: &str) -> Option<&str> {
+        self.deny
+            .iter()
+            .find(|pattern| glob(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase()))
+            .map(String::as_str)
+    }
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any text.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => {
+            let Some(rest) = text.strip_prefix(head) else {
+                return false;
+            };
+            // `*` takes as little as it must: try every split of the rest.
+            (0..=rest.len())
+                .filter(|i| rest.is_char_boundary(*i))
+                .any(|i| glob(tail, &rest[i..]))
+        }
+    }
 }
 
 impl Select {
@@ -433,10 +476,43 @@ mod tests {
                 "http.expire_token: `token`",
             ),
             (r#"{"bogus": 1}"#, "unknown field `bogus`"),
+            (
+                r#"{"http": {"deny": ["read everything"]}}"#,
+                "http.deny[0]: `read everything` is not an RBAC action",
+            ),
+            (
+                r#"{"http": {"deny": "Microsoft.Compute/*"}}"#,
+                "invalid type",
+            ),
             ("[]", "a JSON object"),
         ] {
             let err = http(text).unwrap_err();
             assert!(err.contains(expected), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn deny_matches_actions_by_pattern_ignoring_case() {
+        let h = http(
+            r#"{"http": {"deny": ["Microsoft.Compute/locations/usages/read", "microsoft.network/*/read"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            h.denies("Microsoft.Compute/locations/usages/read"),
+            Some("Microsoft.Compute/locations/usages/read")
+        );
+        assert_eq!(
+            h.denies("Microsoft.Network/virtualNetworks/subnets/read"),
+            Some("microsoft.network/*/read")
+        );
+        assert_eq!(h.denies("Microsoft.Compute/skus/read"), None);
+        assert_eq!(h.denies("Microsoft.Network/virtualNetworks/write"), None);
+        assert_eq!(
+            HttpFaults::default().denies("Microsoft.Compute/skus/read"),
+            None
+        );
+        assert!(glob("*", ""));
+        assert!(glob("a*b*c", "axxbyyc"));
+        assert!(!glob("a*b*c", "axxbyy"));
     }
 }

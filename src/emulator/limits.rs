@@ -196,6 +196,11 @@ impl HttpState {
         }
     }
 
+    /// The `deny` entry of the fault file that refuses `action`, if any.
+    pub(crate) fn denies(&self, action: &str) -> Option<&str> {
+        self.faults.denies(action)
+    }
+
     /// Whether `principal` is the token of `expire_token` and has used up
     /// its requests; counts the request when it is that token.
     pub(crate) fn expired(&self, principal: &str) -> bool {
