@@ -1,12 +1,13 @@
 //! Where a simulated vault lives on disk: a plan and its file's path (or a
-//! state file and a fault file named on the command line) in; a
-//! [`Simulator`] that loads and saves its state there out, with the state's
-//! folder made private (see [`crate::owner_only`]).
+//! state file, a fault file and a world file named on the command line) in;
+//! a [`Simulator`] that loads and saves its state there and reads its
+//! rehearsal world's file whenever it changes out, with the state's folder
+//! made private (see [`crate::owner_only`]).
 
 use std::path::Path;
 use std::sync::PoisonError;
 
-use super::{Faults, Simulator, pair, store};
+use super::{Faults, Simulator, World, pair, store};
 use crate::clock::Clock;
 use crate::plan::Plan;
 use crate::provider::ProviderError;
@@ -14,7 +15,8 @@ use crate::provider::ProviderError;
 impl Simulator {
     /// The simulated vault of the plan at `plan_path`: loads its state file
     /// (creating `.drplan/` if missing) or starts fresh, adds VMs the plan
-    /// gained, and reads the fault file beside the plan, if any.
+    /// gained, reads the fault file beside the plan, if any, and the world
+    /// file beside it whenever it exists and changes.
     pub fn open(
         plan: &Plan,
         plan_path: &Path,
@@ -29,7 +31,25 @@ impl Simulator {
         let faults = dir.join(format!("{stem}.faults.json"));
         // An unreadable fault file is reported by reading it.
         let faults = faults.try_exists().unwrap_or(true).then_some(faults);
-        Simulator::open_files(plan, &state, faults.as_deref(), clock, speed)
+        let world = dir.join(format!("{stem}{}", super::WORLD_FILE_SUFFIX));
+        Simulator::open_files(plan, &state, faults.as_deref(), clock, speed)?
+            .with_world_file(&world)
+    }
+
+    /// The world of the file `path` beside the vault (`drplan emulator
+    /// --world FILE`), read now if it exists and again whenever it changes
+    /// (a missing file means the world the plan implies).
+    pub fn with_world_file(mut self, path: &Path) -> Result<Simulator, ProviderError> {
+        let seen = store::fingerprint(path)?;
+        let world = match seen {
+            Some(_) => read_world(path, &self.base_world)?,
+            None => self.base_world.clone(),
+        };
+        let inner = self.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
+        inner.world = world;
+        inner.world_seen = seen;
+        self.world_path = Some(path.to_path_buf());
+        Ok(self)
     }
 
     /// The simulated vault kept in the file `state` (created, with its
@@ -65,7 +85,8 @@ impl Simulator {
         let inner = sim.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
         let added = match store::load(state, now)? {
             Some(mut vault) => {
-                let added = vault.add_missing(sim.plan_items.iter().map(pair));
+                let added =
+                    vault.add_missing(sim.plan_items.iter().map(pair), inner.world.initial());
                 inner.vault = vault;
                 added
             }
@@ -93,5 +114,21 @@ fn read_faults(path: &Path, plan: &Plan) -> Result<Faults, ProviderError> {
             ))
         }),
         Err(e) => Err(bad(format!("cannot read the fault file ({e})"))),
+    }
+}
+
+/// The world a world file describes, `base` edited; errors name the file.
+pub(super) fn read_world(path: &Path, base: &World) -> Result<World, ProviderError> {
+    let bad = |message: String| ProviderError::BadFile {
+        path: store::display(path),
+        message,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => base.edited(&text).map_err(|e| {
+            bad(format!(
+                "{e}; fix the world file, or delete it to rehearse in the world the plan implies"
+            ))
+        }),
+        Err(e) => Err(bad(format!("cannot read the world file ({e})"))),
     }
 }

@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::provider::{Job, JobError, JobId, JobState};
+use crate::target::TargetSettings;
+
+use super::tally::Placement;
 
 /// ASR's display name (`friendlyName`) of a job of `operation`.
 pub fn job_name(operation: Operation) -> &'static str {
@@ -137,6 +140,13 @@ pub(crate) struct JobRecord {
     /// Its end has been applied to the item.
     #[serde(default)]
     pub(crate) applied: bool,
+    /// The VM it creates, when it passed the world's checks: counted from
+    /// its start, as ASR holds quota for a VM it is bringing up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) creates: Option<Placement>,
+    /// An update's target settings, set on the item when it succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) target: Option<TargetSettings>,
 }
 
 /// The share of a job spent queued (`NotStarted`), in percent.
@@ -378,6 +388,8 @@ mod tests {
             hang,
             error,
             applied: false,
+            creates: None,
+            target: None,
         }
     }
 

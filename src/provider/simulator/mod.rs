@@ -24,10 +24,15 @@
 
 mod faults;
 mod files;
+mod inventory;
 mod jobs;
+mod points;
 mod speed;
+mod start;
 mod state;
 mod store;
+mod tally;
+mod world;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -38,15 +43,17 @@ use async_trait::async_trait;
 
 use crate::clock::{Clock, Timestamp};
 use crate::graph::Operation;
-use crate::plan::{Plan, estimates};
+use crate::plan::Plan;
 use crate::provider::{
-    Health, Job, JobId, Machine, OperationOptions, Progress, Provider, ProviderError,
+    Inventory, Job, JobId, Machine, OperationOptions, Progress, Provider, ProviderError,
     RunbookOutcome, RunbookRequest, Target, VaultHealth,
 };
+use crate::target::Change;
 
 pub use faults::{Effect, FailureText, FaultTarget, Faults, HealthFault, OperationFault};
 pub use jobs::{JobTask, job_name, scenario_name};
 pub use speed::{DEFAULT_SPEED, SPEED_VAR, parse_speed, speed_from_env};
+pub use world::{WORLD_FILE_SUFFIX, World};
 
 use jobs::JobRecord;
 use store::{Fingerprint, Vault};
@@ -81,6 +88,10 @@ pub struct Simulator {
     estimates: HashMap<String, Duration>,
     /// The state file; `None` in memory.
     path: Option<PathBuf>,
+    /// The world when no world file says otherwise.
+    base_world: World,
+    /// The world file, read again whenever it changes; `None` in memory.
+    world_path: Option<PathBuf>,
     inner: Mutex<Inner>,
 }
 
@@ -89,6 +100,10 @@ struct Inner {
     vault: Vault,
     /// The state file as last read or written by this process.
     seen: Option<Fingerprint>,
+    /// The world as the world file (if any) last said.
+    world: World,
+    /// The world file as last read (`None`: absent).
+    world_seen: Option<Fingerprint>,
 }
 
 impl Simulator {
@@ -113,7 +128,13 @@ impl Simulator {
             .zip(&plan_items)
             .map(|(vm, (item, _))| (item.clone(), vm.estimate.to_std()))
             .collect();
-        let vault = Vault::fresh(&plan.name, plan_items.iter().map(pair), clock.now());
+        let world = World::derive(plan);
+        let vault = Vault::fresh(
+            &plan.name,
+            plan_items.iter().map(pair),
+            world.initial(),
+            clock.now(),
+        );
         Simulator {
             clock,
             speed,
@@ -121,8 +142,26 @@ impl Simulator {
             plan_items,
             estimates,
             path: None,
-            inner: Mutex::new(Inner { vault, seen: None }),
+            base_world: world.clone(),
+            world_path: None,
+            inner: Mutex::new(Inner {
+                vault,
+                seen: None,
+                world,
+                world_seen: None,
+            }),
         }
+    }
+
+    /// This world beside the vault instead of the one the plan implies
+    /// (build it with [`World::derive`] and [`World::edited`]). A world
+    /// file, if the simulator reads one, still replaces it when it changes.
+    #[must_use]
+    pub fn with_world(mut self, world: World) -> Self {
+        let inner = self.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
+        inner.world = world.clone();
+        self.base_world = world;
+        self
     }
 
     /// These faults instead of the fault file's. Entries for VMs or runbooks
@@ -150,32 +189,55 @@ impl Simulator {
         mutates: bool,
         f: impl FnOnce(&mut Vault, Timestamp) -> Result<T, ProviderError>,
     ) -> Result<T, ProviderError> {
-        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        self.with_state(mutates, |vault, _, now| f(vault, now))
+    }
+
+    /// [`with_vault`](Self::with_vault) with the world as it is now, the
+    /// world file read again if it changed.
+    fn with_state<T>(
+        &self,
+        mutates: bool,
+        f: impl FnOnce(&mut Vault, &World, Timestamp) -> Result<T, ProviderError>,
+    ) -> Result<T, ProviderError> {
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let inner = &mut *guard;
         let now = self.clock.now();
+        if let Some(path) = &self.world_path {
+            let on_disk = store::fingerprint(path)?;
+            if on_disk != inner.world_seen {
+                inner.world = match on_disk {
+                    Some(_) => files::read_world(path, &self.base_world)?,
+                    None => self.base_world.clone(),
+                };
+                inner.world_seen = on_disk;
+            }
+        }
         if let Some(path) = &self.path {
             let on_disk = store::fingerprint(path)?;
             if on_disk.is_some() && on_disk != inner.seen {
                 if let Some(mut vault) = store::load(path, now)? {
-                    vault.add_missing(self.plan_items.iter().map(pair));
+                    vault.add_missing(self.plan_items.iter().map(pair), inner.world.initial());
                     inner.vault = vault;
                 }
                 inner.seen = on_disk;
             }
         }
+        inner.vault.apply_world(inner.world.item_edits());
         inner.vault.settle(now);
+        let world = &inner.world;
         let Some(path) = &self.path else {
-            return f(&mut inner.vault, now);
+            return f(&mut inner.vault, world, now);
         };
         // Only changes are saved: a reader (`status --watch` beside a run)
         // that wrote back what it read could overwrite a job the run had
         // just started. Settled ends follow from the jobs and are derived
         // again by every process that loads the file.
         if !mutates {
-            return f(&mut inner.vault, now);
+            return f(&mut inner.vault, world, now);
         }
         let before = inner.vault.clone();
         // A call that fails part-way leaves the vault as it found it.
-        let value = match f(&mut inner.vault, now) {
+        let value = match f(&mut inner.vault, world, now) {
             Ok(value) => value,
             Err(e) => {
                 inner.vault = before;
@@ -202,188 +264,13 @@ impl Simulator {
         })
     }
 
-    /// The recovery points a failover of `target` could use now, newest
-    /// first: while it replicates, the latest processed (crash-consistent)
-    /// point one RPO ago, the two crash-consistent points before it (every 5
-    /// minutes) and the latest application-consistent one (every hour);
-    /// after a failover, before its commit, the same points as of the
-    /// failover's start; none otherwise (committed, not protected).
-    pub fn recovery_points(
-        &self,
-        target: &Target,
-    ) -> Result<Vec<RecoveryPointInfo>, ProviderError> {
-        let machine = self.machines_now(std::slice::from_ref(target))?;
-        let Some(machine) = machine.into_iter().next() else {
-            return Ok(Vec::new());
-        };
-        self.with_vault(false, |vault, now| {
-            let Some(item) = vault.item(&target.item) else {
-                return Ok(Vec::new());
-            };
-            let reference = match item.state.stage {
-                state::Stage::Replicating | state::Stage::TestFailedOver => now,
-                state::Stage::FailedOver => vault
-                    .jobs()
-                    .iter()
-                    .rev()
-                    .find(|j| {
-                        j.item == target.item
-                            && matches!(j.operation, Operation::Failover | Operation::Failback)
-                            && j.is_done(now)
-                            && j.error.is_none()
-                    })
-                    .map_or(now, |j| j.started),
-                state::Stage::Committed => return Ok(Vec::new()),
-            };
-            // A failed-over item no longer reports an RPO: use the one it
-            // would have had, as the points were taken while it replicated.
-            let rpo = machine
-                .rpo_s
-                .or_else(|| self.faults.rpo_s.get(&target.vm).copied())
-                .unwrap_or_else(|| 30 + jobs::fnv1a(&target.vm) % 61);
-            let latest = reference.unix_secs().saturating_sub(rpo);
-            let crash = latest - latest % CRASH_POINT_EVERY_S;
-            let app = latest - latest % APP_POINT_EVERY_S;
-            let point = |secs: u64, app_consistent: bool| RecoveryPointInfo {
-                id: jobs::guid(
-                    jobs::fnv1a(&target.item),
-                    secs * 2 + u64::from(app_consistent),
-                ),
-                time: Timestamp(std::time::UNIX_EPOCH + Duration::from_secs(secs)),
-                app_consistent,
-            };
-            let mut points = vec![point(latest, false)];
-            for k in 0..2 {
-                let at = crash.saturating_sub(k * CRASH_POINT_EVERY_S);
-                if at != latest {
-                    points.push(point(at, false));
-                }
-            }
-            points.push(point(app, true));
-            points.sort_by_key(|p| std::cmp::Reverse(p.time));
-            Ok(points)
-        })
-    }
-
     fn machines_now(&self, targets: &[Target]) -> Result<Vec<Machine>, ProviderError> {
-        self.with_vault(false, |vault, _| {
-            targets.iter().map(|t| self.machine(vault, t)).collect()
-        })
-    }
-
-    fn machine(&self, vault: &Vault, target: &Target) -> Result<Machine, ProviderError> {
-        let Some(item) = vault.item(&target.item) else {
-            return Err(ProviderError::UnknownMachine {
-                vm: target.vm.clone(),
-                item: target.item.clone(),
-            });
-        };
-        let running = item
-            .current_job
-            .as_ref()
-            .and_then(|id| vault.job(id))
-            .map(|job| job.operation);
-        let issues: Vec<_> = self.faults.health(&target.vm).cloned().collect();
-        let replicating_from = state::replicating_from(item.state);
-        Ok(Machine {
-            vm: target.vm.clone(),
-            item: target.item.clone(),
-            protection_state: state::protection_state(item.state, running).to_owned(),
-            active_location: item.state.active,
-            replicating_from,
-            allowed: state::allowed(item.state, running),
-            health: issues
+        self.with_state(false, |vault, world, _| {
+            targets
                 .iter()
-                .map(|i| i.severity)
-                .max()
-                .unwrap_or(Health::Healthy),
-            issues,
-            rpo_s: replicating_from.map(|_| {
-                self.faults
-                    .rpo_s
-                    .get(&target.vm)
-                    // A healthy item's RPO: under a minute or two, fixed per VM.
-                    .map_or_else(|| 30 + jobs::fnv1a(&target.vm) % 61, |rpo| *rpo)
-            }),
-            last_test_failover: item.last_test_failover,
-            current_job: item.current_job.clone(),
-            target: crate::target::TargetSettings::default(),
-            source_vm: None,
+                .map(|t| self.machine(vault, world, t))
+                .collect()
         })
-    }
-
-    /// A fresh job id from `vault`, or the error that its counter ran out.
-    fn job_id(&self, vault: &mut Vault) -> Result<String, ProviderError> {
-        vault
-            .next_id()
-            .map_err(|e| store::bad_state_at(self.path.as_deref(), &e))
-    }
-
-    fn start_job(
-        &self,
-        vault: &mut Vault,
-        now: Timestamp,
-        target: &Target,
-        operation: Operation,
-        options: &OperationOptions,
-    ) -> Result<JobId, ProviderError> {
-        let not_allowed = |reason| ProviderError::NotAllowed {
-            vm: target.vm.clone(),
-            operation,
-            reason,
-        };
-        let Some(item) = vault.item(&target.item) else {
-            return Err(ProviderError::UnknownMachine {
-                vm: target.vm.clone(),
-                item: target.item.clone(),
-            });
-        };
-        if let Some(running) = &item.current_job {
-            let name = vault.job(running).map_or("a", |j| job_name(j.operation));
-            return Err(not_allowed(format!(
-                "{name} job {running} is in progress; allowed operations: none until it ends"
-            )));
-        }
-        state::check(item.state, operation).map_err(not_allowed)?;
-        let hits = item.fault_hits.get(&operation).copied().unwrap_or(0);
-        // The id first: a vault that cannot name the job changes nothing.
-        let id = JobId(self.job_id(vault)?);
-        let fault = self
-            .faults
-            .operation(&target.vm, operation)
-            .filter(|f| f.times.is_none_or(|t| hits < t));
-        if fault.is_some()
-            && let Some(item) = vault.item_mut(&target.item)
-        {
-            *item.fault_hits.entry(operation).or_default() += 1;
-        }
-        let estimate = self
-            .estimates
-            .get(&target.item)
-            .copied()
-            .unwrap_or(estimates::VM_FAILOVER.to_std());
-        let nominal = jobs::nominal_duration(operation, &target.vm, estimate);
-        let factor = match fault.map(|f| &f.effect) {
-            Some(Effect::Slow(factor)) => *factor,
-            _ => 1.0,
-        };
-        vault.push_job(JobRecord {
-            id: id.clone(),
-            operation,
-            vm: target.vm.clone(),
-            item: target.item.clone(),
-            started: jobs::whole_ms(now),
-            duration_ms: jobs::scaled_ms(nominal, factor, self.speed),
-            shutdown_source: options.shutdown_source,
-            hang: matches!(fault.map(|f| &f.effect), Some(Effect::Hang)),
-            error: match fault.map(|f| &f.effect) {
-                Some(Effect::Fail(text)) => Some(faults::failure(text, operation, &target.vm)),
-                _ => None,
-            },
-            applied: false,
-        });
-        tracing::debug!(vm = %target.vm, %operation, job = %id, "simulated job started");
-        Ok(id)
     }
 }
 
@@ -411,9 +298,31 @@ impl Provider for Simulator {
         operation: Operation,
         options: &OperationOptions,
     ) -> Result<JobId, ProviderError> {
-        self.with_vault(true, |vault, now| {
-            self.start_job(vault, now, target, operation, options)
+        self.with_state(true, |vault, world, now| {
+            let start = start::Start {
+                target,
+                operation,
+                options,
+                changes: &[],
+            };
+            self.start_job(vault, world, now, &start)
         })
+    }
+
+    async fn configure(&self, target: &Target, changes: &[Change]) -> Result<JobId, ProviderError> {
+        self.with_state(true, |vault, world, now| {
+            let start = start::Start {
+                target,
+                operation: Operation::Configure,
+                options: &OperationOptions::default(),
+                changes,
+            };
+            self.start_job(vault, world, now, &start)
+        })
+    }
+
+    fn inventory(&self) -> &dyn Inventory {
+        self
     }
 
     async fn job(&self, id: &JobId) -> Result<Job, ProviderError> {

@@ -19,9 +19,12 @@ use serde::{Deserialize, Serialize};
 
 use super::jobs::{self, JobRecord};
 use super::state::{self, ItemState};
+use super::tally::{self, Tally};
+use super::world::{Initial, ItemEdit, SourceVm};
 use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::provider::{JobId, ProviderError};
+use crate::target::TargetSettings;
 
 /// The state file's format; a file with another one is refused.
 const FORMAT: u32 = 1;
@@ -53,6 +56,18 @@ pub(crate) struct Item {
     /// How many jobs each operation's fault has hit, for `times`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) fault_hits: BTreeMap<Operation, u32>,
+    /// Where a failover brings it up (absent from files of earlier
+    /// versions: set as ASR sets it when such a file is read).
+    #[serde(default, skip_serializing_if = "TargetSettings::is_empty")]
+    pub(crate) target: TargetSettings,
+    /// The protected VM (absent from files of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<SourceVm>,
+    /// A hash of the world file's settings for this item last applied, so
+    /// each version of them is applied once and `configure` may change
+    /// them after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) world_edit: Option<u64>,
 }
 
 impl Item {
@@ -63,6 +78,9 @@ impl Item {
             current_job: None,
             last_test_failover: None,
             fault_hits: BTreeMap::new(),
+            target: TargetSettings::default(),
+            source: None,
+            world_edit: None,
         }
     }
 }
@@ -92,13 +110,19 @@ pub(crate) struct Vault {
     by_id: HashMap<JobId, usize>,
     /// Jobs whose end is not applied yet, soonest first.
     ends: BinaryHeap<Reverse<(Timestamp, usize)>>,
+    /// The VMs the items stand for, and those their jobs are creating, by
+    /// placement: kept up to date at every change of an item, so quota
+    /// checks never walk every item.
+    tally: Tally,
 }
 
 impl Vault {
-    /// A fresh vault with every `(item, vm)` protected and replicating.
+    /// A fresh vault with every `(item, vm)` protected and replicating, set
+    /// up as `initial` says.
     pub(crate) fn fresh<'a>(
         plan: &str,
         items: impl IntoIterator<Item = (&'a str, &'a str)>,
+        initial: &BTreeMap<String, Initial>,
         now: Timestamp,
     ) -> Vault {
         let stored = Stored {
@@ -110,23 +134,87 @@ impl Vault {
             runbook_hits: BTreeMap::new(),
         };
         let mut vault = Vault::index(stored);
-        vault.add_missing(items);
+        vault.add_missing(items, initial);
         vault
     }
 
-    /// Adds the items the plan names that the vault lacks; true if any.
+    /// Adds the items the plan names that the vault lacks, and sets up
+    /// items that have never been (the vault's file is of an earlier
+    /// version) as `initial` says; true if any changed.
     pub(crate) fn add_missing<'a>(
         &mut self,
         items: impl IntoIterator<Item = (&'a str, &'a str)>,
+        initial: &BTreeMap<String, Initial>,
     ) -> bool {
-        let mut added = false;
+        let mut changed = false;
         for (item, vm) in items {
             if !self.stored.items.contains_key(item) {
                 self.stored.items.insert(item.to_owned(), Item::fresh(vm));
-                added = true;
+                self.count(item, true);
+                changed = true;
             }
         }
-        added
+        for (name, setup) in initial {
+            let needs_setup = self.item(name).is_some_and(|i| i.source.is_none());
+            if needs_setup {
+                self.change_item(name, |item| {
+                    item.source = Some(setup.source.clone());
+                    if item.target.is_empty() {
+                        item.target = setup.target.clone();
+                    }
+                });
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Applies the world file's settings of items that this vault has not
+    /// applied in their current version (see [`Item::world_edit`]).
+    pub(crate) fn apply_world(&mut self, edits: &BTreeMap<String, ItemEdit>) {
+        for (name, edit) in edits {
+            let Some(target) = &edit.target else {
+                continue;
+            };
+            let hash = jobs::fnv1a(&serde_json::to_string(target).unwrap_or_default());
+            if self.item(name).is_some_and(|i| i.world_edit != Some(hash)) {
+                self.change_item(name, |item| {
+                    item.target = target.clone().inherit(&item.target);
+                    item.world_edit = Some(hash);
+                });
+            }
+        }
+    }
+
+    /// Changes an item, keeping the tally of placements up to date.
+    fn change_item(&mut self, name: &str, f: impl FnOnce(&mut Item)) {
+        self.count(name, false);
+        if let Some(item) = self.stored.items.get_mut(name) {
+            f(item);
+        }
+        self.count(name, true);
+    }
+
+    /// Adds (or takes away) an item's placements to (from) the tally.
+    fn count(&mut self, name: &str, add: bool) {
+        let Some(item) = self.stored.items.get(name) else {
+            return;
+        };
+        let running = item
+            .current_job
+            .as_ref()
+            .and_then(|id| self.by_id.get(id))
+            .and_then(|i| self.stored.jobs.get(*i))
+            .filter(|j| !j.applied);
+        for placement in tally::footprint(item, running) {
+            let n = self.tally.entry(placement).or_default();
+            *n = if add { *n + 1 } else { n.saturating_sub(1) };
+        }
+    }
+
+    /// How many VMs stand at each placement.
+    pub(crate) fn tally(&self) -> &Tally {
+        &self.tally
     }
 
     /// Parses a state file's text; drops jobs past retention. `Err` says
@@ -183,11 +271,17 @@ impl Vault {
             .filter(|(_, j)| !j.applied)
             .filter_map(|(i, j)| j.end().map(|end| Reverse((end, i))))
             .collect();
-        Vault {
+        let mut vault = Vault {
             stored,
             by_id,
             ends,
+            tally: Tally::new(),
+        };
+        let names: Vec<String> = vault.stored.items.keys().cloned().collect();
+        for name in &names {
+            vault.count(name, true);
         }
+        vault
     }
 
     /// The state file's text.
@@ -204,28 +298,43 @@ impl Vault {
                 break;
             }
             self.ends.pop();
-            let Some(job) = self.stored.jobs.get_mut(i) else {
+            let Some(job) = self.stored.jobs.get(i) else {
                 continue;
             };
             if job.applied {
                 continue;
             }
-            job.applied = true;
             changed = true;
-            let Some(item) = self.stored.items.get_mut(&job.item) else {
-                continue;
-            };
-            if item.current_job.as_ref() != Some(&job.id) {
+            let (id, name) = (job.id.clone(), job.item.clone());
+            let (operation, failed, target) =
+                (job.operation, job.error.is_some(), job.target.clone());
+            let current = self
+                .item(&name)
+                .is_some_and(|item| item.current_job.as_ref() == Some(&id));
+            if !current {
+                if let Some(job) = self.stored.jobs.get_mut(i) {
+                    job.applied = true;
+                }
                 continue;
             }
-            item.current_job = None;
-            if job.error.is_none() {
-                item.state = state::after_success(item.state, job.operation);
-                if job.operation == Operation::TestCleanup {
-                    // spec: asr-model.md: a test counts only once cleaned up.
-                    item.last_test_failover = Some(end);
+            self.count(&name, false);
+            if let Some(job) = self.stored.jobs.get_mut(i) {
+                job.applied = true;
+            }
+            if let Some(item) = self.stored.items.get_mut(&name) {
+                item.current_job = None;
+                if !failed {
+                    item.state = state::after_success(item.state, operation);
+                    if operation == Operation::TestCleanup {
+                        // spec: asr-model.md: a test counts only once cleaned up.
+                        item.last_test_failover = Some(end);
+                    }
+                    if let Some(target) = target {
+                        item.target = target;
+                    }
                 }
             }
+            self.count(&name, true);
         }
         changed
     }
@@ -235,9 +344,11 @@ impl Vault {
         self.stored.items.get(name)
     }
 
-    /// An item by name, to change.
-    pub(crate) fn item_mut(&mut self, name: &str) -> Option<&mut Item> {
-        self.stored.items.get_mut(name)
+    /// Counts one hit of an item's fault of `operation`.
+    pub(crate) fn hit_fault(&mut self, name: &str, operation: Operation) {
+        if let Some(item) = self.stored.items.get_mut(name) {
+            *item.fault_hits.entry(operation).or_default() += 1;
+        }
     }
 
     /// A job by id.
@@ -276,11 +387,14 @@ impl Vault {
         if let Some(end) = job.end() {
             self.ends.push(Reverse((end, i)));
         }
-        if let Some(item) = self.stored.items.get_mut(&job.item) {
+        let name = job.item.clone();
+        self.count(&name, false);
+        if let Some(item) = self.stored.items.get_mut(&name) {
             item.current_job = Some(job.id.clone());
         }
         self.by_id.insert(job.id.clone(), i);
         self.stored.jobs.push(job);
+        self.count(&name, true);
     }
 
     /// Counts one hit of a runbook's fault; true while `times` allows it.
@@ -397,8 +511,12 @@ mod tests {
 
     fn vault_with_counter(next_id: u64) -> Result<Vault, String> {
         let now = Clock::test().now();
-        let mut text: serde_json::Value =
-            serde_json::from_str(&Vault::fresh("p", [("a", "a")], now).to_json().unwrap()).unwrap();
+        let mut text: serde_json::Value = serde_json::from_str(
+            &Vault::fresh("p", [("a", "a")], &BTreeMap::new(), now)
+                .to_json()
+                .unwrap(),
+        )
+        .unwrap();
         text["next_id"] = next_id.into();
         Vault::parse(&text.to_string(), now)
     }
@@ -415,14 +533,14 @@ mod tests {
     #[test]
     fn ids_are_never_repeated_even_at_the_end_or_after_a_counter_set_back() {
         let now = Clock::test().now();
-        let mut vault = Vault::fresh("p", [("a", "a")], now);
+        let mut vault = Vault::fresh("p", [("a", "a")], &BTreeMap::new(), now);
         vault.stored.next_id = u64::MAX - 1;
         assert!(vault.next_id().is_ok());
         let err = vault.next_id().unwrap_err();
         assert!(err.contains("next_id"), "{err}");
         assert!(vault.next_id().is_err(), "stays refused");
 
-        let mut vault = Vault::fresh("p", [("a", "a")], now);
+        let mut vault = Vault::fresh("p", [("a", "a")], &BTreeMap::new(), now);
         let first = vault.next_id().unwrap();
         vault.by_id.insert(JobId(first.clone()), 0);
         vault.stored.next_id = 0;
