@@ -75,6 +75,7 @@ impl Emu {
             speed: 100_000.0,
             faults,
             state: Some(dir.path().join("vault.json")),
+            world: None,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -542,7 +543,7 @@ async fn nonsense_bodies_and_actions_a2a_lacks_are_refused() {
         .await;
     assert_eq!(early.status(), StatusCode::CONFLICT);
     // A test failover, then its cleanup; a test counts once cleaned up.
-    let network = "/subscriptions/0/resourceGroups/rg-dr/providers/Microsoft.Network/virtualNetworks/vnet-drill";
+    let network = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr/providers/Microsoft.Network/virtualNetworks/vnet-drill";
     let test = json!({"properties": {"failoverDirection": "PrimaryToRecovery", "networkType": "VmNetworkAsInput",
         "networkId": network, "providerSpecificDetails": {"instanceType": "A2A"}}});
     let (tested, _) = emu.act("db-01", "/testFailover", &test).await;

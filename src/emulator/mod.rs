@@ -69,6 +69,9 @@ pub struct EmulatorOptions {
     pub faults: Option<PathBuf>,
     /// The simulated vault's state file; in memory when `None`.
     pub state: Option<PathBuf>,
+    /// The world file: the rehearsal world beside the vault, read again
+    /// whenever it changes; the world the plan implies when `None`.
+    pub world: Option<PathBuf>,
 }
 
 impl Default for EmulatorOptions {
@@ -77,6 +80,7 @@ impl Default for EmulatorOptions {
             speed: DEFAULT_SPEED,
             faults: None,
             state: None,
+            world: None,
         }
     }
 }
@@ -213,6 +217,10 @@ impl Emulator {
             None => Simulator::in_memory(plan, clock, options.speed),
         }
         .with_faults(faults);
+        let sim = match &options.world {
+            Some(world) => sim.with_world_file(world)?,
+            None => sim,
+        };
         let items = plan
             .groups
             .iter()

@@ -31,24 +31,6 @@ impl Emu {
         self.sim.inventory()
     }
 
-    /// A resource by id. Until the simulated vault holds a world (its
-    /// inventory then answers every read with an error), the plan's test
-    /// network is the one resource that exists, as before it had one.
-    async fn look_up(&self, id: &str) -> Result<Option<Resource>, ProviderError> {
-        match self.inventory().resource(id).await {
-            Ok(found) => Ok(found),
-            Err(_) => Ok(self
-                .names
-                .test_network
-                .as_deref()
-                .filter(|network| network.eq_ignore_ascii_case(id))
-                .map(|_| Resource::Network {
-                    location: self.names.recovery.clone(),
-                    subnets: Vec::new(),
-                })),
-        }
-    }
-
     pub(super) async fn arm(
         &self,
         route: &ArmRoute,
@@ -93,7 +75,7 @@ impl Emu {
                 let vms = inventory.vms_by_tag(&name, value.as_deref()).await?;
                 Ok(resource_page(vms, false, query, link))
             }
-            ArmRoute::ResourceGroup(group) => match self.look_up(&group.id()).await? {
+            ArmRoute::ResourceGroup(group) => match inventory.resource(&group.id()).await? {
                 Some(found) => {
                     let location = located(&found).unwrap_or(&self.names.recovery);
                     Ok(Reply::ok(resources::resource_group(
@@ -109,7 +91,7 @@ impl Emu {
                 let Some(filter) = Filter::parse(text) else {
                     return Ok(bad_filter(&bad_filter_message(text.unwrap_or(""))));
                 };
-                if self.look_up(&group.id()).await?.is_none() {
+                if inventory.resource(&group.id()).await?.is_none() {
                     return Ok(group_not_found(group));
                 }
                 let vms = inventory.vms_in_resource_group(&group.id()).await?;
@@ -143,7 +125,7 @@ impl Emu {
                 None => self.missing(group, &what).await,
             };
         }
-        let Some(found) = self.look_up(&id).await? else {
+        let Some(found) = inventory.resource(&id).await? else {
             return self.missing(group, &what).await;
         };
         let location = match located(&found) {
@@ -248,7 +230,7 @@ impl Emu {
     /// ARM's 404 for a resource (`type/name`) of `group` that does not
     /// exist: its group's, when that is what is missing.
     async fn missing(&self, group: &Group, what: &str) -> Result<Reply, ProviderError> {
-        if self.look_up(&group.id()).await?.is_none() {
+        if self.inventory().resource(&group.id()).await?.is_none() {
             return Ok(group_not_found(group));
         }
         Ok(Reply::error(
@@ -264,7 +246,7 @@ impl Emu {
     /// The region of a group, for resources the inventory gives none: the
     /// recovery region when it gives none either.
     async fn group_location(&self, group: &Group) -> Result<String, ProviderError> {
-        let found = self.look_up(&group.id()).await?;
+        let found = self.inventory().resource(&group.id()).await?;
         Ok(found
             .as_ref()
             .and_then(located)

@@ -201,6 +201,7 @@ fn emulator(faults: Option<&str>) -> (Emulator, tempfile::TempDir) {
         speed: 100_000.0,
         faults,
         state: None,
+        world: None,
     };
     let mut emulator = Emulator::new(&plan, &options).unwrap_or_else(|e| panic!("{e}"));
     if let Some(emu) = Arc::get_mut(&mut emulator.state) {
