@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::PoisonError;
 
-use super::{Faults, Simulator, World, pair, store};
+use super::{Faults, Simulator, World, disk, pair};
 use crate::clock::Clock;
 use crate::plan::Plan;
 use crate::provider::ProviderError;
@@ -40,7 +40,7 @@ impl Simulator {
     /// --world FILE`), read now if it exists and again whenever it changes
     /// (a missing file means the world the plan implies).
     pub fn with_world_file(mut self, path: &Path) -> Result<Simulator, ProviderError> {
-        let seen = store::fingerprint(path)?;
+        let seen = disk::fingerprint(path)?;
         let world = match seen {
             Some(_) => read_world(path, &self.base_world)?,
             None => self.base_world.clone(),
@@ -72,7 +72,7 @@ impl Simulator {
                 crate::owner_only::create_missing(dir)
             };
             made.map_err(|source| ProviderError::Io {
-                path: store::display(dir),
+                path: disk::display(dir),
                 source,
             })?;
         }
@@ -83,7 +83,7 @@ impl Simulator {
         let mut sim = Simulator::in_memory(plan, clock, speed).with_faults(faults);
         let now = clock.now();
         let inner = sim.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
-        let added = match store::load(state, now)? {
+        let added = match disk::load(state, now)? {
             Some(mut vault) => {
                 let added =
                     vault.add_missing(sim.plan_items.iter().map(pair), inner.world.initial());
@@ -93,9 +93,9 @@ impl Simulator {
             None => true,
         };
         inner.seen = if added {
-            store::save(state, &inner.vault)?
+            disk::save(state, &inner.vault)?
         } else {
-            store::fingerprint(state)?
+            disk::fingerprint(state)?
         };
         sim.path = Some(state.to_path_buf());
         Ok(sim)
@@ -104,7 +104,7 @@ impl Simulator {
 
 fn read_faults(path: &Path, plan: &Plan) -> Result<Faults, ProviderError> {
     let bad = |message: String| ProviderError::BadFile {
-        path: store::display(path),
+        path: disk::display(path),
         message,
     };
     match std::fs::read_to_string(path) {
@@ -120,7 +120,7 @@ fn read_faults(path: &Path, plan: &Plan) -> Result<Faults, ProviderError> {
 /// The world a world file describes, `base` edited; errors name the file.
 pub(super) fn read_world(path: &Path, base: &World) -> Result<World, ProviderError> {
     let bad = |message: String| ProviderError::BadFile {
-        path: store::display(path),
+        path: disk::display(path),
         message,
     };
     match std::fs::read_to_string(path) {

@@ -22,6 +22,7 @@
 //! is never held across an `.await`, so one simulator serves thousands of
 //! concurrent `start`/`follow` calls.
 
+mod disk;
 mod faults;
 mod files;
 mod inventory;
@@ -55,8 +56,9 @@ pub use jobs::{JobTask, job_name, scenario_name};
 pub use speed::{DEFAULT_SPEED, SPEED_VAR, parse_speed, speed_from_env};
 pub use world::{WORLD_FILE_SUFFIX, World};
 
+use disk::Fingerprint;
 use jobs::JobRecord;
-use store::{Fingerprint, Vault};
+use store::Vault;
 
 /// How often A2A takes a crash-consistent recovery point (every 5 minutes).
 const CRASH_POINT_EVERY_S: u64 = 5 * 60;
@@ -203,7 +205,7 @@ impl Simulator {
         let inner = &mut *guard;
         let now = self.clock.now();
         if let Some(path) = &self.world_path {
-            let on_disk = store::fingerprint(path)?;
+            let on_disk = disk::fingerprint(path)?;
             if on_disk != inner.world_seen {
                 inner.world = match on_disk {
                     Some(_) => files::read_world(path, &self.base_world)?,
@@ -213,9 +215,9 @@ impl Simulator {
             }
         }
         if let Some(path) = &self.path {
-            let on_disk = store::fingerprint(path)?;
+            let on_disk = disk::fingerprint(path)?;
             if on_disk.is_some() && on_disk != inner.seen {
-                if let Some(mut vault) = store::load(path, now)? {
+                if let Some(mut vault) = disk::load(path, now)? {
                     vault.add_missing(self.plan_items.iter().map(pair), inner.world.initial());
                     inner.vault = vault;
                 }
@@ -244,7 +246,7 @@ impl Simulator {
                 return Err(e);
             }
         };
-        match store::save(path, &inner.vault) {
+        match disk::save(path, &inner.vault) {
             Ok(seen) => inner.seen = seen,
             Err(e) => {
                 inner.vault = before;
@@ -284,7 +286,7 @@ impl Provider for Simulator {
         let at = self
             .path
             .as_deref()
-            .map_or_else(|| "in memory".to_owned(), store::display);
+            .map_or_else(|| "in memory".to_owned(), disk::display);
         format!("simulated vault ({at}, speed ×{})", self.speed)
     }
 

@@ -5,9 +5,10 @@
 //! fault, or because the VM it creates does not fit the world as it is at
 //! the start (the job fails, not the call, as ASR's does).
 
+use super::disk;
 use super::faults::{self, Effect};
 use super::jobs::{self, JobRecord, job_name};
-use super::store::{self, Vault};
+use super::store::Vault;
 use super::tally::placement;
 use super::world::{Creation, World, creation_error};
 use super::{Simulator, state};
@@ -83,7 +84,7 @@ impl Simulator {
     pub(super) fn job_id(&self, vault: &mut Vault) -> Result<String, ProviderError> {
         vault
             .next_id()
-            .map_err(|e| store::bad_state_at(self.path.as_deref(), &e))
+            .map_err(|e| disk::bad_state_at(self.path.as_deref(), &e))
     }
 
     pub(super) fn start_job(

@@ -90,4 +90,6 @@ mod configure;
 mod cycle;
 mod faults;
 mod files;
+mod fit;
 mod world;
+mod world_file;

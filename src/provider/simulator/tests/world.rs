@@ -12,29 +12,29 @@ use crate::target::drift;
 
 const SUB: &str = "/subscriptions/11111111-1111-1111-1111-111111111111";
 
-fn id(rest: &str) -> String {
+pub(super) fn id(rest: &str) -> String {
     format!("{SUB}/resourceGroups/{rest}")
 }
 
-fn net() -> String {
+pub(super) fn net() -> String {
     id("rg-net-ne/providers/Microsoft.Network/virtualNetworks/vnet-ne")
 }
 
-fn test_net() -> String {
+pub(super) fn test_net() -> String {
     id("rg-net-ne/providers/Microsoft.Network/virtualNetworks/vnet-test")
 }
 
-fn crg() -> String {
+pub(super) fn crg() -> String {
     id("rg-shop-ne/providers/Microsoft.Compute/capacityReservationGroups/crg-ne")
 }
 
-fn pip() -> String {
+pub(super) fn pip() -> String {
     id("rg-shop-ne/providers/Microsoft.Network/publicIPAddresses/pip-app")
 }
 
 /// The shop plan with every kind of reference on `app-01`, an isolated
 /// test network, and coverage by tag and resource group.
-fn rich_plan() -> Plan {
+pub(super) fn rich_plan() -> Plan {
     let mut plan = plan();
     plan.test_network = Some(test_net());
     plan.coverage.tags.push(TagSelector {
@@ -65,11 +65,11 @@ fn rich_plan() -> Plan {
     plan
 }
 
-fn world(plan: &Plan, json: &str) -> World {
+pub(super) fn world(plan: &Plan, json: &str) -> World {
     World::derive(plan).edited(json).unwrap()
 }
 
-async fn usage(sim: &Simulator, region: &str, counter: &str) -> (u64, u64) {
+pub(super) async fn usage(sim: &Simulator, region: &str, counter: &str) -> (u64, u64) {
     let usages = sim.inventory().usages(region).await.unwrap();
     let u = usages.iter().find(|u| u.name == counter).unwrap();
     (u.current, u.limit)
@@ -77,7 +77,7 @@ async fn usage(sim: &Simulator, region: &str, counter: &str) -> (u64, u64) {
 
 /// Makes the vault's settings of `vm` what the plan says, as `drplan run
 /// configure` would.
-async fn configure(sim: &Simulator, plan: &Plan, vm: &str) {
+pub(super) async fn configure(sim: &Simulator, plan: &Plan, vm: &str) {
     let t = target(plan, vm);
     let wanted = plan
         .groups
@@ -217,165 +217,6 @@ async fn quota_follows_the_vms_the_simulator_creates_and_removes() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_seventh_of_ten_failovers_fails_as_asr_does_when_six_fit() {
-    let names: Vec<String> = (1..=10).map(|i| format!("web-{i:02}")).collect();
-    let plan = plan_from(&format!(
-        "plan ten {{ vault simulator primary \"westeurope\" recovery \"northeurope\" group web {{ vm {} }} }}",
-        names.join(", ")
-    ));
-    // Six D2s_v5 VMs fit in 12 vCPUs.
-    let sim = Simulator::in_memory(&plan, Clock::test(), DEFAULT_SPEED).with_world(world(
-        &plan,
-        r#"{"regions": {"northeurope": {"quota": {"standardDSv5Family": {"limit": 12}}}}}"#,
-    ));
-    let all = targets(&plan);
-    let mut ids = Vec::new();
-    for t in &all {
-        // Every start is accepted: the job fails, not the call.
-        ids.push(sim.start(t, Operation::Failover, &opts()).await.unwrap());
-    }
-    let mut states = Vec::new();
-    for id in &ids {
-        states.push(sim.follow(id, &|_| {}).await.unwrap());
-    }
-    let ok = states
-        .iter()
-        .filter(|j| j.state == JobState::Succeeded)
-        .count();
-    assert_eq!(ok, 6);
-    assert!(states[..6].iter().all(|j| j.state == JobState::Succeeded));
-    let seventh = &states[6];
-    assert_eq!(seventh.state, JobState::Failed);
-    let error = &seventh.errors[0];
-    assert_eq!(error.code.as_deref(), Some("28031"));
-    assert!(
-        error.message.contains(
-            "Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota. Additional details - Deployment Model: Resource Manager, Location: northeurope, Current Limit: 12, Current Usage: 12, Additional Required: 2, (Minimum) New Limit Required: 14. (QuotaExceeded)"
-        ),
-        "{}",
-        error.message
-    );
-    assert!(error.message.contains("'web-07'"), "{}", error.message);
-    let action = error.recommended_action.as_deref().unwrap();
-    assert!(action.contains("at least 14"), "{action}");
-    assert!(
-        error
-            .possible_causes
-            .as_deref()
-            .unwrap()
-            .contains("0 vCPUs")
-    );
-    // Failed jobs hold nothing, and the failed VMs are still in the primary region.
-    assert_eq!(usage(&sim, "northeurope", "standardDSv5Family").await.0, 12);
-    let m = machine(&sim, &all[6]).await;
-    assert_eq!(m.active_location, Location::Primary);
-    // A total-cores limit is named the way Azure names it.
-    let sim = Simulator::in_memory(&plan, Clock::test(), DEFAULT_SPEED).with_world(world(
-        &plan,
-        r#"{"regions": {"northeurope": {"quota": {"cores": {"limit": 2, "usage": 1}}}}}"#,
-    ));
-    let job = run(&sim, &all[0], Operation::Failover).await;
-    assert!(
-        job.errors[0]
-            .message
-            .contains("exceeding approved Total Regional Cores quota")
-            && job.errors[0]
-                .message
-                .contains("Current Limit: 2, Current Usage: 1"),
-        "{:?}",
-        job.errors
-    );
-}
-
-/// The first error of a failover of `vm` in this world, after configuring
-/// it as the rich plan says.
-async fn failover_error(json: &str, vm: &str, op: Operation) -> crate::provider::JobError {
-    let plan = rich_plan();
-    let sim =
-        Simulator::in_memory(&plan, Clock::test(), DEFAULT_SPEED).with_world(world(&plan, json));
-    configure(&sim, &plan, vm).await;
-    let options = OperationOptions {
-        test_network: plan.test_network.clone(),
-        ..opts()
-    };
-    let id = sim.start(&target(&plan, vm), op, &options).await.unwrap();
-    let job = sim.follow(&id, &|_| {}).await.unwrap();
-    assert_eq!(job.state, JobState::Failed, "{json}");
-    job.errors[0].clone()
-}
-
-#[tokio::test(start_paused = true)]
-async fn failovers_that_do_not_fit_fail_naming_the_size_reservation_or_resource() {
-    let subnet = format!("{}/subnets/app", net());
-    let cases: Vec<(String, Operation, &str, &str)> = vec![
-        (
-            r#"{"regions": {"northeurope": {"sizes": {"Standard_D4s_v5": {"offered": false}}}}}"#.into(),
-            Operation::Failover,
-            "28031",
-            "Capacity Restrictions: Standard_D4s_v5' is currently not available in location 'northeurope' zones '2'. Please try another size",
-        ),
-        (
-            r#"{"regions": {"northeurope": {"sizes": {"Standard_D4s_v5": {"restricted_zones": [2]}}}}}"#.into(),
-            Operation::Failover,
-            "28031",
-            "zones '2' for this subscription",
-        ),
-        (
-            r#"{"regions": {"northeurope": {"sizes": {"Standard_D4s_v5": {"zones": ["1", "3"]}}}}}"#.into(),
-            Operation::TestFailover,
-            "28031",
-            "(SkuNotAvailable)",
-        ),
-        (
-            format!(r#"{{"reservations": {{"{}": [{{"size": "Standard_D4s_v5", "zone": "2", "capacity": 2, "used": 2}}]}}}}"#, crg()),
-            Operation::Failover,
-            "28031",
-            "has no room for another Standard_D4s_v5 VM: capacity 2, in use 2",
-        ),
-        (
-            format!(r#"{{"delete": ["{subnet}"]}}"#),
-            Operation::Failover,
-            "28092",
-            "/subnets/app referenced by the network interface of 'app-01' was not found",
-        ),
-        (
-            format!(r#"{{"delete": ["{}/subnets/app-test"]}}"#, test_net()),
-            Operation::TestFailover,
-            "28092",
-            "(InvalidResourceReference)",
-        ),
-        (
-            format!(r#"{{"delete": ["{}"]}}"#, pip()),
-            Operation::Failover,
-            "28092",
-            "The Resource 'Microsoft.Network/publicIPAddresses/pip-app' under resource group 'rg-shop-ne' was not found",
-        ),
-        (
-            format!(r#"{{"public_ips": {{"{}": {{"bound_to": "/subscriptions/x/nic-other/ipConfigurations/ipconfig1"}}}}}}"#, pip()),
-            Operation::Failover,
-            "28092",
-            "is already in use by /subscriptions/x/nic-other/ipConfigurations/ipconfig1",
-        ),
-        (
-            format!(r#"{{"delete": ["{}"]}}"#, id("rg-shop-ne")),
-            Operation::Failover,
-            "28031",
-            "Resource group 'rg-shop-ne' could not be found. (ResourceGroupNotFound)",
-        ),
-    ];
-    for (json, op, code, expected) in cases {
-        let error = failover_error(&json, "app-01", op).await;
-        assert_eq!(error.code.as_deref(), Some(code), "{json}: {error:?}");
-        assert!(
-            error.message.contains(expected),
-            "{json}: {}",
-            error.message
-        );
-        assert!(error.possible_causes.is_some() && error.recommended_action.is_some());
-    }
-}
-
-#[tokio::test(start_paused = true)]
 async fn world_file_edits_show_through_the_inventory_and_the_items() {
     let plan = rich_plan();
     let json = format!(
@@ -462,136 +303,4 @@ async fn world_file_edits_show_through_the_inventory_and_the_items() {
         db.last_test_failover.unwrap().to_string(),
         "2025-06-01T00:00:00.000Z"
     );
-}
-
-#[tokio::test(start_paused = true)]
-async fn the_world_file_is_read_again_when_it_changes_mid_run() {
-    let (dir, plan_path) = plan_dir();
-    let plan = plan();
-    let clock = Clock::test();
-    let sim = Simulator::open(&plan, &plan_path, clock, DEFAULT_SPEED).unwrap();
-    let file = dir.path().join("shop.world.json");
-    assert_eq!(
-        run(&sim, &target(&plan, "db-01"), Operation::Failover)
-            .await
-            .state,
-        JobState::Succeeded
-    );
-    // Someone takes the quota after the preflight.
-    std::fs::write(
-        &file,
-        r#"{"regions": {"northeurope": {"quota": {"standardDSv5Family": {"limit": 2}}}}}"#,
-    )
-    .unwrap();
-    let failed = run(&sim, &target(&plan, "db-02"), Operation::Failover).await;
-    assert_eq!(failed.state, JobState::Failed);
-    assert!(
-        failed.errors[0]
-            .message
-            .contains("Current Limit: 2, Current Usage: 2"),
-        "{:?}",
-        failed.errors
-    );
-    std::fs::remove_file(&file).unwrap();
-    assert_eq!(
-        run(&sim, &target(&plan, "db-02"), Operation::Failover)
-            .await
-            .state,
-        JobState::Succeeded
-    );
-
-    // An item's settings from the file apply once: configure may change them after.
-    std::fs::write(
-        &file,
-        r#"{"items": {"app-01": {"target": {"size": "Standard_E2s_v5"}}}}"#,
-    )
-    .unwrap();
-    let app = target(&plan, "app-01");
-    assert_eq!(
-        machine(&sim, &app).await.target.size.as_deref(),
-        Some("Standard_E2s_v5")
-    );
-    let wanted = crate::target::TargetSettings {
-        size: Some("Standard_D4s_v5".into()),
-        ..Default::default()
-    };
-    let changes = drift(&machine(&sim, &app).await.target, &wanted);
-    let id = sim.configure(&app, &changes).await.unwrap();
-    sim.follow(&id, &|_| {}).await.unwrap();
-    drop(sim);
-    let sim = Simulator::open(&plan, &plan_path, clock, DEFAULT_SPEED).unwrap();
-    assert_eq!(
-        machine(&sim, &app).await.target.size.as_deref(),
-        Some("Standard_D4s_v5")
-    );
-}
-
-fn world_error(json: &str) -> String {
-    let (dir, plan_path) = plan_dir();
-    std::fs::write(dir.path().join("shop.world.json"), json).unwrap();
-    let err = Simulator::open(&rich_plan(), &plan_path, Clock::test(), DEFAULT_SPEED).unwrap_err();
-    let ProviderError::BadFile { path, message } = err else {
-        panic!("{err}");
-    };
-    assert!(Path::new(&path).ends_with("shop.world.json"), "{path}");
-    assert!(
-        message.contains("fix the world file, or delete it"),
-        "{message}"
-    );
-    message
-}
-
-#[tokio::test(start_paused = true)]
-async fn bad_world_files_say_where_and_how_to_fix_them() {
-    let asr_net = format!(
-        "{}/providers/Microsoft.Network/virtualNetworks/vnet-shop-asx",
-        id("rg-shop-asr")
-    );
-    let cases = [
-        (
-            r#"{"regions": {"northeurop": {}}}"#.to_owned(),
-            "regions.northeurop: unknown region `northeurop` (did you mean `northeurope`?)",
-        ),
-        (
-            r#"{"items": {"app-1": {"last_test_failover": "2025-01-01T00:00:00Z"}}}"#.to_owned(),
-            "items.app-1: unknown VM `app-1` (did you mean `app-01`?); the plan's VMs are `db-01`, `db-02`, `app-01`",
-        ),
-        (
-            r#"{"regions": {"northeurope": {"quota": {"standardDSv5Family": {"limt": 3}}}}}"#.to_owned(),
-            "regions.northeurope.quota.standardDSv5Family.limt: unknown field `limt`, expected `limit` or `usage`",
-        ),
-        (
-            r#"{"regions": {"northeurope": {"quota": {"standardDSv5Famly": {"limit": 3}}}}}"#.to_owned(),
-            "is not a quota counter (did you mean `standardDSv5Family`?)",
-        ),
-        (
-            r#"{"items": {"app-01": {"target": {"sise": "Standard_D2s_v5"}}}}"#.to_owned(),
-            "items.app-01.target.sise: unknown field `sise`",
-        ),
-        (
-            r#"{"regions": {"northeurope": {"sizes": {"Standard_D4s_v5": {"zones": ["4"]}}}}}"#.to_owned(),
-            "regions.northeurope.sizes.Standard_D4s_v5.zones: zone `4` is not one of 1, 2, 3",
-        ),
-        (
-            format!(r#"{{"used_ips": {{"{}": ["10.3.0.4"]}}}}"#, net()),
-            "10.3.0.4 is in no subnet of the network (its prefixes: 10.2.1.0/24)",
-        ),
-        (
-            format!(r#"{{"delete": ["{asr_net}"]}}"#),
-            "delete[0]: the world has no resource",
-        ),
-        (
-            r#"{"regions": {"northeurope": {"sizes": {"Standard_E4s_v5": {"offered": false, "vcpus": 4}}}}}"#.to_owned(),
-            "removes the size; leave out its other fields",
-        ),
-        (r#"{"region": {}}"#.to_owned(), "unknown field `region`"),
-        ("{".to_owned(), "EOF"),
-    ];
-    for (json, expected) in cases {
-        let message = world_error(&json);
-        assert!(message.contains(expected), "{json}: {message}");
-    }
-    let message = world_error(&format!(r#"{{"delete": ["{asr_net}"]}}"#));
-    assert!(message.contains("(did you mean `"), "{message}");
-    assert!(message.contains("vnet-shop-asr`?)"), "{message}");
 }

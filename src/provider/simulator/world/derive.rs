@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 use super::{
-    Entry, Initial, Kind, Quota, SourceVm, World, WorldVm, contains, key, mask, parse_prefix,
-    region_key, resource_group_of, sizes,
+    Entry, Initial, Kind, Quota, SourceVm, World, WorldVm, ZONES, contains, key, mask,
+    parse_prefix, region_key, resource_group_of, sizes,
 };
 use crate::plan::Plan;
 use crate::provider::inventory::{Reservation, Sku, Subnet, TOTAL_CORES};
@@ -29,9 +29,6 @@ pub(crate) const SOURCE_SIZE: &str = "Standard_D2s_v5";
 
 /// The subscription of a world whose plan names none.
 const SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
-
-/// The zones every derived region has.
-const ZONES: [&str; 3] = ["1", "2", "3"];
 
 /// Quota a derived region gives a family beyond twice what the plan needs.
 const SPARE_VCPUS: u64 = 100;
@@ -137,7 +134,9 @@ impl Asked {
             *self.vcpus.entry(TOTAL_CORES.to_owned()).or_default() += u64::from(info.vcpus);
         }
         if let Some(network) = &target.network {
-            self.subnet(network, target.subnet.as_deref(), target.ip);
+            // A VM that names no subnet keeps the item's (`default`).
+            let subnet = target.subnet.as_deref().or(Some("default"));
+            self.subnet(network, subnet, target.ip);
         }
         if let Some(network) = test_network {
             self.subnet(network, target.test_subnet.as_deref(), target.test_ip);

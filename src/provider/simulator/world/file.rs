@@ -20,25 +20,16 @@
 //!                       "last_test_failover": "2025-10-01T00:00:00Z"}}}
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::net::Ipv4Addr;
-
-use serde::Deserialize;
-
+use super::raw::{RawRegion, RawReservation, RawSize, RawVm, RawWorld};
 use super::{
-    Entry, Kind, Quota, Region, World, WorldVm, child_of, contains, key, name_of, region_key,
-    resource_group_of, sizes,
+    Entry, Kind, Quota, Region, World, WorldVm, ZONES, child_of, contains, key, name_of,
+    region_key, resource_group_of, sizes,
 };
-use crate::clock::Timestamp;
 use crate::provider::inventory::{Reservation, RestrictionScope, Sku, SkuRestriction, TOTAL_CORES};
 use crate::suggest::did_you_mean;
-use crate::target::TargetSettings;
 
 /// What follows the plan file's stem in the world file's name.
 pub const WORLD_FILE_SUFFIX: &str = ".world.json";
-
-/// The zones a world file may name.
-const ZONES: [&str; 3] = ["1", "2", "3"];
 
 /// ARM's reason for a size the subscription may not use.
 const NOT_AVAILABLE: &str = "NotAvailableForSubscription";
@@ -415,104 +406,4 @@ fn unknown(at: &str, what: &str, name: &str, valid: &[&str]) -> String {
         "{at}: unknown {what} `{name}`{hint}; the plan's {what}s are {}{more}",
         list.join(", ")
     )
-}
-
-/// A zone as written: `"2"` or `2`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawZone {
-    Text(String),
-    Number(u64),
-}
-
-impl RawZone {
-    fn check(self, at: &str) -> Result<String, String> {
-        let text = match self {
-            RawZone::Text(t) => t,
-            RawZone::Number(n) => n.to_string(),
-        };
-        if ZONES.contains(&text.as_str()) {
-            Ok(text)
-        } else {
-            Err(format!("{at}: zone `{text}` is not one of 1, 2, 3"))
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWorld {
-    #[serde(default)]
-    regions: BTreeMap<String, RawRegion>,
-    #[serde(default)]
-    reservations: BTreeMap<String, Vec<RawReservation>>,
-    #[serde(default)]
-    delete: Vec<String>,
-    #[serde(default)]
-    public_ips: BTreeMap<String, RawPublicIp>,
-    #[serde(default)]
-    used_ips: BTreeMap<String, BTreeSet<Ipv4Addr>>,
-    #[serde(default)]
-    vms: Vec<RawVm>,
-    #[serde(default)]
-    items: BTreeMap<String, RawItem>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRegion {
-    #[serde(default)]
-    quota: BTreeMap<String, RawQuota>,
-    #[serde(default)]
-    sizes: BTreeMap<String, RawSize>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawQuota {
-    limit: Option<u64>,
-    usage: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSize {
-    offered: Option<bool>,
-    zones: Option<Vec<RawZone>>,
-    restricted: Option<bool>,
-    restricted_zones: Option<Vec<RawZone>>,
-    family: Option<String>,
-    vcpus: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawReservation {
-    size: String,
-    zone: Option<RawZone>,
-    capacity: Option<u32>,
-    used: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPublicIp {
-    bound_to: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawVm {
-    name: String,
-    resource_group: String,
-    region: Option<String>,
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawItem {
-    target: Option<TargetSettings>,
-    last_test_failover: Option<Timestamp>,
 }

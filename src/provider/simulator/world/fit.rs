@@ -200,10 +200,12 @@ fn network(world: &World, c: &Creation<'_>) -> Option<Failure> {
     let t = c.target;
     let test = c.operation == Operation::TestFailover;
     let exists = |id: &str| world.resources.get(&key(id));
+    // Without a test subnet, ASR takes the test network's subnet named like
+    // the recovery one, else its first: only a subnet named is checked.
     let (network, subnet) = if test {
         (
             c.test_network.or(t.network.as_deref()),
-            t.test_subnet.as_deref().or(t.subnet.as_deref()),
+            t.test_subnet.as_deref(),
         )
     } else {
         (t.network.as_deref(), t.subnet.as_deref())

@@ -13,6 +13,7 @@
 mod derive;
 mod file;
 mod fit;
+mod raw;
 pub(crate) mod sizes;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -139,6 +140,10 @@ pub(crate) struct ItemEdit {
     /// When a test failover last succeeded, as the vault should report.
     pub(crate) last_test_failover: Option<Timestamp>,
 }
+
+/// The zones of a region: every derived region has them, and a world file
+/// may name no others.
+const ZONES: [&str; 3] = ["1", "2", "3"];
 
 /// ARM ids compare without regard to case or a trailing slash.
 fn key(id: &str) -> String {
