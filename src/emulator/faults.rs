@@ -358,32 +358,6 @@ fn parse_http(value: Value) -> Result<HttpFaults, String> {
     })
 }
 
-impl HttpFaults {
-    /// The entry of `deny` that refuses `action`, if any.
-    pub(crate) fn denies(&self, action: &str) -> Option<&str> {
-        self.deny
-            .iter()
-            .find(|pattern| glob(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase()))
-            .map(String::as_str)
-    }
-}
-
-/// Whether `text` matches `pattern`, where `*` stands for any text.
-fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, tail)) => {
-            let Some(rest) = text.strip_prefix(head) else {
-                return false;
-            };
-            // `*` takes as little as it must: try every split of the rest.
-            (0..=rest.len())
-                .filter(|i| rest.is_char_boundary(*i))
-                .any(|i| glob(tail, &rest[i..]))
-        }
-    }
-}
-
 impl Select {
     /// Whether a request (a write or not, at `path`) is one this selects.
     pub(crate) fn matches(&self, write: bool, path: &str) -> bool {
@@ -489,30 +463,5 @@ mod tests {
             let err = http(text).unwrap_err();
             assert!(err.contains(expected), "{text}: {err}");
         }
-    }
-
-    #[test]
-    fn deny_matches_actions_by_pattern_ignoring_case() {
-        let h = http(
-            r#"{"http": {"deny": ["Microsoft.Compute/locations/usages/read", "microsoft.network/*/read"]}}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            h.denies("Microsoft.Compute/locations/usages/read"),
-            Some("Microsoft.Compute/locations/usages/read")
-        );
-        assert_eq!(
-            h.denies("Microsoft.Network/virtualNetworks/subnets/read"),
-            Some("microsoft.network/*/read")
-        );
-        assert_eq!(h.denies("Microsoft.Compute/skus/read"), None);
-        assert_eq!(h.denies("Microsoft.Network/virtualNetworks/write"), None);
-        assert_eq!(
-            HttpFaults::default().denies("Microsoft.Compute/skus/read"),
-            None
-        );
-        assert!(glob("*", ""));
-        assert!(glob("a*b*c", "axxbyyc"));
-        assert!(!glob("a*b*c", "axxbyy"));
     }
 }

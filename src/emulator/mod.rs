@@ -15,8 +15,10 @@
 //! Simplifications, kept visible: every item stays in the primary region's
 //! fabric and container (ASR moves a reprotected item to the other side's),
 //! `failoverCancel` and `plannedFailover` are refused as for A2A items, jobs
-//! cannot be cancelled, restarted or resumed, and `replicationEvents` is
-//! always empty.
+//! cannot be cancelled, restarted or resumed, `replicationEvents` is
+//! always empty, an item has one NIC with one IP configuration, resource
+//! lists hold the subscription's VMs only (the world knows no other
+//! listable resources), and a VM's read shows no hardware profile.
 
 mod arm;
 mod automation;

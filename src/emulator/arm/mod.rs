@@ -9,6 +9,7 @@
 //! names, with each resource type spelled as ARM spells it.
 
 pub(crate) mod compute;
+pub(crate) mod filter;
 pub(crate) mod network;
 pub(crate) mod resources;
 
@@ -346,52 +347,6 @@ pub(crate) fn id_type(id: &str) -> Option<String> {
     }
 }
 
-/// The clauses of an `OData` `$filter` of the form `field eq 'value' [and …]`:
-/// each field lowercased (ARM's names ignore case) with its value as written
-/// (`''` standing for `'`), `None` when the text has another form.
-pub(crate) fn filter_clauses(text: &str) -> Option<Vec<(String, String)>> {
-    let mut clauses = Vec::new();
-    let mut rest = text;
-    loop {
-        let (field, after) = rest.trim_start().split_once(char::is_whitespace)?;
-        let after = after.trim_start();
-        let after = after
-            .get(..2)
-            .filter(|op| op.eq_ignore_ascii_case("eq"))
-            .map(|_| after[2..].trim_start())?;
-        let (value, after) = quoted(after)?;
-        clauses.push((field.to_ascii_lowercase(), value));
-        let after = after.trim_start();
-        if after.is_empty() {
-            return Some(clauses);
-        }
-        let (and, after) = after.split_once(char::is_whitespace)?;
-        if !and.eq_ignore_ascii_case("and") {
-            return None;
-        }
-        rest = after;
-    }
-}
-
-/// `'text'` at the start of `s`, and what follows it.
-fn quoted(s: &str) -> Option<(String, &str)> {
-    let mut chars = s.strip_prefix('\'')?.char_indices().peekable();
-    let mut value = String::new();
-    while let Some((i, c)) = chars.next() {
-        if c == '\'' {
-            if chars.peek().is_some_and(|(_, next)| *next == '\'') {
-                chars.next();
-                value.push('\'');
-            } else {
-                return Some((value, &s[i + 2..]));
-            }
-        } else {
-            value.push(c);
-        }
-    }
-    None
-}
-
 fn eq(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
@@ -486,30 +441,6 @@ mod tests {
             assert!(!Api::Compute.accepts(refused), "{refused}");
         }
         assert!(!Api::Network.accepts("2024-05-01"));
-    }
-
-    #[test]
-    fn filters_are_clauses_joined_by_and() {
-        assert_eq!(
-            filter_clauses("location eq 'northeurope'"),
-            Some(vec![("location".into(), "northeurope".into())])
-        );
-        assert_eq!(
-            filter_clauses("Location EQ 'a b'  and  X eq 'it''s'"),
-            Some(vec![
-                ("location".into(), "a b".into()),
-                ("x".into(), "it's".into())
-            ])
-        );
-        for bad in [
-            "location",
-            "location eq",
-            "location eq ne",
-            "a eq 'b' or c eq 'd'",
-            "a eq 'b",
-        ] {
-            assert_eq!(filter_clauses(bad), None, "{bad}");
-        }
     }
 
     #[test]

@@ -134,7 +134,7 @@ fn provider_details(
         "recoveryCapacityReservationGroupId": t.capacity_reservation,
         "vmNics": [vm_nic(names, m)],
         "protectedManagedDisks": [{
-            "diskId": format!("{}/providers/Microsoft.Compute/disks/{}-osdisk", names.resource_group_id(Location::Primary), m.vm),
+            "diskId": names.os_disk_id(m),
             "diskName": format!("{}-osdisk", m.vm),
             "diskCapacityInBytes": inferred::DISK_BYTES,
             "diskType": inferred::DISK_TYPE,

@@ -119,19 +119,31 @@ impl Names {
             .unwrap_or_else(|| self.vm_id(Location::Primary, &m.vm))
     }
 
+    /// The source VM's resource group id and name.
+    fn source_parts(&self, m: &Machine) -> (String, String) {
+        let vm = self.source_vm(m);
+        let parts: Vec<&str> = vm.trim_matches('/').split('/').collect();
+        match parts.as_slice() {
+            [_, subscription, _, group, _, _, _, name] => (
+                format!("/subscriptions/{subscription}/resourceGroups/{group}"),
+                (*name).to_owned(),
+            ),
+            _ => (self.resource_group_id(Location::Primary), m.vm.clone()),
+        }
+    }
+
     /// The ARM id of the source VM's primary NIC, the one NIC an item shows
     /// (`{vm}-nic` beside the VM) *(inferred)*.
     pub(crate) fn nic_id(&self, m: &Machine) -> String {
-        let vm = self.source_vm(m);
-        let parts: Vec<&str> = vm.trim_matches('/').split('/').collect();
-        let (group, name) = match parts.as_slice() {
-            [_, subscription, _, group, _, _, _, name] => (
-                format!("/subscriptions/{subscription}/resourceGroups/{group}"),
-                *name,
-            ),
-            _ => (self.resource_group_id(Location::Primary), m.vm.as_str()),
-        };
+        let (group, name) = self.source_parts(m);
         format!("{group}/providers/Microsoft.Network/networkInterfaces/{name}-nic")
+    }
+
+    /// The ARM id of the source VM's OS disk (`{vm}-osdisk` beside the VM)
+    /// *(inferred)*.
+    pub(crate) fn os_disk_id(&self, m: &Machine) -> String {
+        let (group, name) = self.source_parts(m);
+        format!("{group}/providers/Microsoft.Compute/disks/{name}-osdisk")
     }
 
     pub(super) fn cache_storage_id(&self, side: Location) -> String {

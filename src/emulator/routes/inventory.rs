@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use super::super::Emu;
 use super::super::arm::compute::{self, ReservationGroup};
+use super::super::arm::filter::{Filter, bad_filter_message, filter_clauses};
 use super::super::arm::network::{self, Named};
-use super::super::arm::resources::{self, Filter, bad_filter_message};
-use super::super::arm::{ArmRoute, Below, Group, Kind, filter_clauses, resource_id};
+use super::super::arm::resources;
+use super::super::arm::{ArmRoute, Below, Group, Kind, resource_id};
 use super::super::json::page;
 use super::reply::{Link, Query, Reply, bad_skip_token};
 use crate::provider::inventory::{Resource, SubscriptionVm};
