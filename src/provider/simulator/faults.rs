@@ -21,7 +21,8 @@
 //! ```
 //!
 //! - `operations`: `vm` (a plan VM) and `operation` (`failover`, `commit`,
-//!   `reprotect`, `failback`, `test-failover`, `test-cleanup`), or `runbook`
+//!   `reprotect`, `failback`, `test-failover`, `test-cleanup`, `configure`),
+//!   or `runbook`
 //!   (a runbook the plan runs); `effect` (required): `fail` (the job runs, then
 //!   fails with an ASR-like error: `code`, `message`, `possible_causes`,
 //!   `recommended_action`, each with a default), `hang` (the job never

@@ -12,6 +12,14 @@
 //!   nobody follows them; their ends are applied lazily, on the next call.
 //! - Faults come from `<plan dir>/<plan-file-stem>.faults.json` (see
 //!   [`Faults`] for the format).
+//! - Beside the vault stands a rehearsal world (see [`World`]): the
+//!   subscription's quota, sizes, reservations, networks and VMs, derived
+//!   from the plan so that everything fits and changed by
+//!   `<plan dir>/<plan-file-stem>.world.json`, read again whenever it
+//!   changes. The simulator answers [`Inventory`] reads from it, counts the
+//!   VMs it creates in it, and fails a failover whose VM does not fit it.
+//! - Items hold target settings as ASR sets them when replication is
+//!   enabled; [`Provider::configure`] changes them through an update job.
 //! - [`Simulator::in_memory`] never touches the disk (tests, benches).
 //! - Beyond [`Provider`], `drplan emulator` reads a job's tasks
 //!   ([`Simulator::job_tasks`]), an item's recovery points

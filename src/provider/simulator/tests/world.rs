@@ -176,6 +176,22 @@ async fn the_derived_world_holds_everything_the_plan_names_with_room() {
         panic!("no reservation group");
     };
     assert_eq!(reservations[0].used, 1);
+    // A test failover into the plan's test network fits too, in the subnet
+    // named or, without one, in the one ASR picks.
+    let options = OperationOptions {
+        test_network: plan.test_network.clone(),
+        ..opts()
+    };
+    for vm in ["db-01", "db-02"] {
+        let id = sim
+            .start(&target(&plan, vm), Operation::TestFailover, &options)
+            .await
+            .unwrap();
+        assert_eq!(
+            sim.follow(&id, &|_| {}).await.unwrap().state,
+            JobState::Succeeded
+        );
+    }
 }
 
 #[tokio::test(start_paused = true)]
