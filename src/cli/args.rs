@@ -302,6 +302,10 @@ pub struct EmulatorArgs {
     /// default: in memory.
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// A world file: the quota, sizes, reservations, networks and VMs of the subscription beside
+    /// the vault, read again whenever it changes; default: the world the plan implies.
+    #[arg(long)]
+    pub world: Option<PathBuf>,
 }
 
 fn parse_loopback(s: &str) -> Result<std::net::SocketAddr, String> {

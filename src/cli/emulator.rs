@@ -19,8 +19,9 @@ pub(super) fn run(args: &EmulatorArgs, ctx: &Ctx) -> ExitCode {
         speed: args.speed,
         faults: args.faults.clone(),
         state: args.state.clone(),
+        world: args.world.clone(),
     };
-    // Faults and state are read before binding, so a bad file fails fast.
+    // Faults, state and world are read before binding, so a bad file fails fast.
     let emulator = match Emulator::new(&plan, &options) {
         Ok(e) => e,
         Err(e) => {

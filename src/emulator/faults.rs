@@ -11,7 +11,8 @@
 //!    "server_errors": {"status": 500, "times": 5, "after": 0, "requests": "all", "path": "..."},
 //!    "drop_connections": {"times": 3, "after": 0, "requests": "writes", "path": "unplannedFailover",
 //!                         "when": "after_processing"},
-//!    "expire_token": {"token": "old-token", "after": 8}}}
+//!    "expire_token": {"token": "old-token", "after": 8},
+//!    "deny": ["Microsoft.Compute/locations/usages/read", "Microsoft.Network/*"]}}
 //! ```
 //!
 //! - `throttle`: Resource Manager's limits (the defaults shown), per
@@ -30,6 +31,9 @@
 //!   `token`, every further one with it answers `401`
 //!   `ExpiredAuthenticationToken`, as ARM does when a token expires mid-run;
 //!   other tokens still work.
+//! - `deny`: RBAC actions the caller lacks; a request that needs one answers
+//!   `403` `AuthorizationFailed` naming it, as ARM does. `*` stands for any
+//!   text (`Microsoft.Network/*`); case is ignored, as in role definitions.
 //! - `requests` (`all`, `reads`: GET; `writes`: PUT, POST, PATCH, DELETE) and
 //!   `path` (a text the request path contains) choose the matching requests.
 
@@ -52,6 +56,8 @@ pub struct HttpFaults {
     pub drop_connections: Option<DropConnections>,
     /// A bearer token that expires after some requests.
     pub expire_token: Option<ExpireToken>,
+    /// RBAC actions refused with 403 (`*` matches any text).
+    pub deny: Vec<String>,
 }
 
 impl Default for HttpFaults {
@@ -63,6 +69,7 @@ impl Default for HttpFaults {
             server_errors: None,
             drop_connections: None,
             expire_token: None,
+            deny: Vec::new(),
         }
     }
 }
@@ -195,6 +202,8 @@ struct RawHttp {
     drop_connections: Option<RawDrops>,
     #[serde(default)]
     expire_token: Option<ExpireToken>,
+    #[serde(default)]
+    deny: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -332,12 +341,20 @@ fn parse_http(value: Value) -> Result<HttpFaults, String> {
             "http.expire_token: `token` is the bearer token that expires, not empty".to_owned(),
         );
     }
+    for (i, action) in raw.deny.iter().enumerate() {
+        if !action.contains('/') || action.chars().any(char::is_whitespace) {
+            return Err(format!(
+                "http.deny[{i}]: `{action}` is not an RBAC action (`Microsoft.Compute/locations/usages/read`, `Microsoft.Network/*`)"
+            ));
+        }
+    }
     Ok(HttpFaults {
         throttle,
         status_storm,
         server_errors,
         drop_connections,
         expire_token: raw.expire_token,
+        deny: raw.deny,
     })
 }
 
@@ -433,6 +450,14 @@ mod tests {
                 "http.expire_token: `token`",
             ),
             (r#"{"bogus": 1}"#, "unknown field `bogus`"),
+            (
+                r#"{"http": {"deny": ["read everything"]}}"#,
+                "http.deny[0]: `read everything` is not an RBAC action",
+            ),
+            (
+                r#"{"http": {"deny": "Microsoft.Compute/*"}}"#,
+                "invalid type",
+            ),
             ("[]", "a JSON object"),
         ] {
             let err = http(text).unwrap_err();

@@ -1,8 +1,8 @@
 //! What happens to each request at run time: the `http` faults of the fault
 //! file in; for each authenticated request, whether Resource Manager's
 //! throttling lets it through (per-principal token buckets for reads and
-//! writes, refilled on tokio's clock) and which injected fault, if any,
-//! hits it, out.
+//! writes, refilled on tokio's clock), whether `deny` refuses the RBAC
+//! action it needs, and which injected fault, if any, hits it, out.
 //!
 //! Memory stays bounded whatever the clients send: buckets are kept for at
 //! most [`PRINCIPALS`] principals, keyed by a hash of the token rather than
@@ -196,6 +196,11 @@ impl HttpState {
         }
     }
 
+    /// The `deny` entry of the fault file that refuses `action`, if any.
+    pub(crate) fn denies(&self, action: &str) -> Option<&str> {
+        self.faults.denies(action)
+    }
+
     /// Whether `principal` is the token of `expire_token` and has used up
     /// its requests; counts the request when it is that token.
     pub(crate) fn expired(&self, principal: &str) -> bool {
@@ -254,6 +259,32 @@ impl HttpState {
             }
         }
         verdict
+    }
+}
+
+impl HttpFaults {
+    /// The entry of `deny` that refuses `action`, if any.
+    pub(crate) fn denies(&self, action: &str) -> Option<&str> {
+        self.deny
+            .iter()
+            .find(|pattern| glob(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase()))
+            .map(String::as_str)
+    }
+}
+
+/// Whether `text` matches `pattern`, where `*` stands for any text.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => {
+            let Some(rest) = text.strip_prefix(head) else {
+                return false;
+            };
+            // `*` takes as little as it must: try every split of the rest.
+            (0..=rest.len())
+                .filter(|i| rest.is_char_boundary(*i))
+                .any(|i| glob(tail, &rest[i..]))
+        }
     }
 }
 
@@ -373,5 +404,30 @@ mod tests {
             principals() < PRINCIPALS / 4
         });
         assert!(swept, "{} principals", principals());
+    }
+
+    #[test]
+    fn deny_matches_actions_by_pattern_ignoring_case() {
+        let h = http(
+            r#"{"http": {"deny": ["Microsoft.Compute/locations/usages/read", "microsoft.network/*/read"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            h.denies("Microsoft.Compute/locations/usages/read"),
+            Some("Microsoft.Compute/locations/usages/read")
+        );
+        assert_eq!(
+            h.denies("Microsoft.Network/virtualNetworks/subnets/read"),
+            Some("microsoft.network/*/read")
+        );
+        assert_eq!(h.denies("Microsoft.Compute/skus/read"), None);
+        assert_eq!(h.denies("Microsoft.Network/virtualNetworks/write"), None);
+        assert_eq!(
+            HttpFaults::default().denies("Microsoft.Compute/skus/read"),
+            None
+        );
+        assert!(glob("*", ""));
+        assert!(glob("a*b*c", "axxbyyc"));
+        assert!(!glob("a*b*c", "axxbyy"));
     }
 }

@@ -1,21 +1,26 @@
-//! `drplan emulator`: the ASR management API of a plan's vault, and the
-//! Automation jobs API of its runbook accounts, served over HTTP on
+//! `drplan emulator`: the ASR management API of a plan's vault, the
+//! Automation jobs API of its runbook accounts, and the Compute, Network and
+//! Resources reads of the subscription beside it, served over HTTP on
 //! loopback, for rehearsals and for testing the Azure client (spec: cli.md
-//! "The emulator", asr-model.md).
+//! "The emulator", asr-model.md, readiness.md "Rehearsal").
 //!
 //! A checked plan, [`EmulatorOptions`] and a bound listener in; an HTTP
-//! server that runs until `shutdown` resolves out. ASR's behaviour is the
-//! simulated vault's ([`Simulator`]): the handlers in `routes` only translate
-//! requests into its calls and its machines and jobs into ASR's JSON
-//! (`json`, `automation`), so the rules live in one place. `faults` adds what
+//! server that runs until `shutdown` resolves out. ASR's behaviour and the
+//! subscription's contents are the simulated vault's ([`Simulator`] and its
+//! inventory): the handlers in `routes` only translate requests into its
+//! calls and its machines, jobs and resources into the APIs' JSON (`json`,
+//! `arm`, `automation`), so the rules live in one place. `faults` adds what
 //! only HTTP has: throttling, error storms and dropped connections.
 //!
 //! Simplifications, kept visible: every item stays in the primary region's
 //! fabric and container (ASR moves a reprotected item to the other side's),
 //! `failoverCancel` and `plannedFailover` are refused as for A2A items, jobs
-//! cannot be cancelled, restarted or resumed, and `replicationEvents` is
-//! always empty.
+//! cannot be cancelled, restarted or resumed, `replicationEvents` is
+//! always empty, an item has one NIC with one IP configuration, resource
+//! lists hold the subscription's VMs only (the world knows no other
+//! listable resources), and a VM's read shows no hardware profile.
 
+mod arm;
 mod automation;
 mod faults;
 mod json;
@@ -66,6 +71,9 @@ pub struct EmulatorOptions {
     pub faults: Option<PathBuf>,
     /// The simulated vault's state file; in memory when `None`.
     pub state: Option<PathBuf>,
+    /// The world file: the rehearsal world beside the vault, read again
+    /// whenever it changes; the world the plan implies when `None`.
+    pub world: Option<PathBuf>,
 }
 
 impl Default for EmulatorOptions {
@@ -74,6 +82,7 @@ impl Default for EmulatorOptions {
             speed: DEFAULT_SPEED,
             faults: None,
             state: None,
+            world: None,
         }
     }
 }
@@ -146,8 +155,10 @@ pub(crate) struct Emu {
     automation: Automation,
     http: HttpState,
     requests: AtomicU64,
-    /// The plan's `test { network }`, answered as an existing virtual network.
-    test_network: Option<String>,
+    /// Answers the ARM reads in place of the simulated vault's world, for
+    /// the routes' unit tests.
+    #[cfg(test)]
+    inventory: Option<routes::tests::StandIn>,
     stats: Counters,
 }
 
@@ -208,6 +219,10 @@ impl Emulator {
             None => Simulator::in_memory(plan, clock, options.speed),
         }
         .with_faults(faults);
+        let sim = match &options.world {
+            Some(world) => sim.with_world_file(world)?,
+            None => sim,
+        };
         let items = plan
             .groups
             .iter()
@@ -228,7 +243,8 @@ impl Emulator {
                 automation: Automation::new(plan),
                 http: HttpState::new(http),
                 requests: AtomicU64::new(0),
-                test_network: plan.test_network.clone(),
+                #[cfg(test)]
+                inventory: None,
                 stats: Counters::default(),
             }),
         })

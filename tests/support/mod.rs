@@ -1,8 +1,10 @@
 //! Shared test helpers: fixtures read with paths relative to the crate, so
 //! snapshots do not depend on where the checkout lives.
 
+pub(crate) mod emulator;
 pub(crate) mod fake;
 pub(crate) mod lsp_client;
+pub(crate) mod rehearsal;
 pub(crate) mod sandbox;
 
 use std::path::{Path, PathBuf};

@@ -12,7 +12,8 @@ use super::path::{Action, eq};
 use super::reply::{Link, Reply, bad_input, refused};
 use crate::graph::Operation;
 use crate::provider::{
-    AsrOperation, Location, Machine, OperationOptions, Provider, ProviderError, RecoveryPointChoice,
+    AsrOperation, JobId, Location, Machine, OperationOptions, Provider, ProviderError,
+    RecoveryPointChoice, Target,
 };
 
 impl Emu {
@@ -23,30 +24,50 @@ impl Emu {
         body: &[u8],
         link: &Link,
     ) -> Result<Reply, ProviderError> {
-        let Some(item) = self.items.get(i) else {
-            return Ok(Reply::error(404, "ResourceNotFound", "No such item."));
+        let (target, input, machine) = match self.item_request(i, body).await? {
+            Ok(request) => request,
+            Err(reply) => return Ok(reply),
         };
-        let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            match serde_json::from_slice(body) {
-                Ok(v) => v,
-                Err(e) => return Ok(bad_input(&format!("The request body is not JSON: {e}."))),
-            }
-        };
-        let machine = self
-            .sim
-            .machines(std::slice::from_ref(&item.target))
-            .await?
-            .pop()
-            .ok_or_else(|| ProviderError::Service("the simulated vault lost an item".into()))?;
         let (operation, options) = match self.translate(action, &input, &machine) {
             Ok(t) => t,
             Err(reply) => return Ok(reply),
         };
-        let job = self.sim.start(&item.target, operation, &options).await?;
+        let job = self.sim.start(target, operation, &options).await?;
+        Ok(self.accepted(&job, link))
+    }
+
+    /// What a request on item `i` with `body` starts from: the item, the
+    /// body's JSON and the item's machine; or the answer refusing it.
+    pub(super) async fn item_request(
+        &self,
+        i: usize,
+        body: &[u8],
+    ) -> Result<Result<(&Target, Value, Machine), Reply>, ProviderError> {
+        let Some(item) = self.items.get(i) else {
+            return Ok(Err(Reply::error(404, "ResourceNotFound", "No such item.")));
+        };
+        let input = match request_json(body) {
+            Ok(v) => v,
+            Err(reply) => return Ok(Err(reply)),
+        };
+        let machine = self.machine(&item.target).await?;
+        Ok(Ok((&item.target, input, machine)))
+    }
+
+    /// The simulated vault's machine of an item.
+    pub(super) async fn machine(&self, target: &Target) -> Result<Machine, ProviderError> {
+        self.sim
+            .machines(std::slice::from_ref(target))
+            .await?
+            .pop()
+            .ok_or_else(|| ProviderError::Service("the simulated vault lost an item".into()))
+    }
+
+    /// ARM's answer to a long-running operation that started `job`: 202 and
+    /// where to follow it.
+    pub(super) fn accepted(&self, job: &JobId, link: &Link) -> Reply {
         let vault = &self.names.vault;
-        Ok(Reply::empty(202)
+        Reply::empty(202)
             .header(
                 "Location",
                 &format!(
@@ -63,7 +84,7 @@ impl Emu {
             )
             .header("Retry-After", &self.retry_after_s())
             // spec: asr-model.md: `x-ms-request-id` carries the job's ARM id.
-            .header("x-ms-request-id", &self.names.job_id(&job.0)))
+            .header("x-ms-request-id", &self.names.job_id(&job.0))
     }
 
     /// An action's body, checked, as a simulator operation and its options.
@@ -226,6 +247,15 @@ impl Emu {
                 .map(|(status, body)| Reply::json(status, body)),
         )
     }
+}
+
+/// A request's JSON body; an empty body is `null`.
+pub(super) fn request_json(body: &[u8]) -> Result<Value, Reply> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| bad_input(&format!("The request body is not JSON: {e}.")))
 }
 
 pub(super) fn bad(message: &str) -> Reply {

@@ -1,7 +1,7 @@
 //! The emulator's HTTP surface: a request in; authentication, throttling and
-//! injected faults applied, the path routed, the api-version checked, the
-//! request translated into simulated-vault calls, and an ARM-shaped answer
-//! out. One fallback handler routes by hand, because ARM paths are
+//! injected faults applied, the path routed, the RBAC action the fault file
+//! may deny checked, the api-version checked, the request translated into
+//! simulated-vault calls, and an ARM-shaped answer out. One fallback handler routes by hand, because ARM paths are
 //! case-insensitive and must answer 404 and 405 with ARM error bodies.
 //!
 //! Error statuses the public material does not give are ours *(inferred)*:
@@ -11,9 +11,12 @@
 //! finished failed job's `Location` answers 400 with the job's error.
 
 mod actions;
+mod inventory;
 mod path;
+mod rbac;
 mod reads;
 mod reply;
+mod update;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -28,8 +31,8 @@ use super::json::{fnv1a, guid, page};
 use super::limits::{Budget, Verdict, status_code_name};
 use super::{API_VERSIONS, Connection, Emu, automation};
 use crate::provider::ProviderError;
-use path::{NETWORK_API_VERSIONS, Route};
-use reply::{Link, Reply, ReplyBody, refused};
+use path::Route;
+use reply::{Link, Query, Reply, ReplyBody, refused};
 
 /// The router: everything goes through [`dispatch`].
 pub(super) fn router(state: Arc<Emu>) -> Router {
@@ -53,6 +56,40 @@ async fn dispatch(
         reply.header("x-ms-request-id", &guid(fnv1a("request"), n))
     };
     reply.into_response()
+}
+
+/// The request's api-version, when the route answers to it.
+fn api_version(route: &Route, given: Option<&str>) -> Result<String, Reply> {
+    let supported = match route {
+        Route::Arm(arm) => format!("{} and later dates", arm.api().oldest()),
+        _ if route.is_automation() => automation::API_VERSIONS.join(", "),
+        _ => API_VERSIONS.join(", "),
+    };
+    let Some(given) = given else {
+        return Err(Reply::error(
+            400,
+            "MissingApiVersionParameter",
+            &format!(
+                "The api-version query parameter (?api-version=) is required for all requests; supported versions: {supported}."
+            ),
+        ));
+    };
+    let known = match route {
+        Route::Arm(arm) => arm.api().accepts(given),
+        _ if route.is_automation() => automation::API_VERSIONS.contains(&given),
+        _ => API_VERSIONS.contains(&given),
+    };
+    if known {
+        Ok(given.to_owned())
+    } else {
+        Err(Reply::error(
+            400,
+            "InvalidApiVersionParameter",
+            &format!(
+                "The api-version '{given}' is invalid. The supported versions are '{supported}'."
+            ),
+        ))
+    }
 }
 
 /// The bearer token of a request: any non-empty one is accepted.
@@ -120,7 +157,7 @@ impl Emu {
         };
         self.stats.count(write);
         let reply = match self.http.verdict(write, uri.path()) {
-            Verdict::Serve => self.handle(conn, method, uri, body).await,
+            Verdict::Serve => self.handle(conn, principal, method, uri, body).await,
             Verdict::Fail {
                 status,
                 retry_after_s,
@@ -137,7 +174,7 @@ impl Emu {
             }
             Verdict::Drop { after_processing } => {
                 let reply = if after_processing {
-                    self.handle(conn, method, uri, body).await
+                    self.handle(conn, principal, method, uri, body).await
                 } else {
                     Reply::empty(500)
                 };
@@ -151,7 +188,14 @@ impl Emu {
         }
     }
 
-    async fn handle(&self, conn: &Connection, method: &Method, uri: &Uri, body: &[u8]) -> Reply {
+    async fn handle(
+        &self,
+        conn: &Connection,
+        principal: &str,
+        method: &Method,
+        uri: &Uri,
+        body: &[u8],
+    ) -> Reply {
         let path = uri.path();
         let route = match self.route(path) {
             Ok(route) => route,
@@ -169,53 +213,17 @@ impl Emu {
             )
             .header("Allow", &allowed.join(", "));
         }
-        let query: Vec<(String, String)> =
-            url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-                .into_owned()
-                .collect();
-        let param = |name: &str| {
-            query
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
+        if let Some(denied) = self.http.denies(&route.action(method)) {
+            tracing::debug!("emulator: `{denied}` refuses {method} {path} (fault file)");
+            return rbac::forbidden(principal, &route.action(method), path);
+        }
+        let query = Query::parse(uri.query());
+        let api = match api_version(&route, query.get("api-version")) {
+            Ok(api) => api,
+            Err(reply) => return reply,
         };
-        let versions: &[&str] = if route.is_automation() {
-            &automation::API_VERSIONS
-        } else if route == Route::TestNetwork {
-            &NETWORK_API_VERSIONS
-        } else {
-            &API_VERSIONS
-        };
-        let api = match param("api-version") {
-            None => {
-                return Reply::error(
-                    400,
-                    "MissingApiVersionParameter",
-                    &format!(
-                        "The api-version query parameter (?api-version=) is required for all requests; supported versions: {}.",
-                        versions.join(", ")
-                    ),
-                );
-            }
-            Some(v) if !versions.contains(&v) => {
-                return Reply::error(
-                    400,
-                    "InvalidApiVersionParameter",
-                    &format!(
-                        "The api-version '{v}' is invalid. The supported versions are '{}'.",
-                        versions.join(",")
-                    ),
-                );
-            }
-            Some(v) => v.to_owned(),
-        };
-        let link = Link {
-            base: conn.base_url(),
-            path: path.to_owned(),
-            api,
-        };
-        let skip = param("$skipToken").map(str::to_owned);
-        self.serve_route(route, method, body, &link, skip.as_deref())
+        let link = Link::new(conn.base_url(), path, api, &query);
+        self.serve_route(route, method, body, &link, &query)
             .await
             .unwrap_or_else(Reply::from)
     }
@@ -226,11 +234,13 @@ impl Emu {
         method: &Method,
         body: &[u8],
         link: &Link,
-        skip: Option<&str>,
+        query: &Query,
     ) -> Result<Reply, ProviderError> {
         let now = self.clock.now();
+        let skip = query.get("$skipToken");
         Ok(match route {
             Route::Items => self.items(link, skip).await?,
+            Route::Item(i) if *method == Method::PATCH => self.update(i, body, link).await?,
             Route::Item(i) => self.one_item(i).await?,
             Route::Action(i, action) => self.action(i, action, body, link).await?,
             Route::RecoveryPoints(i) => self.recovery_points(i, None)?,
@@ -255,7 +265,10 @@ impl Emu {
             Route::AutomationStream(a, name, id) => {
                 refused(self.automation.stream(a, &name, &id, now).map(Reply::ok))
             }
-            Route::TestNetwork => Reply::ok(self.test_network_json()),
+            Route::Arm(arm) => self.arm(&arm, query, link).await?,
         })
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

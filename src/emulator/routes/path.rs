@@ -1,10 +1,12 @@
 //! What a request's path names: the path in, a [`Route`] (or ARM's 404
-//! message) out. ARM paths are case-insensitive, so every segment is
-//! compared ignoring case.
+//! message) out: the vault's ASR resources, the runbook accounts' jobs, or
+//! the Compute, Network and Resources APIs ([`ArmRoute`]). ARM paths are
+//! case-insensitive, so every segment is compared ignoring case.
 
 use axum::http::Method;
 
 use super::super::Emu;
+use super::super::arm::ArmRoute;
 use crate::provider::Location;
 
 /// What a path names.
@@ -25,8 +27,8 @@ pub(super) enum Route {
     AutomationOutput(usize, String),
     AutomationStreams(usize, String),
     AutomationStream(usize, String, String),
-    /// The plan's test network (Microsoft.Network), so clients can check it exists.
-    TestNetwork,
+    /// The Compute, Network and Resources APIs.
+    Arm(ArmRoute),
 }
 
 /// The item actions, by their path segment.
@@ -52,6 +54,14 @@ impl Action {
         (Action::ReProtect, "reProtect"),
     ];
 
+    /// Its path segment, which also names its RBAC action.
+    pub(super) fn segment(self) -> &'static str {
+        Action::ALL
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map_or("", |(_, name)| name)
+    }
+
     pub(super) fn parse(segment: &str) -> Option<Action> {
         Action::ALL
             .iter()
@@ -64,6 +74,7 @@ impl Route {
     pub(super) fn methods(&self) -> &'static [Method] {
         match self {
             Route::Action(..) => &[Method::POST],
+            Route::Item(_) => &[Method::GET, Method::PATCH],
             Route::AutomationJob(..) => &[Method::GET, Method::PUT],
             _ => &[Method::GET],
         }
@@ -98,21 +109,12 @@ pub(super) fn eq(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
-/// Microsoft.Network api-versions the test network answers to.
-pub(super) const NETWORK_API_VERSIONS: [&str; 4] =
-    ["2023-09-01", "2023-11-01", "2024-03-01", "2024-05-01"];
-
 impl Emu {
     pub(super) fn route(&self, path: &str) -> Result<Route, String> {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let not_found = || format!("The resource path '{path}' was not found.");
         if let Some(rest) = strip(&segments, &self.names.vault) {
             return self.vault_route(rest).ok_or_else(not_found)?;
-        }
-        if let Some(network) = &self.test_network
-            && strip(&segments, network).is_some_and(<[&str]>::is_empty)
-        {
-            return Ok(Route::TestNetwork);
         }
         for (i, account) in self.automation.accounts().iter().enumerate() {
             if let Some(rest) = strip(&segments, &account.id) {
@@ -132,7 +134,7 @@ impl Emu {
                 };
             }
         }
-        Err(not_found())
+        ArmRoute::parse(path).map(Route::Arm).ok_or_else(not_found)
     }
 
     /// A path below the vault; `Some(Err)` names an unknown item.

@@ -1,6 +1,5 @@
 //! The reads: items (paged), one item, recovery points, jobs (paged), one
-//! job, vault health, the test network, and the status of long-running
-//! operations. The simulated vault's machines and jobs in; ASR's JSON out.
+//! job, vault health, and the status of long-running operations. The simulated vault's machines and jobs in; ASR's JSON out.
 
 use serde_json::{Value, json};
 
@@ -23,19 +22,6 @@ pub(super) const JOBS_PAGE: usize = 5;
 pub(super) const ASR_RETRY_AFTER_S: f64 = 30.0;
 
 impl Emu {
-    /// The test network as Microsoft.Network shows a virtual network.
-    pub(super) fn test_network_json(&self) -> serde_json::Value {
-        let id = self.test_network.clone().unwrap_or_default();
-        let name = id.rsplit('/').next().unwrap_or_default().to_owned();
-        serde_json::json!({
-            "id": id,
-            "name": name,
-            "type": "Microsoft.Network/virtualNetworks",
-            "properties": {"provisioningState": "Succeeded",
-                           "addressSpace": {"addressPrefixes": ["10.99.0.0/16"]}}
-        })
-    }
-
     /// ASR's 30-second `Retry-After` divided by the speed (0 at high speeds).
     pub(super) fn retry_after_s(&self) -> u64 {
         // A small non-negative number: at most 30.

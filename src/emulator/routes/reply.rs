@@ -1,6 +1,7 @@
 //! The answers the emulator builds: a status, headers and a JSON, text or
 //! empty body in; an axum response out. Also the ARM error bodies every
-//! handler shares, and [`Link`], the URLs of pages and operations.
+//! handler shares, [`Query`], a request's parameters, and [`Link`], the URLs
+//! of pages and operations.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -85,6 +86,9 @@ impl From<ProviderError> for Reply {
             ProviderError::NotAllowed { .. } => {
                 Reply::error(409, "OperationNotAllowed", &e.to_string())
             }
+            ProviderError::Forbidden { message, .. } => {
+                Reply::error(403, "AuthorizationFailed", message)
+            }
             _ => Reply::error(500, "InternalServerError", &e.to_string()),
         }
     }
@@ -138,22 +142,81 @@ pub(super) fn error_details(job: &Job) -> Vec<Value> {
         .collect()
 }
 
+/// A request's query parameters.
+pub(super) struct Query(Vec<(String, String)>);
+
+impl Query {
+    /// The parameters of a query string.
+    pub(super) fn parse(query: Option<&str>) -> Query {
+        Query(
+            url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    /// The first value of a parameter.
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether `$expand` asks for the instance view.
+    pub(super) fn instance_view(&self) -> bool {
+        self.get("$expand").is_some_and(|e| {
+            e.split(',')
+                .any(|x| x.trim().eq_ignore_ascii_case("instanceView"))
+        })
+    }
+
+    /// The parameters a list's next page keeps (`$filter`, …): all but the
+    /// api-version and the page token, encoded, each led by `&`.
+    fn kept(&self) -> String {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.0 {
+            if k != "api-version" && k != "$skipToken" {
+                pairs.append_pair(k, v);
+            }
+        }
+        let encoded = pairs.finish();
+        if encoded.is_empty() {
+            encoded
+        } else {
+            format!("&{encoded}")
+        }
+    }
+}
+
 /// Where a request came, to build links back.
 pub(super) struct Link {
     pub(super) base: String,
     pub(super) path: String,
     pub(super) api: String,
+    /// The query parameters a next page keeps.
+    pub(super) kept: String,
 }
 
 impl Link {
-    /// The request's own URL.
+    /// Where a request to `path` with `query` came from `base`.
+    pub(super) fn new(base: String, path: &str, api: String, query: &Query) -> Link {
+        Link {
+            base,
+            path: path.to_owned(),
+            api,
+            kept: query.kept(),
+        }
+    }
+
+    /// The request's own URL, without its other parameters.
     pub(super) fn here(&self) -> String {
         format!("{}{}?api-version={}", self.base, self.path, self.api)
     }
 
-    /// The next page's URL.
+    /// The next page's URL: the request's, with `token`.
     pub(super) fn next(&self, token: &str) -> String {
         let token: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
-        format!("{}&$skipToken={token}", self.here())
+        format!("{}{}&$skipToken={token}", self.here(), self.kept)
     }
 }

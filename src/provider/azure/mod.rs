@@ -53,7 +53,7 @@ pub use credential::{
 pub use poll::PollOptions;
 
 /// The Microsoft.Network api-version used to read the test failover's network.
-const NETWORK_API_VERSION: &str = "2024-05-01";
+const NETWORK_API_VERSION: &str = "2025-09-01";
 
 use client::{ArmClient, ClientError};
 use items::{Known, find, vault_path};
