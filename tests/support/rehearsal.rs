@@ -59,7 +59,7 @@ pub(crate) fn rehearsal() -> Plan {
     }];
     for group in &mut plan.groups {
         for vm in &mut group.vms {
-            let t = &mut vm.target;
+            let t = std::sync::Arc::make_mut(&mut vm.target);
             t.resource_group = Some(RG_NE.into());
             t.network = Some(net());
             match group.name.as_str() {
