@@ -15,7 +15,7 @@ impl Diagnostics {
         Self::default()
     }
 
-    /// Adds one, with every text cut to [`MAX_TEXT`] characters.
+    /// Adds one, with every text cut to [`MAX_TEXT`](super::MAX_TEXT) characters.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.items.push(diagnostic.bounded());
     }
