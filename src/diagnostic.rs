@@ -6,6 +6,12 @@ use miette::LabeledSpan;
 
 use crate::source::Span;
 
+mod bounded;
+mod sink;
+
+pub use bounded::MAX_TEXT;
+pub use sink::Diagnostics;
+
 /// A problem in a plan file. The `code` strings are a contract: tests and users
 /// rely on them. Variants are sorted by name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
@@ -81,6 +87,36 @@ pub enum Diagnostic {
         second: Span,
     },
 
+    /// One static IP for two VMs of the plan.
+    #[error("`{setting} \"{ip}\"` is given to two VMs: `{first_vm}` and `{second_vm}`")]
+    #[diagnostic(code(drplan::duplicate_ip))]
+    DuplicateIp {
+        /// `ip` or `test_ip`.
+        setting: String,
+        /// The address.
+        ip: String,
+        /// The VM that has it first.
+        first_vm: String,
+        /// The VM that has it again.
+        second_vm: String,
+        /// Where the first VM gets it.
+        #[label("{first_label}")]
+        first: Span,
+        /// What that label says.
+        first_label: String,
+        /// Where the second VM gets it.
+        #[label(primary, "{second_label}")]
+        second: Span,
+        /// What that label says.
+        second_label: String,
+        /// Where an inherited address is written (a group's or the plan's `target`).
+        #[label(collection)]
+        origins: Vec<LabeledSpan>,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+
     /// A group with nothing in it.
     #[error("group `{name}` has no VMs and no hooks")]
     #[diagnostic(
@@ -146,6 +182,54 @@ pub enum Diagnostic {
         help: Option<String>,
     },
 
+    /// A malformed IPv4 address.
+    #[error("`{setting}` is not an IPv4 address: {reason}")]
+    #[diagnostic(code(drplan::invalid_ip))]
+    InvalidIp {
+        /// `ip` or `test_ip`.
+        setting: String,
+        /// Why it is not one.
+        reason: String,
+        /// The value.
+        #[label("{label}")]
+        at: Span,
+        /// What the label says.
+        label: String,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Not an ARM resource id, or the id of another type of resource.
+    #[error("{message}")]
+    #[diagnostic(code(drplan::invalid_resource_id))]
+    InvalidResourceId {
+        /// What is wrong.
+        message: String,
+        /// The value.
+        #[label("{label}")]
+        at: Span,
+        /// What the label says.
+        label: String,
+        /// How to fix it: the right form, or the id it probably means.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A VM size that does not look like an Azure size.
+    #[error("`{text}` does not look like an Azure VM size")]
+    #[diagnostic(code(drplan::invalid_size))]
+    InvalidSize {
+        /// As written.
+        text: String,
+        /// The value.
+        #[label("not an Azure size")]
+        at: Span,
+        /// The size it probably means, or the form sizes take.
+        #[help]
+        help: Option<String>,
+    },
+
     /// A value of the wrong kind or out of range.
     #[error("{message}")]
     #[diagnostic(code(drplan::invalid_value))]
@@ -174,6 +258,20 @@ pub enum Diagnostic {
         #[label("`{setting}` is required here")]
         at: Span,
         /// An example of the setting.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Test-failover target settings in a plan without a test network.
+    #[error("`{setting}` is set, but the plan has no test network")]
+    #[diagnostic(code(drplan::no_test_network), severity(Warning))]
+    NoTestNetwork {
+        /// `test_subnet` or `test_ip`.
+        setting: String,
+        /// The setting.
+        #[label("for test failovers, which go to `test {{ network }}`")]
+        at: Span,
+        /// How to fix it.
         #[help]
         help: Option<String>,
     },
@@ -241,6 +339,20 @@ pub enum Diagnostic {
         help: Option<String>,
     },
 
+    /// A region name drplan does not know.
+    #[error("`{region}` is not an Azure region drplan knows")]
+    #[diagnostic(code(drplan::unknown_region), severity(Warning))]
+    UnknownRegion {
+        /// As written.
+        region: String,
+        /// The value.
+        #[label("unknown region")]
+        at: Span,
+        /// "did you mean `northeurope`?", or where to find region names.
+        #[help]
+        help: Option<String>,
+    },
+
     /// A setting or keyword that does not exist here.
     #[error("unknown setting `{name}` in {context}")]
     #[diagnostic(code(drplan::unknown_setting))]
@@ -270,6 +382,27 @@ pub enum Diagnostic {
         #[help]
         help: Option<String>,
     },
+
+    /// A VM placed both in a zone and in an availability set.
+    #[error("VM `{vm}` gets both a `zone` and an `availability_set`")]
+    #[diagnostic(code(drplan::zone_and_availability_set))]
+    ZoneAndAvailabilitySet {
+        /// The (first) VM that gets both.
+        vm: String,
+        /// Where its zone is written.
+        #[label("{zone_label}")]
+        zone: Span,
+        /// What that label says.
+        zone_label: String,
+        /// Where its availability set is written.
+        #[label(primary, "{set_label}")]
+        set: Span,
+        /// What that label says.
+        set_label: String,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
 }
 
 impl Diagnostic {
@@ -277,7 +410,10 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         !matches!(
             self,
-            Diagnostic::EmptyGroup { .. } | Diagnostic::RtoExceeded { .. }
+            Diagnostic::EmptyGroup { .. }
+                | Diagnostic::NoTestNetwork { .. }
+                | Diagnostic::RtoExceeded { .. }
+                | Diagnostic::UnknownRegion { .. }
         )
     }
 
@@ -294,107 +430,6 @@ impl Diagnostic {
     }
 }
 
-/// Characters of one text of a diagnostic (a name, a value, a message, a
-/// label, a help line). Texts quote the plan, and a plan can hold a name or a
-/// line of megabytes: longer texts keep their start and end around a `…`, so
-/// no report, JSON document or editor message grows with the plan.
-pub const MAX_TEXT: usize = 300;
-
-impl Diagnostic {
-    /// The diagnostic with every text within [`MAX_TEXT`].
-    #[must_use]
-    fn bounded(mut self) -> Self {
-        let texts: Vec<&mut String> = match &mut self {
-            Diagnostic::Cycle {
-                cycle,
-                first_label,
-                rest,
-                ..
-            } => {
-                for label in rest.iter_mut() {
-                    let text = label.label().map(|t| cut_middle(t.to_owned()));
-                    label.set_label(text);
-                }
-                vec![cycle, first_label]
-            }
-            Diagnostic::DuplicateGroup { name, .. }
-            | Diagnostic::EmptyGroup { name, .. }
-            | Diagnostic::Internal { message: name, .. } => vec![name],
-            Diagnostic::DuplicateSetting { name, context, .. } => vec![name, context],
-            Diagnostic::DuplicateVm { name, detail, .. } => vec![name, detail],
-            Diagnostic::EstimateOverflow {
-                operations,
-                limit,
-                label,
-                help,
-                ..
-            } => [operations, limit, label].into_iter().chain(help).collect(),
-            Diagnostic::InvalidDuration {
-                text,
-                reason,
-                label,
-                help,
-                ..
-            } => [text, reason, label].into_iter().chain(help).collect(),
-            Diagnostic::InvalidValue {
-                message,
-                label,
-                help,
-                ..
-            }
-            | Diagnostic::Syntax {
-                message,
-                label,
-                help,
-                ..
-            } => [message, label].into_iter().chain(help).collect(),
-            Diagnostic::MissingSetting {
-                owner,
-                setting,
-                help,
-                ..
-            } => [owner, setting].into_iter().chain(help).collect(),
-            Diagnostic::RtoExceeded {
-                estimate,
-                rto,
-                help,
-                ..
-            } => [estimate, rto].into_iter().chain(help).collect(),
-            Diagnostic::SameRegion { region, .. } => vec![region],
-            Diagnostic::UnknownGroup { name, help, .. }
-            | Diagnostic::UnknownVm { name, help, .. } => {
-                std::iter::once(name).chain(help).collect()
-            }
-            Diagnostic::UnknownSetting {
-                name,
-                context,
-                help,
-                ..
-            } => [name, context].into_iter().chain(help).collect(),
-        };
-        for text in texts {
-            if text.len() > MAX_TEXT {
-                *text = cut_middle(std::mem::take(text));
-            }
-        }
-        self
-    }
-}
-
-/// `text` cut to [`MAX_TEXT`] characters, its start and end kept around a `…`.
-fn cut_middle(text: String) -> String {
-    let count = text.chars().count();
-    if count <= MAX_TEXT {
-        return text;
-    }
-    let head = (MAX_TEXT - 1) / 2;
-    let tail = MAX_TEXT - 1 - head;
-    let mut out: String = text.chars().take(head).collect();
-    out.push('…');
-    out.extend(text.chars().skip(count - tail));
-    out
-}
-
 /// The label that positions a diagnostic: the one marked primary, else the first.
 pub fn primary_label(d: &dyn miette::Diagnostic) -> Option<LabeledSpan> {
     let labels: Vec<LabeledSpan> = d.labels().map(Iterator::collect).unwrap_or_default();
@@ -403,92 +438,4 @@ pub fn primary_label(d: &dyn miette::Diagnostic) -> Option<LabeledSpan> {
         .find(|l| l.primary())
         .or(labels.first())
         .cloned()
-}
-
-/// The problems found in one file, kept in the order found and sorted on output.
-#[derive(Debug, Default, Clone)]
-pub struct Diagnostics {
-    items: Vec<Diagnostic>,
-}
-
-impl Diagnostics {
-    /// An empty sink.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds one, with every text cut to [`MAX_TEXT`] characters.
-    pub fn push(&mut self, diagnostic: Diagnostic) {
-        self.items.push(diagnostic.bounded());
-    }
-
-    /// Whether any error (not warning) was reported.
-    pub fn has_errors(&self) -> bool {
-        self.items.iter().any(Diagnostic::is_error)
-    }
-
-    /// How many errors.
-    pub fn error_count(&self) -> usize {
-        self.items.iter().filter(|d| d.is_error()).count()
-    }
-
-    /// How many warnings.
-    pub fn warning_count(&self) -> usize {
-        self.items.len() - self.error_count()
-    }
-
-    /// The diagnostics sorted by position (stable, so equal positions keep their order).
-    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.items.sort_by_key(Diagnostic::offset);
-        self.items
-    }
-
-    /// The diagnostics as found.
-    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items.iter()
-    }
-
-    /// Whether nothing was reported.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// How many diagnostics.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn texts_are_cut_in_the_middle_when_pushed() {
-        let name = format!("a{}z", "m".repeat(10_000));
-        let mut diags = Diagnostics::new();
-        diags.push(Diagnostic::UnknownGroup {
-            name: name.clone(),
-            at: Span::new(0, 1),
-            help: Some(format!("did you mean `{name}`?")),
-        });
-        let Some(Diagnostic::UnknownGroup {
-            name: kept, help, ..
-        }) = diags.iter().next()
-        else {
-            unreachable!("one diagnostic was pushed");
-        };
-        assert_eq!(kept.chars().count(), MAX_TEXT);
-        assert!(kept.starts_with("am") && kept.ends_with("mz") && kept.contains('…'));
-        assert!(help.as_deref().unwrap().ends_with("mz`?"));
-        // Short texts are left alone.
-        diags.push(Diagnostic::EmptyGroup {
-            name: "db".into(),
-            at: Span::new(0, 1),
-        });
-        assert_eq!(
-            diags.iter().nth(1).unwrap().to_string(),
-            "group `db` has no VMs and no hooks"
-        );
-    }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::duration::Duration;
 use crate::source::Span;
@@ -229,10 +230,11 @@ pub struct Vm {
     pub estimate: Duration,
     /// VMs that must finish first (failover order).
     pub needs: Vec<VmRef>,
-    /// Where it comes up: its own `target`, then its group's, then `defaults`'.
-    /// Shared between the VMs that resolve to the same settings (most VMs
-    /// set none of their own), so a 100,000-VM plan holds a few copies.
-    pub target: std::sync::Arc<TargetSettings>,
+    /// Where it comes up: its own `target`, then its group's, then
+    /// `defaults`'. Shared by the VMs that inherit the same settings (most
+    /// VMs of a large plan set none of their own), so a plan's VMs do not
+    /// each hold a copy.
+    pub target: Arc<TargetSettings>,
 }
 
 /// Before or after a group's VMs.

@@ -21,8 +21,15 @@ const CODES: &[&str] = &[
     "unknown_vm",
     "cycle",
     "same_region",
+    "invalid_resource_id",
+    "invalid_ip",
+    "invalid_size",
+    "duplicate_ip",
+    "zone_and_availability_set",
     "empty_group",
     "rto_exceeded",
+    "no_test_network",
+    "unknown_region",
     "estimate_overflow",
 ];
 

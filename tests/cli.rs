@@ -54,6 +54,40 @@ fn warnings_pass_unless_denied() {
 }
 
 #[test]
+fn check_target_problems_in_both_forms() {
+    // Human: every label of a duplicate IP inherited from a group.
+    assert_cmd_snapshot!(drplan().args([
+        "check",
+        "tests/fixtures/check/err/duplicate_ip--group-ip.drplan"
+    ]));
+    // JSON: an error of the target settings and the two new warnings.
+    assert_cmd_snapshot!(drplan().args([
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/check/err/zone_and_availability_set--inherited.drplan",
+        "tests/fixtures/check/err/no_test_network--test-ip.drplan",
+        "tests/fixtures/check/err/unknown_region--other-clouds.drplan",
+    ]));
+}
+
+#[test]
+fn target_and_region_warnings_pass_unless_denied() {
+    for warning in [
+        "tests/fixtures/check/err/no_test_network--test-ip.drplan",
+        "tests/fixtures/check/err/unknown_region--other-clouds.drplan",
+    ] {
+        let plain = drplan().args(["check", warning]).output().unwrap();
+        assert_eq!(plain.status.code(), Some(0), "{warning}");
+        let denied = drplan()
+            .args(["check", "--deny-warnings", warning])
+            .output()
+            .unwrap();
+        assert_eq!(denied.status.code(), Some(1), "{warning}");
+    }
+}
+
+#[test]
 fn unreadable_paths_are_usage_errors() {
     assert_cmd_snapshot!(drplan().args(["check", "no/such/plan.drplan"]));
 }

@@ -167,6 +167,46 @@ fn hover_explains_settings_and_groups() {
 }
 
 #[test]
+fn target_blocks_complete_and_hover_from_the_schema() {
+    let mut client = Client::start();
+    let text = PLAN.replace(
+        "    vm app-01 { estimate 3m }\n",
+        "    vm app-01 {\n      target {\n        capacity_reservation \"/x\"\n        \n      }\n    }\n",
+    );
+    client.open(&text);
+    // An empty line in a VM's `target` block: the target settings not yet set.
+    let (line, _) = find(&text, "        \n      }", 0);
+    let items = labels(&client.at("textDocument/completion", line, 8));
+    let expected: Vec<String> = drplan::target::TargetSetting::ALL
+        .iter()
+        .filter(|s| **s != drplan::target::TargetSetting::CapacityReservation)
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    assert_eq!(items, expected);
+    // Hover on a target setting: its doc and where it comes from when left out.
+    let (line, column) = find(&text, "capacity_reservation", 0);
+    let hover = client.at("textDocument/hover", line, column + 3);
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("**capacity_reservation**: The capacity reservation group"),
+        "{value}"
+    );
+    assert!(
+        value.contains("Default: the group's `target`, then the plan's `defaults { target }`"),
+        "{value}"
+    );
+    // `target` itself, in a VM block.
+    let (line, column) = find(&text, "target", 0);
+    let hover = client.at("textDocument/hover", line, column + 1);
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("**target**: Where and how this VM comes up"),
+        "{value}"
+    );
+    client.shutdown();
+}
+
+#[test]
 fn definition_references_and_rename() {
     let mut client = Client::start();
     client.open(PLAN);

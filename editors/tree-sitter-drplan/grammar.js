@@ -36,16 +36,25 @@ const STATEMENT_SETTINGS = ['plan', 'vm', 'needs', 'before', 'after'];
 const SETTINGS = [
   // plan
   'description', 'vault', 'primary', 'recovery', 'objectives', 'defaults', 'failover', 'test',
+  'coverage',
   // objectives
-  'rto', 'rpo',
+  'rto', 'rpo', 'drill',
   // defaults (and step settings in hook blocks)
   'timeout', 'retries', 'on_error', 'parallelism', 'estimate',
   // failover
   'recovery_point', 'shutdown_source',
   // test
   'network',
+  // coverage
+  'tag', 'resource_group',
   // vm
   'item',
+  // defaults, group and vm
+  'target',
+  // target
+  'vm_name', 'size', 'subnet', 'ip', 'test_subnet', 'test_ip', 'public_ip',
+  'load_balancer_pools', 'nsg', 'zone', 'availability_set', 'proximity_group',
+  'capacity_reservation',
   // script
   'args', 'env',
   // runbook

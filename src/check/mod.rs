@@ -1,9 +1,13 @@
 //! Syntax tree to checked plan: `check` reads the AST against the schema,
-//! resolves names, finds cycles, makes sure every operation's estimates can
-//! be added up and estimates the failover against the RTO. It
+//! resolves names and each VM's `target` settings, finds cycles, makes sure
+//! every operation's estimates can be added up and estimates the failover
+//! against the RTO. It
 //! reports every problem of the file in one pass and returns a [`Plan`] only
 //! when none of them is an error, so a plan with errors can never execute.
 
+mod arm_id;
+mod azure_values;
+mod coverage;
 mod cycles;
 mod estimates;
 mod hooks;
@@ -12,10 +16,12 @@ pub mod regions;
 mod resources;
 pub mod schema;
 mod settings;
+mod target;
 mod url_value;
 mod values;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::ast::{GroupStmt, Name, PlanFile, Setting};
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -24,9 +30,11 @@ use crate::plan::{
     Defaults, FailoverOptions, Group, HookBlock, Objectives, OnError, Plan, RecoveryPoint, Vm,
 };
 use crate::source::{SourceFile, Span};
+use crate::target::TargetSettings;
 
 use schema::BlockKind;
 use settings::Entries;
+use target::TargetDraft;
 
 /// Checks a parsed file. Returns the plan only if no error was found;
 /// warnings (`empty_group`, `rto_exceeded`) leave the plan usable.
@@ -73,6 +81,8 @@ pub(crate) struct DraftGroup {
     parallelism: Option<u32>,
     vms: Vec<DraftVm>,
     hooks: Vec<HookBlock>,
+    /// Its `target` block.
+    target: Option<Box<TargetDraft>>,
     /// Whether the group lists any VM or hook block, even one with errors of
     /// its own (then `empty_group` would only be noise).
     has_content: bool,
@@ -84,6 +94,8 @@ pub(crate) struct DraftVm {
     item: Option<String>,
     estimate: Option<Duration>,
     needs: Vec<Name>,
+    /// Its own `target` block (boxed: most VMs have none).
+    target: Option<Box<TargetDraft>>,
 }
 
 impl Checker<'_> {
@@ -159,25 +171,24 @@ impl Checker<'_> {
         let description = self.text(&e, "description").map(|(t, _)| t);
 
         let objectives = self.objectives(&e);
-        let defaults = self.defaults(&e);
-        let failover = self.failover_options(&e);
-        let test_network = e.get("test").and_then(|s| s.block.as_ref()).and_then(|b| {
+        // Read first: `target` blocks warn about test settings without it.
+        let test_block = e.get("test").and_then(|s| s.block.as_ref());
+        let has_test_network =
+            test_block.is_some_and(|b| Self::was_given(&b.statements, "network"));
+        let test_network = test_block.and_then(|b| {
             let t = self.read(BlockKind::Test, &[], &b.statements);
-            self.arm_resource(
-                &t,
-                "network",
-                "Microsoft.Network",
-                "virtualNetworks",
-                "a virtual network",
-            )
+            self.resource_id_of(&t, "network")
         });
+        let (defaults, defaults_target) = self.defaults(&e, has_test_network);
+        let failover = self.failover_options(&e);
+        let coverage = self.coverage(&e);
 
         let drafts: Vec<DraftGroup> = e
             .groups
             .iter()
-            .filter_map(|g| self.group(g, &defaults))
+            .filter_map(|g| self.group(g, &defaults, has_test_network))
             .collect();
-        let groups = self.finish_groups(drafts, &defaults);
+        let groups = self.finish_groups(drafts, &defaults, defaults_target.as_deref());
 
         Some(Plan {
             name: name.text,
@@ -186,7 +197,7 @@ impl Checker<'_> {
             primary: primary?.0,
             recovery: recovery?.0,
             objectives,
-            coverage: crate::plan::Coverage::default(),
+            coverage,
             defaults,
             failover,
             test_network,
@@ -203,12 +214,19 @@ impl Checker<'_> {
             rto: self.duration(&o, "rto"),
             rto_span: o.get("rto").and_then(|s| s.args.first()).map(|v| v.span),
             rpo: self.duration(&o, "rpo"),
-            drill: None,
+            drill: self.duration(&o, "drill"),
         }
     }
 
-    fn defaults(&mut self, e: &Entries<'_>) -> Defaults {
+    /// `defaults { … }`, with its `target` block apart (`Defaults` is the
+    /// steps' and groups', and `Copy`).
+    fn defaults(
+        &mut self,
+        e: &Entries<'_>,
+        test_network: bool,
+    ) -> (Defaults, Option<Box<TargetDraft>>) {
         let mut defaults = Defaults::default();
+        let mut target = None;
         if let Some(b) = e.get("defaults").and_then(|s| s.block.as_ref()) {
             let d = self.read(BlockKind::Defaults, &[], &b.statements);
             defaults.timeout = self.duration(&d, "timeout");
@@ -218,8 +236,9 @@ impl Checker<'_> {
                 .integer_u32(&d, "parallelism")
                 .unwrap_or(defaults.parallelism);
             defaults.estimate = self.duration(&d, "estimate").unwrap_or(defaults.estimate);
+            target = self.target(&d, test_network);
         }
-        defaults
+        (defaults, target)
     }
 
     fn failover_options(&mut self, e: &Entries<'_>) -> FailoverOptions {
@@ -246,7 +265,12 @@ impl Checker<'_> {
             .any(|s| matches!(s, crate::ast::Statement::Setting(set) if set.key.text == key))
     }
 
-    fn group(&mut self, stmt: &GroupStmt, defaults: &Defaults) -> Option<DraftGroup> {
+    fn group(
+        &mut self,
+        stmt: &GroupStmt,
+        defaults: &Defaults,
+        test_network: bool,
+    ) -> Option<DraftGroup> {
         let Some(name) = stmt.name.clone() else {
             self.invalid(
                 stmt.keyword,
@@ -285,6 +309,7 @@ impl Checker<'_> {
         };
         let e = self.read(BlockKind::Group, &[], &block.statements);
         let parallelism = self.integer_u32(&e, "parallelism");
+        let target = self.target(&e, test_network);
         let mut vms = Vec::new();
         let mut hooks = Vec::new();
         let mut has_content = false;
@@ -292,7 +317,7 @@ impl Checker<'_> {
             match spec.name {
                 "vm" => {
                     has_content = true;
-                    self.vms(setting, &mut vms);
+                    self.vms(setting, &mut vms, test_network);
                 }
                 "before" | "after" => {
                     has_content = true;
@@ -309,11 +334,12 @@ impl Checker<'_> {
             parallelism,
             vms,
             hooks,
+            target,
             has_content,
         })
     }
 
-    fn vms(&mut self, setting: &Setting, out: &mut Vec<DraftVm>) {
+    fn vms(&mut self, setting: &Setting, out: &mut Vec<DraftVm>, test_network: bool) {
         let names = self.names(setting);
         let Some(block) = &setting.block else {
             out.extend(names.into_iter().map(|name| DraftVm {
@@ -321,6 +347,7 @@ impl Checker<'_> {
                 item: None,
                 estimate: None,
                 needs: Vec::new(),
+                target: None,
             }));
             return;
         };
@@ -337,11 +364,14 @@ impl Checker<'_> {
         let item = self.text(&e, "item").map(|(t, _)| t);
         let estimate = self.duration(&e, "estimate");
         let needs = e.get("needs").map(|s| self.names(s)).unwrap_or_default();
+        let mut target = self.target(&e, test_network);
+        // One name (a block after several is refused above).
         out.extend(names.into_iter().map(|name| DraftVm {
             name,
             item: item.clone(),
             estimate,
             needs: needs.clone(),
+            target: target.take(),
         }));
     }
 
@@ -350,15 +380,16 @@ impl Checker<'_> {
         &mut self,
         drafts: Vec<DraftGroup>,
         defaults: &Defaults,
+        defaults_target: Option<&TargetDraft>,
     ) -> Option<Vec<Group>> {
         let errors_before = self.diags.error_count();
-        let no_target = std::sync::Arc::new(crate::target::TargetSettings::default());
         let (group_needs, vm_needs) = self.resolve(&drafts);
         if self.diags.error_count() == errors_before {
             for d in cycles::find(&drafts, &group_needs, &vm_needs) {
                 self.diags.push(d);
             }
         }
+        self.check_targets(&drafts, defaults_target);
         for g in &drafts {
             if !g.has_content {
                 self.diags.push(Diagnostic::EmptyGroup {
@@ -370,34 +401,46 @@ impl Checker<'_> {
         if self.diags.error_count() > errors_before {
             return None;
         }
+        // Resolved once per level and shared: a VM without a `target` of
+        // its own holds its group's settings, a group without one the plan's.
+        let plan_wide = Arc::new(target::resolve(defaults_target, &TargetSettings::default()));
         let groups = drafts
             .into_iter()
             .zip(group_needs)
             .zip(vm_needs)
-            .map(|((g, needs), vm_needs)| Group {
-                name: g.name.text,
-                span: g.name.span,
-                needs: needs.into_iter().map(|(id, _)| id).collect(),
-                parallelism: g.parallelism.unwrap_or(defaults.parallelism),
-                vms: g
-                    .vms
-                    .into_iter()
-                    .zip(vm_needs)
-                    .map(|(v, needs)| Vm {
-                        name: v.name.text,
-                        span: v.name.span,
-                        item: v.item,
-                        estimate: v.estimate.unwrap_or(defaults.estimate),
-                        target: std::sync::Arc::clone(&no_target),
-                        // Most VMs need nothing: skip the iterator machinery for them.
-                        needs: if needs.is_empty() {
-                            Vec::new()
-                        } else {
-                            needs.into_iter().map(|(r, _)| r).collect()
-                        },
-                    })
-                    .collect(),
-                hooks: g.hooks,
+            .map(|((g, needs), vm_needs)| {
+                let group_wide = match g.target.as_deref() {
+                    None => Arc::clone(&plan_wide),
+                    own => Arc::new(target::resolve(own, &plan_wide)),
+                };
+                Group {
+                    name: g.name.text,
+                    span: g.name.span,
+                    needs: needs.into_iter().map(|(id, _)| id).collect(),
+                    parallelism: g.parallelism.unwrap_or(defaults.parallelism),
+                    vms: g
+                        .vms
+                        .into_iter()
+                        .zip(vm_needs)
+                        .map(|(v, needs)| Vm {
+                            target: match v.target.as_deref() {
+                                None => Arc::clone(&group_wide),
+                                own => Arc::new(target::resolve(own, &group_wide)),
+                            },
+                            name: v.name.text,
+                            span: v.name.span,
+                            item: v.item,
+                            estimate: v.estimate.unwrap_or(defaults.estimate),
+                            // Most VMs need nothing: skip the iterator machinery for them.
+                            needs: if needs.is_empty() {
+                                Vec::new()
+                            } else {
+                                needs.into_iter().map(|(r, _)| r).collect()
+                            },
+                        })
+                        .collect(),
+                    hooks: g.hooks,
+                }
             })
             .collect();
         Some(groups)

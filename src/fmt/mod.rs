@@ -1,7 +1,8 @@
 //! Syntax tree to canonical text (`drplan fmt`). One layout whatever the input:
 //! two-space indentation; `plan`, `group` and `before`/`after` blocks one
 //! statement a line; every other block on one line (`{ rto 45m  rpo 15m }`)
-//! unless it holds a comment or is long and crowded; a run of one-line setting
+//! unless it holds a comment or is long and crowded (a `target` or
+//! `coverage` block: only long); a run of one-line setting
 //! blocks aligns its braces; at most one blank line, kept where the author put
 //! one. Comments stay where they were, or move to the end of their statement's
 //! line when they sat inside it. Values are printed as written (quoting and

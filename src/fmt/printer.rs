@@ -275,7 +275,10 @@ impl<'a> Printer<'a> {
         }) {
             return true;
         }
-        if block.statements.len() > CROWDED {
+        // Target and coverage blocks hold ARM ids: one a line as soon as
+        // they do not fit, however few.
+        let ids = matches!(setting.key.text.as_str(), "target" | "coverage");
+        if block.statements.len() > CROWDED || ids {
             let width =
                 depth * INDENT.len() + self.head(setting).len() + 1 + inline_len(self, block);
             return width > WIDTH;

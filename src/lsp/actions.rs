@@ -96,4 +96,17 @@ mod tests {
         // No suggestion, no fix.
         assert!(fixes(PLAN, "vm a").is_empty());
     }
+
+    #[test]
+    fn target_values_and_far_regions_get_a_fix() {
+        let sizes = PLAN.replace(
+            "vm d",
+            "vm d { target { size \"standard_d4s_v5\"  ip 10.2.1.4 } }",
+        );
+        assert_eq!(fixes(&sizes, "standard")[0].1, "\"Standard_D4s_v5\"");
+        // An unquoted address is replaced by the quoted one.
+        assert_eq!(fixes(&sizes, "10.2")[0].1, "\"10.2.1.4\"");
+        let region = PLAN.replace("\"northeurope\"", "\"eu-north-1\"");
+        assert_eq!(fixes(&region, "eu-north")[0].1, "\"northeurope\"");
+    }
 }

@@ -8,10 +8,10 @@
 
 #define LANGUAGE_VERSION 14
 #define STATE_COUNT 91
-#define LARGE_STATE_COUNT 13
-#define SYMBOL_COUNT 105
+#define LARGE_STATE_COUNT 57
+#define SYMBOL_COUNT 123
 #define ALIAS_COUNT 0
-#define TOKEN_COUNT 72
+#define TOKEN_COUNT 90
 #define EXTERNAL_TOKEN_COUNT 0
 #define FIELD_COUNT 8
 #define MAX_ALIAS_SEQUENCE_LENGTH 5
@@ -50,80 +50,98 @@ enum ts_symbol_identifiers {
   anon_sym_recovery = 28,
   anon_sym_objectives = 29,
   anon_sym_defaults = 30,
-  anon_sym_rto = 31,
-  anon_sym_rpo = 32,
-  anon_sym_parallelism = 33,
-  anon_sym_recovery_point = 34,
-  anon_sym_shutdown_source = 35,
-  anon_sym_network = 36,
-  anon_sym_item = 37,
-  anon_sym_args = 38,
-  anon_sym_env = 39,
-  anon_sym_account = 40,
-  anon_sym_params = 41,
-  anon_sym_method = 42,
-  anon_sym_headers = 43,
-  anon_sym_body = 44,
-  anon_sym_expect = 45,
-  anon_sym_every = 46,
-  anon_sym_within = 47,
-  anon_sym_LPAREN = 48,
-  anon_sym_RPAREN = 49,
-  anon_sym_LBRACK = 50,
-  anon_sym_RBRACK = 51,
-  anon_sym_true = 52,
-  anon_sym_false = 53,
-  anon_sym_simulator = 54,
-  anon_sym_abort = 55,
-  anon_sym_continue = 56,
-  anon_sym_latest = 57,
-  anon_sym_latest_processed = 58,
-  anon_sym_latest_app_consistent = 59,
-  anon_sym_GET = 60,
-  anon_sym_POST = 61,
-  anon_sym_PUT = 62,
-  anon_sym_PATCH = 63,
-  anon_sym_DELETE = 64,
-  anon_sym_DQUOTE = 65,
-  anon_sym_DQUOTE2 = 66,
-  sym_string_content = 67,
-  sym_escape_sequence = 68,
-  sym_duration = 69,
-  sym_integer = 70,
-  sym_comment = 71,
-  sym_source_file = 72,
-  sym__statement = 73,
-  sym_block = 74,
-  sym_plan = 75,
-  sym_group = 76,
-  sym_needs_clause = 77,
-  sym_vm = 78,
-  sym_needs = 79,
-  sym_hooks = 80,
-  sym__phase = 81,
-  sym_phase = 82,
-  sym_hook = 83,
-  sym_hook_kind = 84,
-  sym_step_setting = 85,
-  sym_step_key = 86,
-  sym_map_entry = 87,
-  sym_setting = 88,
-  sym_setting_name = 89,
-  sym_arguments = 90,
-  sym__value = 91,
-  sym__name = 92,
-  sym_env_call = 93,
-  sym_list = 94,
-  sym_boolean = 95,
-  sym_constant = 96,
-  sym_string = 97,
-  aux_sym_source_file_repeat1 = 98,
-  aux_sym_needs_clause_repeat1 = 99,
-  aux_sym_vm_repeat1 = 100,
-  aux_sym_hooks_repeat1 = 101,
-  aux_sym_hook_repeat1 = 102,
-  aux_sym_arguments_repeat1 = 103,
-  aux_sym_string_repeat1 = 104,
+  anon_sym_coverage = 31,
+  anon_sym_rto = 32,
+  anon_sym_rpo = 33,
+  anon_sym_drill = 34,
+  anon_sym_parallelism = 35,
+  anon_sym_recovery_point = 36,
+  anon_sym_shutdown_source = 37,
+  anon_sym_network = 38,
+  anon_sym_tag = 39,
+  anon_sym_resource_group = 40,
+  anon_sym_item = 41,
+  anon_sym_target = 42,
+  anon_sym_vm_name = 43,
+  anon_sym_size = 44,
+  anon_sym_subnet = 45,
+  anon_sym_ip = 46,
+  anon_sym_test_subnet = 47,
+  anon_sym_test_ip = 48,
+  anon_sym_public_ip = 49,
+  anon_sym_load_balancer_pools = 50,
+  anon_sym_nsg = 51,
+  anon_sym_zone = 52,
+  anon_sym_availability_set = 53,
+  anon_sym_proximity_group = 54,
+  anon_sym_capacity_reservation = 55,
+  anon_sym_args = 56,
+  anon_sym_env = 57,
+  anon_sym_account = 58,
+  anon_sym_params = 59,
+  anon_sym_method = 60,
+  anon_sym_headers = 61,
+  anon_sym_body = 62,
+  anon_sym_expect = 63,
+  anon_sym_every = 64,
+  anon_sym_within = 65,
+  anon_sym_LPAREN = 66,
+  anon_sym_RPAREN = 67,
+  anon_sym_LBRACK = 68,
+  anon_sym_RBRACK = 69,
+  anon_sym_true = 70,
+  anon_sym_false = 71,
+  anon_sym_simulator = 72,
+  anon_sym_abort = 73,
+  anon_sym_continue = 74,
+  anon_sym_latest = 75,
+  anon_sym_latest_processed = 76,
+  anon_sym_latest_app_consistent = 77,
+  anon_sym_GET = 78,
+  anon_sym_POST = 79,
+  anon_sym_PUT = 80,
+  anon_sym_PATCH = 81,
+  anon_sym_DELETE = 82,
+  anon_sym_DQUOTE = 83,
+  anon_sym_DQUOTE2 = 84,
+  sym_string_content = 85,
+  sym_escape_sequence = 86,
+  sym_duration = 87,
+  sym_integer = 88,
+  sym_comment = 89,
+  sym_source_file = 90,
+  sym__statement = 91,
+  sym_block = 92,
+  sym_plan = 93,
+  sym_group = 94,
+  sym_needs_clause = 95,
+  sym_vm = 96,
+  sym_needs = 97,
+  sym_hooks = 98,
+  sym__phase = 99,
+  sym_phase = 100,
+  sym_hook = 101,
+  sym_hook_kind = 102,
+  sym_step_setting = 103,
+  sym_step_key = 104,
+  sym_map_entry = 105,
+  sym_setting = 106,
+  sym_setting_name = 107,
+  sym_arguments = 108,
+  sym__value = 109,
+  sym__name = 110,
+  sym_env_call = 111,
+  sym_list = 112,
+  sym_boolean = 113,
+  sym_constant = 114,
+  sym_string = 115,
+  aux_sym_source_file_repeat1 = 116,
+  aux_sym_needs_clause_repeat1 = 117,
+  aux_sym_vm_repeat1 = 118,
+  aux_sym_hooks_repeat1 = 119,
+  aux_sym_hook_repeat1 = 120,
+  aux_sym_arguments_repeat1 = 121,
+  aux_sym_string_repeat1 = 122,
 };
 
 static const char * const ts_symbol_names[] = {
@@ -158,13 +176,31 @@ static const char * const ts_symbol_names[] = {
   [anon_sym_recovery] = "recovery",
   [anon_sym_objectives] = "objectives",
   [anon_sym_defaults] = "defaults",
+  [anon_sym_coverage] = "coverage",
   [anon_sym_rto] = "rto",
   [anon_sym_rpo] = "rpo",
+  [anon_sym_drill] = "drill",
   [anon_sym_parallelism] = "parallelism",
   [anon_sym_recovery_point] = "recovery_point",
   [anon_sym_shutdown_source] = "shutdown_source",
   [anon_sym_network] = "network",
+  [anon_sym_tag] = "tag",
+  [anon_sym_resource_group] = "resource_group",
   [anon_sym_item] = "item",
+  [anon_sym_target] = "target",
+  [anon_sym_vm_name] = "vm_name",
+  [anon_sym_size] = "size",
+  [anon_sym_subnet] = "subnet",
+  [anon_sym_ip] = "ip",
+  [anon_sym_test_subnet] = "test_subnet",
+  [anon_sym_test_ip] = "test_ip",
+  [anon_sym_public_ip] = "public_ip",
+  [anon_sym_load_balancer_pools] = "load_balancer_pools",
+  [anon_sym_nsg] = "nsg",
+  [anon_sym_zone] = "zone",
+  [anon_sym_availability_set] = "availability_set",
+  [anon_sym_proximity_group] = "proximity_group",
+  [anon_sym_capacity_reservation] = "capacity_reservation",
   [anon_sym_args] = "args",
   [anon_sym_env] = "env",
   [anon_sym_account] = "account",
@@ -266,13 +302,31 @@ static const TSSymbol ts_symbol_map[] = {
   [anon_sym_recovery] = anon_sym_recovery,
   [anon_sym_objectives] = anon_sym_objectives,
   [anon_sym_defaults] = anon_sym_defaults,
+  [anon_sym_coverage] = anon_sym_coverage,
   [anon_sym_rto] = anon_sym_rto,
   [anon_sym_rpo] = anon_sym_rpo,
+  [anon_sym_drill] = anon_sym_drill,
   [anon_sym_parallelism] = anon_sym_parallelism,
   [anon_sym_recovery_point] = anon_sym_recovery_point,
   [anon_sym_shutdown_source] = anon_sym_shutdown_source,
   [anon_sym_network] = anon_sym_network,
+  [anon_sym_tag] = anon_sym_tag,
+  [anon_sym_resource_group] = anon_sym_resource_group,
   [anon_sym_item] = anon_sym_item,
+  [anon_sym_target] = anon_sym_target,
+  [anon_sym_vm_name] = anon_sym_vm_name,
+  [anon_sym_size] = anon_sym_size,
+  [anon_sym_subnet] = anon_sym_subnet,
+  [anon_sym_ip] = anon_sym_ip,
+  [anon_sym_test_subnet] = anon_sym_test_subnet,
+  [anon_sym_test_ip] = anon_sym_test_ip,
+  [anon_sym_public_ip] = anon_sym_public_ip,
+  [anon_sym_load_balancer_pools] = anon_sym_load_balancer_pools,
+  [anon_sym_nsg] = anon_sym_nsg,
+  [anon_sym_zone] = anon_sym_zone,
+  [anon_sym_availability_set] = anon_sym_availability_set,
+  [anon_sym_proximity_group] = anon_sym_proximity_group,
+  [anon_sym_capacity_reservation] = anon_sym_capacity_reservation,
   [anon_sym_args] = anon_sym_args,
   [anon_sym_env] = anon_sym_env,
   [anon_sym_account] = anon_sym_account,
@@ -467,11 +521,19 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .visible = true,
     .named = false,
   },
+  [anon_sym_coverage] = {
+    .visible = true,
+    .named = false,
+  },
   [anon_sym_rto] = {
     .visible = true,
     .named = false,
   },
   [anon_sym_rpo] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_drill] = {
     .visible = true,
     .named = false,
   },
@@ -491,7 +553,71 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .visible = true,
     .named = false,
   },
+  [anon_sym_tag] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_resource_group] = {
+    .visible = true,
+    .named = false,
+  },
   [anon_sym_item] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_target] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_vm_name] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_size] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_subnet] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_ip] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_test_subnet] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_test_ip] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_public_ip] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_load_balancer_pools] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_nsg] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_zone] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_availability_set] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_proximity_group] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_capacity_reservation] = {
     .visible = true,
     .named = false,
   },
@@ -1249,957 +1375,1359 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
         't', 20,
         'v', 21,
         'w', 22,
+        'z', 23,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ' ||
           lookahead == 0xfeff) SKIP(0);
       END_STATE();
     case 1:
-      if (lookahead == 'E') ADVANCE(23);
-      END_STATE();
-    case 2:
       if (lookahead == 'E') ADVANCE(24);
       END_STATE();
+    case 2:
+      if (lookahead == 'E') ADVANCE(25);
+      END_STATE();
     case 3:
-      if (lookahead == 'A') ADVANCE(25);
-      if (lookahead == 'O') ADVANCE(26);
-      if (lookahead == 'U') ADVANCE(27);
+      if (lookahead == 'A') ADVANCE(26);
+      if (lookahead == 'O') ADVANCE(27);
+      if (lookahead == 'U') ADVANCE(28);
       END_STATE();
     case 4:
-      if (lookahead == 'b') ADVANCE(28);
-      if (lookahead == 'c') ADVANCE(29);
-      if (lookahead == 'f') ADVANCE(30);
-      if (lookahead == 'r') ADVANCE(31);
+      if (lookahead == 'b') ADVANCE(29);
+      if (lookahead == 'c') ADVANCE(30);
+      if (lookahead == 'f') ADVANCE(31);
+      if (lookahead == 'r') ADVANCE(32);
+      if (lookahead == 'v') ADVANCE(33);
       END_STATE();
     case 5:
-      if (lookahead == 'e') ADVANCE(32);
-      if (lookahead == 'o') ADVANCE(33);
+      if (lookahead == 'e') ADVANCE(34);
+      if (lookahead == 'o') ADVANCE(35);
       END_STATE();
     case 6:
-      if (lookahead == 'o') ADVANCE(34);
+      if (lookahead == 'a') ADVANCE(36);
+      if (lookahead == 'o') ADVANCE(37);
       END_STATE();
     case 7:
-      if (lookahead == 'e') ADVANCE(35);
+      if (lookahead == 'e') ADVANCE(38);
+      if (lookahead == 'r') ADVANCE(39);
       END_STATE();
     case 8:
-      if (lookahead == 'n') ADVANCE(36);
-      if (lookahead == 's') ADVANCE(37);
-      if (lookahead == 'v') ADVANCE(38);
-      if (lookahead == 'x') ADVANCE(39);
+      if (lookahead == 'n') ADVANCE(40);
+      if (lookahead == 's') ADVANCE(41);
+      if (lookahead == 'v') ADVANCE(42);
+      if (lookahead == 'x') ADVANCE(43);
       END_STATE();
     case 9:
-      if (lookahead == 'a') ADVANCE(40);
-      END_STATE();
-    case 10:
-      if (lookahead == 'r') ADVANCE(41);
-      END_STATE();
-    case 11:
-      if (lookahead == 'e') ADVANCE(42);
-      END_STATE();
-    case 12:
-      if (lookahead == 't') ADVANCE(43);
-      END_STATE();
-    case 13:
       if (lookahead == 'a') ADVANCE(44);
       END_STATE();
-    case 14:
-      if (lookahead == 'a') ADVANCE(45);
+    case 10:
+      if (lookahead == 'r') ADVANCE(45);
+      END_STATE();
+    case 11:
       if (lookahead == 'e') ADVANCE(46);
       END_STATE();
+    case 12:
+      if (lookahead == 'p') ADVANCE(47);
+      if (lookahead == 't') ADVANCE(48);
+      END_STATE();
+    case 13:
+      if (lookahead == 'a') ADVANCE(49);
+      if (lookahead == 'o') ADVANCE(50);
+      END_STATE();
+    case 14:
+      if (lookahead == 'a') ADVANCE(51);
+      if (lookahead == 'e') ADVANCE(52);
+      END_STATE();
     case 15:
-      if (lookahead == 'e') ADVANCE(47);
+      if (lookahead == 'e') ADVANCE(53);
+      if (lookahead == 's') ADVANCE(54);
       END_STATE();
     case 16:
-      if (lookahead == 'b') ADVANCE(48);
-      if (lookahead == 'n') ADVANCE(49);
+      if (lookahead == 'b') ADVANCE(55);
+      if (lookahead == 'n') ADVANCE(56);
       END_STATE();
     case 17:
-      if (lookahead == 'a') ADVANCE(50);
-      if (lookahead == 'l') ADVANCE(51);
-      if (lookahead == 'r') ADVANCE(52);
+      if (lookahead == 'a') ADVANCE(57);
+      if (lookahead == 'l') ADVANCE(58);
+      if (lookahead == 'r') ADVANCE(59);
+      if (lookahead == 'u') ADVANCE(60);
       END_STATE();
     case 18:
-      if (lookahead == 'e') ADVANCE(53);
-      if (lookahead == 'p') ADVANCE(54);
-      if (lookahead == 't') ADVANCE(55);
-      if (lookahead == 'u') ADVANCE(56);
+      if (lookahead == 'e') ADVANCE(61);
+      if (lookahead == 'p') ADVANCE(62);
+      if (lookahead == 't') ADVANCE(63);
+      if (lookahead == 'u') ADVANCE(64);
       END_STATE();
     case 19:
-      if (lookahead == 'c') ADVANCE(57);
-      if (lookahead == 'h') ADVANCE(58);
-      if (lookahead == 'i') ADVANCE(59);
+      if (lookahead == 'c') ADVANCE(65);
+      if (lookahead == 'h') ADVANCE(66);
+      if (lookahead == 'i') ADVANCE(67);
+      if (lookahead == 'u') ADVANCE(68);
       END_STATE();
     case 20:
-      if (lookahead == 'e') ADVANCE(60);
-      if (lookahead == 'i') ADVANCE(61);
-      if (lookahead == 'r') ADVANCE(62);
+      if (lookahead == 'a') ADVANCE(69);
+      if (lookahead == 'e') ADVANCE(70);
+      if (lookahead == 'i') ADVANCE(71);
+      if (lookahead == 'r') ADVANCE(72);
       END_STATE();
     case 21:
-      if (lookahead == 'a') ADVANCE(63);
-      if (lookahead == 'm') ADVANCE(64);
+      if (lookahead == 'a') ADVANCE(73);
+      if (lookahead == 'm') ADVANCE(74);
       END_STATE();
     case 22:
-      if (lookahead == 'a') ADVANCE(65);
-      if (lookahead == 'e') ADVANCE(66);
-      if (lookahead == 'i') ADVANCE(67);
+      if (lookahead == 'a') ADVANCE(75);
+      if (lookahead == 'e') ADVANCE(76);
+      if (lookahead == 'i') ADVANCE(77);
       END_STATE();
     case 23:
-      if (lookahead == 'L') ADVANCE(68);
+      if (lookahead == 'o') ADVANCE(78);
       END_STATE();
     case 24:
-      if (lookahead == 'T') ADVANCE(69);
+      if (lookahead == 'L') ADVANCE(79);
       END_STATE();
     case 25:
-      if (lookahead == 'T') ADVANCE(70);
+      if (lookahead == 'T') ADVANCE(80);
       END_STATE();
     case 26:
-      if (lookahead == 'S') ADVANCE(71);
+      if (lookahead == 'T') ADVANCE(81);
       END_STATE();
     case 27:
-      if (lookahead == 'T') ADVANCE(72);
+      if (lookahead == 'S') ADVANCE(82);
       END_STATE();
     case 28:
-      if (lookahead == 'o') ADVANCE(73);
+      if (lookahead == 'T') ADVANCE(83);
       END_STATE();
     case 29:
-      if (lookahead == 'c') ADVANCE(74);
+      if (lookahead == 'o') ADVANCE(84);
       END_STATE();
     case 30:
-      if (lookahead == 't') ADVANCE(75);
+      if (lookahead == 'c') ADVANCE(85);
       END_STATE();
     case 31:
-      if (lookahead == 'g') ADVANCE(76);
+      if (lookahead == 't') ADVANCE(86);
       END_STATE();
     case 32:
-      if (lookahead == 'f') ADVANCE(77);
+      if (lookahead == 'g') ADVANCE(87);
       END_STATE();
     case 33:
-      if (lookahead == 'd') ADVANCE(78);
+      if (lookahead == 'a') ADVANCE(88);
       END_STATE();
     case 34:
-      if (lookahead == 'n') ADVANCE(79);
+      if (lookahead == 'f') ADVANCE(89);
       END_STATE();
     case 35:
-      if (lookahead == 'f') ADVANCE(80);
-      if (lookahead == 's') ADVANCE(81);
+      if (lookahead == 'd') ADVANCE(90);
       END_STATE();
     case 36:
-      if (lookahead == 'v') ADVANCE(82);
+      if (lookahead == 'p') ADVANCE(91);
       END_STATE();
     case 37:
-      if (lookahead == 't') ADVANCE(83);
+      if (lookahead == 'n') ADVANCE(92);
+      if (lookahead == 'v') ADVANCE(93);
       END_STATE();
     case 38:
-      if (lookahead == 'e') ADVANCE(84);
+      if (lookahead == 'f') ADVANCE(94);
+      if (lookahead == 's') ADVANCE(95);
       END_STATE();
     case 39:
-      if (lookahead == 'p') ADVANCE(85);
+      if (lookahead == 'i') ADVANCE(96);
       END_STATE();
     case 40:
-      if (lookahead == 'i') ADVANCE(86);
-      if (lookahead == 'l') ADVANCE(87);
+      if (lookahead == 'v') ADVANCE(97);
       END_STATE();
     case 41:
-      if (lookahead == 'o') ADVANCE(88);
+      if (lookahead == 't') ADVANCE(98);
       END_STATE();
     case 42:
-      if (lookahead == 'a') ADVANCE(89);
+      if (lookahead == 'e') ADVANCE(99);
       END_STATE();
     case 43:
-      if (lookahead == 'e') ADVANCE(90);
+      if (lookahead == 'p') ADVANCE(100);
       END_STATE();
     case 44:
-      if (lookahead == 't') ADVANCE(91);
+      if (lookahead == 'i') ADVANCE(101);
+      if (lookahead == 'l') ADVANCE(102);
       END_STATE();
     case 45:
-      if (lookahead == 'n') ADVANCE(92);
+      if (lookahead == 'o') ADVANCE(103);
       END_STATE();
     case 46:
-      if (lookahead == 't') ADVANCE(93);
+      if (lookahead == 'a') ADVANCE(104);
       END_STATE();
     case 47:
-      if (lookahead == 'e') ADVANCE(94);
-      if (lookahead == 't') ADVANCE(95);
+      ACCEPT_TOKEN(anon_sym_ip);
       END_STATE();
     case 48:
-      if (lookahead == 'j') ADVANCE(96);
+      if (lookahead == 'e') ADVANCE(105);
       END_STATE();
     case 49:
-      if (lookahead == '_') ADVANCE(97);
+      if (lookahead == 't') ADVANCE(106);
       END_STATE();
     case 50:
-      if (lookahead == 'r') ADVANCE(98);
+      if (lookahead == 'a') ADVANCE(107);
       END_STATE();
     case 51:
-      if (lookahead == 'a') ADVANCE(99);
+      if (lookahead == 'n') ADVANCE(108);
       END_STATE();
     case 52:
-      if (lookahead == 'i') ADVANCE(100);
-      if (lookahead == 'o') ADVANCE(101);
+      if (lookahead == 't') ADVANCE(109);
       END_STATE();
     case 53:
-      if (lookahead == 'c') ADVANCE(102);
-      if (lookahead == 't') ADVANCE(103);
+      if (lookahead == 'e') ADVANCE(110);
+      if (lookahead == 't') ADVANCE(111);
       END_STATE();
     case 54:
-      if (lookahead == 'o') ADVANCE(104);
+      if (lookahead == 'g') ADVANCE(112);
       END_STATE();
     case 55:
-      if (lookahead == 'o') ADVANCE(105);
+      if (lookahead == 'j') ADVANCE(113);
       END_STATE();
     case 56:
-      if (lookahead == 'n') ADVANCE(106);
+      if (lookahead == '_') ADVANCE(114);
       END_STATE();
     case 57:
-      if (lookahead == 'r') ADVANCE(107);
+      if (lookahead == 'r') ADVANCE(115);
       END_STATE();
     case 58:
-      if (lookahead == 'u') ADVANCE(108);
+      if (lookahead == 'a') ADVANCE(116);
       END_STATE();
     case 59:
-      if (lookahead == 'm') ADVANCE(109);
+      if (lookahead == 'i') ADVANCE(117);
+      if (lookahead == 'o') ADVANCE(118);
       END_STATE();
     case 60:
-      if (lookahead == 's') ADVANCE(110);
+      if (lookahead == 'b') ADVANCE(119);
       END_STATE();
     case 61:
-      if (lookahead == 'm') ADVANCE(111);
+      if (lookahead == 'c') ADVANCE(120);
+      if (lookahead == 's') ADVANCE(121);
+      if (lookahead == 't') ADVANCE(122);
       END_STATE();
     case 62:
-      if (lookahead == 'u') ADVANCE(112);
+      if (lookahead == 'o') ADVANCE(123);
       END_STATE();
     case 63:
-      if (lookahead == 'u') ADVANCE(113);
-      END_STATE();
-    case 64:
-      ACCEPT_TOKEN(anon_sym_vm);
-      END_STATE();
-    case 65:
-      if (lookahead == 'i') ADVANCE(114);
-      END_STATE();
-    case 66:
-      if (lookahead == 'b') ADVANCE(115);
-      END_STATE();
-    case 67:
-      if (lookahead == 't') ADVANCE(116);
-      END_STATE();
-    case 68:
-      if (lookahead == 'E') ADVANCE(117);
-      END_STATE();
-    case 69:
-      ACCEPT_TOKEN(anon_sym_GET);
-      END_STATE();
-    case 70:
-      if (lookahead == 'C') ADVANCE(118);
-      END_STATE();
-    case 71:
-      if (lookahead == 'T') ADVANCE(119);
-      END_STATE();
-    case 72:
-      ACCEPT_TOKEN(anon_sym_PUT);
-      END_STATE();
-    case 73:
-      if (lookahead == 'r') ADVANCE(120);
-      END_STATE();
-    case 74:
-      if (lookahead == 'o') ADVANCE(121);
-      END_STATE();
-    case 75:
-      if (lookahead == 'e') ADVANCE(122);
-      END_STATE();
-    case 76:
-      if (lookahead == 's') ADVANCE(123);
-      END_STATE();
-    case 77:
       if (lookahead == 'o') ADVANCE(124);
       END_STATE();
-    case 78:
-      if (lookahead == 'y') ADVANCE(125);
+    case 64:
+      if (lookahead == 'n') ADVANCE(125);
       END_STATE();
-    case 79:
-      if (lookahead == 't') ADVANCE(126);
+    case 65:
+      if (lookahead == 'r') ADVANCE(126);
       END_STATE();
-    case 80:
-      if (lookahead == 'a') ADVANCE(127);
+    case 66:
+      if (lookahead == 'u') ADVANCE(127);
       END_STATE();
-    case 81:
-      if (lookahead == 'c') ADVANCE(128);
+    case 67:
+      if (lookahead == 'm') ADVANCE(128);
+      if (lookahead == 'z') ADVANCE(129);
       END_STATE();
-    case 82:
-      ACCEPT_TOKEN(anon_sym_env);
+    case 68:
+      if (lookahead == 'b') ADVANCE(130);
       END_STATE();
-    case 83:
-      if (lookahead == 'i') ADVANCE(129);
+    case 69:
+      if (lookahead == 'g') ADVANCE(131);
+      if (lookahead == 'r') ADVANCE(132);
       END_STATE();
-    case 84:
-      if (lookahead == 'r') ADVANCE(130);
-      END_STATE();
-    case 85:
-      if (lookahead == 'e') ADVANCE(131);
-      END_STATE();
-    case 86:
-      if (lookahead == 'l') ADVANCE(132);
-      END_STATE();
-    case 87:
+    case 70:
       if (lookahead == 's') ADVANCE(133);
       END_STATE();
+    case 71:
+      if (lookahead == 'm') ADVANCE(134);
+      END_STATE();
+    case 72:
+      if (lookahead == 'u') ADVANCE(135);
+      END_STATE();
+    case 73:
+      if (lookahead == 'u') ADVANCE(136);
+      END_STATE();
+    case 74:
+      ACCEPT_TOKEN(anon_sym_vm);
+      if (lookahead == '_') ADVANCE(137);
+      END_STATE();
+    case 75:
+      if (lookahead == 'i') ADVANCE(138);
+      END_STATE();
+    case 76:
+      if (lookahead == 'b') ADVANCE(139);
+      END_STATE();
+    case 77:
+      if (lookahead == 't') ADVANCE(140);
+      END_STATE();
+    case 78:
+      if (lookahead == 'n') ADVANCE(141);
+      END_STATE();
+    case 79:
+      if (lookahead == 'E') ADVANCE(142);
+      END_STATE();
+    case 80:
+      ACCEPT_TOKEN(anon_sym_GET);
+      END_STATE();
+    case 81:
+      if (lookahead == 'C') ADVANCE(143);
+      END_STATE();
+    case 82:
+      if (lookahead == 'T') ADVANCE(144);
+      END_STATE();
+    case 83:
+      ACCEPT_TOKEN(anon_sym_PUT);
+      END_STATE();
+    case 84:
+      if (lookahead == 'r') ADVANCE(145);
+      END_STATE();
+    case 85:
+      if (lookahead == 'o') ADVANCE(146);
+      END_STATE();
+    case 86:
+      if (lookahead == 'e') ADVANCE(147);
+      END_STATE();
+    case 87:
+      if (lookahead == 's') ADVANCE(148);
+      END_STATE();
     case 88:
-      if (lookahead == 'u') ADVANCE(134);
+      if (lookahead == 'i') ADVANCE(149);
       END_STATE();
     case 89:
-      if (lookahead == 'd') ADVANCE(135);
+      if (lookahead == 'o') ADVANCE(150);
       END_STATE();
     case 90:
-      if (lookahead == 'm') ADVANCE(136);
+      if (lookahead == 'y') ADVANCE(151);
       END_STATE();
     case 91:
-      if (lookahead == 'e') ADVANCE(137);
+      if (lookahead == 'a') ADVANCE(152);
       END_STATE();
     case 92:
-      if (lookahead == 'u') ADVANCE(138);
+      if (lookahead == 't') ADVANCE(153);
       END_STATE();
     case 93:
-      if (lookahead == 'h') ADVANCE(139);
+      if (lookahead == 'e') ADVANCE(154);
       END_STATE();
     case 94:
-      if (lookahead == 'd') ADVANCE(140);
+      if (lookahead == 'a') ADVANCE(155);
       END_STATE();
     case 95:
-      if (lookahead == 'w') ADVANCE(141);
+      if (lookahead == 'c') ADVANCE(156);
       END_STATE();
     case 96:
-      if (lookahead == 'e') ADVANCE(142);
-      END_STATE();
-    case 97:
-      if (lookahead == 'e') ADVANCE(143);
-      END_STATE();
-    case 98:
-      if (lookahead == 'a') ADVANCE(144);
-      END_STATE();
-    case 99:
-      if (lookahead == 'n') ADVANCE(145);
-      END_STATE();
-    case 100:
-      if (lookahead == 'm') ADVANCE(146);
-      END_STATE();
-    case 101:
-      if (lookahead == 'b') ADVANCE(147);
-      END_STATE();
-    case 102:
-      if (lookahead == 'o') ADVANCE(148);
-      END_STATE();
-    case 103:
-      if (lookahead == 'r') ADVANCE(149);
-      END_STATE();
-    case 104:
-      ACCEPT_TOKEN(anon_sym_rpo);
-      END_STATE();
-    case 105:
-      ACCEPT_TOKEN(anon_sym_rto);
-      END_STATE();
-    case 106:
-      if (lookahead == 'b') ADVANCE(150);
-      END_STATE();
-    case 107:
-      if (lookahead == 'i') ADVANCE(151);
-      END_STATE();
-    case 108:
-      if (lookahead == 't') ADVANCE(152);
-      END_STATE();
-    case 109:
-      if (lookahead == 'u') ADVANCE(153);
-      END_STATE();
-    case 110:
-      if (lookahead == 't') ADVANCE(154);
-      END_STATE();
-    case 111:
-      if (lookahead == 'e') ADVANCE(155);
-      END_STATE();
-    case 112:
-      if (lookahead == 'e') ADVANCE(156);
-      END_STATE();
-    case 113:
       if (lookahead == 'l') ADVANCE(157);
       END_STATE();
-    case 114:
-      if (lookahead == 't') ADVANCE(158);
+    case 97:
+      ACCEPT_TOKEN(anon_sym_env);
       END_STATE();
-    case 115:
-      if (lookahead == 'h') ADVANCE(159);
+    case 98:
+      if (lookahead == 'i') ADVANCE(158);
       END_STATE();
-    case 116:
-      if (lookahead == 'h') ADVANCE(160);
+    case 99:
+      if (lookahead == 'r') ADVANCE(159);
       END_STATE();
-    case 117:
-      if (lookahead == 'T') ADVANCE(161);
+    case 100:
+      if (lookahead == 'e') ADVANCE(160);
       END_STATE();
-    case 118:
-      if (lookahead == 'H') ADVANCE(162);
+    case 101:
+      if (lookahead == 'l') ADVANCE(161);
       END_STATE();
-    case 119:
-      ACCEPT_TOKEN(anon_sym_POST);
+    case 102:
+      if (lookahead == 's') ADVANCE(162);
       END_STATE();
-    case 120:
-      if (lookahead == 't') ADVANCE(163);
+    case 103:
+      if (lookahead == 'u') ADVANCE(163);
       END_STATE();
-    case 121:
-      if (lookahead == 'u') ADVANCE(164);
+    case 104:
+      if (lookahead == 'd') ADVANCE(164);
       END_STATE();
-    case 122:
-      if (lookahead == 'r') ADVANCE(165);
+    case 105:
+      if (lookahead == 'm') ADVANCE(165);
       END_STATE();
-    case 123:
-      ACCEPT_TOKEN(anon_sym_args);
+    case 106:
+      if (lookahead == 'e') ADVANCE(166);
       END_STATE();
-    case 124:
-      if (lookahead == 'r') ADVANCE(166);
+    case 107:
+      if (lookahead == 'd') ADVANCE(167);
       END_STATE();
-    case 125:
-      ACCEPT_TOKEN(anon_sym_body);
-      END_STATE();
-    case 126:
-      if (lookahead == 'i') ADVANCE(167);
-      END_STATE();
-    case 127:
+    case 108:
       if (lookahead == 'u') ADVANCE(168);
       END_STATE();
-    case 128:
-      if (lookahead == 'r') ADVANCE(169);
+    case 109:
+      if (lookahead == 'h') ADVANCE(169);
       END_STATE();
-    case 129:
-      if (lookahead == 'm') ADVANCE(170);
+    case 110:
+      if (lookahead == 'd') ADVANCE(170);
       END_STATE();
-    case 130:
-      if (lookahead == 'y') ADVANCE(171);
+    case 111:
+      if (lookahead == 'w') ADVANCE(171);
       END_STATE();
-    case 131:
-      if (lookahead == 'c') ADVANCE(172);
+    case 112:
+      ACCEPT_TOKEN(anon_sym_nsg);
       END_STATE();
-    case 132:
-      if (lookahead == 'b') ADVANCE(173);
-      if (lookahead == 'o') ADVANCE(174);
+    case 113:
+      if (lookahead == 'e') ADVANCE(172);
       END_STATE();
-    case 133:
-      if (lookahead == 'e') ADVANCE(175);
+    case 114:
+      if (lookahead == 'e') ADVANCE(173);
       END_STATE();
-    case 134:
-      if (lookahead == 'p') ADVANCE(176);
+    case 115:
+      if (lookahead == 'a') ADVANCE(174);
       END_STATE();
-    case 135:
-      if (lookahead == 'e') ADVANCE(177);
+    case 116:
+      if (lookahead == 'n') ADVANCE(175);
       END_STATE();
-    case 136:
-      ACCEPT_TOKEN(anon_sym_item);
+    case 117:
+      if (lookahead == 'm') ADVANCE(176);
       END_STATE();
-    case 137:
-      if (lookahead == 's') ADVANCE(178);
+    case 118:
+      if (lookahead == 'b') ADVANCE(177);
+      if (lookahead == 'x') ADVANCE(178);
       END_STATE();
-    case 138:
-      if (lookahead == 'a') ADVANCE(179);
+    case 119:
+      if (lookahead == 'l') ADVANCE(179);
       END_STATE();
-    case 139:
+    case 120:
       if (lookahead == 'o') ADVANCE(180);
       END_STATE();
+    case 121:
+      if (lookahead == 'o') ADVANCE(181);
+      END_STATE();
+    case 122:
+      if (lookahead == 'r') ADVANCE(182);
+      END_STATE();
+    case 123:
+      ACCEPT_TOKEN(anon_sym_rpo);
+      END_STATE();
+    case 124:
+      ACCEPT_TOKEN(anon_sym_rto);
+      END_STATE();
+    case 125:
+      if (lookahead == 'b') ADVANCE(183);
+      END_STATE();
+    case 126:
+      if (lookahead == 'i') ADVANCE(184);
+      END_STATE();
+    case 127:
+      if (lookahead == 't') ADVANCE(185);
+      END_STATE();
+    case 128:
+      if (lookahead == 'u') ADVANCE(186);
+      END_STATE();
+    case 129:
+      if (lookahead == 'e') ADVANCE(187);
+      END_STATE();
+    case 130:
+      if (lookahead == 'n') ADVANCE(188);
+      END_STATE();
+    case 131:
+      ACCEPT_TOKEN(anon_sym_tag);
+      END_STATE();
+    case 132:
+      if (lookahead == 'g') ADVANCE(189);
+      END_STATE();
+    case 133:
+      if (lookahead == 't') ADVANCE(190);
+      END_STATE();
+    case 134:
+      if (lookahead == 'e') ADVANCE(191);
+      END_STATE();
+    case 135:
+      if (lookahead == 'e') ADVANCE(192);
+      END_STATE();
+    case 136:
+      if (lookahead == 'l') ADVANCE(193);
+      END_STATE();
+    case 137:
+      if (lookahead == 'n') ADVANCE(194);
+      END_STATE();
+    case 138:
+      if (lookahead == 't') ADVANCE(195);
+      END_STATE();
+    case 139:
+      if (lookahead == 'h') ADVANCE(196);
+      END_STATE();
     case 140:
-      if (lookahead == 's') ADVANCE(181);
+      if (lookahead == 'h') ADVANCE(197);
       END_STATE();
     case 141:
-      if (lookahead == 'o') ADVANCE(182);
+      if (lookahead == 'e') ADVANCE(198);
       END_STATE();
     case 142:
-      if (lookahead == 'c') ADVANCE(183);
+      if (lookahead == 'T') ADVANCE(199);
       END_STATE();
     case 143:
-      if (lookahead == 'r') ADVANCE(184);
+      if (lookahead == 'H') ADVANCE(200);
       END_STATE();
     case 144:
-      if (lookahead == 'l') ADVANCE(185);
-      if (lookahead == 'm') ADVANCE(186);
+      ACCEPT_TOKEN(anon_sym_POST);
       END_STATE();
     case 145:
-      ACCEPT_TOKEN(anon_sym_plan);
+      if (lookahead == 't') ADVANCE(201);
       END_STATE();
     case 146:
-      if (lookahead == 'a') ADVANCE(187);
+      if (lookahead == 'u') ADVANCE(202);
       END_STATE();
     case 147:
-      if (lookahead == 'e') ADVANCE(188);
+      if (lookahead == 'r') ADVANCE(203);
       END_STATE();
     case 148:
-      if (lookahead == 'v') ADVANCE(189);
+      ACCEPT_TOKEN(anon_sym_args);
       END_STATE();
     case 149:
-      if (lookahead == 'i') ADVANCE(190);
+      if (lookahead == 'l') ADVANCE(204);
       END_STATE();
     case 150:
-      if (lookahead == 'o') ADVANCE(191);
+      if (lookahead == 'r') ADVANCE(205);
       END_STATE();
     case 151:
-      if (lookahead == 'p') ADVANCE(192);
+      ACCEPT_TOKEN(anon_sym_body);
       END_STATE();
     case 152:
-      if (lookahead == 'd') ADVANCE(193);
+      if (lookahead == 'c') ADVANCE(206);
       END_STATE();
     case 153:
-      if (lookahead == 'l') ADVANCE(194);
+      if (lookahead == 'i') ADVANCE(207);
       END_STATE();
     case 154:
-      ACCEPT_TOKEN(anon_sym_test);
+      if (lookahead == 'r') ADVANCE(208);
       END_STATE();
     case 155:
-      if (lookahead == 'o') ADVANCE(195);
+      if (lookahead == 'u') ADVANCE(209);
       END_STATE();
     case 156:
-      ACCEPT_TOKEN(anon_sym_true);
+      if (lookahead == 'r') ADVANCE(210);
       END_STATE();
     case 157:
-      if (lookahead == 't') ADVANCE(196);
-      END_STATE();
-    case 158:
-      ACCEPT_TOKEN(anon_sym_wait);
-      END_STATE();
-    case 159:
-      if (lookahead == 'o') ADVANCE(197);
-      END_STATE();
-    case 160:
-      if (lookahead == 'i') ADVANCE(198);
-      END_STATE();
-    case 161:
-      if (lookahead == 'E') ADVANCE(199);
-      END_STATE();
-    case 162:
-      ACCEPT_TOKEN(anon_sym_PATCH);
-      END_STATE();
-    case 163:
-      ACCEPT_TOKEN(anon_sym_abort);
-      END_STATE();
-    case 164:
-      if (lookahead == 'n') ADVANCE(200);
-      END_STATE();
-    case 165:
-      ACCEPT_TOKEN(anon_sym_after);
-      END_STATE();
-    case 166:
-      if (lookahead == 'e') ADVANCE(201);
-      END_STATE();
-    case 167:
-      if (lookahead == 'n') ADVANCE(202);
-      END_STATE();
-    case 168:
-      if (lookahead == 'l') ADVANCE(203);
-      END_STATE();
-    case 169:
-      if (lookahead == 'i') ADVANCE(204);
-      END_STATE();
-    case 170:
-      if (lookahead == 'a') ADVANCE(205);
-      END_STATE();
-    case 171:
-      ACCEPT_TOKEN(anon_sym_every);
-      END_STATE();
-    case 172:
-      if (lookahead == 't') ADVANCE(206);
-      END_STATE();
-    case 173:
-      if (lookahead == 'a') ADVANCE(207);
-      END_STATE();
-    case 174:
-      if (lookahead == 'v') ADVANCE(208);
-      END_STATE();
-    case 175:
-      ACCEPT_TOKEN(anon_sym_false);
-      END_STATE();
-    case 176:
-      ACCEPT_TOKEN(anon_sym_group);
-      END_STATE();
-    case 177:
-      if (lookahead == 'r') ADVANCE(209);
-      END_STATE();
-    case 178:
-      if (lookahead == 't') ADVANCE(210);
-      END_STATE();
-    case 179:
       if (lookahead == 'l') ADVANCE(211);
       END_STATE();
-    case 180:
-      if (lookahead == 'd') ADVANCE(212);
+    case 158:
+      if (lookahead == 'm') ADVANCE(212);
       END_STATE();
-    case 181:
-      ACCEPT_TOKEN(anon_sym_needs);
+    case 159:
+      if (lookahead == 'y') ADVANCE(213);
       END_STATE();
-    case 182:
-      if (lookahead == 'r') ADVANCE(213);
+    case 160:
+      if (lookahead == 'c') ADVANCE(214);
       END_STATE();
-    case 183:
-      if (lookahead == 't') ADVANCE(214);
+    case 161:
+      if (lookahead == 'b') ADVANCE(215);
+      if (lookahead == 'o') ADVANCE(216);
       END_STATE();
-    case 184:
-      if (lookahead == 'r') ADVANCE(215);
+    case 162:
+      if (lookahead == 'e') ADVANCE(217);
       END_STATE();
-    case 185:
-      if (lookahead == 'l') ADVANCE(216);
+    case 163:
+      if (lookahead == 'p') ADVANCE(218);
       END_STATE();
-    case 186:
-      if (lookahead == 's') ADVANCE(217);
-      END_STATE();
-    case 187:
-      if (lookahead == 'r') ADVANCE(218);
-      END_STATE();
-    case 188:
-      ACCEPT_TOKEN(anon_sym_probe);
-      END_STATE();
-    case 189:
+    case 164:
       if (lookahead == 'e') ADVANCE(219);
       END_STATE();
-    case 190:
-      if (lookahead == 'e') ADVANCE(220);
+    case 165:
+      ACCEPT_TOKEN(anon_sym_item);
       END_STATE();
-    case 191:
-      if (lookahead == 'o') ADVANCE(221);
+    case 166:
+      if (lookahead == 's') ADVANCE(220);
       END_STATE();
-    case 192:
-      if (lookahead == 't') ADVANCE(222);
+    case 167:
+      if (lookahead == '_') ADVANCE(221);
       END_STATE();
-    case 193:
+    case 168:
+      if (lookahead == 'a') ADVANCE(222);
+      END_STATE();
+    case 169:
       if (lookahead == 'o') ADVANCE(223);
       END_STATE();
+    case 170:
+      if (lookahead == 's') ADVANCE(224);
+      END_STATE();
+    case 171:
+      if (lookahead == 'o') ADVANCE(225);
+      END_STATE();
+    case 172:
+      if (lookahead == 'c') ADVANCE(226);
+      END_STATE();
+    case 173:
+      if (lookahead == 'r') ADVANCE(227);
+      END_STATE();
+    case 174:
+      if (lookahead == 'l') ADVANCE(228);
+      if (lookahead == 'm') ADVANCE(229);
+      END_STATE();
+    case 175:
+      ACCEPT_TOKEN(anon_sym_plan);
+      END_STATE();
+    case 176:
+      if (lookahead == 'a') ADVANCE(230);
+      END_STATE();
+    case 177:
+      if (lookahead == 'e') ADVANCE(231);
+      END_STATE();
+    case 178:
+      if (lookahead == 'i') ADVANCE(232);
+      END_STATE();
+    case 179:
+      if (lookahead == 'i') ADVANCE(233);
+      END_STATE();
+    case 180:
+      if (lookahead == 'v') ADVANCE(234);
+      END_STATE();
+    case 181:
+      if (lookahead == 'u') ADVANCE(235);
+      END_STATE();
+    case 182:
+      if (lookahead == 'i') ADVANCE(236);
+      END_STATE();
+    case 183:
+      if (lookahead == 'o') ADVANCE(237);
+      END_STATE();
+    case 184:
+      if (lookahead == 'p') ADVANCE(238);
+      END_STATE();
+    case 185:
+      if (lookahead == 'd') ADVANCE(239);
+      END_STATE();
+    case 186:
+      if (lookahead == 'l') ADVANCE(240);
+      END_STATE();
+    case 187:
+      ACCEPT_TOKEN(anon_sym_size);
+      END_STATE();
+    case 188:
+      if (lookahead == 'e') ADVANCE(241);
+      END_STATE();
+    case 189:
+      if (lookahead == 'e') ADVANCE(242);
+      END_STATE();
+    case 190:
+      ACCEPT_TOKEN(anon_sym_test);
+      if (lookahead == '_') ADVANCE(243);
+      END_STATE();
+    case 191:
+      if (lookahead == 'o') ADVANCE(244);
+      END_STATE();
+    case 192:
+      ACCEPT_TOKEN(anon_sym_true);
+      END_STATE();
+    case 193:
+      if (lookahead == 't') ADVANCE(245);
+      END_STATE();
     case 194:
-      if (lookahead == 'a') ADVANCE(224);
+      if (lookahead == 'a') ADVANCE(246);
       END_STATE();
     case 195:
-      if (lookahead == 'u') ADVANCE(225);
+      ACCEPT_TOKEN(anon_sym_wait);
       END_STATE();
     case 196:
-      ACCEPT_TOKEN(anon_sym_vault);
+      if (lookahead == 'o') ADVANCE(247);
       END_STATE();
     case 197:
-      if (lookahead == 'o') ADVANCE(226);
+      if (lookahead == 'i') ADVANCE(248);
       END_STATE();
     case 198:
-      if (lookahead == 'n') ADVANCE(227);
+      ACCEPT_TOKEN(anon_sym_zone);
       END_STATE();
     case 199:
-      ACCEPT_TOKEN(anon_sym_DELETE);
+      if (lookahead == 'E') ADVANCE(249);
       END_STATE();
     case 200:
-      if (lookahead == 't') ADVANCE(228);
+      ACCEPT_TOKEN(anon_sym_PATCH);
       END_STATE();
     case 201:
-      ACCEPT_TOKEN(anon_sym_before);
+      ACCEPT_TOKEN(anon_sym_abort);
       END_STATE();
     case 202:
-      if (lookahead == 'u') ADVANCE(229);
+      if (lookahead == 'n') ADVANCE(250);
       END_STATE();
     case 203:
-      if (lookahead == 't') ADVANCE(230);
+      ACCEPT_TOKEN(anon_sym_after);
       END_STATE();
     case 204:
-      if (lookahead == 'p') ADVANCE(231);
+      if (lookahead == 'a') ADVANCE(251);
       END_STATE();
     case 205:
-      if (lookahead == 't') ADVANCE(232);
-      END_STATE();
-    case 206:
-      ACCEPT_TOKEN(anon_sym_expect);
-      END_STATE();
-    case 207:
-      if (lookahead == 'c') ADVANCE(233);
-      END_STATE();
-    case 208:
-      if (lookahead == 'e') ADVANCE(234);
-      END_STATE();
-    case 209:
-      if (lookahead == 's') ADVANCE(235);
-      END_STATE();
-    case 210:
-      ACCEPT_TOKEN(anon_sym_latest);
-      if (lookahead == '_') ADVANCE(236);
-      END_STATE();
-    case 211:
-      ACCEPT_TOKEN(anon_sym_manual);
-      END_STATE();
-    case 212:
-      ACCEPT_TOKEN(anon_sym_method);
-      END_STATE();
-    case 213:
-      if (lookahead == 'k') ADVANCE(237);
-      END_STATE();
-    case 214:
-      if (lookahead == 'i') ADVANCE(238);
-      END_STATE();
-    case 215:
-      if (lookahead == 'o') ADVANCE(239);
-      END_STATE();
-    case 216:
-      if (lookahead == 'e') ADVANCE(240);
-      END_STATE();
-    case 217:
-      ACCEPT_TOKEN(anon_sym_params);
-      END_STATE();
-    case 218:
-      if (lookahead == 'y') ADVANCE(241);
-      END_STATE();
-    case 219:
-      if (lookahead == 'r') ADVANCE(242);
-      END_STATE();
-    case 220:
-      if (lookahead == 's') ADVANCE(243);
-      END_STATE();
-    case 221:
-      if (lookahead == 'k') ADVANCE(244);
-      END_STATE();
-    case 222:
-      ACCEPT_TOKEN(anon_sym_script);
-      END_STATE();
-    case 223:
-      if (lookahead == 'w') ADVANCE(245);
-      END_STATE();
-    case 224:
-      if (lookahead == 't') ADVANCE(246);
-      END_STATE();
-    case 225:
-      if (lookahead == 't') ADVANCE(247);
-      END_STATE();
-    case 226:
-      if (lookahead == 'k') ADVANCE(248);
-      END_STATE();
-    case 227:
-      ACCEPT_TOKEN(anon_sym_within);
-      END_STATE();
-    case 228:
-      ACCEPT_TOKEN(anon_sym_account);
-      END_STATE();
-    case 229:
-      if (lookahead == 'e') ADVANCE(249);
-      END_STATE();
-    case 230:
-      if (lookahead == 's') ADVANCE(250);
-      END_STATE();
-    case 231:
-      if (lookahead == 't') ADVANCE(251);
-      END_STATE();
-    case 232:
       if (lookahead == 'e') ADVANCE(252);
       END_STATE();
+    case 206:
+      if (lookahead == 'i') ADVANCE(253);
+      END_STATE();
+    case 207:
+      if (lookahead == 'n') ADVANCE(254);
+      END_STATE();
+    case 208:
+      if (lookahead == 'a') ADVANCE(255);
+      END_STATE();
+    case 209:
+      if (lookahead == 'l') ADVANCE(256);
+      END_STATE();
+    case 210:
+      if (lookahead == 'i') ADVANCE(257);
+      END_STATE();
+    case 211:
+      ACCEPT_TOKEN(anon_sym_drill);
+      END_STATE();
+    case 212:
+      if (lookahead == 'a') ADVANCE(258);
+      END_STATE();
+    case 213:
+      ACCEPT_TOKEN(anon_sym_every);
+      END_STATE();
+    case 214:
+      if (lookahead == 't') ADVANCE(259);
+      END_STATE();
+    case 215:
+      if (lookahead == 'a') ADVANCE(260);
+      END_STATE();
+    case 216:
+      if (lookahead == 'v') ADVANCE(261);
+      END_STATE();
+    case 217:
+      ACCEPT_TOKEN(anon_sym_false);
+      END_STATE();
+    case 218:
+      ACCEPT_TOKEN(anon_sym_group);
+      END_STATE();
+    case 219:
+      if (lookahead == 'r') ADVANCE(262);
+      END_STATE();
+    case 220:
+      if (lookahead == 't') ADVANCE(263);
+      END_STATE();
+    case 221:
+      if (lookahead == 'b') ADVANCE(264);
+      END_STATE();
+    case 222:
+      if (lookahead == 'l') ADVANCE(265);
+      END_STATE();
+    case 223:
+      if (lookahead == 'd') ADVANCE(266);
+      END_STATE();
+    case 224:
+      ACCEPT_TOKEN(anon_sym_needs);
+      END_STATE();
+    case 225:
+      if (lookahead == 'r') ADVANCE(267);
+      END_STATE();
+    case 226:
+      if (lookahead == 't') ADVANCE(268);
+      END_STATE();
+    case 227:
+      if (lookahead == 'r') ADVANCE(269);
+      END_STATE();
+    case 228:
+      if (lookahead == 'l') ADVANCE(270);
+      END_STATE();
+    case 229:
+      if (lookahead == 's') ADVANCE(271);
+      END_STATE();
+    case 230:
+      if (lookahead == 'r') ADVANCE(272);
+      END_STATE();
+    case 231:
+      ACCEPT_TOKEN(anon_sym_probe);
+      END_STATE();
+    case 232:
+      if (lookahead == 'm') ADVANCE(273);
+      END_STATE();
     case 233:
-      if (lookahead == 'k') ADVANCE(253);
+      if (lookahead == 'c') ADVANCE(274);
       END_STATE();
     case 234:
-      if (lookahead == 'r') ADVANCE(254);
+      if (lookahead == 'e') ADVANCE(275);
       END_STATE();
     case 235:
-      ACCEPT_TOKEN(anon_sym_headers);
+      if (lookahead == 'r') ADVANCE(276);
       END_STATE();
     case 236:
-      if (lookahead == 'a') ADVANCE(255);
-      if (lookahead == 'p') ADVANCE(256);
+      if (lookahead == 'e') ADVANCE(277);
       END_STATE();
     case 237:
-      ACCEPT_TOKEN(anon_sym_network);
+      if (lookahead == 'o') ADVANCE(278);
       END_STATE();
     case 238:
-      if (lookahead == 'v') ADVANCE(257);
+      if (lookahead == 't') ADVANCE(279);
       END_STATE();
     case 239:
-      if (lookahead == 'r') ADVANCE(258);
+      if (lookahead == 'o') ADVANCE(280);
       END_STATE();
     case 240:
-      if (lookahead == 'l') ADVANCE(259);
+      if (lookahead == 'a') ADVANCE(281);
       END_STATE();
     case 241:
-      ACCEPT_TOKEN(anon_sym_primary);
+      if (lookahead == 't') ADVANCE(282);
       END_STATE();
     case 242:
-      if (lookahead == 'y') ADVANCE(260);
+      if (lookahead == 't') ADVANCE(283);
       END_STATE();
     case 243:
-      ACCEPT_TOKEN(anon_sym_retries);
+      if (lookahead == 'i') ADVANCE(284);
+      if (lookahead == 's') ADVANCE(285);
       END_STATE();
     case 244:
-      ACCEPT_TOKEN(anon_sym_runbook);
+      if (lookahead == 'u') ADVANCE(286);
       END_STATE();
     case 245:
-      if (lookahead == 'n') ADVANCE(261);
+      ACCEPT_TOKEN(anon_sym_vault);
       END_STATE();
     case 246:
-      if (lookahead == 'o') ADVANCE(262);
+      if (lookahead == 'm') ADVANCE(287);
       END_STATE();
     case 247:
-      ACCEPT_TOKEN(anon_sym_timeout);
-      END_STATE();
-    case 248:
-      ACCEPT_TOKEN(anon_sym_webhook);
-      END_STATE();
-    case 249:
-      ACCEPT_TOKEN(anon_sym_continue);
-      END_STATE();
-    case 250:
-      ACCEPT_TOKEN(anon_sym_defaults);
-      END_STATE();
-    case 251:
-      if (lookahead == 'i') ADVANCE(263);
-      END_STATE();
-    case 252:
-      ACCEPT_TOKEN(anon_sym_estimate);
-      END_STATE();
-    case 253:
-      ACCEPT_TOKEN(anon_sym_failback);
-      END_STATE();
-    case 254:
-      ACCEPT_TOKEN(anon_sym_failover);
-      END_STATE();
-    case 255:
-      if (lookahead == 'p') ADVANCE(264);
-      END_STATE();
-    case 256:
-      if (lookahead == 'r') ADVANCE(265);
-      END_STATE();
-    case 257:
-      if (lookahead == 'e') ADVANCE(266);
-      END_STATE();
-    case 258:
-      ACCEPT_TOKEN(anon_sym_on_error);
-      END_STATE();
-    case 259:
-      if (lookahead == 'i') ADVANCE(267);
-      END_STATE();
-    case 260:
-      ACCEPT_TOKEN(anon_sym_recovery);
-      if (lookahead == '_') ADVANCE(268);
-      END_STATE();
-    case 261:
-      if (lookahead == '_') ADVANCE(269);
-      END_STATE();
-    case 262:
-      if (lookahead == 'r') ADVANCE(270);
-      END_STATE();
-    case 263:
-      if (lookahead == 'o') ADVANCE(271);
-      END_STATE();
-    case 264:
-      if (lookahead == 'p') ADVANCE(272);
-      END_STATE();
-    case 265:
-      if (lookahead == 'o') ADVANCE(273);
-      END_STATE();
-    case 266:
-      if (lookahead == 's') ADVANCE(274);
-      END_STATE();
-    case 267:
-      if (lookahead == 's') ADVANCE(275);
-      END_STATE();
-    case 268:
-      if (lookahead == 'p') ADVANCE(276);
-      END_STATE();
-    case 269:
-      if (lookahead == 's') ADVANCE(277);
-      END_STATE();
-    case 270:
-      ACCEPT_TOKEN(anon_sym_simulator);
-      END_STATE();
-    case 271:
-      if (lookahead == 'n') ADVANCE(278);
-      END_STATE();
-    case 272:
-      if (lookahead == '_') ADVANCE(279);
-      END_STATE();
-    case 273:
-      if (lookahead == 'c') ADVANCE(280);
-      END_STATE();
-    case 274:
-      ACCEPT_TOKEN(anon_sym_objectives);
-      END_STATE();
-    case 275:
-      if (lookahead == 'm') ADVANCE(281);
-      END_STATE();
-    case 276:
-      if (lookahead == 'o') ADVANCE(282);
-      END_STATE();
-    case 277:
-      if (lookahead == 'o') ADVANCE(283);
-      END_STATE();
-    case 278:
-      ACCEPT_TOKEN(anon_sym_description);
-      END_STATE();
-    case 279:
-      if (lookahead == 'c') ADVANCE(284);
-      END_STATE();
-    case 280:
-      if (lookahead == 'e') ADVANCE(285);
-      END_STATE();
-    case 281:
-      ACCEPT_TOKEN(anon_sym_parallelism);
-      END_STATE();
-    case 282:
-      if (lookahead == 'i') ADVANCE(286);
-      END_STATE();
-    case 283:
-      if (lookahead == 'u') ADVANCE(287);
-      END_STATE();
-    case 284:
       if (lookahead == 'o') ADVANCE(288);
       END_STATE();
+    case 248:
+      if (lookahead == 'n') ADVANCE(289);
+      END_STATE();
+    case 249:
+      ACCEPT_TOKEN(anon_sym_DELETE);
+      END_STATE();
+    case 250:
+      if (lookahead == 't') ADVANCE(290);
+      END_STATE();
+    case 251:
+      if (lookahead == 'b') ADVANCE(291);
+      END_STATE();
+    case 252:
+      ACCEPT_TOKEN(anon_sym_before);
+      END_STATE();
+    case 253:
+      if (lookahead == 't') ADVANCE(292);
+      END_STATE();
+    case 254:
+      if (lookahead == 'u') ADVANCE(293);
+      END_STATE();
+    case 255:
+      if (lookahead == 'g') ADVANCE(294);
+      END_STATE();
+    case 256:
+      if (lookahead == 't') ADVANCE(295);
+      END_STATE();
+    case 257:
+      if (lookahead == 'p') ADVANCE(296);
+      END_STATE();
+    case 258:
+      if (lookahead == 't') ADVANCE(297);
+      END_STATE();
+    case 259:
+      ACCEPT_TOKEN(anon_sym_expect);
+      END_STATE();
+    case 260:
+      if (lookahead == 'c') ADVANCE(298);
+      END_STATE();
+    case 261:
+      if (lookahead == 'e') ADVANCE(299);
+      END_STATE();
+    case 262:
+      if (lookahead == 's') ADVANCE(300);
+      END_STATE();
+    case 263:
+      ACCEPT_TOKEN(anon_sym_latest);
+      if (lookahead == '_') ADVANCE(301);
+      END_STATE();
+    case 264:
+      if (lookahead == 'a') ADVANCE(302);
+      END_STATE();
+    case 265:
+      ACCEPT_TOKEN(anon_sym_manual);
+      END_STATE();
+    case 266:
+      ACCEPT_TOKEN(anon_sym_method);
+      END_STATE();
+    case 267:
+      if (lookahead == 'k') ADVANCE(303);
+      END_STATE();
+    case 268:
+      if (lookahead == 'i') ADVANCE(304);
+      END_STATE();
+    case 269:
+      if (lookahead == 'o') ADVANCE(305);
+      END_STATE();
+    case 270:
+      if (lookahead == 'e') ADVANCE(306);
+      END_STATE();
+    case 271:
+      ACCEPT_TOKEN(anon_sym_params);
+      END_STATE();
+    case 272:
+      if (lookahead == 'y') ADVANCE(307);
+      END_STATE();
+    case 273:
+      if (lookahead == 'i') ADVANCE(308);
+      END_STATE();
+    case 274:
+      if (lookahead == '_') ADVANCE(309);
+      END_STATE();
+    case 275:
+      if (lookahead == 'r') ADVANCE(310);
+      END_STATE();
+    case 276:
+      if (lookahead == 'c') ADVANCE(311);
+      END_STATE();
+    case 277:
+      if (lookahead == 's') ADVANCE(312);
+      END_STATE();
+    case 278:
+      if (lookahead == 'k') ADVANCE(313);
+      END_STATE();
+    case 279:
+      ACCEPT_TOKEN(anon_sym_script);
+      END_STATE();
+    case 280:
+      if (lookahead == 'w') ADVANCE(314);
+      END_STATE();
+    case 281:
+      if (lookahead == 't') ADVANCE(315);
+      END_STATE();
+    case 282:
+      ACCEPT_TOKEN(anon_sym_subnet);
+      END_STATE();
+    case 283:
+      ACCEPT_TOKEN(anon_sym_target);
+      END_STATE();
+    case 284:
+      if (lookahead == 'p') ADVANCE(316);
+      END_STATE();
     case 285:
-      if (lookahead == 's') ADVANCE(289);
+      if (lookahead == 'u') ADVANCE(317);
       END_STATE();
     case 286:
-      if (lookahead == 'n') ADVANCE(290);
+      if (lookahead == 't') ADVANCE(318);
       END_STATE();
     case 287:
-      if (lookahead == 'r') ADVANCE(291);
+      if (lookahead == 'e') ADVANCE(319);
       END_STATE();
     case 288:
-      if (lookahead == 'n') ADVANCE(292);
+      if (lookahead == 'k') ADVANCE(320);
       END_STATE();
     case 289:
-      if (lookahead == 's') ADVANCE(293);
+      ACCEPT_TOKEN(anon_sym_within);
       END_STATE();
     case 290:
-      if (lookahead == 't') ADVANCE(294);
+      ACCEPT_TOKEN(anon_sym_account);
       END_STATE();
     case 291:
-      if (lookahead == 'c') ADVANCE(295);
+      if (lookahead == 'i') ADVANCE(321);
       END_STATE();
     case 292:
-      if (lookahead == 's') ADVANCE(296);
+      if (lookahead == 'y') ADVANCE(322);
       END_STATE();
     case 293:
-      if (lookahead == 'e') ADVANCE(297);
+      if (lookahead == 'e') ADVANCE(323);
       END_STATE();
     case 294:
-      ACCEPT_TOKEN(anon_sym_recovery_point);
+      if (lookahead == 'e') ADVANCE(324);
       END_STATE();
     case 295:
-      if (lookahead == 'e') ADVANCE(298);
+      if (lookahead == 's') ADVANCE(325);
       END_STATE();
     case 296:
-      if (lookahead == 'i') ADVANCE(299);
+      if (lookahead == 't') ADVANCE(326);
       END_STATE();
     case 297:
-      if (lookahead == 'd') ADVANCE(300);
+      if (lookahead == 'e') ADVANCE(327);
       END_STATE();
     case 298:
-      ACCEPT_TOKEN(anon_sym_shutdown_source);
+      if (lookahead == 'k') ADVANCE(328);
       END_STATE();
     case 299:
-      if (lookahead == 's') ADVANCE(301);
+      if (lookahead == 'r') ADVANCE(329);
       END_STATE();
     case 300:
-      ACCEPT_TOKEN(anon_sym_latest_processed);
+      ACCEPT_TOKEN(anon_sym_headers);
       END_STATE();
     case 301:
-      if (lookahead == 't') ADVANCE(302);
+      if (lookahead == 'a') ADVANCE(330);
+      if (lookahead == 'p') ADVANCE(331);
       END_STATE();
     case 302:
-      if (lookahead == 'e') ADVANCE(303);
+      if (lookahead == 'l') ADVANCE(332);
       END_STATE();
     case 303:
-      if (lookahead == 'n') ADVANCE(304);
+      ACCEPT_TOKEN(anon_sym_network);
       END_STATE();
     case 304:
-      if (lookahead == 't') ADVANCE(305);
+      if (lookahead == 'v') ADVANCE(333);
       END_STATE();
     case 305:
+      if (lookahead == 'r') ADVANCE(334);
+      END_STATE();
+    case 306:
+      if (lookahead == 'l') ADVANCE(335);
+      END_STATE();
+    case 307:
+      ACCEPT_TOKEN(anon_sym_primary);
+      END_STATE();
+    case 308:
+      if (lookahead == 't') ADVANCE(336);
+      END_STATE();
+    case 309:
+      if (lookahead == 'i') ADVANCE(337);
+      END_STATE();
+    case 310:
+      if (lookahead == 'y') ADVANCE(338);
+      END_STATE();
+    case 311:
+      if (lookahead == 'e') ADVANCE(339);
+      END_STATE();
+    case 312:
+      ACCEPT_TOKEN(anon_sym_retries);
+      END_STATE();
+    case 313:
+      ACCEPT_TOKEN(anon_sym_runbook);
+      END_STATE();
+    case 314:
+      if (lookahead == 'n') ADVANCE(340);
+      END_STATE();
+    case 315:
+      if (lookahead == 'o') ADVANCE(341);
+      END_STATE();
+    case 316:
+      ACCEPT_TOKEN(anon_sym_test_ip);
+      END_STATE();
+    case 317:
+      if (lookahead == 'b') ADVANCE(342);
+      END_STATE();
+    case 318:
+      ACCEPT_TOKEN(anon_sym_timeout);
+      END_STATE();
+    case 319:
+      ACCEPT_TOKEN(anon_sym_vm_name);
+      END_STATE();
+    case 320:
+      ACCEPT_TOKEN(anon_sym_webhook);
+      END_STATE();
+    case 321:
+      if (lookahead == 'l') ADVANCE(343);
+      END_STATE();
+    case 322:
+      if (lookahead == '_') ADVANCE(344);
+      END_STATE();
+    case 323:
+      ACCEPT_TOKEN(anon_sym_continue);
+      END_STATE();
+    case 324:
+      ACCEPT_TOKEN(anon_sym_coverage);
+      END_STATE();
+    case 325:
+      ACCEPT_TOKEN(anon_sym_defaults);
+      END_STATE();
+    case 326:
+      if (lookahead == 'i') ADVANCE(345);
+      END_STATE();
+    case 327:
+      ACCEPT_TOKEN(anon_sym_estimate);
+      END_STATE();
+    case 328:
+      ACCEPT_TOKEN(anon_sym_failback);
+      END_STATE();
+    case 329:
+      ACCEPT_TOKEN(anon_sym_failover);
+      END_STATE();
+    case 330:
+      if (lookahead == 'p') ADVANCE(346);
+      END_STATE();
+    case 331:
+      if (lookahead == 'r') ADVANCE(347);
+      END_STATE();
+    case 332:
+      if (lookahead == 'a') ADVANCE(348);
+      END_STATE();
+    case 333:
+      if (lookahead == 'e') ADVANCE(349);
+      END_STATE();
+    case 334:
+      ACCEPT_TOKEN(anon_sym_on_error);
+      END_STATE();
+    case 335:
+      if (lookahead == 'i') ADVANCE(350);
+      END_STATE();
+    case 336:
+      if (lookahead == 'y') ADVANCE(351);
+      END_STATE();
+    case 337:
+      if (lookahead == 'p') ADVANCE(352);
+      END_STATE();
+    case 338:
+      ACCEPT_TOKEN(anon_sym_recovery);
+      if (lookahead == '_') ADVANCE(353);
+      END_STATE();
+    case 339:
+      if (lookahead == '_') ADVANCE(354);
+      END_STATE();
+    case 340:
+      if (lookahead == '_') ADVANCE(355);
+      END_STATE();
+    case 341:
+      if (lookahead == 'r') ADVANCE(356);
+      END_STATE();
+    case 342:
+      if (lookahead == 'n') ADVANCE(357);
+      END_STATE();
+    case 343:
+      if (lookahead == 'i') ADVANCE(358);
+      END_STATE();
+    case 344:
+      if (lookahead == 'r') ADVANCE(359);
+      END_STATE();
+    case 345:
+      if (lookahead == 'o') ADVANCE(360);
+      END_STATE();
+    case 346:
+      if (lookahead == 'p') ADVANCE(361);
+      END_STATE();
+    case 347:
+      if (lookahead == 'o') ADVANCE(362);
+      END_STATE();
+    case 348:
+      if (lookahead == 'n') ADVANCE(363);
+      END_STATE();
+    case 349:
+      if (lookahead == 's') ADVANCE(364);
+      END_STATE();
+    case 350:
+      if (lookahead == 's') ADVANCE(365);
+      END_STATE();
+    case 351:
+      if (lookahead == '_') ADVANCE(366);
+      END_STATE();
+    case 352:
+      ACCEPT_TOKEN(anon_sym_public_ip);
+      END_STATE();
+    case 353:
+      if (lookahead == 'p') ADVANCE(367);
+      END_STATE();
+    case 354:
+      if (lookahead == 'g') ADVANCE(368);
+      END_STATE();
+    case 355:
+      if (lookahead == 's') ADVANCE(369);
+      END_STATE();
+    case 356:
+      ACCEPT_TOKEN(anon_sym_simulator);
+      END_STATE();
+    case 357:
+      if (lookahead == 'e') ADVANCE(370);
+      END_STATE();
+    case 358:
+      if (lookahead == 't') ADVANCE(371);
+      END_STATE();
+    case 359:
+      if (lookahead == 'e') ADVANCE(372);
+      END_STATE();
+    case 360:
+      if (lookahead == 'n') ADVANCE(373);
+      END_STATE();
+    case 361:
+      if (lookahead == '_') ADVANCE(374);
+      END_STATE();
+    case 362:
+      if (lookahead == 'c') ADVANCE(375);
+      END_STATE();
+    case 363:
+      if (lookahead == 'c') ADVANCE(376);
+      END_STATE();
+    case 364:
+      ACCEPT_TOKEN(anon_sym_objectives);
+      END_STATE();
+    case 365:
+      if (lookahead == 'm') ADVANCE(377);
+      END_STATE();
+    case 366:
+      if (lookahead == 'g') ADVANCE(378);
+      END_STATE();
+    case 367:
+      if (lookahead == 'o') ADVANCE(379);
+      END_STATE();
+    case 368:
+      if (lookahead == 'r') ADVANCE(380);
+      END_STATE();
+    case 369:
+      if (lookahead == 'o') ADVANCE(381);
+      END_STATE();
+    case 370:
+      if (lookahead == 't') ADVANCE(382);
+      END_STATE();
+    case 371:
+      if (lookahead == 'y') ADVANCE(383);
+      END_STATE();
+    case 372:
+      if (lookahead == 's') ADVANCE(384);
+      END_STATE();
+    case 373:
+      ACCEPT_TOKEN(anon_sym_description);
+      END_STATE();
+    case 374:
+      if (lookahead == 'c') ADVANCE(385);
+      END_STATE();
+    case 375:
+      if (lookahead == 'e') ADVANCE(386);
+      END_STATE();
+    case 376:
+      if (lookahead == 'e') ADVANCE(387);
+      END_STATE();
+    case 377:
+      ACCEPT_TOKEN(anon_sym_parallelism);
+      END_STATE();
+    case 378:
+      if (lookahead == 'r') ADVANCE(388);
+      END_STATE();
+    case 379:
+      if (lookahead == 'i') ADVANCE(389);
+      END_STATE();
+    case 380:
+      if (lookahead == 'o') ADVANCE(390);
+      END_STATE();
+    case 381:
+      if (lookahead == 'u') ADVANCE(391);
+      END_STATE();
+    case 382:
+      ACCEPT_TOKEN(anon_sym_test_subnet);
+      END_STATE();
+    case 383:
+      if (lookahead == '_') ADVANCE(392);
+      END_STATE();
+    case 384:
+      if (lookahead == 'e') ADVANCE(393);
+      END_STATE();
+    case 385:
+      if (lookahead == 'o') ADVANCE(394);
+      END_STATE();
+    case 386:
+      if (lookahead == 's') ADVANCE(395);
+      END_STATE();
+    case 387:
+      if (lookahead == 'r') ADVANCE(396);
+      END_STATE();
+    case 388:
+      if (lookahead == 'o') ADVANCE(397);
+      END_STATE();
+    case 389:
+      if (lookahead == 'n') ADVANCE(398);
+      END_STATE();
+    case 390:
+      if (lookahead == 'u') ADVANCE(399);
+      END_STATE();
+    case 391:
+      if (lookahead == 'r') ADVANCE(400);
+      END_STATE();
+    case 392:
+      if (lookahead == 's') ADVANCE(401);
+      END_STATE();
+    case 393:
+      if (lookahead == 'r') ADVANCE(402);
+      END_STATE();
+    case 394:
+      if (lookahead == 'n') ADVANCE(403);
+      END_STATE();
+    case 395:
+      if (lookahead == 's') ADVANCE(404);
+      END_STATE();
+    case 396:
+      if (lookahead == '_') ADVANCE(405);
+      END_STATE();
+    case 397:
+      if (lookahead == 'u') ADVANCE(406);
+      END_STATE();
+    case 398:
+      if (lookahead == 't') ADVANCE(407);
+      END_STATE();
+    case 399:
+      if (lookahead == 'p') ADVANCE(408);
+      END_STATE();
+    case 400:
+      if (lookahead == 'c') ADVANCE(409);
+      END_STATE();
+    case 401:
+      if (lookahead == 'e') ADVANCE(410);
+      END_STATE();
+    case 402:
+      if (lookahead == 'v') ADVANCE(411);
+      END_STATE();
+    case 403:
+      if (lookahead == 's') ADVANCE(412);
+      END_STATE();
+    case 404:
+      if (lookahead == 'e') ADVANCE(413);
+      END_STATE();
+    case 405:
+      if (lookahead == 'p') ADVANCE(414);
+      END_STATE();
+    case 406:
+      if (lookahead == 'p') ADVANCE(415);
+      END_STATE();
+    case 407:
+      ACCEPT_TOKEN(anon_sym_recovery_point);
+      END_STATE();
+    case 408:
+      ACCEPT_TOKEN(anon_sym_resource_group);
+      END_STATE();
+    case 409:
+      if (lookahead == 'e') ADVANCE(416);
+      END_STATE();
+    case 410:
+      if (lookahead == 't') ADVANCE(417);
+      END_STATE();
+    case 411:
+      if (lookahead == 'a') ADVANCE(418);
+      END_STATE();
+    case 412:
+      if (lookahead == 'i') ADVANCE(419);
+      END_STATE();
+    case 413:
+      if (lookahead == 'd') ADVANCE(420);
+      END_STATE();
+    case 414:
+      if (lookahead == 'o') ADVANCE(421);
+      END_STATE();
+    case 415:
+      ACCEPT_TOKEN(anon_sym_proximity_group);
+      END_STATE();
+    case 416:
+      ACCEPT_TOKEN(anon_sym_shutdown_source);
+      END_STATE();
+    case 417:
+      ACCEPT_TOKEN(anon_sym_availability_set);
+      END_STATE();
+    case 418:
+      if (lookahead == 't') ADVANCE(422);
+      END_STATE();
+    case 419:
+      if (lookahead == 's') ADVANCE(423);
+      END_STATE();
+    case 420:
+      ACCEPT_TOKEN(anon_sym_latest_processed);
+      END_STATE();
+    case 421:
+      if (lookahead == 'o') ADVANCE(424);
+      END_STATE();
+    case 422:
+      if (lookahead == 'i') ADVANCE(425);
+      END_STATE();
+    case 423:
+      if (lookahead == 't') ADVANCE(426);
+      END_STATE();
+    case 424:
+      if (lookahead == 'l') ADVANCE(427);
+      END_STATE();
+    case 425:
+      if (lookahead == 'o') ADVANCE(428);
+      END_STATE();
+    case 426:
+      if (lookahead == 'e') ADVANCE(429);
+      END_STATE();
+    case 427:
+      if (lookahead == 's') ADVANCE(430);
+      END_STATE();
+    case 428:
+      if (lookahead == 'n') ADVANCE(431);
+      END_STATE();
+    case 429:
+      if (lookahead == 'n') ADVANCE(432);
+      END_STATE();
+    case 430:
+      ACCEPT_TOKEN(anon_sym_load_balancer_pools);
+      END_STATE();
+    case 431:
+      ACCEPT_TOKEN(anon_sym_capacity_reservation);
+      END_STATE();
+    case 432:
+      if (lookahead == 't') ADVANCE(433);
+      END_STATE();
+    case 433:
       ACCEPT_TOKEN(anon_sym_latest_app_consistent);
       END_STATE();
     default:
@@ -2334,13 +2862,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(1),
     [anon_sym_objectives] = ACTIONS(1),
     [anon_sym_defaults] = ACTIONS(1),
+    [anon_sym_coverage] = ACTIONS(1),
     [anon_sym_rto] = ACTIONS(1),
     [anon_sym_rpo] = ACTIONS(1),
+    [anon_sym_drill] = ACTIONS(1),
     [anon_sym_parallelism] = ACTIONS(1),
     [anon_sym_recovery_point] = ACTIONS(1),
     [anon_sym_shutdown_source] = ACTIONS(1),
     [anon_sym_network] = ACTIONS(1),
+    [anon_sym_tag] = ACTIONS(1),
+    [anon_sym_resource_group] = ACTIONS(1),
     [anon_sym_item] = ACTIONS(1),
+    [anon_sym_target] = ACTIONS(1),
+    [anon_sym_vm_name] = ACTIONS(1),
+    [anon_sym_size] = ACTIONS(1),
+    [anon_sym_subnet] = ACTIONS(1),
+    [anon_sym_ip] = ACTIONS(1),
+    [anon_sym_test_subnet] = ACTIONS(1),
+    [anon_sym_test_ip] = ACTIONS(1),
+    [anon_sym_public_ip] = ACTIONS(1),
+    [anon_sym_load_balancer_pools] = ACTIONS(1),
+    [anon_sym_nsg] = ACTIONS(1),
+    [anon_sym_zone] = ACTIONS(1),
+    [anon_sym_availability_set] = ACTIONS(1),
+    [anon_sym_proximity_group] = ACTIONS(1),
+    [anon_sym_capacity_reservation] = ACTIONS(1),
     [anon_sym_args] = ACTIONS(1),
     [anon_sym_env] = ACTIONS(1),
     [anon_sym_account] = ACTIONS(1),
@@ -2417,13 +2963,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(19),
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
+    [anon_sym_coverage] = ACTIONS(19),
     [anon_sym_rto] = ACTIONS(19),
     [anon_sym_rpo] = ACTIONS(19),
+    [anon_sym_drill] = ACTIONS(19),
     [anon_sym_parallelism] = ACTIONS(19),
     [anon_sym_recovery_point] = ACTIONS(19),
     [anon_sym_shutdown_source] = ACTIONS(19),
     [anon_sym_network] = ACTIONS(19),
+    [anon_sym_tag] = ACTIONS(19),
+    [anon_sym_resource_group] = ACTIONS(19),
     [anon_sym_item] = ACTIONS(19),
+    [anon_sym_target] = ACTIONS(19),
+    [anon_sym_vm_name] = ACTIONS(19),
+    [anon_sym_size] = ACTIONS(19),
+    [anon_sym_subnet] = ACTIONS(19),
+    [anon_sym_ip] = ACTIONS(19),
+    [anon_sym_test_subnet] = ACTIONS(19),
+    [anon_sym_test_ip] = ACTIONS(19),
+    [anon_sym_public_ip] = ACTIONS(19),
+    [anon_sym_load_balancer_pools] = ACTIONS(19),
+    [anon_sym_nsg] = ACTIONS(19),
+    [anon_sym_zone] = ACTIONS(19),
+    [anon_sym_availability_set] = ACTIONS(19),
+    [anon_sym_proximity_group] = ACTIONS(19),
+    [anon_sym_capacity_reservation] = ACTIONS(19),
     [anon_sym_args] = ACTIONS(19),
     [anon_sym_env] = ACTIONS(19),
     [anon_sym_account] = ACTIONS(19),
@@ -2477,13 +3041,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(31),
     [anon_sym_objectives] = ACTIONS(31),
     [anon_sym_defaults] = ACTIONS(31),
+    [anon_sym_coverage] = ACTIONS(31),
     [anon_sym_rto] = ACTIONS(31),
     [anon_sym_rpo] = ACTIONS(31),
+    [anon_sym_drill] = ACTIONS(31),
     [anon_sym_parallelism] = ACTIONS(31),
     [anon_sym_recovery_point] = ACTIONS(31),
     [anon_sym_shutdown_source] = ACTIONS(31),
     [anon_sym_network] = ACTIONS(31),
+    [anon_sym_tag] = ACTIONS(31),
+    [anon_sym_resource_group] = ACTIONS(31),
     [anon_sym_item] = ACTIONS(31),
+    [anon_sym_target] = ACTIONS(31),
+    [anon_sym_vm_name] = ACTIONS(31),
+    [anon_sym_size] = ACTIONS(31),
+    [anon_sym_subnet] = ACTIONS(31),
+    [anon_sym_ip] = ACTIONS(31),
+    [anon_sym_test_subnet] = ACTIONS(31),
+    [anon_sym_test_ip] = ACTIONS(31),
+    [anon_sym_public_ip] = ACTIONS(31),
+    [anon_sym_load_balancer_pools] = ACTIONS(31),
+    [anon_sym_nsg] = ACTIONS(31),
+    [anon_sym_zone] = ACTIONS(31),
+    [anon_sym_availability_set] = ACTIONS(31),
+    [anon_sym_proximity_group] = ACTIONS(31),
+    [anon_sym_capacity_reservation] = ACTIONS(31),
     [anon_sym_args] = ACTIONS(31),
     [anon_sym_env] = ACTIONS(35),
     [anon_sym_account] = ACTIONS(31),
@@ -2550,13 +3132,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(47),
     [anon_sym_objectives] = ACTIONS(47),
     [anon_sym_defaults] = ACTIONS(47),
+    [anon_sym_coverage] = ACTIONS(47),
     [anon_sym_rto] = ACTIONS(47),
     [anon_sym_rpo] = ACTIONS(47),
+    [anon_sym_drill] = ACTIONS(47),
     [anon_sym_parallelism] = ACTIONS(47),
     [anon_sym_recovery_point] = ACTIONS(47),
     [anon_sym_shutdown_source] = ACTIONS(47),
     [anon_sym_network] = ACTIONS(47),
+    [anon_sym_tag] = ACTIONS(47),
+    [anon_sym_resource_group] = ACTIONS(47),
     [anon_sym_item] = ACTIONS(47),
+    [anon_sym_target] = ACTIONS(47),
+    [anon_sym_vm_name] = ACTIONS(47),
+    [anon_sym_size] = ACTIONS(47),
+    [anon_sym_subnet] = ACTIONS(47),
+    [anon_sym_ip] = ACTIONS(47),
+    [anon_sym_test_subnet] = ACTIONS(47),
+    [anon_sym_test_ip] = ACTIONS(47),
+    [anon_sym_public_ip] = ACTIONS(47),
+    [anon_sym_load_balancer_pools] = ACTIONS(47),
+    [anon_sym_nsg] = ACTIONS(47),
+    [anon_sym_zone] = ACTIONS(47),
+    [anon_sym_availability_set] = ACTIONS(47),
+    [anon_sym_proximity_group] = ACTIONS(47),
+    [anon_sym_capacity_reservation] = ACTIONS(47),
     [anon_sym_args] = ACTIONS(47),
     [anon_sym_env] = ACTIONS(35),
     [anon_sym_account] = ACTIONS(47),
@@ -2622,13 +3222,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(51),
     [anon_sym_objectives] = ACTIONS(51),
     [anon_sym_defaults] = ACTIONS(51),
+    [anon_sym_coverage] = ACTIONS(51),
     [anon_sym_rto] = ACTIONS(51),
     [anon_sym_rpo] = ACTIONS(51),
+    [anon_sym_drill] = ACTIONS(51),
     [anon_sym_parallelism] = ACTIONS(51),
     [anon_sym_recovery_point] = ACTIONS(51),
     [anon_sym_shutdown_source] = ACTIONS(51),
     [anon_sym_network] = ACTIONS(51),
+    [anon_sym_tag] = ACTIONS(51),
+    [anon_sym_resource_group] = ACTIONS(51),
     [anon_sym_item] = ACTIONS(51),
+    [anon_sym_target] = ACTIONS(51),
+    [anon_sym_vm_name] = ACTIONS(51),
+    [anon_sym_size] = ACTIONS(51),
+    [anon_sym_subnet] = ACTIONS(51),
+    [anon_sym_ip] = ACTIONS(51),
+    [anon_sym_test_subnet] = ACTIONS(51),
+    [anon_sym_test_ip] = ACTIONS(51),
+    [anon_sym_public_ip] = ACTIONS(51),
+    [anon_sym_load_balancer_pools] = ACTIONS(51),
+    [anon_sym_nsg] = ACTIONS(51),
+    [anon_sym_zone] = ACTIONS(51),
+    [anon_sym_availability_set] = ACTIONS(51),
+    [anon_sym_proximity_group] = ACTIONS(51),
+    [anon_sym_capacity_reservation] = ACTIONS(51),
     [anon_sym_args] = ACTIONS(51),
     [anon_sym_env] = ACTIONS(35),
     [anon_sym_account] = ACTIONS(51),
@@ -2688,13 +3306,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(55),
     [anon_sym_objectives] = ACTIONS(55),
     [anon_sym_defaults] = ACTIONS(55),
+    [anon_sym_coverage] = ACTIONS(55),
     [anon_sym_rto] = ACTIONS(55),
     [anon_sym_rpo] = ACTIONS(55),
+    [anon_sym_drill] = ACTIONS(55),
     [anon_sym_parallelism] = ACTIONS(55),
     [anon_sym_recovery_point] = ACTIONS(55),
     [anon_sym_shutdown_source] = ACTIONS(55),
     [anon_sym_network] = ACTIONS(55),
+    [anon_sym_tag] = ACTIONS(55),
+    [anon_sym_resource_group] = ACTIONS(55),
     [anon_sym_item] = ACTIONS(55),
+    [anon_sym_target] = ACTIONS(55),
+    [anon_sym_vm_name] = ACTIONS(55),
+    [anon_sym_size] = ACTIONS(55),
+    [anon_sym_subnet] = ACTIONS(55),
+    [anon_sym_ip] = ACTIONS(55),
+    [anon_sym_test_subnet] = ACTIONS(55),
+    [anon_sym_test_ip] = ACTIONS(55),
+    [anon_sym_public_ip] = ACTIONS(55),
+    [anon_sym_load_balancer_pools] = ACTIONS(55),
+    [anon_sym_nsg] = ACTIONS(55),
+    [anon_sym_zone] = ACTIONS(55),
+    [anon_sym_availability_set] = ACTIONS(55),
+    [anon_sym_proximity_group] = ACTIONS(55),
+    [anon_sym_capacity_reservation] = ACTIONS(55),
     [anon_sym_args] = ACTIONS(55),
     [anon_sym_env] = ACTIONS(55),
     [anon_sym_account] = ACTIONS(55),
@@ -2753,13 +3389,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(55),
     [anon_sym_objectives] = ACTIONS(55),
     [anon_sym_defaults] = ACTIONS(55),
+    [anon_sym_coverage] = ACTIONS(55),
     [anon_sym_rto] = ACTIONS(55),
     [anon_sym_rpo] = ACTIONS(55),
+    [anon_sym_drill] = ACTIONS(55),
     [anon_sym_parallelism] = ACTIONS(55),
     [anon_sym_recovery_point] = ACTIONS(55),
     [anon_sym_shutdown_source] = ACTIONS(55),
     [anon_sym_network] = ACTIONS(55),
+    [anon_sym_tag] = ACTIONS(55),
+    [anon_sym_resource_group] = ACTIONS(55),
     [anon_sym_item] = ACTIONS(55),
+    [anon_sym_target] = ACTIONS(55),
+    [anon_sym_vm_name] = ACTIONS(55),
+    [anon_sym_size] = ACTIONS(55),
+    [anon_sym_subnet] = ACTIONS(55),
+    [anon_sym_ip] = ACTIONS(55),
+    [anon_sym_test_subnet] = ACTIONS(55),
+    [anon_sym_test_ip] = ACTIONS(55),
+    [anon_sym_public_ip] = ACTIONS(55),
+    [anon_sym_load_balancer_pools] = ACTIONS(55),
+    [anon_sym_nsg] = ACTIONS(55),
+    [anon_sym_zone] = ACTIONS(55),
+    [anon_sym_availability_set] = ACTIONS(55),
+    [anon_sym_proximity_group] = ACTIONS(55),
+    [anon_sym_capacity_reservation] = ACTIONS(55),
     [anon_sym_args] = ACTIONS(55),
     [anon_sym_env] = ACTIONS(55),
     [anon_sym_account] = ACTIONS(55),
@@ -2818,13 +3472,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(61),
     [anon_sym_objectives] = ACTIONS(61),
     [anon_sym_defaults] = ACTIONS(61),
+    [anon_sym_coverage] = ACTIONS(61),
     [anon_sym_rto] = ACTIONS(61),
     [anon_sym_rpo] = ACTIONS(61),
+    [anon_sym_drill] = ACTIONS(61),
     [anon_sym_parallelism] = ACTIONS(61),
     [anon_sym_recovery_point] = ACTIONS(61),
     [anon_sym_shutdown_source] = ACTIONS(61),
     [anon_sym_network] = ACTIONS(61),
+    [anon_sym_tag] = ACTIONS(61),
+    [anon_sym_resource_group] = ACTIONS(61),
     [anon_sym_item] = ACTIONS(61),
+    [anon_sym_target] = ACTIONS(61),
+    [anon_sym_vm_name] = ACTIONS(61),
+    [anon_sym_size] = ACTIONS(61),
+    [anon_sym_subnet] = ACTIONS(61),
+    [anon_sym_ip] = ACTIONS(61),
+    [anon_sym_test_subnet] = ACTIONS(61),
+    [anon_sym_test_ip] = ACTIONS(61),
+    [anon_sym_public_ip] = ACTIONS(61),
+    [anon_sym_load_balancer_pools] = ACTIONS(61),
+    [anon_sym_nsg] = ACTIONS(61),
+    [anon_sym_zone] = ACTIONS(61),
+    [anon_sym_availability_set] = ACTIONS(61),
+    [anon_sym_proximity_group] = ACTIONS(61),
+    [anon_sym_capacity_reservation] = ACTIONS(61),
     [anon_sym_args] = ACTIONS(61),
     [anon_sym_env] = ACTIONS(61),
     [anon_sym_account] = ACTIONS(61),
@@ -2883,13 +3555,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(65),
     [anon_sym_objectives] = ACTIONS(65),
     [anon_sym_defaults] = ACTIONS(65),
+    [anon_sym_coverage] = ACTIONS(65),
     [anon_sym_rto] = ACTIONS(65),
     [anon_sym_rpo] = ACTIONS(65),
+    [anon_sym_drill] = ACTIONS(65),
     [anon_sym_parallelism] = ACTIONS(65),
     [anon_sym_recovery_point] = ACTIONS(65),
     [anon_sym_shutdown_source] = ACTIONS(65),
     [anon_sym_network] = ACTIONS(65),
+    [anon_sym_tag] = ACTIONS(65),
+    [anon_sym_resource_group] = ACTIONS(65),
     [anon_sym_item] = ACTIONS(65),
+    [anon_sym_target] = ACTIONS(65),
+    [anon_sym_vm_name] = ACTIONS(65),
+    [anon_sym_size] = ACTIONS(65),
+    [anon_sym_subnet] = ACTIONS(65),
+    [anon_sym_ip] = ACTIONS(65),
+    [anon_sym_test_subnet] = ACTIONS(65),
+    [anon_sym_test_ip] = ACTIONS(65),
+    [anon_sym_public_ip] = ACTIONS(65),
+    [anon_sym_load_balancer_pools] = ACTIONS(65),
+    [anon_sym_nsg] = ACTIONS(65),
+    [anon_sym_zone] = ACTIONS(65),
+    [anon_sym_availability_set] = ACTIONS(65),
+    [anon_sym_proximity_group] = ACTIONS(65),
+    [anon_sym_capacity_reservation] = ACTIONS(65),
     [anon_sym_args] = ACTIONS(65),
     [anon_sym_env] = ACTIONS(65),
     [anon_sym_account] = ACTIONS(65),
@@ -2961,13 +3651,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(87),
     [anon_sym_objectives] = ACTIONS(87),
     [anon_sym_defaults] = ACTIONS(87),
+    [anon_sym_coverage] = ACTIONS(87),
     [anon_sym_rto] = ACTIONS(87),
     [anon_sym_rpo] = ACTIONS(87),
+    [anon_sym_drill] = ACTIONS(87),
     [anon_sym_parallelism] = ACTIONS(87),
     [anon_sym_recovery_point] = ACTIONS(87),
     [anon_sym_shutdown_source] = ACTIONS(87),
     [anon_sym_network] = ACTIONS(87),
+    [anon_sym_tag] = ACTIONS(87),
+    [anon_sym_resource_group] = ACTIONS(87),
     [anon_sym_item] = ACTIONS(87),
+    [anon_sym_target] = ACTIONS(87),
+    [anon_sym_vm_name] = ACTIONS(87),
+    [anon_sym_size] = ACTIONS(87),
+    [anon_sym_subnet] = ACTIONS(87),
+    [anon_sym_ip] = ACTIONS(87),
+    [anon_sym_test_subnet] = ACTIONS(87),
+    [anon_sym_test_ip] = ACTIONS(87),
+    [anon_sym_public_ip] = ACTIONS(87),
+    [anon_sym_load_balancer_pools] = ACTIONS(87),
+    [anon_sym_nsg] = ACTIONS(87),
+    [anon_sym_zone] = ACTIONS(87),
+    [anon_sym_availability_set] = ACTIONS(87),
+    [anon_sym_proximity_group] = ACTIONS(87),
+    [anon_sym_capacity_reservation] = ACTIONS(87),
     [anon_sym_args] = ACTIONS(87),
     [anon_sym_env] = ACTIONS(87),
     [anon_sym_account] = ACTIONS(87),
@@ -3022,13 +3730,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(19),
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
+    [anon_sym_coverage] = ACTIONS(19),
     [anon_sym_rto] = ACTIONS(19),
     [anon_sym_rpo] = ACTIONS(19),
+    [anon_sym_drill] = ACTIONS(19),
     [anon_sym_parallelism] = ACTIONS(19),
     [anon_sym_recovery_point] = ACTIONS(19),
     [anon_sym_shutdown_source] = ACTIONS(19),
     [anon_sym_network] = ACTIONS(19),
+    [anon_sym_tag] = ACTIONS(19),
+    [anon_sym_resource_group] = ACTIONS(19),
     [anon_sym_item] = ACTIONS(19),
+    [anon_sym_target] = ACTIONS(19),
+    [anon_sym_vm_name] = ACTIONS(19),
+    [anon_sym_size] = ACTIONS(19),
+    [anon_sym_subnet] = ACTIONS(19),
+    [anon_sym_ip] = ACTIONS(19),
+    [anon_sym_test_subnet] = ACTIONS(19),
+    [anon_sym_test_ip] = ACTIONS(19),
+    [anon_sym_public_ip] = ACTIONS(19),
+    [anon_sym_load_balancer_pools] = ACTIONS(19),
+    [anon_sym_nsg] = ACTIONS(19),
+    [anon_sym_zone] = ACTIONS(19),
+    [anon_sym_availability_set] = ACTIONS(19),
+    [anon_sym_proximity_group] = ACTIONS(19),
+    [anon_sym_capacity_reservation] = ACTIONS(19),
     [anon_sym_args] = ACTIONS(19),
     [anon_sym_env] = ACTIONS(19),
     [anon_sym_account] = ACTIONS(19),
@@ -3083,13 +3809,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(19),
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
+    [anon_sym_coverage] = ACTIONS(19),
     [anon_sym_rto] = ACTIONS(19),
     [anon_sym_rpo] = ACTIONS(19),
+    [anon_sym_drill] = ACTIONS(19),
     [anon_sym_parallelism] = ACTIONS(19),
     [anon_sym_recovery_point] = ACTIONS(19),
     [anon_sym_shutdown_source] = ACTIONS(19),
     [anon_sym_network] = ACTIONS(19),
+    [anon_sym_tag] = ACTIONS(19),
+    [anon_sym_resource_group] = ACTIONS(19),
     [anon_sym_item] = ACTIONS(19),
+    [anon_sym_target] = ACTIONS(19),
+    [anon_sym_vm_name] = ACTIONS(19),
+    [anon_sym_size] = ACTIONS(19),
+    [anon_sym_subnet] = ACTIONS(19),
+    [anon_sym_ip] = ACTIONS(19),
+    [anon_sym_test_subnet] = ACTIONS(19),
+    [anon_sym_test_ip] = ACTIONS(19),
+    [anon_sym_public_ip] = ACTIONS(19),
+    [anon_sym_load_balancer_pools] = ACTIONS(19),
+    [anon_sym_nsg] = ACTIONS(19),
+    [anon_sym_zone] = ACTIONS(19),
+    [anon_sym_availability_set] = ACTIONS(19),
+    [anon_sym_proximity_group] = ACTIONS(19),
+    [anon_sym_capacity_reservation] = ACTIONS(19),
     [anon_sym_args] = ACTIONS(19),
     [anon_sym_env] = ACTIONS(19),
     [anon_sym_account] = ACTIONS(19),
@@ -3144,13 +3888,31 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_recovery] = ACTIONS(19),
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
+    [anon_sym_coverage] = ACTIONS(19),
     [anon_sym_rto] = ACTIONS(19),
     [anon_sym_rpo] = ACTIONS(19),
+    [anon_sym_drill] = ACTIONS(19),
     [anon_sym_parallelism] = ACTIONS(19),
     [anon_sym_recovery_point] = ACTIONS(19),
     [anon_sym_shutdown_source] = ACTIONS(19),
     [anon_sym_network] = ACTIONS(19),
+    [anon_sym_tag] = ACTIONS(19),
+    [anon_sym_resource_group] = ACTIONS(19),
     [anon_sym_item] = ACTIONS(19),
+    [anon_sym_target] = ACTIONS(19),
+    [anon_sym_vm_name] = ACTIONS(19),
+    [anon_sym_size] = ACTIONS(19),
+    [anon_sym_subnet] = ACTIONS(19),
+    [anon_sym_ip] = ACTIONS(19),
+    [anon_sym_test_subnet] = ACTIONS(19),
+    [anon_sym_test_ip] = ACTIONS(19),
+    [anon_sym_public_ip] = ACTIONS(19),
+    [anon_sym_load_balancer_pools] = ACTIONS(19),
+    [anon_sym_nsg] = ACTIONS(19),
+    [anon_sym_zone] = ACTIONS(19),
+    [anon_sym_availability_set] = ACTIONS(19),
+    [anon_sym_proximity_group] = ACTIONS(19),
+    [anon_sym_capacity_reservation] = ACTIONS(19),
     [anon_sym_args] = ACTIONS(19),
     [anon_sym_env] = ACTIONS(19),
     [anon_sym_account] = ACTIONS(19),
@@ -3164,2343 +3926,3005 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_DQUOTE] = ACTIONS(23),
     [sym_comment] = ACTIONS(3),
   },
+  [STATE(13)] = {
+    [ts_builtin_sym_end] = ACTIONS(102),
+    [sym_identifier] = ACTIONS(104),
+    [anon_sym_LBRACE] = ACTIONS(102),
+    [anon_sym_RBRACE] = ACTIONS(102),
+    [anon_sym_plan] = ACTIONS(104),
+    [anon_sym_group] = ACTIONS(104),
+    [anon_sym_needs] = ACTIONS(104),
+    [anon_sym_COMMA] = ACTIONS(102),
+    [anon_sym_vm] = ACTIONS(104),
+    [anon_sym_before] = ACTIONS(104),
+    [anon_sym_after] = ACTIONS(104),
+    [anon_sym_failover] = ACTIONS(104),
+    [anon_sym_test] = ACTIONS(104),
+    [anon_sym_script] = ACTIONS(104),
+    [anon_sym_runbook] = ACTIONS(104),
+    [anon_sym_webhook] = ACTIONS(104),
+    [anon_sym_probe] = ACTIONS(104),
+    [anon_sym_manual] = ACTIONS(104),
+    [anon_sym_wait] = ACTIONS(104),
+    [anon_sym_timeout] = ACTIONS(104),
+    [anon_sym_retries] = ACTIONS(104),
+    [anon_sym_on_error] = ACTIONS(104),
+    [anon_sym_estimate] = ACTIONS(104),
+    [anon_sym_EQ] = ACTIONS(102),
+    [anon_sym_description] = ACTIONS(104),
+    [anon_sym_vault] = ACTIONS(104),
+    [anon_sym_primary] = ACTIONS(104),
+    [anon_sym_recovery] = ACTIONS(104),
+    [anon_sym_objectives] = ACTIONS(104),
+    [anon_sym_defaults] = ACTIONS(104),
+    [anon_sym_coverage] = ACTIONS(104),
+    [anon_sym_rto] = ACTIONS(104),
+    [anon_sym_rpo] = ACTIONS(104),
+    [anon_sym_drill] = ACTIONS(104),
+    [anon_sym_parallelism] = ACTIONS(104),
+    [anon_sym_recovery_point] = ACTIONS(104),
+    [anon_sym_shutdown_source] = ACTIONS(104),
+    [anon_sym_network] = ACTIONS(104),
+    [anon_sym_tag] = ACTIONS(104),
+    [anon_sym_resource_group] = ACTIONS(104),
+    [anon_sym_item] = ACTIONS(104),
+    [anon_sym_target] = ACTIONS(104),
+    [anon_sym_vm_name] = ACTIONS(104),
+    [anon_sym_size] = ACTIONS(104),
+    [anon_sym_subnet] = ACTIONS(104),
+    [anon_sym_ip] = ACTIONS(104),
+    [anon_sym_test_subnet] = ACTIONS(104),
+    [anon_sym_test_ip] = ACTIONS(104),
+    [anon_sym_public_ip] = ACTIONS(104),
+    [anon_sym_load_balancer_pools] = ACTIONS(104),
+    [anon_sym_nsg] = ACTIONS(104),
+    [anon_sym_zone] = ACTIONS(104),
+    [anon_sym_availability_set] = ACTIONS(104),
+    [anon_sym_proximity_group] = ACTIONS(104),
+    [anon_sym_capacity_reservation] = ACTIONS(104),
+    [anon_sym_args] = ACTIONS(104),
+    [anon_sym_env] = ACTIONS(104),
+    [anon_sym_account] = ACTIONS(104),
+    [anon_sym_params] = ACTIONS(104),
+    [anon_sym_method] = ACTIONS(104),
+    [anon_sym_headers] = ACTIONS(104),
+    [anon_sym_body] = ACTIONS(104),
+    [anon_sym_expect] = ACTIONS(104),
+    [anon_sym_every] = ACTIONS(104),
+    [anon_sym_within] = ACTIONS(104),
+    [anon_sym_RPAREN] = ACTIONS(102),
+    [anon_sym_RBRACK] = ACTIONS(102),
+    [anon_sym_DQUOTE] = ACTIONS(102),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(14)] = {
+    [sym_block] = STATE(54),
+    [sym_step_setting] = STATE(16),
+    [sym_step_key] = STATE(4),
+    [aux_sym_hook_repeat1] = STATE(16),
+    [ts_builtin_sym_end] = ACTIONS(106),
+    [sym_identifier] = ACTIONS(108),
+    [anon_sym_LBRACE] = ACTIONS(29),
+    [anon_sym_RBRACE] = ACTIONS(106),
+    [anon_sym_plan] = ACTIONS(108),
+    [anon_sym_group] = ACTIONS(108),
+    [anon_sym_needs] = ACTIONS(108),
+    [anon_sym_vm] = ACTIONS(108),
+    [anon_sym_before] = ACTIONS(108),
+    [anon_sym_after] = ACTIONS(108),
+    [anon_sym_failover] = ACTIONS(108),
+    [anon_sym_test] = ACTIONS(108),
+    [anon_sym_script] = ACTIONS(108),
+    [anon_sym_runbook] = ACTIONS(108),
+    [anon_sym_webhook] = ACTIONS(108),
+    [anon_sym_probe] = ACTIONS(108),
+    [anon_sym_manual] = ACTIONS(108),
+    [anon_sym_wait] = ACTIONS(108),
+    [anon_sym_timeout] = ACTIONS(33),
+    [anon_sym_retries] = ACTIONS(33),
+    [anon_sym_on_error] = ACTIONS(33),
+    [anon_sym_estimate] = ACTIONS(33),
+    [anon_sym_description] = ACTIONS(108),
+    [anon_sym_vault] = ACTIONS(108),
+    [anon_sym_primary] = ACTIONS(108),
+    [anon_sym_recovery] = ACTIONS(108),
+    [anon_sym_objectives] = ACTIONS(108),
+    [anon_sym_defaults] = ACTIONS(108),
+    [anon_sym_coverage] = ACTIONS(108),
+    [anon_sym_rto] = ACTIONS(108),
+    [anon_sym_rpo] = ACTIONS(108),
+    [anon_sym_drill] = ACTIONS(108),
+    [anon_sym_parallelism] = ACTIONS(108),
+    [anon_sym_recovery_point] = ACTIONS(108),
+    [anon_sym_shutdown_source] = ACTIONS(108),
+    [anon_sym_network] = ACTIONS(108),
+    [anon_sym_tag] = ACTIONS(108),
+    [anon_sym_resource_group] = ACTIONS(108),
+    [anon_sym_item] = ACTIONS(108),
+    [anon_sym_target] = ACTIONS(108),
+    [anon_sym_vm_name] = ACTIONS(108),
+    [anon_sym_size] = ACTIONS(108),
+    [anon_sym_subnet] = ACTIONS(108),
+    [anon_sym_ip] = ACTIONS(108),
+    [anon_sym_test_subnet] = ACTIONS(108),
+    [anon_sym_test_ip] = ACTIONS(108),
+    [anon_sym_public_ip] = ACTIONS(108),
+    [anon_sym_load_balancer_pools] = ACTIONS(108),
+    [anon_sym_nsg] = ACTIONS(108),
+    [anon_sym_zone] = ACTIONS(108),
+    [anon_sym_availability_set] = ACTIONS(108),
+    [anon_sym_proximity_group] = ACTIONS(108),
+    [anon_sym_capacity_reservation] = ACTIONS(108),
+    [anon_sym_args] = ACTIONS(108),
+    [anon_sym_env] = ACTIONS(108),
+    [anon_sym_account] = ACTIONS(108),
+    [anon_sym_params] = ACTIONS(108),
+    [anon_sym_method] = ACTIONS(108),
+    [anon_sym_headers] = ACTIONS(108),
+    [anon_sym_body] = ACTIONS(108),
+    [anon_sym_expect] = ACTIONS(108),
+    [anon_sym_every] = ACTIONS(108),
+    [anon_sym_within] = ACTIONS(108),
+    [anon_sym_DQUOTE] = ACTIONS(106),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(15)] = {
+    [sym_block] = STATE(56),
+    [sym_step_setting] = STATE(20),
+    [sym_step_key] = STATE(4),
+    [aux_sym_hook_repeat1] = STATE(20),
+    [ts_builtin_sym_end] = ACTIONS(110),
+    [sym_identifier] = ACTIONS(112),
+    [anon_sym_LBRACE] = ACTIONS(29),
+    [anon_sym_RBRACE] = ACTIONS(110),
+    [anon_sym_plan] = ACTIONS(112),
+    [anon_sym_group] = ACTIONS(112),
+    [anon_sym_needs] = ACTIONS(112),
+    [anon_sym_vm] = ACTIONS(112),
+    [anon_sym_before] = ACTIONS(112),
+    [anon_sym_after] = ACTIONS(112),
+    [anon_sym_failover] = ACTIONS(112),
+    [anon_sym_test] = ACTIONS(112),
+    [anon_sym_script] = ACTIONS(112),
+    [anon_sym_runbook] = ACTIONS(112),
+    [anon_sym_webhook] = ACTIONS(112),
+    [anon_sym_probe] = ACTIONS(112),
+    [anon_sym_manual] = ACTIONS(112),
+    [anon_sym_wait] = ACTIONS(112),
+    [anon_sym_timeout] = ACTIONS(33),
+    [anon_sym_retries] = ACTIONS(33),
+    [anon_sym_on_error] = ACTIONS(33),
+    [anon_sym_estimate] = ACTIONS(33),
+    [anon_sym_description] = ACTIONS(112),
+    [anon_sym_vault] = ACTIONS(112),
+    [anon_sym_primary] = ACTIONS(112),
+    [anon_sym_recovery] = ACTIONS(112),
+    [anon_sym_objectives] = ACTIONS(112),
+    [anon_sym_defaults] = ACTIONS(112),
+    [anon_sym_coverage] = ACTIONS(112),
+    [anon_sym_rto] = ACTIONS(112),
+    [anon_sym_rpo] = ACTIONS(112),
+    [anon_sym_drill] = ACTIONS(112),
+    [anon_sym_parallelism] = ACTIONS(112),
+    [anon_sym_recovery_point] = ACTIONS(112),
+    [anon_sym_shutdown_source] = ACTIONS(112),
+    [anon_sym_network] = ACTIONS(112),
+    [anon_sym_tag] = ACTIONS(112),
+    [anon_sym_resource_group] = ACTIONS(112),
+    [anon_sym_item] = ACTIONS(112),
+    [anon_sym_target] = ACTIONS(112),
+    [anon_sym_vm_name] = ACTIONS(112),
+    [anon_sym_size] = ACTIONS(112),
+    [anon_sym_subnet] = ACTIONS(112),
+    [anon_sym_ip] = ACTIONS(112),
+    [anon_sym_test_subnet] = ACTIONS(112),
+    [anon_sym_test_ip] = ACTIONS(112),
+    [anon_sym_public_ip] = ACTIONS(112),
+    [anon_sym_load_balancer_pools] = ACTIONS(112),
+    [anon_sym_nsg] = ACTIONS(112),
+    [anon_sym_zone] = ACTIONS(112),
+    [anon_sym_availability_set] = ACTIONS(112),
+    [anon_sym_proximity_group] = ACTIONS(112),
+    [anon_sym_capacity_reservation] = ACTIONS(112),
+    [anon_sym_args] = ACTIONS(112),
+    [anon_sym_env] = ACTIONS(112),
+    [anon_sym_account] = ACTIONS(112),
+    [anon_sym_params] = ACTIONS(112),
+    [anon_sym_method] = ACTIONS(112),
+    [anon_sym_headers] = ACTIONS(112),
+    [anon_sym_body] = ACTIONS(112),
+    [anon_sym_expect] = ACTIONS(112),
+    [anon_sym_every] = ACTIONS(112),
+    [anon_sym_within] = ACTIONS(112),
+    [anon_sym_DQUOTE] = ACTIONS(110),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(16)] = {
+    [sym_block] = STATE(53),
+    [sym_step_setting] = STATE(20),
+    [sym_step_key] = STATE(4),
+    [aux_sym_hook_repeat1] = STATE(20),
+    [ts_builtin_sym_end] = ACTIONS(114),
+    [sym_identifier] = ACTIONS(116),
+    [anon_sym_LBRACE] = ACTIONS(29),
+    [anon_sym_RBRACE] = ACTIONS(114),
+    [anon_sym_plan] = ACTIONS(116),
+    [anon_sym_group] = ACTIONS(116),
+    [anon_sym_needs] = ACTIONS(116),
+    [anon_sym_vm] = ACTIONS(116),
+    [anon_sym_before] = ACTIONS(116),
+    [anon_sym_after] = ACTIONS(116),
+    [anon_sym_failover] = ACTIONS(116),
+    [anon_sym_test] = ACTIONS(116),
+    [anon_sym_script] = ACTIONS(116),
+    [anon_sym_runbook] = ACTIONS(116),
+    [anon_sym_webhook] = ACTIONS(116),
+    [anon_sym_probe] = ACTIONS(116),
+    [anon_sym_manual] = ACTIONS(116),
+    [anon_sym_wait] = ACTIONS(116),
+    [anon_sym_timeout] = ACTIONS(33),
+    [anon_sym_retries] = ACTIONS(33),
+    [anon_sym_on_error] = ACTIONS(33),
+    [anon_sym_estimate] = ACTIONS(33),
+    [anon_sym_description] = ACTIONS(116),
+    [anon_sym_vault] = ACTIONS(116),
+    [anon_sym_primary] = ACTIONS(116),
+    [anon_sym_recovery] = ACTIONS(116),
+    [anon_sym_objectives] = ACTIONS(116),
+    [anon_sym_defaults] = ACTIONS(116),
+    [anon_sym_coverage] = ACTIONS(116),
+    [anon_sym_rto] = ACTIONS(116),
+    [anon_sym_rpo] = ACTIONS(116),
+    [anon_sym_drill] = ACTIONS(116),
+    [anon_sym_parallelism] = ACTIONS(116),
+    [anon_sym_recovery_point] = ACTIONS(116),
+    [anon_sym_shutdown_source] = ACTIONS(116),
+    [anon_sym_network] = ACTIONS(116),
+    [anon_sym_tag] = ACTIONS(116),
+    [anon_sym_resource_group] = ACTIONS(116),
+    [anon_sym_item] = ACTIONS(116),
+    [anon_sym_target] = ACTIONS(116),
+    [anon_sym_vm_name] = ACTIONS(116),
+    [anon_sym_size] = ACTIONS(116),
+    [anon_sym_subnet] = ACTIONS(116),
+    [anon_sym_ip] = ACTIONS(116),
+    [anon_sym_test_subnet] = ACTIONS(116),
+    [anon_sym_test_ip] = ACTIONS(116),
+    [anon_sym_public_ip] = ACTIONS(116),
+    [anon_sym_load_balancer_pools] = ACTIONS(116),
+    [anon_sym_nsg] = ACTIONS(116),
+    [anon_sym_zone] = ACTIONS(116),
+    [anon_sym_availability_set] = ACTIONS(116),
+    [anon_sym_proximity_group] = ACTIONS(116),
+    [anon_sym_capacity_reservation] = ACTIONS(116),
+    [anon_sym_args] = ACTIONS(116),
+    [anon_sym_env] = ACTIONS(116),
+    [anon_sym_account] = ACTIONS(116),
+    [anon_sym_params] = ACTIONS(116),
+    [anon_sym_method] = ACTIONS(116),
+    [anon_sym_headers] = ACTIONS(116),
+    [anon_sym_body] = ACTIONS(116),
+    [anon_sym_expect] = ACTIONS(116),
+    [anon_sym_every] = ACTIONS(116),
+    [anon_sym_within] = ACTIONS(116),
+    [anon_sym_DQUOTE] = ACTIONS(114),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(17)] = {
+    [ts_builtin_sym_end] = ACTIONS(118),
+    [sym_identifier] = ACTIONS(120),
+    [anon_sym_LBRACE] = ACTIONS(118),
+    [anon_sym_RBRACE] = ACTIONS(118),
+    [anon_sym_plan] = ACTIONS(120),
+    [anon_sym_group] = ACTIONS(120),
+    [anon_sym_needs] = ACTIONS(120),
+    [anon_sym_COMMA] = ACTIONS(118),
+    [anon_sym_vm] = ACTIONS(120),
+    [anon_sym_before] = ACTIONS(120),
+    [anon_sym_after] = ACTIONS(120),
+    [anon_sym_failover] = ACTIONS(120),
+    [anon_sym_test] = ACTIONS(120),
+    [anon_sym_script] = ACTIONS(120),
+    [anon_sym_runbook] = ACTIONS(120),
+    [anon_sym_webhook] = ACTIONS(120),
+    [anon_sym_probe] = ACTIONS(120),
+    [anon_sym_manual] = ACTIONS(120),
+    [anon_sym_wait] = ACTIONS(120),
+    [anon_sym_timeout] = ACTIONS(120),
+    [anon_sym_retries] = ACTIONS(120),
+    [anon_sym_on_error] = ACTIONS(120),
+    [anon_sym_estimate] = ACTIONS(120),
+    [anon_sym_EQ] = ACTIONS(118),
+    [anon_sym_description] = ACTIONS(120),
+    [anon_sym_vault] = ACTIONS(120),
+    [anon_sym_primary] = ACTIONS(120),
+    [anon_sym_recovery] = ACTIONS(120),
+    [anon_sym_objectives] = ACTIONS(120),
+    [anon_sym_defaults] = ACTIONS(120),
+    [anon_sym_coverage] = ACTIONS(120),
+    [anon_sym_rto] = ACTIONS(120),
+    [anon_sym_rpo] = ACTIONS(120),
+    [anon_sym_drill] = ACTIONS(120),
+    [anon_sym_parallelism] = ACTIONS(120),
+    [anon_sym_recovery_point] = ACTIONS(120),
+    [anon_sym_shutdown_source] = ACTIONS(120),
+    [anon_sym_network] = ACTIONS(120),
+    [anon_sym_tag] = ACTIONS(120),
+    [anon_sym_resource_group] = ACTIONS(120),
+    [anon_sym_item] = ACTIONS(120),
+    [anon_sym_target] = ACTIONS(120),
+    [anon_sym_vm_name] = ACTIONS(120),
+    [anon_sym_size] = ACTIONS(120),
+    [anon_sym_subnet] = ACTIONS(120),
+    [anon_sym_ip] = ACTIONS(120),
+    [anon_sym_test_subnet] = ACTIONS(120),
+    [anon_sym_test_ip] = ACTIONS(120),
+    [anon_sym_public_ip] = ACTIONS(120),
+    [anon_sym_load_balancer_pools] = ACTIONS(120),
+    [anon_sym_nsg] = ACTIONS(120),
+    [anon_sym_zone] = ACTIONS(120),
+    [anon_sym_availability_set] = ACTIONS(120),
+    [anon_sym_proximity_group] = ACTIONS(120),
+    [anon_sym_capacity_reservation] = ACTIONS(120),
+    [anon_sym_args] = ACTIONS(120),
+    [anon_sym_env] = ACTIONS(120),
+    [anon_sym_account] = ACTIONS(120),
+    [anon_sym_params] = ACTIONS(120),
+    [anon_sym_method] = ACTIONS(120),
+    [anon_sym_headers] = ACTIONS(120),
+    [anon_sym_body] = ACTIONS(120),
+    [anon_sym_expect] = ACTIONS(120),
+    [anon_sym_every] = ACTIONS(120),
+    [anon_sym_within] = ACTIONS(120),
+    [anon_sym_RPAREN] = ACTIONS(118),
+    [anon_sym_RBRACK] = ACTIONS(118),
+    [anon_sym_DQUOTE] = ACTIONS(118),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(18)] = {
+    [sym_block] = STATE(45),
+    [aux_sym_vm_repeat1] = STATE(19),
+    [ts_builtin_sym_end] = ACTIONS(122),
+    [sym_identifier] = ACTIONS(124),
+    [anon_sym_LBRACE] = ACTIONS(29),
+    [anon_sym_RBRACE] = ACTIONS(122),
+    [anon_sym_plan] = ACTIONS(124),
+    [anon_sym_group] = ACTIONS(124),
+    [anon_sym_needs] = ACTIONS(124),
+    [anon_sym_COMMA] = ACTIONS(126),
+    [anon_sym_vm] = ACTIONS(124),
+    [anon_sym_before] = ACTIONS(124),
+    [anon_sym_after] = ACTIONS(124),
+    [anon_sym_failover] = ACTIONS(124),
+    [anon_sym_test] = ACTIONS(124),
+    [anon_sym_script] = ACTIONS(124),
+    [anon_sym_runbook] = ACTIONS(124),
+    [anon_sym_webhook] = ACTIONS(124),
+    [anon_sym_probe] = ACTIONS(124),
+    [anon_sym_manual] = ACTIONS(124),
+    [anon_sym_wait] = ACTIONS(124),
+    [anon_sym_timeout] = ACTIONS(124),
+    [anon_sym_retries] = ACTIONS(124),
+    [anon_sym_on_error] = ACTIONS(124),
+    [anon_sym_estimate] = ACTIONS(124),
+    [anon_sym_description] = ACTIONS(124),
+    [anon_sym_vault] = ACTIONS(124),
+    [anon_sym_primary] = ACTIONS(124),
+    [anon_sym_recovery] = ACTIONS(124),
+    [anon_sym_objectives] = ACTIONS(124),
+    [anon_sym_defaults] = ACTIONS(124),
+    [anon_sym_coverage] = ACTIONS(124),
+    [anon_sym_rto] = ACTIONS(124),
+    [anon_sym_rpo] = ACTIONS(124),
+    [anon_sym_drill] = ACTIONS(124),
+    [anon_sym_parallelism] = ACTIONS(124),
+    [anon_sym_recovery_point] = ACTIONS(124),
+    [anon_sym_shutdown_source] = ACTIONS(124),
+    [anon_sym_network] = ACTIONS(124),
+    [anon_sym_tag] = ACTIONS(124),
+    [anon_sym_resource_group] = ACTIONS(124),
+    [anon_sym_item] = ACTIONS(124),
+    [anon_sym_target] = ACTIONS(124),
+    [anon_sym_vm_name] = ACTIONS(124),
+    [anon_sym_size] = ACTIONS(124),
+    [anon_sym_subnet] = ACTIONS(124),
+    [anon_sym_ip] = ACTIONS(124),
+    [anon_sym_test_subnet] = ACTIONS(124),
+    [anon_sym_test_ip] = ACTIONS(124),
+    [anon_sym_public_ip] = ACTIONS(124),
+    [anon_sym_load_balancer_pools] = ACTIONS(124),
+    [anon_sym_nsg] = ACTIONS(124),
+    [anon_sym_zone] = ACTIONS(124),
+    [anon_sym_availability_set] = ACTIONS(124),
+    [anon_sym_proximity_group] = ACTIONS(124),
+    [anon_sym_capacity_reservation] = ACTIONS(124),
+    [anon_sym_args] = ACTIONS(124),
+    [anon_sym_env] = ACTIONS(124),
+    [anon_sym_account] = ACTIONS(124),
+    [anon_sym_params] = ACTIONS(124),
+    [anon_sym_method] = ACTIONS(124),
+    [anon_sym_headers] = ACTIONS(124),
+    [anon_sym_body] = ACTIONS(124),
+    [anon_sym_expect] = ACTIONS(124),
+    [anon_sym_every] = ACTIONS(124),
+    [anon_sym_within] = ACTIONS(124),
+    [anon_sym_DQUOTE] = ACTIONS(122),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(19)] = {
+    [sym_block] = STATE(48),
+    [aux_sym_vm_repeat1] = STATE(28),
+    [ts_builtin_sym_end] = ACTIONS(128),
+    [sym_identifier] = ACTIONS(130),
+    [anon_sym_LBRACE] = ACTIONS(29),
+    [anon_sym_RBRACE] = ACTIONS(128),
+    [anon_sym_plan] = ACTIONS(130),
+    [anon_sym_group] = ACTIONS(130),
+    [anon_sym_needs] = ACTIONS(130),
+    [anon_sym_COMMA] = ACTIONS(126),
+    [anon_sym_vm] = ACTIONS(130),
+    [anon_sym_before] = ACTIONS(130),
+    [anon_sym_after] = ACTIONS(130),
+    [anon_sym_failover] = ACTIONS(130),
+    [anon_sym_test] = ACTIONS(130),
+    [anon_sym_script] = ACTIONS(130),
+    [anon_sym_runbook] = ACTIONS(130),
+    [anon_sym_webhook] = ACTIONS(130),
+    [anon_sym_probe] = ACTIONS(130),
+    [anon_sym_manual] = ACTIONS(130),
+    [anon_sym_wait] = ACTIONS(130),
+    [anon_sym_timeout] = ACTIONS(130),
+    [anon_sym_retries] = ACTIONS(130),
+    [anon_sym_on_error] = ACTIONS(130),
+    [anon_sym_estimate] = ACTIONS(130),
+    [anon_sym_description] = ACTIONS(130),
+    [anon_sym_vault] = ACTIONS(130),
+    [anon_sym_primary] = ACTIONS(130),
+    [anon_sym_recovery] = ACTIONS(130),
+    [anon_sym_objectives] = ACTIONS(130),
+    [anon_sym_defaults] = ACTIONS(130),
+    [anon_sym_coverage] = ACTIONS(130),
+    [anon_sym_rto] = ACTIONS(130),
+    [anon_sym_rpo] = ACTIONS(130),
+    [anon_sym_drill] = ACTIONS(130),
+    [anon_sym_parallelism] = ACTIONS(130),
+    [anon_sym_recovery_point] = ACTIONS(130),
+    [anon_sym_shutdown_source] = ACTIONS(130),
+    [anon_sym_network] = ACTIONS(130),
+    [anon_sym_tag] = ACTIONS(130),
+    [anon_sym_resource_group] = ACTIONS(130),
+    [anon_sym_item] = ACTIONS(130),
+    [anon_sym_target] = ACTIONS(130),
+    [anon_sym_vm_name] = ACTIONS(130),
+    [anon_sym_size] = ACTIONS(130),
+    [anon_sym_subnet] = ACTIONS(130),
+    [anon_sym_ip] = ACTIONS(130),
+    [anon_sym_test_subnet] = ACTIONS(130),
+    [anon_sym_test_ip] = ACTIONS(130),
+    [anon_sym_public_ip] = ACTIONS(130),
+    [anon_sym_load_balancer_pools] = ACTIONS(130),
+    [anon_sym_nsg] = ACTIONS(130),
+    [anon_sym_zone] = ACTIONS(130),
+    [anon_sym_availability_set] = ACTIONS(130),
+    [anon_sym_proximity_group] = ACTIONS(130),
+    [anon_sym_capacity_reservation] = ACTIONS(130),
+    [anon_sym_args] = ACTIONS(130),
+    [anon_sym_env] = ACTIONS(130),
+    [anon_sym_account] = ACTIONS(130),
+    [anon_sym_params] = ACTIONS(130),
+    [anon_sym_method] = ACTIONS(130),
+    [anon_sym_headers] = ACTIONS(130),
+    [anon_sym_body] = ACTIONS(130),
+    [anon_sym_expect] = ACTIONS(130),
+    [anon_sym_every] = ACTIONS(130),
+    [anon_sym_within] = ACTIONS(130),
+    [anon_sym_DQUOTE] = ACTIONS(128),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(20)] = {
+    [sym_step_setting] = STATE(20),
+    [sym_step_key] = STATE(4),
+    [aux_sym_hook_repeat1] = STATE(20),
+    [ts_builtin_sym_end] = ACTIONS(132),
+    [sym_identifier] = ACTIONS(134),
+    [anon_sym_LBRACE] = ACTIONS(132),
+    [anon_sym_RBRACE] = ACTIONS(132),
+    [anon_sym_plan] = ACTIONS(134),
+    [anon_sym_group] = ACTIONS(134),
+    [anon_sym_needs] = ACTIONS(134),
+    [anon_sym_vm] = ACTIONS(134),
+    [anon_sym_before] = ACTIONS(134),
+    [anon_sym_after] = ACTIONS(134),
+    [anon_sym_failover] = ACTIONS(134),
+    [anon_sym_test] = ACTIONS(134),
+    [anon_sym_script] = ACTIONS(134),
+    [anon_sym_runbook] = ACTIONS(134),
+    [anon_sym_webhook] = ACTIONS(134),
+    [anon_sym_probe] = ACTIONS(134),
+    [anon_sym_manual] = ACTIONS(134),
+    [anon_sym_wait] = ACTIONS(134),
+    [anon_sym_timeout] = ACTIONS(136),
+    [anon_sym_retries] = ACTIONS(136),
+    [anon_sym_on_error] = ACTIONS(136),
+    [anon_sym_estimate] = ACTIONS(136),
+    [anon_sym_description] = ACTIONS(134),
+    [anon_sym_vault] = ACTIONS(134),
+    [anon_sym_primary] = ACTIONS(134),
+    [anon_sym_recovery] = ACTIONS(134),
+    [anon_sym_objectives] = ACTIONS(134),
+    [anon_sym_defaults] = ACTIONS(134),
+    [anon_sym_coverage] = ACTIONS(134),
+    [anon_sym_rto] = ACTIONS(134),
+    [anon_sym_rpo] = ACTIONS(134),
+    [anon_sym_drill] = ACTIONS(134),
+    [anon_sym_parallelism] = ACTIONS(134),
+    [anon_sym_recovery_point] = ACTIONS(134),
+    [anon_sym_shutdown_source] = ACTIONS(134),
+    [anon_sym_network] = ACTIONS(134),
+    [anon_sym_tag] = ACTIONS(134),
+    [anon_sym_resource_group] = ACTIONS(134),
+    [anon_sym_item] = ACTIONS(134),
+    [anon_sym_target] = ACTIONS(134),
+    [anon_sym_vm_name] = ACTIONS(134),
+    [anon_sym_size] = ACTIONS(134),
+    [anon_sym_subnet] = ACTIONS(134),
+    [anon_sym_ip] = ACTIONS(134),
+    [anon_sym_test_subnet] = ACTIONS(134),
+    [anon_sym_test_ip] = ACTIONS(134),
+    [anon_sym_public_ip] = ACTIONS(134),
+    [anon_sym_load_balancer_pools] = ACTIONS(134),
+    [anon_sym_nsg] = ACTIONS(134),
+    [anon_sym_zone] = ACTIONS(134),
+    [anon_sym_availability_set] = ACTIONS(134),
+    [anon_sym_proximity_group] = ACTIONS(134),
+    [anon_sym_capacity_reservation] = ACTIONS(134),
+    [anon_sym_args] = ACTIONS(134),
+    [anon_sym_env] = ACTIONS(134),
+    [anon_sym_account] = ACTIONS(134),
+    [anon_sym_params] = ACTIONS(134),
+    [anon_sym_method] = ACTIONS(134),
+    [anon_sym_headers] = ACTIONS(134),
+    [anon_sym_body] = ACTIONS(134),
+    [anon_sym_expect] = ACTIONS(134),
+    [anon_sym_every] = ACTIONS(134),
+    [anon_sym_within] = ACTIONS(134),
+    [anon_sym_DQUOTE] = ACTIONS(132),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(21)] = {
+    [aux_sym_arguments_repeat1] = STATE(21),
+    [ts_builtin_sym_end] = ACTIONS(139),
+    [sym_identifier] = ACTIONS(141),
+    [anon_sym_LBRACE] = ACTIONS(139),
+    [anon_sym_RBRACE] = ACTIONS(139),
+    [anon_sym_plan] = ACTIONS(141),
+    [anon_sym_group] = ACTIONS(141),
+    [anon_sym_needs] = ACTIONS(141),
+    [anon_sym_COMMA] = ACTIONS(143),
+    [anon_sym_vm] = ACTIONS(141),
+    [anon_sym_before] = ACTIONS(141),
+    [anon_sym_after] = ACTIONS(141),
+    [anon_sym_failover] = ACTIONS(141),
+    [anon_sym_test] = ACTIONS(141),
+    [anon_sym_script] = ACTIONS(141),
+    [anon_sym_runbook] = ACTIONS(141),
+    [anon_sym_webhook] = ACTIONS(141),
+    [anon_sym_probe] = ACTIONS(141),
+    [anon_sym_manual] = ACTIONS(141),
+    [anon_sym_wait] = ACTIONS(141),
+    [anon_sym_timeout] = ACTIONS(141),
+    [anon_sym_retries] = ACTIONS(141),
+    [anon_sym_on_error] = ACTIONS(141),
+    [anon_sym_estimate] = ACTIONS(141),
+    [anon_sym_description] = ACTIONS(141),
+    [anon_sym_vault] = ACTIONS(141),
+    [anon_sym_primary] = ACTIONS(141),
+    [anon_sym_recovery] = ACTIONS(141),
+    [anon_sym_objectives] = ACTIONS(141),
+    [anon_sym_defaults] = ACTIONS(141),
+    [anon_sym_coverage] = ACTIONS(141),
+    [anon_sym_rto] = ACTIONS(141),
+    [anon_sym_rpo] = ACTIONS(141),
+    [anon_sym_drill] = ACTIONS(141),
+    [anon_sym_parallelism] = ACTIONS(141),
+    [anon_sym_recovery_point] = ACTIONS(141),
+    [anon_sym_shutdown_source] = ACTIONS(141),
+    [anon_sym_network] = ACTIONS(141),
+    [anon_sym_tag] = ACTIONS(141),
+    [anon_sym_resource_group] = ACTIONS(141),
+    [anon_sym_item] = ACTIONS(141),
+    [anon_sym_target] = ACTIONS(141),
+    [anon_sym_vm_name] = ACTIONS(141),
+    [anon_sym_size] = ACTIONS(141),
+    [anon_sym_subnet] = ACTIONS(141),
+    [anon_sym_ip] = ACTIONS(141),
+    [anon_sym_test_subnet] = ACTIONS(141),
+    [anon_sym_test_ip] = ACTIONS(141),
+    [anon_sym_public_ip] = ACTIONS(141),
+    [anon_sym_load_balancer_pools] = ACTIONS(141),
+    [anon_sym_nsg] = ACTIONS(141),
+    [anon_sym_zone] = ACTIONS(141),
+    [anon_sym_availability_set] = ACTIONS(141),
+    [anon_sym_proximity_group] = ACTIONS(141),
+    [anon_sym_capacity_reservation] = ACTIONS(141),
+    [anon_sym_args] = ACTIONS(141),
+    [anon_sym_env] = ACTIONS(141),
+    [anon_sym_account] = ACTIONS(141),
+    [anon_sym_params] = ACTIONS(141),
+    [anon_sym_method] = ACTIONS(141),
+    [anon_sym_headers] = ACTIONS(141),
+    [anon_sym_body] = ACTIONS(141),
+    [anon_sym_expect] = ACTIONS(141),
+    [anon_sym_every] = ACTIONS(141),
+    [anon_sym_within] = ACTIONS(141),
+    [anon_sym_RBRACK] = ACTIONS(139),
+    [anon_sym_DQUOTE] = ACTIONS(139),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(22)] = {
+    [ts_builtin_sym_end] = ACTIONS(146),
+    [sym_identifier] = ACTIONS(148),
+    [anon_sym_LBRACE] = ACTIONS(146),
+    [anon_sym_RBRACE] = ACTIONS(146),
+    [anon_sym_plan] = ACTIONS(148),
+    [anon_sym_group] = ACTIONS(148),
+    [anon_sym_needs] = ACTIONS(148),
+    [anon_sym_COMMA] = ACTIONS(146),
+    [anon_sym_vm] = ACTIONS(148),
+    [anon_sym_before] = ACTIONS(148),
+    [anon_sym_after] = ACTIONS(148),
+    [anon_sym_failover] = ACTIONS(148),
+    [anon_sym_test] = ACTIONS(148),
+    [anon_sym_script] = ACTIONS(148),
+    [anon_sym_runbook] = ACTIONS(148),
+    [anon_sym_webhook] = ACTIONS(148),
+    [anon_sym_probe] = ACTIONS(148),
+    [anon_sym_manual] = ACTIONS(148),
+    [anon_sym_wait] = ACTIONS(148),
+    [anon_sym_timeout] = ACTIONS(148),
+    [anon_sym_retries] = ACTIONS(148),
+    [anon_sym_on_error] = ACTIONS(148),
+    [anon_sym_estimate] = ACTIONS(148),
+    [anon_sym_description] = ACTIONS(148),
+    [anon_sym_vault] = ACTIONS(148),
+    [anon_sym_primary] = ACTIONS(148),
+    [anon_sym_recovery] = ACTIONS(148),
+    [anon_sym_objectives] = ACTIONS(148),
+    [anon_sym_defaults] = ACTIONS(148),
+    [anon_sym_coverage] = ACTIONS(148),
+    [anon_sym_rto] = ACTIONS(148),
+    [anon_sym_rpo] = ACTIONS(148),
+    [anon_sym_drill] = ACTIONS(148),
+    [anon_sym_parallelism] = ACTIONS(148),
+    [anon_sym_recovery_point] = ACTIONS(148),
+    [anon_sym_shutdown_source] = ACTIONS(148),
+    [anon_sym_network] = ACTIONS(148),
+    [anon_sym_tag] = ACTIONS(148),
+    [anon_sym_resource_group] = ACTIONS(148),
+    [anon_sym_item] = ACTIONS(148),
+    [anon_sym_target] = ACTIONS(148),
+    [anon_sym_vm_name] = ACTIONS(148),
+    [anon_sym_size] = ACTIONS(148),
+    [anon_sym_subnet] = ACTIONS(148),
+    [anon_sym_ip] = ACTIONS(148),
+    [anon_sym_test_subnet] = ACTIONS(148),
+    [anon_sym_test_ip] = ACTIONS(148),
+    [anon_sym_public_ip] = ACTIONS(148),
+    [anon_sym_load_balancer_pools] = ACTIONS(148),
+    [anon_sym_nsg] = ACTIONS(148),
+    [anon_sym_zone] = ACTIONS(148),
+    [anon_sym_availability_set] = ACTIONS(148),
+    [anon_sym_proximity_group] = ACTIONS(148),
+    [anon_sym_capacity_reservation] = ACTIONS(148),
+    [anon_sym_args] = ACTIONS(148),
+    [anon_sym_env] = ACTIONS(148),
+    [anon_sym_account] = ACTIONS(148),
+    [anon_sym_params] = ACTIONS(148),
+    [anon_sym_method] = ACTIONS(148),
+    [anon_sym_headers] = ACTIONS(148),
+    [anon_sym_body] = ACTIONS(148),
+    [anon_sym_expect] = ACTIONS(148),
+    [anon_sym_every] = ACTIONS(148),
+    [anon_sym_within] = ACTIONS(148),
+    [anon_sym_RBRACK] = ACTIONS(146),
+    [anon_sym_DQUOTE] = ACTIONS(146),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(23)] = {
+    [ts_builtin_sym_end] = ACTIONS(150),
+    [sym_identifier] = ACTIONS(152),
+    [anon_sym_LBRACE] = ACTIONS(150),
+    [anon_sym_RBRACE] = ACTIONS(150),
+    [anon_sym_plan] = ACTIONS(152),
+    [anon_sym_group] = ACTIONS(152),
+    [anon_sym_needs] = ACTIONS(152),
+    [anon_sym_COMMA] = ACTIONS(150),
+    [anon_sym_vm] = ACTIONS(152),
+    [anon_sym_before] = ACTIONS(152),
+    [anon_sym_after] = ACTIONS(152),
+    [anon_sym_failover] = ACTIONS(152),
+    [anon_sym_test] = ACTIONS(152),
+    [anon_sym_script] = ACTIONS(152),
+    [anon_sym_runbook] = ACTIONS(152),
+    [anon_sym_webhook] = ACTIONS(152),
+    [anon_sym_probe] = ACTIONS(152),
+    [anon_sym_manual] = ACTIONS(152),
+    [anon_sym_wait] = ACTIONS(152),
+    [anon_sym_timeout] = ACTIONS(152),
+    [anon_sym_retries] = ACTIONS(152),
+    [anon_sym_on_error] = ACTIONS(152),
+    [anon_sym_estimate] = ACTIONS(152),
+    [anon_sym_description] = ACTIONS(152),
+    [anon_sym_vault] = ACTIONS(152),
+    [anon_sym_primary] = ACTIONS(152),
+    [anon_sym_recovery] = ACTIONS(152),
+    [anon_sym_objectives] = ACTIONS(152),
+    [anon_sym_defaults] = ACTIONS(152),
+    [anon_sym_coverage] = ACTIONS(152),
+    [anon_sym_rto] = ACTIONS(152),
+    [anon_sym_rpo] = ACTIONS(152),
+    [anon_sym_drill] = ACTIONS(152),
+    [anon_sym_parallelism] = ACTIONS(152),
+    [anon_sym_recovery_point] = ACTIONS(152),
+    [anon_sym_shutdown_source] = ACTIONS(152),
+    [anon_sym_network] = ACTIONS(152),
+    [anon_sym_tag] = ACTIONS(152),
+    [anon_sym_resource_group] = ACTIONS(152),
+    [anon_sym_item] = ACTIONS(152),
+    [anon_sym_target] = ACTIONS(152),
+    [anon_sym_vm_name] = ACTIONS(152),
+    [anon_sym_size] = ACTIONS(152),
+    [anon_sym_subnet] = ACTIONS(152),
+    [anon_sym_ip] = ACTIONS(152),
+    [anon_sym_test_subnet] = ACTIONS(152),
+    [anon_sym_test_ip] = ACTIONS(152),
+    [anon_sym_public_ip] = ACTIONS(152),
+    [anon_sym_load_balancer_pools] = ACTIONS(152),
+    [anon_sym_nsg] = ACTIONS(152),
+    [anon_sym_zone] = ACTIONS(152),
+    [anon_sym_availability_set] = ACTIONS(152),
+    [anon_sym_proximity_group] = ACTIONS(152),
+    [anon_sym_capacity_reservation] = ACTIONS(152),
+    [anon_sym_args] = ACTIONS(152),
+    [anon_sym_env] = ACTIONS(152),
+    [anon_sym_account] = ACTIONS(152),
+    [anon_sym_params] = ACTIONS(152),
+    [anon_sym_method] = ACTIONS(152),
+    [anon_sym_headers] = ACTIONS(152),
+    [anon_sym_body] = ACTIONS(152),
+    [anon_sym_expect] = ACTIONS(152),
+    [anon_sym_every] = ACTIONS(152),
+    [anon_sym_within] = ACTIONS(152),
+    [anon_sym_RBRACK] = ACTIONS(150),
+    [anon_sym_DQUOTE] = ACTIONS(150),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(24)] = {
+    [ts_builtin_sym_end] = ACTIONS(154),
+    [sym_identifier] = ACTIONS(156),
+    [anon_sym_LBRACE] = ACTIONS(154),
+    [anon_sym_RBRACE] = ACTIONS(154),
+    [anon_sym_plan] = ACTIONS(156),
+    [anon_sym_group] = ACTIONS(156),
+    [anon_sym_needs] = ACTIONS(156),
+    [anon_sym_COMMA] = ACTIONS(154),
+    [anon_sym_vm] = ACTIONS(156),
+    [anon_sym_before] = ACTIONS(156),
+    [anon_sym_after] = ACTIONS(156),
+    [anon_sym_failover] = ACTIONS(156),
+    [anon_sym_test] = ACTIONS(156),
+    [anon_sym_script] = ACTIONS(156),
+    [anon_sym_runbook] = ACTIONS(156),
+    [anon_sym_webhook] = ACTIONS(156),
+    [anon_sym_probe] = ACTIONS(156),
+    [anon_sym_manual] = ACTIONS(156),
+    [anon_sym_wait] = ACTIONS(156),
+    [anon_sym_timeout] = ACTIONS(156),
+    [anon_sym_retries] = ACTIONS(156),
+    [anon_sym_on_error] = ACTIONS(156),
+    [anon_sym_estimate] = ACTIONS(156),
+    [anon_sym_description] = ACTIONS(156),
+    [anon_sym_vault] = ACTIONS(156),
+    [anon_sym_primary] = ACTIONS(156),
+    [anon_sym_recovery] = ACTIONS(156),
+    [anon_sym_objectives] = ACTIONS(156),
+    [anon_sym_defaults] = ACTIONS(156),
+    [anon_sym_coverage] = ACTIONS(156),
+    [anon_sym_rto] = ACTIONS(156),
+    [anon_sym_rpo] = ACTIONS(156),
+    [anon_sym_drill] = ACTIONS(156),
+    [anon_sym_parallelism] = ACTIONS(156),
+    [anon_sym_recovery_point] = ACTIONS(156),
+    [anon_sym_shutdown_source] = ACTIONS(156),
+    [anon_sym_network] = ACTIONS(156),
+    [anon_sym_tag] = ACTIONS(156),
+    [anon_sym_resource_group] = ACTIONS(156),
+    [anon_sym_item] = ACTIONS(156),
+    [anon_sym_target] = ACTIONS(156),
+    [anon_sym_vm_name] = ACTIONS(156),
+    [anon_sym_size] = ACTIONS(156),
+    [anon_sym_subnet] = ACTIONS(156),
+    [anon_sym_ip] = ACTIONS(156),
+    [anon_sym_test_subnet] = ACTIONS(156),
+    [anon_sym_test_ip] = ACTIONS(156),
+    [anon_sym_public_ip] = ACTIONS(156),
+    [anon_sym_load_balancer_pools] = ACTIONS(156),
+    [anon_sym_nsg] = ACTIONS(156),
+    [anon_sym_zone] = ACTIONS(156),
+    [anon_sym_availability_set] = ACTIONS(156),
+    [anon_sym_proximity_group] = ACTIONS(156),
+    [anon_sym_capacity_reservation] = ACTIONS(156),
+    [anon_sym_args] = ACTIONS(156),
+    [anon_sym_env] = ACTIONS(156),
+    [anon_sym_account] = ACTIONS(156),
+    [anon_sym_params] = ACTIONS(156),
+    [anon_sym_method] = ACTIONS(156),
+    [anon_sym_headers] = ACTIONS(156),
+    [anon_sym_body] = ACTIONS(156),
+    [anon_sym_expect] = ACTIONS(156),
+    [anon_sym_every] = ACTIONS(156),
+    [anon_sym_within] = ACTIONS(156),
+    [anon_sym_RBRACK] = ACTIONS(154),
+    [anon_sym_DQUOTE] = ACTIONS(154),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(25)] = {
+    [aux_sym_arguments_repeat1] = STATE(27),
+    [ts_builtin_sym_end] = ACTIONS(158),
+    [sym_identifier] = ACTIONS(160),
+    [anon_sym_LBRACE] = ACTIONS(158),
+    [anon_sym_RBRACE] = ACTIONS(158),
+    [anon_sym_plan] = ACTIONS(160),
+    [anon_sym_group] = ACTIONS(160),
+    [anon_sym_needs] = ACTIONS(160),
+    [anon_sym_COMMA] = ACTIONS(162),
+    [anon_sym_vm] = ACTIONS(160),
+    [anon_sym_before] = ACTIONS(160),
+    [anon_sym_after] = ACTIONS(160),
+    [anon_sym_failover] = ACTIONS(160),
+    [anon_sym_test] = ACTIONS(160),
+    [anon_sym_script] = ACTIONS(160),
+    [anon_sym_runbook] = ACTIONS(160),
+    [anon_sym_webhook] = ACTIONS(160),
+    [anon_sym_probe] = ACTIONS(160),
+    [anon_sym_manual] = ACTIONS(160),
+    [anon_sym_wait] = ACTIONS(160),
+    [anon_sym_timeout] = ACTIONS(160),
+    [anon_sym_retries] = ACTIONS(160),
+    [anon_sym_on_error] = ACTIONS(160),
+    [anon_sym_estimate] = ACTIONS(160),
+    [anon_sym_description] = ACTIONS(160),
+    [anon_sym_vault] = ACTIONS(160),
+    [anon_sym_primary] = ACTIONS(160),
+    [anon_sym_recovery] = ACTIONS(160),
+    [anon_sym_objectives] = ACTIONS(160),
+    [anon_sym_defaults] = ACTIONS(160),
+    [anon_sym_coverage] = ACTIONS(160),
+    [anon_sym_rto] = ACTIONS(160),
+    [anon_sym_rpo] = ACTIONS(160),
+    [anon_sym_drill] = ACTIONS(160),
+    [anon_sym_parallelism] = ACTIONS(160),
+    [anon_sym_recovery_point] = ACTIONS(160),
+    [anon_sym_shutdown_source] = ACTIONS(160),
+    [anon_sym_network] = ACTIONS(160),
+    [anon_sym_tag] = ACTIONS(160),
+    [anon_sym_resource_group] = ACTIONS(160),
+    [anon_sym_item] = ACTIONS(160),
+    [anon_sym_target] = ACTIONS(160),
+    [anon_sym_vm_name] = ACTIONS(160),
+    [anon_sym_size] = ACTIONS(160),
+    [anon_sym_subnet] = ACTIONS(160),
+    [anon_sym_ip] = ACTIONS(160),
+    [anon_sym_test_subnet] = ACTIONS(160),
+    [anon_sym_test_ip] = ACTIONS(160),
+    [anon_sym_public_ip] = ACTIONS(160),
+    [anon_sym_load_balancer_pools] = ACTIONS(160),
+    [anon_sym_nsg] = ACTIONS(160),
+    [anon_sym_zone] = ACTIONS(160),
+    [anon_sym_availability_set] = ACTIONS(160),
+    [anon_sym_proximity_group] = ACTIONS(160),
+    [anon_sym_capacity_reservation] = ACTIONS(160),
+    [anon_sym_args] = ACTIONS(160),
+    [anon_sym_env] = ACTIONS(160),
+    [anon_sym_account] = ACTIONS(160),
+    [anon_sym_params] = ACTIONS(160),
+    [anon_sym_method] = ACTIONS(160),
+    [anon_sym_headers] = ACTIONS(160),
+    [anon_sym_body] = ACTIONS(160),
+    [anon_sym_expect] = ACTIONS(160),
+    [anon_sym_every] = ACTIONS(160),
+    [anon_sym_within] = ACTIONS(160),
+    [anon_sym_DQUOTE] = ACTIONS(158),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(26)] = {
+    [ts_builtin_sym_end] = ACTIONS(164),
+    [sym_identifier] = ACTIONS(166),
+    [anon_sym_LBRACE] = ACTIONS(164),
+    [anon_sym_RBRACE] = ACTIONS(164),
+    [anon_sym_plan] = ACTIONS(166),
+    [anon_sym_group] = ACTIONS(166),
+    [anon_sym_needs] = ACTIONS(166),
+    [anon_sym_COMMA] = ACTIONS(164),
+    [anon_sym_vm] = ACTIONS(166),
+    [anon_sym_before] = ACTIONS(166),
+    [anon_sym_after] = ACTIONS(166),
+    [anon_sym_failover] = ACTIONS(166),
+    [anon_sym_test] = ACTIONS(166),
+    [anon_sym_script] = ACTIONS(166),
+    [anon_sym_runbook] = ACTIONS(166),
+    [anon_sym_webhook] = ACTIONS(166),
+    [anon_sym_probe] = ACTIONS(166),
+    [anon_sym_manual] = ACTIONS(166),
+    [anon_sym_wait] = ACTIONS(166),
+    [anon_sym_timeout] = ACTIONS(166),
+    [anon_sym_retries] = ACTIONS(166),
+    [anon_sym_on_error] = ACTIONS(166),
+    [anon_sym_estimate] = ACTIONS(166),
+    [anon_sym_description] = ACTIONS(166),
+    [anon_sym_vault] = ACTIONS(166),
+    [anon_sym_primary] = ACTIONS(166),
+    [anon_sym_recovery] = ACTIONS(166),
+    [anon_sym_objectives] = ACTIONS(166),
+    [anon_sym_defaults] = ACTIONS(166),
+    [anon_sym_coverage] = ACTIONS(166),
+    [anon_sym_rto] = ACTIONS(166),
+    [anon_sym_rpo] = ACTIONS(166),
+    [anon_sym_drill] = ACTIONS(166),
+    [anon_sym_parallelism] = ACTIONS(166),
+    [anon_sym_recovery_point] = ACTIONS(166),
+    [anon_sym_shutdown_source] = ACTIONS(166),
+    [anon_sym_network] = ACTIONS(166),
+    [anon_sym_tag] = ACTIONS(166),
+    [anon_sym_resource_group] = ACTIONS(166),
+    [anon_sym_item] = ACTIONS(166),
+    [anon_sym_target] = ACTIONS(166),
+    [anon_sym_vm_name] = ACTIONS(166),
+    [anon_sym_size] = ACTIONS(166),
+    [anon_sym_subnet] = ACTIONS(166),
+    [anon_sym_ip] = ACTIONS(166),
+    [anon_sym_test_subnet] = ACTIONS(166),
+    [anon_sym_test_ip] = ACTIONS(166),
+    [anon_sym_public_ip] = ACTIONS(166),
+    [anon_sym_load_balancer_pools] = ACTIONS(166),
+    [anon_sym_nsg] = ACTIONS(166),
+    [anon_sym_zone] = ACTIONS(166),
+    [anon_sym_availability_set] = ACTIONS(166),
+    [anon_sym_proximity_group] = ACTIONS(166),
+    [anon_sym_capacity_reservation] = ACTIONS(166),
+    [anon_sym_args] = ACTIONS(166),
+    [anon_sym_env] = ACTIONS(166),
+    [anon_sym_account] = ACTIONS(166),
+    [anon_sym_params] = ACTIONS(166),
+    [anon_sym_method] = ACTIONS(166),
+    [anon_sym_headers] = ACTIONS(166),
+    [anon_sym_body] = ACTIONS(166),
+    [anon_sym_expect] = ACTIONS(166),
+    [anon_sym_every] = ACTIONS(166),
+    [anon_sym_within] = ACTIONS(166),
+    [anon_sym_RBRACK] = ACTIONS(164),
+    [anon_sym_DQUOTE] = ACTIONS(164),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(27)] = {
+    [aux_sym_arguments_repeat1] = STATE(21),
+    [ts_builtin_sym_end] = ACTIONS(168),
+    [sym_identifier] = ACTIONS(170),
+    [anon_sym_LBRACE] = ACTIONS(168),
+    [anon_sym_RBRACE] = ACTIONS(168),
+    [anon_sym_plan] = ACTIONS(170),
+    [anon_sym_group] = ACTIONS(170),
+    [anon_sym_needs] = ACTIONS(170),
+    [anon_sym_COMMA] = ACTIONS(162),
+    [anon_sym_vm] = ACTIONS(170),
+    [anon_sym_before] = ACTIONS(170),
+    [anon_sym_after] = ACTIONS(170),
+    [anon_sym_failover] = ACTIONS(170),
+    [anon_sym_test] = ACTIONS(170),
+    [anon_sym_script] = ACTIONS(170),
+    [anon_sym_runbook] = ACTIONS(170),
+    [anon_sym_webhook] = ACTIONS(170),
+    [anon_sym_probe] = ACTIONS(170),
+    [anon_sym_manual] = ACTIONS(170),
+    [anon_sym_wait] = ACTIONS(170),
+    [anon_sym_timeout] = ACTIONS(170),
+    [anon_sym_retries] = ACTIONS(170),
+    [anon_sym_on_error] = ACTIONS(170),
+    [anon_sym_estimate] = ACTIONS(170),
+    [anon_sym_description] = ACTIONS(170),
+    [anon_sym_vault] = ACTIONS(170),
+    [anon_sym_primary] = ACTIONS(170),
+    [anon_sym_recovery] = ACTIONS(170),
+    [anon_sym_objectives] = ACTIONS(170),
+    [anon_sym_defaults] = ACTIONS(170),
+    [anon_sym_coverage] = ACTIONS(170),
+    [anon_sym_rto] = ACTIONS(170),
+    [anon_sym_rpo] = ACTIONS(170),
+    [anon_sym_drill] = ACTIONS(170),
+    [anon_sym_parallelism] = ACTIONS(170),
+    [anon_sym_recovery_point] = ACTIONS(170),
+    [anon_sym_shutdown_source] = ACTIONS(170),
+    [anon_sym_network] = ACTIONS(170),
+    [anon_sym_tag] = ACTIONS(170),
+    [anon_sym_resource_group] = ACTIONS(170),
+    [anon_sym_item] = ACTIONS(170),
+    [anon_sym_target] = ACTIONS(170),
+    [anon_sym_vm_name] = ACTIONS(170),
+    [anon_sym_size] = ACTIONS(170),
+    [anon_sym_subnet] = ACTIONS(170),
+    [anon_sym_ip] = ACTIONS(170),
+    [anon_sym_test_subnet] = ACTIONS(170),
+    [anon_sym_test_ip] = ACTIONS(170),
+    [anon_sym_public_ip] = ACTIONS(170),
+    [anon_sym_load_balancer_pools] = ACTIONS(170),
+    [anon_sym_nsg] = ACTIONS(170),
+    [anon_sym_zone] = ACTIONS(170),
+    [anon_sym_availability_set] = ACTIONS(170),
+    [anon_sym_proximity_group] = ACTIONS(170),
+    [anon_sym_capacity_reservation] = ACTIONS(170),
+    [anon_sym_args] = ACTIONS(170),
+    [anon_sym_env] = ACTIONS(170),
+    [anon_sym_account] = ACTIONS(170),
+    [anon_sym_params] = ACTIONS(170),
+    [anon_sym_method] = ACTIONS(170),
+    [anon_sym_headers] = ACTIONS(170),
+    [anon_sym_body] = ACTIONS(170),
+    [anon_sym_expect] = ACTIONS(170),
+    [anon_sym_every] = ACTIONS(170),
+    [anon_sym_within] = ACTIONS(170),
+    [anon_sym_DQUOTE] = ACTIONS(168),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(28)] = {
+    [aux_sym_vm_repeat1] = STATE(28),
+    [ts_builtin_sym_end] = ACTIONS(172),
+    [sym_identifier] = ACTIONS(174),
+    [anon_sym_LBRACE] = ACTIONS(172),
+    [anon_sym_RBRACE] = ACTIONS(172),
+    [anon_sym_plan] = ACTIONS(174),
+    [anon_sym_group] = ACTIONS(174),
+    [anon_sym_needs] = ACTIONS(174),
+    [anon_sym_COMMA] = ACTIONS(176),
+    [anon_sym_vm] = ACTIONS(174),
+    [anon_sym_before] = ACTIONS(174),
+    [anon_sym_after] = ACTIONS(174),
+    [anon_sym_failover] = ACTIONS(174),
+    [anon_sym_test] = ACTIONS(174),
+    [anon_sym_script] = ACTIONS(174),
+    [anon_sym_runbook] = ACTIONS(174),
+    [anon_sym_webhook] = ACTIONS(174),
+    [anon_sym_probe] = ACTIONS(174),
+    [anon_sym_manual] = ACTIONS(174),
+    [anon_sym_wait] = ACTIONS(174),
+    [anon_sym_timeout] = ACTIONS(174),
+    [anon_sym_retries] = ACTIONS(174),
+    [anon_sym_on_error] = ACTIONS(174),
+    [anon_sym_estimate] = ACTIONS(174),
+    [anon_sym_description] = ACTIONS(174),
+    [anon_sym_vault] = ACTIONS(174),
+    [anon_sym_primary] = ACTIONS(174),
+    [anon_sym_recovery] = ACTIONS(174),
+    [anon_sym_objectives] = ACTIONS(174),
+    [anon_sym_defaults] = ACTIONS(174),
+    [anon_sym_coverage] = ACTIONS(174),
+    [anon_sym_rto] = ACTIONS(174),
+    [anon_sym_rpo] = ACTIONS(174),
+    [anon_sym_drill] = ACTIONS(174),
+    [anon_sym_parallelism] = ACTIONS(174),
+    [anon_sym_recovery_point] = ACTIONS(174),
+    [anon_sym_shutdown_source] = ACTIONS(174),
+    [anon_sym_network] = ACTIONS(174),
+    [anon_sym_tag] = ACTIONS(174),
+    [anon_sym_resource_group] = ACTIONS(174),
+    [anon_sym_item] = ACTIONS(174),
+    [anon_sym_target] = ACTIONS(174),
+    [anon_sym_vm_name] = ACTIONS(174),
+    [anon_sym_size] = ACTIONS(174),
+    [anon_sym_subnet] = ACTIONS(174),
+    [anon_sym_ip] = ACTIONS(174),
+    [anon_sym_test_subnet] = ACTIONS(174),
+    [anon_sym_test_ip] = ACTIONS(174),
+    [anon_sym_public_ip] = ACTIONS(174),
+    [anon_sym_load_balancer_pools] = ACTIONS(174),
+    [anon_sym_nsg] = ACTIONS(174),
+    [anon_sym_zone] = ACTIONS(174),
+    [anon_sym_availability_set] = ACTIONS(174),
+    [anon_sym_proximity_group] = ACTIONS(174),
+    [anon_sym_capacity_reservation] = ACTIONS(174),
+    [anon_sym_args] = ACTIONS(174),
+    [anon_sym_env] = ACTIONS(174),
+    [anon_sym_account] = ACTIONS(174),
+    [anon_sym_params] = ACTIONS(174),
+    [anon_sym_method] = ACTIONS(174),
+    [anon_sym_headers] = ACTIONS(174),
+    [anon_sym_body] = ACTIONS(174),
+    [anon_sym_expect] = ACTIONS(174),
+    [anon_sym_every] = ACTIONS(174),
+    [anon_sym_within] = ACTIONS(174),
+    [anon_sym_DQUOTE] = ACTIONS(172),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(29)] = {
+    [aux_sym_needs_clause_repeat1] = STATE(29),
+    [ts_builtin_sym_end] = ACTIONS(179),
+    [sym_identifier] = ACTIONS(181),
+    [anon_sym_LBRACE] = ACTIONS(179),
+    [anon_sym_RBRACE] = ACTIONS(179),
+    [anon_sym_plan] = ACTIONS(181),
+    [anon_sym_group] = ACTIONS(181),
+    [anon_sym_needs] = ACTIONS(181),
+    [anon_sym_COMMA] = ACTIONS(183),
+    [anon_sym_vm] = ACTIONS(181),
+    [anon_sym_before] = ACTIONS(181),
+    [anon_sym_after] = ACTIONS(181),
+    [anon_sym_failover] = ACTIONS(181),
+    [anon_sym_test] = ACTIONS(181),
+    [anon_sym_script] = ACTIONS(181),
+    [anon_sym_runbook] = ACTIONS(181),
+    [anon_sym_webhook] = ACTIONS(181),
+    [anon_sym_probe] = ACTIONS(181),
+    [anon_sym_manual] = ACTIONS(181),
+    [anon_sym_wait] = ACTIONS(181),
+    [anon_sym_timeout] = ACTIONS(181),
+    [anon_sym_retries] = ACTIONS(181),
+    [anon_sym_on_error] = ACTIONS(181),
+    [anon_sym_estimate] = ACTIONS(181),
+    [anon_sym_description] = ACTIONS(181),
+    [anon_sym_vault] = ACTIONS(181),
+    [anon_sym_primary] = ACTIONS(181),
+    [anon_sym_recovery] = ACTIONS(181),
+    [anon_sym_objectives] = ACTIONS(181),
+    [anon_sym_defaults] = ACTIONS(181),
+    [anon_sym_coverage] = ACTIONS(181),
+    [anon_sym_rto] = ACTIONS(181),
+    [anon_sym_rpo] = ACTIONS(181),
+    [anon_sym_drill] = ACTIONS(181),
+    [anon_sym_parallelism] = ACTIONS(181),
+    [anon_sym_recovery_point] = ACTIONS(181),
+    [anon_sym_shutdown_source] = ACTIONS(181),
+    [anon_sym_network] = ACTIONS(181),
+    [anon_sym_tag] = ACTIONS(181),
+    [anon_sym_resource_group] = ACTIONS(181),
+    [anon_sym_item] = ACTIONS(181),
+    [anon_sym_target] = ACTIONS(181),
+    [anon_sym_vm_name] = ACTIONS(181),
+    [anon_sym_size] = ACTIONS(181),
+    [anon_sym_subnet] = ACTIONS(181),
+    [anon_sym_ip] = ACTIONS(181),
+    [anon_sym_test_subnet] = ACTIONS(181),
+    [anon_sym_test_ip] = ACTIONS(181),
+    [anon_sym_public_ip] = ACTIONS(181),
+    [anon_sym_load_balancer_pools] = ACTIONS(181),
+    [anon_sym_nsg] = ACTIONS(181),
+    [anon_sym_zone] = ACTIONS(181),
+    [anon_sym_availability_set] = ACTIONS(181),
+    [anon_sym_proximity_group] = ACTIONS(181),
+    [anon_sym_capacity_reservation] = ACTIONS(181),
+    [anon_sym_args] = ACTIONS(181),
+    [anon_sym_env] = ACTIONS(181),
+    [anon_sym_account] = ACTIONS(181),
+    [anon_sym_params] = ACTIONS(181),
+    [anon_sym_method] = ACTIONS(181),
+    [anon_sym_headers] = ACTIONS(181),
+    [anon_sym_body] = ACTIONS(181),
+    [anon_sym_expect] = ACTIONS(181),
+    [anon_sym_every] = ACTIONS(181),
+    [anon_sym_within] = ACTIONS(181),
+    [anon_sym_DQUOTE] = ACTIONS(179),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(30)] = {
+    [ts_builtin_sym_end] = ACTIONS(186),
+    [sym_identifier] = ACTIONS(188),
+    [anon_sym_LBRACE] = ACTIONS(186),
+    [anon_sym_RBRACE] = ACTIONS(186),
+    [anon_sym_plan] = ACTIONS(188),
+    [anon_sym_group] = ACTIONS(188),
+    [anon_sym_needs] = ACTIONS(188),
+    [anon_sym_COMMA] = ACTIONS(186),
+    [anon_sym_vm] = ACTIONS(188),
+    [anon_sym_before] = ACTIONS(188),
+    [anon_sym_after] = ACTIONS(188),
+    [anon_sym_failover] = ACTIONS(188),
+    [anon_sym_test] = ACTIONS(188),
+    [anon_sym_script] = ACTIONS(188),
+    [anon_sym_runbook] = ACTIONS(188),
+    [anon_sym_webhook] = ACTIONS(188),
+    [anon_sym_probe] = ACTIONS(188),
+    [anon_sym_manual] = ACTIONS(188),
+    [anon_sym_wait] = ACTIONS(188),
+    [anon_sym_timeout] = ACTIONS(188),
+    [anon_sym_retries] = ACTIONS(188),
+    [anon_sym_on_error] = ACTIONS(188),
+    [anon_sym_estimate] = ACTIONS(188),
+    [anon_sym_description] = ACTIONS(188),
+    [anon_sym_vault] = ACTIONS(188),
+    [anon_sym_primary] = ACTIONS(188),
+    [anon_sym_recovery] = ACTIONS(188),
+    [anon_sym_objectives] = ACTIONS(188),
+    [anon_sym_defaults] = ACTIONS(188),
+    [anon_sym_coverage] = ACTIONS(188),
+    [anon_sym_rto] = ACTIONS(188),
+    [anon_sym_rpo] = ACTIONS(188),
+    [anon_sym_drill] = ACTIONS(188),
+    [anon_sym_parallelism] = ACTIONS(188),
+    [anon_sym_recovery_point] = ACTIONS(188),
+    [anon_sym_shutdown_source] = ACTIONS(188),
+    [anon_sym_network] = ACTIONS(188),
+    [anon_sym_tag] = ACTIONS(188),
+    [anon_sym_resource_group] = ACTIONS(188),
+    [anon_sym_item] = ACTIONS(188),
+    [anon_sym_target] = ACTIONS(188),
+    [anon_sym_vm_name] = ACTIONS(188),
+    [anon_sym_size] = ACTIONS(188),
+    [anon_sym_subnet] = ACTIONS(188),
+    [anon_sym_ip] = ACTIONS(188),
+    [anon_sym_test_subnet] = ACTIONS(188),
+    [anon_sym_test_ip] = ACTIONS(188),
+    [anon_sym_public_ip] = ACTIONS(188),
+    [anon_sym_load_balancer_pools] = ACTIONS(188),
+    [anon_sym_nsg] = ACTIONS(188),
+    [anon_sym_zone] = ACTIONS(188),
+    [anon_sym_availability_set] = ACTIONS(188),
+    [anon_sym_proximity_group] = ACTIONS(188),
+    [anon_sym_capacity_reservation] = ACTIONS(188),
+    [anon_sym_args] = ACTIONS(188),
+    [anon_sym_env] = ACTIONS(188),
+    [anon_sym_account] = ACTIONS(188),
+    [anon_sym_params] = ACTIONS(188),
+    [anon_sym_method] = ACTIONS(188),
+    [anon_sym_headers] = ACTIONS(188),
+    [anon_sym_body] = ACTIONS(188),
+    [anon_sym_expect] = ACTIONS(188),
+    [anon_sym_every] = ACTIONS(188),
+    [anon_sym_within] = ACTIONS(188),
+    [anon_sym_RBRACK] = ACTIONS(186),
+    [anon_sym_DQUOTE] = ACTIONS(186),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(31)] = {
+    [ts_builtin_sym_end] = ACTIONS(190),
+    [sym_identifier] = ACTIONS(192),
+    [anon_sym_LBRACE] = ACTIONS(190),
+    [anon_sym_RBRACE] = ACTIONS(190),
+    [anon_sym_plan] = ACTIONS(192),
+    [anon_sym_group] = ACTIONS(192),
+    [anon_sym_needs] = ACTIONS(192),
+    [anon_sym_COMMA] = ACTIONS(190),
+    [anon_sym_vm] = ACTIONS(192),
+    [anon_sym_before] = ACTIONS(192),
+    [anon_sym_after] = ACTIONS(192),
+    [anon_sym_failover] = ACTIONS(192),
+    [anon_sym_test] = ACTIONS(192),
+    [anon_sym_script] = ACTIONS(192),
+    [anon_sym_runbook] = ACTIONS(192),
+    [anon_sym_webhook] = ACTIONS(192),
+    [anon_sym_probe] = ACTIONS(192),
+    [anon_sym_manual] = ACTIONS(192),
+    [anon_sym_wait] = ACTIONS(192),
+    [anon_sym_timeout] = ACTIONS(192),
+    [anon_sym_retries] = ACTIONS(192),
+    [anon_sym_on_error] = ACTIONS(192),
+    [anon_sym_estimate] = ACTIONS(192),
+    [anon_sym_description] = ACTIONS(192),
+    [anon_sym_vault] = ACTIONS(192),
+    [anon_sym_primary] = ACTIONS(192),
+    [anon_sym_recovery] = ACTIONS(192),
+    [anon_sym_objectives] = ACTIONS(192),
+    [anon_sym_defaults] = ACTIONS(192),
+    [anon_sym_coverage] = ACTIONS(192),
+    [anon_sym_rto] = ACTIONS(192),
+    [anon_sym_rpo] = ACTIONS(192),
+    [anon_sym_drill] = ACTIONS(192),
+    [anon_sym_parallelism] = ACTIONS(192),
+    [anon_sym_recovery_point] = ACTIONS(192),
+    [anon_sym_shutdown_source] = ACTIONS(192),
+    [anon_sym_network] = ACTIONS(192),
+    [anon_sym_tag] = ACTIONS(192),
+    [anon_sym_resource_group] = ACTIONS(192),
+    [anon_sym_item] = ACTIONS(192),
+    [anon_sym_target] = ACTIONS(192),
+    [anon_sym_vm_name] = ACTIONS(192),
+    [anon_sym_size] = ACTIONS(192),
+    [anon_sym_subnet] = ACTIONS(192),
+    [anon_sym_ip] = ACTIONS(192),
+    [anon_sym_test_subnet] = ACTIONS(192),
+    [anon_sym_test_ip] = ACTIONS(192),
+    [anon_sym_public_ip] = ACTIONS(192),
+    [anon_sym_load_balancer_pools] = ACTIONS(192),
+    [anon_sym_nsg] = ACTIONS(192),
+    [anon_sym_zone] = ACTIONS(192),
+    [anon_sym_availability_set] = ACTIONS(192),
+    [anon_sym_proximity_group] = ACTIONS(192),
+    [anon_sym_capacity_reservation] = ACTIONS(192),
+    [anon_sym_args] = ACTIONS(192),
+    [anon_sym_env] = ACTIONS(192),
+    [anon_sym_account] = ACTIONS(192),
+    [anon_sym_params] = ACTIONS(192),
+    [anon_sym_method] = ACTIONS(192),
+    [anon_sym_headers] = ACTIONS(192),
+    [anon_sym_body] = ACTIONS(192),
+    [anon_sym_expect] = ACTIONS(192),
+    [anon_sym_every] = ACTIONS(192),
+    [anon_sym_within] = ACTIONS(192),
+    [anon_sym_RBRACK] = ACTIONS(190),
+    [anon_sym_DQUOTE] = ACTIONS(190),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(32)] = {
+    [ts_builtin_sym_end] = ACTIONS(194),
+    [sym_identifier] = ACTIONS(196),
+    [anon_sym_LBRACE] = ACTIONS(194),
+    [anon_sym_RBRACE] = ACTIONS(194),
+    [anon_sym_plan] = ACTIONS(196),
+    [anon_sym_group] = ACTIONS(196),
+    [anon_sym_needs] = ACTIONS(196),
+    [anon_sym_COMMA] = ACTIONS(194),
+    [anon_sym_vm] = ACTIONS(196),
+    [anon_sym_before] = ACTIONS(196),
+    [anon_sym_after] = ACTIONS(196),
+    [anon_sym_failover] = ACTIONS(196),
+    [anon_sym_test] = ACTIONS(196),
+    [anon_sym_script] = ACTIONS(196),
+    [anon_sym_runbook] = ACTIONS(196),
+    [anon_sym_webhook] = ACTIONS(196),
+    [anon_sym_probe] = ACTIONS(196),
+    [anon_sym_manual] = ACTIONS(196),
+    [anon_sym_wait] = ACTIONS(196),
+    [anon_sym_timeout] = ACTIONS(196),
+    [anon_sym_retries] = ACTIONS(196),
+    [anon_sym_on_error] = ACTIONS(196),
+    [anon_sym_estimate] = ACTIONS(196),
+    [anon_sym_description] = ACTIONS(196),
+    [anon_sym_vault] = ACTIONS(196),
+    [anon_sym_primary] = ACTIONS(196),
+    [anon_sym_recovery] = ACTIONS(196),
+    [anon_sym_objectives] = ACTIONS(196),
+    [anon_sym_defaults] = ACTIONS(196),
+    [anon_sym_coverage] = ACTIONS(196),
+    [anon_sym_rto] = ACTIONS(196),
+    [anon_sym_rpo] = ACTIONS(196),
+    [anon_sym_drill] = ACTIONS(196),
+    [anon_sym_parallelism] = ACTIONS(196),
+    [anon_sym_recovery_point] = ACTIONS(196),
+    [anon_sym_shutdown_source] = ACTIONS(196),
+    [anon_sym_network] = ACTIONS(196),
+    [anon_sym_tag] = ACTIONS(196),
+    [anon_sym_resource_group] = ACTIONS(196),
+    [anon_sym_item] = ACTIONS(196),
+    [anon_sym_target] = ACTIONS(196),
+    [anon_sym_vm_name] = ACTIONS(196),
+    [anon_sym_size] = ACTIONS(196),
+    [anon_sym_subnet] = ACTIONS(196),
+    [anon_sym_ip] = ACTIONS(196),
+    [anon_sym_test_subnet] = ACTIONS(196),
+    [anon_sym_test_ip] = ACTIONS(196),
+    [anon_sym_public_ip] = ACTIONS(196),
+    [anon_sym_load_balancer_pools] = ACTIONS(196),
+    [anon_sym_nsg] = ACTIONS(196),
+    [anon_sym_zone] = ACTIONS(196),
+    [anon_sym_availability_set] = ACTIONS(196),
+    [anon_sym_proximity_group] = ACTIONS(196),
+    [anon_sym_capacity_reservation] = ACTIONS(196),
+    [anon_sym_args] = ACTIONS(196),
+    [anon_sym_env] = ACTIONS(196),
+    [anon_sym_account] = ACTIONS(196),
+    [anon_sym_params] = ACTIONS(196),
+    [anon_sym_method] = ACTIONS(196),
+    [anon_sym_headers] = ACTIONS(196),
+    [anon_sym_body] = ACTIONS(196),
+    [anon_sym_expect] = ACTIONS(196),
+    [anon_sym_every] = ACTIONS(196),
+    [anon_sym_within] = ACTIONS(196),
+    [anon_sym_RBRACK] = ACTIONS(194),
+    [anon_sym_DQUOTE] = ACTIONS(194),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(33)] = {
+    [ts_builtin_sym_end] = ACTIONS(139),
+    [sym_identifier] = ACTIONS(141),
+    [anon_sym_LBRACE] = ACTIONS(139),
+    [anon_sym_RBRACE] = ACTIONS(139),
+    [anon_sym_plan] = ACTIONS(141),
+    [anon_sym_group] = ACTIONS(141),
+    [anon_sym_needs] = ACTIONS(141),
+    [anon_sym_COMMA] = ACTIONS(139),
+    [anon_sym_vm] = ACTIONS(141),
+    [anon_sym_before] = ACTIONS(141),
+    [anon_sym_after] = ACTIONS(141),
+    [anon_sym_failover] = ACTIONS(141),
+    [anon_sym_test] = ACTIONS(141),
+    [anon_sym_script] = ACTIONS(141),
+    [anon_sym_runbook] = ACTIONS(141),
+    [anon_sym_webhook] = ACTIONS(141),
+    [anon_sym_probe] = ACTIONS(141),
+    [anon_sym_manual] = ACTIONS(141),
+    [anon_sym_wait] = ACTIONS(141),
+    [anon_sym_timeout] = ACTIONS(141),
+    [anon_sym_retries] = ACTIONS(141),
+    [anon_sym_on_error] = ACTIONS(141),
+    [anon_sym_estimate] = ACTIONS(141),
+    [anon_sym_description] = ACTIONS(141),
+    [anon_sym_vault] = ACTIONS(141),
+    [anon_sym_primary] = ACTIONS(141),
+    [anon_sym_recovery] = ACTIONS(141),
+    [anon_sym_objectives] = ACTIONS(141),
+    [anon_sym_defaults] = ACTIONS(141),
+    [anon_sym_coverage] = ACTIONS(141),
+    [anon_sym_rto] = ACTIONS(141),
+    [anon_sym_rpo] = ACTIONS(141),
+    [anon_sym_drill] = ACTIONS(141),
+    [anon_sym_parallelism] = ACTIONS(141),
+    [anon_sym_recovery_point] = ACTIONS(141),
+    [anon_sym_shutdown_source] = ACTIONS(141),
+    [anon_sym_network] = ACTIONS(141),
+    [anon_sym_tag] = ACTIONS(141),
+    [anon_sym_resource_group] = ACTIONS(141),
+    [anon_sym_item] = ACTIONS(141),
+    [anon_sym_target] = ACTIONS(141),
+    [anon_sym_vm_name] = ACTIONS(141),
+    [anon_sym_size] = ACTIONS(141),
+    [anon_sym_subnet] = ACTIONS(141),
+    [anon_sym_ip] = ACTIONS(141),
+    [anon_sym_test_subnet] = ACTIONS(141),
+    [anon_sym_test_ip] = ACTIONS(141),
+    [anon_sym_public_ip] = ACTIONS(141),
+    [anon_sym_load_balancer_pools] = ACTIONS(141),
+    [anon_sym_nsg] = ACTIONS(141),
+    [anon_sym_zone] = ACTIONS(141),
+    [anon_sym_availability_set] = ACTIONS(141),
+    [anon_sym_proximity_group] = ACTIONS(141),
+    [anon_sym_capacity_reservation] = ACTIONS(141),
+    [anon_sym_args] = ACTIONS(141),
+    [anon_sym_env] = ACTIONS(141),
+    [anon_sym_account] = ACTIONS(141),
+    [anon_sym_params] = ACTIONS(141),
+    [anon_sym_method] = ACTIONS(141),
+    [anon_sym_headers] = ACTIONS(141),
+    [anon_sym_body] = ACTIONS(141),
+    [anon_sym_expect] = ACTIONS(141),
+    [anon_sym_every] = ACTIONS(141),
+    [anon_sym_within] = ACTIONS(141),
+    [anon_sym_RBRACK] = ACTIONS(139),
+    [anon_sym_DQUOTE] = ACTIONS(139),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(34)] = {
+    [ts_builtin_sym_end] = ACTIONS(198),
+    [sym_identifier] = ACTIONS(200),
+    [anon_sym_LBRACE] = ACTIONS(198),
+    [anon_sym_RBRACE] = ACTIONS(198),
+    [anon_sym_plan] = ACTIONS(200),
+    [anon_sym_group] = ACTIONS(200),
+    [anon_sym_needs] = ACTIONS(200),
+    [anon_sym_COMMA] = ACTIONS(198),
+    [anon_sym_vm] = ACTIONS(200),
+    [anon_sym_before] = ACTIONS(200),
+    [anon_sym_after] = ACTIONS(200),
+    [anon_sym_failover] = ACTIONS(200),
+    [anon_sym_test] = ACTIONS(200),
+    [anon_sym_script] = ACTIONS(200),
+    [anon_sym_runbook] = ACTIONS(200),
+    [anon_sym_webhook] = ACTIONS(200),
+    [anon_sym_probe] = ACTIONS(200),
+    [anon_sym_manual] = ACTIONS(200),
+    [anon_sym_wait] = ACTIONS(200),
+    [anon_sym_timeout] = ACTIONS(200),
+    [anon_sym_retries] = ACTIONS(200),
+    [anon_sym_on_error] = ACTIONS(200),
+    [anon_sym_estimate] = ACTIONS(200),
+    [anon_sym_description] = ACTIONS(200),
+    [anon_sym_vault] = ACTIONS(200),
+    [anon_sym_primary] = ACTIONS(200),
+    [anon_sym_recovery] = ACTIONS(200),
+    [anon_sym_objectives] = ACTIONS(200),
+    [anon_sym_defaults] = ACTIONS(200),
+    [anon_sym_coverage] = ACTIONS(200),
+    [anon_sym_rto] = ACTIONS(200),
+    [anon_sym_rpo] = ACTIONS(200),
+    [anon_sym_drill] = ACTIONS(200),
+    [anon_sym_parallelism] = ACTIONS(200),
+    [anon_sym_recovery_point] = ACTIONS(200),
+    [anon_sym_shutdown_source] = ACTIONS(200),
+    [anon_sym_network] = ACTIONS(200),
+    [anon_sym_tag] = ACTIONS(200),
+    [anon_sym_resource_group] = ACTIONS(200),
+    [anon_sym_item] = ACTIONS(200),
+    [anon_sym_target] = ACTIONS(200),
+    [anon_sym_vm_name] = ACTIONS(200),
+    [anon_sym_size] = ACTIONS(200),
+    [anon_sym_subnet] = ACTIONS(200),
+    [anon_sym_ip] = ACTIONS(200),
+    [anon_sym_test_subnet] = ACTIONS(200),
+    [anon_sym_test_ip] = ACTIONS(200),
+    [anon_sym_public_ip] = ACTIONS(200),
+    [anon_sym_load_balancer_pools] = ACTIONS(200),
+    [anon_sym_nsg] = ACTIONS(200),
+    [anon_sym_zone] = ACTIONS(200),
+    [anon_sym_availability_set] = ACTIONS(200),
+    [anon_sym_proximity_group] = ACTIONS(200),
+    [anon_sym_capacity_reservation] = ACTIONS(200),
+    [anon_sym_args] = ACTIONS(200),
+    [anon_sym_env] = ACTIONS(200),
+    [anon_sym_account] = ACTIONS(200),
+    [anon_sym_params] = ACTIONS(200),
+    [anon_sym_method] = ACTIONS(200),
+    [anon_sym_headers] = ACTIONS(200),
+    [anon_sym_body] = ACTIONS(200),
+    [anon_sym_expect] = ACTIONS(200),
+    [anon_sym_every] = ACTIONS(200),
+    [anon_sym_within] = ACTIONS(200),
+    [anon_sym_RBRACK] = ACTIONS(198),
+    [anon_sym_DQUOTE] = ACTIONS(198),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(35)] = {
+    [sym_block] = STATE(42),
+    [ts_builtin_sym_end] = ACTIONS(202),
+    [sym_identifier] = ACTIONS(204),
+    [anon_sym_LBRACE] = ACTIONS(29),
+    [anon_sym_RBRACE] = ACTIONS(202),
+    [anon_sym_plan] = ACTIONS(204),
+    [anon_sym_group] = ACTIONS(204),
+    [anon_sym_needs] = ACTIONS(204),
+    [anon_sym_vm] = ACTIONS(204),
+    [anon_sym_before] = ACTIONS(204),
+    [anon_sym_after] = ACTIONS(204),
+    [anon_sym_failover] = ACTIONS(204),
+    [anon_sym_test] = ACTIONS(204),
+    [anon_sym_script] = ACTIONS(204),
+    [anon_sym_runbook] = ACTIONS(204),
+    [anon_sym_webhook] = ACTIONS(204),
+    [anon_sym_probe] = ACTIONS(204),
+    [anon_sym_manual] = ACTIONS(204),
+    [anon_sym_wait] = ACTIONS(204),
+    [anon_sym_timeout] = ACTIONS(204),
+    [anon_sym_retries] = ACTIONS(204),
+    [anon_sym_on_error] = ACTIONS(204),
+    [anon_sym_estimate] = ACTIONS(204),
+    [anon_sym_description] = ACTIONS(204),
+    [anon_sym_vault] = ACTIONS(204),
+    [anon_sym_primary] = ACTIONS(204),
+    [anon_sym_recovery] = ACTIONS(204),
+    [anon_sym_objectives] = ACTIONS(204),
+    [anon_sym_defaults] = ACTIONS(204),
+    [anon_sym_coverage] = ACTIONS(204),
+    [anon_sym_rto] = ACTIONS(204),
+    [anon_sym_rpo] = ACTIONS(204),
+    [anon_sym_drill] = ACTIONS(204),
+    [anon_sym_parallelism] = ACTIONS(204),
+    [anon_sym_recovery_point] = ACTIONS(204),
+    [anon_sym_shutdown_source] = ACTIONS(204),
+    [anon_sym_network] = ACTIONS(204),
+    [anon_sym_tag] = ACTIONS(204),
+    [anon_sym_resource_group] = ACTIONS(204),
+    [anon_sym_item] = ACTIONS(204),
+    [anon_sym_target] = ACTIONS(204),
+    [anon_sym_vm_name] = ACTIONS(204),
+    [anon_sym_size] = ACTIONS(204),
+    [anon_sym_subnet] = ACTIONS(204),
+    [anon_sym_ip] = ACTIONS(204),
+    [anon_sym_test_subnet] = ACTIONS(204),
+    [anon_sym_test_ip] = ACTIONS(204),
+    [anon_sym_public_ip] = ACTIONS(204),
+    [anon_sym_load_balancer_pools] = ACTIONS(204),
+    [anon_sym_nsg] = ACTIONS(204),
+    [anon_sym_zone] = ACTIONS(204),
+    [anon_sym_availability_set] = ACTIONS(204),
+    [anon_sym_proximity_group] = ACTIONS(204),
+    [anon_sym_capacity_reservation] = ACTIONS(204),
+    [anon_sym_args] = ACTIONS(204),
+    [anon_sym_env] = ACTIONS(204),
+    [anon_sym_account] = ACTIONS(204),
+    [anon_sym_params] = ACTIONS(204),
+    [anon_sym_method] = ACTIONS(204),
+    [anon_sym_headers] = ACTIONS(204),
+    [anon_sym_body] = ACTIONS(204),
+    [anon_sym_expect] = ACTIONS(204),
+    [anon_sym_every] = ACTIONS(204),
+    [anon_sym_within] = ACTIONS(204),
+    [anon_sym_DQUOTE] = ACTIONS(202),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(36)] = {
+    [aux_sym_needs_clause_repeat1] = STATE(37),
+    [ts_builtin_sym_end] = ACTIONS(206),
+    [sym_identifier] = ACTIONS(208),
+    [anon_sym_RBRACE] = ACTIONS(206),
+    [anon_sym_plan] = ACTIONS(208),
+    [anon_sym_group] = ACTIONS(208),
+    [anon_sym_needs] = ACTIONS(208),
+    [anon_sym_COMMA] = ACTIONS(210),
+    [anon_sym_vm] = ACTIONS(208),
+    [anon_sym_before] = ACTIONS(208),
+    [anon_sym_after] = ACTIONS(208),
+    [anon_sym_failover] = ACTIONS(208),
+    [anon_sym_test] = ACTIONS(208),
+    [anon_sym_script] = ACTIONS(208),
+    [anon_sym_runbook] = ACTIONS(208),
+    [anon_sym_webhook] = ACTIONS(208),
+    [anon_sym_probe] = ACTIONS(208),
+    [anon_sym_manual] = ACTIONS(208),
+    [anon_sym_wait] = ACTIONS(208),
+    [anon_sym_timeout] = ACTIONS(208),
+    [anon_sym_retries] = ACTIONS(208),
+    [anon_sym_on_error] = ACTIONS(208),
+    [anon_sym_estimate] = ACTIONS(208),
+    [anon_sym_description] = ACTIONS(208),
+    [anon_sym_vault] = ACTIONS(208),
+    [anon_sym_primary] = ACTIONS(208),
+    [anon_sym_recovery] = ACTIONS(208),
+    [anon_sym_objectives] = ACTIONS(208),
+    [anon_sym_defaults] = ACTIONS(208),
+    [anon_sym_coverage] = ACTIONS(208),
+    [anon_sym_rto] = ACTIONS(208),
+    [anon_sym_rpo] = ACTIONS(208),
+    [anon_sym_drill] = ACTIONS(208),
+    [anon_sym_parallelism] = ACTIONS(208),
+    [anon_sym_recovery_point] = ACTIONS(208),
+    [anon_sym_shutdown_source] = ACTIONS(208),
+    [anon_sym_network] = ACTIONS(208),
+    [anon_sym_tag] = ACTIONS(208),
+    [anon_sym_resource_group] = ACTIONS(208),
+    [anon_sym_item] = ACTIONS(208),
+    [anon_sym_target] = ACTIONS(208),
+    [anon_sym_vm_name] = ACTIONS(208),
+    [anon_sym_size] = ACTIONS(208),
+    [anon_sym_subnet] = ACTIONS(208),
+    [anon_sym_ip] = ACTIONS(208),
+    [anon_sym_test_subnet] = ACTIONS(208),
+    [anon_sym_test_ip] = ACTIONS(208),
+    [anon_sym_public_ip] = ACTIONS(208),
+    [anon_sym_load_balancer_pools] = ACTIONS(208),
+    [anon_sym_nsg] = ACTIONS(208),
+    [anon_sym_zone] = ACTIONS(208),
+    [anon_sym_availability_set] = ACTIONS(208),
+    [anon_sym_proximity_group] = ACTIONS(208),
+    [anon_sym_capacity_reservation] = ACTIONS(208),
+    [anon_sym_args] = ACTIONS(208),
+    [anon_sym_env] = ACTIONS(208),
+    [anon_sym_account] = ACTIONS(208),
+    [anon_sym_params] = ACTIONS(208),
+    [anon_sym_method] = ACTIONS(208),
+    [anon_sym_headers] = ACTIONS(208),
+    [anon_sym_body] = ACTIONS(208),
+    [anon_sym_expect] = ACTIONS(208),
+    [anon_sym_every] = ACTIONS(208),
+    [anon_sym_within] = ACTIONS(208),
+    [anon_sym_DQUOTE] = ACTIONS(206),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(37)] = {
+    [aux_sym_needs_clause_repeat1] = STATE(29),
+    [ts_builtin_sym_end] = ACTIONS(212),
+    [sym_identifier] = ACTIONS(214),
+    [anon_sym_RBRACE] = ACTIONS(212),
+    [anon_sym_plan] = ACTIONS(214),
+    [anon_sym_group] = ACTIONS(214),
+    [anon_sym_needs] = ACTIONS(214),
+    [anon_sym_COMMA] = ACTIONS(210),
+    [anon_sym_vm] = ACTIONS(214),
+    [anon_sym_before] = ACTIONS(214),
+    [anon_sym_after] = ACTIONS(214),
+    [anon_sym_failover] = ACTIONS(214),
+    [anon_sym_test] = ACTIONS(214),
+    [anon_sym_script] = ACTIONS(214),
+    [anon_sym_runbook] = ACTIONS(214),
+    [anon_sym_webhook] = ACTIONS(214),
+    [anon_sym_probe] = ACTIONS(214),
+    [anon_sym_manual] = ACTIONS(214),
+    [anon_sym_wait] = ACTIONS(214),
+    [anon_sym_timeout] = ACTIONS(214),
+    [anon_sym_retries] = ACTIONS(214),
+    [anon_sym_on_error] = ACTIONS(214),
+    [anon_sym_estimate] = ACTIONS(214),
+    [anon_sym_description] = ACTIONS(214),
+    [anon_sym_vault] = ACTIONS(214),
+    [anon_sym_primary] = ACTIONS(214),
+    [anon_sym_recovery] = ACTIONS(214),
+    [anon_sym_objectives] = ACTIONS(214),
+    [anon_sym_defaults] = ACTIONS(214),
+    [anon_sym_coverage] = ACTIONS(214),
+    [anon_sym_rto] = ACTIONS(214),
+    [anon_sym_rpo] = ACTIONS(214),
+    [anon_sym_drill] = ACTIONS(214),
+    [anon_sym_parallelism] = ACTIONS(214),
+    [anon_sym_recovery_point] = ACTIONS(214),
+    [anon_sym_shutdown_source] = ACTIONS(214),
+    [anon_sym_network] = ACTIONS(214),
+    [anon_sym_tag] = ACTIONS(214),
+    [anon_sym_resource_group] = ACTIONS(214),
+    [anon_sym_item] = ACTIONS(214),
+    [anon_sym_target] = ACTIONS(214),
+    [anon_sym_vm_name] = ACTIONS(214),
+    [anon_sym_size] = ACTIONS(214),
+    [anon_sym_subnet] = ACTIONS(214),
+    [anon_sym_ip] = ACTIONS(214),
+    [anon_sym_test_subnet] = ACTIONS(214),
+    [anon_sym_test_ip] = ACTIONS(214),
+    [anon_sym_public_ip] = ACTIONS(214),
+    [anon_sym_load_balancer_pools] = ACTIONS(214),
+    [anon_sym_nsg] = ACTIONS(214),
+    [anon_sym_zone] = ACTIONS(214),
+    [anon_sym_availability_set] = ACTIONS(214),
+    [anon_sym_proximity_group] = ACTIONS(214),
+    [anon_sym_capacity_reservation] = ACTIONS(214),
+    [anon_sym_args] = ACTIONS(214),
+    [anon_sym_env] = ACTIONS(214),
+    [anon_sym_account] = ACTIONS(214),
+    [anon_sym_params] = ACTIONS(214),
+    [anon_sym_method] = ACTIONS(214),
+    [anon_sym_headers] = ACTIONS(214),
+    [anon_sym_body] = ACTIONS(214),
+    [anon_sym_expect] = ACTIONS(214),
+    [anon_sym_every] = ACTIONS(214),
+    [anon_sym_within] = ACTIONS(214),
+    [anon_sym_DQUOTE] = ACTIONS(212),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(38)] = {
+    [ts_builtin_sym_end] = ACTIONS(216),
+    [sym_identifier] = ACTIONS(218),
+    [anon_sym_LBRACE] = ACTIONS(216),
+    [anon_sym_RBRACE] = ACTIONS(216),
+    [anon_sym_plan] = ACTIONS(218),
+    [anon_sym_group] = ACTIONS(218),
+    [anon_sym_needs] = ACTIONS(218),
+    [anon_sym_COMMA] = ACTIONS(216),
+    [anon_sym_vm] = ACTIONS(218),
+    [anon_sym_before] = ACTIONS(218),
+    [anon_sym_after] = ACTIONS(218),
+    [anon_sym_failover] = ACTIONS(218),
+    [anon_sym_test] = ACTIONS(218),
+    [anon_sym_script] = ACTIONS(218),
+    [anon_sym_runbook] = ACTIONS(218),
+    [anon_sym_webhook] = ACTIONS(218),
+    [anon_sym_probe] = ACTIONS(218),
+    [anon_sym_manual] = ACTIONS(218),
+    [anon_sym_wait] = ACTIONS(218),
+    [anon_sym_timeout] = ACTIONS(218),
+    [anon_sym_retries] = ACTIONS(218),
+    [anon_sym_on_error] = ACTIONS(218),
+    [anon_sym_estimate] = ACTIONS(218),
+    [anon_sym_description] = ACTIONS(218),
+    [anon_sym_vault] = ACTIONS(218),
+    [anon_sym_primary] = ACTIONS(218),
+    [anon_sym_recovery] = ACTIONS(218),
+    [anon_sym_objectives] = ACTIONS(218),
+    [anon_sym_defaults] = ACTIONS(218),
+    [anon_sym_coverage] = ACTIONS(218),
+    [anon_sym_rto] = ACTIONS(218),
+    [anon_sym_rpo] = ACTIONS(218),
+    [anon_sym_drill] = ACTIONS(218),
+    [anon_sym_parallelism] = ACTIONS(218),
+    [anon_sym_recovery_point] = ACTIONS(218),
+    [anon_sym_shutdown_source] = ACTIONS(218),
+    [anon_sym_network] = ACTIONS(218),
+    [anon_sym_tag] = ACTIONS(218),
+    [anon_sym_resource_group] = ACTIONS(218),
+    [anon_sym_item] = ACTIONS(218),
+    [anon_sym_target] = ACTIONS(218),
+    [anon_sym_vm_name] = ACTIONS(218),
+    [anon_sym_size] = ACTIONS(218),
+    [anon_sym_subnet] = ACTIONS(218),
+    [anon_sym_ip] = ACTIONS(218),
+    [anon_sym_test_subnet] = ACTIONS(218),
+    [anon_sym_test_ip] = ACTIONS(218),
+    [anon_sym_public_ip] = ACTIONS(218),
+    [anon_sym_load_balancer_pools] = ACTIONS(218),
+    [anon_sym_nsg] = ACTIONS(218),
+    [anon_sym_zone] = ACTIONS(218),
+    [anon_sym_availability_set] = ACTIONS(218),
+    [anon_sym_proximity_group] = ACTIONS(218),
+    [anon_sym_capacity_reservation] = ACTIONS(218),
+    [anon_sym_args] = ACTIONS(218),
+    [anon_sym_env] = ACTIONS(218),
+    [anon_sym_account] = ACTIONS(218),
+    [anon_sym_params] = ACTIONS(218),
+    [anon_sym_method] = ACTIONS(218),
+    [anon_sym_headers] = ACTIONS(218),
+    [anon_sym_body] = ACTIONS(218),
+    [anon_sym_expect] = ACTIONS(218),
+    [anon_sym_every] = ACTIONS(218),
+    [anon_sym_within] = ACTIONS(218),
+    [anon_sym_DQUOTE] = ACTIONS(216),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(39)] = {
+    [ts_builtin_sym_end] = ACTIONS(179),
+    [sym_identifier] = ACTIONS(181),
+    [anon_sym_LBRACE] = ACTIONS(179),
+    [anon_sym_RBRACE] = ACTIONS(179),
+    [anon_sym_plan] = ACTIONS(181),
+    [anon_sym_group] = ACTIONS(181),
+    [anon_sym_needs] = ACTIONS(181),
+    [anon_sym_COMMA] = ACTIONS(179),
+    [anon_sym_vm] = ACTIONS(181),
+    [anon_sym_before] = ACTIONS(181),
+    [anon_sym_after] = ACTIONS(181),
+    [anon_sym_failover] = ACTIONS(181),
+    [anon_sym_test] = ACTIONS(181),
+    [anon_sym_script] = ACTIONS(181),
+    [anon_sym_runbook] = ACTIONS(181),
+    [anon_sym_webhook] = ACTIONS(181),
+    [anon_sym_probe] = ACTIONS(181),
+    [anon_sym_manual] = ACTIONS(181),
+    [anon_sym_wait] = ACTIONS(181),
+    [anon_sym_timeout] = ACTIONS(181),
+    [anon_sym_retries] = ACTIONS(181),
+    [anon_sym_on_error] = ACTIONS(181),
+    [anon_sym_estimate] = ACTIONS(181),
+    [anon_sym_description] = ACTIONS(181),
+    [anon_sym_vault] = ACTIONS(181),
+    [anon_sym_primary] = ACTIONS(181),
+    [anon_sym_recovery] = ACTIONS(181),
+    [anon_sym_objectives] = ACTIONS(181),
+    [anon_sym_defaults] = ACTIONS(181),
+    [anon_sym_coverage] = ACTIONS(181),
+    [anon_sym_rto] = ACTIONS(181),
+    [anon_sym_rpo] = ACTIONS(181),
+    [anon_sym_drill] = ACTIONS(181),
+    [anon_sym_parallelism] = ACTIONS(181),
+    [anon_sym_recovery_point] = ACTIONS(181),
+    [anon_sym_shutdown_source] = ACTIONS(181),
+    [anon_sym_network] = ACTIONS(181),
+    [anon_sym_tag] = ACTIONS(181),
+    [anon_sym_resource_group] = ACTIONS(181),
+    [anon_sym_item] = ACTIONS(181),
+    [anon_sym_target] = ACTIONS(181),
+    [anon_sym_vm_name] = ACTIONS(181),
+    [anon_sym_size] = ACTIONS(181),
+    [anon_sym_subnet] = ACTIONS(181),
+    [anon_sym_ip] = ACTIONS(181),
+    [anon_sym_test_subnet] = ACTIONS(181),
+    [anon_sym_test_ip] = ACTIONS(181),
+    [anon_sym_public_ip] = ACTIONS(181),
+    [anon_sym_load_balancer_pools] = ACTIONS(181),
+    [anon_sym_nsg] = ACTIONS(181),
+    [anon_sym_zone] = ACTIONS(181),
+    [anon_sym_availability_set] = ACTIONS(181),
+    [anon_sym_proximity_group] = ACTIONS(181),
+    [anon_sym_capacity_reservation] = ACTIONS(181),
+    [anon_sym_args] = ACTIONS(181),
+    [anon_sym_env] = ACTIONS(181),
+    [anon_sym_account] = ACTIONS(181),
+    [anon_sym_params] = ACTIONS(181),
+    [anon_sym_method] = ACTIONS(181),
+    [anon_sym_headers] = ACTIONS(181),
+    [anon_sym_body] = ACTIONS(181),
+    [anon_sym_expect] = ACTIONS(181),
+    [anon_sym_every] = ACTIONS(181),
+    [anon_sym_within] = ACTIONS(181),
+    [anon_sym_DQUOTE] = ACTIONS(179),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(40)] = {
+    [ts_builtin_sym_end] = ACTIONS(220),
+    [sym_identifier] = ACTIONS(222),
+    [anon_sym_LBRACE] = ACTIONS(220),
+    [anon_sym_RBRACE] = ACTIONS(220),
+    [anon_sym_plan] = ACTIONS(222),
+    [anon_sym_group] = ACTIONS(222),
+    [anon_sym_needs] = ACTIONS(222),
+    [anon_sym_vm] = ACTIONS(222),
+    [anon_sym_before] = ACTIONS(222),
+    [anon_sym_after] = ACTIONS(222),
+    [anon_sym_failover] = ACTIONS(222),
+    [anon_sym_test] = ACTIONS(222),
+    [anon_sym_script] = ACTIONS(222),
+    [anon_sym_runbook] = ACTIONS(222),
+    [anon_sym_webhook] = ACTIONS(222),
+    [anon_sym_probe] = ACTIONS(222),
+    [anon_sym_manual] = ACTIONS(222),
+    [anon_sym_wait] = ACTIONS(222),
+    [anon_sym_timeout] = ACTIONS(222),
+    [anon_sym_retries] = ACTIONS(222),
+    [anon_sym_on_error] = ACTIONS(222),
+    [anon_sym_estimate] = ACTIONS(222),
+    [anon_sym_description] = ACTIONS(222),
+    [anon_sym_vault] = ACTIONS(222),
+    [anon_sym_primary] = ACTIONS(222),
+    [anon_sym_recovery] = ACTIONS(222),
+    [anon_sym_objectives] = ACTIONS(222),
+    [anon_sym_defaults] = ACTIONS(222),
+    [anon_sym_coverage] = ACTIONS(222),
+    [anon_sym_rto] = ACTIONS(222),
+    [anon_sym_rpo] = ACTIONS(222),
+    [anon_sym_drill] = ACTIONS(222),
+    [anon_sym_parallelism] = ACTIONS(222),
+    [anon_sym_recovery_point] = ACTIONS(222),
+    [anon_sym_shutdown_source] = ACTIONS(222),
+    [anon_sym_network] = ACTIONS(222),
+    [anon_sym_tag] = ACTIONS(222),
+    [anon_sym_resource_group] = ACTIONS(222),
+    [anon_sym_item] = ACTIONS(222),
+    [anon_sym_target] = ACTIONS(222),
+    [anon_sym_vm_name] = ACTIONS(222),
+    [anon_sym_size] = ACTIONS(222),
+    [anon_sym_subnet] = ACTIONS(222),
+    [anon_sym_ip] = ACTIONS(222),
+    [anon_sym_test_subnet] = ACTIONS(222),
+    [anon_sym_test_ip] = ACTIONS(222),
+    [anon_sym_public_ip] = ACTIONS(222),
+    [anon_sym_load_balancer_pools] = ACTIONS(222),
+    [anon_sym_nsg] = ACTIONS(222),
+    [anon_sym_zone] = ACTIONS(222),
+    [anon_sym_availability_set] = ACTIONS(222),
+    [anon_sym_proximity_group] = ACTIONS(222),
+    [anon_sym_capacity_reservation] = ACTIONS(222),
+    [anon_sym_args] = ACTIONS(222),
+    [anon_sym_env] = ACTIONS(222),
+    [anon_sym_account] = ACTIONS(222),
+    [anon_sym_params] = ACTIONS(222),
+    [anon_sym_method] = ACTIONS(222),
+    [anon_sym_headers] = ACTIONS(222),
+    [anon_sym_body] = ACTIONS(222),
+    [anon_sym_expect] = ACTIONS(222),
+    [anon_sym_every] = ACTIONS(222),
+    [anon_sym_within] = ACTIONS(222),
+    [anon_sym_DQUOTE] = ACTIONS(220),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(41)] = {
+    [ts_builtin_sym_end] = ACTIONS(224),
+    [sym_identifier] = ACTIONS(226),
+    [anon_sym_RBRACE] = ACTIONS(224),
+    [anon_sym_plan] = ACTIONS(226),
+    [anon_sym_group] = ACTIONS(226),
+    [anon_sym_needs] = ACTIONS(226),
+    [anon_sym_vm] = ACTIONS(226),
+    [anon_sym_before] = ACTIONS(226),
+    [anon_sym_after] = ACTIONS(226),
+    [anon_sym_failover] = ACTIONS(226),
+    [anon_sym_test] = ACTIONS(226),
+    [anon_sym_script] = ACTIONS(226),
+    [anon_sym_runbook] = ACTIONS(226),
+    [anon_sym_webhook] = ACTIONS(226),
+    [anon_sym_probe] = ACTIONS(226),
+    [anon_sym_manual] = ACTIONS(226),
+    [anon_sym_wait] = ACTIONS(226),
+    [anon_sym_timeout] = ACTIONS(226),
+    [anon_sym_retries] = ACTIONS(226),
+    [anon_sym_on_error] = ACTIONS(226),
+    [anon_sym_estimate] = ACTIONS(226),
+    [anon_sym_description] = ACTIONS(226),
+    [anon_sym_vault] = ACTIONS(226),
+    [anon_sym_primary] = ACTIONS(226),
+    [anon_sym_recovery] = ACTIONS(226),
+    [anon_sym_objectives] = ACTIONS(226),
+    [anon_sym_defaults] = ACTIONS(226),
+    [anon_sym_coverage] = ACTIONS(226),
+    [anon_sym_rto] = ACTIONS(226),
+    [anon_sym_rpo] = ACTIONS(226),
+    [anon_sym_drill] = ACTIONS(226),
+    [anon_sym_parallelism] = ACTIONS(226),
+    [anon_sym_recovery_point] = ACTIONS(226),
+    [anon_sym_shutdown_source] = ACTIONS(226),
+    [anon_sym_network] = ACTIONS(226),
+    [anon_sym_tag] = ACTIONS(226),
+    [anon_sym_resource_group] = ACTIONS(226),
+    [anon_sym_item] = ACTIONS(226),
+    [anon_sym_target] = ACTIONS(226),
+    [anon_sym_vm_name] = ACTIONS(226),
+    [anon_sym_size] = ACTIONS(226),
+    [anon_sym_subnet] = ACTIONS(226),
+    [anon_sym_ip] = ACTIONS(226),
+    [anon_sym_test_subnet] = ACTIONS(226),
+    [anon_sym_test_ip] = ACTIONS(226),
+    [anon_sym_public_ip] = ACTIONS(226),
+    [anon_sym_load_balancer_pools] = ACTIONS(226),
+    [anon_sym_nsg] = ACTIONS(226),
+    [anon_sym_zone] = ACTIONS(226),
+    [anon_sym_availability_set] = ACTIONS(226),
+    [anon_sym_proximity_group] = ACTIONS(226),
+    [anon_sym_capacity_reservation] = ACTIONS(226),
+    [anon_sym_args] = ACTIONS(226),
+    [anon_sym_env] = ACTIONS(226),
+    [anon_sym_account] = ACTIONS(226),
+    [anon_sym_params] = ACTIONS(226),
+    [anon_sym_method] = ACTIONS(226),
+    [anon_sym_headers] = ACTIONS(226),
+    [anon_sym_body] = ACTIONS(226),
+    [anon_sym_expect] = ACTIONS(226),
+    [anon_sym_every] = ACTIONS(226),
+    [anon_sym_within] = ACTIONS(226),
+    [anon_sym_DQUOTE] = ACTIONS(224),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(42)] = {
+    [ts_builtin_sym_end] = ACTIONS(228),
+    [sym_identifier] = ACTIONS(230),
+    [anon_sym_RBRACE] = ACTIONS(228),
+    [anon_sym_plan] = ACTIONS(230),
+    [anon_sym_group] = ACTIONS(230),
+    [anon_sym_needs] = ACTIONS(230),
+    [anon_sym_vm] = ACTIONS(230),
+    [anon_sym_before] = ACTIONS(230),
+    [anon_sym_after] = ACTIONS(230),
+    [anon_sym_failover] = ACTIONS(230),
+    [anon_sym_test] = ACTIONS(230),
+    [anon_sym_script] = ACTIONS(230),
+    [anon_sym_runbook] = ACTIONS(230),
+    [anon_sym_webhook] = ACTIONS(230),
+    [anon_sym_probe] = ACTIONS(230),
+    [anon_sym_manual] = ACTIONS(230),
+    [anon_sym_wait] = ACTIONS(230),
+    [anon_sym_timeout] = ACTIONS(230),
+    [anon_sym_retries] = ACTIONS(230),
+    [anon_sym_on_error] = ACTIONS(230),
+    [anon_sym_estimate] = ACTIONS(230),
+    [anon_sym_description] = ACTIONS(230),
+    [anon_sym_vault] = ACTIONS(230),
+    [anon_sym_primary] = ACTIONS(230),
+    [anon_sym_recovery] = ACTIONS(230),
+    [anon_sym_objectives] = ACTIONS(230),
+    [anon_sym_defaults] = ACTIONS(230),
+    [anon_sym_coverage] = ACTIONS(230),
+    [anon_sym_rto] = ACTIONS(230),
+    [anon_sym_rpo] = ACTIONS(230),
+    [anon_sym_drill] = ACTIONS(230),
+    [anon_sym_parallelism] = ACTIONS(230),
+    [anon_sym_recovery_point] = ACTIONS(230),
+    [anon_sym_shutdown_source] = ACTIONS(230),
+    [anon_sym_network] = ACTIONS(230),
+    [anon_sym_tag] = ACTIONS(230),
+    [anon_sym_resource_group] = ACTIONS(230),
+    [anon_sym_item] = ACTIONS(230),
+    [anon_sym_target] = ACTIONS(230),
+    [anon_sym_vm_name] = ACTIONS(230),
+    [anon_sym_size] = ACTIONS(230),
+    [anon_sym_subnet] = ACTIONS(230),
+    [anon_sym_ip] = ACTIONS(230),
+    [anon_sym_test_subnet] = ACTIONS(230),
+    [anon_sym_test_ip] = ACTIONS(230),
+    [anon_sym_public_ip] = ACTIONS(230),
+    [anon_sym_load_balancer_pools] = ACTIONS(230),
+    [anon_sym_nsg] = ACTIONS(230),
+    [anon_sym_zone] = ACTIONS(230),
+    [anon_sym_availability_set] = ACTIONS(230),
+    [anon_sym_proximity_group] = ACTIONS(230),
+    [anon_sym_capacity_reservation] = ACTIONS(230),
+    [anon_sym_args] = ACTIONS(230),
+    [anon_sym_env] = ACTIONS(230),
+    [anon_sym_account] = ACTIONS(230),
+    [anon_sym_params] = ACTIONS(230),
+    [anon_sym_method] = ACTIONS(230),
+    [anon_sym_headers] = ACTIONS(230),
+    [anon_sym_body] = ACTIONS(230),
+    [anon_sym_expect] = ACTIONS(230),
+    [anon_sym_every] = ACTIONS(230),
+    [anon_sym_within] = ACTIONS(230),
+    [anon_sym_DQUOTE] = ACTIONS(228),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(43)] = {
+    [ts_builtin_sym_end] = ACTIONS(232),
+    [sym_identifier] = ACTIONS(234),
+    [anon_sym_RBRACE] = ACTIONS(232),
+    [anon_sym_plan] = ACTIONS(234),
+    [anon_sym_group] = ACTIONS(234),
+    [anon_sym_needs] = ACTIONS(234),
+    [anon_sym_vm] = ACTIONS(234),
+    [anon_sym_before] = ACTIONS(234),
+    [anon_sym_after] = ACTIONS(234),
+    [anon_sym_failover] = ACTIONS(234),
+    [anon_sym_test] = ACTIONS(234),
+    [anon_sym_script] = ACTIONS(234),
+    [anon_sym_runbook] = ACTIONS(234),
+    [anon_sym_webhook] = ACTIONS(234),
+    [anon_sym_probe] = ACTIONS(234),
+    [anon_sym_manual] = ACTIONS(234),
+    [anon_sym_wait] = ACTIONS(234),
+    [anon_sym_timeout] = ACTIONS(234),
+    [anon_sym_retries] = ACTIONS(234),
+    [anon_sym_on_error] = ACTIONS(234),
+    [anon_sym_estimate] = ACTIONS(234),
+    [anon_sym_description] = ACTIONS(234),
+    [anon_sym_vault] = ACTIONS(234),
+    [anon_sym_primary] = ACTIONS(234),
+    [anon_sym_recovery] = ACTIONS(234),
+    [anon_sym_objectives] = ACTIONS(234),
+    [anon_sym_defaults] = ACTIONS(234),
+    [anon_sym_coverage] = ACTIONS(234),
+    [anon_sym_rto] = ACTIONS(234),
+    [anon_sym_rpo] = ACTIONS(234),
+    [anon_sym_drill] = ACTIONS(234),
+    [anon_sym_parallelism] = ACTIONS(234),
+    [anon_sym_recovery_point] = ACTIONS(234),
+    [anon_sym_shutdown_source] = ACTIONS(234),
+    [anon_sym_network] = ACTIONS(234),
+    [anon_sym_tag] = ACTIONS(234),
+    [anon_sym_resource_group] = ACTIONS(234),
+    [anon_sym_item] = ACTIONS(234),
+    [anon_sym_target] = ACTIONS(234),
+    [anon_sym_vm_name] = ACTIONS(234),
+    [anon_sym_size] = ACTIONS(234),
+    [anon_sym_subnet] = ACTIONS(234),
+    [anon_sym_ip] = ACTIONS(234),
+    [anon_sym_test_subnet] = ACTIONS(234),
+    [anon_sym_test_ip] = ACTIONS(234),
+    [anon_sym_public_ip] = ACTIONS(234),
+    [anon_sym_load_balancer_pools] = ACTIONS(234),
+    [anon_sym_nsg] = ACTIONS(234),
+    [anon_sym_zone] = ACTIONS(234),
+    [anon_sym_availability_set] = ACTIONS(234),
+    [anon_sym_proximity_group] = ACTIONS(234),
+    [anon_sym_capacity_reservation] = ACTIONS(234),
+    [anon_sym_args] = ACTIONS(234),
+    [anon_sym_env] = ACTIONS(234),
+    [anon_sym_account] = ACTIONS(234),
+    [anon_sym_params] = ACTIONS(234),
+    [anon_sym_method] = ACTIONS(234),
+    [anon_sym_headers] = ACTIONS(234),
+    [anon_sym_body] = ACTIONS(234),
+    [anon_sym_expect] = ACTIONS(234),
+    [anon_sym_every] = ACTIONS(234),
+    [anon_sym_within] = ACTIONS(234),
+    [anon_sym_DQUOTE] = ACTIONS(232),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(44)] = {
+    [ts_builtin_sym_end] = ACTIONS(236),
+    [sym_identifier] = ACTIONS(238),
+    [anon_sym_RBRACE] = ACTIONS(236),
+    [anon_sym_plan] = ACTIONS(238),
+    [anon_sym_group] = ACTIONS(238),
+    [anon_sym_needs] = ACTIONS(238),
+    [anon_sym_vm] = ACTIONS(238),
+    [anon_sym_before] = ACTIONS(238),
+    [anon_sym_after] = ACTIONS(238),
+    [anon_sym_failover] = ACTIONS(238),
+    [anon_sym_test] = ACTIONS(238),
+    [anon_sym_script] = ACTIONS(238),
+    [anon_sym_runbook] = ACTIONS(238),
+    [anon_sym_webhook] = ACTIONS(238),
+    [anon_sym_probe] = ACTIONS(238),
+    [anon_sym_manual] = ACTIONS(238),
+    [anon_sym_wait] = ACTIONS(238),
+    [anon_sym_timeout] = ACTIONS(238),
+    [anon_sym_retries] = ACTIONS(238),
+    [anon_sym_on_error] = ACTIONS(238),
+    [anon_sym_estimate] = ACTIONS(238),
+    [anon_sym_description] = ACTIONS(238),
+    [anon_sym_vault] = ACTIONS(238),
+    [anon_sym_primary] = ACTIONS(238),
+    [anon_sym_recovery] = ACTIONS(238),
+    [anon_sym_objectives] = ACTIONS(238),
+    [anon_sym_defaults] = ACTIONS(238),
+    [anon_sym_coverage] = ACTIONS(238),
+    [anon_sym_rto] = ACTIONS(238),
+    [anon_sym_rpo] = ACTIONS(238),
+    [anon_sym_drill] = ACTIONS(238),
+    [anon_sym_parallelism] = ACTIONS(238),
+    [anon_sym_recovery_point] = ACTIONS(238),
+    [anon_sym_shutdown_source] = ACTIONS(238),
+    [anon_sym_network] = ACTIONS(238),
+    [anon_sym_tag] = ACTIONS(238),
+    [anon_sym_resource_group] = ACTIONS(238),
+    [anon_sym_item] = ACTIONS(238),
+    [anon_sym_target] = ACTIONS(238),
+    [anon_sym_vm_name] = ACTIONS(238),
+    [anon_sym_size] = ACTIONS(238),
+    [anon_sym_subnet] = ACTIONS(238),
+    [anon_sym_ip] = ACTIONS(238),
+    [anon_sym_test_subnet] = ACTIONS(238),
+    [anon_sym_test_ip] = ACTIONS(238),
+    [anon_sym_public_ip] = ACTIONS(238),
+    [anon_sym_load_balancer_pools] = ACTIONS(238),
+    [anon_sym_nsg] = ACTIONS(238),
+    [anon_sym_zone] = ACTIONS(238),
+    [anon_sym_availability_set] = ACTIONS(238),
+    [anon_sym_proximity_group] = ACTIONS(238),
+    [anon_sym_capacity_reservation] = ACTIONS(238),
+    [anon_sym_args] = ACTIONS(238),
+    [anon_sym_env] = ACTIONS(238),
+    [anon_sym_account] = ACTIONS(238),
+    [anon_sym_params] = ACTIONS(238),
+    [anon_sym_method] = ACTIONS(238),
+    [anon_sym_headers] = ACTIONS(238),
+    [anon_sym_body] = ACTIONS(238),
+    [anon_sym_expect] = ACTIONS(238),
+    [anon_sym_every] = ACTIONS(238),
+    [anon_sym_within] = ACTIONS(238),
+    [anon_sym_DQUOTE] = ACTIONS(236),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(45)] = {
+    [ts_builtin_sym_end] = ACTIONS(240),
+    [sym_identifier] = ACTIONS(242),
+    [anon_sym_RBRACE] = ACTIONS(240),
+    [anon_sym_plan] = ACTIONS(242),
+    [anon_sym_group] = ACTIONS(242),
+    [anon_sym_needs] = ACTIONS(242),
+    [anon_sym_vm] = ACTIONS(242),
+    [anon_sym_before] = ACTIONS(242),
+    [anon_sym_after] = ACTIONS(242),
+    [anon_sym_failover] = ACTIONS(242),
+    [anon_sym_test] = ACTIONS(242),
+    [anon_sym_script] = ACTIONS(242),
+    [anon_sym_runbook] = ACTIONS(242),
+    [anon_sym_webhook] = ACTIONS(242),
+    [anon_sym_probe] = ACTIONS(242),
+    [anon_sym_manual] = ACTIONS(242),
+    [anon_sym_wait] = ACTIONS(242),
+    [anon_sym_timeout] = ACTIONS(242),
+    [anon_sym_retries] = ACTIONS(242),
+    [anon_sym_on_error] = ACTIONS(242),
+    [anon_sym_estimate] = ACTIONS(242),
+    [anon_sym_description] = ACTIONS(242),
+    [anon_sym_vault] = ACTIONS(242),
+    [anon_sym_primary] = ACTIONS(242),
+    [anon_sym_recovery] = ACTIONS(242),
+    [anon_sym_objectives] = ACTIONS(242),
+    [anon_sym_defaults] = ACTIONS(242),
+    [anon_sym_coverage] = ACTIONS(242),
+    [anon_sym_rto] = ACTIONS(242),
+    [anon_sym_rpo] = ACTIONS(242),
+    [anon_sym_drill] = ACTIONS(242),
+    [anon_sym_parallelism] = ACTIONS(242),
+    [anon_sym_recovery_point] = ACTIONS(242),
+    [anon_sym_shutdown_source] = ACTIONS(242),
+    [anon_sym_network] = ACTIONS(242),
+    [anon_sym_tag] = ACTIONS(242),
+    [anon_sym_resource_group] = ACTIONS(242),
+    [anon_sym_item] = ACTIONS(242),
+    [anon_sym_target] = ACTIONS(242),
+    [anon_sym_vm_name] = ACTIONS(242),
+    [anon_sym_size] = ACTIONS(242),
+    [anon_sym_subnet] = ACTIONS(242),
+    [anon_sym_ip] = ACTIONS(242),
+    [anon_sym_test_subnet] = ACTIONS(242),
+    [anon_sym_test_ip] = ACTIONS(242),
+    [anon_sym_public_ip] = ACTIONS(242),
+    [anon_sym_load_balancer_pools] = ACTIONS(242),
+    [anon_sym_nsg] = ACTIONS(242),
+    [anon_sym_zone] = ACTIONS(242),
+    [anon_sym_availability_set] = ACTIONS(242),
+    [anon_sym_proximity_group] = ACTIONS(242),
+    [anon_sym_capacity_reservation] = ACTIONS(242),
+    [anon_sym_args] = ACTIONS(242),
+    [anon_sym_env] = ACTIONS(242),
+    [anon_sym_account] = ACTIONS(242),
+    [anon_sym_params] = ACTIONS(242),
+    [anon_sym_method] = ACTIONS(242),
+    [anon_sym_headers] = ACTIONS(242),
+    [anon_sym_body] = ACTIONS(242),
+    [anon_sym_expect] = ACTIONS(242),
+    [anon_sym_every] = ACTIONS(242),
+    [anon_sym_within] = ACTIONS(242),
+    [anon_sym_DQUOTE] = ACTIONS(240),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(46)] = {
+    [ts_builtin_sym_end] = ACTIONS(244),
+    [sym_identifier] = ACTIONS(246),
+    [anon_sym_RBRACE] = ACTIONS(244),
+    [anon_sym_plan] = ACTIONS(246),
+    [anon_sym_group] = ACTIONS(246),
+    [anon_sym_needs] = ACTIONS(246),
+    [anon_sym_vm] = ACTIONS(246),
+    [anon_sym_before] = ACTIONS(246),
+    [anon_sym_after] = ACTIONS(246),
+    [anon_sym_failover] = ACTIONS(246),
+    [anon_sym_test] = ACTIONS(246),
+    [anon_sym_script] = ACTIONS(246),
+    [anon_sym_runbook] = ACTIONS(246),
+    [anon_sym_webhook] = ACTIONS(246),
+    [anon_sym_probe] = ACTIONS(246),
+    [anon_sym_manual] = ACTIONS(246),
+    [anon_sym_wait] = ACTIONS(246),
+    [anon_sym_timeout] = ACTIONS(246),
+    [anon_sym_retries] = ACTIONS(246),
+    [anon_sym_on_error] = ACTIONS(246),
+    [anon_sym_estimate] = ACTIONS(246),
+    [anon_sym_description] = ACTIONS(246),
+    [anon_sym_vault] = ACTIONS(246),
+    [anon_sym_primary] = ACTIONS(246),
+    [anon_sym_recovery] = ACTIONS(246),
+    [anon_sym_objectives] = ACTIONS(246),
+    [anon_sym_defaults] = ACTIONS(246),
+    [anon_sym_coverage] = ACTIONS(246),
+    [anon_sym_rto] = ACTIONS(246),
+    [anon_sym_rpo] = ACTIONS(246),
+    [anon_sym_drill] = ACTIONS(246),
+    [anon_sym_parallelism] = ACTIONS(246),
+    [anon_sym_recovery_point] = ACTIONS(246),
+    [anon_sym_shutdown_source] = ACTIONS(246),
+    [anon_sym_network] = ACTIONS(246),
+    [anon_sym_tag] = ACTIONS(246),
+    [anon_sym_resource_group] = ACTIONS(246),
+    [anon_sym_item] = ACTIONS(246),
+    [anon_sym_target] = ACTIONS(246),
+    [anon_sym_vm_name] = ACTIONS(246),
+    [anon_sym_size] = ACTIONS(246),
+    [anon_sym_subnet] = ACTIONS(246),
+    [anon_sym_ip] = ACTIONS(246),
+    [anon_sym_test_subnet] = ACTIONS(246),
+    [anon_sym_test_ip] = ACTIONS(246),
+    [anon_sym_public_ip] = ACTIONS(246),
+    [anon_sym_load_balancer_pools] = ACTIONS(246),
+    [anon_sym_nsg] = ACTIONS(246),
+    [anon_sym_zone] = ACTIONS(246),
+    [anon_sym_availability_set] = ACTIONS(246),
+    [anon_sym_proximity_group] = ACTIONS(246),
+    [anon_sym_capacity_reservation] = ACTIONS(246),
+    [anon_sym_args] = ACTIONS(246),
+    [anon_sym_env] = ACTIONS(246),
+    [anon_sym_account] = ACTIONS(246),
+    [anon_sym_params] = ACTIONS(246),
+    [anon_sym_method] = ACTIONS(246),
+    [anon_sym_headers] = ACTIONS(246),
+    [anon_sym_body] = ACTIONS(246),
+    [anon_sym_expect] = ACTIONS(246),
+    [anon_sym_every] = ACTIONS(246),
+    [anon_sym_within] = ACTIONS(246),
+    [anon_sym_DQUOTE] = ACTIONS(244),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(47)] = {
+    [ts_builtin_sym_end] = ACTIONS(248),
+    [sym_identifier] = ACTIONS(250),
+    [anon_sym_RBRACE] = ACTIONS(248),
+    [anon_sym_plan] = ACTIONS(250),
+    [anon_sym_group] = ACTIONS(250),
+    [anon_sym_needs] = ACTIONS(250),
+    [anon_sym_vm] = ACTIONS(250),
+    [anon_sym_before] = ACTIONS(250),
+    [anon_sym_after] = ACTIONS(250),
+    [anon_sym_failover] = ACTIONS(250),
+    [anon_sym_test] = ACTIONS(250),
+    [anon_sym_script] = ACTIONS(250),
+    [anon_sym_runbook] = ACTIONS(250),
+    [anon_sym_webhook] = ACTIONS(250),
+    [anon_sym_probe] = ACTIONS(250),
+    [anon_sym_manual] = ACTIONS(250),
+    [anon_sym_wait] = ACTIONS(250),
+    [anon_sym_timeout] = ACTIONS(250),
+    [anon_sym_retries] = ACTIONS(250),
+    [anon_sym_on_error] = ACTIONS(250),
+    [anon_sym_estimate] = ACTIONS(250),
+    [anon_sym_description] = ACTIONS(250),
+    [anon_sym_vault] = ACTIONS(250),
+    [anon_sym_primary] = ACTIONS(250),
+    [anon_sym_recovery] = ACTIONS(250),
+    [anon_sym_objectives] = ACTIONS(250),
+    [anon_sym_defaults] = ACTIONS(250),
+    [anon_sym_coverage] = ACTIONS(250),
+    [anon_sym_rto] = ACTIONS(250),
+    [anon_sym_rpo] = ACTIONS(250),
+    [anon_sym_drill] = ACTIONS(250),
+    [anon_sym_parallelism] = ACTIONS(250),
+    [anon_sym_recovery_point] = ACTIONS(250),
+    [anon_sym_shutdown_source] = ACTIONS(250),
+    [anon_sym_network] = ACTIONS(250),
+    [anon_sym_tag] = ACTIONS(250),
+    [anon_sym_resource_group] = ACTIONS(250),
+    [anon_sym_item] = ACTIONS(250),
+    [anon_sym_target] = ACTIONS(250),
+    [anon_sym_vm_name] = ACTIONS(250),
+    [anon_sym_size] = ACTIONS(250),
+    [anon_sym_subnet] = ACTIONS(250),
+    [anon_sym_ip] = ACTIONS(250),
+    [anon_sym_test_subnet] = ACTIONS(250),
+    [anon_sym_test_ip] = ACTIONS(250),
+    [anon_sym_public_ip] = ACTIONS(250),
+    [anon_sym_load_balancer_pools] = ACTIONS(250),
+    [anon_sym_nsg] = ACTIONS(250),
+    [anon_sym_zone] = ACTIONS(250),
+    [anon_sym_availability_set] = ACTIONS(250),
+    [anon_sym_proximity_group] = ACTIONS(250),
+    [anon_sym_capacity_reservation] = ACTIONS(250),
+    [anon_sym_args] = ACTIONS(250),
+    [anon_sym_env] = ACTIONS(250),
+    [anon_sym_account] = ACTIONS(250),
+    [anon_sym_params] = ACTIONS(250),
+    [anon_sym_method] = ACTIONS(250),
+    [anon_sym_headers] = ACTIONS(250),
+    [anon_sym_body] = ACTIONS(250),
+    [anon_sym_expect] = ACTIONS(250),
+    [anon_sym_every] = ACTIONS(250),
+    [anon_sym_within] = ACTIONS(250),
+    [anon_sym_DQUOTE] = ACTIONS(248),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(48)] = {
+    [ts_builtin_sym_end] = ACTIONS(252),
+    [sym_identifier] = ACTIONS(254),
+    [anon_sym_RBRACE] = ACTIONS(252),
+    [anon_sym_plan] = ACTIONS(254),
+    [anon_sym_group] = ACTIONS(254),
+    [anon_sym_needs] = ACTIONS(254),
+    [anon_sym_vm] = ACTIONS(254),
+    [anon_sym_before] = ACTIONS(254),
+    [anon_sym_after] = ACTIONS(254),
+    [anon_sym_failover] = ACTIONS(254),
+    [anon_sym_test] = ACTIONS(254),
+    [anon_sym_script] = ACTIONS(254),
+    [anon_sym_runbook] = ACTIONS(254),
+    [anon_sym_webhook] = ACTIONS(254),
+    [anon_sym_probe] = ACTIONS(254),
+    [anon_sym_manual] = ACTIONS(254),
+    [anon_sym_wait] = ACTIONS(254),
+    [anon_sym_timeout] = ACTIONS(254),
+    [anon_sym_retries] = ACTIONS(254),
+    [anon_sym_on_error] = ACTIONS(254),
+    [anon_sym_estimate] = ACTIONS(254),
+    [anon_sym_description] = ACTIONS(254),
+    [anon_sym_vault] = ACTIONS(254),
+    [anon_sym_primary] = ACTIONS(254),
+    [anon_sym_recovery] = ACTIONS(254),
+    [anon_sym_objectives] = ACTIONS(254),
+    [anon_sym_defaults] = ACTIONS(254),
+    [anon_sym_coverage] = ACTIONS(254),
+    [anon_sym_rto] = ACTIONS(254),
+    [anon_sym_rpo] = ACTIONS(254),
+    [anon_sym_drill] = ACTIONS(254),
+    [anon_sym_parallelism] = ACTIONS(254),
+    [anon_sym_recovery_point] = ACTIONS(254),
+    [anon_sym_shutdown_source] = ACTIONS(254),
+    [anon_sym_network] = ACTIONS(254),
+    [anon_sym_tag] = ACTIONS(254),
+    [anon_sym_resource_group] = ACTIONS(254),
+    [anon_sym_item] = ACTIONS(254),
+    [anon_sym_target] = ACTIONS(254),
+    [anon_sym_vm_name] = ACTIONS(254),
+    [anon_sym_size] = ACTIONS(254),
+    [anon_sym_subnet] = ACTIONS(254),
+    [anon_sym_ip] = ACTIONS(254),
+    [anon_sym_test_subnet] = ACTIONS(254),
+    [anon_sym_test_ip] = ACTIONS(254),
+    [anon_sym_public_ip] = ACTIONS(254),
+    [anon_sym_load_balancer_pools] = ACTIONS(254),
+    [anon_sym_nsg] = ACTIONS(254),
+    [anon_sym_zone] = ACTIONS(254),
+    [anon_sym_availability_set] = ACTIONS(254),
+    [anon_sym_proximity_group] = ACTIONS(254),
+    [anon_sym_capacity_reservation] = ACTIONS(254),
+    [anon_sym_args] = ACTIONS(254),
+    [anon_sym_env] = ACTIONS(254),
+    [anon_sym_account] = ACTIONS(254),
+    [anon_sym_params] = ACTIONS(254),
+    [anon_sym_method] = ACTIONS(254),
+    [anon_sym_headers] = ACTIONS(254),
+    [anon_sym_body] = ACTIONS(254),
+    [anon_sym_expect] = ACTIONS(254),
+    [anon_sym_every] = ACTIONS(254),
+    [anon_sym_within] = ACTIONS(254),
+    [anon_sym_DQUOTE] = ACTIONS(252),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(49)] = {
+    [ts_builtin_sym_end] = ACTIONS(256),
+    [sym_identifier] = ACTIONS(258),
+    [anon_sym_RBRACE] = ACTIONS(256),
+    [anon_sym_plan] = ACTIONS(258),
+    [anon_sym_group] = ACTIONS(258),
+    [anon_sym_needs] = ACTIONS(258),
+    [anon_sym_vm] = ACTIONS(258),
+    [anon_sym_before] = ACTIONS(258),
+    [anon_sym_after] = ACTIONS(258),
+    [anon_sym_failover] = ACTIONS(258),
+    [anon_sym_test] = ACTIONS(258),
+    [anon_sym_script] = ACTIONS(258),
+    [anon_sym_runbook] = ACTIONS(258),
+    [anon_sym_webhook] = ACTIONS(258),
+    [anon_sym_probe] = ACTIONS(258),
+    [anon_sym_manual] = ACTIONS(258),
+    [anon_sym_wait] = ACTIONS(258),
+    [anon_sym_timeout] = ACTIONS(258),
+    [anon_sym_retries] = ACTIONS(258),
+    [anon_sym_on_error] = ACTIONS(258),
+    [anon_sym_estimate] = ACTIONS(258),
+    [anon_sym_description] = ACTIONS(258),
+    [anon_sym_vault] = ACTIONS(258),
+    [anon_sym_primary] = ACTIONS(258),
+    [anon_sym_recovery] = ACTIONS(258),
+    [anon_sym_objectives] = ACTIONS(258),
+    [anon_sym_defaults] = ACTIONS(258),
+    [anon_sym_coverage] = ACTIONS(258),
+    [anon_sym_rto] = ACTIONS(258),
+    [anon_sym_rpo] = ACTIONS(258),
+    [anon_sym_drill] = ACTIONS(258),
+    [anon_sym_parallelism] = ACTIONS(258),
+    [anon_sym_recovery_point] = ACTIONS(258),
+    [anon_sym_shutdown_source] = ACTIONS(258),
+    [anon_sym_network] = ACTIONS(258),
+    [anon_sym_tag] = ACTIONS(258),
+    [anon_sym_resource_group] = ACTIONS(258),
+    [anon_sym_item] = ACTIONS(258),
+    [anon_sym_target] = ACTIONS(258),
+    [anon_sym_vm_name] = ACTIONS(258),
+    [anon_sym_size] = ACTIONS(258),
+    [anon_sym_subnet] = ACTIONS(258),
+    [anon_sym_ip] = ACTIONS(258),
+    [anon_sym_test_subnet] = ACTIONS(258),
+    [anon_sym_test_ip] = ACTIONS(258),
+    [anon_sym_public_ip] = ACTIONS(258),
+    [anon_sym_load_balancer_pools] = ACTIONS(258),
+    [anon_sym_nsg] = ACTIONS(258),
+    [anon_sym_zone] = ACTIONS(258),
+    [anon_sym_availability_set] = ACTIONS(258),
+    [anon_sym_proximity_group] = ACTIONS(258),
+    [anon_sym_capacity_reservation] = ACTIONS(258),
+    [anon_sym_args] = ACTIONS(258),
+    [anon_sym_env] = ACTIONS(258),
+    [anon_sym_account] = ACTIONS(258),
+    [anon_sym_params] = ACTIONS(258),
+    [anon_sym_method] = ACTIONS(258),
+    [anon_sym_headers] = ACTIONS(258),
+    [anon_sym_body] = ACTIONS(258),
+    [anon_sym_expect] = ACTIONS(258),
+    [anon_sym_every] = ACTIONS(258),
+    [anon_sym_within] = ACTIONS(258),
+    [anon_sym_DQUOTE] = ACTIONS(256),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(50)] = {
+    [ts_builtin_sym_end] = ACTIONS(260),
+    [sym_identifier] = ACTIONS(262),
+    [anon_sym_RBRACE] = ACTIONS(260),
+    [anon_sym_plan] = ACTIONS(262),
+    [anon_sym_group] = ACTIONS(262),
+    [anon_sym_needs] = ACTIONS(262),
+    [anon_sym_vm] = ACTIONS(262),
+    [anon_sym_before] = ACTIONS(262),
+    [anon_sym_after] = ACTIONS(262),
+    [anon_sym_failover] = ACTIONS(262),
+    [anon_sym_test] = ACTIONS(262),
+    [anon_sym_script] = ACTIONS(262),
+    [anon_sym_runbook] = ACTIONS(262),
+    [anon_sym_webhook] = ACTIONS(262),
+    [anon_sym_probe] = ACTIONS(262),
+    [anon_sym_manual] = ACTIONS(262),
+    [anon_sym_wait] = ACTIONS(262),
+    [anon_sym_timeout] = ACTIONS(262),
+    [anon_sym_retries] = ACTIONS(262),
+    [anon_sym_on_error] = ACTIONS(262),
+    [anon_sym_estimate] = ACTIONS(262),
+    [anon_sym_description] = ACTIONS(262),
+    [anon_sym_vault] = ACTIONS(262),
+    [anon_sym_primary] = ACTIONS(262),
+    [anon_sym_recovery] = ACTIONS(262),
+    [anon_sym_objectives] = ACTIONS(262),
+    [anon_sym_defaults] = ACTIONS(262),
+    [anon_sym_coverage] = ACTIONS(262),
+    [anon_sym_rto] = ACTIONS(262),
+    [anon_sym_rpo] = ACTIONS(262),
+    [anon_sym_drill] = ACTIONS(262),
+    [anon_sym_parallelism] = ACTIONS(262),
+    [anon_sym_recovery_point] = ACTIONS(262),
+    [anon_sym_shutdown_source] = ACTIONS(262),
+    [anon_sym_network] = ACTIONS(262),
+    [anon_sym_tag] = ACTIONS(262),
+    [anon_sym_resource_group] = ACTIONS(262),
+    [anon_sym_item] = ACTIONS(262),
+    [anon_sym_target] = ACTIONS(262),
+    [anon_sym_vm_name] = ACTIONS(262),
+    [anon_sym_size] = ACTIONS(262),
+    [anon_sym_subnet] = ACTIONS(262),
+    [anon_sym_ip] = ACTIONS(262),
+    [anon_sym_test_subnet] = ACTIONS(262),
+    [anon_sym_test_ip] = ACTIONS(262),
+    [anon_sym_public_ip] = ACTIONS(262),
+    [anon_sym_load_balancer_pools] = ACTIONS(262),
+    [anon_sym_nsg] = ACTIONS(262),
+    [anon_sym_zone] = ACTIONS(262),
+    [anon_sym_availability_set] = ACTIONS(262),
+    [anon_sym_proximity_group] = ACTIONS(262),
+    [anon_sym_capacity_reservation] = ACTIONS(262),
+    [anon_sym_args] = ACTIONS(262),
+    [anon_sym_env] = ACTIONS(262),
+    [anon_sym_account] = ACTIONS(262),
+    [anon_sym_params] = ACTIONS(262),
+    [anon_sym_method] = ACTIONS(262),
+    [anon_sym_headers] = ACTIONS(262),
+    [anon_sym_body] = ACTIONS(262),
+    [anon_sym_expect] = ACTIONS(262),
+    [anon_sym_every] = ACTIONS(262),
+    [anon_sym_within] = ACTIONS(262),
+    [anon_sym_DQUOTE] = ACTIONS(260),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(51)] = {
+    [ts_builtin_sym_end] = ACTIONS(264),
+    [sym_identifier] = ACTIONS(266),
+    [anon_sym_RBRACE] = ACTIONS(264),
+    [anon_sym_plan] = ACTIONS(266),
+    [anon_sym_group] = ACTIONS(266),
+    [anon_sym_needs] = ACTIONS(266),
+    [anon_sym_vm] = ACTIONS(266),
+    [anon_sym_before] = ACTIONS(266),
+    [anon_sym_after] = ACTIONS(266),
+    [anon_sym_failover] = ACTIONS(266),
+    [anon_sym_test] = ACTIONS(266),
+    [anon_sym_script] = ACTIONS(266),
+    [anon_sym_runbook] = ACTIONS(266),
+    [anon_sym_webhook] = ACTIONS(266),
+    [anon_sym_probe] = ACTIONS(266),
+    [anon_sym_manual] = ACTIONS(266),
+    [anon_sym_wait] = ACTIONS(266),
+    [anon_sym_timeout] = ACTIONS(266),
+    [anon_sym_retries] = ACTIONS(266),
+    [anon_sym_on_error] = ACTIONS(266),
+    [anon_sym_estimate] = ACTIONS(266),
+    [anon_sym_description] = ACTIONS(266),
+    [anon_sym_vault] = ACTIONS(266),
+    [anon_sym_primary] = ACTIONS(266),
+    [anon_sym_recovery] = ACTIONS(266),
+    [anon_sym_objectives] = ACTIONS(266),
+    [anon_sym_defaults] = ACTIONS(266),
+    [anon_sym_coverage] = ACTIONS(266),
+    [anon_sym_rto] = ACTIONS(266),
+    [anon_sym_rpo] = ACTIONS(266),
+    [anon_sym_drill] = ACTIONS(266),
+    [anon_sym_parallelism] = ACTIONS(266),
+    [anon_sym_recovery_point] = ACTIONS(266),
+    [anon_sym_shutdown_source] = ACTIONS(266),
+    [anon_sym_network] = ACTIONS(266),
+    [anon_sym_tag] = ACTIONS(266),
+    [anon_sym_resource_group] = ACTIONS(266),
+    [anon_sym_item] = ACTIONS(266),
+    [anon_sym_target] = ACTIONS(266),
+    [anon_sym_vm_name] = ACTIONS(266),
+    [anon_sym_size] = ACTIONS(266),
+    [anon_sym_subnet] = ACTIONS(266),
+    [anon_sym_ip] = ACTIONS(266),
+    [anon_sym_test_subnet] = ACTIONS(266),
+    [anon_sym_test_ip] = ACTIONS(266),
+    [anon_sym_public_ip] = ACTIONS(266),
+    [anon_sym_load_balancer_pools] = ACTIONS(266),
+    [anon_sym_nsg] = ACTIONS(266),
+    [anon_sym_zone] = ACTIONS(266),
+    [anon_sym_availability_set] = ACTIONS(266),
+    [anon_sym_proximity_group] = ACTIONS(266),
+    [anon_sym_capacity_reservation] = ACTIONS(266),
+    [anon_sym_args] = ACTIONS(266),
+    [anon_sym_env] = ACTIONS(266),
+    [anon_sym_account] = ACTIONS(266),
+    [anon_sym_params] = ACTIONS(266),
+    [anon_sym_method] = ACTIONS(266),
+    [anon_sym_headers] = ACTIONS(266),
+    [anon_sym_body] = ACTIONS(266),
+    [anon_sym_expect] = ACTIONS(266),
+    [anon_sym_every] = ACTIONS(266),
+    [anon_sym_within] = ACTIONS(266),
+    [anon_sym_DQUOTE] = ACTIONS(264),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(52)] = {
+    [ts_builtin_sym_end] = ACTIONS(268),
+    [sym_identifier] = ACTIONS(270),
+    [anon_sym_RBRACE] = ACTIONS(268),
+    [anon_sym_plan] = ACTIONS(270),
+    [anon_sym_group] = ACTIONS(270),
+    [anon_sym_needs] = ACTIONS(270),
+    [anon_sym_vm] = ACTIONS(270),
+    [anon_sym_before] = ACTIONS(270),
+    [anon_sym_after] = ACTIONS(270),
+    [anon_sym_failover] = ACTIONS(270),
+    [anon_sym_test] = ACTIONS(270),
+    [anon_sym_script] = ACTIONS(270),
+    [anon_sym_runbook] = ACTIONS(270),
+    [anon_sym_webhook] = ACTIONS(270),
+    [anon_sym_probe] = ACTIONS(270),
+    [anon_sym_manual] = ACTIONS(270),
+    [anon_sym_wait] = ACTIONS(270),
+    [anon_sym_timeout] = ACTIONS(270),
+    [anon_sym_retries] = ACTIONS(270),
+    [anon_sym_on_error] = ACTIONS(270),
+    [anon_sym_estimate] = ACTIONS(270),
+    [anon_sym_description] = ACTIONS(270),
+    [anon_sym_vault] = ACTIONS(270),
+    [anon_sym_primary] = ACTIONS(270),
+    [anon_sym_recovery] = ACTIONS(270),
+    [anon_sym_objectives] = ACTIONS(270),
+    [anon_sym_defaults] = ACTIONS(270),
+    [anon_sym_coverage] = ACTIONS(270),
+    [anon_sym_rto] = ACTIONS(270),
+    [anon_sym_rpo] = ACTIONS(270),
+    [anon_sym_drill] = ACTIONS(270),
+    [anon_sym_parallelism] = ACTIONS(270),
+    [anon_sym_recovery_point] = ACTIONS(270),
+    [anon_sym_shutdown_source] = ACTIONS(270),
+    [anon_sym_network] = ACTIONS(270),
+    [anon_sym_tag] = ACTIONS(270),
+    [anon_sym_resource_group] = ACTIONS(270),
+    [anon_sym_item] = ACTIONS(270),
+    [anon_sym_target] = ACTIONS(270),
+    [anon_sym_vm_name] = ACTIONS(270),
+    [anon_sym_size] = ACTIONS(270),
+    [anon_sym_subnet] = ACTIONS(270),
+    [anon_sym_ip] = ACTIONS(270),
+    [anon_sym_test_subnet] = ACTIONS(270),
+    [anon_sym_test_ip] = ACTIONS(270),
+    [anon_sym_public_ip] = ACTIONS(270),
+    [anon_sym_load_balancer_pools] = ACTIONS(270),
+    [anon_sym_nsg] = ACTIONS(270),
+    [anon_sym_zone] = ACTIONS(270),
+    [anon_sym_availability_set] = ACTIONS(270),
+    [anon_sym_proximity_group] = ACTIONS(270),
+    [anon_sym_capacity_reservation] = ACTIONS(270),
+    [anon_sym_args] = ACTIONS(270),
+    [anon_sym_env] = ACTIONS(270),
+    [anon_sym_account] = ACTIONS(270),
+    [anon_sym_params] = ACTIONS(270),
+    [anon_sym_method] = ACTIONS(270),
+    [anon_sym_headers] = ACTIONS(270),
+    [anon_sym_body] = ACTIONS(270),
+    [anon_sym_expect] = ACTIONS(270),
+    [anon_sym_every] = ACTIONS(270),
+    [anon_sym_within] = ACTIONS(270),
+    [anon_sym_DQUOTE] = ACTIONS(268),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(53)] = {
+    [ts_builtin_sym_end] = ACTIONS(272),
+    [sym_identifier] = ACTIONS(274),
+    [anon_sym_RBRACE] = ACTIONS(272),
+    [anon_sym_plan] = ACTIONS(274),
+    [anon_sym_group] = ACTIONS(274),
+    [anon_sym_needs] = ACTIONS(274),
+    [anon_sym_vm] = ACTIONS(274),
+    [anon_sym_before] = ACTIONS(274),
+    [anon_sym_after] = ACTIONS(274),
+    [anon_sym_failover] = ACTIONS(274),
+    [anon_sym_test] = ACTIONS(274),
+    [anon_sym_script] = ACTIONS(274),
+    [anon_sym_runbook] = ACTIONS(274),
+    [anon_sym_webhook] = ACTIONS(274),
+    [anon_sym_probe] = ACTIONS(274),
+    [anon_sym_manual] = ACTIONS(274),
+    [anon_sym_wait] = ACTIONS(274),
+    [anon_sym_timeout] = ACTIONS(274),
+    [anon_sym_retries] = ACTIONS(274),
+    [anon_sym_on_error] = ACTIONS(274),
+    [anon_sym_estimate] = ACTIONS(274),
+    [anon_sym_description] = ACTIONS(274),
+    [anon_sym_vault] = ACTIONS(274),
+    [anon_sym_primary] = ACTIONS(274),
+    [anon_sym_recovery] = ACTIONS(274),
+    [anon_sym_objectives] = ACTIONS(274),
+    [anon_sym_defaults] = ACTIONS(274),
+    [anon_sym_coverage] = ACTIONS(274),
+    [anon_sym_rto] = ACTIONS(274),
+    [anon_sym_rpo] = ACTIONS(274),
+    [anon_sym_drill] = ACTIONS(274),
+    [anon_sym_parallelism] = ACTIONS(274),
+    [anon_sym_recovery_point] = ACTIONS(274),
+    [anon_sym_shutdown_source] = ACTIONS(274),
+    [anon_sym_network] = ACTIONS(274),
+    [anon_sym_tag] = ACTIONS(274),
+    [anon_sym_resource_group] = ACTIONS(274),
+    [anon_sym_item] = ACTIONS(274),
+    [anon_sym_target] = ACTIONS(274),
+    [anon_sym_vm_name] = ACTIONS(274),
+    [anon_sym_size] = ACTIONS(274),
+    [anon_sym_subnet] = ACTIONS(274),
+    [anon_sym_ip] = ACTIONS(274),
+    [anon_sym_test_subnet] = ACTIONS(274),
+    [anon_sym_test_ip] = ACTIONS(274),
+    [anon_sym_public_ip] = ACTIONS(274),
+    [anon_sym_load_balancer_pools] = ACTIONS(274),
+    [anon_sym_nsg] = ACTIONS(274),
+    [anon_sym_zone] = ACTIONS(274),
+    [anon_sym_availability_set] = ACTIONS(274),
+    [anon_sym_proximity_group] = ACTIONS(274),
+    [anon_sym_capacity_reservation] = ACTIONS(274),
+    [anon_sym_args] = ACTIONS(274),
+    [anon_sym_env] = ACTIONS(274),
+    [anon_sym_account] = ACTIONS(274),
+    [anon_sym_params] = ACTIONS(274),
+    [anon_sym_method] = ACTIONS(274),
+    [anon_sym_headers] = ACTIONS(274),
+    [anon_sym_body] = ACTIONS(274),
+    [anon_sym_expect] = ACTIONS(274),
+    [anon_sym_every] = ACTIONS(274),
+    [anon_sym_within] = ACTIONS(274),
+    [anon_sym_DQUOTE] = ACTIONS(272),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(54)] = {
+    [ts_builtin_sym_end] = ACTIONS(276),
+    [sym_identifier] = ACTIONS(278),
+    [anon_sym_RBRACE] = ACTIONS(276),
+    [anon_sym_plan] = ACTIONS(278),
+    [anon_sym_group] = ACTIONS(278),
+    [anon_sym_needs] = ACTIONS(278),
+    [anon_sym_vm] = ACTIONS(278),
+    [anon_sym_before] = ACTIONS(278),
+    [anon_sym_after] = ACTIONS(278),
+    [anon_sym_failover] = ACTIONS(278),
+    [anon_sym_test] = ACTIONS(278),
+    [anon_sym_script] = ACTIONS(278),
+    [anon_sym_runbook] = ACTIONS(278),
+    [anon_sym_webhook] = ACTIONS(278),
+    [anon_sym_probe] = ACTIONS(278),
+    [anon_sym_manual] = ACTIONS(278),
+    [anon_sym_wait] = ACTIONS(278),
+    [anon_sym_timeout] = ACTIONS(278),
+    [anon_sym_retries] = ACTIONS(278),
+    [anon_sym_on_error] = ACTIONS(278),
+    [anon_sym_estimate] = ACTIONS(278),
+    [anon_sym_description] = ACTIONS(278),
+    [anon_sym_vault] = ACTIONS(278),
+    [anon_sym_primary] = ACTIONS(278),
+    [anon_sym_recovery] = ACTIONS(278),
+    [anon_sym_objectives] = ACTIONS(278),
+    [anon_sym_defaults] = ACTIONS(278),
+    [anon_sym_coverage] = ACTIONS(278),
+    [anon_sym_rto] = ACTIONS(278),
+    [anon_sym_rpo] = ACTIONS(278),
+    [anon_sym_drill] = ACTIONS(278),
+    [anon_sym_parallelism] = ACTIONS(278),
+    [anon_sym_recovery_point] = ACTIONS(278),
+    [anon_sym_shutdown_source] = ACTIONS(278),
+    [anon_sym_network] = ACTIONS(278),
+    [anon_sym_tag] = ACTIONS(278),
+    [anon_sym_resource_group] = ACTIONS(278),
+    [anon_sym_item] = ACTIONS(278),
+    [anon_sym_target] = ACTIONS(278),
+    [anon_sym_vm_name] = ACTIONS(278),
+    [anon_sym_size] = ACTIONS(278),
+    [anon_sym_subnet] = ACTIONS(278),
+    [anon_sym_ip] = ACTIONS(278),
+    [anon_sym_test_subnet] = ACTIONS(278),
+    [anon_sym_test_ip] = ACTIONS(278),
+    [anon_sym_public_ip] = ACTIONS(278),
+    [anon_sym_load_balancer_pools] = ACTIONS(278),
+    [anon_sym_nsg] = ACTIONS(278),
+    [anon_sym_zone] = ACTIONS(278),
+    [anon_sym_availability_set] = ACTIONS(278),
+    [anon_sym_proximity_group] = ACTIONS(278),
+    [anon_sym_capacity_reservation] = ACTIONS(278),
+    [anon_sym_args] = ACTIONS(278),
+    [anon_sym_env] = ACTIONS(278),
+    [anon_sym_account] = ACTIONS(278),
+    [anon_sym_params] = ACTIONS(278),
+    [anon_sym_method] = ACTIONS(278),
+    [anon_sym_headers] = ACTIONS(278),
+    [anon_sym_body] = ACTIONS(278),
+    [anon_sym_expect] = ACTIONS(278),
+    [anon_sym_every] = ACTIONS(278),
+    [anon_sym_within] = ACTIONS(278),
+    [anon_sym_DQUOTE] = ACTIONS(276),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(55)] = {
+    [ts_builtin_sym_end] = ACTIONS(280),
+    [sym_identifier] = ACTIONS(282),
+    [anon_sym_RBRACE] = ACTIONS(280),
+    [anon_sym_plan] = ACTIONS(282),
+    [anon_sym_group] = ACTIONS(282),
+    [anon_sym_needs] = ACTIONS(282),
+    [anon_sym_vm] = ACTIONS(282),
+    [anon_sym_before] = ACTIONS(282),
+    [anon_sym_after] = ACTIONS(282),
+    [anon_sym_failover] = ACTIONS(282),
+    [anon_sym_test] = ACTIONS(282),
+    [anon_sym_script] = ACTIONS(282),
+    [anon_sym_runbook] = ACTIONS(282),
+    [anon_sym_webhook] = ACTIONS(282),
+    [anon_sym_probe] = ACTIONS(282),
+    [anon_sym_manual] = ACTIONS(282),
+    [anon_sym_wait] = ACTIONS(282),
+    [anon_sym_timeout] = ACTIONS(282),
+    [anon_sym_retries] = ACTIONS(282),
+    [anon_sym_on_error] = ACTIONS(282),
+    [anon_sym_estimate] = ACTIONS(282),
+    [anon_sym_description] = ACTIONS(282),
+    [anon_sym_vault] = ACTIONS(282),
+    [anon_sym_primary] = ACTIONS(282),
+    [anon_sym_recovery] = ACTIONS(282),
+    [anon_sym_objectives] = ACTIONS(282),
+    [anon_sym_defaults] = ACTIONS(282),
+    [anon_sym_coverage] = ACTIONS(282),
+    [anon_sym_rto] = ACTIONS(282),
+    [anon_sym_rpo] = ACTIONS(282),
+    [anon_sym_drill] = ACTIONS(282),
+    [anon_sym_parallelism] = ACTIONS(282),
+    [anon_sym_recovery_point] = ACTIONS(282),
+    [anon_sym_shutdown_source] = ACTIONS(282),
+    [anon_sym_network] = ACTIONS(282),
+    [anon_sym_tag] = ACTIONS(282),
+    [anon_sym_resource_group] = ACTIONS(282),
+    [anon_sym_item] = ACTIONS(282),
+    [anon_sym_target] = ACTIONS(282),
+    [anon_sym_vm_name] = ACTIONS(282),
+    [anon_sym_size] = ACTIONS(282),
+    [anon_sym_subnet] = ACTIONS(282),
+    [anon_sym_ip] = ACTIONS(282),
+    [anon_sym_test_subnet] = ACTIONS(282),
+    [anon_sym_test_ip] = ACTIONS(282),
+    [anon_sym_public_ip] = ACTIONS(282),
+    [anon_sym_load_balancer_pools] = ACTIONS(282),
+    [anon_sym_nsg] = ACTIONS(282),
+    [anon_sym_zone] = ACTIONS(282),
+    [anon_sym_availability_set] = ACTIONS(282),
+    [anon_sym_proximity_group] = ACTIONS(282),
+    [anon_sym_capacity_reservation] = ACTIONS(282),
+    [anon_sym_args] = ACTIONS(282),
+    [anon_sym_env] = ACTIONS(282),
+    [anon_sym_account] = ACTIONS(282),
+    [anon_sym_params] = ACTIONS(282),
+    [anon_sym_method] = ACTIONS(282),
+    [anon_sym_headers] = ACTIONS(282),
+    [anon_sym_body] = ACTIONS(282),
+    [anon_sym_expect] = ACTIONS(282),
+    [anon_sym_every] = ACTIONS(282),
+    [anon_sym_within] = ACTIONS(282),
+    [anon_sym_DQUOTE] = ACTIONS(280),
+    [sym_comment] = ACTIONS(3),
+  },
+  [STATE(56)] = {
+    [ts_builtin_sym_end] = ACTIONS(284),
+    [sym_identifier] = ACTIONS(286),
+    [anon_sym_RBRACE] = ACTIONS(284),
+    [anon_sym_plan] = ACTIONS(286),
+    [anon_sym_group] = ACTIONS(286),
+    [anon_sym_needs] = ACTIONS(286),
+    [anon_sym_vm] = ACTIONS(286),
+    [anon_sym_before] = ACTIONS(286),
+    [anon_sym_after] = ACTIONS(286),
+    [anon_sym_failover] = ACTIONS(286),
+    [anon_sym_test] = ACTIONS(286),
+    [anon_sym_script] = ACTIONS(286),
+    [anon_sym_runbook] = ACTIONS(286),
+    [anon_sym_webhook] = ACTIONS(286),
+    [anon_sym_probe] = ACTIONS(286),
+    [anon_sym_manual] = ACTIONS(286),
+    [anon_sym_wait] = ACTIONS(286),
+    [anon_sym_timeout] = ACTIONS(286),
+    [anon_sym_retries] = ACTIONS(286),
+    [anon_sym_on_error] = ACTIONS(286),
+    [anon_sym_estimate] = ACTIONS(286),
+    [anon_sym_description] = ACTIONS(286),
+    [anon_sym_vault] = ACTIONS(286),
+    [anon_sym_primary] = ACTIONS(286),
+    [anon_sym_recovery] = ACTIONS(286),
+    [anon_sym_objectives] = ACTIONS(286),
+    [anon_sym_defaults] = ACTIONS(286),
+    [anon_sym_coverage] = ACTIONS(286),
+    [anon_sym_rto] = ACTIONS(286),
+    [anon_sym_rpo] = ACTIONS(286),
+    [anon_sym_drill] = ACTIONS(286),
+    [anon_sym_parallelism] = ACTIONS(286),
+    [anon_sym_recovery_point] = ACTIONS(286),
+    [anon_sym_shutdown_source] = ACTIONS(286),
+    [anon_sym_network] = ACTIONS(286),
+    [anon_sym_tag] = ACTIONS(286),
+    [anon_sym_resource_group] = ACTIONS(286),
+    [anon_sym_item] = ACTIONS(286),
+    [anon_sym_target] = ACTIONS(286),
+    [anon_sym_vm_name] = ACTIONS(286),
+    [anon_sym_size] = ACTIONS(286),
+    [anon_sym_subnet] = ACTIONS(286),
+    [anon_sym_ip] = ACTIONS(286),
+    [anon_sym_test_subnet] = ACTIONS(286),
+    [anon_sym_test_ip] = ACTIONS(286),
+    [anon_sym_public_ip] = ACTIONS(286),
+    [anon_sym_load_balancer_pools] = ACTIONS(286),
+    [anon_sym_nsg] = ACTIONS(286),
+    [anon_sym_zone] = ACTIONS(286),
+    [anon_sym_availability_set] = ACTIONS(286),
+    [anon_sym_proximity_group] = ACTIONS(286),
+    [anon_sym_capacity_reservation] = ACTIONS(286),
+    [anon_sym_args] = ACTIONS(286),
+    [anon_sym_env] = ACTIONS(286),
+    [anon_sym_account] = ACTIONS(286),
+    [anon_sym_params] = ACTIONS(286),
+    [anon_sym_method] = ACTIONS(286),
+    [anon_sym_headers] = ACTIONS(286),
+    [anon_sym_body] = ACTIONS(286),
+    [anon_sym_expect] = ACTIONS(286),
+    [anon_sym_every] = ACTIONS(286),
+    [anon_sym_within] = ACTIONS(286),
+    [anon_sym_DQUOTE] = ACTIONS(284),
+    [sym_comment] = ACTIONS(3),
+  },
 };
 
 static const uint16_t ts_small_parse_table[] = {
-  [0] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(102), 8,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_EQ,
-      anon_sym_RPAREN,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(104), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [58] = 8,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(29), 1,
-      anon_sym_LBRACE,
-    STATE(4), 1,
-      sym_step_key,
-    STATE(54), 1,
-      sym_block,
-    STATE(16), 2,
-      sym_step_setting,
-      aux_sym_hook_repeat1,
-    ACTIONS(106), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(33), 4,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-    ACTIONS(108), 38,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [126] = 8,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(29), 1,
-      anon_sym_LBRACE,
-    STATE(4), 1,
-      sym_step_key,
-    STATE(56), 1,
-      sym_block,
-    STATE(20), 2,
-      sym_step_setting,
-      aux_sym_hook_repeat1,
-    ACTIONS(110), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(33), 4,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-    ACTIONS(112), 38,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [194] = 8,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(29), 1,
-      anon_sym_LBRACE,
-    STATE(4), 1,
-      sym_step_key,
-    STATE(53), 1,
-      sym_block,
-    STATE(20), 2,
-      sym_step_setting,
-      aux_sym_hook_repeat1,
-    ACTIONS(114), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(33), 4,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-    ACTIONS(116), 38,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [262] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(118), 8,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_EQ,
-      anon_sym_RPAREN,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(120), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [320] = 7,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(29), 1,
-      anon_sym_LBRACE,
-    ACTIONS(126), 1,
-      anon_sym_COMMA,
-    STATE(19), 1,
-      aux_sym_vm_repeat1,
-    STATE(45), 1,
-      sym_block,
-    ACTIONS(122), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(124), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [385] = 7,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(29), 1,
-      anon_sym_LBRACE,
-    ACTIONS(126), 1,
-      anon_sym_COMMA,
-    STATE(28), 1,
-      aux_sym_vm_repeat1,
-    STATE(48), 1,
-      sym_block,
-    ACTIONS(128), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(130), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [450] = 6,
-    ACTIONS(3), 1,
-      sym_comment,
-    STATE(4), 1,
-      sym_step_key,
-    STATE(20), 2,
-      sym_step_setting,
-      aux_sym_hook_repeat1,
-    ACTIONS(132), 4,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(136), 4,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-    ACTIONS(134), 38,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [513] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(143), 1,
-      anon_sym_COMMA,
-    STATE(21), 1,
-      aux_sym_arguments_repeat1,
-    ACTIONS(139), 5,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(141), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [574] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(146), 6,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(148), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [630] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(150), 6,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(152), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [686] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(154), 6,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(156), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [742] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(162), 1,
-      anon_sym_COMMA,
-    STATE(27), 1,
-      aux_sym_arguments_repeat1,
-    ACTIONS(158), 4,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(160), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [802] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(164), 6,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(166), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [858] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(162), 1,
-      anon_sym_COMMA,
-    STATE(21), 1,
-      aux_sym_arguments_repeat1,
-    ACTIONS(168), 4,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(170), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [918] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(176), 1,
-      anon_sym_COMMA,
-    STATE(28), 1,
-      aux_sym_vm_repeat1,
-    ACTIONS(172), 4,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(174), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [978] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(183), 1,
-      anon_sym_COMMA,
-    STATE(29), 1,
-      aux_sym_needs_clause_repeat1,
-    ACTIONS(179), 4,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(181), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1038] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(186), 6,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(188), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1094] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(190), 6,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(192), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1150] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(194), 6,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(196), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1206] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(139), 6,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(141), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1262] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(198), 6,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_RBRACK,
-      anon_sym_DQUOTE,
-    ACTIONS(200), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1318] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(29), 1,
-      anon_sym_LBRACE,
-    STATE(42), 1,
-      sym_block,
-    ACTIONS(202), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(204), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1377] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(210), 1,
-      anon_sym_COMMA,
-    STATE(37), 1,
-      aux_sym_needs_clause_repeat1,
-    ACTIONS(206), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(208), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1436] = 5,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(210), 1,
-      anon_sym_COMMA,
-    STATE(29), 1,
-      aux_sym_needs_clause_repeat1,
-    ACTIONS(212), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(214), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1495] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(216), 5,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_DQUOTE,
-    ACTIONS(218), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1550] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(179), 5,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_COMMA,
-      anon_sym_DQUOTE,
-    ACTIONS(181), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1605] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(220), 4,
-      ts_builtin_sym_end,
-      anon_sym_LBRACE,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(222), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1659] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(224), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(226), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1712] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(228), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(230), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1765] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(232), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(234), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1818] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(236), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(238), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1871] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(240), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(242), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1924] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(244), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(246), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [1977] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(248), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(250), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [2030] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(252), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(254), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [2083] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(256), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(258), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [2136] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(260), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(262), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [2189] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(264), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(266), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [2242] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(268), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(270), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [2295] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(272), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(274), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [2348] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(276), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(278), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [2401] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(280), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(282), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [2454] = 3,
-    ACTIONS(3), 1,
-      sym_comment,
-    ACTIONS(284), 3,
-      ts_builtin_sym_end,
-      anon_sym_RBRACE,
-      anon_sym_DQUOTE,
-    ACTIONS(286), 42,
-      anon_sym_plan,
-      anon_sym_group,
-      anon_sym_needs,
-      anon_sym_vm,
-      anon_sym_before,
-      anon_sym_after,
-      anon_sym_failover,
-      anon_sym_test,
-      anon_sym_script,
-      anon_sym_runbook,
-      anon_sym_webhook,
-      anon_sym_probe,
-      anon_sym_manual,
-      anon_sym_wait,
-      anon_sym_timeout,
-      anon_sym_retries,
-      anon_sym_on_error,
-      anon_sym_estimate,
-      anon_sym_description,
-      anon_sym_vault,
-      anon_sym_primary,
-      anon_sym_recovery,
-      anon_sym_objectives,
-      anon_sym_defaults,
-      anon_sym_rto,
-      anon_sym_rpo,
-      anon_sym_parallelism,
-      anon_sym_recovery_point,
-      anon_sym_shutdown_source,
-      anon_sym_network,
-      anon_sym_item,
-      anon_sym_args,
-      anon_sym_env,
-      anon_sym_account,
-      anon_sym_params,
-      anon_sym_method,
-      anon_sym_headers,
-      anon_sym_body,
-      anon_sym_expect,
-      anon_sym_every,
-      anon_sym_within,
-      sym_identifier,
-  [2507] = 10,
+  [0] = 10,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5538,7 +6962,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_PUT,
       anon_sym_PATCH,
       anon_sym_DELETE,
-  [2555] = 10,
+  [48] = 10,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5576,7 +7000,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_PUT,
       anon_sym_PATCH,
       anon_sym_DELETE,
-  [2603] = 10,
+  [96] = 10,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5614,7 +7038,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_PUT,
       anon_sym_PATCH,
       anon_sym_DELETE,
-  [2651] = 9,
+  [144] = 9,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5650,7 +7074,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_PUT,
       anon_sym_PATCH,
       anon_sym_DELETE,
-  [2696] = 9,
+  [189] = 9,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5686,7 +7110,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_PUT,
       anon_sym_PATCH,
       anon_sym_DELETE,
-  [2741] = 4,
+  [234] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(306), 1,
@@ -5698,7 +7122,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_failover,
       anon_sym_failback,
       anon_sym_test,
-  [2757] = 4,
+  [250] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(310), 1,
@@ -5710,7 +7134,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_failover,
       anon_sym_failback,
       anon_sym_test,
-  [2773] = 4,
+  [266] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5720,7 +7144,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(80), 2,
       sym__name,
       sym_string,
-  [2787] = 4,
+  [280] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5730,7 +7154,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(69), 2,
       sym__name,
       sym_string,
-  [2801] = 4,
+  [294] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5740,7 +7164,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(39), 2,
       sym__name,
       sym_string,
-  [2815] = 4,
+  [308] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5750,7 +7174,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(38), 2,
       sym__name,
       sym_string,
-  [2829] = 5,
+  [322] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
@@ -5761,7 +7185,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_block,
     STATE(82), 1,
       aux_sym_hooks_repeat1,
-  [2845] = 5,
+  [338] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
@@ -5772,7 +7196,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_block,
     STATE(84), 1,
       sym_needs_clause,
-  [2861] = 4,
+  [354] = 4,
     ACTIONS(324), 1,
       anon_sym_DQUOTE2,
     ACTIONS(328), 1,
@@ -5782,7 +7206,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(326), 2,
       sym_string_content,
       sym_escape_sequence,
-  [2875] = 4,
+  [368] = 4,
     ACTIONS(328), 1,
       sym_comment,
     ACTIONS(330), 1,
@@ -5792,7 +7216,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(332), 2,
       sym_string_content,
       sym_escape_sequence,
-  [2889] = 4,
+  [382] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5802,7 +7226,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(36), 2,
       sym__name,
       sym_string,
-  [2903] = 4,
+  [396] = 4,
     ACTIONS(328), 1,
       sym_comment,
     ACTIONS(337), 1,
@@ -5812,7 +7236,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(339), 2,
       sym_string_content,
       sym_escape_sequence,
-  [2917] = 4,
+  [410] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5822,7 +7246,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(85), 2,
       sym__name,
       sym_string,
-  [2931] = 5,
+  [424] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
@@ -5833,7 +7257,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_block,
     STATE(68), 1,
       aux_sym_hooks_repeat1,
-  [2947] = 4,
+  [440] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5843,7 +7267,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(18), 2,
       sym__name,
       sym_string,
-  [2961] = 4,
+  [454] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(210), 1,
@@ -5852,7 +7276,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_LBRACE,
     STATE(29), 1,
       aux_sym_needs_clause_repeat1,
-  [2974] = 4,
+  [467] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(296), 1,
@@ -5861,7 +7285,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_COMMA,
     STATE(21), 1,
       aux_sym_arguments_repeat1,
-  [2987] = 4,
+  [480] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(349), 1,
@@ -5870,7 +7294,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACK,
     STATE(78), 1,
       aux_sym_arguments_repeat1,
-  [3000] = 4,
+  [493] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(210), 1,
@@ -5879,7 +7303,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_LBRACE,
     STATE(77), 1,
       aux_sym_needs_clause_repeat1,
-  [3013] = 4,
+  [506] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -5888,7 +7312,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RPAREN,
     STATE(88), 1,
       sym_string,
-  [3026] = 4,
+  [519] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(357), 1,
@@ -5897,48 +7321,48 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_COMMA,
     STATE(82), 1,
       aux_sym_hooks_repeat1,
-  [3039] = 2,
+  [532] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(362), 2,
       anon_sym_LBRACE,
       anon_sym_COMMA,
-  [3047] = 3,
+  [540] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
       anon_sym_LBRACE,
     STATE(44), 1,
       sym_block,
-  [3057] = 3,
+  [550] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
       anon_sym_LBRACE,
     STATE(51), 1,
       sym_block,
-  [3067] = 2,
+  [560] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(364), 2,
       anon_sym_LBRACE,
       anon_sym_COMMA,
-  [3075] = 2,
+  [568] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(366), 1,
       ts_builtin_sym_end,
-  [3082] = 2,
+  [575] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(368), 1,
       anon_sym_RPAREN,
-  [3089] = 2,
+  [582] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(370), 1,
       anon_sym_LPAREN,
-  [3096] = 2,
+  [589] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(372), 1,
@@ -5946,84 +7370,40 @@ static const uint16_t ts_small_parse_table[] = {
 };
 
 static const uint32_t ts_small_parse_table_map[] = {
-  [SMALL_STATE(13)] = 0,
-  [SMALL_STATE(14)] = 58,
-  [SMALL_STATE(15)] = 126,
-  [SMALL_STATE(16)] = 194,
-  [SMALL_STATE(17)] = 262,
-  [SMALL_STATE(18)] = 320,
-  [SMALL_STATE(19)] = 385,
-  [SMALL_STATE(20)] = 450,
-  [SMALL_STATE(21)] = 513,
-  [SMALL_STATE(22)] = 574,
-  [SMALL_STATE(23)] = 630,
-  [SMALL_STATE(24)] = 686,
-  [SMALL_STATE(25)] = 742,
-  [SMALL_STATE(26)] = 802,
-  [SMALL_STATE(27)] = 858,
-  [SMALL_STATE(28)] = 918,
-  [SMALL_STATE(29)] = 978,
-  [SMALL_STATE(30)] = 1038,
-  [SMALL_STATE(31)] = 1094,
-  [SMALL_STATE(32)] = 1150,
-  [SMALL_STATE(33)] = 1206,
-  [SMALL_STATE(34)] = 1262,
-  [SMALL_STATE(35)] = 1318,
-  [SMALL_STATE(36)] = 1377,
-  [SMALL_STATE(37)] = 1436,
-  [SMALL_STATE(38)] = 1495,
-  [SMALL_STATE(39)] = 1550,
-  [SMALL_STATE(40)] = 1605,
-  [SMALL_STATE(41)] = 1659,
-  [SMALL_STATE(42)] = 1712,
-  [SMALL_STATE(43)] = 1765,
-  [SMALL_STATE(44)] = 1818,
-  [SMALL_STATE(45)] = 1871,
-  [SMALL_STATE(46)] = 1924,
-  [SMALL_STATE(47)] = 1977,
-  [SMALL_STATE(48)] = 2030,
-  [SMALL_STATE(49)] = 2083,
-  [SMALL_STATE(50)] = 2136,
-  [SMALL_STATE(51)] = 2189,
-  [SMALL_STATE(52)] = 2242,
-  [SMALL_STATE(53)] = 2295,
-  [SMALL_STATE(54)] = 2348,
-  [SMALL_STATE(55)] = 2401,
-  [SMALL_STATE(56)] = 2454,
-  [SMALL_STATE(57)] = 2507,
-  [SMALL_STATE(58)] = 2555,
-  [SMALL_STATE(59)] = 2603,
-  [SMALL_STATE(60)] = 2651,
-  [SMALL_STATE(61)] = 2696,
-  [SMALL_STATE(62)] = 2741,
-  [SMALL_STATE(63)] = 2757,
-  [SMALL_STATE(64)] = 2773,
-  [SMALL_STATE(65)] = 2787,
-  [SMALL_STATE(66)] = 2801,
-  [SMALL_STATE(67)] = 2815,
-  [SMALL_STATE(68)] = 2829,
-  [SMALL_STATE(69)] = 2845,
-  [SMALL_STATE(70)] = 2861,
-  [SMALL_STATE(71)] = 2875,
-  [SMALL_STATE(72)] = 2889,
-  [SMALL_STATE(73)] = 2903,
-  [SMALL_STATE(74)] = 2917,
-  [SMALL_STATE(75)] = 2931,
-  [SMALL_STATE(76)] = 2947,
-  [SMALL_STATE(77)] = 2961,
-  [SMALL_STATE(78)] = 2974,
-  [SMALL_STATE(79)] = 2987,
-  [SMALL_STATE(80)] = 3000,
-  [SMALL_STATE(81)] = 3013,
-  [SMALL_STATE(82)] = 3026,
-  [SMALL_STATE(83)] = 3039,
-  [SMALL_STATE(84)] = 3047,
-  [SMALL_STATE(85)] = 3057,
-  [SMALL_STATE(86)] = 3067,
-  [SMALL_STATE(87)] = 3075,
-  [SMALL_STATE(88)] = 3082,
-  [SMALL_STATE(89)] = 3089,
-  [SMALL_STATE(90)] = 3096,
+  [SMALL_STATE(57)] = 0,
+  [SMALL_STATE(58)] = 48,
+  [SMALL_STATE(59)] = 96,
+  [SMALL_STATE(60)] = 144,
+  [SMALL_STATE(61)] = 189,
+  [SMALL_STATE(62)] = 234,
+  [SMALL_STATE(63)] = 250,
+  [SMALL_STATE(64)] = 266,
+  [SMALL_STATE(65)] = 280,
+  [SMALL_STATE(66)] = 294,
+  [SMALL_STATE(67)] = 308,
+  [SMALL_STATE(68)] = 322,
+  [SMALL_STATE(69)] = 338,
+  [SMALL_STATE(70)] = 354,
+  [SMALL_STATE(71)] = 368,
+  [SMALL_STATE(72)] = 382,
+  [SMALL_STATE(73)] = 396,
+  [SMALL_STATE(74)] = 410,
+  [SMALL_STATE(75)] = 424,
+  [SMALL_STATE(76)] = 440,
+  [SMALL_STATE(77)] = 454,
+  [SMALL_STATE(78)] = 467,
+  [SMALL_STATE(79)] = 480,
+  [SMALL_STATE(80)] = 493,
+  [SMALL_STATE(81)] = 506,
+  [SMALL_STATE(82)] = 519,
+  [SMALL_STATE(83)] = 532,
+  [SMALL_STATE(84)] = 540,
+  [SMALL_STATE(85)] = 550,
+  [SMALL_STATE(86)] = 560,
+  [SMALL_STATE(87)] = 568,
+  [SMALL_STATE(88)] = 575,
+  [SMALL_STATE(89)] = 582,
+  [SMALL_STATE(90)] = 589,
 };
 
 static const TSParseActionEntry ts_parse_actions[] = {

@@ -35,6 +35,9 @@ syntax keyword drplanSetting timeout retries on_error estimate
 syntax keyword drplanSetting description vault primary recovery objectives defaults
 syntax keyword drplanSetting rto rpo parallelism recovery_point shutdown_source network
 syntax keyword drplanSetting item args account params method headers body expect every within
+syntax keyword drplanSetting drill coverage tag resource_group target vm_name size subnet ip
+syntax keyword drplanSetting test_subnet test_ip public_ip load_balancer_pools nsg zone
+syntax keyword drplanSetting availability_set proximity_group capacity_reservation
 
 " Enum values (schema::ON_ERROR, schema::RECOVERY_POINTS, schema::METHODS) and `simulator`.
 syntax keyword drplanConstant abort continue latest latest_processed latest_app_consistent

@@ -41,6 +41,14 @@ let s:expect = [
       \ [15, 'web-test', ''],
       \ [16, 'needs', 'drplanStructure'],
       \ [17, 'vm', 'drplanStructure'],
+      \ [5, 'drill', 'drplanSetting'],
+      \ [18, 'target', 'drplanSetting'],
+      \ [18, 'ip', 'drplanSetting'],
+      \ [18, '"10.2.1.4"', 'drplanString'],
+      \ [18, 'zone', 'drplanSetting'],
+      \ [18, 'size', 'drplanSetting'],
+      \ [20, 'coverage', 'drplanSetting'],
+      \ [20, 'tag', 'drplanSetting'],
       \ ]
 
 let s:failures = []

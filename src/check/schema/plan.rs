@@ -1,0 +1,292 @@
+//! The settings of the plan and its own blocks: the file, `plan`, `objectives`,
+//! `defaults`, `failover`, `test`, `coverage`, groups and VMs.
+
+use super::{ANY_DURATION, NO_ZERO, NONE, repeated, s};
+use super::{BlockKind, BlockRule, ON_ERROR, PHASES, RECOVERY_POINTS, SettingSpec, ValueType};
+
+pub(super) const FILE: &[SettingSpec] = &[s(
+    "plan",
+    ValueType::Name,
+    BlockRule::Required(BlockKind::Plan),
+    "One recovery plan: its vault, regions, objectives and groups. Exactly one per file.",
+    None,
+    "plan contoso-web { … }",
+)];
+
+pub(super) const PLAN: &[SettingSpec] = &[
+    s(
+        "description",
+        ValueType::Str,
+        NONE,
+        "What the plan recovers, for people.",
+        None,
+        "description \"Three-tier web shop\"",
+    ),
+    s(
+        "vault",
+        ValueType::Vault,
+        NONE,
+        "The Recovery Services vault that protects the VMs: its ARM resource id, or `simulator` for the embedded simulated vault.",
+        None,
+        "vault \"/subscriptions/…/resourceGroups/rg-dr/providers/Microsoft.RecoveryServices/vaults/my-vault\"",
+    ),
+    s(
+        "primary",
+        ValueType::Name,
+        NONE,
+        "The Azure region the VMs normally run in.",
+        None,
+        "primary \"westeurope\"",
+    ),
+    s(
+        "recovery",
+        ValueType::Name,
+        NONE,
+        "The Azure region ASR replicates to and fails over to.",
+        None,
+        "recovery \"northeurope\"",
+    ),
+    s(
+        "objectives",
+        ValueType::Nothing,
+        BlockRule::Required(BlockKind::Objectives),
+        "Recovery time and recovery point objectives.",
+        None,
+        "objectives { rto 45m  rpo 15m }",
+    ),
+    s(
+        "defaults",
+        ValueType::Nothing,
+        BlockRule::Required(BlockKind::Defaults),
+        "Defaults for every step and group.",
+        None,
+        "defaults { timeout 30m  retries 2  on_error abort }",
+    ),
+    s(
+        "failover",
+        ValueType::Nothing,
+        BlockRule::Required(BlockKind::Failover),
+        "How VMs fail over: recovery point and source shutdown.",
+        None,
+        "failover { recovery_point latest_processed  shutdown_source true }",
+    ),
+    s(
+        "test",
+        ValueType::Nothing,
+        BlockRule::Required(BlockKind::Test),
+        "Where test failovers go.",
+        None,
+        "test { network \"/subscriptions/…/providers/Microsoft.Network/virtualNetworks/vnet-drill\" }",
+    ),
+    s(
+        "coverage",
+        ValueType::Nothing,
+        BlockRule::Required(BlockKind::Coverage),
+        "Which of the subscription's VMs belong to the application: every VM in the primary region that a selector matches must be in the plan and replicated (checked online, before a run).",
+        None,
+        "coverage { tag \"app=shop\" }",
+    ),
+];
+
+pub(super) const OBJECTIVES: &[SettingSpec] = &[
+    s(
+        "rto",
+        NO_ZERO,
+        NONE,
+        "Recovery time objective: the estimated failover must fit in it, else `drplan::rto_exceeded`.",
+        None,
+        "rto 45m",
+    ),
+    s(
+        "rpo",
+        NO_ZERO,
+        NONE,
+        "Recovery point objective: `drplan status` compares each VM's RPO with it.",
+        None,
+        "rpo 15m",
+    ),
+    s(
+        "drill",
+        NO_ZERO,
+        NONE,
+        "The longest a VM may go without a successful test failover: readiness warns about VMs drilled longer ago.",
+        None,
+        "drill 90d",
+    ),
+];
+
+pub(super) const DEFAULTS: &[SettingSpec] = &[
+    s(
+        "timeout",
+        NO_ZERO,
+        NONE,
+        "How long one attempt of a step may run before it is stopped.",
+        Some("none: steps run as long as they take"),
+        "timeout 30m",
+    ),
+    s(
+        "retries",
+        ValueType::Integer { min: 0, max: 100 },
+        NONE,
+        "How many times a failed step is tried again, with exponential backoff.",
+        Some("0"),
+        "retries 2",
+    ),
+    s(
+        "on_error",
+        ValueType::Enum(ON_ERROR),
+        NONE,
+        "What a failed step does to the run: `abort` starts no new steps, `continue` carries on.",
+        Some("abort"),
+        "on_error abort",
+    ),
+    s(
+        "parallelism",
+        ValueType::Integer { min: 1, max: 1000 },
+        NONE,
+        "How many VMs of a group run at once, for groups that do not set it.",
+        Some("10"),
+        "parallelism 10",
+    ),
+    s(
+        "estimate",
+        ANY_DURATION,
+        NONE,
+        "The estimated failover time of a VM that does not set its own.",
+        Some("5m"),
+        "estimate 5m",
+    ),
+    s(
+        "target",
+        ValueType::Nothing,
+        BlockRule::Required(BlockKind::Target),
+        "Where and how every VM comes up in the recovery region; a group's and a VM's own `target` win over it, setting by setting.",
+        Some("none: the vault keeps its own target settings"),
+        "target { resource_group \"/subscriptions/…/resourceGroups/rg-shop-ne\" }",
+    ),
+];
+
+pub(super) const FAILOVER: &[SettingSpec] = &[
+    s(
+        "recovery_point",
+        ValueType::Enum(RECOVERY_POINTS),
+        NONE,
+        "The recovery point of an unplanned failover: `latest` loses least data, `latest_processed` is fastest, `latest_app_consistent` is application-consistent.",
+        Some("latest_processed"),
+        "recovery_point latest_processed",
+    ),
+    s(
+        "shutdown_source",
+        ValueType::Bool,
+        NONE,
+        "Whether a failover shuts the source VMs down first (ASR's `sourceSiteOperations`).",
+        Some("true"),
+        "shutdown_source true",
+    ),
+];
+
+pub(super) const TEST: &[SettingSpec] = &[s(
+    "network",
+    ValueType::ResourceId("Microsoft.Network/virtualNetworks"),
+    NONE,
+    "The ARM id of the isolated virtual network test failovers go to.",
+    None,
+    "network \"/subscriptions/…/resourceGroups/rg-dr/providers/Microsoft.Network/virtualNetworks/vnet-drill\"",
+)];
+
+pub(super) const GROUP: &[SettingSpec] = &[
+    s(
+        "parallelism",
+        ValueType::Integer { min: 1, max: 1000 },
+        NONE,
+        "How many of this group's VMs run at once.",
+        Some("the plan's `defaults.parallelism`, else 10"),
+        "parallelism 4",
+    ),
+    repeated(s(
+        "vm",
+        ValueType::Names,
+        BlockRule::Optional(BlockKind::Vm),
+        "VMs of the group, failed over together; a block sets one VM's details.",
+        None,
+        "vm web-01, web-02",
+    )),
+    repeated(s(
+        "before",
+        ValueType::EnumList(PHASES),
+        BlockRule::Required(BlockKind::Hooks),
+        "Hooks that run, in order, before the group's VMs in the named phases.",
+        None,
+        "before failover { … }",
+    )),
+    repeated(s(
+        "after",
+        ValueType::EnumList(PHASES),
+        BlockRule::Required(BlockKind::Hooks),
+        "Hooks that run, in order, after the group's VMs in the named phases.",
+        None,
+        "after failover, test { … }",
+    )),
+    s(
+        "target",
+        ValueType::Nothing,
+        BlockRule::Required(BlockKind::Target),
+        "Where and how the group's VMs come up in the recovery region: over the plan's `defaults { target }`, setting by setting; a VM's own `target` wins over it.",
+        Some("the plan's `defaults { target }`"),
+        "target { subnet \"app\"  size \"Standard_D4s_v5\" }",
+    ),
+];
+
+pub(super) const VM: &[SettingSpec] = &[
+    s(
+        "item",
+        ValueType::Str,
+        NONE,
+        "The replicated item's name in the vault, when it differs from the VM name.",
+        Some("the VM name"),
+        "item \"sql-01-replica\"",
+    ),
+    s(
+        "estimate",
+        ANY_DURATION,
+        NONE,
+        "The VM's estimated failover, failback and test-failover time.",
+        Some("the plan's `defaults.estimate`, else 5m"),
+        "estimate 8m",
+    ),
+    s(
+        "needs",
+        ValueType::Names,
+        NONE,
+        "VMs of this or earlier groups that must finish first.",
+        None,
+        "needs sql-01",
+    ),
+    s(
+        "target",
+        ValueType::Nothing,
+        BlockRule::Required(BlockKind::Target),
+        "Where and how this VM comes up in the recovery region: over its group's `target` and the plan's `defaults { target }`, setting by setting.",
+        Some("its group's `target`, then the plan's `defaults { target }`"),
+        "target { ip \"10.2.1.4\"  test_ip \"10.9.1.4\" }",
+    ),
+];
+
+pub(super) const COVERAGE: &[SettingSpec] = &[
+    repeated(s(
+        "tag",
+        ValueType::Tag,
+        NONE,
+        "VMs that carry this tag: `\"name=value\"`, or `\"name\"` for any value. Repeat it for more tags; a VM that any selector matches counts.",
+        None,
+        "tag \"app=shop\"",
+    )),
+    repeated(s(
+        "resource_group",
+        ValueType::ResourceId("resourceGroups"),
+        NONE,
+        "Every VM in this resource group (its ARM id). Repeat it for more groups.",
+        None,
+        "resource_group \"/subscriptions/…/resourceGroups/rg-shop\"",
+    )),
+];
