@@ -90,7 +90,7 @@ fn human(plan: &Plan, rows: &[Row], with_targets: usize, path: &std::path::Path)
         "configure of plan {} (dry run: nothing is changed)\n",
         plan.name
     );
-    let mut vms: Vec<&str> = rows.iter().map(|r| r.vm.as_str()).collect();
+    let mut vms: Vec<(&str, &str)> = rows.iter().map(|r| (r.vm.as_str(), r.group.as_str())).collect();
     vms.dedup();
     if rows.is_empty() {
         let _ = writeln!(
@@ -101,48 +101,31 @@ fn human(plan: &Plan, rows: &[Row], with_targets: usize, path: &std::path::Path)
     }
     let _ = writeln!(
         out,
-        "{} of {with_targets} VMs differ from the plan: {} {} to change\n",
+        "{} of {with_targets} VMs differ from the plan: {} {} to change (vault → plan; ARM ids as resource group/name, `--format json` has them whole)",
         vms.len(),
         rows.len(),
-        if rows.len() == 1 {
-            "setting"
-        } else {
-            "settings"
-        }
+        if rows.len() == 1 { "setting" } else { "settings" }
     );
-    let cells: Vec<[String; 5]> =
-        std::iter::once(["VM", "GROUP", "SETTING", "VAULT", "PLAN"].map(str::to_owned))
-            .chain(rows.iter().map(|r| {
-                [
-                    r.vm.clone(),
-                    r.group.clone(),
-                    r.setting.to_string(),
-                    r.vault
-                        .as_ref()
-                        .map_or_else(|| "(unset)".to_owned(), ToString::to_string),
-                    r.plan.as_ref().map(ToString::to_string).unwrap_or_default(),
-                ]
-            }))
-            .collect();
-    let widths: Vec<usize> = (0..5)
-        .map(|i| {
-            cells
-                .iter()
-                .map(|c| c[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in &cells {
-        let mut line = String::from(" ");
-        for (i, cell) in row.iter().enumerate() {
-            if i == 4 {
-                let _ = write!(line, " {cell}");
-            } else {
-                let _ = write!(line, " {cell:<w$} ", w = widths[i]);
-            }
+    let width = rows
+        .iter()
+        .map(|r| r.setting.as_str().len())
+        .max()
+        .unwrap_or(0);
+    for (vm, group) in vms {
+        let _ = writeln!(out, "\n  {vm} (group {group})");
+        for r in rows.iter().filter(|r| r.vm == vm) {
+            let shown = |v: &Option<SettingValue>| {
+                v.as_ref()
+                    .map_or_else(|| "(unset)".to_owned(), |v| short(&v.to_string()))
+            };
+            let _ = writeln!(
+                out,
+                "    {:<width$}  {} → {}",
+                r.setting.as_str(),
+                shown(&r.vault),
+                shown(&r.plan)
+            );
         }
-        let _ = writeln!(out, "{}", line.trim_end());
     }
     let _ = writeln!(
         out,
@@ -150,4 +133,64 @@ fn human(plan: &Plan, rows: &[Row], with_targets: usize, path: &std::path::Path)
         path.display()
     );
     out
+}
+
+/// An ARM id as its resource group and names (`rg-net-ne/vnet-ne`,
+/// `rg-ne/lb-web/pool-a`); anything else as it is. Lists keep their commas.
+fn short(text: &str) -> String {
+    text.split(", ").map(short_one).collect::<Vec<_>>().join(", ")
+}
+
+fn short_one(id: &str) -> String {
+    let parts: Vec<&str> = id.split('/').collect();
+    let Some(rg_at) = parts
+        .iter()
+        .position(|p| p.eq_ignore_ascii_case("resourceGroups"))
+    else {
+        return id.to_owned();
+    };
+    let Some(rg) = parts.get(rg_at + 1) else {
+        return id.to_owned();
+    };
+    let Some(providers) = parts
+        .iter()
+        .position(|p| p.eq_ignore_ascii_case("providers"))
+    else {
+        return (*rg).to_owned();
+    };
+    // After `providers/<namespace>`: type/name pairs; keep the names.
+    let names: Vec<&str> = parts
+        .iter()
+        .skip(providers + 2)
+        .skip(1)
+        .step_by(2)
+        .copied()
+        .collect();
+    if names.is_empty() {
+        return id.to_owned();
+    }
+    format!("{rg}/{}", names.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+
+    #[test]
+    fn ids_show_their_group_and_names() {
+        let s = "/subscriptions/0/resourceGroups";
+        assert_eq!(short(&format!("{s}/rg-ne")), "rg-ne");
+        assert_eq!(
+            short(&format!("{s}/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-ne")),
+            "rg-net/vnet-ne"
+        );
+        assert_eq!(
+            short(&format!(
+                "{s}/rg/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/web, {s}/rg/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/api"
+            )),
+            "rg/lb/web, rg/lb/api"
+        );
+        assert_eq!(short("Standard_D4s_v5"), "Standard_D4s_v5");
+        assert_eq!(short("10.2.1.4"), "10.2.1.4");
+    }
 }
