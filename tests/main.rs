@@ -34,6 +34,7 @@ mod lsp_rename;
 mod lsp_transport;
 mod proptests;
 mod readiness_cli;
+mod readiness_kinds;
 mod run_cli;
 mod run_sim;
 mod schema_sync;

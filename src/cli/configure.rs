@@ -90,7 +90,10 @@ fn human(plan: &Plan, rows: &[Row], with_targets: usize, path: &std::path::Path)
         "configure of plan {} (dry run: nothing is changed)\n",
         plan.name
     );
-    let mut vms: Vec<(&str, &str)> = rows.iter().map(|r| (r.vm.as_str(), r.group.as_str())).collect();
+    let mut vms: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.vm.as_str(), r.group.as_str()))
+        .collect();
     vms.dedup();
     if rows.is_empty() {
         let _ = writeln!(
@@ -104,7 +107,11 @@ fn human(plan: &Plan, rows: &[Row], with_targets: usize, path: &std::path::Path)
         "{} of {with_targets} VMs differ from the plan: {} {} to change (vault → plan; ARM ids as resource group/name, `--format json` has them whole)",
         vms.len(),
         rows.len(),
-        if rows.len() == 1 { "setting" } else { "settings" }
+        if rows.len() == 1 {
+            "setting"
+        } else {
+            "settings"
+        }
     );
     let width = rows
         .iter()
@@ -138,7 +145,10 @@ fn human(plan: &Plan, rows: &[Row], with_targets: usize, path: &std::path::Path)
 /// An ARM id as its resource group and names (`rg-net-ne/vnet-ne`,
 /// `rg-ne/lb-web/pool-a`); anything else as it is. Lists keep their commas.
 fn short(text: &str) -> String {
-    text.split(", ").map(short_one).collect::<Vec<_>>().join(", ")
+    text.split(", ")
+        .map(short_one)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn short_one(id: &str) -> String {
@@ -181,7 +191,9 @@ mod tests {
         let s = "/subscriptions/0/resourceGroups";
         assert_eq!(short(&format!("{s}/rg-ne")), "rg-ne");
         assert_eq!(
-            short(&format!("{s}/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-ne")),
+            short(&format!(
+                "{s}/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-ne"
+            )),
             "rg-net/vnet-ne"
         );
         assert_eq!(

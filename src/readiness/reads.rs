@@ -202,6 +202,12 @@ impl Answers {
     pub(super) fn unchecked(&self) -> Vec<Finding> {
         self.failed
             .iter()
+            // An address cannot be checked in a network that does not
+            // exist; `missing_resource` already says the network is gone.
+            .filter(|(read, _)| match read {
+                Read::Ip(network, _) => !matches!(self.resource(network), Lookup::Missing),
+                _ => true,
+            })
             .map(|(read, error)| {
                 let remedy = match error {
                     ProviderError::Forbidden { permission, .. } => format!(

@@ -232,8 +232,10 @@ impl Simulator {
                 inner.seen = on_disk;
             }
         }
-        inner.vault.apply_world(inner.world.item_edits());
+        // Jobs that ended by now end first: a world file written after a
+        // job ended edits what the job left.
         inner.vault.settle(now);
+        inner.vault.apply_world(inner.world.item_edits());
         let world = &inner.world;
         let Some(path) = &self.path else {
             return f(&mut inner.vault, world, now);
