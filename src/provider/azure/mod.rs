@@ -14,7 +14,16 @@
 //!   the item's `currentScenario` tells whether it started.
 //! - Jobs are followed by polling `replicationJobs/{id}` (see [`poll`]).
 //! - Inferred mappings (scenario names, health categories, reprotect input,
-//!   failover direction) live in [`mapping`], one function each.
+//!   failover direction, target settings) live in [`mapping`], one function
+//!   each.
+//! - [`Provider::configure`] sends one update (a PATCH) of an item with only
+//!   the target settings that differ, and follows its job like an action's
+//!   (same rules).
+//! - The subscription beside the vault (quota, SKUs, target resources,
+//!   coverage) is read through [`Inventory`](crate::provider::Inventory)
+//!   (`inventory`), with the same client.
+//! - Every request is in [`permissions`]' table with the RBAC action it
+//!   needs; a 403 becomes [`ProviderError::Forbidden`] naming it.
 //!
 //! For the CLI: build an [`Endpoint`] with [`Endpoint::from_env`] (reading
 //! [`credential::process_env`]), a [`Credential`] with [`credential()`] from
@@ -22,12 +31,15 @@
 //! [`AzureProvider::new`] with the plan's `Vault::Arm` id.
 
 pub mod client;
+mod configure;
 pub mod credential;
+mod inventory;
 mod items;
 mod jobs;
 pub mod mapping;
 pub mod models;
 mod operations;
+pub mod permissions;
 pub mod poll;
 mod runbook;
 
@@ -40,21 +52,26 @@ use crate::clock::Clock;
 use crate::graph::Operation;
 use crate::plan::Plan;
 use crate::provider::{
-    Job, JobId, Machine, OperationOptions, Progress, Provider, ProviderError, RunbookOutcome,
-    RunbookRequest, Target, VaultHealth,
+    Inventory, Job, JobId, Machine, OperationOptions, Progress, Provider, ProviderError,
+    RunbookOutcome, RunbookRequest, Target, VaultHealth,
 };
+use crate::target::Change;
 
 pub use client::{
     ARM_ENDPOINT_VAR, ASR_API_VERSION, AUTOMATION_API_VERSION, BucketSpec, CLOUD_VAR,
-    ClientOptions, Cloud, Endpoint, TokenBucket,
+    ClientOptions, Cloud, Endpoint, RequestLog, SentRequest, TokenBucket,
 };
 pub use credential::{
     ACCESS_TOKEN_VAR, Credential, CredentialKind, Lookup, credential, credential_with, process_env,
 };
+pub use inventory::{
+    COMPUTE_API_VERSION, NETWORK_API_VERSION, RESOURCES_API_VERSION, SKUS_API_VERSION,
+};
 pub use poll::PollOptions;
 
-/// The Microsoft.Network api-version used to read the test failover's network.
-const NETWORK_API_VERSION: &str = "2024-05-01";
+/// The Microsoft.Network api-version used to check the test failover's
+/// network (before readiness read networks at [`NETWORK_API_VERSION`]).
+const TEST_NETWORK_API_VERSION: &str = "2024-05-01";
 
 use client::{ArmClient, ClientError};
 use items::{Known, vault_path};
@@ -150,6 +167,14 @@ impl AzureProvider {
     pub fn vault(&self) -> &str {
         &self.vault
     }
+
+    /// This provider, recording every request it sends in `log` (tests:
+    /// the RBAC actions a flow needs, see [`permissions`]).
+    #[must_use]
+    pub fn with_request_log(mut self, log: RequestLog) -> AzureProvider {
+        self.client.record_in(log);
+        self
+    }
 }
 
 fn service(message: String) -> ProviderError {
@@ -157,10 +182,18 @@ fn service(message: String) -> ProviderError {
 }
 
 /// `e` as a provider error that says what could not be done; a read that
-/// gave up at its limit stays [`ProviderError::Unanswered`].
+/// gave up at its limit stays [`ProviderError::Unanswered`], a refusal for
+/// lack of permission [`ProviderError::Forbidden`].
 fn failed(what: &str, e: ClientError) -> ProviderError {
     match e {
         ClientError::GaveUp(why) => ProviderError::Unanswered(format!("{what}: {why}")),
+        ClientError::Forbidden {
+            permission,
+            message,
+        } => ProviderError::Forbidden {
+            permission,
+            message: format!("{what}: {message}"),
+        },
         other => service(format!("{what}: {other}")),
     }
 }
@@ -229,7 +262,11 @@ impl Provider for AzureProvider {
                     .to_string(),
             ));
         };
-        match self.client.get_reply(network_id, NETWORK_API_VERSION).await {
+        match self
+            .client
+            .get_reply(network_id, TEST_NETWORK_API_VERSION)
+            .await
+        {
             Ok(_) => Ok(None),
             Err(e) if e.status() == Some(404) => Ok(Some(format!(
                 "the test network {network_id} does not exist; create it or fix `test {{ network }}`"
@@ -239,6 +276,14 @@ impl Provider for AzureProvider {
                 e,
             )),
         }
+    }
+
+    async fn configure(&self, target: &Target, changes: &[Change]) -> Result<JobId, ProviderError> {
+        self.configure_item(target, changes).await
+    }
+
+    fn inventory(&self) -> &dyn Inventory {
+        self
     }
 
     async fn run_runbook(

@@ -24,6 +24,8 @@ pub enum ScenarioKind {
     TestFailover,
     /// Test failover cleanup.
     TestCleanup,
+    /// An update of the item's target settings.
+    Configure,
 }
 
 impl ScenarioKind {
@@ -36,17 +38,19 @@ impl ScenarioKind {
             ScenarioKind::Reprotect => Operation::Reprotect,
             ScenarioKind::TestFailover => Operation::TestFailover,
             ScenarioKind::TestCleanup => Operation::TestCleanup,
+            ScenarioKind::Configure => Operation::Configure,
         }
     }
 }
 
 /// *(inferred)* A job's kind from its `scenarioName` (the examples and the
 /// simulator use `UnplannedFailover`, `CommitFailover`,
-/// `ReverseReplication`, `TestFailover`, `TestFailoverCleanup`; other
-/// spellings seen in ASR's portal and SDKs are accepted), else from its
-/// `friendlyName` ("Failover", "Commit", "Reprotect", "Test failover",
-/// "Test failover cleanup"). `None` for jobs drplan does not run
-/// (enable replication, policy changes, …).
+/// `ReverseReplication`, `TestFailover`, `TestFailoverCleanup`,
+/// `UpdateReplicationProtectedItem`; other spellings seen in ASR's portal
+/// and SDKs are accepted), else from its `friendlyName` ("Failover",
+/// "Commit", "Reprotect", "Test failover", "Test failover cleanup", "Update
+/// replicated item"). `None` for jobs drplan does not run (enable
+/// replication, policy changes, …).
 pub fn scenario_kind(scenario: Option<&str>, friendly: Option<&str>) -> Option<ScenarioKind> {
     let norm = |s: &str| {
         s.chars()
@@ -60,6 +64,9 @@ pub fn scenario_kind(scenario: Option<&str>, friendly: Option<&str>) -> Option<S
         "reversereplication" | "reprotect" | "switchprotection" => Some(ScenarioKind::Reprotect),
         "testfailover" => Some(ScenarioKind::TestFailover),
         "testfailovercleanup" | "cleanuptestfailover" => Some(ScenarioKind::TestCleanup),
+        "updatereplicationprotecteditem" | "updatereplicateditem" | "updatevmproperties" => {
+            Some(ScenarioKind::Configure)
+        }
         _ => None,
     };
     scenario
@@ -241,6 +248,15 @@ mod tests {
             scenario_kind(Some("Other"), Some("Test failover cleanup")),
             Some(TestCleanup)
         );
+        assert_eq!(
+            scenario_kind(Some("UpdateReplicationProtectedItem"), None),
+            Some(Configure)
+        );
+        assert_eq!(
+            scenario_kind(None, Some("Update replicated item")),
+            Some(Configure)
+        );
+        assert_eq!(Configure.operation(Location::Primary), Operation::Configure);
         assert_eq!(
             scenario_kind(
                 Some("AddProtectionProfile"),

@@ -9,11 +9,14 @@
 //! - [`scenario_kind`]: a job's scenario name → drplan operation;
 //! - [`failover_origins`]: which way a failover job went (ASR's job does not say);
 //! - [`reprotect_input`]: the A2A reprotect input, from the item's own details;
-//! - [`pick_recovery_point`]: the recovery point of a failover.
+//! - [`pick_recovery_point`]: the recovery point of a failover;
+//! - [`target_settings`], [`update_input`]: the item's target settings, and
+//!   the update that changes them (which NIC is the primary one).
 
 mod health;
 mod inputs;
 mod jobs;
+mod target;
 
 use crate::clock::Timestamp;
 use crate::graph::Operation;
@@ -25,6 +28,7 @@ use super::poll;
 pub use health::{health_issue, issue_kind, severity, summary_issue, vault_health};
 pub use inputs::{pick_recovery_point, reprotect_input};
 pub use jobs::{ScenarioKind, failover_origins, job, job_state, scenario_kind, waits_for_input};
+pub use target::{UpdateError, primary_nic, target_settings, update_input};
 
 /// An ASR time (`2017-04-27T11:25:56.800358Z`, `2018-02-01T05:53:30.243+00:00`,
 /// or without a zone, read as UTC). ASR's "never" (`1753-01-01…`,
@@ -156,8 +160,14 @@ pub fn machine(target: &Target, item: &ProtectedItem) -> Machine {
             .as_deref()
             .and_then(parse_time),
         current_job: poll::scenario_job(p.current_scenario.as_ref()).map(JobId),
-        target: crate::target::TargetSettings::default(),
-        source_vm: None,
+        target: details.map(target_settings).unwrap_or_default(),
+        source_vm: details.and_then(|d| {
+            d.fabric_object_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+        }),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The bodies of ASR's actions (failover, test failover, cleanup,
-//! reprotect), as drplan sends them.
+//! reprotect) and of an item's update, as drplan sends them.
 
 use serde::Serialize;
 
@@ -103,4 +103,106 @@ pub struct A2aVmDisk {
     /// The staging (cache) storage account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_staging_azure_storage_account_id: Option<String>,
+}
+
+/// `UpdateReplicationProtectedItemInputProperties`: the fields left `None`
+/// (or empty) are not sent, so the vault keeps them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateProperties {
+    /// The recovered VM's name.
+    #[serde(
+        rename = "recoveryAzureVMName",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recovery_azure_vm_name: Option<String>,
+    /// The recovered VM's size.
+    #[serde(
+        rename = "recoveryAzureVMSize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recovery_azure_vm_size: Option<String>,
+    /// The recovery virtual network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selected_recovery_azure_network_id: Option<String>,
+    /// The recovery availability set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_availability_set_id: Option<String>,
+    /// NIC settings (the primary NIC's only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vm_nics: Vec<VmNicInput>,
+    /// The A2A settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_specific_details: Option<A2aUpdateDetails>,
+}
+
+/// `VMNicInputDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VmNicInput {
+    /// ASR's id of the NIC, as the item lists it.
+    pub nic_id: String,
+    /// IP configurations to change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ip_configs: Vec<IpConfigInput>,
+    /// The recovered NIC's network security group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_network_security_group_id: Option<String>,
+}
+
+/// `IPConfigInputDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IpConfigInput {
+    /// The configuration's name, as the item lists it.
+    pub ip_config_name: String,
+    /// Whether it is the NIC's primary configuration.
+    pub is_primary: bool,
+    /// The recovery subnet's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_subnet_name: Option<String>,
+    /// The recovery static IP address.
+    #[serde(
+        rename = "recoveryStaticIPAddress",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recovery_static_ip_address: Option<String>,
+    /// The recovery public IP address.
+    #[serde(
+        rename = "recoveryPublicIPAddressId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recovery_public_ip_address_id: Option<String>,
+    /// The recovery load balancer backend pools.
+    #[serde(
+        rename = "recoveryLBBackendAddressPoolIds",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recovery_lb_backend_address_pool_ids: Option<Vec<String>>,
+    /// The test failover subnet's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tfo_subnet_name: Option<String>,
+    /// The test failover static IP address.
+    #[serde(rename = "tfoStaticIPAddress", skip_serializing_if = "Option::is_none")]
+    pub tfo_static_ip_address: Option<String>,
+}
+
+/// `A2AUpdateReplicationProtectedItemInput`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct A2aUpdateDetails {
+    /// Always `A2A`.
+    pub instance_type: &'static str,
+    /// The recovery resource group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_resource_group_id: Option<String>,
+    /// The recovery availability zone, as a string (`"2"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_availability_zone: Option<String>,
+    /// The recovery proximity placement group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_proximity_placement_group_id: Option<String>,
+    /// The recovery capacity reservation group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_capacity_reservation_group_id: Option<String>,
 }

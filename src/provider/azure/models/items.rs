@@ -86,6 +86,65 @@ pub struct ProviderDetails {
     /// Unmanaged disks under protection.
     #[serde(deserialize_with = "null_default")]
     pub protected_disks: Vec<ProtectedDisk>,
+    /// The recovered VM's name.
+    #[serde(rename = "recoveryAzureVMName")]
+    pub recovery_azure_vm_name: Option<String>,
+    /// The recovered VM's size.
+    #[serde(rename = "recoveryAzureVMSize")]
+    pub recovery_azure_vm_size: Option<String>,
+    /// The recovery virtual network's ARM id.
+    pub selected_recovery_azure_network_id: Option<String>,
+    /// The recovery availability zone (`"2"`).
+    pub recovery_availability_zone: Option<String>,
+    /// The recovery proximity placement group's ARM id.
+    pub recovery_proximity_placement_group_id: Option<String>,
+    /// The recovery capacity reservation group's ARM id.
+    pub recovery_capacity_reservation_group_id: Option<String>,
+    /// The VM's network interfaces and their recovery settings.
+    #[serde(deserialize_with = "null_default")]
+    pub vm_nics: Vec<VmNic>,
+}
+
+/// `VMNicDetails`: one network interface of a replicated VM.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct VmNic {
+    /// ASR's id of the NIC (what an update's `vmNics[].nicId` names).
+    pub nic_id: Option<String>,
+    /// The recovered NIC's network security group.
+    pub recovery_network_security_group_id: Option<String>,
+    /// Its IP configurations.
+    #[serde(deserialize_with = "null_default")]
+    pub ip_configs: Vec<IpConfig>,
+}
+
+/// `IPConfigDetails`: one IP configuration of a NIC and its recovery settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct IpConfig {
+    /// Its name (what an update's `ipConfigName` names).
+    pub name: Option<String>,
+    /// Whether it is the NIC's primary configuration.
+    pub is_primary: Option<bool>,
+    /// The recovery subnet's name.
+    pub recovery_subnet_name: Option<String>,
+    /// The recovery static IP address.
+    #[serde(rename = "recoveryStaticIPAddress")]
+    pub recovery_static_ip_address: Option<String>,
+    /// The recovery public IP address's ARM id.
+    #[serde(rename = "recoveryPublicIPAddressId")]
+    pub recovery_public_ip_address_id: Option<String>,
+    /// The recovery load balancer backend pools' ARM ids.
+    #[serde(
+        rename = "recoveryLBBackendAddressPoolIds",
+        deserialize_with = "null_default"
+    )]
+    pub recovery_lb_backend_address_pool_ids: Vec<String>,
+    /// The test failover subnet's name.
+    pub tfo_subnet_name: Option<String>,
+    /// The test failover static IP address.
+    #[serde(rename = "tfoStaticIPAddress")]
+    pub tfo_static_ip_address: Option<String>,
 }
 
 /// `A2AProtectedDiskDetails` (unmanaged disks), the fields reprotect needs.

@@ -2,9 +2,11 @@
 //! JSON text in (responses), these serde types out; request bodies in, JSON
 //! out. Only the fields drplan uses are named (spec excerpts in
 //! `tests/fixtures/asr-api/spec-excerpt.json` and
-//! `tests/fixtures/automation-api/spec-excerpt.json`), one module per
-//! concept: ARM's envelope here, then items, jobs, request bodies and
-//! Automation.
+//! `tests/fixtures/automation-api/spec-excerpt.json`, and for readiness
+//! `tests/fixtures/azure-api/`), one module per concept: ARM's envelope
+//! here, then items, jobs, request bodies and Automation (re-exported here),
+//! and the readiness reads by resource provider ([`compute`], [`network`],
+//! [`resources`]; their names would clash with the inventory's).
 //!
 //! Reading is lenient on purpose: every field is optional or defaults when
 //! missing or `null`, and unknown fields are ignored, so a new api-version
@@ -14,9 +16,12 @@
 //! one place each (see `super`).
 
 mod automation;
+pub mod compute;
 mod inputs;
 mod items;
 mod jobs;
+pub mod network;
+pub mod resources;
 
 use serde::{Deserialize, Deserializer};
 
@@ -25,13 +30,14 @@ pub use automation::{
     JobStream, JobStreamProperties, RunbookRef,
 };
 pub use inputs::{
-    A2aFailoverDetails, A2aReprotectDetails, A2aVmDisk, Input, ReprotectProperties,
-    TestCleanupProperties, TestFailoverProperties, UnplannedFailoverProperties,
+    A2aFailoverDetails, A2aReprotectDetails, A2aUpdateDetails, A2aVmDisk, Input, IpConfigInput,
+    ReprotectProperties, TestCleanupProperties, TestFailoverProperties,
+    UnplannedFailoverProperties, UpdateProperties, VmNicInput,
 };
 pub use items::{
-    CurrentScenario, HealthError, HealthErrorSummary, ItemProperties, ProtectedDisk, ProtectedItem,
-    ProviderDetails, RecoveryPoint, RecoveryPointProperties, ResourceHealthSummary,
-    VaultHealthDetails, VaultHealthProperties,
+    CurrentScenario, HealthError, HealthErrorSummary, IpConfig, ItemProperties, ProtectedDisk,
+    ProtectedItem, ProviderDetails, RecoveryPoint, RecoveryPointProperties, ResourceHealthSummary,
+    VaultHealthDetails, VaultHealthProperties, VmNic,
 };
 pub use jobs::{
     AsrJob, AsrTask, JobErrorDetails, JobProperties, ProviderErrorDetails, ServiceError,

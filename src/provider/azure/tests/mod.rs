@@ -2,9 +2,14 @@
 //! (scripted answers, every request recorded), one module per concept:
 //! the client itself (paging, retries on paused time, error bodies, pacing,
 //! `Retry-After`, endpoints), finding items, starting operations (and the
-//! unknown-outcome path of a failover), tokens, following jobs and runbook
-//! jobs. This module holds the server and the payloads they share.
+//! unknown-outcome path of a failover), tokens, following jobs, runbook
+//! jobs, updating target settings, the inventory reads (Microsoft's example
+//! answers, from `tests/fixtures/azure-api/`) and 403s. This module holds
+//! the server and the payloads they share.
 
+mod configure;
+mod forbidden;
+mod inventory;
 mod items;
 mod jobs;
 mod operations;
