@@ -251,12 +251,18 @@ impl TargetSettings {
         fill(&mut self.test_subnet, parent.test_subnet.as_ref());
         fill(&mut self.test_ip, parent.test_ip.as_ref());
         fill(&mut self.public_ip, parent.public_ip.as_ref());
-        fill(&mut self.load_balancer_pools, parent.load_balancer_pools.as_ref());
+        fill(
+            &mut self.load_balancer_pools,
+            parent.load_balancer_pools.as_ref(),
+        );
         fill(&mut self.nsg, parent.nsg.as_ref());
         fill(&mut self.zone, parent.zone.as_ref());
         fill(&mut self.availability_set, parent.availability_set.as_ref());
         fill(&mut self.proximity_group, parent.proximity_group.as_ref());
-        fill(&mut self.capacity_reservation, parent.capacity_reservation.as_ref());
+        fill(
+            &mut self.capacity_reservation,
+            parent.capacity_reservation.as_ref(),
+        );
         self
     }
 
