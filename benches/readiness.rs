@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use drplan::clock::Clock;
 use drplan::emulator::{Emulator, EmulatorOptions, Throttle};
 use drplan::graph::Operation;
-use drplan::provider::azure::{AzureProvider, Credential, Endpoint};
+use drplan::provider::azure::{AzureProvider, Credential, Endpoint, RequestLog};
 use drplan::source::SourceFile;
 
 const SUB: &str = "/subscriptions/00000000-0000-0000-0000-000000000000";
@@ -110,19 +110,25 @@ fn readiness(ips: bool) -> Measured {
             drplan::plan::Vault::Arm(id) => id.clone(),
             drplan::plan::Vault::Simulator => unreachable!("the bench plan names an ARM vault"),
         };
-        let provider =
-            AzureProvider::new(&vault, &plan, &endpoint, Credential::fixed("bench", "bench"))
-                .unwrap()
-                .with_request_log();
+        let log = RequestLog::new();
+        let provider = AzureProvider::new(
+            &vault,
+            &plan,
+            &endpoint,
+            Credential::fixed("bench", "bench"),
+        )
+        .unwrap()
+        .with_request_log(log.clone());
         let started = Instant::now();
-        let found = drplan::readiness::assess(&plan, &graph, &provider, None, Clock::system().now())
-            .await
-            .unwrap();
+        let found =
+            drplan::readiness::assess(&plan, &graph, &provider, None, Clock::system().now())
+                .await
+                .unwrap();
         let wall = started.elapsed();
         let stats = emulator.stats();
         let mut by_api = [0; 4];
-        for (_, path) in provider.requests() {
-            let lower = path.to_ascii_lowercase();
+        for sent in log.sent() {
+            let lower = sent.path.to_ascii_lowercase();
             let slot = if lower.contains("microsoft.recoveryservices") {
                 0
             } else if lower.contains("microsoft.compute") {
@@ -159,7 +165,8 @@ fn main() {
     );
     for (name, ips) in [("group targets", false), ("+ a static IP per VM", true)] {
         let m = readiness(ips);
-        let bound = (m.reads.saturating_sub(u64::from(t.reads_burst)) as f64 / t.reads_per_s).max(0.0);
+        let bound =
+            (m.reads.saturating_sub(u64::from(t.reads_burst)) as f64 / t.reads_per_s).max(0.0);
         let wall = m.wall.as_secs_f64();
         println!(
             "{name:<22} {:>6} {:>5} {:>5} {:>5} {:>5} {:>5} {:>7.2}s {:>7.2}s {:>8}",
@@ -183,7 +190,11 @@ fn main() {
             "",
             m.wanted,
             GOAL * 100.0,
-            if m.throttled == 0 && fits { "met" } else { "NOT met" }
+            if m.throttled == 0 && fits {
+                "met"
+            } else {
+                "NOT met"
+            }
         );
     }
 }

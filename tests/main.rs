@@ -6,7 +6,10 @@
 mod support;
 
 mod azure_e2e;
+mod azure_inventory;
 mod azure_models;
+mod azure_permissions;
+mod azure_target;
 mod check;
 mod cli;
 mod docs;

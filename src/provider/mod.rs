@@ -456,14 +456,10 @@ pub trait Provider: Send + Sync {
     /// The vault's own health.
     async fn vault_health(&self) -> Result<VaultHealth, ProviderError>;
 
-    /// Why a test failover cannot use the plan's isolated network (`None`
-    /// when the plan names none), or `None` when it can. Providers without
-    /// networks (the simulator) accept anything.
-    async fn check_test_network(
-        &self,
-        _network_id: Option<&str>,
-    ) -> Result<Option<String>, ProviderError> {
-        Ok(None)
+    /// Whether a test failover needs the plan's isolated network: ASR's does;
+    /// the simulated vault accepts a plan without one.
+    fn needs_test_network(&self) -> bool {
+        false
     }
 
     /// Sends one update of an item's target settings with exactly `changes`

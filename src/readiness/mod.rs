@@ -133,6 +133,17 @@ pub async fn assess(
     if scope.replication {
         findings.extend(vault_config(provider).await);
     }
+    if scope.test && plan.test_network.is_none() && provider.needs_test_network() {
+        findings.push(Finding {
+            severity: Severity::Blocker,
+            kind: FindingKind::MissingResource,
+            vm: None,
+            group: None,
+            message: "the plan names no isolated network for test failovers".to_owned(),
+            remedy: "add `test { network \"<virtual network id>\" }` to the plan: a network apart from production".to_owned(),
+            details: serde_json::json!({ "setting": "test.network" }),
+        });
+    }
     let subjects: Vec<Subject<'_>> = acting
         .iter()
         .map(|(target, vm, machine)| Subject {

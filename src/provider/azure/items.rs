@@ -1,11 +1,14 @@
 //! Finding a plan VM among the vault's replicated items: the items as
 //! listed and a VM's name (or the plan's `item`) in; the one item, or a
 //! message that names the candidates and how to pick one, out. Also the
-//! vault id's shape.
+//! vault id's shape, listing the items (and remembering what was found) and
+//! the machines of the plan's targets.
 
-use super::mapping;
+use std::sync::{Arc, PoisonError};
+
 use super::models::ProtectedItem;
-use crate::provider::{Location, ProviderError};
+use super::{ASR_API_VERSION, AzureProvider, failed, mapping, service};
+use crate::provider::{Location, Machine, ProviderError, Target};
 
 /// An item as last listed: enough to find it again and to infer directions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,5 +94,66 @@ pub(super) fn vault_path(vault_id: &str) -> Result<String, ProviderError> {
             "`{vault_id}` is not a Recovery Services vault id; it looks like \
              /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.RecoveryServices/vaults/<name>"
         )))
+    }
+}
+impl AzureProvider {
+    /// Lists every item of the vault and remembers them.
+    pub(super) async fn list_items(&self) -> Result<Vec<ProtectedItem>, ProviderError> {
+        let path = format!("{}/replicationProtectedItems", self.vault);
+        let items: Vec<ProtectedItem> = self
+            .client
+            .get_all(&path, ASR_API_VERSION, &[])
+            .await
+            .map_err(|e| failed("cannot list the vault's replicated items", e))?;
+        let known = Arc::new(items.iter().map(Known::of).collect());
+        *self.known.lock().unwrap_or_else(PoisonError::into_inner) = Some(known);
+        Ok(items)
+    }
+
+    pub(super) fn remembered(&self) -> Option<Arc<Vec<Known>>> {
+        self.known
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The item of `target`: from the remembered list, else a fresh one.
+    pub(super) async fn item_of(&self, target: &Target) -> Result<Known, ProviderError> {
+        if let Some(known) = self.remembered()
+            && let Ok(k) = find(&known, &target.vm, &target.item)
+        {
+            return Ok(k.clone());
+        }
+        self.list_items().await?;
+        let known = self.remembered().unwrap_or_default();
+        find(&known, &target.vm, &target.item)
+            .cloned()
+            .map_err(ProviderError::Service)
+    }
+
+    /// [`Provider::machines`](crate::provider::Provider::machines).
+    pub(super) async fn machines_of(
+        &self,
+        targets: &[Target],
+    ) -> Result<Vec<Machine>, ProviderError> {
+        let items = self.list_items().await?;
+        let known: Vec<Known> = items.iter().map(Known::of).collect();
+        let mut problems = Vec::new();
+        let mut machines = Vec::with_capacity(targets.len());
+        for target in targets {
+            match find(&known, &target.vm, &target.item) {
+                Ok(k) => {
+                    if let Some(item) = items.iter().find(|i| i.id == k.id) {
+                        machines.push(mapping::machine(target, item));
+                    }
+                }
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if problems.is_empty() {
+            Ok(machines)
+        } else {
+            Err(service(problems.join("\n")))
+        }
     }
 }

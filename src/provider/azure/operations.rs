@@ -1,8 +1,9 @@
 //! Starting an operation on one item: the plan VM, the operation and its
 //! options in; the item read afresh, ASR's rules checked, the request body
 //! built (recovery point, direction, test network) and sent, and the ASR
-//! job it started out. A POST whose outcome is unknown is never re-sent: the
-//! item's `currentScenario` tells whether it started.
+//! job it started out. A request whose outcome is unknown is never re-sent:
+//! the item's `currentScenario` tells whether it started. An update of
+//! target settings (`configure`) goes the same way.
 
 use super::client::{self, ClientError};
 use super::items::Known;
@@ -10,7 +11,7 @@ use super::models::{
     A2aFailoverDetails, Input, ProtectedItem, RecoveryPoint, ReprotectProperties,
     TestCleanupProperties, TestFailoverProperties, UnplannedFailoverProperties,
 };
-use super::{ASR_API_VERSION, AzureProvider, mapping, poll, service};
+use super::{ASR_API_VERSION, AzureProvider, failed, mapping, poll, service};
 use crate::graph::Operation;
 use crate::provider::{JobId, Location, OperationOptions, ProviderError, Target};
 
@@ -29,16 +30,35 @@ impl AzureProvider {
         operation: Operation,
         options: &OperationOptions,
     ) -> Result<JobId, ProviderError> {
+        let (known, item) = self.fresh_allowed(target, operation).await?;
+        let (action, body) = self
+            .action(target, &known, &item, operation, options)
+            .await?;
+        let path = format!("{}/{action}", known.id);
+        let sent = self
+            .client
+            .post(&path, ASR_API_VERSION, body.as_ref())
+            .await;
+        self.started(target, &known, operation, sent).await
+    }
+
+    /// The item of `target` read afresh, when ASR allows `operation` on it
+    /// now (else `NotAllowed` with the reason).
+    pub(super) async fn fresh_allowed(
+        &self,
+        target: &Target,
+        operation: Operation,
+    ) -> Result<(Known, ProtectedItem), ProviderError> {
         let known = self.item_of(target).await?;
         let item: ProtectedItem =
             self.client
                 .get(&known.id, ASR_API_VERSION)
                 .await
                 .map_err(|e| {
-                    service(format!(
-                        "{}: cannot read its replicated item: {e}",
-                        target.vm
-                    ))
+                    failed(
+                        &format!("{}: cannot read its replicated item", target.vm),
+                        e,
+                    )
                 })?;
         let machine = mapping::machine(target, &item);
         mapping::check_allowed(&machine, operation).map_err(|reason| {
@@ -48,26 +68,31 @@ impl AzureProvider {
                 reason,
             }
         })?;
-        let (action, body) = self
-            .action(target, &known, &item, operation, options)
-            .await?;
-        let path = format!("{}/{action}", known.id);
-        match self
-            .client
-            .post(&path, ASR_API_VERSION, body.as_ref())
-            .await
-        {
+        Ok((known, item))
+    }
+
+    /// The job an operation's request started, from its answer (the
+    /// headers, else the item); after an unknown outcome, from the item
+    /// alone, never by sending the request again.
+    pub(super) async fn started(
+        &self,
+        target: &Target,
+        known: &Known,
+        operation: Operation,
+        sent: Result<client::Reply, ClientError>,
+    ) -> Result<JobId, ProviderError> {
+        match sent {
             Ok(reply) => {
                 let job = match poll::started_job(&reply) {
                     Some(job) => job,
-                    None => self.job_of_item(&known, &reply).await?,
+                    None => self.job_of_item(known, &reply).await?,
                 };
                 self.remember_operation(&job, operation);
                 tracing::info!(vm = %target.vm, %operation, %job, "ASR job started");
                 Ok(JobId(job))
             }
             Err(ClientError::OutcomeUnknown(why)) => {
-                self.after_unknown_outcome(target, &known, operation, &why)
+                self.after_unknown_outcome(target, known, operation, &why)
                     .await
             }
             Err(e) if e.status() == Some(409) => Err(ProviderError::NotAllowed {
@@ -75,10 +100,10 @@ impl AzureProvider {
                 operation,
                 reason: e.to_string(),
             }),
-            Err(e) => Err(service(format!(
-                "{}: {operation} was refused: {e}",
-                target.vm
-            ))),
+            Err(e) => Err(failed(
+                &format!("{}: {operation} was refused", target.vm),
+                e,
+            )),
         }
     }
 
@@ -194,7 +219,7 @@ impl AzureProvider {
             .client
             .get_all(&path, ASR_API_VERSION, &[])
             .await
-            .map_err(|e| service(format!("{}: cannot list recovery points: {e}", target.vm)))?;
+            .map_err(|e| failed(&format!("{}: cannot list recovery points", target.vm), e))?;
         let picked = mapping::pick_recovery_point(&points, options.recovery_point)
             .map_err(|reason| service(format!("{}: {reason}", target.vm)))?;
         if picked.is_none() {

@@ -36,6 +36,13 @@ pub(crate) enum ClientError {
     OutcomeUnknown(String),
     /// A read under a caller's limit kept failing until the limit.
     GaveUp(String),
+    /// 403 `AuthorizationFailed`: the identity lacks the RBAC action.
+    Forbidden {
+        /// The action it lacks (see `permissions`).
+        permission: String,
+        /// ARM's answer, with its code, status and request id.
+        message: String,
+    },
     /// No token.
     Credential(ProviderError),
 }
@@ -45,6 +52,7 @@ impl ClientError {
     pub(crate) fn status(&self) -> Option<u16> {
         match self {
             ClientError::Status { status, .. } => Some(*status),
+            ClientError::Forbidden { .. } => Some(403),
             _ => None,
         }
     }
@@ -56,6 +64,7 @@ impl ClientError {
             ClientError::Transport(_) => true,
             ClientError::OutcomeUnknown(_)
             | ClientError::GaveUp(_)
+            | ClientError::Forbidden { .. }
             | ClientError::Credential(_) => false,
         }
     }
@@ -81,9 +90,10 @@ impl fmt::Display for ClientError {
                 }
                 f.write_str(")")
             }
-            ClientError::Transport(m) | ClientError::OutcomeUnknown(m) | ClientError::GaveUp(m) => {
-                f.write_str(m)
-            }
+            ClientError::Transport(m)
+            | ClientError::OutcomeUnknown(m)
+            | ClientError::GaveUp(m)
+            | ClientError::Forbidden { message: m, .. } => f.write_str(m),
             ClientError::Credential(e) => write!(f, "{e}"),
         }
     }
@@ -94,6 +104,13 @@ impl From<ClientError> for ProviderError {
         match e {
             ClientError::Credential(e) => e,
             ClientError::GaveUp(m) => ProviderError::Unanswered(m),
+            ClientError::Forbidden {
+                permission,
+                message,
+            } => ProviderError::Forbidden {
+                permission,
+                message,
+            },
             other => ProviderError::Service(other.to_string()),
         }
     }

@@ -109,6 +109,7 @@ impl Default for ClientOptions {
 }
 
 /// Whether a request may change anything, which decides how it is retried.
+/// A PATCH of an item starts an ASR job, so it is a `Starts` too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Effect {
     /// A read: always safe to re-send.
@@ -126,6 +127,48 @@ pub(crate) struct ArmClient {
     reads: Mutex<TokenBucket>,
     writes: Mutex<TokenBucket>,
     patience: Patience,
+    log: Option<RequestLog>,
+}
+
+/// Every request a client sent, in order (tests: which RBAC actions the
+/// flows need). Clones share the record.
+#[derive(Debug, Clone, Default)]
+pub struct RequestLog {
+    sent: Arc<Mutex<Vec<SentRequest>>>,
+}
+
+/// One request as the log keeps it: no query, no body, no token.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SentRequest {
+    /// `GET`, `PUT`, `POST`, `PATCH`.
+    pub method: String,
+    /// The ARM path (an ARM id and what follows), without the query.
+    pub path: String,
+}
+
+impl RequestLog {
+    /// An empty log.
+    pub fn new() -> RequestLog {
+        RequestLog::default()
+    }
+
+    fn record(&self, method: &Method, path: &str) {
+        self.sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(SentRequest {
+                method: method.as_str().to_owned(),
+                path: path.to_owned(),
+            });
+    }
+
+    /// The requests sent so far, in order (a retry is recorded once).
+    pub fn sent(&self) -> Vec<SentRequest> {
+        self.sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
 }
 
 impl fmt::Debug for ArmClient {
@@ -164,7 +207,22 @@ impl ArmClient {
             writes: Mutex::new(TokenBucket::new(options.writes, now)),
             options,
             patience: Patience::default(),
+            log: None,
         })
+    }
+
+    /// Records every request from now on in `log`.
+    pub(crate) fn record_in(&mut self, log: RequestLog) {
+        self.log = Some(log);
+    }
+
+    /// A URL's path below the base: the ARM path of a request.
+    pub(crate) fn arm_path<'u>(&self, url: &'u Url) -> &'u str {
+        let prefix = self.base.path().trim_end_matches('/');
+        let path = url.path();
+        path.strip_prefix(prefix)
+            .filter(|rest| rest.starts_with('/'))
+            .unwrap_or(path)
     }
 
     /// Reads from now on give up after `within` (see `patience`).
@@ -218,7 +276,17 @@ impl ArmClient {
         path: &str,
         api_version: &str,
     ) -> Result<Reply, ClientError> {
-        let url = self.url(path, api_version, &[]);
+        self.get_with(path, api_version, &[]).await
+    }
+
+    /// GET `path` with extra query pairs (`$expand`, `ipAddress`).
+    pub(crate) async fn get_with(
+        &self,
+        path: &str,
+        api_version: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Reply, ClientError> {
+        let url = self.url(path, api_version, query);
         self.send(Method::GET, url, None, Effect::Read).await
     }
 
@@ -295,10 +363,29 @@ impl ArmClient {
         api_version: &str,
         body: &B,
     ) -> Result<Reply, ClientError> {
+        self.write(Method::PUT, path, api_version, body).await
+    }
+
+    /// PATCH `body` to `path`: updates a resource (an item's target settings).
+    pub(crate) async fn patch<B: Serialize>(
+        &self,
+        path: &str,
+        api_version: &str,
+        body: &B,
+    ) -> Result<Reply, ClientError> {
+        self.write(Method::PATCH, path, api_version, body).await
+    }
+
+    async fn write<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        api_version: &str,
+        body: &B,
+    ) -> Result<Reply, ClientError> {
         let url = self.url(path, api_version, &[]);
         let body = serde_json::to_value(body)
             .map_err(|e| ClientError::Transport(format!("cannot encode the request: {e}")))?;
-        self.send(Method::PUT, url, Some(body), Effect::Starts)
-            .await
+        self.send(method, url, Some(body), Effect::Starts).await
     }
 }

@@ -10,8 +10,10 @@ use tokio::time::Instant;
 use url::{Position, Url};
 
 use super::super::credential::ACCESS_TOKEN_VAR;
+use super::super::permissions::refused_action;
 use super::answer::{describe_transport, log_answer, status_error};
 use super::ids::{new_guid, random_u64};
+use super::patience::ReadLimit;
 use super::retry::{retry_delay, retryable_status, surely_not_started, token_expired};
 use super::{ARM_ENDPOINT_VAR, ArmClient, ClientError, Effect, Reply};
 use crate::provider::ProviderError;
@@ -83,6 +85,16 @@ impl ArmClient {
         }
     }
 
+    /// A read's limit (see `patience`) and when retries stop.
+    fn limits(&self, effect: Effect) -> (Option<ReadLimit>, Instant) {
+        let limit = match effect {
+            Effect::Read => self.patience.read_limit(),
+            Effect::Starts => None,
+        };
+        let deadline = Instant::now() + self.options.retry_deadline;
+        (limit, limit.map_or(deadline, |l| deadline.min(l.until)))
+    }
+
     /// Sends with pacing, token and retries (see the module doc).
     pub(super) async fn send(
         &self,
@@ -91,13 +103,9 @@ impl ArmClient {
         body: Option<serde_json::Value>,
         effect: Effect,
     ) -> Result<Reply, ClientError> {
-        let limit = match effect {
-            Effect::Read => self.patience.read_limit(),
-            Effect::Starts => None,
-        };
-        let mut deadline = Instant::now() + self.options.retry_deadline;
-        if let Some(limit) = limit {
-            deadline = deadline.min(limit.until);
+        let (limit, deadline) = self.limits(effect);
+        if let Some(log) = &self.log {
+            log.record(&method, self.arm_path(&url));
         }
         let mut attempt: u32 = 0;
         let mut refreshed = false;
@@ -259,6 +267,19 @@ impl ArmClient {
             return Err(redirected(method, url, &reply));
         }
         let error = status_error(&reply);
+        if status == StatusCode::FORBIDDEN
+            && let ClientError::Status { code, message, .. } = &error
+            && code.as_deref().is_none_or(|c| {
+                c.eq_ignore_ascii_case("AuthorizationFailed")
+                    || c.eq_ignore_ascii_case("LinkedAuthorizationFailed")
+            })
+        {
+            let permission = refused_action(method, self.arm_path(url), message);
+            return Err(ClientError::Forbidden {
+                permission,
+                message: format!("{method} {} was refused: {error}", self.arm_path(url)),
+            });
+        }
         if status == StatusCode::UNAUTHORIZED {
             let expired = token_expired(&reply, &error);
             return Ok(Step::Unauthorized { error, expired });

@@ -1,0 +1,158 @@
+use super::*;
+
+#[tokio::test(start_paused = true)]
+async fn follow_reports_progress_and_waiting_for_input_until_the_end() {
+    let n = Arc::new(AtomicUsize::new(0));
+    let calls = n.clone();
+    let server = Server::start(move |req| {
+        if req.path.ends_with("/replicationProtectedItems") {
+            return ok(items_page());
+        }
+        if req.path.ends_with("item-db-01") {
+            return ok(protected("db-01", "item-db-01"));
+        }
+        let tasks_running = [
+            ("Prerequisites check", "Succeeded"),
+            ("Failover", "InProgress"),
+            ("Start VM", "NotStarted"),
+        ];
+        let tasks_done = [
+            ("Prerequisites check", "Succeeded"),
+            ("Failover", "Succeeded"),
+            ("Start VM", "Succeeded"),
+        ];
+        match calls.fetch_add(1, Ordering::SeqCst) {
+            0 | 1 => ok(job_body(
+                "job-1",
+                "UnplannedFailover",
+                "InProgress",
+                &tasks_running,
+            )),
+            2 => ok(job_body(
+                "job-1",
+                "UnplannedFailover",
+                "Suspended",
+                &tasks_running,
+            )),
+            _ => ok(job_body(
+                "job-1",
+                "UnplannedFailover",
+                "Succeeded",
+                &tasks_done,
+            )),
+        }
+    })
+    .await;
+    let provider = server.provider();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let started = Instant::now();
+    let job = provider
+        .follow(&JobId("job-1".into()), &move |p: Progress| {
+            log.lock().unwrap().push(p);
+        })
+        .await
+        .unwrap();
+    assert_eq!(job.state, JobState::Succeeded);
+    assert_eq!(job.percent, Some(100));
+    assert_eq!(job.vm, "db-01");
+    // Read while running from the primary region: a failover, and it stays so.
+    assert_eq!(job.operation, Operation::Failover);
+    assert_eq!(job.ended.unwrap().to_string(), "2026-01-01T00:09:00.000Z");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].percent, Some(33));
+    assert_eq!(seen[0].message, "Failover");
+    assert!(seen[1].message.starts_with("waiting for input"), "{seen:?}");
+    // Polled at 2 s, 5 s, then 15 s.
+    assert_eq!(started.elapsed(), Duration::from_secs(2 + 5 + 15));
+}
+
+#[tokio::test]
+async fn a_started_job_keeps_its_operation_and_shows_its_errors() {
+    let server = Server::start(|req| {
+        if req.path.ends_with("/replicationProtectedItems") {
+            ok(items_page())
+        } else if req.path.ends_with("item-db-01") {
+            ok(protected("db-01", "item-db-01"))
+        } else if req.method == "POST" {
+            Answer::Http(
+                202,
+                vec![(
+                    "location",
+                    format!("http://x{VAULT}/operationresults/job-5"),
+                )],
+                String::new(),
+            )
+        } else if req.path.ends_with("/recoveryPoints") {
+            ok(json!({"value": []}))
+        } else {
+            ok(job_body(
+                "job-5",
+                "UnplannedFailover",
+                "Failed",
+                &[("Failover", "Failed")],
+            ))
+        }
+    })
+    .await;
+    let provider = server.provider();
+    let id = provider
+        .start(
+            &target("db-01"),
+            Operation::Failover,
+            &OperationOptions::default(),
+        )
+        .await
+        .unwrap();
+    let job = provider.job(&id).await.unwrap();
+    assert_eq!(job.operation, Operation::Failover);
+    assert_eq!(job.state, JobState::Failed);
+    assert_eq!(job.errors.len(), 2);
+    assert_eq!(job.errors[0].code.as_deref(), Some("70094"));
+    assert_eq!(
+        job.errors[0].recommended_action.as_deref(),
+        Some("Raise the quota.")
+    );
+    assert_eq!(job.errors[1].code.as_deref(), Some("1234"));
+}
+
+#[tokio::test]
+async fn jobs_keeps_the_plan_items_newest_first() {
+    let server = Server::start(|req| {
+        if req.path.ends_with("/replicationProtectedItems") {
+            return ok(json!({"value": [
+                item("db-01", "item-db-01", "Recovery", &["Commit"], None),
+                protected("app-01", "item-app-01"),
+            ]}));
+        }
+        let mut old = job_body("j-old", "UnplannedFailover", "Succeeded", &[]);
+        old["properties"]["startTime"] = json!("2025-12-01T00:00:00Z");
+        let mut commit = job_body("j-commit", "CommitFailover", "InProgress", &[]);
+        commit["properties"]["startTime"] = json!("2026-01-02T00:00:00Z");
+        let new = job_body("j-new", "UnplannedFailover", "Succeeded", &[]);
+        let mut other = job_body("j-other", "AddProtectionProfile", "Succeeded", &[]);
+        other["properties"]["targetObjectId"] = json!("policy");
+        other["properties"]["targetObjectName"] = json!("policy");
+        ok(json!({"value": [old, other, new, commit]}))
+    })
+    .await;
+    let jobs = server
+        .provider()
+        .jobs(&[target("db-01"), target("app-01")])
+        .await
+        .unwrap();
+    let names: Vec<(&str, Operation)> = jobs
+        .iter()
+        .map(|j| (j.id.0.as_str(), j.operation))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("j-commit", Operation::Commit),
+            ("j-new", Operation::Failover),
+            ("j-old", Operation::Failback),
+        ]
+    );
+    assert!(jobs.iter().all(|j| j.vm == "db-01"));
+}
