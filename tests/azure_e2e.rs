@@ -37,10 +37,24 @@ pub(crate) struct Emulator {
 
 impl Emulator {
     pub(crate) fn start(sandbox: &Sandbox, faults: Option<&str>) -> Emulator {
+        Emulator::start_in(sandbox, faults, None)
+    }
+
+    /// As [`Emulator::start`], in the rehearsal world `world` changes (a
+    /// world file, read again whenever the sandbox's `world.json` changes).
+    pub(crate) fn start_in(
+        sandbox: &Sandbox,
+        faults: Option<&str>,
+        world: Option<&str>,
+    ) -> Emulator {
         let mut args = vec!["emulator", "--plan", "shop.drplan", "--speed", "20000"];
         if let Some(text) = faults {
             std::fs::write(sandbox.path().join("emulator-faults.json"), text).unwrap();
             args.extend(["--faults", "emulator-faults.json"]);
+        }
+        if let Some(text) = world {
+            std::fs::write(sandbox.path().join("world.json"), text).unwrap();
+            args.extend(["--world", "world.json"]);
         }
         let mut child = Command::new(env!("CARGO_BIN_EXE_drplan"))
             .args(&args)

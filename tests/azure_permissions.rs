@@ -249,6 +249,14 @@ async fn subscription_flows(provider: &AzureProvider, plan: &Plan) {
             .filter(|f| f.kind == drplan::readiness::FindingKind::Unchecked)
             .collect();
         assert!(unchecked.is_empty(), "{op}: {unchecked:#?}");
+        // The world derived from the plan holds every resource it names.
+        let missing: Vec<_> = found
+            .readiness
+            .findings
+            .iter()
+            .filter(|f| f.kind == drplan::readiness::FindingKind::MissingResource)
+            .collect();
+        assert!(missing.is_empty(), "{op}: {missing:#?}");
     }
     let app = &Target::all(plan)[0];
     let vault = provider.machines(std::slice::from_ref(app)).await.unwrap();

@@ -37,6 +37,7 @@ mod lsp_rename;
 mod lsp_transport;
 mod proptests;
 mod readiness_cli;
+mod readiness_emulator;
 mod readiness_kinds;
 mod run_cli;
 mod run_sim;

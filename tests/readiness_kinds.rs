@@ -10,7 +10,32 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
+use crate::azure_e2e::Emulator;
 use crate::support::sandbox::{Sandbox, show, stdout};
+
+/// Where the plan's vault is: the simulated vault, or `drplan emulator`
+/// reached through the Azure client.
+enum Backend {
+    Simulator,
+    Emulator(Emulator),
+}
+
+impl Backend {
+    fn run(&self, sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
+        match self {
+            Backend::Simulator => sandbox.output(args),
+            Backend::Emulator(emulator) => emulator.drplan(sandbox, args),
+        }
+    }
+
+    /// The world file this backend reads.
+    fn world_file(&self) -> &'static str {
+        match self {
+            Backend::Simulator => "shop.world.json",
+            Backend::Emulator(_) => "world.json",
+        }
+    }
+}
 
 const SUB: &str = "/subscriptions/00000000-0000-0000-0000-000000000000";
 
@@ -30,10 +55,10 @@ fn crg() -> String {
     )
 }
 
-fn plan() -> String {
+fn plan(vault: &str) -> String {
     format!(
         r#"plan shop {{
-  vault simulator
+  vault {vault}
   primary "westeurope"
   recovery "northeurope"
   objectives {{ rto 2h  rpo 15m  drill 90d }}
@@ -77,23 +102,35 @@ fn yesterday() -> String {
 }
 
 /// The plan, configured (vault = plan), both VMs drilled yesterday.
-fn configured() -> Sandbox {
-    let sandbox = Sandbox::with_plan("shop", &plan());
-    write_world(&sandbox, &json!({}));
-    let out = sandbox.run("configure", &["--yes"]);
+fn configured(emulated: bool) -> (Sandbox, Backend) {
+    let vault = if emulated {
+        format!(
+            "\"{SUB}/resourceGroups/rg-dr/providers/Microsoft.RecoveryServices/vaults/shop-vault\""
+        )
+    } else {
+        "simulator".to_owned()
+    };
+    let sandbox = Sandbox::with_plan("shop", &plan(&vault));
+    let backend = if emulated {
+        Backend::Emulator(Emulator::start_in(&sandbox, None, Some("{}")))
+    } else {
+        Backend::Simulator
+    };
+    write_world(&sandbox, &backend, &json!({}));
+    let out = backend.run(&sandbox, &["run", "configure", "shop.drplan", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
-    sandbox
+    (sandbox, backend)
 }
 
 /// The world file: `extra` over both VMs drilled yesterday.
-fn write_world(sandbox: &Sandbox, extra: &Value) {
+fn write_world(sandbox: &Sandbox, backend: &Backend, extra: &Value) {
     let mut world = json!({"items": {
         "db-01": {"last_test_failover": yesterday()},
         "app-01": {"last_test_failover": yesterday()},
     }});
     merge(&mut world, extra);
     std::fs::write(
-        sandbox.path().join("shop.world.json"),
+        sandbox.path().join(backend.world_file()),
         serde_json::to_string_pretty(&world).unwrap(),
     )
     .unwrap();
@@ -111,8 +148,23 @@ fn merge(into: &mut Value, from: &Value) {
 }
 
 /// The findings of `op --dry-run --online`, as (kind, vm) pairs.
-fn findings(sandbox: &Sandbox, op: &str) -> (Option<i32>, Vec<(String, String)>, Value) {
-    let out = sandbox.run(op, &["--dry-run", "--online", "--format", "json"]);
+fn findings(
+    sandbox: &Sandbox,
+    backend: &Backend,
+    op: &str,
+) -> (Option<i32>, Vec<(String, String)>, Value) {
+    let out = backend.run(
+        sandbox,
+        &[
+            "run",
+            op,
+            "shop.drplan",
+            "--dry-run",
+            "--online",
+            "--format",
+            "json",
+        ],
+    );
     let report: Value =
         serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}\n{}", show(&out)));
     let list = report["readiness"]["findings"]
@@ -131,16 +183,27 @@ fn findings(sandbox: &Sandbox, op: &str) -> (Option<i32>, Vec<(String, String)>,
 
 #[test]
 fn a_configured_and_drilled_plan_has_no_finding() {
-    let sandbox = configured();
-    for op in ["failover", "test-failover"] {
-        let (code, list, report) = findings(&sandbox, op);
-        assert_eq!(code, Some(0), "{op}: {report}");
-        assert!(list.is_empty(), "{op}: {report}");
+    for emulated in [false, true] {
+        let (sandbox, backend) = configured(emulated);
+        for op in ["failover", "test-failover"] {
+            let (code, list, report) = findings(&sandbox, &backend, op);
+            assert_eq!(code, Some(0), "{op}: {report}");
+            assert!(list.is_empty(), "{op} (emulated: {emulated}): {report}");
+        }
     }
 }
 
 #[test]
-fn each_world_problem_raises_its_kind() {
+fn each_world_problem_raises_its_kind_on_the_simulated_vault() {
+    each_world_problem_raises_its_kind(false);
+}
+
+#[test]
+fn each_world_problem_raises_its_kind_through_the_emulator() {
+    each_world_problem_raises_its_kind(true);
+}
+
+fn each_world_problem_raises_its_kind(emulated: bool) {
     let pool = format!("{}/subnets/app", vnet());
     let cases: Vec<(&str, &str, Value, (&str, &str))> = vec![
         (
@@ -199,9 +262,9 @@ fn each_world_problem_raises_its_kind() {
         ),
     ];
     for (what, op, world, expected) in cases {
-        let sandbox = configured();
-        write_world(&sandbox, &world);
-        let (_, list, report) = findings(&sandbox, op);
+        let (sandbox, backend) = configured(emulated);
+        write_world(&sandbox, &backend, &world);
+        let (_, list, report) = findings(&sandbox, &backend, op);
         assert!(
             list.iter()
                 .any(|(k, vm)| k == expected.0 && vm == expected.1),
@@ -217,7 +280,7 @@ fn each_world_problem_raises_its_kind() {
 
 #[test]
 fn the_vaults_state_health_rpo_and_issues_are_findings() {
-    let sandbox = configured();
+    let (sandbox, backend) = configured(false);
     std::fs::write(
         sandbox.path().join("shop.faults.json"),
         json!({
@@ -228,7 +291,7 @@ fn the_vaults_state_health_rpo_and_issues_are_findings() {
         .to_string(),
     )
     .unwrap();
-    let (code, list, report) = findings(&sandbox, "failover");
+    let (code, list, report) = findings(&sandbox, &backend, "failover");
     assert_eq!(code, Some(0), "warnings only: {report}");
     for kind in ["health", "config", "rpo"] {
         assert!(list.iter().any(|(k, _)| k == kind), "{kind}: {report}");
@@ -240,7 +303,7 @@ fn the_vaults_state_health_rpo_and_issues_are_findings() {
     std::fs::remove_file(sandbox.path().join("shop.faults.json")).unwrap();
     let out = sandbox.run("failover", &["--group", "db", "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
-    let (code, list, _) = findings(&sandbox, "failover");
+    let (code, list, _) = findings(&sandbox, &backend, "failover");
     assert_eq!(code, Some(3));
     assert!(
         list.contains(&("state".to_owned(), "db-01".to_owned())),

@@ -47,16 +47,22 @@ pub(crate) enum Kind {
     PublicIp,
     /// `Microsoft.Network/loadBalancers`.
     LoadBalancer,
+    /// `Microsoft.Compute/availabilitySets`.
+    AvailabilitySet,
+    /// `Microsoft.Compute/proximityPlacementGroups`.
+    ProximityGroup,
 }
 
 impl Kind {
-    const ALL: [Kind; 6] = [
+    const ALL: [Kind; 8] = [
         Kind::ReservationGroup,
         Kind::VirtualMachine,
         Kind::VirtualNetwork,
         Kind::SecurityGroup,
         Kind::PublicIp,
         Kind::LoadBalancer,
+        Kind::AvailabilitySet,
+        Kind::ProximityGroup,
     ];
 
     /// Its resource provider and type, as ARM spells them.
@@ -68,6 +74,8 @@ impl Kind {
             Kind::SecurityGroup => (NETWORK, "networkSecurityGroups"),
             Kind::PublicIp => (NETWORK, "publicIPAddresses"),
             Kind::LoadBalancer => (NETWORK, "loadBalancers"),
+            Kind::AvailabilitySet => (COMPUTE, "availabilitySets"),
+            Kind::ProximityGroup => (COMPUTE, "proximityPlacementGroups"),
         }
     }
 
@@ -310,6 +318,8 @@ impl ArmRoute {
                 (Kind::SecurityGroup, _) => "Microsoft.Network/networkSecurityGroups/read",
                 (Kind::PublicIp, _) => "Microsoft.Network/publicIPAddresses/read",
                 (Kind::LoadBalancer, _) => "Microsoft.Network/loadBalancers/read",
+                (Kind::AvailabilitySet, _) => "Microsoft.Compute/availabilitySets/read",
+                (Kind::ProximityGroup, _) => "Microsoft.Compute/proximityPlacementGroups/read",
             },
         }
     }

@@ -21,7 +21,7 @@ pub(crate) struct Named<'a> {
 }
 
 impl Named<'_> {
-    fn body(&self, kind: Kind, properties: &Value) -> Value {
+    pub(crate) fn body(&self, kind: Kind, properties: &Value) -> Value {
         json!({
             "id": self.id,
             "name": self.name,

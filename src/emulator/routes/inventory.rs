@@ -4,7 +4,7 @@
 //! `ResourceNotFound` naming the type, name and group otherwise) and 400s
 //! for what the request gets wrong.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::super::Emu;
 use super::super::arm::compute::{self, ReservationGroup};
@@ -190,6 +190,16 @@ impl Emu {
                 }
             }
             (Kind::SecurityGroup, _) => network::security_group(&at),
+            // `AvailabilitySets_Get`, `ProximityPlacementGroups_Get`: what
+            // readiness reads of them is that they exist.
+            (Kind::AvailabilitySet, _) => at.body(
+                kind,
+                &json!({ "platformFaultDomainCount": 2, "platformUpdateDomainCount": 5, "virtualMachines": [] }),
+            ),
+            (Kind::ProximityGroup, _) => at.body(
+                kind,
+                &json!({ "proximityPlacementGroupType": "Standard", "virtualMachines": [] }),
+            ),
             (Kind::PublicIp, _) => {
                 let bound = match &found {
                     Resource::PublicIp { bound_to } => bound_to.as_deref(),
