@@ -8,7 +8,7 @@
 use super::client::{self, ClientError};
 use super::items::Known;
 use super::models::{
-    A2aFailoverDetails, AsrJob, Input, ProtectedItem, RecoveryPoint, ReprotectProperties,
+    A2aFailoverDetails, Input, ProtectedItem, RecoveryPoint, ReprotectProperties,
     TestCleanupProperties, TestFailoverProperties, UnplannedFailoverProperties,
 };
 use super::{ASR_API_VERSION, AzureProvider, failed, mapping, poll, service};
@@ -324,14 +324,7 @@ impl AzureProvider {
         operation: Operation,
         since: Timestamp,
     ) -> Result<Option<String>, ClientError> {
-        let path = format!("{}/replicationJobs", self.vault);
-        let query: Vec<(&str, &str)> = self
-            .options
-            .jobs_filter
-            .as_deref()
-            .map(|f| vec![("$filter", f)])
-            .unwrap_or_default();
-        let jobs: Vec<AsrJob> = self.client.get_all(&path, ASR_API_VERSION, &query).await?;
+        let jobs = self.list_jobs().await?;
         let earliest = Timestamp(since.0.checked_sub(CLOCK_SKEW).unwrap_or(since.0));
         Ok(jobs
             .iter()

@@ -117,15 +117,7 @@ async fn a_failover_post_with_an_unknown_outcome_reads_the_item_and_is_never_res
         Some(("UnplannedFailover", "job-42")),
     );
     let server = failover_server(|_, _| Answer::Hangup, after).await;
-    let job = server
-        .provider()
-        .start(
-            &target("db-01"),
-            Operation::Failover,
-            &OperationOptions::default(),
-        )
-        .await
-        .unwrap();
+    let job = failover_db01(&server.provider()).await.unwrap();
     assert_eq!(job.0, "job-42");
     assert_eq!(server.count("POST", "unplannedFailover"), 1);
 }
@@ -142,13 +134,7 @@ async fn an_unknown_outcome_with_no_job_on_the_item_is_an_error_not_a_resend() {
         protected("db-01", "item-db-01"),
     )
     .await;
-    let err = server
-        .provider()
-        .start(
-            &target("db-01"),
-            Operation::Failover,
-            &OperationOptions::default(),
-        )
+    let err = failover_db01(&server.provider())
         .await
         .unwrap_err()
         .to_string();
@@ -177,15 +163,7 @@ async fn a_throttled_failover_post_is_resent() {
         Value::Null,
     )
     .await;
-    let job = server
-        .provider()
-        .start(
-            &target("db-01"),
-            Operation::Failover,
-            &OperationOptions::default(),
-        )
-        .await
-        .unwrap();
+    let job = failover_db01(&server.provider()).await.unwrap();
     assert_eq!(job.0, "job-9");
     assert_eq!(server.count("POST", "unplannedFailover"), 2);
 }
@@ -230,15 +208,7 @@ async fn a_quick_job_that_ended_before_the_item_was_read_is_found_in_the_jobs() 
         }
     })
     .await;
-    let job = server
-        .provider()
-        .start(
-            &target("db-01"),
-            Operation::Failover,
-            &OperationOptions::default(),
-        )
-        .await
-        .unwrap();
+    let job = failover_db01(&server.provider()).await.unwrap();
     assert_eq!(job.0, "j-ours");
     assert_eq!(posts.load(Ordering::SeqCst), 1);
 }
