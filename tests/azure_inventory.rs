@@ -148,8 +148,9 @@ fn every_example_the_inventory_reads_deserializes_with_what_readiness_uses() {
     assert_eq!(read, 10);
 }
 
-/// The property names of a definition in an excerpt, `allOf` parents included.
-fn spec_keys(spec: &Value, definition: &str) -> BTreeSet<String> {
+/// The property names of a definition in an excerpt, `allOf` parents
+/// included (also for `azure_target`).
+pub(crate) fn spec_keys(spec: &Value, definition: &str) -> BTreeSet<String> {
     let def = &spec["definitions"][definition];
     let mut names: BTreeSet<String> = def["properties"]
         .as_object()

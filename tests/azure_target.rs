@@ -7,12 +7,12 @@
 // Helpers panic with the definition's name: a failed test says which one.
 #![allow(clippy::panic)]
 
-use std::collections::BTreeSet;
-
 use drplan::provider::azure::mapping;
 use drplan::provider::azure::models::ProtectedItem;
 use drplan::target::{TargetSetting, TargetSettings, drift};
 use serde_json::{Value, json};
+
+use crate::azure_inventory::spec_keys;
 
 fn fixture(path: &str) -> Value {
     let path = format!(
@@ -20,21 +20,6 @@ fn fixture(path: &str) -> Value {
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn spec_keys(spec: &Value, definition: &str) -> BTreeSet<String> {
-    let def = &spec["definitions"][definition];
-    let mut names: BTreeSet<String> = def["properties"]
-        .as_object()
-        .unwrap_or_else(|| panic!("no definition {definition}"))
-        .keys()
-        .cloned()
-        .collect();
-    for parent in def["allOf"].as_array().into_iter().flatten() {
-        let name = parent["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
-        names.extend(spec_keys(spec, name));
-    }
-    names
 }
 
 /// `object`, after checking each of its keys is a property of `definition`.

@@ -26,7 +26,8 @@ impl AzureProvider {
                 target.vm
             ))
         })?;
+        let since = self.clock.now();
         let sent = self.client.patch(&known.id, ASR_API_VERSION, &body).await;
-        self.started(target, &known, operation, sent).await
+        self.started(target, &known, operation, since, sent).await
     }
 }

@@ -181,8 +181,8 @@ impl AzureProvider {
         }
     }
 
-    /// [`Provider::jobs`](crate::provider::Provider::jobs).
-    pub(super) async fn jobs_of(&self, targets: &[Target]) -> Result<Vec<Job>, ProviderError> {
+    /// Every job the vault keeps (or the configured filter lets through).
+    pub(super) async fn list_jobs(&self) -> Result<Vec<AsrJob>, ClientError> {
         let path = format!("{}/replicationJobs", self.vault);
         let query: Vec<(&str, &str)> = self
             .options
@@ -190,9 +190,13 @@ impl AzureProvider {
             .as_deref()
             .map(|f| vec![("$filter", f)])
             .unwrap_or_default();
-        let all: Vec<AsrJob> = self
-            .client
-            .get_all(&path, ASR_API_VERSION, &query)
+        self.client.get_all(&path, ASR_API_VERSION, &query).await
+    }
+
+    /// [`Provider::jobs`](crate::provider::Provider::jobs).
+    pub(super) async fn jobs_of(&self, targets: &[Target]) -> Result<Vec<Job>, ProviderError> {
+        let all = self
+            .list_jobs()
             .await
             .map_err(|e| failed("cannot list the vault's jobs", e))?;
         let items = self.list_items().await?;

@@ -12,6 +12,7 @@ use super::models::{
     TestCleanupProperties, TestFailoverProperties, UnplannedFailoverProperties,
 };
 use super::{ASR_API_VERSION, AzureProvider, failed, mapping, poll, service};
+use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::provider::{JobId, Location, OperationOptions, ProviderError, Target};
 
@@ -21,6 +22,21 @@ const CLEANUP_COMMENT: &str = "drplan test-failover cleanup";
 /// How many times the item is read after a failover POST with an unknown
 /// outcome before concluding it did not start.
 const UNKNOWN_OUTCOME_READS: usize = 3;
+
+/// How far the vault's clock may be behind this machine's when looking for
+/// a job started by a request whose outcome is unknown.
+const CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Whether a job of `kind` carries out `operation` (a failover from the
+/// recovery region is a failback).
+fn carries(kind: Option<mapping::ScenarioKind>, operation: Operation) -> bool {
+    let from = if operation == Operation::Failback {
+        Location::Recovery
+    } else {
+        Location::Primary
+    };
+    kind.is_some_and(|k| k.operation(from) == operation)
+}
 
 impl AzureProvider {
     /// [`Provider::start`](crate::provider::Provider::start).
@@ -35,11 +51,12 @@ impl AzureProvider {
             .action(target, &known, &item, operation, options)
             .await?;
         let path = format!("{}/{action}", known.id);
+        let since = self.clock.now();
         let sent = self
             .client
             .post(&path, ASR_API_VERSION, body.as_ref())
             .await;
-        self.started(target, &known, operation, sent).await
+        self.started(target, &known, operation, since, sent).await
     }
 
     /// The item of `target` read afresh, when ASR allows `operation` on it
@@ -71,14 +88,15 @@ impl AzureProvider {
         Ok((known, item))
     }
 
-    /// The job an operation's request started, from its answer (the
-    /// headers, else the item); after an unknown outcome, from the item
-    /// alone, never by sending the request again.
+    /// The job an operation's request (sent at `since`) started, from its
+    /// answer (the headers, else the item); after an unknown outcome, from
+    /// the item and the vault's jobs, never by sending the request again.
     pub(super) async fn started(
         &self,
         target: &Target,
         known: &Known,
         operation: Operation,
+        since: Timestamp,
         sent: Result<client::Reply, ClientError>,
     ) -> Result<JobId, ProviderError> {
         match sent {
@@ -92,7 +110,7 @@ impl AzureProvider {
                 Ok(JobId(job))
             }
             Err(ClientError::OutcomeUnknown(why)) => {
-                self.after_unknown_outcome(target, known, operation, &why)
+                self.after_unknown_outcome(target, known, operation, since, &why)
                     .await
             }
             Err(e) if e.status() == Some(409) => Err(ProviderError::NotAllowed {
@@ -228,13 +246,16 @@ impl AzureProvider {
         Ok(picked)
     }
 
-    /// After a POST whose outcome is unknown: the job, if the item shows it
-    /// started, else an error saying it most likely did not (never re-sent).
+    /// After a request whose outcome is unknown: the job, if the item shows
+    /// it running, or the vault lists one of the operation on the item that
+    /// started since (a quick job may have ended before the item was read),
+    /// else an error saying it most likely did not start (never re-sent).
     async fn after_unknown_outcome(
         &self,
         target: &Target,
         known: &Known,
         operation: Operation,
+        since: Timestamp,
         why: &str,
     ) -> Result<JobId, ProviderError> {
         tracing::warn!(vm = %target.vm, %operation, "outcome unknown ({why}); reading the item before anything else");
@@ -254,15 +275,7 @@ impl AzureProvider {
             if let Some(job) = poll::scenario_job(scenario) {
                 let kind =
                     mapping::scenario_kind(scenario.and_then(|s| s.scenario_name.as_deref()), None);
-                let ours = kind.is_some_and(|k| {
-                    let from = if operation == Operation::Failback {
-                        Location::Recovery
-                    } else {
-                        Location::Primary
-                    };
-                    k.operation(from) == operation
-                });
-                if ours {
+                if carries(kind, operation) {
                     tracing::warn!(vm = %target.vm, %operation, job, "the request had started the job after all");
                     self.remember_operation(&job, operation);
                     return Ok(JobId(job));
@@ -275,6 +288,15 @@ impl AzureProvider {
                         .and_then(|s| s.scenario_name.as_deref())
                         .unwrap_or("?")
                 )));
+            }
+            match self.job_since(known, operation, since).await {
+                Ok(Some(job)) => {
+                    tracing::warn!(vm = %target.vm, %operation, job, "the request had started the job after all (it has ended)");
+                    self.remember_operation(&job, operation);
+                    return Ok(JobId(job));
+                }
+                Ok(None) => {}
+                Err(e) => tracing::debug!(error = %e, "cannot list the vault's jobs"),
             }
             let allowed = mapping::allowed(&item.properties.allowed_operations);
             last = Some(format!(
@@ -292,6 +314,44 @@ impl AzureProvider {
             target.vm,
             last.unwrap_or_else(|| "the item could not be read".to_owned())
         )))
+    }
+
+    /// The newest job of `operation` on the item that started at `since` or
+    /// after (less `CLOCK_SKEW`: the vault's clock is not this machine's).
+    async fn job_since(
+        &self,
+        known: &Known,
+        operation: Operation,
+        since: Timestamp,
+    ) -> Result<Option<String>, ClientError> {
+        let jobs = self.list_jobs().await?;
+        let earliest = Timestamp(since.0.checked_sub(CLOCK_SKEW).unwrap_or(since.0));
+        Ok(jobs
+            .iter()
+            .filter(|j| {
+                let p = &j.properties;
+                let on_item = p
+                    .target_object_id
+                    .as_deref()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(&known.name))
+                    || p.target_object_name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&known.friendly));
+                let kind =
+                    mapping::scenario_kind(p.scenario_name.as_deref(), p.friendly_name.as_deref());
+                on_item && carries(kind, operation)
+            })
+            .filter_map(|j| {
+                let started = j
+                    .properties
+                    .start_time
+                    .as_deref()
+                    .and_then(mapping::parse_time)?;
+                (started >= earliest).then_some((started, j))
+            })
+            .max_by_key(|(started, _)| *started)
+            .map(|(_, j)| j.name.clone())
+            .filter(|name| !name.is_empty()))
     }
 
     /// The job of an accepted action whose answer named none.

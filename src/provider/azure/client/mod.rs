@@ -32,6 +32,7 @@
 mod answer;
 mod endpoint;
 mod ids;
+mod log;
 mod pacing;
 mod patience;
 mod retry;
@@ -55,6 +56,7 @@ pub(crate) use answer::{ClientError, Reply};
 use endpoint::check_transport;
 pub use endpoint::{ARM_ENDPOINT_VAR, CLOUD_VAR, Cloud, Endpoint};
 pub use ids::new_guid;
+pub use log::{RequestLog, SentRequest};
 pub use pacing::{BucketSpec, TokenBucket};
 use patience::Patience;
 pub use retry::{parse_retry_after, retry_delay};
@@ -128,47 +130,6 @@ pub(crate) struct ArmClient {
     writes: Mutex<TokenBucket>,
     patience: Patience,
     log: Option<RequestLog>,
-}
-
-/// Every request a client sent, in order (tests: which RBAC actions the
-/// flows need). Clones share the record.
-#[derive(Debug, Clone, Default)]
-pub struct RequestLog {
-    sent: Arc<Mutex<Vec<SentRequest>>>,
-}
-
-/// One request as the log keeps it: no query, no body, no token.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SentRequest {
-    /// `GET`, `PUT`, `POST`, `PATCH`.
-    pub method: String,
-    /// The ARM path (an ARM id and what follows), without the query.
-    pub path: String,
-}
-
-impl RequestLog {
-    /// An empty log.
-    pub fn new() -> RequestLog {
-        RequestLog::default()
-    }
-
-    fn record(&self, method: &Method, path: &str) {
-        self.sent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(SentRequest {
-                method: method.as_str().to_owned(),
-                path: path.to_owned(),
-            });
-    }
-
-    /// The requests sent so far, in order (a retry is recorded once).
-    pub fn sent(&self) -> Vec<SentRequest> {
-        self.sent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
 }
 
 impl fmt::Debug for ArmClient {

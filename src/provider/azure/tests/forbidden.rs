@@ -77,14 +77,7 @@ async fn else_the_action_comes_from_the_request() {
         forbidden(&err).0,
         "Microsoft.RecoveryServices/vaults/replicationVaultHealth/read"
     );
-    let err = provider
-        .start(
-            &target("db-01"),
-            Operation::Failover,
-            &OperationOptions::default(),
-        )
-        .await
-        .unwrap_err();
+    let err = failover_db01(&provider).await.unwrap_err();
     assert_eq!(
         forbidden(&err).0,
         "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectedItems/unplannedFailover/action"

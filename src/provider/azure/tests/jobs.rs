@@ -97,14 +97,7 @@ async fn a_started_job_keeps_its_operation_and_shows_its_errors() {
     })
     .await;
     let provider = server.provider();
-    let id = provider
-        .start(
-            &target("db-01"),
-            Operation::Failover,
-            &OperationOptions::default(),
-        )
-        .await
-        .unwrap();
+    let id = failover_db01(&provider).await.unwrap();
     let job = provider.job(&id).await.unwrap();
     assert_eq!(job.operation, Operation::Failover);
     assert_eq!(job.state, JobState::Failed);

@@ -329,3 +329,14 @@ async fn failover_server(
     })
     .await
 }
+
+/// Starts db-01's failover with the plan's default options.
+async fn failover_db01(provider: &AzureProvider) -> Result<JobId, ProviderError> {
+    provider
+        .start(
+            &target("db-01"),
+            Operation::Failover,
+            &OperationOptions::default(),
+        )
+        .await
+}

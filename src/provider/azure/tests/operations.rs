@@ -117,15 +117,7 @@ async fn a_failover_post_with_an_unknown_outcome_reads_the_item_and_is_never_res
         Some(("UnplannedFailover", "job-42")),
     );
     let server = failover_server(|_, _| Answer::Hangup, after).await;
-    let job = server
-        .provider()
-        .start(
-            &target("db-01"),
-            Operation::Failover,
-            &OperationOptions::default(),
-        )
-        .await
-        .unwrap();
+    let job = failover_db01(&server.provider()).await.unwrap();
     assert_eq!(job.0, "job-42");
     assert_eq!(server.count("POST", "unplannedFailover"), 1);
 }
@@ -142,13 +134,7 @@ async fn an_unknown_outcome_with_no_job_on_the_item_is_an_error_not_a_resend() {
         protected("db-01", "item-db-01"),
     )
     .await;
-    let err = server
-        .provider()
-        .start(
-            &target("db-01"),
-            Operation::Failover,
-            &OperationOptions::default(),
-        )
+    let err = failover_db01(&server.provider())
         .await
         .unwrap_err()
         .to_string();
@@ -177,15 +163,52 @@ async fn a_throttled_failover_post_is_resent() {
         Value::Null,
     )
     .await;
-    let job = server
-        .provider()
-        .start(
-            &target("db-01"),
-            Operation::Failover,
-            &OperationOptions::default(),
-        )
-        .await
-        .unwrap();
+    let job = failover_db01(&server.provider()).await.unwrap();
     assert_eq!(job.0, "job-9");
     assert_eq!(server.count("POST", "unplannedFailover"), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_quick_job_that_ended_before_the_item_was_read_is_found_in_the_jobs() {
+    // The POST's answer is lost; the failover ran and ended at once: the
+    // item shows no job, but the vault lists it.
+    let now = crate::clock::Clock::system().now().to_string();
+    let after = item("db-01", "item-db-01", "Recovery", &["Commit"], None);
+    let posts = Arc::new(AtomicUsize::new(0));
+    let seen = posts.clone();
+    let server = Server::start(move |req| {
+        let path = req.path.as_str();
+        if path.ends_with("/replicationProtectedItems") {
+            ok(items_page())
+        } else if path.ends_with("/recoveryPoints") {
+            ok(json!({"value": []}))
+        } else if req.method == "POST" {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Answer::Hangup
+        } else if path.ends_with("/replicationJobs") {
+            let mut old = job_body("j-old", "UnplannedFailover", "Succeeded", &[]);
+            old["properties"]["startTime"] = json!("2020-01-01T00:00:00Z");
+            let mut other = job_body("j-other-item", "UnplannedFailover", "Succeeded", &[]);
+            other["properties"]["startTime"] = json!(now);
+            other["properties"]["targetObjectId"] = json!("item-app-01");
+            other["properties"]["targetObjectName"] = json!("app-01");
+            let mut commit = job_body("j-commit", "CommitFailover", "Succeeded", &[]);
+            commit["properties"]["startTime"] = json!(now);
+            let mut ours = job_body("j-ours", "UnplannedFailover", "Succeeded", &[]);
+            ours["properties"]["startTime"] = json!(now);
+            ok(json!({"value": [old, other, commit, ours]}))
+        } else if path.ends_with("item-db-01") {
+            ok(if seen.load(Ordering::SeqCst) == 0 {
+                protected("db-01", "item-db-01")
+            } else {
+                after.clone()
+            })
+        } else {
+            status(404, json!({}))
+        }
+    })
+    .await;
+    let job = failover_db01(&server.provider()).await.unwrap();
+    assert_eq!(job.0, "j-ours");
+    assert_eq!(posts.load(Ordering::SeqCst), 1);
 }
