@@ -40,6 +40,8 @@ mod readiness_cli;
 mod readiness_emulator;
 mod readiness_kinds;
 mod run_cli;
+mod run_control;
+mod run_secrets;
 mod run_sim;
 mod schema_sync;
 mod status_cli;

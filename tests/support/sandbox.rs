@@ -323,3 +323,12 @@ pub(crate) fn wait_for_step(sandbox: &Sandbox, child: &mut Child, step_id: &str)
     });
     run_id
 }
+
+/// Whether nobody holds the plan's lock (an `flock`, released by the kernel
+/// when its process ends); the file itself may stay.
+pub(crate) fn lock_is_free(sandbox: &Sandbox) -> bool {
+    let Ok(file) = std::fs::File::open(sandbox.lock_file()) else {
+        return true;
+    };
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock).is_ok()
+}
