@@ -15,6 +15,7 @@ pub mod exit;
 mod fmt;
 mod graph;
 mod lsp;
+mod open;
 mod output;
 mod paths;
 mod resume;
