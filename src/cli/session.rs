@@ -215,8 +215,9 @@ impl Session {
         .await
         {
             Ok(assessment) => {
-                if !assessment.readiness.findings.is_empty() && !self.json {
-                    // Warnings do not stop the run, but the operator sees them first.
+                if !assessment.readiness.findings.is_empty() {
+                    // Warnings do not stop the run, but the operator sees them first
+                    // (on stderr, so that `--format json` keeps stdout to events).
                     eprint!(
                         "{}",
                         crate::printable::printable(&crate::readiness::human(
