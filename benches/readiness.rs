@@ -23,13 +23,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
 
+#[path = "support/served.rs"]
+mod served;
+
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use drplan::clock::Clock;
-use drplan::emulator::{Emulator, EmulatorOptions, Throttle};
+use drplan::emulator::{EmulatorOptions, Throttle};
 use drplan::graph::Operation;
-use drplan::provider::azure::{AzureProvider, Credential, Endpoint, RequestLog};
+use drplan::provider::azure::{AzureProvider, Credential, RequestLog};
 use drplan::source::SourceFile;
 
 const SUB: &str = "/subscriptions/00000000-0000-0000-0000-000000000000";
@@ -95,17 +98,8 @@ fn readiness(ips: bool) -> Measured {
         .build()
         .unwrap();
     rt.block_on(async {
-        let emulator = Emulator::new(&plan, &EmulatorOptions::default()).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}/", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(emulator.clone().serve(listener, async {
-            let _ = stopped.await;
-        }));
-        let endpoint = Endpoint {
-            resource_manager: url::Url::parse(&base).unwrap(),
-            audience: base.clone(),
-        };
+        let served = served::Served::start(&plan, &EmulatorOptions::default()).await;
+        let endpoint = served.endpoint.clone();
         let vault = match &plan.vault {
             drplan::plan::Vault::Arm(id) => id.clone(),
             drplan::plan::Vault::Simulator => unreachable!("the bench plan names an ARM vault"),
@@ -125,7 +119,7 @@ fn readiness(ips: bool) -> Measured {
                 .await
                 .unwrap();
         let wall = started.elapsed();
-        let stats = emulator.stats();
+        let stats = served.emulator.stats();
         let mut by_api = [0; 4];
         for sent in log.sent() {
             let lower = sent.path.to_ascii_lowercase();
@@ -140,8 +134,7 @@ fn readiness(ips: bool) -> Measured {
             };
             by_api[slot] += 1;
         }
-        let _ = stop.send(());
-        server.await.unwrap().unwrap();
+        served.stop().await;
         Measured {
             wall,
             reads: stats.reads,

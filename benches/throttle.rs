@@ -32,16 +32,18 @@
 mod generate;
 #[path = "support/instant.rs"]
 mod instant;
+#[path = "support/served.rs"]
+mod served;
 
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use drplan::clock::Clock;
-use drplan::emulator::{Emulator, EmulatorOptions, EmulatorStats, Throttle};
+use drplan::emulator::{EmulatorOptions, EmulatorStats, Throttle};
 use drplan::exec::{self, EventSink, Run};
 use drplan::graph::Operation;
 use drplan::journal::{JournalError, Record, RunId};
-use drplan::provider::azure::{AzureProvider, Credential, Endpoint};
+use drplan::provider::azure::{AzureProvider, Credential};
 use drplan::provider::{OperationOptions, RecoveryPointChoice};
 use drplan::source::SourceFile;
 
@@ -91,17 +93,8 @@ fn failover(vms: usize, options: OperationOptions) -> Measured {
             speed: SPEED,
             ..EmulatorOptions::default()
         };
-        let emulator = Emulator::new(&plan, &emulator_options).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}/", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(emulator.clone().serve(listener, async {
-            let _ = stopped.await;
-        }));
-        let endpoint = Endpoint {
-            resource_manager: url::Url::parse(&base).unwrap(),
-            audience: base.clone(),
-        };
+        let served = served::Served::start(&plan, &emulator_options).await;
+        let endpoint = served.endpoint.clone();
         let provider =
             AzureProvider::new(VAULT, &plan, &endpoint, Credential::fixed("bench", "bench"))
                 .unwrap();
@@ -129,9 +122,8 @@ fn failover(vms: usize, options: OperationOptions) -> Measured {
         .await
         .unwrap();
         let wall = started.elapsed();
-        let stats = emulator.stats();
-        let _ = stop.send(());
-        server.await.unwrap().unwrap();
+        let stats = served.emulator.stats();
+        served.stop().await;
         Measured {
             wall,
             stats,

@@ -31,6 +31,7 @@ pub mod exec;
 pub mod file_lock;
 pub mod fmt;
 pub mod graph;
+pub mod hash;
 pub mod hooks;
 pub mod journal;
 pub mod loopback;

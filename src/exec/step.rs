@@ -38,7 +38,10 @@ pub(super) fn backoff(attempt: u32, seed: u64) -> Duration {
     let exp = attempt.saturating_sub(2).min(6);
     let base_ms = (2_000u64 << exp).min(120_000);
     let half = base_ms / 2;
-    let r = splitmix(seed ^ u64::from(attempt).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let r = crate::hash::mix(
+        (seed ^ u64::from(attempt).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .wrapping_add(0x9E37_79B9_7F4A_7C15),
+    );
     Duration::from_millis(half + r % (half + 1))
 }
 
@@ -49,13 +52,6 @@ fn scaled(d: Duration, scale: f64) -> Duration {
     } else {
         d
     }
-}
-
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
 }
 
 impl Walker<'_, '_> {

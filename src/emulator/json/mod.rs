@@ -14,6 +14,7 @@ mod item;
 mod jobs;
 mod names;
 
+pub(crate) use crate::hash::{fnv1a, mix};
 use serde_json::{Map, Value, json};
 
 pub(crate) use item::{ItemContext, item, location};
@@ -67,17 +68,4 @@ pub(crate) fn guid(a: u64, b: u64) -> String {
         lo >> 48,
         lo & 0xffff_ffff_ffff
     )
-}
-
-/// FNV-1a, stable across platforms and releases, for made-up names.
-pub(crate) fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }

@@ -7,6 +7,7 @@
 //! Also the simulator's choices of names, tasks and durations (spec:
 //! asr-model.md "Typical durations"), kept here so they are easy to revise.
 
+pub(crate) use crate::hash::{fnv1a, mix};
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -353,21 +354,6 @@ pub(crate) fn seed(plan: &str, now: Timestamp) -> u64 {
 pub(crate) fn whole_ms(t: Timestamp) -> Timestamp {
     let ms = t.0.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
     Timestamp(UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX)))
-}
-
-/// FNV-1a: a hash that is the same on every platform and release, for
-/// per-VM choices that must not change between runs.
-pub(crate) fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// The splitmix64 finalizer: a bijection that scatters nearby inputs.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]
