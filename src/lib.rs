@@ -42,6 +42,7 @@ pub mod plan;
 pub mod printable;
 pub mod provider;
 pub mod readiness;
+pub mod regions;
 pub mod render;
 pub mod schedule;
 pub mod source;

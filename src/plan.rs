@@ -416,22 +416,6 @@ impl Plan {
         self.groups.get(at.group)?.vms.get(at.vm)
     }
 
-    /// The settings a `configure` of this step's VM would change: where the
-    /// vault's target settings differ from the VM's `target` (none for a
-    /// step that is not a VM's).
-    pub fn vm_changes(
-        &self,
-        action: crate::graph::StepAction,
-        machine: &crate::provider::Machine,
-    ) -> Vec<crate::target::Change> {
-        match action {
-            crate::graph::StepAction::Vm(at) => self.vm(at).map_or_else(Vec::new, |vm| {
-                crate::target::drift(&machine.target, &vm.target)
-            }),
-            _ => Vec::new(),
-        }
-    }
-
     /// How many VMs the plan holds.
     pub fn vm_count(&self) -> usize {
         self.groups.iter().map(|g| g.vms.len()).sum()

@@ -12,7 +12,6 @@ mod cycles;
 mod estimates;
 mod hooks;
 mod names;
-pub mod regions;
 mod resources;
 pub mod schema;
 mod settings;

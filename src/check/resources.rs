@@ -13,9 +13,9 @@ use crate::target::TargetSetting;
 
 use super::Checker;
 use super::arm_id::{self, ArmId};
-use super::regions;
 use super::schema::ValueType;
 use super::settings::Entries;
+use crate::regions;
 use crate::suggest;
 
 impl Checker<'_> {

@@ -9,9 +9,9 @@
 
 use serde::Serialize;
 
-use crate::check::regions;
 use crate::plan::Plan;
 use crate::provider::{Location, Stage};
+use crate::regions;
 
 use super::Item;
 

@@ -7,9 +7,10 @@
 use super::step::provider_failure;
 use super::walker::Walker;
 use super::{StepFailure, done, ready};
-use crate::graph::Step;
+use crate::graph::{Step, StepAction};
 use crate::journal::JournalError;
 use crate::provider::{JobId, Progress};
+use crate::target::drift;
 
 /// What a step's machine says before the step starts its operation.
 pub(super) enum Look {
@@ -54,7 +55,14 @@ impl Walker<'_, '_> {
             return Ok(Look::Follow(current));
         }
         let changes = if op == crate::graph::Operation::Configure {
-            self.run.plan.vm_changes(step.action, &machine)
+            match step.action {
+                StepAction::Vm(at) => self
+                    .run
+                    .plan
+                    .vm(at)
+                    .map_or_else(Vec::new, |vm| drift(&machine.target, &vm.target)),
+                _ => Vec::new(),
+            }
         } else {
             Vec::new()
         };

@@ -33,12 +33,12 @@ pub(super) fn check<'a>(
     if plan.coverage.is_empty() {
         return;
     }
-    let primary = crate::check::regions::normalize(&plan.primary);
+    let primary = crate::regions::normalize(&plan.primary);
     // Lower-cased id → the VM and the selectors that matched it, in order.
     let mut matched: BTreeMap<String, (&SubscriptionVm, Vec<String>)> = BTreeMap::new();
     let mut add = |vms: &'a [SubscriptionVm], selector: String| {
         for vm in vms {
-            if crate::check::regions::normalize(&vm.location) != primary {
+            if crate::regions::normalize(&vm.location) != primary {
                 continue;
             }
             matched

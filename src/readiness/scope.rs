@@ -36,8 +36,8 @@ pub(super) struct Scope {
 impl Scope {
     /// The checks `operation` calls for.
     pub(super) fn of(operation: Operation, plan: &Plan) -> Scope {
-        let recovery = Some(crate::check::regions::normalize(&plan.recovery));
-        let primary = Some(crate::check::regions::normalize(&plan.primary));
+        let recovery = Some(crate::regions::normalize(&plan.recovery));
+        let primary = Some(crate::regions::normalize(&plan.primary));
         let none = Scope {
             operation,
             region: None,

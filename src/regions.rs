@@ -1,6 +1,7 @@
-//! Azure region names: a region as written in, its normal form (`West Europe`
-//! → `westeurope`) and whether drplan knows it out. Used to catch typos only:
-//! an unknown name far from every known one is allowed, since Azure adds regions.
+//! Azure region names: a region as written in; its normal form (`West Europe`
+//! → `westeurope`), whether drplan knows it and its display name out. The
+//! checker uses them to catch typos (an unknown name is only a warning, since
+//! Azure adds regions), readiness to compare regions, `status` to name them.
 
 /// Known regions of Azure's public cloud, Azure China and Azure US Government.
 pub const ALL: &[&str] = &[
