@@ -113,8 +113,13 @@ async fn render(
             let ahead = match next_operation(&machines) {
                 Some(op) => {
                     let graph = crate::graph::build(plan, op, None);
+                    let read = crate::readiness::AlreadyRead {
+                        machines: &machines,
+                        vault: &vault,
+                    };
                     let found =
-                        crate::readiness::assess(plan, &graph, provider, None, clock.now()).await?;
+                        crate::readiness::assess_read(plan, &graph, provider, clock.now(), read)
+                            .await?;
                     Some((op, found.readiness))
                 }
                 None => None,

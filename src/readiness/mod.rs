@@ -25,7 +25,7 @@ use crate::clock::Timestamp;
 use crate::graph::{Operation, StepGraph};
 use crate::journal::{RunState, StepStatus};
 use crate::plan::{Plan, Vm};
-use crate::provider::{Machine, Provider, ProviderError, Target};
+use crate::provider::{Machine, Provider, ProviderError, Target, VaultHealth};
 use crate::target::{TargetSetting, TargetSettings};
 
 pub use finding::{Finding, FindingKind, Readiness, Severity};
@@ -98,9 +98,42 @@ pub async fn assess(
     prior: Option<&RunState>,
     now: Timestamp,
 ) -> Result<Assessment, ProviderError> {
+    judge(plan, graph, provider, prior, now, None).await
+}
+
+/// What a caller has read of the vault already (`status`): every plan VM's
+/// machine and the vault's health, so that readiness does not read them again.
+#[derive(Debug, Clone, Copy)]
+pub struct AlreadyRead<'a> {
+    /// The machines, any order; those of the graph's VMs are used.
+    pub machines: &'a [Machine],
+    /// The vault's health.
+    pub vault: &'a VaultHealth,
+}
+
+/// [`assess`] with the vault's machines and health as already read.
+pub async fn assess_read(
+    plan: &Plan,
+    graph: &StepGraph,
+    provider: &dyn Provider,
+    now: Timestamp,
+    read: AlreadyRead<'_>,
+) -> Result<Assessment, ProviderError> {
+    judge(plan, graph, provider, None, now, Some(read)).await
+}
+
+async fn judge(
+    plan: &Plan,
+    graph: &StepGraph,
+    provider: &dyn Provider,
+    prior: Option<&RunState>,
+    now: Timestamp,
+    read: Option<AlreadyRead<'_>>,
+) -> Result<Assessment, ProviderError> {
     let op = graph.operation;
     let scope = Scope::of(op, plan);
-    let (vms, machines) = read_machines(plan, graph, provider, prior).await?;
+    let (vms, machines) =
+        read_machines(plan, graph, provider, prior, read.map(|r| r.machines)).await?;
     let targets: Vec<Target> = vms.iter().map(|(t, _)| t.clone()).collect();
     let mut findings = Vec::new();
     let mut acting = Vec::new();
@@ -131,7 +164,7 @@ pub async fn assess(
         }
     }
     if scope.replication {
-        findings.extend(vault_config(provider).await);
+        findings.extend(vault_config(provider, read.map(|r| r.vault)).await);
     }
     if scope.test && plan.test_network.is_none() && provider.needs_test_network() {
         findings.push(Finding {
@@ -191,6 +224,7 @@ async fn read_machines<'p>(
     graph: &StepGraph,
     provider: &dyn Provider,
     prior: Option<&RunState>,
+    known: Option<&[Machine]>,
 ) -> Result<(Vec<(Target, &'p Vm)>, Vec<Machine>), ProviderError> {
     let vms: Vec<(Target, &Vm)> = graph
         .steps()
@@ -210,7 +244,17 @@ async fn read_machines<'p>(
         })
         .collect();
     let targets: Vec<Target> = vms.iter().map(|(t, _)| t.clone()).collect();
-    let machines = provider.machines(&targets).await?;
+    let machines = match known {
+        Some(known) => {
+            let by_vm: std::collections::HashMap<&str, &Machine> =
+                known.iter().map(|m| (m.vm.as_str(), m)).collect();
+            targets
+                .iter()
+                .filter_map(|t| by_vm.get(t.vm.as_str()).map(|m| (*m).clone()))
+                .collect()
+        }
+        None => provider.machines(&targets).await?,
+    };
     if machines.len() != targets.len() {
         return Err(ProviderError::Service(format!(
             "the vault reported {} machines for the {} asked about",
@@ -221,9 +265,14 @@ async fn read_machines<'p>(
     Ok((vms, machines))
 }
 
-/// The vault's own configuration issues, or why they could not be read.
-async fn vault_config(provider: &dyn Provider) -> Vec<Finding> {
-    match provider.vault_health().await {
+/// The vault's own configuration issues (read unless `known`), or why they
+/// could not be read.
+async fn vault_config(provider: &dyn Provider, known: Option<&VaultHealth>) -> Vec<Finding> {
+    let health = match known {
+        Some(health) => Ok(health.clone()),
+        None => provider.vault_health().await,
+    };
+    match health {
         Ok(health) => health
             .issues
             .iter()
