@@ -147,3 +147,69 @@ fn quota_taken_after_the_preflight_fails_the_run_at_vm_7_with_asrs_error() {
         );
     }
 }
+
+/// Two VMs that want another size.
+const RESIZE: &str = r#"plan resize {
+  vault simulator
+  primary "westeurope"
+  recovery "northeurope"
+  group app {
+    target { size "Standard_D4s_v5" }
+    vm app-01, app-02
+  }
+}
+"#;
+
+#[test]
+fn a_failed_configure_is_resumed_without_updating_an_item_twice() {
+    let sandbox = Sandbox::with_plan("resize", RESIZE);
+    std::fs::write(
+        sandbox.path().join("resize.faults.json"),
+        r#"{"operations": [{"vm": "app-02", "operation": "configure", "effect": "fail", "times": 1}]}"#,
+    )
+    .unwrap();
+    let out = sandbox.run("configure", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let run_id = sandbox.only_run();
+    let drift = |sandbox: &Sandbox| {
+        sandbox.json(&[
+            "run",
+            "configure",
+            &sandbox.plan,
+            "--dry-run",
+            "--format",
+            "json",
+        ])["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["vm"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        drift(&sandbox),
+        ["app-02"],
+        "app-01 was updated, app-02's update failed"
+    );
+
+    let out = sandbox.output(&["resume", &run_id, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let events = ndjson(&stdout(&out));
+    let started: Vec<&str> = events
+        .iter()
+        .filter(|e| event(e) == "step_started")
+        .map(|e| step(e))
+        .collect();
+    assert_eq!(
+        started,
+        ["vm:app/app-02"],
+        "only the failed step runs again"
+    );
+    assert!(drift(&sandbox).is_empty(), "the vault matches the plan");
+    let updates = sandbox
+        .jobs()
+        .iter()
+        .filter(|j| j["operation"] == "configure" && j["state"] == "succeeded")
+        .count();
+    assert_eq!(updates, 2, "one successful update per VM");
+}
