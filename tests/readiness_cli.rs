@@ -198,7 +198,7 @@ fn a_failed_configure_is_resumed_without_updating_an_item_twice() {
     let started: Vec<&str> = events
         .iter()
         .filter(|e| event(e) == "step_started")
-        .map(|e| step(e))
+        .map(step)
         .collect();
     assert_eq!(
         started,
