@@ -6,7 +6,8 @@
 use drplan::clock::Clock;
 use drplan::journal::store::{host_name, parse_journal};
 use drplan::journal::{
-    Event, JournalError, LocalStore, LockHolder, Record, RunId, RunState, RunStore,
+    Decision, Event, JournalError, LocalStore, LockHolder, Record, RunId, RunState, RunStore,
+    Verdict,
 };
 
 fn holder(run: &str, pid: u32) -> LockHolder {
@@ -172,25 +173,61 @@ async fn journals_round_trip_and_approvals_are_seen() {
     }
     let state = RunState::replay(&store.read(&run).await.unwrap()).unwrap();
     assert!(state.steps["hook:g/after/1"].in_flight);
-    assert_eq!(store.plan_text(&run).await.unwrap(), "plan p {}");
+    assert_eq!(store.plan_text(&run, 0).await.unwrap(), "plan p {}");
+    store.amend_plan(&run, 1, "plan p { }").await.unwrap();
+    assert_eq!(store.plan_text(&run, 1).await.unwrap(), "plan p { }");
+    assert_eq!(store.plan_text(&run, 0).await.unwrap(), "plan p {}");
     assert_eq!(store.list().await.unwrap(), std::slice::from_ref(&run));
-    assert_eq!(store.approval(&run, "hook:g/after/1").await.unwrap(), None);
+    assert_eq!(store.decision(&run, "hook:g/after/1").await.unwrap(), None);
     store
-        .approve(&run, "hook:g/after/1", "ana on host")
+        .decide(&run, "hook:g/after/1", &approval("ana on host"))
         .await
         .unwrap();
-    assert_eq!(
-        store
-            .approval(&run, "hook:g/after/1")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("ana on host")
-    );
+    let decision = store
+        .decision(&run, "hook:g/after/1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(decision.by, "ana on host");
+    assert_eq!(decision.verdict, Verdict::Approved);
     assert!(matches!(
-        store.approve(&RunId("nope".into()), "x", "y").await,
+        store
+            .decide(&RunId("nope".into()), "x", &approval("y"))
+            .await,
         Err(JournalError::UnknownRun(_))
     ));
+    // Whole hook output, per attempt, read back in attempt order.
+    writer
+        .keep_output("hook:g/after/1", 2, "second\n")
+        .await
+        .unwrap();
+    writer
+        .keep_output("hook:g/after/1", 1, "AG SYNCHRONIZED\n")
+        .await
+        .unwrap();
+    let kept = store.outputs(&run, "hook:g/after/1").await.unwrap();
+    assert_eq!(
+        kept.iter()
+            .map(|k| (k.attempt, k.text.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "AG SYNCHRONIZED\n"), (2, "second\n")]
+    );
+    assert!(
+        store
+            .outputs(&run, "hook:g/after/2")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn approval(by: &str) -> Decision {
+    Decision {
+        verdict: Verdict::Approved,
+        by: by.into(),
+        at: Clock::test().now(),
+        comment: None,
+    }
 }
 
 fn started(run: &RunId, plan_file: &str) -> Record {
@@ -302,7 +339,11 @@ async fn everything_the_store_writes_is_private() {
         .await
         .unwrap();
     store
-        .approve(&run, "hook:g/after/1", "ana on host")
+        .decide(&run, "hook:g/after/1", &approval("ana on host"))
+        .await
+        .unwrap();
+    writer
+        .keep_output("hook:g/after/1", 1, "ok\n")
         .await
         .unwrap();
     let mut seen = 0;

@@ -76,8 +76,11 @@ impl crate::hooks::Approvals for Approvals<'_> {
         let mut asking = None;
         let mut terminal_open = self.terminal.is_some();
         loop {
-            match self.store.approval(&self.run_id, &ctx.step).await {
-                Ok(Some(by)) => return Ok(format!("approved by {}", by.trim())),
+            match self.store.decision(&self.run_id, &ctx.step).await {
+                Ok(Some(d)) if d.verdict == crate::journal::Verdict::Approved => {
+                    return Ok(d.describe());
+                }
+                Ok(Some(d)) => return Err(HookError::new(d.describe())),
                 Ok(None) => {}
                 Err(e) => return Err(HookError::new(e.to_string())),
             }

@@ -64,8 +64,14 @@ pub(super) fn run(args: &ApproveArgs) -> ExitCode {
             }
         }
         let by = crate::journal::store::local_operator();
+        let decision = crate::journal::Decision {
+            verdict: crate::journal::Verdict::Approved,
+            by: by.clone(),
+            at: crate::clock::Clock::system().now(),
+            comment: None,
+        };
         store
-            .approve(&id, &args.step, &by)
+            .decide(&id, &args.step, &decision)
             .await
             .map_err(|e| e.to_string())?;
         Ok(by)

@@ -179,6 +179,23 @@ impl Console {
                     ),
                 }
             }
+            Event::Decided {
+                step,
+                verdict,
+                by,
+                comment,
+            } => {
+                let (step, by) = (line_of(step), line_of(by));
+                match comment {
+                    Some(c) => format!("       {step} {verdict} by {by}: \"{}\"", line_of(c)),
+                    None => format!("       {step} {verdict} by {by}"),
+                }
+            }
+            Event::PlanAmended { revision, changes } => format!(
+                "continuing with plan revision {revision} ({} change{})",
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" }
+            ),
             Event::RunFinished { .. } => return None,
         })
     }
@@ -239,7 +256,7 @@ impl Console {
                     let _ = multi.println(format!("{} {line}", self.elapsed(record)));
                 }
             }
-            Event::RunStarted { .. } => {
+            Event::RunStarted { .. } | Event::Decided { .. } | Event::PlanAmended { .. } => {
                 if let Some(line) = self.line(record) {
                     let _ = multi.println(line);
                 }

@@ -23,7 +23,10 @@ pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
         let records = store.read(&id).await.map_err(|e| e.to_string())?;
         let state = RunState::replay(&records)
             .ok_or_else(|| format!("run {id} has no `run_started` event; it cannot be resumed"))?;
-        let text = store.plan_text(&id).await.map_err(|e| e.to_string())?;
+        let text = store
+            .plan_text(&id, state.plan_revision)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok::<_, String>((state, text, store))
     });
     drop(rt);

@@ -33,6 +33,14 @@ pub use crate::readiness::{done, ready, running_job_of};
 pub trait EventSink: Send + Sync {
     /// Takes one record.
     async fn emit(&self, record: Record) -> Result<(), JournalError>;
+
+    /// Keeps the whole (redacted, capped) output of one attempt of a hook
+    /// step; called before the step's `step_finished`. Sinks that keep no
+    /// evidence (benchmarks, some tests) drop it.
+    async fn keep_output(&self, step: &str, attempt: u32, text: &str) -> Result<(), JournalError> {
+        let _ = (step, attempt, text);
+        Ok(())
+    }
 }
 
 /// Why a step failed, as the operator should read it.

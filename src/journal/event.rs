@@ -167,6 +167,27 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         tolerated: bool,
     },
+    /// A manual step was answered (`drplan approve` / `reject`, the
+    /// terminal, or `--yes`): who, and what they wrote.
+    Decided {
+        /// The step.
+        step: String,
+        /// Approved or rejected.
+        verdict: crate::journal::Verdict,
+        /// Who.
+        by: String,
+        /// Their comment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+    /// `resume --plan` continued the run with a corrected plan, kept in the
+    /// store as this revision.
+    PlanAmended {
+        /// 1 for the first correction.
+        revision: u32,
+        /// What changed, one line a change.
+        changes: Vec<String>,
+    },
     /// The run ended.
     RunFinished {
         /// The run.

@@ -7,7 +7,9 @@
 //! .drplan/<plan stem>.lock               the plan's lock; who runs the plan now (JSON)
 //! .drplan/runs/<run id>/journal.jsonl    one event a line, flushed per event; locked while live
 //! .drplan/runs/<run id>/plan.drplan      the plan text the run started with
-//! .drplan/runs/<run id>/approvals/<step> approvals given by `drplan approve`
+//! .drplan/runs/<run id>/plan.<n>.drplan  revision n, from `resume --plan`
+//! .drplan/runs/<run id>/approvals/<step> answers from `drplan approve` / `reject` (JSON)
+//! .drplan/runs/<run id>/output/<step>.<attempt>.log  a hook attempt's whole output, redacted
 //! .drplan/runs/<run id>/hooks/           leases of hook processes (`hooks::lease`)
 //! ```
 //!
@@ -25,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
+use super::decision::{Decision, KeptOutput};
 use super::event::{Record, RunId};
 use super::replay::RunState;
 use super::store::{
@@ -83,6 +86,18 @@ impl LocalStore {
             .join(crate::graph::step_file_name(step))
     }
 
+    fn plan_path(&self, run: &RunId, revision: u32) -> PathBuf {
+        if revision == 0 {
+            self.run_dir(run).join("plan.drplan")
+        } else {
+            self.run_dir(run).join(format!("plan.{revision}.drplan"))
+        }
+    }
+
+    fn output_dir(&self, run: &RunId) -> PathBuf {
+        self.run_dir(run).join("output")
+    }
+
     fn existing_run(&self, run: &RunId) -> Result<PathBuf, JournalError> {
         let path = self.journal_path(run);
         if RunId::is_valid(&run.0) && path.is_file() {
@@ -115,6 +130,10 @@ impl LocalStore {
 struct FileWriter {
     path: PathBuf,
     file: std::sync::Mutex<File>,
+    /// `runs/<id>/output`, created when a hook first prints.
+    output: PathBuf,
+    /// The user's folder above the store, whose mode is never changed.
+    base: PathBuf,
 }
 
 #[async_trait]
@@ -130,6 +149,16 @@ impl JournalWriter for FileWriter {
         })?;
         file.write_all(line.as_bytes())
             .map_err(|e| JournalError::io(&self.path, e))
+    }
+
+    async fn keep_output(&self, step: &str, attempt: u32, text: &str) -> Result<(), JournalError> {
+        owner_only::create_dir_all(&self.base, &self.output)
+            .map_err(|e| JournalError::io(&self.output, e))?;
+        let path = self.output.join(format!(
+            "{}.{attempt}.log",
+            crate::graph::step_file_name(step)
+        ));
+        owner_only::write_atomic(&path, text.as_bytes()).map_err(|e| JournalError::io(&path, e))
     }
 }
 
@@ -191,6 +220,8 @@ impl RunStore for LocalStore {
         Ok(Box::new(FileWriter {
             path,
             file: std::sync::Mutex::new(file),
+            output: self.output_dir(run),
+            base: self.base().to_path_buf(),
         }))
     }
 
@@ -223,6 +254,8 @@ impl RunStore for LocalStore {
         Ok(Box::new(FileWriter {
             path,
             file: std::sync::Mutex::new(file),
+            output: self.output_dir(run),
+            base: self.base().to_path_buf(),
         }))
     }
 
@@ -232,10 +265,16 @@ impl RunStore for LocalStore {
         parse_journal(&bytes, &path.display().to_string())
     }
 
-    async fn plan_text(&self, run: &RunId) -> Result<String, JournalError> {
+    async fn plan_text(&self, run: &RunId, revision: u32) -> Result<String, JournalError> {
         self.existing_run(run)?;
-        let path = self.run_dir(run).join("plan.drplan");
+        let path = self.plan_path(run, revision);
         std::fs::read_to_string(&path).map_err(|e| JournalError::io(&path, e))
+    }
+
+    async fn amend_plan(&self, run: &RunId, revision: u32, text: &str) -> Result<(), JournalError> {
+        self.existing_run(run)?;
+        let path = self.plan_path(run, revision);
+        owner_only::write_atomic(&path, text.as_bytes()).map_err(|e| JournalError::io(&path, e))
     }
 
     async fn list(&self) -> Result<Vec<RunId>, JournalError> {
@@ -333,21 +372,67 @@ impl RunStore for LocalStore {
         Some(self.run_dir(run).join("hooks"))
     }
 
-    async fn approve(&self, run: &RunId, step: &str, by: &str) -> Result<(), JournalError> {
+    async fn decide(
+        &self,
+        run: &RunId,
+        step: &str,
+        decision: &Decision,
+    ) -> Result<(), JournalError> {
         self.existing_run(run)?;
         let path = self.approval_path(run, step);
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
         owner_only::create_dir_all(self.base(), &dir).map_err(|e| JournalError::io(&dir, e))?;
-        owner_only::write_atomic(&path, by.as_bytes()).map_err(|e| JournalError::io(&path, e))
+        let text = serde_json::to_string(decision)
+            .map_err(|e| JournalError::io(&path, std::io::Error::other(e)))?;
+        owner_only::write_atomic(&path, text.as_bytes()).map_err(|e| JournalError::io(&path, e))
     }
 
-    async fn approval(&self, run: &RunId, step: &str) -> Result<Option<String>, JournalError> {
+    async fn decision(&self, run: &RunId, step: &str) -> Result<Option<Decision>, JournalError> {
         let path = self.approval_path(run, step);
         match std::fs::read_to_string(&path) {
-            Ok(by) => Ok(Some(by)),
+            Ok(text) => {
+                let at = std::fs::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .map_or_else(
+                        |_| crate::clock::Clock::system().now(),
+                        crate::clock::Timestamp,
+                    );
+                Ok(Some(Decision::parse(&text, at)))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(JournalError::io(&path, e)),
         }
+    }
+
+    async fn outputs(&self, run: &RunId, step: &str) -> Result<Vec<KeptOutput>, JournalError> {
+        self.existing_run(run)?;
+        let dir = self.output_dir(run);
+        let file_prefix = format!("{}.", crate::graph::step_file_name(step));
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(JournalError::io(&dir, e)),
+        };
+        let mut kept = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| JournalError::io(&dir, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(attempt) = name
+                .strip_prefix(&file_prefix)
+                .and_then(|rest| rest.strip_suffix(".log"))
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let path = entry.path();
+            let bytes = std::fs::read(&path).map_err(|e| JournalError::io(&path, e))?;
+            kept.push(KeptOutput {
+                attempt,
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+            });
+        }
+        kept.sort_by_key(|k| k.attempt);
+        Ok(kept)
     }
 }
 

@@ -3,12 +3,16 @@
 //! that a shared store (Azure Blob storage with leases) can replace the local
 //! folder, and the replay of a journal into the state `resume` and `runs` need.
 
+pub mod decision;
 pub mod event;
 pub mod local;
+pub mod location;
 pub mod replay;
 pub mod store;
 
+pub use decision::{Decision, KeptOutput, Verdict};
 pub use event::{Event, Record, RunId, RunSettings, RunStatus, SkipReason, StepStatus};
 pub use local::LocalStore;
+pub use location::{BlobLocation, LocationError, LocationSource, StateLocation};
 pub use replay::{RunState, RunSummary};
 pub use store::{JournalError, JournalWriter, LockHolder, RunStore};

@@ -43,6 +43,9 @@ pub struct RunState {
     pub finished: Option<RunStatus>,
     /// Steps by id.
     pub steps: BTreeMap<String, StepRecord>,
+    /// The plan revision the run uses now (0: as it started; see
+    /// [`Event::PlanAmended`]).
+    pub plan_revision: u32,
 }
 
 /// A run's status as `drplan runs` shows it.
@@ -107,6 +110,7 @@ impl RunState {
             last: first,
             finished: None,
             steps: BTreeMap::new(),
+            plan_revision: 0,
         };
         for record in records {
             state.last = state.last.max(record.ts);
@@ -126,13 +130,14 @@ impl RunState {
                 } => {
                     state.steps.entry(step.clone()).or_default().job = Some(job.clone());
                 }
-                Event::StepProgress { .. } => {}
+                Event::StepProgress { .. } | Event::Decided { .. } => {}
                 Event::StepFinished { step, status, .. } => {
                     let s = state.steps.entry(step.clone()).or_default();
                     s.status = Some(*status);
                     s.in_flight = false;
                 }
                 Event::RunFinished { status, .. } => state.finished = Some(*status),
+                Event::PlanAmended { revision, .. } => state.plan_revision = *revision,
             }
         }
         Some(state)

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use super::decision::{Decision, KeptOutput};
 use super::event::{Record, RunId};
 use crate::clock::Timestamp;
 
@@ -85,6 +86,37 @@ pub enum JournalError {
     /// No run with this id.
     #[error("no run `{0}` here; `drplan runs` lists the runs beside a plan")]
     UnknownRun(String),
+    /// The shared store refused or failed a request, in a way a retry
+    /// will not mend (no such container, no permission, a foreign blob).
+    #[error("{location}: {message}")]
+    Store {
+        /// The store (a URL without its SAS), or the blob.
+        location: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// The store could not be reached for longer than the run's lease can
+    /// be trusted: the run stops starting steps and can be resumed.
+    #[error(
+        "{location}: the run's lease could not be renewed ({message}), so another runner may take the run over; this run stopped starting steps and is resumable"
+    )]
+    LeaseLost {
+        /// The store.
+        location: String,
+        /// The last error.
+        message: String,
+    },
+    /// Another writer appended to the journal: this process no longer
+    /// owns the run.
+    #[error(
+        "{location}: another runner wrote to run {run}'s journal, so this one stopped; `drplan runs` shows who runs it now"
+    )]
+    Overtaken {
+        /// The journal.
+        location: String,
+        /// The run.
+        run: RunId,
+    },
 }
 
 impl JournalError {
@@ -126,6 +158,9 @@ pub struct LockHolder {
 pub trait JournalWriter: Send + Sync {
     /// Appends one record; it is durable (written to the store) when this returns.
     async fn append(&self, record: &Record) -> Result<(), JournalError>;
+
+    /// Keeps the whole (redacted, capped) output of one attempt of a hook.
+    async fn keep_output(&self, step: &str, attempt: u32, text: &str) -> Result<(), JournalError>;
 }
 
 /// A held lock; dropping it releases the lock.
@@ -134,6 +169,13 @@ pub trait LockGuard: Send + Sync {
     /// is held, so that of two processes that took the lock around a removal
     /// of its file, the one that lost it stops before doing anything.
     fn confirm(&self) -> Result<(), JournalError>;
+
+    /// Cancelled once the lock can no longer be trusted (a lease that could
+    /// not be renewed in time); `None` for a lock that cannot be lost while
+    /// the process lives (a local `flock`).
+    fn lost(&self) -> Option<tokio_util::sync::CancellationToken> {
+        None
+    }
 }
 
 /// Keeps runs: journals, plan copies, approvals and locks.
@@ -155,8 +197,13 @@ pub trait RunStore: Send + Sync {
     /// Reads a run's journal. A torn last line (a crash mid-write) is dropped.
     async fn read(&self, run: &RunId) -> Result<Vec<Record>, JournalError>;
 
-    /// The plan text the run started with.
-    async fn plan_text(&self, run: &RunId) -> Result<String, JournalError>;
+    /// Revision `revision` of the run's plan: 0 is the text it started
+    /// with, each `resume --plan` adds one.
+    async fn plan_text(&self, run: &RunId, revision: u32) -> Result<String, JournalError>;
+
+    /// Keeps a corrected plan as revision `revision` (`resume --plan`),
+    /// before the journal says the run uses it.
+    async fn amend_plan(&self, run: &RunId, revision: u32, text: &str) -> Result<(), JournalError>;
 
     /// The runs kept here, in no particular order.
     async fn list(&self) -> Result<Vec<RunId>, JournalError>;
@@ -182,11 +229,25 @@ pub trait RunStore: Send + Sync {
     /// (see `hooks::lease`), when this store has one on this machine.
     fn hook_leases(&self, run: &RunId) -> Option<PathBuf>;
 
-    /// Records an approval of a manual step (`drplan approve`).
-    async fn approve(&self, run: &RunId, step: &str, by: &str) -> Result<(), JournalError>;
+    /// Records an answer to a manual step (`drplan approve`, `drplan reject`).
+    async fn decide(
+        &self,
+        run: &RunId,
+        step: &str,
+        decision: &Decision,
+    ) -> Result<(), JournalError>;
 
-    /// Whether a manual step of a run has been approved, and by whom.
-    async fn approval(&self, run: &RunId, step: &str) -> Result<Option<String>, JournalError>;
+    /// The answer a manual step of a run has been given, if any.
+    async fn decision(&self, run: &RunId, step: &str) -> Result<Option<Decision>, JournalError>;
+
+    /// The output kept of each attempt of a hook step, in attempt order.
+    async fn outputs(&self, run: &RunId, step: &str) -> Result<Vec<KeptOutput>, JournalError>;
+
+    /// Who acts through this store when it knows better than the local
+    /// account: the signed-in identity of a shared store.
+    async fn identity(&self) -> Result<Option<String>, JournalError> {
+        Ok(None)
+    }
 }
 
 /// This machine's name, for lock messages and approvals.
