@@ -359,5 +359,5 @@ async fn everything_the_store_writes_is_private() {
         }
         seen += 1;
     }
-    assert_eq!(seen, 8, "the folders and files above were all looked at");
+    assert_eq!(seen, 10, "the folders and files above were all looked at");
 }
