@@ -3,6 +3,7 @@
 //! that a shared store (Azure Blob storage with leases) can replace the local
 //! folder, and the replay of a journal into the state `resume` and `runs` need.
 
+pub mod blob;
 pub mod decision;
 pub mod event;
 pub mod local;
@@ -10,6 +11,7 @@ pub mod location;
 pub mod replay;
 pub mod store;
 
+pub use blob::BlobStore;
 pub use decision::{Decision, KeptOutput, Verdict};
 pub use event::{Event, Record, RunId, RunSettings, RunStatus, SkipReason, StepStatus};
 pub use local::LocalStore;

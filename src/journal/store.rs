@@ -161,9 +161,15 @@ pub trait JournalWriter: Send + Sync {
 
     /// Keeps the whole (redacted, capped) output of one attempt of a hook.
     async fn keep_output(&self, step: &str, attempt: u32, text: &str) -> Result<(), JournalError>;
+
+    /// Gives the journal back at the end of the run (a shared store's
+    /// lease), so that the next runner need not wait for it to lapse.
+    async fn close(&self) {}
 }
 
-/// A held lock; dropping it releases the lock.
+/// A held lock; dropping it releases the lock (a shared store's lease
+/// lapses instead, unless [`LockGuard::release`] gives it back).
+#[async_trait]
 pub trait LockGuard: Send + Sync {
     /// Whether this is still the plan's lock: called once the run's journal
     /// is held, so that of two processes that took the lock around a removal
@@ -176,6 +182,9 @@ pub trait LockGuard: Send + Sync {
     fn lost(&self) -> Option<tokio_util::sync::CancellationToken> {
         None
     }
+
+    /// Gives the lock back now.
+    async fn release(&self) {}
 }
 
 /// Keeps runs: journals, plan copies, approvals and locks.
@@ -183,6 +192,13 @@ pub trait LockGuard: Send + Sync {
 pub trait RunStore: Send + Sync {
     /// Where runs are kept, for messages.
     fn describe(&self) -> String;
+
+    /// How long the lock and journal of a runner that died stay held before
+    /// they lapse by themselves; `None` when they are freed as the process
+    /// ends (local `flock`s).
+    fn lapse(&self) -> Option<std::time::Duration> {
+        None
+    }
 
     /// Creates a run: its journal (empty) and the copy of its plan.
     async fn create(
