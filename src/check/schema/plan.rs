@@ -47,6 +47,14 @@ pub(super) const PLAN: &[SettingSpec] = &[
         "recovery \"northeurope\"",
     ),
     s(
+        "state",
+        ValueType::StateUrl,
+        NONE,
+        "Where runs of this plan keep their state (journal, lock, approvals, hook output, plan copy) so a team can watch, approve and resume them from any machine: a container of Azure Blob Storage, with an optional folder. `--state` and `DRPLAN_STATE` win over it. Never put a SAS here: the plan is in git; give a SAS in `DRPLAN_STATE` or `--state` instead.",
+        Some("`.drplan/` beside the plan"),
+        "state \"https://contosodr.blob.core.windows.net/drplan-runs/shop\"",
+    ),
+    s(
         "objectives",
         ValueType::Nothing,
         BlockRule::Required(BlockKind::Objectives),
