@@ -50,7 +50,7 @@ pub(super) const PLAN: &[SettingSpec] = &[
         "state",
         ValueType::StateUrl,
         NONE,
-        "Where runs of this plan keep their state (journal, lock, approvals, hook output, plan copy) so a team can watch, approve and resume them from any machine: a container of Azure Blob Storage, with an optional folder. `--state` and `DRPLAN_STATE` win over it. Never put a SAS here: the plan is in git; give a SAS in `DRPLAN_STATE` or `--state` instead.",
+        "Where runs of this plan keep their state (journal, lock, approvals, hook output, plan copy), so the team can watch, approve and resume them from any machine: a container of Azure Blob Storage, optionally with a folder in it. `--state` and `DRPLAN_STATE` win over it. No SAS here, since the plan is kept in version control: give a SAS URL in `DRPLAN_STATE` or `--state`.",
         Some("`.drplan/` beside the plan"),
         "state \"https://contosodr.blob.core.windows.net/drplan-runs/shop\"",
     ),
