@@ -230,6 +230,22 @@ pub enum Diagnostic {
         help: Option<String>,
     },
 
+    /// A `state` URL that names no Blob Storage container drplan can use.
+    #[error("{message}")]
+    #[diagnostic(code(drplan::invalid_state_url))]
+    InvalidStateUrl {
+        /// What is wrong, SAS never repeated.
+        message: String,
+        /// The value.
+        #[label("{label}")]
+        at: Span,
+        /// What the label says.
+        label: String,
+        /// How to write it.
+        #[help]
+        help: Option<String>,
+    },
+
     /// A value of the wrong kind or out of range.
     #[error("{message}")]
     #[diagnostic(code(drplan::invalid_value))]
@@ -307,6 +323,20 @@ pub enum Diagnostic {
         /// `recovery`'s value.
         #[label(primary, "recovery region is the same")]
         recovery: Span,
+    },
+
+    /// A `state` URL with a SAS: a secret in a file kept in version control.
+    #[error("the `state` URL carries a SAS, a secret that must not be in a plan file")]
+    #[diagnostic(
+        code(drplan::state_sas),
+        help(
+            "a plan file is kept in version control, where everyone who can read the repository could use the SAS: keep only the URL without its `?…` query in the plan, and give the SAS URL in `DRPLAN_STATE` or `--state` from the pipeline's secret store"
+        )
+    )]
+    StateSas {
+        /// The URL.
+        #[label("this URL's query string is a SAS")]
+        at: Span,
     },
 
     /// The text does not parse.

@@ -50,6 +50,11 @@ pub struct Plan {
     pub primary: String,
     /// The region they fail over to.
     pub recovery: String,
+    /// Where runs keep their state, when the plan says (`state "URL"`):
+    /// a Blob Storage container, never with a SAS (the checker refuses
+    /// one). `--state` and `DRPLAN_STATE` win over it; `None` is the
+    /// default, `.drplan/` beside the plan.
+    pub state: Option<crate::journal::BlobLocation>,
     /// RTO and RPO.
     pub objectives: Objectives,
     /// Plan-wide step defaults (already applied to every step below).

@@ -21,6 +21,8 @@ const CODES: &[&str] = &[
     "unknown_vm",
     "cycle",
     "same_region",
+    "invalid_state_url",
+    "state_sas",
     "invalid_resource_id",
     "invalid_ip",
     "invalid_size",
@@ -257,4 +259,93 @@ proptest::proptest! {
             proptest::prop_assert!(shown.len() < 16_000, "{} bytes:\n{shown}", shown.len());
         }
     }
+}
+
+/// A plan whose `state` setting has this value.
+fn with_state(url: &str) -> String {
+    format!(
+        "plan p {{\n  vault simulator\n  primary \"westeurope\"\n  recovery \"northeurope\"\n  state {url}\n  group g {{ vm a }}\n}}\n"
+    )
+}
+
+#[test]
+fn the_state_url_reaches_the_plan_with_the_simulated_vault_too() {
+    let text = with_state("\"https://contosodr.blob.core.windows.net/drplan-runs/shop/prod/\"");
+    let (plan, diagnostics) = drplan::compile(&drplan::SourceFile::new("p.drplan", text));
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let state = plan.unwrap().state.unwrap();
+    assert_eq!(
+        (
+            state.account.as_str(),
+            state.container.as_str(),
+            state.prefix.as_str()
+        ),
+        ("contosodr", "drplan-runs", "shop/prod")
+    );
+    assert_eq!(state.sas, None);
+    // Without the setting the plan says nothing, and the CLI uses its default.
+    let (plan, _) = drplan::compile(&drplan::SourceFile::new(
+        "p.drplan",
+        "plan p {\n  vault simulator\n  primary \"westeurope\"\n  recovery \"northeurope\"\n  group g { vm a }\n}\n",
+    ));
+    assert_eq!(plan.unwrap().state, None);
+}
+
+#[test]
+fn a_sas_is_refused_whatever_else_is_wrong_and_never_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.drplan");
+    // A SAS on a URL that is wrong in another way too: both are reported.
+    let text = with_state(
+        "\"https://contosodr.file.core.windows.net/runs?sv=2022-11-02&sp=rwl&sig=TopSecret%3D\"",
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_drplan"))
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    let codes: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["drplan::state_sas", "drplan::invalid_state_url"]);
+    for d in diagnostics {
+        assert_eq!(
+            (d["line"].as_u64(), d["column"].as_u64()),
+            (Some(5), Some(9))
+        );
+        let said = format!("{} {} {}", d["message"], d["labels"], d["help"]);
+        assert!(
+            !said.contains("TopSecret") && !said.contains("sig="),
+            "{said}"
+        );
+    }
+    let help = diagnostics[0]["help"].as_str().unwrap();
+    assert!(
+        help.contains("DRPLAN_STATE") && help.contains("--state"),
+        "{help}"
+    );
+}
+
+#[test]
+fn a_state_from_the_environment_points_at_drplan_state() {
+    let text = with_state("env(\"STATE_URL\")");
+    let source = drplan::SourceFile::new("p.drplan", text);
+    let (plan, diagnostics) = drplan::compile(&source);
+    assert!(plan.is_none());
+    let json = support::json_all(&source, &diagnostics);
+    assert_eq!(json.len(), 1);
+    assert_eq!(json[0].code, "drplan::invalid_value");
+    assert!(
+        json[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("set `DRPLAN_STATE`")),
+        "{:?}",
+        json[0].help
+    );
 }

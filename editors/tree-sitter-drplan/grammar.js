@@ -35,8 +35,8 @@ const STATEMENT_SETTINGS = ['plan', 'vm', 'needs', 'before', 'after'];
 /// Every other setting of every block: `key value, value { block }`.
 const SETTINGS = [
   // plan
-  'description', 'vault', 'primary', 'recovery', 'objectives', 'defaults', 'failover', 'test',
-  'coverage',
+  'description', 'vault', 'primary', 'recovery', 'state', 'objectives', 'defaults', 'failover',
+  'test', 'coverage',
   // objectives
   'rto', 'rpo', 'drill',
   // defaults (and step settings in hook blocks)

@@ -15,6 +15,7 @@ mod names;
 mod resources;
 pub mod schema;
 mod settings;
+mod state_url;
 mod target;
 mod url_value;
 mod values;
@@ -168,6 +169,7 @@ impl Checker<'_> {
             });
         }
         let description = self.text(&e, "description").map(|(t, _)| t);
+        let state = self.state(&e);
 
         let objectives = self.objectives(&e);
         // Read first: `target` blocks warn about test settings without it.
@@ -195,6 +197,7 @@ impl Checker<'_> {
             vault: vault?,
             primary: primary?.0,
             recovery: recovery?.0,
+            state,
             objectives,
             coverage,
             defaults,

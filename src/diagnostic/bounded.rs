@@ -63,6 +63,12 @@ impl Diagnostic {
                 help,
                 ..
             }
+            | Diagnostic::InvalidStateUrl {
+                message,
+                label,
+                help,
+                ..
+            }
             | Diagnostic::Syntax {
                 message,
                 label,
@@ -82,6 +88,7 @@ impl Diagnostic {
                 ..
             } => [estimate, rto].into_iter().chain(help).collect(),
             Diagnostic::SameRegion { region, .. } => vec![region],
+            Diagnostic::StateSas { .. } => Vec::new(),
             Diagnostic::UnknownGroup { name, help, .. }
             | Diagnostic::UnknownVm { name, help, .. } => {
                 std::iter::once(name).chain(help).collect()

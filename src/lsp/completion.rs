@@ -201,6 +201,8 @@ mod tests {
         let typing = "plan p {\n  vault";
         assert!(labels(typing).contains(&"vault".to_owned()));
         assert!(labels("plan p {\n  description \"a ").is_empty());
+        // `state` takes a URL: no words to offer for its value.
+        assert!(labels("plan p {\n  state ").is_empty());
         assert!(labels("plan p { # ").is_empty());
     }
 }

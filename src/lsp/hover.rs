@@ -179,6 +179,22 @@ mod tests {
     }
 
     #[test]
+    fn the_state_setting_shows_its_precedence_and_default() {
+        let text = PLAN.replace(
+            "  recovery \"b\"\n",
+            "  recovery \"b\"\n  state \"https://a.blob.core.windows.net/runs\"\n",
+        );
+        let shown = hover_text(&text, "state");
+        assert!(shown.starts_with("**state**: "), "{shown}");
+        assert!(
+            shown.contains("`--state` and `DRPLAN_STATE` win over it")
+                && shown.contains("No SAS here")
+                && shown.contains("Default: `.drplan/` beside the plan"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn vm_names_show_their_group() {
         let text = hover_text(PLAN, " v\n").replace('\n', " ");
         assert!(text.contains("in group `g`"), "{text}");

@@ -9,9 +9,9 @@
 #define LANGUAGE_VERSION 14
 #define STATE_COUNT 91
 #define LARGE_STATE_COUNT 57
-#define SYMBOL_COUNT 123
+#define SYMBOL_COUNT 124
 #define ALIAS_COUNT 0
-#define TOKEN_COUNT 90
+#define TOKEN_COUNT 91
 #define EXTERNAL_TOKEN_COUNT 0
 #define FIELD_COUNT 8
 #define MAX_ALIAS_SEQUENCE_LENGTH 5
@@ -48,100 +48,101 @@ enum ts_symbol_identifiers {
   anon_sym_vault = 26,
   anon_sym_primary = 27,
   anon_sym_recovery = 28,
-  anon_sym_objectives = 29,
-  anon_sym_defaults = 30,
-  anon_sym_coverage = 31,
-  anon_sym_rto = 32,
-  anon_sym_rpo = 33,
-  anon_sym_drill = 34,
-  anon_sym_parallelism = 35,
-  anon_sym_recovery_point = 36,
-  anon_sym_shutdown_source = 37,
-  anon_sym_network = 38,
-  anon_sym_tag = 39,
-  anon_sym_resource_group = 40,
-  anon_sym_item = 41,
-  anon_sym_target = 42,
-  anon_sym_vm_name = 43,
-  anon_sym_size = 44,
-  anon_sym_subnet = 45,
-  anon_sym_ip = 46,
-  anon_sym_test_subnet = 47,
-  anon_sym_test_ip = 48,
-  anon_sym_public_ip = 49,
-  anon_sym_load_balancer_pools = 50,
-  anon_sym_nsg = 51,
-  anon_sym_zone = 52,
-  anon_sym_availability_set = 53,
-  anon_sym_proximity_group = 54,
-  anon_sym_capacity_reservation = 55,
-  anon_sym_args = 56,
-  anon_sym_env = 57,
-  anon_sym_account = 58,
-  anon_sym_params = 59,
-  anon_sym_method = 60,
-  anon_sym_headers = 61,
-  anon_sym_body = 62,
-  anon_sym_expect = 63,
-  anon_sym_every = 64,
-  anon_sym_within = 65,
-  anon_sym_LPAREN = 66,
-  anon_sym_RPAREN = 67,
-  anon_sym_LBRACK = 68,
-  anon_sym_RBRACK = 69,
-  anon_sym_true = 70,
-  anon_sym_false = 71,
-  anon_sym_simulator = 72,
-  anon_sym_abort = 73,
-  anon_sym_continue = 74,
-  anon_sym_latest = 75,
-  anon_sym_latest_processed = 76,
-  anon_sym_latest_app_consistent = 77,
-  anon_sym_GET = 78,
-  anon_sym_POST = 79,
-  anon_sym_PUT = 80,
-  anon_sym_PATCH = 81,
-  anon_sym_DELETE = 82,
-  anon_sym_DQUOTE = 83,
-  anon_sym_DQUOTE2 = 84,
-  sym_string_content = 85,
-  sym_escape_sequence = 86,
-  sym_duration = 87,
-  sym_integer = 88,
-  sym_comment = 89,
-  sym_source_file = 90,
-  sym__statement = 91,
-  sym_block = 92,
-  sym_plan = 93,
-  sym_group = 94,
-  sym_needs_clause = 95,
-  sym_vm = 96,
-  sym_needs = 97,
-  sym_hooks = 98,
-  sym__phase = 99,
-  sym_phase = 100,
-  sym_hook = 101,
-  sym_hook_kind = 102,
-  sym_step_setting = 103,
-  sym_step_key = 104,
-  sym_map_entry = 105,
-  sym_setting = 106,
-  sym_setting_name = 107,
-  sym_arguments = 108,
-  sym__value = 109,
-  sym__name = 110,
-  sym_env_call = 111,
-  sym_list = 112,
-  sym_boolean = 113,
-  sym_constant = 114,
-  sym_string = 115,
-  aux_sym_source_file_repeat1 = 116,
-  aux_sym_needs_clause_repeat1 = 117,
-  aux_sym_vm_repeat1 = 118,
-  aux_sym_hooks_repeat1 = 119,
-  aux_sym_hook_repeat1 = 120,
-  aux_sym_arguments_repeat1 = 121,
-  aux_sym_string_repeat1 = 122,
+  anon_sym_state = 29,
+  anon_sym_objectives = 30,
+  anon_sym_defaults = 31,
+  anon_sym_coverage = 32,
+  anon_sym_rto = 33,
+  anon_sym_rpo = 34,
+  anon_sym_drill = 35,
+  anon_sym_parallelism = 36,
+  anon_sym_recovery_point = 37,
+  anon_sym_shutdown_source = 38,
+  anon_sym_network = 39,
+  anon_sym_tag = 40,
+  anon_sym_resource_group = 41,
+  anon_sym_item = 42,
+  anon_sym_target = 43,
+  anon_sym_vm_name = 44,
+  anon_sym_size = 45,
+  anon_sym_subnet = 46,
+  anon_sym_ip = 47,
+  anon_sym_test_subnet = 48,
+  anon_sym_test_ip = 49,
+  anon_sym_public_ip = 50,
+  anon_sym_load_balancer_pools = 51,
+  anon_sym_nsg = 52,
+  anon_sym_zone = 53,
+  anon_sym_availability_set = 54,
+  anon_sym_proximity_group = 55,
+  anon_sym_capacity_reservation = 56,
+  anon_sym_args = 57,
+  anon_sym_env = 58,
+  anon_sym_account = 59,
+  anon_sym_params = 60,
+  anon_sym_method = 61,
+  anon_sym_headers = 62,
+  anon_sym_body = 63,
+  anon_sym_expect = 64,
+  anon_sym_every = 65,
+  anon_sym_within = 66,
+  anon_sym_LPAREN = 67,
+  anon_sym_RPAREN = 68,
+  anon_sym_LBRACK = 69,
+  anon_sym_RBRACK = 70,
+  anon_sym_true = 71,
+  anon_sym_false = 72,
+  anon_sym_simulator = 73,
+  anon_sym_abort = 74,
+  anon_sym_continue = 75,
+  anon_sym_latest = 76,
+  anon_sym_latest_processed = 77,
+  anon_sym_latest_app_consistent = 78,
+  anon_sym_GET = 79,
+  anon_sym_POST = 80,
+  anon_sym_PUT = 81,
+  anon_sym_PATCH = 82,
+  anon_sym_DELETE = 83,
+  anon_sym_DQUOTE = 84,
+  anon_sym_DQUOTE2 = 85,
+  sym_string_content = 86,
+  sym_escape_sequence = 87,
+  sym_duration = 88,
+  sym_integer = 89,
+  sym_comment = 90,
+  sym_source_file = 91,
+  sym__statement = 92,
+  sym_block = 93,
+  sym_plan = 94,
+  sym_group = 95,
+  sym_needs_clause = 96,
+  sym_vm = 97,
+  sym_needs = 98,
+  sym_hooks = 99,
+  sym__phase = 100,
+  sym_phase = 101,
+  sym_hook = 102,
+  sym_hook_kind = 103,
+  sym_step_setting = 104,
+  sym_step_key = 105,
+  sym_map_entry = 106,
+  sym_setting = 107,
+  sym_setting_name = 108,
+  sym_arguments = 109,
+  sym__value = 110,
+  sym__name = 111,
+  sym_env_call = 112,
+  sym_list = 113,
+  sym_boolean = 114,
+  sym_constant = 115,
+  sym_string = 116,
+  aux_sym_source_file_repeat1 = 117,
+  aux_sym_needs_clause_repeat1 = 118,
+  aux_sym_vm_repeat1 = 119,
+  aux_sym_hooks_repeat1 = 120,
+  aux_sym_hook_repeat1 = 121,
+  aux_sym_arguments_repeat1 = 122,
+  aux_sym_string_repeat1 = 123,
 };
 
 static const char * const ts_symbol_names[] = {
@@ -174,6 +175,7 @@ static const char * const ts_symbol_names[] = {
   [anon_sym_vault] = "vault",
   [anon_sym_primary] = "primary",
   [anon_sym_recovery] = "recovery",
+  [anon_sym_state] = "state",
   [anon_sym_objectives] = "objectives",
   [anon_sym_defaults] = "defaults",
   [anon_sym_coverage] = "coverage",
@@ -300,6 +302,7 @@ static const TSSymbol ts_symbol_map[] = {
   [anon_sym_vault] = anon_sym_vault,
   [anon_sym_primary] = anon_sym_primary,
   [anon_sym_recovery] = anon_sym_recovery,
+  [anon_sym_state] = anon_sym_state,
   [anon_sym_objectives] = anon_sym_objectives,
   [anon_sym_defaults] = anon_sym_defaults,
   [anon_sym_coverage] = anon_sym_coverage,
@@ -510,6 +513,10 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .named = false,
   },
   [anon_sym_recovery] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_state] = {
     .visible = true,
     .named = false,
   },
@@ -1462,1272 +1469,1285 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
       if (lookahead == 'c') ADVANCE(65);
       if (lookahead == 'h') ADVANCE(66);
       if (lookahead == 'i') ADVANCE(67);
-      if (lookahead == 'u') ADVANCE(68);
+      if (lookahead == 't') ADVANCE(68);
+      if (lookahead == 'u') ADVANCE(69);
       END_STATE();
     case 20:
-      if (lookahead == 'a') ADVANCE(69);
-      if (lookahead == 'e') ADVANCE(70);
-      if (lookahead == 'i') ADVANCE(71);
-      if (lookahead == 'r') ADVANCE(72);
+      if (lookahead == 'a') ADVANCE(70);
+      if (lookahead == 'e') ADVANCE(71);
+      if (lookahead == 'i') ADVANCE(72);
+      if (lookahead == 'r') ADVANCE(73);
       END_STATE();
     case 21:
-      if (lookahead == 'a') ADVANCE(73);
-      if (lookahead == 'm') ADVANCE(74);
+      if (lookahead == 'a') ADVANCE(74);
+      if (lookahead == 'm') ADVANCE(75);
       END_STATE();
     case 22:
-      if (lookahead == 'a') ADVANCE(75);
-      if (lookahead == 'e') ADVANCE(76);
-      if (lookahead == 'i') ADVANCE(77);
+      if (lookahead == 'a') ADVANCE(76);
+      if (lookahead == 'e') ADVANCE(77);
+      if (lookahead == 'i') ADVANCE(78);
       END_STATE();
     case 23:
-      if (lookahead == 'o') ADVANCE(78);
+      if (lookahead == 'o') ADVANCE(79);
       END_STATE();
     case 24:
-      if (lookahead == 'L') ADVANCE(79);
+      if (lookahead == 'L') ADVANCE(80);
       END_STATE();
     case 25:
-      if (lookahead == 'T') ADVANCE(80);
-      END_STATE();
-    case 26:
       if (lookahead == 'T') ADVANCE(81);
       END_STATE();
+    case 26:
+      if (lookahead == 'T') ADVANCE(82);
+      END_STATE();
     case 27:
-      if (lookahead == 'S') ADVANCE(82);
+      if (lookahead == 'S') ADVANCE(83);
       END_STATE();
     case 28:
-      if (lookahead == 'T') ADVANCE(83);
+      if (lookahead == 'T') ADVANCE(84);
       END_STATE();
     case 29:
-      if (lookahead == 'o') ADVANCE(84);
+      if (lookahead == 'o') ADVANCE(85);
       END_STATE();
     case 30:
-      if (lookahead == 'c') ADVANCE(85);
+      if (lookahead == 'c') ADVANCE(86);
       END_STATE();
     case 31:
-      if (lookahead == 't') ADVANCE(86);
+      if (lookahead == 't') ADVANCE(87);
       END_STATE();
     case 32:
-      if (lookahead == 'g') ADVANCE(87);
+      if (lookahead == 'g') ADVANCE(88);
       END_STATE();
     case 33:
-      if (lookahead == 'a') ADVANCE(88);
+      if (lookahead == 'a') ADVANCE(89);
       END_STATE();
     case 34:
-      if (lookahead == 'f') ADVANCE(89);
+      if (lookahead == 'f') ADVANCE(90);
       END_STATE();
     case 35:
-      if (lookahead == 'd') ADVANCE(90);
+      if (lookahead == 'd') ADVANCE(91);
       END_STATE();
     case 36:
-      if (lookahead == 'p') ADVANCE(91);
+      if (lookahead == 'p') ADVANCE(92);
       END_STATE();
     case 37:
-      if (lookahead == 'n') ADVANCE(92);
-      if (lookahead == 'v') ADVANCE(93);
+      if (lookahead == 'n') ADVANCE(93);
+      if (lookahead == 'v') ADVANCE(94);
       END_STATE();
     case 38:
-      if (lookahead == 'f') ADVANCE(94);
-      if (lookahead == 's') ADVANCE(95);
+      if (lookahead == 'f') ADVANCE(95);
+      if (lookahead == 's') ADVANCE(96);
       END_STATE();
     case 39:
-      if (lookahead == 'i') ADVANCE(96);
+      if (lookahead == 'i') ADVANCE(97);
       END_STATE();
     case 40:
-      if (lookahead == 'v') ADVANCE(97);
+      if (lookahead == 'v') ADVANCE(98);
       END_STATE();
     case 41:
-      if (lookahead == 't') ADVANCE(98);
+      if (lookahead == 't') ADVANCE(99);
       END_STATE();
     case 42:
-      if (lookahead == 'e') ADVANCE(99);
+      if (lookahead == 'e') ADVANCE(100);
       END_STATE();
     case 43:
-      if (lookahead == 'p') ADVANCE(100);
+      if (lookahead == 'p') ADVANCE(101);
       END_STATE();
     case 44:
-      if (lookahead == 'i') ADVANCE(101);
-      if (lookahead == 'l') ADVANCE(102);
+      if (lookahead == 'i') ADVANCE(102);
+      if (lookahead == 'l') ADVANCE(103);
       END_STATE();
     case 45:
-      if (lookahead == 'o') ADVANCE(103);
+      if (lookahead == 'o') ADVANCE(104);
       END_STATE();
     case 46:
-      if (lookahead == 'a') ADVANCE(104);
+      if (lookahead == 'a') ADVANCE(105);
       END_STATE();
     case 47:
       ACCEPT_TOKEN(anon_sym_ip);
       END_STATE();
     case 48:
-      if (lookahead == 'e') ADVANCE(105);
+      if (lookahead == 'e') ADVANCE(106);
       END_STATE();
     case 49:
-      if (lookahead == 't') ADVANCE(106);
+      if (lookahead == 't') ADVANCE(107);
       END_STATE();
     case 50:
-      if (lookahead == 'a') ADVANCE(107);
+      if (lookahead == 'a') ADVANCE(108);
       END_STATE();
     case 51:
-      if (lookahead == 'n') ADVANCE(108);
+      if (lookahead == 'n') ADVANCE(109);
       END_STATE();
     case 52:
-      if (lookahead == 't') ADVANCE(109);
+      if (lookahead == 't') ADVANCE(110);
       END_STATE();
     case 53:
-      if (lookahead == 'e') ADVANCE(110);
-      if (lookahead == 't') ADVANCE(111);
+      if (lookahead == 'e') ADVANCE(111);
+      if (lookahead == 't') ADVANCE(112);
       END_STATE();
     case 54:
-      if (lookahead == 'g') ADVANCE(112);
+      if (lookahead == 'g') ADVANCE(113);
       END_STATE();
     case 55:
-      if (lookahead == 'j') ADVANCE(113);
+      if (lookahead == 'j') ADVANCE(114);
       END_STATE();
     case 56:
-      if (lookahead == '_') ADVANCE(114);
+      if (lookahead == '_') ADVANCE(115);
       END_STATE();
     case 57:
-      if (lookahead == 'r') ADVANCE(115);
+      if (lookahead == 'r') ADVANCE(116);
       END_STATE();
     case 58:
-      if (lookahead == 'a') ADVANCE(116);
+      if (lookahead == 'a') ADVANCE(117);
       END_STATE();
     case 59:
-      if (lookahead == 'i') ADVANCE(117);
-      if (lookahead == 'o') ADVANCE(118);
+      if (lookahead == 'i') ADVANCE(118);
+      if (lookahead == 'o') ADVANCE(119);
       END_STATE();
     case 60:
-      if (lookahead == 'b') ADVANCE(119);
+      if (lookahead == 'b') ADVANCE(120);
       END_STATE();
     case 61:
-      if (lookahead == 'c') ADVANCE(120);
-      if (lookahead == 's') ADVANCE(121);
-      if (lookahead == 't') ADVANCE(122);
+      if (lookahead == 'c') ADVANCE(121);
+      if (lookahead == 's') ADVANCE(122);
+      if (lookahead == 't') ADVANCE(123);
       END_STATE();
     case 62:
-      if (lookahead == 'o') ADVANCE(123);
-      END_STATE();
-    case 63:
       if (lookahead == 'o') ADVANCE(124);
       END_STATE();
+    case 63:
+      if (lookahead == 'o') ADVANCE(125);
+      END_STATE();
     case 64:
-      if (lookahead == 'n') ADVANCE(125);
+      if (lookahead == 'n') ADVANCE(126);
       END_STATE();
     case 65:
-      if (lookahead == 'r') ADVANCE(126);
+      if (lookahead == 'r') ADVANCE(127);
       END_STATE();
     case 66:
-      if (lookahead == 'u') ADVANCE(127);
+      if (lookahead == 'u') ADVANCE(128);
       END_STATE();
     case 67:
-      if (lookahead == 'm') ADVANCE(128);
-      if (lookahead == 'z') ADVANCE(129);
+      if (lookahead == 'm') ADVANCE(129);
+      if (lookahead == 'z') ADVANCE(130);
       END_STATE();
     case 68:
-      if (lookahead == 'b') ADVANCE(130);
+      if (lookahead == 'a') ADVANCE(131);
       END_STATE();
     case 69:
-      if (lookahead == 'g') ADVANCE(131);
-      if (lookahead == 'r') ADVANCE(132);
+      if (lookahead == 'b') ADVANCE(132);
       END_STATE();
     case 70:
-      if (lookahead == 's') ADVANCE(133);
+      if (lookahead == 'g') ADVANCE(133);
+      if (lookahead == 'r') ADVANCE(134);
       END_STATE();
     case 71:
-      if (lookahead == 'm') ADVANCE(134);
+      if (lookahead == 's') ADVANCE(135);
       END_STATE();
     case 72:
-      if (lookahead == 'u') ADVANCE(135);
+      if (lookahead == 'm') ADVANCE(136);
       END_STATE();
     case 73:
-      if (lookahead == 'u') ADVANCE(136);
+      if (lookahead == 'u') ADVANCE(137);
       END_STATE();
     case 74:
-      ACCEPT_TOKEN(anon_sym_vm);
-      if (lookahead == '_') ADVANCE(137);
+      if (lookahead == 'u') ADVANCE(138);
       END_STATE();
     case 75:
-      if (lookahead == 'i') ADVANCE(138);
+      ACCEPT_TOKEN(anon_sym_vm);
+      if (lookahead == '_') ADVANCE(139);
       END_STATE();
     case 76:
-      if (lookahead == 'b') ADVANCE(139);
+      if (lookahead == 'i') ADVANCE(140);
       END_STATE();
     case 77:
-      if (lookahead == 't') ADVANCE(140);
+      if (lookahead == 'b') ADVANCE(141);
       END_STATE();
     case 78:
-      if (lookahead == 'n') ADVANCE(141);
+      if (lookahead == 't') ADVANCE(142);
       END_STATE();
     case 79:
-      if (lookahead == 'E') ADVANCE(142);
+      if (lookahead == 'n') ADVANCE(143);
       END_STATE();
     case 80:
-      ACCEPT_TOKEN(anon_sym_GET);
+      if (lookahead == 'E') ADVANCE(144);
       END_STATE();
     case 81:
-      if (lookahead == 'C') ADVANCE(143);
+      ACCEPT_TOKEN(anon_sym_GET);
       END_STATE();
     case 82:
-      if (lookahead == 'T') ADVANCE(144);
+      if (lookahead == 'C') ADVANCE(145);
       END_STATE();
     case 83:
-      ACCEPT_TOKEN(anon_sym_PUT);
+      if (lookahead == 'T') ADVANCE(146);
       END_STATE();
     case 84:
-      if (lookahead == 'r') ADVANCE(145);
+      ACCEPT_TOKEN(anon_sym_PUT);
       END_STATE();
     case 85:
-      if (lookahead == 'o') ADVANCE(146);
+      if (lookahead == 'r') ADVANCE(147);
       END_STATE();
     case 86:
-      if (lookahead == 'e') ADVANCE(147);
+      if (lookahead == 'o') ADVANCE(148);
       END_STATE();
     case 87:
-      if (lookahead == 's') ADVANCE(148);
+      if (lookahead == 'e') ADVANCE(149);
       END_STATE();
     case 88:
-      if (lookahead == 'i') ADVANCE(149);
+      if (lookahead == 's') ADVANCE(150);
       END_STATE();
     case 89:
-      if (lookahead == 'o') ADVANCE(150);
+      if (lookahead == 'i') ADVANCE(151);
       END_STATE();
     case 90:
-      if (lookahead == 'y') ADVANCE(151);
+      if (lookahead == 'o') ADVANCE(152);
       END_STATE();
     case 91:
-      if (lookahead == 'a') ADVANCE(152);
+      if (lookahead == 'y') ADVANCE(153);
       END_STATE();
     case 92:
-      if (lookahead == 't') ADVANCE(153);
+      if (lookahead == 'a') ADVANCE(154);
       END_STATE();
     case 93:
-      if (lookahead == 'e') ADVANCE(154);
+      if (lookahead == 't') ADVANCE(155);
       END_STATE();
     case 94:
-      if (lookahead == 'a') ADVANCE(155);
+      if (lookahead == 'e') ADVANCE(156);
       END_STATE();
     case 95:
-      if (lookahead == 'c') ADVANCE(156);
+      if (lookahead == 'a') ADVANCE(157);
       END_STATE();
     case 96:
-      if (lookahead == 'l') ADVANCE(157);
+      if (lookahead == 'c') ADVANCE(158);
       END_STATE();
     case 97:
-      ACCEPT_TOKEN(anon_sym_env);
+      if (lookahead == 'l') ADVANCE(159);
       END_STATE();
     case 98:
-      if (lookahead == 'i') ADVANCE(158);
+      ACCEPT_TOKEN(anon_sym_env);
       END_STATE();
     case 99:
-      if (lookahead == 'r') ADVANCE(159);
+      if (lookahead == 'i') ADVANCE(160);
       END_STATE();
     case 100:
-      if (lookahead == 'e') ADVANCE(160);
+      if (lookahead == 'r') ADVANCE(161);
       END_STATE();
     case 101:
-      if (lookahead == 'l') ADVANCE(161);
+      if (lookahead == 'e') ADVANCE(162);
       END_STATE();
     case 102:
-      if (lookahead == 's') ADVANCE(162);
+      if (lookahead == 'l') ADVANCE(163);
       END_STATE();
     case 103:
-      if (lookahead == 'u') ADVANCE(163);
+      if (lookahead == 's') ADVANCE(164);
       END_STATE();
     case 104:
-      if (lookahead == 'd') ADVANCE(164);
+      if (lookahead == 'u') ADVANCE(165);
       END_STATE();
     case 105:
-      if (lookahead == 'm') ADVANCE(165);
+      if (lookahead == 'd') ADVANCE(166);
       END_STATE();
     case 106:
-      if (lookahead == 'e') ADVANCE(166);
+      if (lookahead == 'm') ADVANCE(167);
       END_STATE();
     case 107:
-      if (lookahead == 'd') ADVANCE(167);
+      if (lookahead == 'e') ADVANCE(168);
       END_STATE();
     case 108:
-      if (lookahead == 'u') ADVANCE(168);
+      if (lookahead == 'd') ADVANCE(169);
       END_STATE();
     case 109:
-      if (lookahead == 'h') ADVANCE(169);
+      if (lookahead == 'u') ADVANCE(170);
       END_STATE();
     case 110:
-      if (lookahead == 'd') ADVANCE(170);
+      if (lookahead == 'h') ADVANCE(171);
       END_STATE();
     case 111:
-      if (lookahead == 'w') ADVANCE(171);
+      if (lookahead == 'd') ADVANCE(172);
       END_STATE();
     case 112:
-      ACCEPT_TOKEN(anon_sym_nsg);
+      if (lookahead == 'w') ADVANCE(173);
       END_STATE();
     case 113:
-      if (lookahead == 'e') ADVANCE(172);
+      ACCEPT_TOKEN(anon_sym_nsg);
       END_STATE();
     case 114:
-      if (lookahead == 'e') ADVANCE(173);
+      if (lookahead == 'e') ADVANCE(174);
       END_STATE();
     case 115:
-      if (lookahead == 'a') ADVANCE(174);
+      if (lookahead == 'e') ADVANCE(175);
       END_STATE();
     case 116:
-      if (lookahead == 'n') ADVANCE(175);
+      if (lookahead == 'a') ADVANCE(176);
       END_STATE();
     case 117:
-      if (lookahead == 'm') ADVANCE(176);
+      if (lookahead == 'n') ADVANCE(177);
       END_STATE();
     case 118:
-      if (lookahead == 'b') ADVANCE(177);
-      if (lookahead == 'x') ADVANCE(178);
+      if (lookahead == 'm') ADVANCE(178);
       END_STATE();
     case 119:
-      if (lookahead == 'l') ADVANCE(179);
+      if (lookahead == 'b') ADVANCE(179);
+      if (lookahead == 'x') ADVANCE(180);
       END_STATE();
     case 120:
-      if (lookahead == 'o') ADVANCE(180);
+      if (lookahead == 'l') ADVANCE(181);
       END_STATE();
     case 121:
-      if (lookahead == 'o') ADVANCE(181);
+      if (lookahead == 'o') ADVANCE(182);
       END_STATE();
     case 122:
-      if (lookahead == 'r') ADVANCE(182);
+      if (lookahead == 'o') ADVANCE(183);
       END_STATE();
     case 123:
-      ACCEPT_TOKEN(anon_sym_rpo);
+      if (lookahead == 'r') ADVANCE(184);
       END_STATE();
     case 124:
-      ACCEPT_TOKEN(anon_sym_rto);
+      ACCEPT_TOKEN(anon_sym_rpo);
       END_STATE();
     case 125:
-      if (lookahead == 'b') ADVANCE(183);
+      ACCEPT_TOKEN(anon_sym_rto);
       END_STATE();
     case 126:
-      if (lookahead == 'i') ADVANCE(184);
+      if (lookahead == 'b') ADVANCE(185);
       END_STATE();
     case 127:
-      if (lookahead == 't') ADVANCE(185);
+      if (lookahead == 'i') ADVANCE(186);
       END_STATE();
     case 128:
-      if (lookahead == 'u') ADVANCE(186);
+      if (lookahead == 't') ADVANCE(187);
       END_STATE();
     case 129:
-      if (lookahead == 'e') ADVANCE(187);
+      if (lookahead == 'u') ADVANCE(188);
       END_STATE();
     case 130:
-      if (lookahead == 'n') ADVANCE(188);
+      if (lookahead == 'e') ADVANCE(189);
       END_STATE();
     case 131:
-      ACCEPT_TOKEN(anon_sym_tag);
-      END_STATE();
-    case 132:
-      if (lookahead == 'g') ADVANCE(189);
-      END_STATE();
-    case 133:
       if (lookahead == 't') ADVANCE(190);
       END_STATE();
+    case 132:
+      if (lookahead == 'n') ADVANCE(191);
+      END_STATE();
+    case 133:
+      ACCEPT_TOKEN(anon_sym_tag);
+      END_STATE();
     case 134:
-      if (lookahead == 'e') ADVANCE(191);
+      if (lookahead == 'g') ADVANCE(192);
       END_STATE();
     case 135:
-      if (lookahead == 'e') ADVANCE(192);
+      if (lookahead == 't') ADVANCE(193);
       END_STATE();
     case 136:
-      if (lookahead == 'l') ADVANCE(193);
+      if (lookahead == 'e') ADVANCE(194);
       END_STATE();
     case 137:
-      if (lookahead == 'n') ADVANCE(194);
+      if (lookahead == 'e') ADVANCE(195);
       END_STATE();
     case 138:
-      if (lookahead == 't') ADVANCE(195);
+      if (lookahead == 'l') ADVANCE(196);
       END_STATE();
     case 139:
-      if (lookahead == 'h') ADVANCE(196);
+      if (lookahead == 'n') ADVANCE(197);
       END_STATE();
     case 140:
-      if (lookahead == 'h') ADVANCE(197);
+      if (lookahead == 't') ADVANCE(198);
       END_STATE();
     case 141:
-      if (lookahead == 'e') ADVANCE(198);
+      if (lookahead == 'h') ADVANCE(199);
       END_STATE();
     case 142:
-      if (lookahead == 'T') ADVANCE(199);
+      if (lookahead == 'h') ADVANCE(200);
       END_STATE();
     case 143:
-      if (lookahead == 'H') ADVANCE(200);
+      if (lookahead == 'e') ADVANCE(201);
       END_STATE();
     case 144:
-      ACCEPT_TOKEN(anon_sym_POST);
+      if (lookahead == 'T') ADVANCE(202);
       END_STATE();
     case 145:
-      if (lookahead == 't') ADVANCE(201);
+      if (lookahead == 'H') ADVANCE(203);
       END_STATE();
     case 146:
-      if (lookahead == 'u') ADVANCE(202);
+      ACCEPT_TOKEN(anon_sym_POST);
       END_STATE();
     case 147:
-      if (lookahead == 'r') ADVANCE(203);
+      if (lookahead == 't') ADVANCE(204);
       END_STATE();
     case 148:
-      ACCEPT_TOKEN(anon_sym_args);
+      if (lookahead == 'u') ADVANCE(205);
       END_STATE();
     case 149:
-      if (lookahead == 'l') ADVANCE(204);
+      if (lookahead == 'r') ADVANCE(206);
       END_STATE();
     case 150:
-      if (lookahead == 'r') ADVANCE(205);
+      ACCEPT_TOKEN(anon_sym_args);
       END_STATE();
     case 151:
-      ACCEPT_TOKEN(anon_sym_body);
+      if (lookahead == 'l') ADVANCE(207);
       END_STATE();
     case 152:
-      if (lookahead == 'c') ADVANCE(206);
-      END_STATE();
-    case 153:
-      if (lookahead == 'i') ADVANCE(207);
-      END_STATE();
-    case 154:
       if (lookahead == 'r') ADVANCE(208);
       END_STATE();
+    case 153:
+      ACCEPT_TOKEN(anon_sym_body);
+      END_STATE();
+    case 154:
+      if (lookahead == 'c') ADVANCE(209);
+      END_STATE();
     case 155:
-      if (lookahead == 'u') ADVANCE(209);
+      if (lookahead == 'i') ADVANCE(210);
       END_STATE();
     case 156:
-      if (lookahead == 'r') ADVANCE(210);
+      if (lookahead == 'r') ADVANCE(211);
       END_STATE();
     case 157:
-      if (lookahead == 'l') ADVANCE(211);
+      if (lookahead == 'u') ADVANCE(212);
       END_STATE();
     case 158:
-      if (lookahead == 'm') ADVANCE(212);
+      if (lookahead == 'r') ADVANCE(213);
       END_STATE();
     case 159:
-      if (lookahead == 'y') ADVANCE(213);
+      if (lookahead == 'l') ADVANCE(214);
       END_STATE();
     case 160:
-      if (lookahead == 'c') ADVANCE(214);
+      if (lookahead == 'm') ADVANCE(215);
       END_STATE();
     case 161:
-      if (lookahead == 'b') ADVANCE(215);
-      if (lookahead == 'o') ADVANCE(216);
+      if (lookahead == 'y') ADVANCE(216);
       END_STATE();
     case 162:
-      if (lookahead == 'e') ADVANCE(217);
+      if (lookahead == 'c') ADVANCE(217);
       END_STATE();
     case 163:
-      if (lookahead == 'p') ADVANCE(218);
+      if (lookahead == 'b') ADVANCE(218);
+      if (lookahead == 'o') ADVANCE(219);
       END_STATE();
     case 164:
-      if (lookahead == 'e') ADVANCE(219);
+      if (lookahead == 'e') ADVANCE(220);
       END_STATE();
     case 165:
-      ACCEPT_TOKEN(anon_sym_item);
+      if (lookahead == 'p') ADVANCE(221);
       END_STATE();
     case 166:
-      if (lookahead == 's') ADVANCE(220);
+      if (lookahead == 'e') ADVANCE(222);
       END_STATE();
     case 167:
-      if (lookahead == '_') ADVANCE(221);
+      ACCEPT_TOKEN(anon_sym_item);
       END_STATE();
     case 168:
-      if (lookahead == 'a') ADVANCE(222);
+      if (lookahead == 's') ADVANCE(223);
       END_STATE();
     case 169:
-      if (lookahead == 'o') ADVANCE(223);
+      if (lookahead == '_') ADVANCE(224);
       END_STATE();
     case 170:
-      if (lookahead == 's') ADVANCE(224);
+      if (lookahead == 'a') ADVANCE(225);
       END_STATE();
     case 171:
-      if (lookahead == 'o') ADVANCE(225);
+      if (lookahead == 'o') ADVANCE(226);
       END_STATE();
     case 172:
-      if (lookahead == 'c') ADVANCE(226);
+      if (lookahead == 's') ADVANCE(227);
       END_STATE();
     case 173:
-      if (lookahead == 'r') ADVANCE(227);
+      if (lookahead == 'o') ADVANCE(228);
       END_STATE();
     case 174:
-      if (lookahead == 'l') ADVANCE(228);
-      if (lookahead == 'm') ADVANCE(229);
+      if (lookahead == 'c') ADVANCE(229);
       END_STATE();
     case 175:
-      ACCEPT_TOKEN(anon_sym_plan);
+      if (lookahead == 'r') ADVANCE(230);
       END_STATE();
     case 176:
-      if (lookahead == 'a') ADVANCE(230);
+      if (lookahead == 'l') ADVANCE(231);
+      if (lookahead == 'm') ADVANCE(232);
       END_STATE();
     case 177:
-      if (lookahead == 'e') ADVANCE(231);
+      ACCEPT_TOKEN(anon_sym_plan);
       END_STATE();
     case 178:
-      if (lookahead == 'i') ADVANCE(232);
+      if (lookahead == 'a') ADVANCE(233);
       END_STATE();
     case 179:
-      if (lookahead == 'i') ADVANCE(233);
+      if (lookahead == 'e') ADVANCE(234);
       END_STATE();
     case 180:
-      if (lookahead == 'v') ADVANCE(234);
+      if (lookahead == 'i') ADVANCE(235);
       END_STATE();
     case 181:
-      if (lookahead == 'u') ADVANCE(235);
-      END_STATE();
-    case 182:
       if (lookahead == 'i') ADVANCE(236);
       END_STATE();
+    case 182:
+      if (lookahead == 'v') ADVANCE(237);
+      END_STATE();
     case 183:
-      if (lookahead == 'o') ADVANCE(237);
+      if (lookahead == 'u') ADVANCE(238);
       END_STATE();
     case 184:
-      if (lookahead == 'p') ADVANCE(238);
+      if (lookahead == 'i') ADVANCE(239);
       END_STATE();
     case 185:
-      if (lookahead == 'd') ADVANCE(239);
+      if (lookahead == 'o') ADVANCE(240);
       END_STATE();
     case 186:
-      if (lookahead == 'l') ADVANCE(240);
+      if (lookahead == 'p') ADVANCE(241);
       END_STATE();
     case 187:
-      ACCEPT_TOKEN(anon_sym_size);
+      if (lookahead == 'd') ADVANCE(242);
       END_STATE();
     case 188:
-      if (lookahead == 'e') ADVANCE(241);
+      if (lookahead == 'l') ADVANCE(243);
       END_STATE();
     case 189:
-      if (lookahead == 'e') ADVANCE(242);
+      ACCEPT_TOKEN(anon_sym_size);
       END_STATE();
     case 190:
-      ACCEPT_TOKEN(anon_sym_test);
-      if (lookahead == '_') ADVANCE(243);
+      if (lookahead == 'e') ADVANCE(244);
       END_STATE();
     case 191:
-      if (lookahead == 'o') ADVANCE(244);
+      if (lookahead == 'e') ADVANCE(245);
       END_STATE();
     case 192:
-      ACCEPT_TOKEN(anon_sym_true);
+      if (lookahead == 'e') ADVANCE(246);
       END_STATE();
     case 193:
-      if (lookahead == 't') ADVANCE(245);
+      ACCEPT_TOKEN(anon_sym_test);
+      if (lookahead == '_') ADVANCE(247);
       END_STATE();
     case 194:
-      if (lookahead == 'a') ADVANCE(246);
+      if (lookahead == 'o') ADVANCE(248);
       END_STATE();
     case 195:
-      ACCEPT_TOKEN(anon_sym_wait);
+      ACCEPT_TOKEN(anon_sym_true);
       END_STATE();
     case 196:
-      if (lookahead == 'o') ADVANCE(247);
+      if (lookahead == 't') ADVANCE(249);
       END_STATE();
     case 197:
-      if (lookahead == 'i') ADVANCE(248);
+      if (lookahead == 'a') ADVANCE(250);
       END_STATE();
     case 198:
-      ACCEPT_TOKEN(anon_sym_zone);
+      ACCEPT_TOKEN(anon_sym_wait);
       END_STATE();
     case 199:
-      if (lookahead == 'E') ADVANCE(249);
+      if (lookahead == 'o') ADVANCE(251);
       END_STATE();
     case 200:
-      ACCEPT_TOKEN(anon_sym_PATCH);
+      if (lookahead == 'i') ADVANCE(252);
       END_STATE();
     case 201:
-      ACCEPT_TOKEN(anon_sym_abort);
+      ACCEPT_TOKEN(anon_sym_zone);
       END_STATE();
     case 202:
-      if (lookahead == 'n') ADVANCE(250);
+      if (lookahead == 'E') ADVANCE(253);
       END_STATE();
     case 203:
-      ACCEPT_TOKEN(anon_sym_after);
+      ACCEPT_TOKEN(anon_sym_PATCH);
       END_STATE();
     case 204:
-      if (lookahead == 'a') ADVANCE(251);
+      ACCEPT_TOKEN(anon_sym_abort);
       END_STATE();
     case 205:
-      if (lookahead == 'e') ADVANCE(252);
-      END_STATE();
-    case 206:
-      if (lookahead == 'i') ADVANCE(253);
-      END_STATE();
-    case 207:
       if (lookahead == 'n') ADVANCE(254);
       END_STATE();
-    case 208:
+    case 206:
+      ACCEPT_TOKEN(anon_sym_after);
+      END_STATE();
+    case 207:
       if (lookahead == 'a') ADVANCE(255);
       END_STATE();
-    case 209:
-      if (lookahead == 'l') ADVANCE(256);
+    case 208:
+      if (lookahead == 'e') ADVANCE(256);
       END_STATE();
-    case 210:
+    case 209:
       if (lookahead == 'i') ADVANCE(257);
       END_STATE();
+    case 210:
+      if (lookahead == 'n') ADVANCE(258);
+      END_STATE();
     case 211:
-      ACCEPT_TOKEN(anon_sym_drill);
+      if (lookahead == 'a') ADVANCE(259);
       END_STATE();
     case 212:
-      if (lookahead == 'a') ADVANCE(258);
+      if (lookahead == 'l') ADVANCE(260);
       END_STATE();
     case 213:
-      ACCEPT_TOKEN(anon_sym_every);
+      if (lookahead == 'i') ADVANCE(261);
       END_STATE();
     case 214:
-      if (lookahead == 't') ADVANCE(259);
+      ACCEPT_TOKEN(anon_sym_drill);
       END_STATE();
     case 215:
-      if (lookahead == 'a') ADVANCE(260);
+      if (lookahead == 'a') ADVANCE(262);
       END_STATE();
     case 216:
-      if (lookahead == 'v') ADVANCE(261);
+      ACCEPT_TOKEN(anon_sym_every);
       END_STATE();
     case 217:
-      ACCEPT_TOKEN(anon_sym_false);
-      END_STATE();
-    case 218:
-      ACCEPT_TOKEN(anon_sym_group);
-      END_STATE();
-    case 219:
-      if (lookahead == 'r') ADVANCE(262);
-      END_STATE();
-    case 220:
       if (lookahead == 't') ADVANCE(263);
       END_STATE();
+    case 218:
+      if (lookahead == 'a') ADVANCE(264);
+      END_STATE();
+    case 219:
+      if (lookahead == 'v') ADVANCE(265);
+      END_STATE();
+    case 220:
+      ACCEPT_TOKEN(anon_sym_false);
+      END_STATE();
     case 221:
-      if (lookahead == 'b') ADVANCE(264);
+      ACCEPT_TOKEN(anon_sym_group);
       END_STATE();
     case 222:
-      if (lookahead == 'l') ADVANCE(265);
+      if (lookahead == 'r') ADVANCE(266);
       END_STATE();
     case 223:
-      if (lookahead == 'd') ADVANCE(266);
+      if (lookahead == 't') ADVANCE(267);
       END_STATE();
     case 224:
-      ACCEPT_TOKEN(anon_sym_needs);
+      if (lookahead == 'b') ADVANCE(268);
       END_STATE();
     case 225:
-      if (lookahead == 'r') ADVANCE(267);
+      if (lookahead == 'l') ADVANCE(269);
       END_STATE();
     case 226:
-      if (lookahead == 't') ADVANCE(268);
+      if (lookahead == 'd') ADVANCE(270);
       END_STATE();
     case 227:
-      if (lookahead == 'r') ADVANCE(269);
+      ACCEPT_TOKEN(anon_sym_needs);
       END_STATE();
     case 228:
-      if (lookahead == 'l') ADVANCE(270);
+      if (lookahead == 'r') ADVANCE(271);
       END_STATE();
     case 229:
-      if (lookahead == 's') ADVANCE(271);
+      if (lookahead == 't') ADVANCE(272);
       END_STATE();
     case 230:
-      if (lookahead == 'r') ADVANCE(272);
+      if (lookahead == 'r') ADVANCE(273);
       END_STATE();
     case 231:
-      ACCEPT_TOKEN(anon_sym_probe);
+      if (lookahead == 'l') ADVANCE(274);
       END_STATE();
     case 232:
-      if (lookahead == 'm') ADVANCE(273);
+      if (lookahead == 's') ADVANCE(275);
       END_STATE();
     case 233:
-      if (lookahead == 'c') ADVANCE(274);
-      END_STATE();
-    case 234:
-      if (lookahead == 'e') ADVANCE(275);
-      END_STATE();
-    case 235:
       if (lookahead == 'r') ADVANCE(276);
       END_STATE();
+    case 234:
+      ACCEPT_TOKEN(anon_sym_probe);
+      END_STATE();
+    case 235:
+      if (lookahead == 'm') ADVANCE(277);
+      END_STATE();
     case 236:
-      if (lookahead == 'e') ADVANCE(277);
+      if (lookahead == 'c') ADVANCE(278);
       END_STATE();
     case 237:
-      if (lookahead == 'o') ADVANCE(278);
+      if (lookahead == 'e') ADVANCE(279);
       END_STATE();
     case 238:
-      if (lookahead == 't') ADVANCE(279);
+      if (lookahead == 'r') ADVANCE(280);
       END_STATE();
     case 239:
-      if (lookahead == 'o') ADVANCE(280);
+      if (lookahead == 'e') ADVANCE(281);
       END_STATE();
     case 240:
-      if (lookahead == 'a') ADVANCE(281);
+      if (lookahead == 'o') ADVANCE(282);
       END_STATE();
     case 241:
-      if (lookahead == 't') ADVANCE(282);
-      END_STATE();
-    case 242:
       if (lookahead == 't') ADVANCE(283);
       END_STATE();
+    case 242:
+      if (lookahead == 'o') ADVANCE(284);
+      END_STATE();
     case 243:
-      if (lookahead == 'i') ADVANCE(284);
-      if (lookahead == 's') ADVANCE(285);
+      if (lookahead == 'a') ADVANCE(285);
       END_STATE();
     case 244:
-      if (lookahead == 'u') ADVANCE(286);
+      ACCEPT_TOKEN(anon_sym_state);
       END_STATE();
     case 245:
-      ACCEPT_TOKEN(anon_sym_vault);
+      if (lookahead == 't') ADVANCE(286);
       END_STATE();
     case 246:
-      if (lookahead == 'm') ADVANCE(287);
+      if (lookahead == 't') ADVANCE(287);
       END_STATE();
     case 247:
-      if (lookahead == 'o') ADVANCE(288);
+      if (lookahead == 'i') ADVANCE(288);
+      if (lookahead == 's') ADVANCE(289);
       END_STATE();
     case 248:
-      if (lookahead == 'n') ADVANCE(289);
+      if (lookahead == 'u') ADVANCE(290);
       END_STATE();
     case 249:
-      ACCEPT_TOKEN(anon_sym_DELETE);
+      ACCEPT_TOKEN(anon_sym_vault);
       END_STATE();
     case 250:
-      if (lookahead == 't') ADVANCE(290);
+      if (lookahead == 'm') ADVANCE(291);
       END_STATE();
     case 251:
-      if (lookahead == 'b') ADVANCE(291);
+      if (lookahead == 'o') ADVANCE(292);
       END_STATE();
     case 252:
-      ACCEPT_TOKEN(anon_sym_before);
+      if (lookahead == 'n') ADVANCE(293);
       END_STATE();
     case 253:
-      if (lookahead == 't') ADVANCE(292);
+      ACCEPT_TOKEN(anon_sym_DELETE);
       END_STATE();
     case 254:
-      if (lookahead == 'u') ADVANCE(293);
+      if (lookahead == 't') ADVANCE(294);
       END_STATE();
     case 255:
-      if (lookahead == 'g') ADVANCE(294);
+      if (lookahead == 'b') ADVANCE(295);
       END_STATE();
     case 256:
-      if (lookahead == 't') ADVANCE(295);
+      ACCEPT_TOKEN(anon_sym_before);
       END_STATE();
     case 257:
-      if (lookahead == 'p') ADVANCE(296);
+      if (lookahead == 't') ADVANCE(296);
       END_STATE();
     case 258:
-      if (lookahead == 't') ADVANCE(297);
+      if (lookahead == 'u') ADVANCE(297);
       END_STATE();
     case 259:
-      ACCEPT_TOKEN(anon_sym_expect);
+      if (lookahead == 'g') ADVANCE(298);
       END_STATE();
     case 260:
-      if (lookahead == 'c') ADVANCE(298);
+      if (lookahead == 't') ADVANCE(299);
       END_STATE();
     case 261:
-      if (lookahead == 'e') ADVANCE(299);
+      if (lookahead == 'p') ADVANCE(300);
       END_STATE();
     case 262:
-      if (lookahead == 's') ADVANCE(300);
+      if (lookahead == 't') ADVANCE(301);
       END_STATE();
     case 263:
-      ACCEPT_TOKEN(anon_sym_latest);
-      if (lookahead == '_') ADVANCE(301);
+      ACCEPT_TOKEN(anon_sym_expect);
       END_STATE();
     case 264:
-      if (lookahead == 'a') ADVANCE(302);
+      if (lookahead == 'c') ADVANCE(302);
       END_STATE();
     case 265:
-      ACCEPT_TOKEN(anon_sym_manual);
+      if (lookahead == 'e') ADVANCE(303);
       END_STATE();
     case 266:
-      ACCEPT_TOKEN(anon_sym_method);
+      if (lookahead == 's') ADVANCE(304);
       END_STATE();
     case 267:
-      if (lookahead == 'k') ADVANCE(303);
+      ACCEPT_TOKEN(anon_sym_latest);
+      if (lookahead == '_') ADVANCE(305);
       END_STATE();
     case 268:
-      if (lookahead == 'i') ADVANCE(304);
+      if (lookahead == 'a') ADVANCE(306);
       END_STATE();
     case 269:
-      if (lookahead == 'o') ADVANCE(305);
+      ACCEPT_TOKEN(anon_sym_manual);
       END_STATE();
     case 270:
-      if (lookahead == 'e') ADVANCE(306);
+      ACCEPT_TOKEN(anon_sym_method);
       END_STATE();
     case 271:
-      ACCEPT_TOKEN(anon_sym_params);
+      if (lookahead == 'k') ADVANCE(307);
       END_STATE();
     case 272:
-      if (lookahead == 'y') ADVANCE(307);
-      END_STATE();
-    case 273:
       if (lookahead == 'i') ADVANCE(308);
       END_STATE();
+    case 273:
+      if (lookahead == 'o') ADVANCE(309);
+      END_STATE();
     case 274:
-      if (lookahead == '_') ADVANCE(309);
+      if (lookahead == 'e') ADVANCE(310);
       END_STATE();
     case 275:
-      if (lookahead == 'r') ADVANCE(310);
+      ACCEPT_TOKEN(anon_sym_params);
       END_STATE();
     case 276:
-      if (lookahead == 'c') ADVANCE(311);
+      if (lookahead == 'y') ADVANCE(311);
       END_STATE();
     case 277:
-      if (lookahead == 's') ADVANCE(312);
+      if (lookahead == 'i') ADVANCE(312);
       END_STATE();
     case 278:
-      if (lookahead == 'k') ADVANCE(313);
+      if (lookahead == '_') ADVANCE(313);
       END_STATE();
     case 279:
-      ACCEPT_TOKEN(anon_sym_script);
+      if (lookahead == 'r') ADVANCE(314);
       END_STATE();
     case 280:
-      if (lookahead == 'w') ADVANCE(314);
+      if (lookahead == 'c') ADVANCE(315);
       END_STATE();
     case 281:
-      if (lookahead == 't') ADVANCE(315);
+      if (lookahead == 's') ADVANCE(316);
       END_STATE();
     case 282:
-      ACCEPT_TOKEN(anon_sym_subnet);
+      if (lookahead == 'k') ADVANCE(317);
       END_STATE();
     case 283:
-      ACCEPT_TOKEN(anon_sym_target);
+      ACCEPT_TOKEN(anon_sym_script);
       END_STATE();
     case 284:
-      if (lookahead == 'p') ADVANCE(316);
+      if (lookahead == 'w') ADVANCE(318);
       END_STATE();
     case 285:
-      if (lookahead == 'u') ADVANCE(317);
+      if (lookahead == 't') ADVANCE(319);
       END_STATE();
     case 286:
-      if (lookahead == 't') ADVANCE(318);
+      ACCEPT_TOKEN(anon_sym_subnet);
       END_STATE();
     case 287:
-      if (lookahead == 'e') ADVANCE(319);
+      ACCEPT_TOKEN(anon_sym_target);
       END_STATE();
     case 288:
-      if (lookahead == 'k') ADVANCE(320);
+      if (lookahead == 'p') ADVANCE(320);
       END_STATE();
     case 289:
-      ACCEPT_TOKEN(anon_sym_within);
+      if (lookahead == 'u') ADVANCE(321);
       END_STATE();
     case 290:
-      ACCEPT_TOKEN(anon_sym_account);
+      if (lookahead == 't') ADVANCE(322);
       END_STATE();
     case 291:
-      if (lookahead == 'i') ADVANCE(321);
-      END_STATE();
-    case 292:
-      if (lookahead == 'y') ADVANCE(322);
-      END_STATE();
-    case 293:
       if (lookahead == 'e') ADVANCE(323);
       END_STATE();
+    case 292:
+      if (lookahead == 'k') ADVANCE(324);
+      END_STATE();
+    case 293:
+      ACCEPT_TOKEN(anon_sym_within);
+      END_STATE();
     case 294:
-      if (lookahead == 'e') ADVANCE(324);
+      ACCEPT_TOKEN(anon_sym_account);
       END_STATE();
     case 295:
-      if (lookahead == 's') ADVANCE(325);
+      if (lookahead == 'i') ADVANCE(325);
       END_STATE();
     case 296:
-      if (lookahead == 't') ADVANCE(326);
+      if (lookahead == 'y') ADVANCE(326);
       END_STATE();
     case 297:
       if (lookahead == 'e') ADVANCE(327);
       END_STATE();
     case 298:
-      if (lookahead == 'k') ADVANCE(328);
+      if (lookahead == 'e') ADVANCE(328);
       END_STATE();
     case 299:
-      if (lookahead == 'r') ADVANCE(329);
+      if (lookahead == 's') ADVANCE(329);
       END_STATE();
     case 300:
-      ACCEPT_TOKEN(anon_sym_headers);
+      if (lookahead == 't') ADVANCE(330);
       END_STATE();
     case 301:
-      if (lookahead == 'a') ADVANCE(330);
-      if (lookahead == 'p') ADVANCE(331);
+      if (lookahead == 'e') ADVANCE(331);
       END_STATE();
     case 302:
-      if (lookahead == 'l') ADVANCE(332);
+      if (lookahead == 'k') ADVANCE(332);
       END_STATE();
     case 303:
-      ACCEPT_TOKEN(anon_sym_network);
+      if (lookahead == 'r') ADVANCE(333);
       END_STATE();
     case 304:
-      if (lookahead == 'v') ADVANCE(333);
+      ACCEPT_TOKEN(anon_sym_headers);
       END_STATE();
     case 305:
-      if (lookahead == 'r') ADVANCE(334);
+      if (lookahead == 'a') ADVANCE(334);
+      if (lookahead == 'p') ADVANCE(335);
       END_STATE();
     case 306:
-      if (lookahead == 'l') ADVANCE(335);
+      if (lookahead == 'l') ADVANCE(336);
       END_STATE();
     case 307:
-      ACCEPT_TOKEN(anon_sym_primary);
+      ACCEPT_TOKEN(anon_sym_network);
       END_STATE();
     case 308:
-      if (lookahead == 't') ADVANCE(336);
+      if (lookahead == 'v') ADVANCE(337);
       END_STATE();
     case 309:
-      if (lookahead == 'i') ADVANCE(337);
+      if (lookahead == 'r') ADVANCE(338);
       END_STATE();
     case 310:
-      if (lookahead == 'y') ADVANCE(338);
+      if (lookahead == 'l') ADVANCE(339);
       END_STATE();
     case 311:
-      if (lookahead == 'e') ADVANCE(339);
+      ACCEPT_TOKEN(anon_sym_primary);
       END_STATE();
     case 312:
-      ACCEPT_TOKEN(anon_sym_retries);
+      if (lookahead == 't') ADVANCE(340);
       END_STATE();
     case 313:
-      ACCEPT_TOKEN(anon_sym_runbook);
+      if (lookahead == 'i') ADVANCE(341);
       END_STATE();
     case 314:
-      if (lookahead == 'n') ADVANCE(340);
+      if (lookahead == 'y') ADVANCE(342);
       END_STATE();
     case 315:
-      if (lookahead == 'o') ADVANCE(341);
+      if (lookahead == 'e') ADVANCE(343);
       END_STATE();
     case 316:
-      ACCEPT_TOKEN(anon_sym_test_ip);
+      ACCEPT_TOKEN(anon_sym_retries);
       END_STATE();
     case 317:
-      if (lookahead == 'b') ADVANCE(342);
+      ACCEPT_TOKEN(anon_sym_runbook);
       END_STATE();
     case 318:
-      ACCEPT_TOKEN(anon_sym_timeout);
+      if (lookahead == 'n') ADVANCE(344);
       END_STATE();
     case 319:
-      ACCEPT_TOKEN(anon_sym_vm_name);
+      if (lookahead == 'o') ADVANCE(345);
       END_STATE();
     case 320:
-      ACCEPT_TOKEN(anon_sym_webhook);
+      ACCEPT_TOKEN(anon_sym_test_ip);
       END_STATE();
     case 321:
-      if (lookahead == 'l') ADVANCE(343);
+      if (lookahead == 'b') ADVANCE(346);
       END_STATE();
     case 322:
-      if (lookahead == '_') ADVANCE(344);
+      ACCEPT_TOKEN(anon_sym_timeout);
       END_STATE();
     case 323:
-      ACCEPT_TOKEN(anon_sym_continue);
+      ACCEPT_TOKEN(anon_sym_vm_name);
       END_STATE();
     case 324:
-      ACCEPT_TOKEN(anon_sym_coverage);
+      ACCEPT_TOKEN(anon_sym_webhook);
       END_STATE();
     case 325:
-      ACCEPT_TOKEN(anon_sym_defaults);
+      if (lookahead == 'l') ADVANCE(347);
       END_STATE();
     case 326:
-      if (lookahead == 'i') ADVANCE(345);
+      if (lookahead == '_') ADVANCE(348);
       END_STATE();
     case 327:
-      ACCEPT_TOKEN(anon_sym_estimate);
+      ACCEPT_TOKEN(anon_sym_continue);
       END_STATE();
     case 328:
-      ACCEPT_TOKEN(anon_sym_failback);
+      ACCEPT_TOKEN(anon_sym_coverage);
       END_STATE();
     case 329:
-      ACCEPT_TOKEN(anon_sym_failover);
+      ACCEPT_TOKEN(anon_sym_defaults);
       END_STATE();
     case 330:
-      if (lookahead == 'p') ADVANCE(346);
+      if (lookahead == 'i') ADVANCE(349);
       END_STATE();
     case 331:
-      if (lookahead == 'r') ADVANCE(347);
+      ACCEPT_TOKEN(anon_sym_estimate);
       END_STATE();
     case 332:
-      if (lookahead == 'a') ADVANCE(348);
+      ACCEPT_TOKEN(anon_sym_failback);
       END_STATE();
     case 333:
-      if (lookahead == 'e') ADVANCE(349);
+      ACCEPT_TOKEN(anon_sym_failover);
       END_STATE();
     case 334:
-      ACCEPT_TOKEN(anon_sym_on_error);
+      if (lookahead == 'p') ADVANCE(350);
       END_STATE();
     case 335:
-      if (lookahead == 'i') ADVANCE(350);
+      if (lookahead == 'r') ADVANCE(351);
       END_STATE();
     case 336:
-      if (lookahead == 'y') ADVANCE(351);
+      if (lookahead == 'a') ADVANCE(352);
       END_STATE();
     case 337:
-      if (lookahead == 'p') ADVANCE(352);
+      if (lookahead == 'e') ADVANCE(353);
       END_STATE();
     case 338:
-      ACCEPT_TOKEN(anon_sym_recovery);
-      if (lookahead == '_') ADVANCE(353);
+      ACCEPT_TOKEN(anon_sym_on_error);
       END_STATE();
     case 339:
-      if (lookahead == '_') ADVANCE(354);
+      if (lookahead == 'i') ADVANCE(354);
       END_STATE();
     case 340:
-      if (lookahead == '_') ADVANCE(355);
+      if (lookahead == 'y') ADVANCE(355);
       END_STATE();
     case 341:
-      if (lookahead == 'r') ADVANCE(356);
+      if (lookahead == 'p') ADVANCE(356);
       END_STATE();
     case 342:
-      if (lookahead == 'n') ADVANCE(357);
+      ACCEPT_TOKEN(anon_sym_recovery);
+      if (lookahead == '_') ADVANCE(357);
       END_STATE();
     case 343:
-      if (lookahead == 'i') ADVANCE(358);
+      if (lookahead == '_') ADVANCE(358);
       END_STATE();
     case 344:
-      if (lookahead == 'r') ADVANCE(359);
+      if (lookahead == '_') ADVANCE(359);
       END_STATE();
     case 345:
-      if (lookahead == 'o') ADVANCE(360);
+      if (lookahead == 'r') ADVANCE(360);
       END_STATE();
     case 346:
-      if (lookahead == 'p') ADVANCE(361);
+      if (lookahead == 'n') ADVANCE(361);
       END_STATE();
     case 347:
-      if (lookahead == 'o') ADVANCE(362);
+      if (lookahead == 'i') ADVANCE(362);
       END_STATE();
     case 348:
-      if (lookahead == 'n') ADVANCE(363);
+      if (lookahead == 'r') ADVANCE(363);
       END_STATE();
     case 349:
-      if (lookahead == 's') ADVANCE(364);
+      if (lookahead == 'o') ADVANCE(364);
       END_STATE();
     case 350:
-      if (lookahead == 's') ADVANCE(365);
+      if (lookahead == 'p') ADVANCE(365);
       END_STATE();
     case 351:
-      if (lookahead == '_') ADVANCE(366);
+      if (lookahead == 'o') ADVANCE(366);
       END_STATE();
     case 352:
-      ACCEPT_TOKEN(anon_sym_public_ip);
+      if (lookahead == 'n') ADVANCE(367);
       END_STATE();
     case 353:
-      if (lookahead == 'p') ADVANCE(367);
+      if (lookahead == 's') ADVANCE(368);
       END_STATE();
     case 354:
-      if (lookahead == 'g') ADVANCE(368);
-      END_STATE();
-    case 355:
       if (lookahead == 's') ADVANCE(369);
       END_STATE();
+    case 355:
+      if (lookahead == '_') ADVANCE(370);
+      END_STATE();
     case 356:
-      ACCEPT_TOKEN(anon_sym_simulator);
+      ACCEPT_TOKEN(anon_sym_public_ip);
       END_STATE();
     case 357:
-      if (lookahead == 'e') ADVANCE(370);
+      if (lookahead == 'p') ADVANCE(371);
       END_STATE();
     case 358:
-      if (lookahead == 't') ADVANCE(371);
+      if (lookahead == 'g') ADVANCE(372);
       END_STATE();
     case 359:
-      if (lookahead == 'e') ADVANCE(372);
+      if (lookahead == 's') ADVANCE(373);
       END_STATE();
     case 360:
-      if (lookahead == 'n') ADVANCE(373);
+      ACCEPT_TOKEN(anon_sym_simulator);
       END_STATE();
     case 361:
-      if (lookahead == '_') ADVANCE(374);
+      if (lookahead == 'e') ADVANCE(374);
       END_STATE();
     case 362:
-      if (lookahead == 'c') ADVANCE(375);
+      if (lookahead == 't') ADVANCE(375);
       END_STATE();
     case 363:
-      if (lookahead == 'c') ADVANCE(376);
+      if (lookahead == 'e') ADVANCE(376);
       END_STATE();
     case 364:
-      ACCEPT_TOKEN(anon_sym_objectives);
+      if (lookahead == 'n') ADVANCE(377);
       END_STATE();
     case 365:
-      if (lookahead == 'm') ADVANCE(377);
+      if (lookahead == '_') ADVANCE(378);
       END_STATE();
     case 366:
-      if (lookahead == 'g') ADVANCE(378);
+      if (lookahead == 'c') ADVANCE(379);
       END_STATE();
     case 367:
-      if (lookahead == 'o') ADVANCE(379);
+      if (lookahead == 'c') ADVANCE(380);
       END_STATE();
     case 368:
-      if (lookahead == 'r') ADVANCE(380);
+      ACCEPT_TOKEN(anon_sym_objectives);
       END_STATE();
     case 369:
-      if (lookahead == 'o') ADVANCE(381);
+      if (lookahead == 'm') ADVANCE(381);
       END_STATE();
     case 370:
-      if (lookahead == 't') ADVANCE(382);
+      if (lookahead == 'g') ADVANCE(382);
       END_STATE();
     case 371:
-      if (lookahead == 'y') ADVANCE(383);
+      if (lookahead == 'o') ADVANCE(383);
       END_STATE();
     case 372:
-      if (lookahead == 's') ADVANCE(384);
+      if (lookahead == 'r') ADVANCE(384);
       END_STATE();
     case 373:
-      ACCEPT_TOKEN(anon_sym_description);
+      if (lookahead == 'o') ADVANCE(385);
       END_STATE();
     case 374:
-      if (lookahead == 'c') ADVANCE(385);
+      if (lookahead == 't') ADVANCE(386);
       END_STATE();
     case 375:
-      if (lookahead == 'e') ADVANCE(386);
+      if (lookahead == 'y') ADVANCE(387);
       END_STATE();
     case 376:
-      if (lookahead == 'e') ADVANCE(387);
+      if (lookahead == 's') ADVANCE(388);
       END_STATE();
     case 377:
-      ACCEPT_TOKEN(anon_sym_parallelism);
+      ACCEPT_TOKEN(anon_sym_description);
       END_STATE();
     case 378:
-      if (lookahead == 'r') ADVANCE(388);
+      if (lookahead == 'c') ADVANCE(389);
       END_STATE();
     case 379:
-      if (lookahead == 'i') ADVANCE(389);
+      if (lookahead == 'e') ADVANCE(390);
       END_STATE();
     case 380:
-      if (lookahead == 'o') ADVANCE(390);
+      if (lookahead == 'e') ADVANCE(391);
       END_STATE();
     case 381:
-      if (lookahead == 'u') ADVANCE(391);
+      ACCEPT_TOKEN(anon_sym_parallelism);
       END_STATE();
     case 382:
-      ACCEPT_TOKEN(anon_sym_test_subnet);
+      if (lookahead == 'r') ADVANCE(392);
       END_STATE();
     case 383:
-      if (lookahead == '_') ADVANCE(392);
+      if (lookahead == 'i') ADVANCE(393);
       END_STATE();
     case 384:
-      if (lookahead == 'e') ADVANCE(393);
-      END_STATE();
-    case 385:
       if (lookahead == 'o') ADVANCE(394);
       END_STATE();
+    case 385:
+      if (lookahead == 'u') ADVANCE(395);
+      END_STATE();
     case 386:
-      if (lookahead == 's') ADVANCE(395);
+      ACCEPT_TOKEN(anon_sym_test_subnet);
       END_STATE();
     case 387:
-      if (lookahead == 'r') ADVANCE(396);
+      if (lookahead == '_') ADVANCE(396);
       END_STATE();
     case 388:
-      if (lookahead == 'o') ADVANCE(397);
+      if (lookahead == 'e') ADVANCE(397);
       END_STATE();
     case 389:
-      if (lookahead == 'n') ADVANCE(398);
+      if (lookahead == 'o') ADVANCE(398);
       END_STATE();
     case 390:
-      if (lookahead == 'u') ADVANCE(399);
+      if (lookahead == 's') ADVANCE(399);
       END_STATE();
     case 391:
       if (lookahead == 'r') ADVANCE(400);
       END_STATE();
     case 392:
-      if (lookahead == 's') ADVANCE(401);
+      if (lookahead == 'o') ADVANCE(401);
       END_STATE();
     case 393:
-      if (lookahead == 'r') ADVANCE(402);
+      if (lookahead == 'n') ADVANCE(402);
       END_STATE();
     case 394:
-      if (lookahead == 'n') ADVANCE(403);
+      if (lookahead == 'u') ADVANCE(403);
       END_STATE();
     case 395:
-      if (lookahead == 's') ADVANCE(404);
+      if (lookahead == 'r') ADVANCE(404);
       END_STATE();
     case 396:
-      if (lookahead == '_') ADVANCE(405);
+      if (lookahead == 's') ADVANCE(405);
       END_STATE();
     case 397:
-      if (lookahead == 'u') ADVANCE(406);
+      if (lookahead == 'r') ADVANCE(406);
       END_STATE();
     case 398:
-      if (lookahead == 't') ADVANCE(407);
+      if (lookahead == 'n') ADVANCE(407);
       END_STATE();
     case 399:
-      if (lookahead == 'p') ADVANCE(408);
+      if (lookahead == 's') ADVANCE(408);
       END_STATE();
     case 400:
-      if (lookahead == 'c') ADVANCE(409);
+      if (lookahead == '_') ADVANCE(409);
       END_STATE();
     case 401:
-      if (lookahead == 'e') ADVANCE(410);
+      if (lookahead == 'u') ADVANCE(410);
       END_STATE();
     case 402:
-      if (lookahead == 'v') ADVANCE(411);
+      if (lookahead == 't') ADVANCE(411);
       END_STATE();
     case 403:
-      if (lookahead == 's') ADVANCE(412);
+      if (lookahead == 'p') ADVANCE(412);
       END_STATE();
     case 404:
-      if (lookahead == 'e') ADVANCE(413);
+      if (lookahead == 'c') ADVANCE(413);
       END_STATE();
     case 405:
-      if (lookahead == 'p') ADVANCE(414);
+      if (lookahead == 'e') ADVANCE(414);
       END_STATE();
     case 406:
-      if (lookahead == 'p') ADVANCE(415);
+      if (lookahead == 'v') ADVANCE(415);
       END_STATE();
     case 407:
-      ACCEPT_TOKEN(anon_sym_recovery_point);
+      if (lookahead == 's') ADVANCE(416);
       END_STATE();
     case 408:
-      ACCEPT_TOKEN(anon_sym_resource_group);
+      if (lookahead == 'e') ADVANCE(417);
       END_STATE();
     case 409:
-      if (lookahead == 'e') ADVANCE(416);
+      if (lookahead == 'p') ADVANCE(418);
       END_STATE();
     case 410:
-      if (lookahead == 't') ADVANCE(417);
+      if (lookahead == 'p') ADVANCE(419);
       END_STATE();
     case 411:
-      if (lookahead == 'a') ADVANCE(418);
+      ACCEPT_TOKEN(anon_sym_recovery_point);
       END_STATE();
     case 412:
-      if (lookahead == 'i') ADVANCE(419);
+      ACCEPT_TOKEN(anon_sym_resource_group);
       END_STATE();
     case 413:
-      if (lookahead == 'd') ADVANCE(420);
+      if (lookahead == 'e') ADVANCE(420);
       END_STATE();
     case 414:
-      if (lookahead == 'o') ADVANCE(421);
+      if (lookahead == 't') ADVANCE(421);
       END_STATE();
     case 415:
-      ACCEPT_TOKEN(anon_sym_proximity_group);
+      if (lookahead == 'a') ADVANCE(422);
       END_STATE();
     case 416:
-      ACCEPT_TOKEN(anon_sym_shutdown_source);
+      if (lookahead == 'i') ADVANCE(423);
       END_STATE();
     case 417:
-      ACCEPT_TOKEN(anon_sym_availability_set);
+      if (lookahead == 'd') ADVANCE(424);
       END_STATE();
     case 418:
-      if (lookahead == 't') ADVANCE(422);
+      if (lookahead == 'o') ADVANCE(425);
       END_STATE();
     case 419:
-      if (lookahead == 's') ADVANCE(423);
+      ACCEPT_TOKEN(anon_sym_proximity_group);
       END_STATE();
     case 420:
-      ACCEPT_TOKEN(anon_sym_latest_processed);
+      ACCEPT_TOKEN(anon_sym_shutdown_source);
       END_STATE();
     case 421:
-      if (lookahead == 'o') ADVANCE(424);
+      ACCEPT_TOKEN(anon_sym_availability_set);
       END_STATE();
     case 422:
-      if (lookahead == 'i') ADVANCE(425);
-      END_STATE();
-    case 423:
       if (lookahead == 't') ADVANCE(426);
       END_STATE();
+    case 423:
+      if (lookahead == 's') ADVANCE(427);
+      END_STATE();
     case 424:
-      if (lookahead == 'l') ADVANCE(427);
+      ACCEPT_TOKEN(anon_sym_latest_processed);
       END_STATE();
     case 425:
       if (lookahead == 'o') ADVANCE(428);
       END_STATE();
     case 426:
-      if (lookahead == 'e') ADVANCE(429);
+      if (lookahead == 'i') ADVANCE(429);
       END_STATE();
     case 427:
-      if (lookahead == 's') ADVANCE(430);
+      if (lookahead == 't') ADVANCE(430);
       END_STATE();
     case 428:
-      if (lookahead == 'n') ADVANCE(431);
+      if (lookahead == 'l') ADVANCE(431);
       END_STATE();
     case 429:
-      if (lookahead == 'n') ADVANCE(432);
+      if (lookahead == 'o') ADVANCE(432);
       END_STATE();
     case 430:
-      ACCEPT_TOKEN(anon_sym_load_balancer_pools);
+      if (lookahead == 'e') ADVANCE(433);
       END_STATE();
     case 431:
-      ACCEPT_TOKEN(anon_sym_capacity_reservation);
+      if (lookahead == 's') ADVANCE(434);
       END_STATE();
     case 432:
-      if (lookahead == 't') ADVANCE(433);
+      if (lookahead == 'n') ADVANCE(435);
       END_STATE();
     case 433:
+      if (lookahead == 'n') ADVANCE(436);
+      END_STATE();
+    case 434:
+      ACCEPT_TOKEN(anon_sym_load_balancer_pools);
+      END_STATE();
+    case 435:
+      ACCEPT_TOKEN(anon_sym_capacity_reservation);
+      END_STATE();
+    case 436:
+      if (lookahead == 't') ADVANCE(437);
+      END_STATE();
+    case 437:
       ACCEPT_TOKEN(anon_sym_latest_app_consistent);
       END_STATE();
     default:
@@ -2860,6 +2880,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(1),
     [anon_sym_primary] = ACTIONS(1),
     [anon_sym_recovery] = ACTIONS(1),
+    [anon_sym_state] = ACTIONS(1),
     [anon_sym_objectives] = ACTIONS(1),
     [anon_sym_defaults] = ACTIONS(1),
     [anon_sym_coverage] = ACTIONS(1),
@@ -2961,6 +2982,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(19),
     [anon_sym_primary] = ACTIONS(19),
     [anon_sym_recovery] = ACTIONS(19),
+    [anon_sym_state] = ACTIONS(19),
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
     [anon_sym_coverage] = ACTIONS(19),
@@ -3039,6 +3061,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(31),
     [anon_sym_primary] = ACTIONS(31),
     [anon_sym_recovery] = ACTIONS(31),
+    [anon_sym_state] = ACTIONS(31),
     [anon_sym_objectives] = ACTIONS(31),
     [anon_sym_defaults] = ACTIONS(31),
     [anon_sym_coverage] = ACTIONS(31),
@@ -3130,6 +3153,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(47),
     [anon_sym_primary] = ACTIONS(47),
     [anon_sym_recovery] = ACTIONS(47),
+    [anon_sym_state] = ACTIONS(47),
     [anon_sym_objectives] = ACTIONS(47),
     [anon_sym_defaults] = ACTIONS(47),
     [anon_sym_coverage] = ACTIONS(47),
@@ -3220,6 +3244,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(51),
     [anon_sym_primary] = ACTIONS(51),
     [anon_sym_recovery] = ACTIONS(51),
+    [anon_sym_state] = ACTIONS(51),
     [anon_sym_objectives] = ACTIONS(51),
     [anon_sym_defaults] = ACTIONS(51),
     [anon_sym_coverage] = ACTIONS(51),
@@ -3304,6 +3329,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(55),
     [anon_sym_primary] = ACTIONS(55),
     [anon_sym_recovery] = ACTIONS(55),
+    [anon_sym_state] = ACTIONS(55),
     [anon_sym_objectives] = ACTIONS(55),
     [anon_sym_defaults] = ACTIONS(55),
     [anon_sym_coverage] = ACTIONS(55),
@@ -3387,6 +3413,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(55),
     [anon_sym_primary] = ACTIONS(55),
     [anon_sym_recovery] = ACTIONS(55),
+    [anon_sym_state] = ACTIONS(55),
     [anon_sym_objectives] = ACTIONS(55),
     [anon_sym_defaults] = ACTIONS(55),
     [anon_sym_coverage] = ACTIONS(55),
@@ -3470,6 +3497,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(61),
     [anon_sym_primary] = ACTIONS(61),
     [anon_sym_recovery] = ACTIONS(61),
+    [anon_sym_state] = ACTIONS(61),
     [anon_sym_objectives] = ACTIONS(61),
     [anon_sym_defaults] = ACTIONS(61),
     [anon_sym_coverage] = ACTIONS(61),
@@ -3553,6 +3581,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(65),
     [anon_sym_primary] = ACTIONS(65),
     [anon_sym_recovery] = ACTIONS(65),
+    [anon_sym_state] = ACTIONS(65),
     [anon_sym_objectives] = ACTIONS(65),
     [anon_sym_defaults] = ACTIONS(65),
     [anon_sym_coverage] = ACTIONS(65),
@@ -3649,6 +3678,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(87),
     [anon_sym_primary] = ACTIONS(87),
     [anon_sym_recovery] = ACTIONS(87),
+    [anon_sym_state] = ACTIONS(87),
     [anon_sym_objectives] = ACTIONS(87),
     [anon_sym_defaults] = ACTIONS(87),
     [anon_sym_coverage] = ACTIONS(87),
@@ -3728,6 +3758,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(19),
     [anon_sym_primary] = ACTIONS(19),
     [anon_sym_recovery] = ACTIONS(19),
+    [anon_sym_state] = ACTIONS(19),
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
     [anon_sym_coverage] = ACTIONS(19),
@@ -3807,6 +3838,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(19),
     [anon_sym_primary] = ACTIONS(19),
     [anon_sym_recovery] = ACTIONS(19),
+    [anon_sym_state] = ACTIONS(19),
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
     [anon_sym_coverage] = ACTIONS(19),
@@ -3886,6 +3918,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(19),
     [anon_sym_primary] = ACTIONS(19),
     [anon_sym_recovery] = ACTIONS(19),
+    [anon_sym_state] = ACTIONS(19),
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
     [anon_sym_coverage] = ACTIONS(19),
@@ -3955,6 +3988,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(104),
     [anon_sym_primary] = ACTIONS(104),
     [anon_sym_recovery] = ACTIONS(104),
+    [anon_sym_state] = ACTIONS(104),
     [anon_sym_objectives] = ACTIONS(104),
     [anon_sym_defaults] = ACTIONS(104),
     [anon_sym_coverage] = ACTIONS(104),
@@ -4028,6 +4062,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(108),
     [anon_sym_primary] = ACTIONS(108),
     [anon_sym_recovery] = ACTIONS(108),
+    [anon_sym_state] = ACTIONS(108),
     [anon_sym_objectives] = ACTIONS(108),
     [anon_sym_defaults] = ACTIONS(108),
     [anon_sym_coverage] = ACTIONS(108),
@@ -4099,6 +4134,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(112),
     [anon_sym_primary] = ACTIONS(112),
     [anon_sym_recovery] = ACTIONS(112),
+    [anon_sym_state] = ACTIONS(112),
     [anon_sym_objectives] = ACTIONS(112),
     [anon_sym_defaults] = ACTIONS(112),
     [anon_sym_coverage] = ACTIONS(112),
@@ -4170,6 +4206,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(116),
     [anon_sym_primary] = ACTIONS(116),
     [anon_sym_recovery] = ACTIONS(116),
+    [anon_sym_state] = ACTIONS(116),
     [anon_sym_objectives] = ACTIONS(116),
     [anon_sym_defaults] = ACTIONS(116),
     [anon_sym_coverage] = ACTIONS(116),
@@ -4239,6 +4276,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(120),
     [anon_sym_primary] = ACTIONS(120),
     [anon_sym_recovery] = ACTIONS(120),
+    [anon_sym_state] = ACTIONS(120),
     [anon_sym_objectives] = ACTIONS(120),
     [anon_sym_defaults] = ACTIONS(120),
     [anon_sym_coverage] = ACTIONS(120),
@@ -4311,6 +4349,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(124),
     [anon_sym_primary] = ACTIONS(124),
     [anon_sym_recovery] = ACTIONS(124),
+    [anon_sym_state] = ACTIONS(124),
     [anon_sym_objectives] = ACTIONS(124),
     [anon_sym_defaults] = ACTIONS(124),
     [anon_sym_coverage] = ACTIONS(124),
@@ -4381,6 +4420,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(130),
     [anon_sym_primary] = ACTIONS(130),
     [anon_sym_recovery] = ACTIONS(130),
+    [anon_sym_state] = ACTIONS(130),
     [anon_sym_objectives] = ACTIONS(130),
     [anon_sym_defaults] = ACTIONS(130),
     [anon_sym_coverage] = ACTIONS(130),
@@ -4451,6 +4491,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(134),
     [anon_sym_primary] = ACTIONS(134),
     [anon_sym_recovery] = ACTIONS(134),
+    [anon_sym_state] = ACTIONS(134),
     [anon_sym_objectives] = ACTIONS(134),
     [anon_sym_defaults] = ACTIONS(134),
     [anon_sym_coverage] = ACTIONS(134),
@@ -4520,6 +4561,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(141),
     [anon_sym_primary] = ACTIONS(141),
     [anon_sym_recovery] = ACTIONS(141),
+    [anon_sym_state] = ACTIONS(141),
     [anon_sym_objectives] = ACTIONS(141),
     [anon_sym_defaults] = ACTIONS(141),
     [anon_sym_coverage] = ACTIONS(141),
@@ -4589,6 +4631,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(148),
     [anon_sym_primary] = ACTIONS(148),
     [anon_sym_recovery] = ACTIONS(148),
+    [anon_sym_state] = ACTIONS(148),
     [anon_sym_objectives] = ACTIONS(148),
     [anon_sym_defaults] = ACTIONS(148),
     [anon_sym_coverage] = ACTIONS(148),
@@ -4658,6 +4701,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(152),
     [anon_sym_primary] = ACTIONS(152),
     [anon_sym_recovery] = ACTIONS(152),
+    [anon_sym_state] = ACTIONS(152),
     [anon_sym_objectives] = ACTIONS(152),
     [anon_sym_defaults] = ACTIONS(152),
     [anon_sym_coverage] = ACTIONS(152),
@@ -4727,6 +4771,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(156),
     [anon_sym_primary] = ACTIONS(156),
     [anon_sym_recovery] = ACTIONS(156),
+    [anon_sym_state] = ACTIONS(156),
     [anon_sym_objectives] = ACTIONS(156),
     [anon_sym_defaults] = ACTIONS(156),
     [anon_sym_coverage] = ACTIONS(156),
@@ -4797,6 +4842,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(160),
     [anon_sym_primary] = ACTIONS(160),
     [anon_sym_recovery] = ACTIONS(160),
+    [anon_sym_state] = ACTIONS(160),
     [anon_sym_objectives] = ACTIONS(160),
     [anon_sym_defaults] = ACTIONS(160),
     [anon_sym_coverage] = ACTIONS(160),
@@ -4865,6 +4911,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(166),
     [anon_sym_primary] = ACTIONS(166),
     [anon_sym_recovery] = ACTIONS(166),
+    [anon_sym_state] = ACTIONS(166),
     [anon_sym_objectives] = ACTIONS(166),
     [anon_sym_defaults] = ACTIONS(166),
     [anon_sym_coverage] = ACTIONS(166),
@@ -4935,6 +4982,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(170),
     [anon_sym_primary] = ACTIONS(170),
     [anon_sym_recovery] = ACTIONS(170),
+    [anon_sym_state] = ACTIONS(170),
     [anon_sym_objectives] = ACTIONS(170),
     [anon_sym_defaults] = ACTIONS(170),
     [anon_sym_coverage] = ACTIONS(170),
@@ -5004,6 +5052,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(174),
     [anon_sym_primary] = ACTIONS(174),
     [anon_sym_recovery] = ACTIONS(174),
+    [anon_sym_state] = ACTIONS(174),
     [anon_sym_objectives] = ACTIONS(174),
     [anon_sym_defaults] = ACTIONS(174),
     [anon_sym_coverage] = ACTIONS(174),
@@ -5073,6 +5122,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(181),
     [anon_sym_primary] = ACTIONS(181),
     [anon_sym_recovery] = ACTIONS(181),
+    [anon_sym_state] = ACTIONS(181),
     [anon_sym_objectives] = ACTIONS(181),
     [anon_sym_defaults] = ACTIONS(181),
     [anon_sym_coverage] = ACTIONS(181),
@@ -5141,6 +5191,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(188),
     [anon_sym_primary] = ACTIONS(188),
     [anon_sym_recovery] = ACTIONS(188),
+    [anon_sym_state] = ACTIONS(188),
     [anon_sym_objectives] = ACTIONS(188),
     [anon_sym_defaults] = ACTIONS(188),
     [anon_sym_coverage] = ACTIONS(188),
@@ -5210,6 +5261,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(192),
     [anon_sym_primary] = ACTIONS(192),
     [anon_sym_recovery] = ACTIONS(192),
+    [anon_sym_state] = ACTIONS(192),
     [anon_sym_objectives] = ACTIONS(192),
     [anon_sym_defaults] = ACTIONS(192),
     [anon_sym_coverage] = ACTIONS(192),
@@ -5279,6 +5331,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(196),
     [anon_sym_primary] = ACTIONS(196),
     [anon_sym_recovery] = ACTIONS(196),
+    [anon_sym_state] = ACTIONS(196),
     [anon_sym_objectives] = ACTIONS(196),
     [anon_sym_defaults] = ACTIONS(196),
     [anon_sym_coverage] = ACTIONS(196),
@@ -5348,6 +5401,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(141),
     [anon_sym_primary] = ACTIONS(141),
     [anon_sym_recovery] = ACTIONS(141),
+    [anon_sym_state] = ACTIONS(141),
     [anon_sym_objectives] = ACTIONS(141),
     [anon_sym_defaults] = ACTIONS(141),
     [anon_sym_coverage] = ACTIONS(141),
@@ -5417,6 +5471,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(200),
     [anon_sym_primary] = ACTIONS(200),
     [anon_sym_recovery] = ACTIONS(200),
+    [anon_sym_state] = ACTIONS(200),
     [anon_sym_objectives] = ACTIONS(200),
     [anon_sym_defaults] = ACTIONS(200),
     [anon_sym_coverage] = ACTIONS(200),
@@ -5486,6 +5541,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(204),
     [anon_sym_primary] = ACTIONS(204),
     [anon_sym_recovery] = ACTIONS(204),
+    [anon_sym_state] = ACTIONS(204),
     [anon_sym_objectives] = ACTIONS(204),
     [anon_sym_defaults] = ACTIONS(204),
     [anon_sym_coverage] = ACTIONS(204),
@@ -5554,6 +5610,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(208),
     [anon_sym_primary] = ACTIONS(208),
     [anon_sym_recovery] = ACTIONS(208),
+    [anon_sym_state] = ACTIONS(208),
     [anon_sym_objectives] = ACTIONS(208),
     [anon_sym_defaults] = ACTIONS(208),
     [anon_sym_coverage] = ACTIONS(208),
@@ -5622,6 +5679,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(214),
     [anon_sym_primary] = ACTIONS(214),
     [anon_sym_recovery] = ACTIONS(214),
+    [anon_sym_state] = ACTIONS(214),
     [anon_sym_objectives] = ACTIONS(214),
     [anon_sym_defaults] = ACTIONS(214),
     [anon_sym_coverage] = ACTIONS(214),
@@ -5690,6 +5748,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(218),
     [anon_sym_primary] = ACTIONS(218),
     [anon_sym_recovery] = ACTIONS(218),
+    [anon_sym_state] = ACTIONS(218),
     [anon_sym_objectives] = ACTIONS(218),
     [anon_sym_defaults] = ACTIONS(218),
     [anon_sym_coverage] = ACTIONS(218),
@@ -5758,6 +5817,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(181),
     [anon_sym_primary] = ACTIONS(181),
     [anon_sym_recovery] = ACTIONS(181),
+    [anon_sym_state] = ACTIONS(181),
     [anon_sym_objectives] = ACTIONS(181),
     [anon_sym_defaults] = ACTIONS(181),
     [anon_sym_coverage] = ACTIONS(181),
@@ -5825,6 +5885,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(222),
     [anon_sym_primary] = ACTIONS(222),
     [anon_sym_recovery] = ACTIONS(222),
+    [anon_sym_state] = ACTIONS(222),
     [anon_sym_objectives] = ACTIONS(222),
     [anon_sym_defaults] = ACTIONS(222),
     [anon_sym_coverage] = ACTIONS(222),
@@ -5891,6 +5952,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(226),
     [anon_sym_primary] = ACTIONS(226),
     [anon_sym_recovery] = ACTIONS(226),
+    [anon_sym_state] = ACTIONS(226),
     [anon_sym_objectives] = ACTIONS(226),
     [anon_sym_defaults] = ACTIONS(226),
     [anon_sym_coverage] = ACTIONS(226),
@@ -5957,6 +6019,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(230),
     [anon_sym_primary] = ACTIONS(230),
     [anon_sym_recovery] = ACTIONS(230),
+    [anon_sym_state] = ACTIONS(230),
     [anon_sym_objectives] = ACTIONS(230),
     [anon_sym_defaults] = ACTIONS(230),
     [anon_sym_coverage] = ACTIONS(230),
@@ -6023,6 +6086,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(234),
     [anon_sym_primary] = ACTIONS(234),
     [anon_sym_recovery] = ACTIONS(234),
+    [anon_sym_state] = ACTIONS(234),
     [anon_sym_objectives] = ACTIONS(234),
     [anon_sym_defaults] = ACTIONS(234),
     [anon_sym_coverage] = ACTIONS(234),
@@ -6089,6 +6153,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(238),
     [anon_sym_primary] = ACTIONS(238),
     [anon_sym_recovery] = ACTIONS(238),
+    [anon_sym_state] = ACTIONS(238),
     [anon_sym_objectives] = ACTIONS(238),
     [anon_sym_defaults] = ACTIONS(238),
     [anon_sym_coverage] = ACTIONS(238),
@@ -6155,6 +6220,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(242),
     [anon_sym_primary] = ACTIONS(242),
     [anon_sym_recovery] = ACTIONS(242),
+    [anon_sym_state] = ACTIONS(242),
     [anon_sym_objectives] = ACTIONS(242),
     [anon_sym_defaults] = ACTIONS(242),
     [anon_sym_coverage] = ACTIONS(242),
@@ -6221,6 +6287,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(246),
     [anon_sym_primary] = ACTIONS(246),
     [anon_sym_recovery] = ACTIONS(246),
+    [anon_sym_state] = ACTIONS(246),
     [anon_sym_objectives] = ACTIONS(246),
     [anon_sym_defaults] = ACTIONS(246),
     [anon_sym_coverage] = ACTIONS(246),
@@ -6287,6 +6354,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(250),
     [anon_sym_primary] = ACTIONS(250),
     [anon_sym_recovery] = ACTIONS(250),
+    [anon_sym_state] = ACTIONS(250),
     [anon_sym_objectives] = ACTIONS(250),
     [anon_sym_defaults] = ACTIONS(250),
     [anon_sym_coverage] = ACTIONS(250),
@@ -6353,6 +6421,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(254),
     [anon_sym_primary] = ACTIONS(254),
     [anon_sym_recovery] = ACTIONS(254),
+    [anon_sym_state] = ACTIONS(254),
     [anon_sym_objectives] = ACTIONS(254),
     [anon_sym_defaults] = ACTIONS(254),
     [anon_sym_coverage] = ACTIONS(254),
@@ -6419,6 +6488,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(258),
     [anon_sym_primary] = ACTIONS(258),
     [anon_sym_recovery] = ACTIONS(258),
+    [anon_sym_state] = ACTIONS(258),
     [anon_sym_objectives] = ACTIONS(258),
     [anon_sym_defaults] = ACTIONS(258),
     [anon_sym_coverage] = ACTIONS(258),
@@ -6485,6 +6555,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(262),
     [anon_sym_primary] = ACTIONS(262),
     [anon_sym_recovery] = ACTIONS(262),
+    [anon_sym_state] = ACTIONS(262),
     [anon_sym_objectives] = ACTIONS(262),
     [anon_sym_defaults] = ACTIONS(262),
     [anon_sym_coverage] = ACTIONS(262),
@@ -6551,6 +6622,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(266),
     [anon_sym_primary] = ACTIONS(266),
     [anon_sym_recovery] = ACTIONS(266),
+    [anon_sym_state] = ACTIONS(266),
     [anon_sym_objectives] = ACTIONS(266),
     [anon_sym_defaults] = ACTIONS(266),
     [anon_sym_coverage] = ACTIONS(266),
@@ -6617,6 +6689,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(270),
     [anon_sym_primary] = ACTIONS(270),
     [anon_sym_recovery] = ACTIONS(270),
+    [anon_sym_state] = ACTIONS(270),
     [anon_sym_objectives] = ACTIONS(270),
     [anon_sym_defaults] = ACTIONS(270),
     [anon_sym_coverage] = ACTIONS(270),
@@ -6683,6 +6756,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(274),
     [anon_sym_primary] = ACTIONS(274),
     [anon_sym_recovery] = ACTIONS(274),
+    [anon_sym_state] = ACTIONS(274),
     [anon_sym_objectives] = ACTIONS(274),
     [anon_sym_defaults] = ACTIONS(274),
     [anon_sym_coverage] = ACTIONS(274),
@@ -6749,6 +6823,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(278),
     [anon_sym_primary] = ACTIONS(278),
     [anon_sym_recovery] = ACTIONS(278),
+    [anon_sym_state] = ACTIONS(278),
     [anon_sym_objectives] = ACTIONS(278),
     [anon_sym_defaults] = ACTIONS(278),
     [anon_sym_coverage] = ACTIONS(278),
@@ -6815,6 +6890,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(282),
     [anon_sym_primary] = ACTIONS(282),
     [anon_sym_recovery] = ACTIONS(282),
+    [anon_sym_state] = ACTIONS(282),
     [anon_sym_objectives] = ACTIONS(282),
     [anon_sym_defaults] = ACTIONS(282),
     [anon_sym_coverage] = ACTIONS(282),
@@ -6881,6 +6957,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_vault] = ACTIONS(286),
     [anon_sym_primary] = ACTIONS(286),
     [anon_sym_recovery] = ACTIONS(286),
+    [anon_sym_state] = ACTIONS(286),
     [anon_sym_objectives] = ACTIONS(286),
     [anon_sym_defaults] = ACTIONS(286),
     [anon_sym_coverage] = ACTIONS(286),

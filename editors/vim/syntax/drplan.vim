@@ -32,7 +32,7 @@ syntax keyword drplanHook script runbook webhook probe manual wait
 syntax keyword drplanSetting timeout retries on_error estimate
 
 " Settings of the plan and its blocks.
-syntax keyword drplanSetting description vault primary recovery objectives defaults
+syntax keyword drplanSetting description vault primary recovery state objectives defaults
 syntax keyword drplanSetting rto rpo parallelism recovery_point shutdown_source network
 syntax keyword drplanSetting item args account params method headers body expect every within
 syntax keyword drplanSetting drill coverage tag resource_group target vm_name size subnet ip

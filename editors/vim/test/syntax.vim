@@ -17,6 +17,8 @@ let s:expect = [
       \ [3, '\q', 'drplanEscapeError'],
       \ [4, 'vault', 'drplanSetting'],
       \ [4, 'simulator', 'drplanConstant'],
+      \ [4, 'state', 'drplanSetting'],
+      \ [4, '"https:', 'drplanString'],
       \ [5, 'objectives', 'drplanSetting'],
       \ [5, '1h30m', 'drplanDuration'],
       \ [5, '15m', 'drplanDuration'],

@@ -144,6 +144,9 @@ pub enum ValueType {
     VmSize,
     /// A string: `"name=value"`, or `"name"` for any value.
     Tag,
+    /// A string: where run state is kept, the URL of a Blob Storage
+    /// container with an optional folder, and no SAS.
+    StateUrl,
 }
 
 /// Whether a setting has a `{ … }` block.

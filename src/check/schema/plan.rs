@@ -47,6 +47,14 @@ pub(super) const PLAN: &[SettingSpec] = &[
         "recovery \"northeurope\"",
     ),
     s(
+        "state",
+        ValueType::StateUrl,
+        NONE,
+        "Where runs of this plan keep their state (journal, lock, approvals, hook output, plan copy), so the team can watch, approve and resume them from any machine: a container of Azure Blob Storage, optionally with a folder in it. `--state` and `DRPLAN_STATE` win over it. No SAS here, since the plan is kept in version control: give a SAS URL in `DRPLAN_STATE` or `--state`.",
+        Some("`.drplan/` beside the plan"),
+        "state \"https://contosodr.blob.core.windows.net/drplan-runs/shop\"",
+    ),
+    s(
         "objectives",
         ValueType::Nothing,
         BlockRule::Required(BlockKind::Objectives),
