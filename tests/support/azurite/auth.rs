@@ -23,8 +23,9 @@ const SAS_VERSION: &str = "2021-08-06";
 const SAS_BEFORE: Duration = Duration::from_secs(5 * 60);
 const SAS_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// The tenant in the token's issuer; any GUID passes Azurite's check.
-pub(crate) const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+/// The tenant in the token's issuer: a made-up GUID (Azurite checks only
+/// the issuer's prefix).
+pub(crate) const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 
 /// The identity [`token`] carries in its `upn` claim.
 pub(crate) const UPN: &str = "dba@contoso.com";
