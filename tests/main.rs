@@ -10,6 +10,7 @@ mod azure_inventory;
 mod azure_models;
 mod azure_permissions;
 mod azure_target;
+mod azurite_harness;
 mod check;
 mod cli;
 mod docs;

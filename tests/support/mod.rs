@@ -1,6 +1,7 @@
 //! Shared test helpers: fixtures read with paths relative to the crate, so
 //! snapshots do not depend on where the checkout lives.
 
+pub(crate) mod azurite;
 pub(crate) mod emulator;
 pub(crate) mod fake;
 pub(crate) mod lsp_client;
