@@ -178,6 +178,9 @@ pub struct RunArgs {
     /// At most this many VM operations at a time across the plan (each group's own limit still holds).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub parallelism: Option<u32>,
+    /// Where run state is kept.
+    #[command(flatten)]
+    pub state: super::state::StateArgs,
 }
 
 /// `--recovery-point`.

@@ -22,6 +22,7 @@ mod resume;
 mod run;
 mod runs;
 mod session;
+pub mod state;
 mod status;
 
 use std::io::IsTerminal;

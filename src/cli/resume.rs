@@ -93,6 +93,7 @@ pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
     };
     let graph = crate::graph::build(&plan, state.operation, only.as_deref());
     Session {
+        place: super::state::Place::Local(store.clone()),
         shown_path: plan_path.clone(),
         plan_path,
         plan_text: text,
