@@ -183,7 +183,7 @@ impl fmt::Display for Conflict {
             }
             Conflict::StepRemoved { step, reached } => write!(
                 f,
-                "{step} {reached}, and the corrected plan removes it (or moves another step into its place); put it back where it was"
+                "{step} {reached}, and the corrected plan removes it; put it back where it was"
             ),
             Conflict::GroupMoved { group, changes } => write!(
                 f,

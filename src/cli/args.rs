@@ -196,7 +196,9 @@ pub enum RecoveryPointArg {
 pub struct ResumeArgs {
     /// The run to continue (`drplan runs` lists them).
     pub run_id: String,
-    /// The plan file or folder whose `.drplan/` holds the run; default: search below the current folder.
+    /// The plan file or folder whose `.drplan/` holds the run (default: search below the
+    /// current folder). A plan file that differs from the run's plan is a correction: the run
+    /// continues with it when it changes only steps that have not succeeded (exit 2 otherwise).
     #[arg(long)]
     pub plan: Option<PathBuf>,
     /// Output format.
@@ -227,7 +229,9 @@ pub struct ApproveArgs {
     pub run_id: String,
     /// The `manual` step, e.g. `hook:db/after/2`.
     pub step: String,
-    /// The plan file or folder whose `.drplan/` holds the run; default: search below the current folder.
+    /// The plan file or folder whose `.drplan/` holds the run (default: search below the
+    /// current folder). A plan file that differs from the run's plan is a correction: the run
+    /// continues with it when it changes only steps that have not succeeded (exit 2 otherwise).
     #[arg(long)]
     pub plan: Option<PathBuf>,
     /// Output format.

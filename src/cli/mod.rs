@@ -125,15 +125,22 @@ impl Ctx {
             output::error(&e.to_string());
             ExitCode::Usage
         })?;
-        let (plan, diagnostics) = crate::compile(&source);
+        let plan = self.compile(&source)?;
+        Ok((source, plan))
+    }
+
+    /// Compiles a plan read from a file, printing its diagnostics to stderr;
+    /// a plan with errors is refused (exit 1).
+    pub(crate) fn compile(&self, source: &SourceFile) -> Result<Plan, ExitCode> {
+        let (plan, diagnostics) = crate::compile(source);
         for d in &diagnostics {
             eprint!(
                 "{}",
-                crate::render::human(&source, d, self.color_stderr(), output::width())
+                crate::render::human(source, d, self.color_stderr(), output::width())
             );
         }
         if let Some(plan) = plan {
-            Ok((source, plan))
+            Ok(plan)
         } else {
             output::error(&format!(
                 "{} has errors (above); nothing was done",

@@ -51,6 +51,9 @@ pub(super) struct Session {
     pub(super) color: bool,
     /// How to sign in to Azure (`--credential`).
     pub(super) credential: CredentialKind,
+    /// `resume --plan`: the revision `plan_text` is kept as and what changed,
+    /// journaled (`plan_amended`) once the run's journal is held.
+    pub(super) amendment: Option<super::resume::Amended>,
 }
 
 /// The options of the operation, from the plan and the command line.
@@ -320,6 +323,9 @@ impl Session {
             writer,
             console: Mutex::new(Console::new(mode, self.color)),
         };
+        if let Err(code) = self.keep_amendment(store, &sink, clock).await {
+            return code;
+        }
         let approvals = super::approvals::Approvals::new(
             store,
             self.run_id.clone(),
@@ -364,6 +370,24 @@ impl Session {
         match sink.console.into_inner() {
             Ok(console) => self.report(console, result),
             Err(_) => ExitCode::Failed,
+        }
+    }
+
+    /// `resume --plan`: keeps the corrected plan and journals that the run
+    /// goes on with it, before the resumed part's first event.
+    async fn keep_amendment(
+        &self,
+        store: &dyn RunStore,
+        sink: &Sink,
+        clock: Clock,
+    ) -> Result<(), ExitCode> {
+        match &self.amendment {
+            Some(amended) => {
+                amended
+                    .keep(store, sink, &self.run_id, &self.plan_text, clock)
+                    .await
+            }
+            None => Ok(()),
         }
     }
 
