@@ -79,6 +79,7 @@ fn execute(
         strict: args.strict,
         color: ctx.color,
         credential: ctx.credential,
+        amendment: None,
     }
     .execute()
 }

@@ -59,6 +59,9 @@ pub(super) struct Session {
     pub(super) credential: CredentialKind,
     /// Where the run's state is kept.
     pub(super) place: super::state::Place,
+    /// `resume --plan`: the revision `plan_text` is kept as and what changed,
+    /// journaled (`plan_amended`) once the run's journal is held.
+    pub(super) amendment: Option<super::resume::Amended>,
 }
 
 /// The options of the operation, from the plan and the command line.
@@ -438,6 +441,9 @@ impl Session {
             writer,
             console: Mutex::new(Console::new(mode, self.color)),
         };
+        if let Err(code) = self.keep_amendment(store, &sink, clock).await {
+            return code;
+        }
         let approvals = super::approvals::Approvals::new(
             store,
             self.run_id.clone(),
@@ -499,6 +505,24 @@ impl Session {
             self.run_id
         ));
         ExitCode::Interrupted
+    }
+
+    /// `resume --plan`: keeps the corrected plan and journals that the run
+    /// goes on with it, before the resumed part's first event.
+    async fn keep_amendment(
+        &self,
+        store: &dyn RunStore,
+        sink: &Sink,
+        clock: Clock,
+    ) -> Result<(), ExitCode> {
+        match &self.amendment {
+            Some(amended) => {
+                amended
+                    .keep(store, sink, &self.run_id, &self.plan_text, clock)
+                    .await
+            }
+            None => Ok(()),
+        }
     }
 
     /// A simulated vault runs on a faster clock; `wait` hooks and retry
@@ -566,6 +590,14 @@ impl Session {
             wait_scale,
         );
         context.lease_dir = self.hook_leases(store, &self.run_id);
+        // A shared store keeps hook leases on this machine, beside the plan;
+        // the folder above them is made here, private, like the store's own.
+        if store.hook_leases(&self.run_id).is_none()
+            && let Some(run_dir) = context.lease_dir.as_deref().and_then(Path::parent)
+            && let Err(e) = crate::owner_only::create_dir_all(&context.plan_dir, run_dir)
+        {
+            tracing::warn!("{}: {e}", run_dir.display());
+        }
         context
     }
 

@@ -67,9 +67,20 @@ impl Store {
         }
     }
 
-    /// Whether this is the local `.drplan/` folder.
-    pub(crate) fn is_local(&self) -> bool {
-        matches!(self, Store::Local(_))
+    /// The store for a command that names a run: [`for_run`]'s shared
+    /// store, else the `.drplan/` folder beside `plan` (or below the
+    /// current folder) that holds it.
+    pub(crate) async fn holding(
+        run_id: &str,
+        args: &StateArgs,
+        plan: Option<&Path>,
+        credential: CredentialKind,
+    ) -> Result<Store, String> {
+        let place = match for_run(args, plan)? {
+            Some(place) => place,
+            None => Place::Local(super::runs::find(run_id, plan).await?),
+        };
+        place.open(credential).await.map_err(|e| e.to_string())
     }
 }
 
@@ -113,4 +124,23 @@ impl Place {
             }
         }
     }
+}
+
+/// The shared store of a command that names a run: [`named`], or the
+/// `state` setting of the plan file `--plan` names; `None` means the run is
+/// looked for in `.drplan/` folders.
+pub(crate) fn for_run(args: &StateArgs, plan: Option<&Path>) -> Result<Option<Place>, String> {
+    if let Some(place) = named(args).map_err(|e| e.to_string())? {
+        return Ok(Some(place));
+    }
+    let Some(file) = plan.filter(|p| p.is_file()) else {
+        return Ok(None);
+    };
+    Ok(plan_state(file).map(|location| Place::Blob(location, LocationSource::Plan)))
+}
+
+/// The `state` setting of a plan file, if it compiles and has one.
+pub(crate) fn plan_state(file: &Path) -> Option<BlobLocation> {
+    let source = super::paths::read(file).ok()?;
+    crate::compile(&source).0.and_then(|plan| plan.state)
 }
