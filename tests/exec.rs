@@ -104,7 +104,7 @@ impl Harness {
             parallelism,
             prior,
             seed: 7,
-            time_scale: 1.0,
+            vault_speed: 1.0,
         })
         .await
     }
