@@ -353,6 +353,17 @@ impl HookRunner for FakeHooks {
 pub(crate) struct MemorySink {
     pub(crate) records: Mutex<Vec<Record>>,
     pub(crate) crash_after: Option<usize>,
+    /// Hook output kept, in order.
+    pub(crate) kept: Mutex<Vec<KeptAt>>,
+}
+
+/// One attempt's kept output, and how many records came before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeptAt {
+    pub(crate) step: String,
+    pub(crate) attempt: u32,
+    pub(crate) text: String,
+    pub(crate) after_records: usize,
 }
 
 #[async_trait]
@@ -366,6 +377,17 @@ impl EventSink for MemorySink {
             });
         }
         records.push(record);
+        Ok(())
+    }
+
+    async fn keep_output(&self, step: &str, attempt: u32, text: &str) -> Result<(), JournalError> {
+        let after_records = self.records.lock().unwrap().len();
+        self.kept.lock().unwrap().push(KeptAt {
+            step: step.to_string(),
+            attempt,
+            text: text.to_string(),
+            after_records,
+        });
         Ok(())
     }
 }
