@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use drplan::clock::Clock;
-use drplan::exec::{self, EventSink, HookCall, HookRunner, Run, StepFailure};
+use drplan::exec::{self, EventSink, HookCall, HookEnd, HookRunner, Run};
 use drplan::graph::{Operation, StepGraph};
 use drplan::journal::{JournalError, Record, RunId};
 use drplan::plan::{HookAction, Plan};
@@ -40,9 +40,9 @@ impl HookRunner for TimedHooks {
         _: &HookAction,
         call: HookCall<'_>,
         _: &(dyn Fn(Progress) + Send + Sync),
-    ) -> Result<String, StepFailure> {
+    ) -> HookEnd {
         tokio::time::sleep(self.0.get(call.step).copied().unwrap_or_default()).await;
-        Ok(String::new())
+        Ok(String::new()).into()
     }
 }
 
@@ -87,7 +87,7 @@ fn simulated_failover(plan: &Plan, cap: Option<u32>) -> Duration {
             parallelism: cap,
             prior: None,
             seed: 1,
-            time_scale: 1.0,
+            vault_speed: 1.0,
         })
         .await
         .unwrap();

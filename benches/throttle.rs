@@ -117,7 +117,7 @@ fn failover(vms: usize, options: OperationOptions) -> Measured {
             parallelism: None,
             prior: None,
             seed: 1,
-            time_scale: 1.0,
+            vault_speed: 1.0,
         })
         .await
         .unwrap();

@@ -55,6 +55,8 @@ pub(crate) struct Harness {
     pub(crate) vault: FakeVault,
     pub(crate) hooks: FakeHooks,
     pub(crate) clock: Clock,
+    /// The vault's speed (`Run::vault_speed`): 1 unless a test sets it.
+    pub(crate) vault_speed: f64,
 }
 
 impl Harness {
@@ -65,6 +67,7 @@ impl Harness {
             vault: FakeVault::new(clock),
             hooks: FakeHooks::default(),
             clock,
+            vault_speed: 1.0,
         }
     }
 
@@ -74,6 +77,20 @@ impl Harness {
 
     pub(crate) async fn run(
         &self,
+        op: Operation,
+        sink: &MemorySink,
+        prior: Option<&RunState>,
+        parallelism: Option<u32>,
+        cancel: CancellationToken,
+    ) -> Result<Outcome, ExecError> {
+        self.run_with(&self.hooks, op, sink, prior, parallelism, cancel)
+            .await
+    }
+
+    /// [`Harness::run`] with other hooks than the fake ones.
+    pub(crate) async fn run_with(
+        &self,
+        hooks: &dyn exec::HookRunner,
         op: Operation,
         sink: &MemorySink,
         prior: Option<&RunState>,
@@ -94,7 +111,7 @@ impl Harness {
             plan: &self.plan,
             graph: &graph,
             provider: &self.vault,
-            hooks: &self.hooks,
+            hooks,
             sink,
             clock: self.clock,
             cancel,
@@ -104,7 +121,7 @@ impl Harness {
             parallelism,
             prior,
             seed: 7,
-            time_scale: 1.0,
+            vault_speed: self.vault_speed,
         })
         .await
     }
@@ -143,7 +160,7 @@ impl Harness {
     }
 }
 
-fn records(sink: &MemorySink) -> Vec<Record> {
+pub(crate) fn records(sink: &MemorySink) -> Vec<Record> {
     sink.records.lock().unwrap().clone()
 }
 

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::support::sandbox::{
-    DEADLINE, Sandbox, event, gate_plan, show, stderr, stdout, step, wait_for_exit, wait_for_step,
+    DEADLINE, Sandbox, event, gate_plan, one_vm_plan, show, stderr, stdout, step, wait_for_exit,
+    wait_for_step,
 };
 
 /// `drplan ARGS` in the sandbox under umask `mask`.
@@ -78,15 +79,15 @@ fn run_state_is_private_whatever_the_umask_and_approvers_are_accounts() {
     let status = wait_for_exit(&mut run, "the approved run");
     assert_eq!(status.code(), Some(0));
 
-    // How the manual step ended is its last progress message.
+    // Who answered the manual step is journaled as its decision.
     let journal = sandbox.journal(&run_id);
     let approval = journal
         .iter()
-        .rfind(|e| event(e) == "step_progress" && step(e) == "hook:g/before/1")
+        .find(|e| event(e) == "decided" && step(e) == "hook:g/before/1")
         .unwrap()
         .to_string();
     assert!(
-        approval.contains(&format!("approved by {} on ", account())),
+        approval.contains(&format!("\"by\":\"{} on ", account())),
         "{approval}"
     );
     assert!(!approval.contains("mallory"), "{approval}");
@@ -236,4 +237,58 @@ fn runs_looks_only_a_few_folders_deep_and_says_so() {
     // From the root of the file system, it answers (within the deadline).
     let root = finishes(&sandbox, Path::new("/"), &["runs", "--format", "json"]);
     assert_eq!(root.status.code(), Some(0), "{}", show(&root));
+}
+
+#[test]
+fn a_whole_cycle_writes_only_private_files_and_keeps_hook_output_redacted() {
+    let hooks = "script \"hooks/sync.sh\" { env { TOKEN = env(\"HOOK_SECRET\") } }\n      manual \"confirm\"";
+    let sandbox = Sandbox::with_plan("cycle", &one_vm_plan("cycle", hooks));
+    let script = sandbox.path().join("hooks/sync.sh");
+    std::fs::create_dir(script.parent().unwrap()).unwrap();
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho \"signing in with $TOKEN\"\necho AG SYNCHRONIZED >&2\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let secret = "s3cret-value-42";
+    for op in ["failover", "commit", "reprotect", "failback"] {
+        let out = with_umask(&sandbox, "022", &["run", op, "cycle.drplan", "--yes"])
+            .env("HOOK_SECRET", secret)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{op}: {}", show(&out));
+    }
+    let status = with_umask(&sandbox, "022", &["status", "cycle.drplan"])
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(0), "{}", show(&status));
+
+    let below = modes_below(&sandbox.path().join(".drplan"));
+    for (path, is_dir, mode) in &below {
+        let want = if *is_dir { 0o700 } else { 0o600 };
+        assert_eq!(
+            *mode,
+            want,
+            "{} is {mode:o} under umask 022",
+            path.display()
+        );
+    }
+    // The failover's script hook left its whole output, secret redacted.
+    let logs: Vec<_> = below
+        .iter()
+        .filter(|(path, is_dir, _)| !is_dir && path.parent().is_some_and(|p| p.ends_with("output")))
+        .collect();
+    assert_eq!(logs.len(), 1, "{below:?}");
+    let log = &logs[0].0;
+    assert!(
+        log.file_name()
+            .is_some_and(|n| n.to_string_lossy().ends_with(".1.log")),
+        "{}",
+        log.display()
+    );
+    assert_eq!(
+        std::fs::read_to_string(log).unwrap(),
+        "signing in with ***\nAG SYNCHRONIZED\n"
+    );
 }

@@ -24,6 +24,7 @@ mod emulator_http;
 mod emulator_shapes;
 mod emulator_update;
 mod exec;
+mod exec_hooks;
 mod fmt;
 mod graph;
 mod hardening_azure;

@@ -203,15 +203,25 @@ fn a_manual_step_is_approved_from_another_process() {
         Some("succeeded")
     );
 
-    // Who approved is in the journal: the sign-off's audit trail.
-    let journal = std::fs::read_to_string(
-        std::path::Path::new(&dir)
-            .join(".drplan/runs")
-            .join(&run_id)
-            .join("journal.jsonl"),
-    )
-    .unwrap();
-    assert!(journal.contains("approved by "), "{journal}");
+    // Who approved is in the journal, before the step ended: the
+    // sign-off's audit trail.
+    let decided = events
+        .iter()
+        .position(|e| event(e) == "decided" && step(e) == "hook:g/after/1")
+        .unwrap_or_else(|| panic!("no decided event: {events:?}"));
+    assert_eq!(events[decided]["verdict"], "approved");
+    assert!(
+        events[decided]["by"]
+            .as_str()
+            .is_some_and(|by| by.contains(" on ")),
+        "{}",
+        events[decided]
+    );
+    let finished = events
+        .iter()
+        .position(|e| event(e) == "step_finished" && step(e) == "hook:g/after/1")
+        .unwrap();
+    assert!(decided < finished);
 
     // A run that has ended waits for nothing: approving it is refused.
     let again = sandbox.output(&["approve", &run_id, "hook:g/after/1", "--plan", &dir]);

@@ -332,7 +332,7 @@ async fn run_with(
         parallelism: None,
         prior,
         seed: 5,
-        time_scale: 1.0,
+        vault_speed: 1.0,
     })
     .await?;
     Ok(outcome.status)

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use drplan::clock::Clock;
-use drplan::exec::{self, EventSink, HookCall, HookRunner, Outcome, Run, StepFailure};
+use drplan::exec::{self, EventSink, HookCall, HookEnd, HookRunner, Outcome, Run};
 use drplan::graph::{Operation, StepGraph};
 use drplan::journal::{JournalError, JournalWriter, LocalStore, Record, RunId, RunStore};
 use drplan::plan::{HookAction, Plan};
@@ -82,8 +82,8 @@ impl HookRunner for NoHooks {
         _: &HookAction,
         _: HookCall<'_>,
         _: &(dyn Fn(Progress) + Send + Sync),
-    ) -> Result<String, StepFailure> {
-        Ok(String::new())
+    ) -> HookEnd {
+        Ok(String::new()).into()
     }
 }
 
@@ -121,7 +121,7 @@ pub(crate) async fn run(plan: &Plan, graph: &StepGraph, dir: Option<&Path>) -> O
         parallelism: None,
         prior: None,
         seed: 1,
-        time_scale: 1.0,
+        vault_speed: 1.0,
     })
     .await
     .unwrap()

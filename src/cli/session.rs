@@ -137,6 +137,10 @@ impl EventSink for Sink {
         }
         Ok(())
     }
+
+    async fn keep_output(&self, step: &str, attempt: u32, text: &str) -> Result<(), JournalError> {
+        self.writer.keep_output(step, attempt, text).await
+    }
 }
 
 impl Session {
@@ -482,7 +486,7 @@ impl Session {
             parallelism: self.settings.parallelism,
             prior,
             seed,
-            time_scale: self.time_scale(),
+            vault_speed: self.time_scale(),
         };
         let result = exec::execute(run).await;
         sink.writer.close().await;

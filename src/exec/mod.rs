@@ -20,7 +20,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::graph::{StepAction, StepGraph};
-use crate::journal::{Event, JournalError, Record, RunId, RunSettings, RunState, RunStatus};
+use crate::journal::{
+    Decision, Event, JournalError, Record, RunId, RunSettings, RunState, RunStatus,
+};
 use crate::plan::{HookAction, Plan};
 use crate::provider::{OperationOptions, Progress, Provider, ProviderError, Target};
 use crate::readiness::{Assessment, Readiness};
@@ -75,6 +77,30 @@ pub struct HookCall<'a> {
     pub group: &'a str,
     /// The group's VMs (plan names).
     pub vms: &'a [String],
+    /// Where the hook keeps what it prints, redacted, as it goes: the
+    /// executor owns it, so that it outlives an attempt its timeout stopped,
+    /// and passes it to [`EventSink::keep_output`] after every attempt.
+    pub output: &'a crate::hooks::Capture,
+}
+
+/// How one attempt of a hook ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookEnd {
+    /// Its one-line summary (`exit 0`), or why it failed.
+    pub result: Result<String, StepFailure>,
+    /// A manual step's answer: journaled as [`Event::Decided`] before the
+    /// step finishes; a rejection fails the step without a retry, since
+    /// asking again would only get the same answer.
+    pub decision: Option<Decision>,
+}
+
+impl From<Result<String, StepFailure>> for HookEnd {
+    fn from(result: Result<String, StepFailure>) -> Self {
+        Self {
+            result,
+            decision: None,
+        }
+    }
 }
 
 /// Runs one attempt of one hook.
@@ -86,7 +112,7 @@ pub trait HookRunner: Send + Sync {
         hook: &HookAction,
         call: HookCall<'_>,
         progress: &(dyn Fn(Progress) + Send + Sync),
-    ) -> Result<String, StepFailure>;
+    ) -> HookEnd;
 }
 
 /// Why a run could not start or could not go on.
@@ -172,9 +198,13 @@ pub struct Run<'a> {
     pub prior: Option<&'a RunState>,
     /// Seeds retry jitter (the run id's hash in real runs; fixed in tests).
     pub seed: u64,
-    /// Divides retry backoff: a simulated vault's speed, so that its retries
-    /// keep pace with its faster clock; 1 against a real vault.
-    pub time_scale: f64,
+    /// How many times faster than real time the vault runs: a simulated
+    /// vault's speed (`DRPLAN_SIM_SPEED`), 1 for a real one. It divides the
+    /// retry backoff of the steps the vault carries out (VM steps, and
+    /// runbook hooks, which the vault runs), so that their retries keep pace
+    /// with its clock; every other hook talks to the real world and waits
+    /// real time between attempts.
+    pub vault_speed: f64,
 }
 
 /// The provider's view of a VM step's machine.

@@ -4,9 +4,12 @@
 //! step that was in flight when an earlier run stopped) first asks the
 //! provider: a job already running is followed, an operation that already
 //! took effect counts as done, and only a machine that is ready again gets a
-//! new operation.
+//! new operation. A hook attempt's whole output is kept (before the attempt's
+//! retry or `step_finished`), and a manual step's answer journaled; a
+//! rejection ends the step at once.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -15,8 +18,9 @@ use super::look::Look;
 use super::walker::Walker;
 use super::{HookCall, StepFailure, round_ms, target};
 use crate::graph::{Step, StepAction};
-use crate::journal::{Event, JournalError, Record, StepStatus};
-use crate::plan::{OnError, StepSettings};
+use crate::hooks::Capture;
+use crate::journal::{Event, JournalError, Record, StepStatus, Verdict};
+use crate::plan::{HookAction, OnError, StepSettings};
 use crate::provider::{JobId, JobState, Progress, ProviderError};
 
 /// How a step ended, for the walker.
@@ -54,22 +58,49 @@ fn scaled(d: Duration, scale: f64) -> Duration {
     }
 }
 
+/// What an attempt leaves beside its result, held outside the attempt's
+/// future so that an attempt its timeout stopped still leaves it.
+#[derive(Debug, Default)]
+struct Aside {
+    /// A hook's output so far.
+    output: Capture,
+    /// A manual step was rejected: no retry.
+    rejected: AtomicBool,
+}
+
 impl Walker<'_, '_> {
+    /// The hook of a hook step.
+    fn hook(&self, step: &Step) -> Option<&crate::plan::Hook> {
+        let StepAction::Hook {
+            group, block, hook, ..
+        } = step.action
+        else {
+            return None;
+        };
+        self.run
+            .plan
+            .groups
+            .get(group)
+            .and_then(|g| g.hooks.get(block))
+            .and_then(|b| b.hooks.get(hook))
+    }
+
+    /// Whether the vault carries the step out (a VM operation, a runbook
+    /// job): only then does its retry backoff follow the vault's speed.
+    fn on_vault_time(&self, step: &Step) -> bool {
+        match step.action {
+            StepAction::Vm(_) => true,
+            StepAction::Hook { .. } => self
+                .hook(step)
+                .is_some_and(|h| matches!(h.action, HookAction::Runbook { .. })),
+            StepAction::Join => false,
+        }
+    }
+
     /// The settings a step runs with.
     fn settings(&self, step: &Step) -> StepSettings {
-        match step.action {
-            StepAction::Hook {
-                group, block, hook, ..
-            } => self
-                .run
-                .plan
-                .groups
-                .get(group)
-                .and_then(|g| g.hooks.get(block))
-                .and_then(|b| b.hooks.get(hook))
-                .map_or_else(|| self.vm_settings(step), |h| h.step),
-            _ => self.vm_settings(step),
-        }
+        self.hook(step)
+            .map_or_else(|| self.vm_settings(step), |h| h.step)
     }
 
     fn vm_settings(&self, step: &Step) -> StepSettings {
@@ -173,7 +204,8 @@ impl Walker<'_, '_> {
             // says what was asked, the vault what happened.
             let check_first = attempt > first || recover_job.is_some() || self.run.prior.is_some();
             let recorded = recover_job.take().flatten();
-            let work = self.attempt(step, check_first, recorded);
+            let aside = Aside::default();
+            let work = self.attempt(step, check_first, recorded, &aside);
             let result = match settings.timeout {
                 Some(limit) => match tokio::time::timeout(limit.to_std(), work).await {
                     Ok(result) => result?,
@@ -181,6 +213,9 @@ impl Walker<'_, '_> {
                 },
                 None => work.await?,
             };
+            if let Some(text) = aside.output.text() {
+                self.run.sink.keep_output(&step.id, attempt, &text).await?;
+            }
             match result {
                 Ok(()) => {
                     self.emit(Event::StepFinished {
@@ -199,31 +234,11 @@ impl Walker<'_, '_> {
                 }
                 Err(f) => {
                     failure = f;
+                    if aside.rejected.load(Ordering::Relaxed) {
+                        break;
+                    }
                     if attempt < last {
-                        let wait = scaled(
-                            backoff(attempt + 1, self.run.seed ^ Self::seed_of(step)),
-                            self.run.time_scale,
-                        );
-                        tracing::info!(
-                            "{} failed (attempt {attempt}): {}; retrying in {:.1}s",
-                            step.id,
-                            failure.message,
-                            wait.as_secs_f64()
-                        );
-                        self.progress(
-                            &step.id,
-                            Progress {
-                                percent: None,
-                                message: format!(
-                                    "attempt {attempt} failed: {}; retrying in {:.1}s",
-                                    failure.message,
-                                    wait.as_secs_f64()
-                                ),
-                            },
-                            None,
-                        )
-                        .await?;
-                        tokio::time::sleep(wait).await;
+                        self.before_retry(step, attempt, &failure).await?;
                     }
                 }
             }
@@ -244,6 +259,41 @@ impl Walker<'_, '_> {
         Ok(StepEnd::Failed { failure, tolerated })
     }
 
+    /// Says that `attempt` failed and waits the backoff before the next:
+    /// real time, or the vault's time for what the vault carries out.
+    async fn before_retry(
+        &self,
+        step: &Step,
+        attempt: u32,
+        failure: &StepFailure,
+    ) -> Result<(), JournalError> {
+        let mut wait = backoff(attempt + 1, self.run.seed ^ Self::seed_of(step));
+        if self.on_vault_time(step) {
+            wait = scaled(wait, self.run.vault_speed);
+        }
+        tracing::info!(
+            "{} failed (attempt {attempt}): {}; retrying in {:.1}s",
+            step.id,
+            failure.message,
+            wait.as_secs_f64()
+        );
+        self.progress(
+            &step.id,
+            Progress {
+                percent: None,
+                message: format!(
+                    "attempt {attempt} failed: {}; retrying in {:.1}s",
+                    failure.message,
+                    wait.as_secs_f64()
+                ),
+            },
+            None,
+        )
+        .await?;
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
     fn seed_of(step: &Step) -> u64 {
         step.id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -256,20 +306,12 @@ impl Walker<'_, '_> {
         step: &Step,
         check_first: bool,
         recorded: Option<JobId>,
+        aside: &Aside,
     ) -> Result<Result<(), StepFailure>, JournalError> {
         match step.action {
             StepAction::Vm(_) => self.vm_attempt(step, check_first, recorded).await,
-            StepAction::Hook {
-                group, block, hook, ..
-            } => {
-                let Some(h) = self
-                    .run
-                    .plan
-                    .groups
-                    .get(group)
-                    .and_then(|g| g.hooks.get(block))
-                    .and_then(|b| b.hooks.get(hook))
-                else {
+            StepAction::Hook { group, .. } => {
+                let Some(h) = self.hook(step) else {
                     return Ok(Err(StepFailure::new(
                         "internal error, this is a bug in drplan: the step names no hook",
                     )));
@@ -279,25 +321,39 @@ impl Walker<'_, '_> {
                     step: &step.id,
                     group: self.run.graph.group_name(step),
                     vms,
+                    output: &aside.output,
                 };
                 let (tx, mut rx) = mpsc::unbounded_channel();
                 let report = move |p: Progress| {
                     let _ = tx.send(p);
                 };
                 let work = self.run.hooks.run(&h.action, call, &report);
-                let result = self.pump(&step.id, &mut rx, work).await?;
-                // How the hook ended ("approved by …", "exit 0") goes in the
-                // journal: for a manual step it is the sign-off's audit trail.
-                if let Ok(summary) = &result
+                let end = self.pump(&step.id, &mut rx, work).await?;
+                if let Some(d) = end.decision {
+                    // Who answered a manual step, and what they wrote: the
+                    // sign-off's audit trail, durable before the step ends.
+                    aside
+                        .rejected
+                        .store(d.verdict == Verdict::Rejected, Ordering::Relaxed);
+                    self.emit(Event::Decided {
+                        step: step.id.clone(),
+                        verdict: d.verdict,
+                        by: d.by,
+                        comment: d.comment,
+                    })
+                    .await?;
+                } else if let Ok(summary) = &end.result
                     && !summary.is_empty()
                 {
+                    // How the hook ended (`exit 0`, `200 OK`) goes in the
+                    // journal too.
                     let done = Progress {
                         percent: None,
                         message: summary.clone(),
                     };
                     self.progress(&step.id, done, None).await?;
                 }
-                Ok(result.map(|_| ()))
+                Ok(end.result.map(|_| ()))
             }
             StepAction::Join => Ok(Ok(())),
         }

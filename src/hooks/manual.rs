@@ -1,20 +1,23 @@
-//! `manual "<instructions>"`: the instructions in; who approved out, once an
-//! operator has. How the answer arrives is an [`Approvals`]: [`AutoApprove`]
-//! for `--yes`, or the command line's own, which asks on the terminal and
-//! takes approvals given with `drplan approve RUN_ID STEP` through the run
-//! store.
+//! `manual "<instructions>"`: the instructions in; the operator's answer out,
+//! once one is given: an approval (the step succeeds) or a rejection (it
+//! fails, and is not retried), each with who gave it and their comment. How
+//! the answer arrives is an [`Approvals`]: [`AutoApprove`] for `--yes`, or the
+//! command line's own, which asks on the terminal and takes answers given
+//! with `drplan approve` / `drplan reject` through the run store.
 
 use async_trait::async_trait;
 
 use super::{HookContext, HookError, HookOutput};
+use crate::journal::{Decision, Verdict};
 use crate::provider::Progress;
 
 /// How a `manual` step gets its answer.
 #[async_trait]
 pub trait Approvals: Send + Sync {
-    /// Waits until the step `ctx.step` is approved and says who or how
-    /// (`approved by --yes`). Dropping the future stops waiting.
-    async fn wait(&self, ctx: &HookContext, instructions: &str) -> Result<String, HookError>;
+    /// Waits until the step `ctx.step` is approved or rejected, and says by
+    /// whom. An error is a failure to get any answer (the run store could
+    /// not be read). Dropping the future stops waiting.
+    async fn wait(&self, ctx: &HookContext, instructions: &str) -> Result<Decision, HookError>;
 }
 
 /// `--yes`: every manual step is approved at once.
@@ -23,12 +26,23 @@ pub struct AutoApprove;
 
 #[async_trait]
 impl Approvals for AutoApprove {
-    async fn wait(&self, _ctx: &HookContext, _instructions: &str) -> Result<String, HookError> {
-        Ok("approved by --yes".into())
+    async fn wait(&self, _ctx: &HookContext, _instructions: &str) -> Result<Decision, HookError> {
+        Ok(approved_with_yes())
     }
 }
 
-/// Runs a manual step: says what it waits for, then waits.
+/// The approval `--yes` gives: by the account running drplan, noted as
+/// given by `--yes` rather than by a person reading the question.
+pub fn approved_with_yes() -> Decision {
+    Decision {
+        verdict: Verdict::Approved,
+        by: format!("{} (--yes)", crate::journal::store::local_operator()),
+        at: crate::clock::Clock::system().now(),
+        comment: None,
+    }
+}
+
+/// Runs a manual step: says what it waits for, then waits for the answer.
 pub(super) async fn run(
     approvals: &dyn Approvals,
     ctx: &HookContext,
@@ -39,8 +53,19 @@ pub(super) async fn run(
         percent: None,
         message: format!("waiting for approval: {instructions}"),
     });
-    let summary = approvals.wait(ctx, instructions).await?;
-    Ok(HookOutput { summary })
+    let decision = approvals.wait(ctx, instructions).await?;
+    let summary = decision.describe();
+    match decision.verdict {
+        Verdict::Approved => Ok(HookOutput {
+            summary,
+            decision: Some(decision),
+        }),
+        Verdict::Rejected => Err(HookError {
+            message: summary,
+            output_tail: None,
+            decision: Some(decision),
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -51,11 +76,44 @@ mod tests {
     use crate::hooks::context::tests::context;
 
     #[tokio::test]
-    async fn auto_approve_answers_at_once() {
+    async fn auto_approve_answers_at_once_as_the_local_account() {
         let ctx = context(PathBuf::from("."));
         let out = run(&AutoApprove, &ctx, "check the DB", &|_| {})
             .await
             .unwrap();
-        assert_eq!(out.summary, "approved by --yes");
+        let decision = out.decision.unwrap();
+        assert_eq!(decision.verdict, Verdict::Approved);
+        assert_eq!(
+            decision.by,
+            format!("{} (--yes)", crate::journal::store::local_operator())
+        );
+        assert_eq!(out.summary, decision.describe());
+    }
+
+    struct Reject;
+
+    #[async_trait]
+    impl Approvals for Reject {
+        async fn wait(&self, _: &HookContext, _: &str) -> Result<Decision, HookError> {
+            Ok(Decision {
+                verdict: Verdict::Rejected,
+                by: "ana@contoso.com".into(),
+                at: crate::clock::Clock::test().now(),
+                comment: Some("AG not in sync".into()),
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rejection_fails_naming_who_and_why() {
+        let ctx = context(PathBuf::from("."));
+        let err = run(&Reject, &ctx, "check the DB", &|_| {})
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "rejected by ana@contoso.com: \"AG not in sync\""
+        );
+        assert_eq!(err.decision.unwrap().verdict, Verdict::Rejected);
     }
 }

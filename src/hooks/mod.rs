@@ -1,18 +1,22 @@
 //! Running one attempt of one hook: a [`HookAction`] of the plan and the
-//! run's [`HookContext`] in, a [`HookOutput`] (a one-line summary) or a
-//! [`HookError`] (one sentence, plus the tail of the hook's output) out.
+//! run's [`HookContext`] in; out, a [`HookOutput`] (a one-line summary) or a
+//! [`HookError`] (one sentence, plus the tail of the hook's output), the
+//! answer to a manual step when there is one, and the whole output of the
+//! attempt, redacted and capped, in the [`Capture`] the caller handed in.
 //!
 //! The executor owns everything around an attempt: it applies the step's
 //! `timeout` by dropping the future [`Runner::run`] returns (a script's whole
-//! process group is killed then), and decides on retries and `on_error`.
+//! process group is killed then; what it printed so far stays in the
+//! capture), and decides on retries and `on_error`.
 //!
 //! Secrets (`env("NAME")` map values) are read through [`Secrets`] when the
 //! attempt starts, never earlier, and every value read is replaced by `***`
-//! in the output tail, error messages and progress reports the hook produces.
+//! in the kept output, the output tail, error messages and progress reports
+//! the hook produces.
 //!
-//! One file per kind: `script.rs`, `webhook.rs`, `probe.rs`, `manual.rs` (with
+//! One file per kind: `script/`, `webhook.rs`, `probe.rs`, `manual.rs` (with
 //! the [`Approvals`] a manual step waits on), `wait.rs`, `runbook.rs`; the run
-//! context and secrets in `context.rs`, bounded redacted output in `output.rs`,
+//! context and secrets in `context.rs`, bounded redacted output in `output/`,
 //! the leases that outlive a killed drplan in `lease.rs`.
 
 mod context;
@@ -33,9 +37,12 @@ pub use context::{
     HookContext, MapSecrets, PRIMARY_TO_RECOVERY, ProcessEnv, RECOVERY_TO_PRIMARY, Secrets,
     direction,
 };
-pub use manual::{Approvals, AutoApprove};
-pub use output::{MIN_SECRET_CHARS, TAIL_BYTES, TAIL_LINES, too_short_to_redact};
+pub use manual::{Approvals, AutoApprove, approved_with_yes};
+pub use output::{
+    Capture, KEPT_BYTES, MIN_SECRET_CHARS, TAIL_BYTES, TAIL_LINES, too_short_to_redact,
+};
 
+use crate::journal::Decision;
 use crate::plan::HookAction;
 use crate::provider::{Progress, Provider};
 
@@ -47,8 +54,20 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookOutput {
     /// One line for the journal and the terminal: `exit 0`, `200 OK`,
-    /// `approved by --yes`, …
+    /// `approved by ana on vm (--yes)`, …
     pub summary: String,
+    /// A manual step's approval.
+    pub decision: Option<Decision>,
+}
+
+impl HookOutput {
+    /// A success with its summary.
+    pub fn new(summary: impl Into<String>) -> Self {
+        Self {
+            summary: summary.into(),
+            decision: None,
+        }
+    }
 }
 
 /// Why an attempt of a hook failed.
@@ -61,6 +80,9 @@ pub struct HookError {
     /// The last lines of the hook's output (at most [`TAIL_LINES`] lines and
     /// [`TAIL_BYTES`] bytes), secrets redacted, when it printed anything.
     pub output_tail: Option<String>,
+    /// A manual step's rejection: the step fails, and asking again would
+    /// only get the same answer, so it is not retried.
+    pub decision: Option<Decision>,
 }
 
 impl HookError {
@@ -69,6 +91,7 @@ impl HookError {
         Self {
             message: message.into(),
             output_tail: None,
+            decision: None,
         }
     }
 
@@ -119,17 +142,20 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Runs one attempt of `hook`, reporting progress as it goes. Dropping
-    /// the future cancels the attempt (a script's process group is killed).
+    /// Runs one attempt of `hook`, reporting progress as it goes and adding
+    /// what it prints to `kept` (left empty by kinds that print nothing).
+    /// Dropping the future cancels the attempt (a script's process group is
+    /// killed); `kept` holds what was printed until then.
     pub async fn run(
         &self,
         hook: &HookAction,
         ctx: &HookContext,
         progress: &(dyn Fn(Progress) + Send + Sync),
+        kept: &Capture,
     ) -> Result<HookOutput, HookError> {
         match hook {
             HookAction::Script { path, args, env } => {
-                script::run(path, args, env, ctx, self.secrets, progress).await
+                script::run(path, args, env, ctx, self.secrets, progress, kept).await
             }
             HookAction::Webhook {
                 url,
@@ -145,7 +171,7 @@ impl<'a> Runner<'a> {
                     body: body.as_deref(),
                     expect: *expect,
                 };
-                webhook::run(&self.http, &request, ctx, self.secrets).await
+                webhook::run(&self.http, &request, ctx, self.secrets, kept).await
             }
             HookAction::Probe {
                 url,
@@ -159,7 +185,9 @@ impl<'a> Runner<'a> {
                     every: every.to_std(),
                     within: within.to_std(),
                 };
-                probe::run(&self.http, &probe, progress).await
+                // A probe sends no secret, but a page may show one it knows.
+                kept.start(&output::Redactor::seeded(ctx, self.secrets));
+                probe::run(&self.http, &probe, progress, kept).await
             }
             HookAction::Manual { instructions } => {
                 manual::run(self.approvals, ctx, instructions, progress).await
@@ -170,16 +198,12 @@ impl<'a> Runner<'a> {
                 account,
                 params,
             } => {
-                runbook::run(
-                    self.provider,
-                    self.secrets,
+                let runbook = runbook::Runbook {
                     name,
                     account,
                     params,
-                    ctx,
-                    progress,
-                )
-                .await
+                };
+                runbook::run(self.provider, self.secrets, &runbook, ctx, progress, kept).await
             }
         }
     }
@@ -303,19 +327,25 @@ impl crate::exec::HookRunner for RunHooks<'_> {
         hook: &HookAction,
         call: crate::exec::HookCall<'_>,
         progress: &(dyn Fn(Progress) + Send + Sync),
-    ) -> Result<String, crate::exec::StepFailure> {
+    ) -> crate::exec::HookEnd {
         let mut ctx = self.base.clone();
         ctx.step = call.step.to_string();
         ctx.group = call.group.to_string();
         ctx.vms = call.vms.to_vec();
-        match self.runner.run(hook, &ctx, progress).await {
-            Ok(out) => Ok(out.summary),
-            Err(e) => Err(crate::exec::StepFailure {
-                message: e.message,
-                possible_causes: None,
-                recommended_action: None,
-                output: e.output_tail,
-            }),
+        match self.runner.run(hook, &ctx, progress, call.output).await {
+            Ok(out) => crate::exec::HookEnd {
+                result: Ok(out.summary),
+                decision: out.decision,
+            },
+            Err(e) => crate::exec::HookEnd {
+                result: Err(crate::exec::StepFailure {
+                    message: e.message,
+                    possible_causes: None,
+                    recommended_action: None,
+                    output: e.output_tail,
+                }),
+                decision: e.decision,
+            },
         }
     }
 }
@@ -338,6 +368,7 @@ mod tests {
         let secrets = secrets(&[]);
         let runner = Runner::new(&provider, &secrets, &AutoApprove).unwrap();
         let ctx = context(PathBuf::from("."));
+        let yes = approved_with_yes().describe();
         let hooks = [
             (
                 HookAction::Wait {
@@ -349,7 +380,7 @@ mod tests {
                 HookAction::Manual {
                     instructions: "check the DB".into(),
                 },
-                "approved by --yes",
+                yes.as_str(),
             ),
             (
                 HookAction::Runbook {
@@ -360,8 +391,9 @@ mod tests {
                 "job job-1 Completed",
             ),
         ];
+        let kept = Capture::new();
         for (hook, summary) in hooks {
-            let attempt = runner.run(&hook, &ctx, &|_| {});
+            let attempt = runner.run(&hook, &ctx, &|_| {}, &kept);
             // Attempts stay `Send`, so that an executor may spawn them on a
             // multi-threaded runtime.
             assert_send(&attempt);
@@ -372,7 +404,7 @@ mod tests {
             args: Vec::new(),
             env: BTreeMap::new(),
         };
-        assert_send(&runner.run(&script, &ctx, &|_| {}));
+        assert_send(&runner.run(&script, &ctx, &|_| {}, &kept));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `probe "<url>" { expect  every  within }`: a URL and a schedule in; success
 //! once a `GET` answers the expected status, or an error saying what the last
-//! attempt got and how long the probe tried.
+//! attempt got and how long the probe tried; the last attempt's status and
+//! response body to a [`Capture`].
 //!
 //! Attempts start every `every` (measured from one start to the next) and no
 //! new attempt starts after `within`. One attempt lasts at most `every` (but
@@ -12,7 +13,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::webhook::status_text;
+use super::output::Capture;
+use super::webhook::{read_body, status_text};
 use super::{CONNECT_TIMEOUT, HookError, HookOutput, chain};
 use crate::provider::Progress;
 use crate::urls;
@@ -25,11 +27,13 @@ pub(super) struct Probe<'a> {
     pub(super) within: Duration,
 }
 
-/// Polls until the expected status or the end of `within`.
+/// Polls until the expected status or the end of `within`. `kept` must be
+/// started: it holds the last attempt only.
 pub(super) async fn run(
     http: &reqwest::Client,
     probe: &Probe<'_>,
     progress: &(dyn Fn(Progress) + Send + Sync),
+    kept: &Capture,
 ) -> Result<HookOutput, HookError> {
     let url = super::webhook::parse("probe", probe.url)?;
     let shown = urls::shown(&url);
@@ -45,16 +49,31 @@ pub(super) async fn run(
     loop {
         attempt += 1;
         let began = Instant::now();
-        let last = match tokio::time::timeout(attempt_limit, http.get(url.clone()).send()).await {
-            Ok(Ok(response)) if response.status().as_u16() == probe.expect => {
-                return Ok(HookOutput {
-                    summary: format!("{} (attempt {attempt})", status_text(response.status())),
-                });
-            }
-            Ok(Ok(response)) => status_text(response.status()),
-            Ok(Err(e)) => chain(&e.without_url()),
-            Err(_) => format!("no answer within {}", ms(attempt_limit)),
+        // The body is read within the attempt's time too: the last response,
+        // whole, is the probe's evidence.
+        let asked = async {
+            let mut response = http.get(url.clone()).send().await?;
+            let status = response.status();
+            kept.clear();
+            kept.push(format!("attempt {attempt}: {}\n", status_text(status)).as_bytes());
+            read_body(&mut response, kept).await;
+            Ok::<_, reqwest::Error>(status)
         };
+        let (last, answered) = match tokio::time::timeout(attempt_limit, asked).await {
+            Ok(Ok(status)) if status.as_u16() == probe.expect => {
+                return Ok(HookOutput::new(format!(
+                    "{} (attempt {attempt})",
+                    status_text(status)
+                )));
+            }
+            Ok(Ok(status)) => (status_text(status), true),
+            Ok(Err(e)) => (chain(&e.without_url()), false),
+            Err(_) => (format!("no answer within {}", ms(attempt_limit)), false),
+        };
+        if !answered {
+            kept.clear();
+            kept.push(format!("attempt {attempt}: {last}\n").as_bytes());
+        }
         progress(Progress {
             percent: None,
             message: format!("attempt {attempt}: {last}"),
@@ -83,11 +102,43 @@ mod tests {
 
     use super::*;
     use crate::hooks::http_client;
+    use crate::hooks::output::Redactor;
     use crate::hooks::test_server::Server;
+
+    fn started() -> Capture {
+        let kept = Capture::new();
+        kept.start(&Redactor::default());
+        kept
+    }
+
+    /// What a probe run left: its result, its progress messages and the
+    /// output kept.
+    struct Polled {
+        result: Result<HookOutput, HookError>,
+        seen: Vec<String>,
+        kept: Option<String>,
+    }
+
+    async fn poll(probe: &Probe<'_>) -> Polled {
+        let seen = Mutex::new(Vec::new());
+        let kept = started();
+        let result = run(
+            &http_client().unwrap(),
+            probe,
+            &|p: Progress| seen.lock().unwrap().push(p.message),
+            &kept,
+        )
+        .await;
+        Polled {
+            result,
+            seen: seen.into_inner().unwrap(),
+            kept: kept.text(),
+        }
+    }
 
     #[tokio::test(start_paused = true)]
     async fn succeeds_once_the_url_answers() {
-        let server = Server::start(vec![(503, ""), (503, ""), (404, ""), (200, "")]).await;
+        let server = Server::start(vec![(503, ""), (503, ""), (404, ""), (200, "healthy")]).await;
         let url = server.url("/health");
         let probe = Probe {
             url: &url,
@@ -95,16 +146,11 @@ mod tests {
             every: Duration::from_secs(15),
             within: Duration::from_secs(600),
         };
-        let seen = Mutex::new(Vec::new());
         let start = Instant::now();
-        let out = run(&http_client().unwrap(), &probe, &|p: Progress| {
-            seen.lock().unwrap().push(p.message);
-        })
-        .await
-        .unwrap();
-        assert_eq!(out.summary, "200 OK (attempt 4)");
+        let polled = poll(&probe).await;
+        assert_eq!(polled.result.unwrap().summary, "200 OK (attempt 4)");
         assert_eq!(
-            *seen.lock().unwrap(),
+            polled.seen,
             [
                 "attempt 1: 503 Service Unavailable",
                 "attempt 2: 503 Service Unavailable",
@@ -115,6 +161,8 @@ mod tests {
         assert!(server.requests()[0].starts_with("GET /health HTTP/1.1\r\n"));
         // Three intervals of paused time passed; loopback requests take none.
         assert_eq!(start.elapsed().as_secs(), 45);
+        // The last response is kept, body and all.
+        assert_eq!(polled.kept.as_deref(), Some("attempt 4: 200 OK\nhealthy"));
     }
 
     /// Polls `url` every 15 s for a minute, expecting 200.
@@ -125,7 +173,7 @@ mod tests {
             every: Duration::from_secs(15),
             within: Duration::from_secs(60),
         };
-        run(&http_client().unwrap(), &probe, &|_| {}).await
+        poll(&probe).await.result
     }
 
     #[tokio::test(start_paused = true)]
@@ -167,16 +215,14 @@ mod tests {
             every: Duration::from_secs(15),
             within: Duration::from_secs(60),
         };
-        let seen = Mutex::new(Vec::new());
-        let err = run(&http_client().unwrap(), &probe, &|p: Progress| {
-            seen.lock().unwrap().push(p.message);
-        })
-        .await
-        .unwrap_err();
+        let polled = poll(&probe).await;
+        let err = polled.result.unwrap_err();
         let expected =
             format!("probe {url} did not answer 200 within 1m (5 attempts over 1m); last: ");
         assert!(err.message.starts_with(&expected), "{}", err.message);
         assert!(err.message.contains("onnection refused"), "{}", err.message);
-        assert_eq!(seen.lock().unwrap().len(), 5);
+        assert_eq!(polled.seen.len(), 5);
+        let kept = polled.kept.unwrap();
+        assert!(kept.starts_with("attempt 5: "), "{kept}");
     }
 }

@@ -2,12 +2,13 @@
 //! and parameters in (secrets read now; with no `params`, the run context as
 //! ASR's `RecoveryPlanContext`, so runbooks written for ASR recovery plans run
 //! unchanged); the job's final status out, or an error with its exception and
-//! the redacted tail of its output.
+//! the redacted tail of its output; the job's output, as the provider gives
+//! it, to a [`Capture`].
 
 use std::collections::BTreeMap;
 
 use super::context::resolve_map;
-use super::output::{Redactor, Tail, prefix};
+use super::output::{Capture, Redactor, Tail, prefix};
 use super::{HookContext, HookError, HookOutput, Secrets};
 use crate::plan::MapValue;
 use crate::provider::{Progress, Provider, RunbookRequest};
@@ -16,16 +17,27 @@ use crate::provider::{Progress, Provider, RunbookRequest};
 /// carries the rest of the story).
 const EXCEPTION_BYTES: usize = 300;
 
+/// A runbook hook as the plan gives it.
+pub(super) struct Runbook<'a> {
+    pub(super) name: &'a str,
+    pub(super) account: &'a str,
+    pub(super) params: &'a BTreeMap<String, MapValue>,
+}
+
 /// Runs the runbook job to its end through the provider.
 pub(super) async fn run(
     provider: &dyn Provider,
     secrets: &dyn Secrets,
-    name: &str,
-    account: &str,
-    params: &BTreeMap<String, MapValue>,
+    runbook: &Runbook<'_>,
     ctx: &HookContext,
     progress: &(dyn Fn(Progress) + Send + Sync),
+    kept: &Capture,
 ) -> Result<HookOutput, HookError> {
+    let Runbook {
+        name,
+        account,
+        params,
+    } = *runbook;
     let mut redactor = Redactor::seeded(ctx, secrets);
     let params: BTreeMap<String, String> = if params.is_empty() {
         BTreeMap::from([(
@@ -55,10 +67,13 @@ pub(super) async fn run(
             redactor.redact(&e.to_string())
         ))
     })?;
+    kept.start(&redactor);
+    kept.push(outcome.output_tail.as_bytes());
     if outcome.succeeded {
-        return Ok(HookOutput {
-            summary: format!("job {} {}", outcome.job, outcome.status),
-        });
+        return Ok(HookOutput::new(format!(
+            "job {} {}",
+            outcome.job, outcome.status
+        )));
     }
     let mut message = format!(
         "runbook `{name}` (job {}) ended {}",
@@ -177,17 +192,24 @@ pub(super) mod tests {
         params: &BTreeMap<String, MapValue>,
         ctx: &HookContext,
     ) -> Result<HookOutput, HookError> {
+        run_kept(provider, params, ctx).await.0
+    }
+
+    /// The result and the job output kept.
+    async fn run_kept(
+        provider: &FakeAutomation,
+        params: &BTreeMap<String, MapValue>,
+        ctx: &HookContext,
+    ) -> (Result<HookOutput, HookError>, Option<String>) {
         let secrets = secrets(&[("SQL_PASS", "hunter2-x9")]);
-        run(
-            provider,
-            &secrets,
-            "Start-App",
-            ACCOUNT,
+        let kept = Capture::new();
+        let runbook = Runbook {
+            name: "Start-App",
+            account: ACCOUNT,
             params,
-            ctx,
-            &|_| {},
-        )
-        .await
+        };
+        let result = run(provider, &secrets, &runbook, ctx, &|_| {}, &kept).await;
+        (result, kept.text())
     }
 
     #[tokio::test]
@@ -267,9 +289,8 @@ pub(super) mod tests {
                 name: "SQL_PASS".into(),
             }),
         )]);
-        let err = run_with(&provider, &params, &context(PathBuf::from(".")))
-            .await
-            .unwrap_err();
+        let (result, kept) = run_kept(&provider, &params, &context(PathBuf::from("."))).await;
+        let err = result.unwrap_err();
         assert_eq!(
             err.message,
             "runbook `Start-App` (job job-1) ended Failed: Login failed for password ***"
@@ -278,5 +299,15 @@ pub(super) mod tests {
             err.output_tail.as_deref(),
             Some("connecting with ***\nfailed")
         );
+        assert_eq!(kept.as_deref(), Some("connecting with ***\nfailed\n"));
+    }
+
+    #[tokio::test]
+    async fn a_successful_jobs_output_is_kept_too() {
+        let provider = FakeAutomation::new(true, None, "AG SYNCHRONIZED\n");
+        let (result, kept) =
+            run_kept(&provider, &BTreeMap::new(), &context(PathBuf::from("."))).await;
+        assert_eq!(result.unwrap().summary, "job job-1 Completed");
+        assert_eq!(kept.as_deref(), Some("AG SYNCHRONIZED\n"));
     }
 }

@@ -18,9 +18,7 @@ pub(super) async fn run(
         message: format!("waiting {duration}"),
     });
     tokio::time::sleep(scaled(duration, ctx.wait_scale)).await;
-    Ok(HookOutput {
-        summary: format!("waited {duration}"),
-    })
+    Ok(HookOutput::new(format!("waited {duration}")))
 }
 
 /// `duration / scale`; a scale that is not a positive number counts as 1.

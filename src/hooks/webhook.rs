@@ -1,7 +1,8 @@
 //! `webhook "<url>" { method  headers  body  expect }`: one HTTP request in
 //! (headers with secrets read now; the given body, else the run's context as
 //! JSON); the status out, or an error with the status and the start of the
-//! response body.
+//! response body; the response body (its first [`KEPT_BYTES`]) to a
+//! [`Capture`].
 //!
 //! The URL is checked again here, whatever the checker said: https, or plain
 //! http only to a loopback host, since webhooks carry secrets; and no user
@@ -14,7 +15,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 
 use super::context::resolve_map;
-use super::output::Redactor;
+use super::output::{Capture, KEPT_BYTES, Redactor};
 use super::{HookContext, HookError, HookOutput, Secrets, chain};
 use crate::loopback::is_loopback;
 use crate::plan::MapValue;
@@ -40,6 +41,7 @@ pub(super) async fn run(
     request: &Request<'_>,
     ctx: &HookContext,
     secrets: &dyn Secrets,
+    kept: &Capture,
 ) -> Result<HookOutput, HookError> {
     let url = webhook_url(request.url)?;
     let shown = urls::shown(&url);
@@ -51,6 +53,7 @@ pub(super) async fn run(
     })?;
     let mut redactor = Redactor::seeded(ctx, secrets);
     let resolved = resolve_map(request.headers, secrets, "webhook header", &mut redactor)?;
+    kept.start(&redactor);
     let mut headers = HeaderMap::new();
     for (name, value) in resolved {
         let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
@@ -88,14 +91,13 @@ pub(super) async fn run(
     })?;
 
     let status = response.status();
+    let body = read_body(&mut response, kept).await;
     let ok = match request.expect {
         Some(code) => status.as_u16() == code,
         None => status.is_success(),
     };
     if ok {
-        return Ok(HookOutput {
-            summary: status_text(status),
-        });
+        return Ok(HookOutput::new(status_text(status)));
     }
     let expected = request
         .expect
@@ -104,7 +106,6 @@ pub(super) async fn run(
         "webhook {method} {shown} answered {}, expected {expected}",
         status_text(status)
     );
-    let body = body_start(&mut response).await;
     let body = redactor.redact_cut(body.trim_start(), BODY_BYTES);
     let body = body.trim_end();
     if !body.is_empty() {
@@ -158,17 +159,40 @@ pub(super) fn status_text(status: StatusCode) -> String {
     }
 }
 
-/// The first [`BODY_BYTES`] of a response body, reading no more than needed.
-async fn body_start(response: &mut reqwest::Response) -> String {
-    let mut data = Vec::new();
-    while data.len() < BODY_BYTES {
+/// Reads a response's body into `kept`, at most [`KEPT_BYTES`] of it (a
+/// server that sends more, or never stops, is not read further, and `kept`
+/// says so), and returns its start for a message: enough that cutting it
+/// to [`BODY_BYTES`] after redaction still shows that many.
+pub(super) async fn read_body(response: &mut reqwest::Response, kept: &Capture) -> String {
+    let mut start = Vec::new();
+    let mut read = 0;
+    loop {
         match response.chunk().await {
-            Ok(Some(chunk)) => data.extend_from_slice(&chunk),
-            Ok(None) | Err(_) => break,
+            Ok(Some(chunk)) => {
+                let take = chunk.len().min(KEPT_BYTES - read);
+                kept.push(&chunk[..take]);
+                let want = (2 * BODY_BYTES).saturating_sub(start.len());
+                start.extend_from_slice(&chunk[..take.min(want)]);
+                read += take;
+                if take < chunk.len() {
+                    kept.note(&format!(
+                        "[… the rest of the body was not read: drplan keeps {KEPT_BYTES} bytes …]"
+                    ));
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                kept.note(&format!(
+                    "[… the body ended early: {} …]",
+                    chain(&e.without_url())
+                ));
+                break;
+            }
         }
     }
     // Cut by the caller after redaction: a cut first could split a secret.
-    String::from_utf8_lossy(&data).into_owned()
+    String::from_utf8_lossy(&start).into_owned()
 }
 
 #[cfg(test)]
@@ -197,6 +221,16 @@ mod tests {
         body: Option<&str>,
         expect: Option<u16>,
     ) -> Result<HookOutput, HookError> {
+        send_kept(url, method, body, expect).await.0
+    }
+
+    /// Sends the request; the result and the body kept.
+    async fn send_kept(
+        url: &str,
+        method: &str,
+        body: Option<&str>,
+        expect: Option<u16>,
+    ) -> (Result<HookOutput, HookError>, Option<String>) {
         let headers = headers();
         let request = Request {
             url,
@@ -207,7 +241,24 @@ mod tests {
         };
         let ctx = context(std::env::temp_dir());
         let secrets = secrets(&[("HOOK_TOKEN", "Bearer s3cret")]);
-        run(&http_client().unwrap(), &request, &ctx, &secrets).await
+        let kept = Capture::new();
+        let result = run(&http_client().unwrap(), &request, &ctx, &secrets, &kept).await;
+        (result, kept.text())
+    }
+
+    #[tokio::test]
+    async fn the_response_body_is_kept_redacted() {
+        let server = Server::start(vec![(
+            200,
+            r#"{"state":"AG SYNCHRONIZED","echo":"Bearer s3cret"}"#,
+        )])
+        .await;
+        let (result, kept) = send_kept(&server.url("/hook"), "POST", None, None).await;
+        assert_eq!(result.unwrap().summary, "200 OK");
+        assert_eq!(
+            kept.as_deref(),
+            Some(r#"{"state":"AG SYNCHRONIZED","echo":"***"}"#)
+        );
     }
 
     /// The request's body: what follows the head.
@@ -353,9 +404,15 @@ mod tests {
             expect: None,
         };
         let ctx = context(std::env::temp_dir());
-        let err = run(&http_client().unwrap(), &request, &ctx, &secrets(&[]))
-            .await
-            .unwrap_err();
+        let err = run(
+            &http_client().unwrap(),
+            &request,
+            &ctx,
+            &secrets(&[]),
+            &Capture::new(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(
             err.message,
             "webhook header `Authorization` reads the environment variable `HOOK_TOKEN`, which is not set"

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use drplan::clock::{Clock, Timestamp};
-use drplan::exec::{EventSink, HookCall, HookRunner, StepFailure};
+use drplan::exec::{EventSink, HookCall, HookEnd, HookRunner, StepFailure};
 use drplan::graph::Operation;
 use drplan::journal::{JournalError, Record};
 use drplan::plan::HookAction;
@@ -314,7 +314,7 @@ impl HookRunner for FakeHooks {
         hook: &HookAction,
         call: HookCall<'_>,
         _: &(dyn Fn(Progress) + Send + Sync),
-    ) -> Result<String, StepFailure> {
+    ) -> HookEnd {
         self.calls.lock().unwrap().push(call.step.to_string());
         if self.hang.iter().any(|h| h == call.step) {
             std::future::pending::<()>().await;
@@ -334,7 +334,7 @@ impl HookRunner for FakeHooks {
                 _ => false,
             }
         };
-        if fail {
+        let result = if fail {
             Err(StepFailure {
                 message: "exit status 1".into(),
                 output: Some("listener did not answer".into()),
@@ -342,7 +342,8 @@ impl HookRunner for FakeHooks {
             })
         } else {
             Ok("ok".into())
-        }
+        };
+        result.into()
     }
 }
 
@@ -352,6 +353,17 @@ impl HookRunner for FakeHooks {
 pub(crate) struct MemorySink {
     pub(crate) records: Mutex<Vec<Record>>,
     pub(crate) crash_after: Option<usize>,
+    /// Hook output kept, in order.
+    pub(crate) kept: Mutex<Vec<KeptAt>>,
+}
+
+/// One attempt's kept output, and how many records came before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeptAt {
+    pub(crate) step: String,
+    pub(crate) attempt: u32,
+    pub(crate) text: String,
+    pub(crate) after_records: usize,
 }
 
 #[async_trait]
@@ -365,6 +377,17 @@ impl EventSink for MemorySink {
             });
         }
         records.push(record);
+        Ok(())
+    }
+
+    async fn keep_output(&self, step: &str, attempt: u32, text: &str) -> Result<(), JournalError> {
+        let after_records = self.records.lock().unwrap().len();
+        self.kept.lock().unwrap().push(KeptAt {
+            step: step.to_string(),
+            attempt,
+            text: text.to_string(),
+            after_records,
+        });
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! `script "<path>" { args [...]  env { } }`: a path relative to the plan's
 //! directory, its argv and environment in; the exit status and the redacted
-//! tail of its output out.
+//! tail of its output out, and the whole output, as it comes, to a [`Capture`].
 //!
 //! The executable is started directly, never through a shell, so no value of
 //! the plan is ever interpreted by one. It runs in the plan's directory with
@@ -29,7 +29,7 @@ use tokio::time::Instant;
 
 use super::context::resolve_map;
 use super::lease::Lease;
-use super::output::{Redactor, Tail};
+use super::output::{Capture, Redactor, Tail};
 use super::{HookContext, HookError, HookOutput, Secrets};
 use crate::plan::MapValue;
 use crate::provider::Progress;
@@ -51,9 +51,11 @@ pub(super) async fn run(
     ctx: &HookContext,
     secrets: &dyn Secrets,
     progress: &(dyn Fn(Progress) + Send + Sync),
+    kept: &Capture,
 ) -> Result<HookOutput, HookError> {
     let mut redactor = Redactor::seeded(ctx, secrets);
     let vars = resolve_map(env, secrets, "script env", &mut redactor)?;
+    kept.start(&redactor);
     let cannot_start =
         |e: std::io::Error| HookError::new(format!("could not start script `{path}`: {e}"));
     // Declared before `child`, so dropped after the group is killed.
@@ -113,7 +115,10 @@ pub(super) async fn run(
         }
         tokio::select! {
             read = reader.read(&mut buf), if open => match read {
-                Ok(n) if n > 0 => tail.push(&buf[..n]),
+                Ok(n) if n > 0 => {
+                    tail.push(&buf[..n]);
+                    kept.push(&buf[..n]);
+                }
                 // End of output, or a read error: nothing more to read either way.
                 _ => open = false,
             },
@@ -138,9 +143,7 @@ pub(super) async fn run(
     let output = tail.finish(&redactor);
     if let Some(code) = status.code() {
         if code == 0 {
-            return Ok(HookOutput {
-                summary: "exit 0".into(),
-            });
+            return Ok(HookOutput::new("exit 0"));
         }
         return Err(
             HookError::new(format!("script `{path}` exited with status {code}")).with_tail(output),

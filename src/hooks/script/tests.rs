@@ -25,8 +25,21 @@ async fn run_script(
     secrets: &dyn Secrets,
 ) -> Result<HookOutput, HookError> {
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    run_kept(dir, name, &args, env, secrets).await.0
+}
+
+/// Runs a script; its result and the output it left to keep.
+async fn run_kept(
+    dir: &Path,
+    name: &str,
+    args: &[String],
+    env: &BTreeMap<String, MapValue>,
+    secrets: &dyn Secrets,
+) -> (Result<HookOutput, HookError>, Option<String>) {
     let ctx = context(dir.to_path_buf());
-    run(name, &args, env, &ctx, secrets, &|_| {}).await
+    let kept = Capture::new();
+    let result = run(name, args, env, &ctx, secrets, &|_| {}, &kept).await;
+    (result, kept.text())
 }
 
 #[tokio::test]
@@ -129,21 +142,27 @@ async fn a_missing_secret_fails_before_starting() {
     assert!(!dir.path().join("ran").exists());
 }
 
-#[tokio::test]
-async fn nonzero_exit_gives_status_and_redacted_tail() {
-    let dir = tempfile::tempdir().unwrap();
-    write_script(
-        dir.path(),
-        "fail.sh",
-        "i=0\nwhile [ $i -lt 30 ]; do echo \"out $i\"; i=$((i+1)); done\n\
-         echo \"password is $PASS\" >&2\nexit 3\n",
-    );
-    let env = BTreeMap::from([(
+/// `env { PASS = env("DB_PASS") }`.
+fn pass_from_db_pass() -> BTreeMap<String, MapValue> {
+    BTreeMap::from([(
         "PASS".to_owned(),
         MapValue::Secret(Secret {
             name: "DB_PASS".into(),
         }),
-    )]);
+    )])
+}
+
+/// A script body printing `out 0` … `out 29`, then running `then`.
+fn count_to_29_then(then: &str) -> String {
+    format!("i=0\nwhile [ $i -lt 30 ]; do echo \"out $i\"; i=$((i+1)); done\n{then}")
+}
+
+#[tokio::test]
+async fn nonzero_exit_gives_status_and_redacted_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = count_to_29_then("echo \"password is $PASS\" >&2\nexit 3\n");
+    write_script(dir.path(), "fail.sh", &body);
+    let env = pass_from_db_pass();
     let err = run_script(
         dir.path(),
         "fail.sh",
@@ -208,6 +227,7 @@ async fn progress_reports_output_lines() {
         &ctx,
         &secrets(&[]),
         &report,
+        &Capture::new(),
     )
     .await
     .unwrap();
@@ -259,11 +279,12 @@ async fn a_timeout_kills_the_whole_process_group() {
     write_script(
         dir.path(),
         "hang.sh",
-        "sleep 1000 &\necho $! > child.pid\necho $$ > self.pid\nwait\n",
+        "echo started\nsleep 1000 &\necho $! > child.pid\necho $$ > self.pid\nwait\n",
     );
     let ctx = context(dir.path().to_path_buf());
     let (env, secrets) = (BTreeMap::new(), secrets(&[]));
-    let mut attempt = Box::pin(run("hang.sh", &[], &env, &ctx, &secrets, &|_| {}));
+    let kept = Capture::new();
+    let mut attempt = Box::pin(run("hang.sh", &[], &env, &ctx, &secrets, &|_| {}, &kept));
     let read_pid = |name: &str| -> Option<i32> {
         let text = std::fs::read_to_string(dir.path().join(name)).ok()?;
         text.trim().parse().ok()
@@ -286,4 +307,31 @@ async fn a_timeout_kills_the_whole_process_group() {
     }
     assert!(!alive(child), "the background child survived");
     assert!(!alive(shell), "the script survived");
+    // What it printed before it was stopped is still there to keep.
+    assert_eq!(kept.text().as_deref(), Some("started\n"));
+}
+
+#[tokio::test]
+async fn the_whole_output_of_a_success_is_kept_redacted_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = count_to_29_then("echo \"login with $PASS\" >&2\necho AG SYNCHRONIZED\n");
+    write_script(dir.path(), "sync.sh", &body);
+    let env = pass_from_db_pass();
+    let (result, kept) = run_kept(
+        dir.path(),
+        "sync.sh",
+        &[],
+        &env,
+        &secrets(&[("DB_PASS", "hunter2-x9")]),
+    )
+    .await;
+    assert_eq!(result.unwrap().summary, "exit 0");
+    let expected: String = (0..30)
+        .map(|i| format!("out {i}\n"))
+        .chain([
+            "login with ***\n".to_owned(),
+            "AG SYNCHRONIZED\n".to_owned(),
+        ])
+        .collect();
+    assert_eq!(kept.unwrap(), expected);
 }

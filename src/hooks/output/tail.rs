@@ -1,7 +1,8 @@
-//! Bounded, redacted output: raw bytes of a hook's output in, the last lines
-//! (at most [`TAIL_LINES`] lines and [`TAIL_BYTES`] bytes) out, with every
-//! secret value the hook was given replaced by `***`, so that a secret cannot
-//! reach a journal or a terminal through what a hook prints.
+//! The last lines of a hook's output: raw bytes in, at most [`TAIL_LINES`]
+//! lines and [`TAIL_BYTES`] bytes out, redacted, for an error's message and
+//! the step's `step_finished`; and the last complete line for progress.
+
+use super::Redactor;
 
 /// Lines kept in an error's output tail.
 pub const TAIL_LINES: usize = 20;
@@ -12,85 +13,10 @@ pub const TAIL_BYTES: usize = 4096;
 const BUFFER_BYTES: usize = 2 * TAIL_BYTES;
 /// Characters of a progress line.
 const PROGRESS_CHARS: usize = 200;
-/// The shortest secret value that is redacted. A shorter one would turn
-/// ordinary text to `***` (a one-character secret, every such character of
-/// every hook's output) and hide what the output says, while a value that
-/// short is guessed by trying anyway; the run says so before it starts.
-pub const MIN_SECRET_CHARS: usize = 8;
-
-/// Replaces secret values in text by `***`.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Redactor {
-    /// Longest first, so that a secret containing another is replaced whole.
-    values: Vec<String>,
-}
-
-impl Redactor {
-    /// Adds a value to redact. Values shorter than [`MIN_SECRET_CHARS`] are
-    /// ignored: they would match everywhere and hide nothing.
-    pub(super) fn add(&mut self, value: &str) {
-        if too_short_to_redact(value) || self.values.iter().any(|v| v == value) {
-            return;
-        }
-        self.values.push(value.to_owned());
-        self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    }
-
-    /// A redactor that knows every secret of the plan that the environment
-    /// holds, before the hook adds its own.
-    pub(super) fn seeded(ctx: &super::HookContext, secrets: &dyn super::Secrets) -> Self {
-        let mut r = Redactor::default();
-        for name in &ctx.secret_names {
-            if let Some(value) = secrets.get(name) {
-                r.add(&value);
-            }
-        }
-        r
-    }
-
-    /// Text that was cut off after at most `max` bytes, redacted: a secret
-    /// cut in two at the end is dropped too, since its first part alone
-    /// would not be recognised.
-    pub(super) fn redact_cut(&self, text: &str, max: usize) -> String {
-        let mut end = text.len();
-        for value in &self.values {
-            for k in (1..value.len()).rev() {
-                if value.is_char_boundary(k) && text[..end].ends_with(&value[..k]) {
-                    end -= k;
-                    break;
-                }
-            }
-        }
-        let redacted = self.redact(&text[..end]);
-        prefix(&redacted, max).to_owned()
-    }
-
-    /// The text with every secret value replaced.
-    pub(super) fn redact(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        for value in &self.values {
-            if text.contains(value.as_str()) {
-                text = text.replace(value.as_str(), "***");
-            }
-        }
-        text
-    }
-
-    /// The byte length of the longest secret.
-    fn longest(&self) -> usize {
-        self.values.first().map_or(0, String::len)
-    }
-}
-
-/// Whether a secret value is too short to be redacted (see
-/// [`MIN_SECRET_CHARS`]).
-pub fn too_short_to_redact(value: &str) -> bool {
-    value.chars().count() < MIN_SECRET_CHARS
-}
 
 /// The last bytes of a stream of output, bounded in memory.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Tail {
+pub(in crate::hooks) struct Tail {
     buf: Vec<u8>,
     /// Whether bytes were dropped from the front.
     truncated: bool,
@@ -98,7 +24,7 @@ pub(super) struct Tail {
 
 impl Tail {
     /// Appends output, dropping the oldest bytes beyond the buffer's size.
-    pub(super) fn push(&mut self, bytes: &[u8]) {
+    pub(in crate::hooks) fn push(&mut self, bytes: &[u8]) {
         let bytes = if bytes.len() > BUFFER_BYTES {
             self.truncated = true;
             self.buf.clear();
@@ -134,7 +60,7 @@ impl Tail {
     }
 
     /// The last lines, redacted; `None` when the hook printed nothing.
-    pub(super) fn finish(&self, redactor: &Redactor) -> Option<String> {
+    pub(in crate::hooks) fn finish(&self, redactor: &Redactor) -> Option<String> {
         let text = redactor.redact(&self.text(redactor));
         let tail = last_lines(text.trim_end(), TAIL_LINES, TAIL_BYTES);
         (!tail.trim().is_empty()).then(|| tail.to_owned())
@@ -143,7 +69,7 @@ impl Tail {
     /// The last complete, non-empty line, redacted and shortened: what a
     /// progress report shows. A line still being written is left out, since
     /// it may end in the first part of a secret.
-    pub(super) fn last_line(&self, redactor: &Redactor) -> Option<String> {
+    pub(in crate::hooks) fn last_line(&self, redactor: &Redactor) -> Option<String> {
         let text = self.text(redactor);
         let complete = &text[..text.rfind('\n')?];
         let line = complete.lines().rev().find(|l| !l.trim().is_empty())?;
@@ -172,29 +98,10 @@ fn last_lines(text: &str, lines: usize, bytes: usize) -> &str {
     &text[cut..]
 }
 
-/// At most the first `bytes` bytes of `text`, cut at a character boundary.
-pub(super) fn prefix(text: &str, bytes: usize) -> &str {
-    if text.len() <= bytes {
-        return text;
-    }
-    let mut cut = bytes;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &text[..cut]
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::tests::redactor;
     use super::*;
-
-    fn redactor(values: &[&str]) -> Redactor {
-        let mut r = Redactor::default();
-        for v in values {
-            r.add(v);
-        }
-        r
-    }
 
     #[test]
     fn keeps_the_last_twenty_lines() {
@@ -236,15 +143,6 @@ mod tests {
     }
 
     #[test]
-    fn longer_secrets_are_replaced_first() {
-        let r = redactor(&["abcdefgh", "abcdefghijk"]);
-        assert_eq!(r.redact("x abcdefghijk abcdefgh"), "x *** ***");
-        // Too short to redact: it would blank every `a` of the output.
-        let r = redactor(&["a", "1234567"]);
-        assert_eq!(r.redact("banana 1234567"), "banana 1234567");
-    }
-
-    #[test]
     fn progress_shows_the_last_complete_line() {
         let mut tail = Tail::default();
         tail.push(b"first\nsecond pass=hunter2-x9\n\nthird hun");
@@ -254,22 +152,8 @@ mod tests {
     }
 
     #[test]
-    fn prefix_cuts_at_a_character_boundary() {
-        assert_eq!(prefix("héllo", 2), "h");
-        assert_eq!(prefix("abc", 10), "abc");
+    fn last_lines_cut_at_a_character_boundary() {
         assert_eq!(last_lines("a\nb\nc", 2, 100), "b\nc");
         assert_eq!(last_lines("aé", 1, 1), "");
-    }
-
-    #[test]
-    fn a_secret_cut_off_at_the_end_is_dropped_and_whole_ones_are_replaced() {
-        let mut r = Redactor::default();
-        r.add("s3cr3t-value");
-        assert_eq!(
-            r.redact_cut("token s3cr3t-value ok, then s3cr", 100),
-            "token *** ok, then "
-        );
-        assert_eq!(r.redact_cut("abcdef", 3), "abc");
-        assert_eq!(r.redact_cut("s3cr3t-value", 100), "***");
     }
 }
