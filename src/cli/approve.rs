@@ -28,54 +28,8 @@ pub(super) fn run(args: &DecideArgs, verdict: Verdict, ctx: &Ctx) -> ExitCode {
         let store = opened.get();
         let id = RunId(args.run_id.clone());
         let records = store.read(&id).await.map_err(|e| e.to_string())?;
-        let mut kind = None;
-        let mut waiting = false;
-        for r in &records {
-            match &r.event {
-                Event::StepStarted { step, kind: k, .. } if *step == args.step => {
-                    kind = Some(k.clone());
-                    waiting = true;
-                }
-                Event::StepFinished { step, .. } if *step == args.step => waiting = false,
-                _ => {}
-            }
-        }
         ensure_running(store, &id, &records, &args.step).await?;
-        match kind.as_deref() {
-            Some("manual") if waiting => {}
-            Some("manual") => {
-                return Err(format!(
-                    "{} of run {id} is not waiting for approval",
-                    args.step
-                ));
-            }
-            Some(other) => {
-                return Err(format!(
-                    "{} of run {id} is a {other} step, not a manual one",
-                    args.step
-                ));
-            }
-            None => {
-                let manual: Vec<String> = records
-                    .iter()
-                    .filter_map(|r| match &r.event {
-                        Event::StepStarted { step, kind, .. } if kind == "manual" => {
-                            Some(step.clone())
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                let hint = if manual.is_empty() {
-                    "it has started no manual step".to_string()
-                } else {
-                    format!("its manual steps: {}", manual.join(", "))
-                };
-                return Err(format!(
-                    "run {id} has not started a step `{}`; {hint}",
-                    args.step
-                ));
-            }
-        }
+        ensure_waiting(&records, &id, &args.step)?;
         if let Some(earlier) = store
             .decision(&id, &args.step)
             .await
@@ -124,6 +78,55 @@ pub(super) fn run(args: &DecideArgs, verdict: Verdict, ctx: &Ctx) -> ExitCode {
             ExitCode::Usage
         }
     }
+}
+
+/// The step must be a manual step the run has started and not finished.
+fn ensure_waiting(
+    records: &[crate::journal::Record],
+    id: &RunId,
+    step: &str,
+) -> Result<(), String> {
+    let mut kind = None;
+    let mut waiting = false;
+    for r in records {
+        match &r.event {
+            Event::StepStarted {
+                step: s, kind: k, ..
+            } if s == step => {
+                kind = Some(k.clone());
+                waiting = true;
+            }
+            Event::StepFinished { step: s, .. } if s == step => waiting = false,
+            _ => {}
+        }
+    }
+    match kind.as_deref() {
+        Some("manual") if waiting => {}
+        Some("manual") => {
+            return Err(format!("{step} of run {id} is not waiting for approval"));
+        }
+        Some(other) => {
+            return Err(format!(
+                "{step} of run {id} is a {other} step, not a manual one"
+            ));
+        }
+        None => {
+            let manual: Vec<String> = records
+                .iter()
+                .filter_map(|r| match &r.event {
+                    Event::StepStarted { step, kind, .. } if kind == "manual" => Some(step.clone()),
+                    _ => None,
+                })
+                .collect();
+            let hint = if manual.is_empty() {
+                "it has started no manual step".to_string()
+            } else {
+                format!("its manual steps: {}", manual.join(", "))
+            };
+            return Err(format!("run {id} has not started a step `{step}`; {hint}"));
+        }
+    }
+    Ok(())
 }
 
 /// An approval only reaches a run that waits for it; one given to a stopped

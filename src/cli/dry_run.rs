@@ -114,11 +114,11 @@ pub(super) fn online(
     rt.block_on(async {
         let clock = crate::clock::Clock::system();
         let provider =
-            super::session::open_provider(plan, &args.plan, args.simulate, credential, clock)
+            crate::exec::launch::open_provider(plan, &args.plan, args.simulate, credential, clock)
                 .await
-                .map_err(|(e, code)| {
-                    output::error(&e);
-                    code
+                .map_err(|e| {
+                    output::error(&e.to_string());
+                    ExitCode::Failed
                 })?;
         provider.limit_reads(wait);
         match crate::readiness::assess(plan, graph, provider.as_ref(), None, clock.now()).await {

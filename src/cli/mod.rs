@@ -2,6 +2,7 @@
 //! code out. Each command lives in its own file and only wires the library's
 //! stages together; nothing here decides what a plan means.
 
+mod active;
 mod approvals;
 mod approve;
 pub mod args;
@@ -9,13 +10,11 @@ mod check;
 mod configure;
 mod console;
 mod dry_run;
-mod earlier_hooks;
 mod emulator;
 pub mod exit;
 mod fmt;
 mod graph;
 mod lsp;
-mod open;
 mod output;
 mod paths;
 mod resume;

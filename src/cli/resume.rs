@@ -13,9 +13,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::args::{Format, ResumeArgs};
+use super::args::ResumeArgs;
 use super::exit::ExitCode;
-use super::session::Session;
+use super::session::{Flags, Planned, Session};
 use super::state::Place;
 use super::{Ctx, output};
 use crate::amend::{AmendError, RunPlan};
@@ -77,48 +77,9 @@ struct RunPlanText {
 }
 
 pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
-    let rt = match super::runtime() {
-        Ok(rt) => rt,
+    let (state, text, place) = match load(args, ctx) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
-    };
-    let shared = match super::state::for_run(&args.state, args.plan.as_deref()) {
-        Ok(shared) => shared,
-        Err(e) => {
-            output::error(&e);
-            return ExitCode::Usage;
-        }
-    };
-    let loaded = rt.block_on(async {
-        let place = match shared {
-            Some(place) => place,
-            None => Place::Local(find_store(&args.run_id, args.plan.as_deref()).await?),
-        };
-        let opened = place
-            .clone()
-            .open(ctx.credential)
-            .await
-            .map_err(|e| e.to_string())?;
-        let store = opened.get();
-        let id = RunId(args.run_id.clone());
-        if !RunId::is_valid(&id.0) {
-            return Err(format!("`{id}` is not a run id; `drplan runs` lists them"));
-        }
-        let records = store.read(&id).await.map_err(|e| e.to_string())?;
-        let state = RunState::replay(&records)
-            .ok_or_else(|| format!("run {id} has no `run_started` event; it cannot be resumed"))?;
-        let text = store
-            .plan_text(&id, state.plan_revision)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>((state, text, place))
-    });
-    drop(rt);
-    let (state, text, place) = match loaded {
-        Ok(l) => l,
-        Err(e) => {
-            output::error(&e);
-            return ExitCode::Usage;
-        }
     };
     if state.finished == Some(RunStatus::Succeeded) {
         output::print(&format!(
@@ -169,7 +130,7 @@ pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
         },
         None => kept,
     };
-    Session {
+    let planned = Planned {
         place,
         shown_path: plan_path.clone(),
         plan_path,
@@ -177,16 +138,48 @@ pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
         plan: chosen.plan,
         graph: chosen.graph,
         settings,
-        run_id: state.run_id.clone(),
-        prior: Some(state),
-        json: args.format == Format::Json,
-        yes: args.yes,
-        strict: args.strict,
-        color: ctx.color,
-        credential: ctx.credential,
-        amendment: chosen.amendment,
-    }
-    .execute()
+    };
+    let flags = Flags::new(args.format, args.yes, args.strict, ctx);
+    let run_id = state.run_id.clone();
+    Session::new(planned, run_id, Some(state), chosen.amendment, flags).execute()
+}
+
+/// The run's state, its current plan text and where it is kept: a shared
+/// store named by `--state`, `DRPLAN_STATE` or the `--plan` file's `state`,
+/// else the `.drplan/` folder that holds it.
+fn load(args: &ResumeArgs, ctx: &Ctx) -> Result<(RunState, String, Place), ExitCode> {
+    let rt = super::runtime()?;
+    let usage = |e: String| {
+        output::error(&e);
+        ExitCode::Usage
+    };
+    let shared = super::state::for_run(&args.state, args.plan.as_deref()).map_err(usage)?;
+    let loaded = rt.block_on(async {
+        let place = match shared {
+            Some(place) => place,
+            None => Place::Local(find_store(&args.run_id, args.plan.as_deref()).await?),
+        };
+        let opened = place
+            .clone()
+            .open(ctx.credential)
+            .await
+            .map_err(|e| e.to_string())?;
+        let store = opened.get();
+        let id = RunId(args.run_id.clone());
+        if !RunId::is_valid(&id.0) {
+            return Err(format!("`{id}` is not a run id; `drplan runs` lists them"));
+        }
+        let records = store.read(&id).await.map_err(|e| e.to_string())?;
+        let state = RunState::replay(&records)
+            .ok_or_else(|| format!("run {id} has no `run_started` event; it cannot be resumed"))?;
+        let text = store
+            .plan_text(&id, state.plan_revision)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>((state, text, place))
+    });
+    drop(rt);
+    loaded.map_err(usage)
 }
 
 /// Where a run kept in a shared store runs on this machine: beside the

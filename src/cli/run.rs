@@ -2,9 +2,9 @@
 //! `--dry-run` prints what it would do (see `dry_run`, and `configure` for
 //! the drift a `configure` would correct) without acting.
 
-use super::args::{Format, RecoveryPointArg, RunArgs};
+use super::args::{RecoveryPointArg, RunArgs};
 use super::exit::ExitCode;
-use super::session::Session;
+use super::session::{Flags, Planned, Session};
 use super::{Ctx, load_graph};
 use crate::graph::{Operation, StepGraph};
 use crate::journal::{RunId, RunSettings};
@@ -64,7 +64,7 @@ fn execute(
             return ExitCode::Usage;
         }
     };
-    Session {
+    let planned = Planned {
         place,
         plan_path: plan_file,
         shown_path: args.plan.clone(),
@@ -72,14 +72,7 @@ fn execute(
         plan,
         graph,
         settings,
-        run_id: RunId::new(clock.now(), suffix),
-        prior: None,
-        json: args.format == Format::Json,
-        yes: args.yes,
-        strict: args.strict,
-        color: ctx.color,
-        credential: ctx.credential,
-        amendment: None,
-    }
-    .execute()
+    };
+    let flags = Flags::new(args.format, args.yes, args.strict, ctx);
+    Session::new(planned, RunId::new(clock.now(), suffix), None, None, flags).execute()
 }

@@ -152,23 +152,22 @@ pub(super) fn run(args: &RunsArgs, ctx: &super::Ctx) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    let places: Vec<Place> = match named {
-        Some(place) => vec![place],
-        None => {
-            let (local, shared, cut) = stores(&args.paths);
-            if let Some(cut) = cut {
-                eprintln!("note: drplan {cut}; name the plan's folder to list the runs kept there");
-            }
-            local
-                .into_iter()
-                .map(Place::Local)
-                .chain(
-                    shared
-                        .into_iter()
-                        .map(|l| Place::Blob(l, LocationSource::Plan)),
-                )
-                .collect()
+    let places: Vec<Place> = if let Some(place) = named {
+        vec![place]
+    } else {
+        let (local, shared, cut) = stores(&args.paths);
+        if let Some(cut) = cut {
+            eprintln!("note: drplan {cut}; name the plan's folder to list the runs kept there");
         }
+        local
+            .into_iter()
+            .map(Place::Local)
+            .chain(
+                shared
+                    .into_iter()
+                    .map(|l| Place::Blob(l, LocationSource::Plan)),
+            )
+            .collect()
     };
     let listed: Result<Vec<RunSummary>, String> = rt.block_on(async {
         let mut all = Vec::new();

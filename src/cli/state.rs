@@ -19,7 +19,7 @@ pub(crate) const STATE_VAR: &str = "DRPLAN_STATE";
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct StateArgs {
     /// Keep run state (journal, lock, approvals, hook output) in Azure Blob Storage:
-    /// https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX], with a SAS query or signed in
+    /// `https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX]`, with a SAS query or signed in
     /// as `--credential`. Default: `DRPLAN_STATE`, then the plan's `state`, then `.drplan/`
     /// beside the plan.
     #[arg(long = "state", value_name = "URL")]
@@ -55,7 +55,7 @@ pub(crate) enum Place {
 /// An opened store.
 pub(crate) enum Store {
     Local(LocalStore),
-    Blob(BlobStore),
+    Blob(Box<BlobStore>),
 }
 
 impl Store {
@@ -63,7 +63,7 @@ impl Store {
     pub(crate) fn get(&self) -> &dyn RunStore {
         match self {
             Store::Local(s) => s,
-            Store::Blob(s) => s,
+            Store::Blob(s) => s.as_ref(),
         }
     }
 
@@ -120,7 +120,9 @@ impl Place {
             Place::Local(store) => Ok(Store::Local(store)),
             Place::Blob(location, from) => {
                 tracing::info!("run state in {location} (from {from})");
-                Ok(Store::Blob(BlobStore::open(location, credential).await?))
+                Ok(Store::Blob(Box::new(
+                    BlobStore::open(location, credential).await?,
+                )))
             }
         }
     }

@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use super::args::{Format, JobsArgs, StatusArgs};
 use super::exit::ExitCode;
-use super::session::open_provider;
 use super::{Ctx, output};
 use crate::clock::Clock;
 use crate::dashboard;
+use crate::exec::launch::open_provider;
 use crate::plan::Plan;
 use crate::provider::{Provider, ProviderError, Target};
 
@@ -95,6 +95,13 @@ fn status_timeout(value: Option<&str>) -> Result<Duration, TimeoutError> {
     }
 }
 
+/// What `status` shows of the plan's run under way, and how its approve
+/// command names the store.
+struct RunView<'a> {
+    active: Option<&'a super::active::ActiveRun>,
+    hint: &'a str,
+}
+
 async fn render(
     view: &View,
     plan: &Plan,
@@ -102,6 +109,7 @@ async fn render(
     clock: Clock,
     json: bool,
     color: bool,
+    run: &RunView<'_>,
 ) -> Result<String, RefreshError> {
     let mut targets = Target::all(plan);
     match view {
@@ -131,6 +139,8 @@ async fn render(
                     board: &'a dashboard::Dashboard,
                     /// What the next operation would meet, when the plan stands still.
                     readiness: Option<Ahead<'a>>,
+                    /// The plan's run under way, if any.
+                    run: Option<&'a super::active::ActiveRun>,
                 }
                 #[derive(serde::Serialize)]
                 struct Ahead<'a> {
@@ -144,6 +154,7 @@ async fn render(
                         operation: *operation,
                         readiness,
                     }),
+                    run: run.active,
                 })
             } else {
                 let mut text = dashboard::human(&board, color);
@@ -152,6 +163,9 @@ async fn render(
                     text.push_str(&crate::printable::printable(&crate::readiness::human(
                         readiness, *op,
                     )));
+                }
+                if let Some(active) = run.active {
+                    text.push_str(&super::active::human(active, run.hint));
                 }
                 Ok(text)
             }
@@ -184,10 +198,28 @@ fn watch_loop(
     every: Option<u64>,
     json: bool,
     view: &View,
+    state: Option<&super::state::StateArgs>,
 ) -> ExitCode {
     let (_, plan) = match ctx.load_plan(plan_path) {
         Ok(loaded) => loaded,
         Err(code) => return code,
+    };
+    let place = match state.map(|s| super::state::of_plan(s, &plan, plan_path)) {
+        Some(Ok(place)) => Some(place),
+        Some(Err(e)) => {
+            output::error(&e.to_string());
+            return ExitCode::Usage;
+        }
+        None => None,
+    };
+    let hint = match &place {
+        Some(super::state::Place::Blob(_, crate::journal::LocationSource::Flag)) => {
+            " --state URL".to_string()
+        }
+        Some(super::state::Place::Blob(_, crate::journal::LocationSource::Plan)) => {
+            format!(" --plan {}", plan_path.display())
+        }
+        _ => String::new(),
     };
     let wait = match read_timeout() {
         Ok(wait) => wait,
@@ -205,11 +237,24 @@ fn watch_loop(
         let provider = match open_provider(&plan, plan_path, simulate, ctx.credential, clock).await
         {
             Ok(p) => p,
-            Err((e, code)) => {
-                output::error(&e);
-                return code;
+            Err(e) => {
+                output::error(&e.to_string());
+                return ExitCode::Failed;
             }
         };
+        let store = match place {
+            Some(place) => match place.open(ctx.credential).await {
+                Ok(store) => Some(store),
+                Err(e) => {
+                    output::error(&e.to_string());
+                    return ExitCode::Failed;
+                }
+            },
+            None => None,
+        };
+        let stem = plan_path
+            .file_stem()
+            .map_or_else(|| plan.name.clone(), |s| s.to_string_lossy().into_owned());
         let clear = every.is_some() && !json && std::io::stdout().is_terminal();
         // One handler for the whole watch: a Ctrl-C while a refresh is read
         // is not lost.
@@ -220,7 +265,15 @@ fn watch_loop(
         };
         loop {
             provider.limit_reads(wait);
-            match render(view, &plan, provider.as_ref(), clock, json, ctx.color).await {
+            let active = match &store {
+                Some(store) => super::active::of_plan(store.get(), &stem).await,
+                None => None,
+            };
+            let run = RunView {
+                active: active.as_ref(),
+                hint: &hint,
+            };
+            match render(view, &plan, provider.as_ref(), clock, json, ctx.color, &run).await {
                 Ok(text) => {
                     // Clear the screen between refreshes on a terminal only.
                     let prefix = if clear { "\x1b[2J\x1b[H" } else { "" };
@@ -284,6 +337,7 @@ pub(super) fn status(args: &StatusArgs, ctx: &Ctx) -> ExitCode {
         args.watch,
         json,
         &View::Status,
+        Some(&args.state),
     )
 }
 
@@ -293,7 +347,15 @@ pub(super) fn jobs(args: &JobsArgs, ctx: &Ctx) -> ExitCode {
         only: args.vm.clone(),
         limit: (!args.all).then_some(args.limit),
     };
-    watch_loop(ctx, &args.plan, args.simulate, args.watch, json, &view)
+    watch_loop(
+        ctx,
+        &args.plan,
+        args.simulate,
+        args.watch,
+        json,
+        &view,
+        None,
+    )
 }
 
 #[cfg(test)]

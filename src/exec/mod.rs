@@ -9,6 +9,7 @@
 //! seen ready (preflight, or a fresh read before a retry or a resumed step);
 //! a provider job recorded in the journal is followed, never started again.
 
+pub mod launch;
 mod look;
 mod step;
 mod walker;

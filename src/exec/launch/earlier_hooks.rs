@@ -21,13 +21,13 @@ const EVERY: Duration = Duration::from_millis(100);
 
 /// A hook of an earlier attempt that still runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct StillRunning {
+pub struct StillRunning {
     /// The run that started it.
-    pub(super) run: RunId,
+    pub run: RunId,
     /// Its step.
-    pub(super) step: String,
+    pub step: String,
     /// Its process group, when it was named.
-    pub(super) group: Option<u32>,
+    pub group: Option<u32>,
 }
 
 impl std::fmt::Display for StillRunning {
@@ -53,7 +53,7 @@ impl std::fmt::Display for StillRunning {
 /// `leases` says where a run's hook leases are on this machine: the run
 /// store's folder for the local store, `.drplan/` beside the plan for a
 /// shared one (hook processes are this machine's either way).
-pub(super) async fn still_running(
+pub async fn still_running(
     store: &dyn RunStore,
     leases: &Leases<'_>,
     prior: Option<&RunState>,
@@ -81,7 +81,7 @@ pub(super) async fn still_running(
 }
 
 /// Where the hook leases of a run are on this machine.
-pub(super) type Leases<'a> = dyn Fn(&RunId) -> Option<std::path::PathBuf> + Sync + 'a;
+pub type Leases<'a> = dyn Fn(&RunId) -> Option<std::path::PathBuf> + Sync + 'a;
 
 fn check(leases: &Leases<'_>, runs: &[RunState]) -> Vec<StillRunning> {
     let mut found = Vec::new();

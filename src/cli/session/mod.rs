@@ -1,0 +1,374 @@
+//! One run of an operation, new or resumed, from the command line's side:
+//! the plan and how the run was asked for in; the run store opened, the
+//! launch checks of [`crate::exec::launch`] passed (secrets, vault, lock,
+//! earlier hooks, readiness), the journal held, Ctrl-C, the console, the
+//! approvals and the hooks wired to the executor, and its outcome turned
+//! into the summary and an exit code out. `run` and `resume` build a
+//! [`Session`] the same way ([`Session::new`]) and differ only in what they
+//! pass in.
+
+mod report;
+mod wiring;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use tokio_util::sync::CancellationToken;
+
+use self::wiring::{Sink, watch_lease, watch_signals};
+use super::Ctx;
+use super::args::Format;
+use super::console::{Console, Mode};
+use super::exit::ExitCode;
+use super::output;
+use super::state::Place;
+use crate::clock::Clock;
+use crate::exec::launch::{self, LaunchError};
+use crate::exec::{self, Run};
+use crate::graph::StepGraph;
+use crate::journal::store::LockGuard;
+use crate::journal::{LocalStore, LockHolder, RunId, RunSettings, RunState, RunStore};
+use crate::plan::Plan;
+use crate::provider::Provider;
+use crate::provider::azure::CredentialKind;
+
+/// The switches of `run` and `resume` a session needs.
+// Each flag is an independent switch of the command line, as clap models it.
+#[allow(clippy::struct_excessive_bools)]
+pub(super) struct Flags {
+    pub(super) json: bool,
+    /// Approve every manual step (`--yes`).
+    pub(super) yes: bool,
+    /// Refuse on readiness warnings too (`--strict`).
+    pub(super) strict: bool,
+    pub(super) color: bool,
+    /// How to sign in to Azure (`--credential`).
+    pub(super) credential: CredentialKind,
+}
+
+impl Flags {
+    pub(super) fn new(format: Format, yes: bool, strict: bool, ctx: &Ctx) -> Flags {
+        Flags {
+            json: format == Format::Json,
+            yes,
+            strict,
+            color: ctx.color,
+            credential: ctx.credential,
+        }
+    }
+}
+
+/// The plan a session runs, as the command found it.
+pub(super) struct Planned {
+    /// The plan file, absolute.
+    pub(super) plan_path: PathBuf,
+    /// The plan file as the user wrote it, for messages.
+    pub(super) shown_path: PathBuf,
+    /// The plan text the run executes (the copy kept with the run, on resume).
+    pub(super) plan_text: String,
+    pub(super) plan: Plan,
+    pub(super) graph: StepGraph,
+    pub(super) settings: RunSettings,
+    /// Where the run's state is kept.
+    pub(super) place: Place,
+}
+
+/// One run, new or resumed.
+pub(super) struct Session {
+    plan_path: PathBuf,
+    shown_path: PathBuf,
+    plan_text: String,
+    plan: Plan,
+    graph: StepGraph,
+    settings: RunSettings,
+    place: Place,
+    run_id: RunId,
+    /// The earlier part of a resumed run.
+    prior: Option<RunState>,
+    /// `resume --plan`: the revision `plan_text` is kept as and what changed,
+    /// journaled (`plan_amended`) once the run's journal is held.
+    amendment: Option<super::resume::Amended>,
+    flags: Flags,
+}
+
+impl Session {
+    /// A new run (`prior` none) or a resumed one.
+    pub(super) fn new(
+        planned: Planned,
+        run_id: RunId,
+        prior: Option<RunState>,
+        amendment: Option<super::resume::Amended>,
+        flags: Flags,
+    ) -> Session {
+        Session {
+            plan_path: planned.plan_path,
+            shown_path: planned.shown_path,
+            plan_text: planned.plan_text,
+            plan: planned.plan,
+            graph: planned.graph,
+            settings: planned.settings,
+            place: planned.place,
+            run_id,
+            prior,
+            amendment,
+            flags,
+        }
+    }
+
+    /// Runs the session to its end and returns the exit code.
+    pub(super) fn execute(self) -> ExitCode {
+        match super::runtime() {
+            Ok(rt) => {
+                let code = rt.block_on(self.execute_async());
+                rt.shutdown_background();
+                code
+            }
+            Err(code) => code,
+        }
+    }
+
+    /// Checks secrets, opens the vault, takes the plan's lock and checks
+    /// every machine: nothing is written before all of it succeeds.
+    async fn prepare(
+        &self,
+        store: &dyn RunStore,
+        clock: Clock,
+    ) -> Result<(Box<dyn Provider>, Box<dyn LockGuard>), LaunchError> {
+        launch::missing_secrets(&self.plan, &self.graph, &|name| {
+            std::env::var_os(name).is_some()
+        })?;
+        self.warn_short_secrets();
+        let provider = launch::open_provider(
+            &self.plan,
+            &self.plan_path,
+            self.settings.simulate,
+            self.flags.credential,
+            clock,
+        )
+        .await
+        .map_err(LaunchError::Provider)?;
+        let stem = self.plan_stem();
+        let holder = LockHolder {
+            run_id: self.run_id.clone(),
+            pid: std::process::id(),
+            host: crate::journal::store::host_name(),
+            since: clock.now(),
+        };
+        let label = launch::plan_label(&self.plan, &stem);
+        let lock = launch::take_lock(store, &stem, &label, holder, self.prior.is_some()).await?;
+        let leases = |run: &RunId| self.hook_leases(store, run);
+        let hooks = launch::still_running(store, &leases, self.prior.as_ref(), &stem).await;
+        if !hooks.is_empty() {
+            return Err(LaunchError::HooksStillRunning {
+                operation: self.graph.operation,
+                hooks,
+            });
+        }
+        let assessment = exec::preflight(
+            &self.plan,
+            &self.graph,
+            provider.as_ref(),
+            self.prior.as_ref(),
+            clock.now(),
+            self.flags.strict,
+        )
+        .await
+        .map_err(|e| match e {
+            exec::ExecError::NotReady(readiness) => LaunchError::NotReady {
+                operation: self.graph.operation,
+                readiness,
+            },
+            exec::ExecError::Provider(e) => LaunchError::Unreadable(e),
+            exec::ExecError::Journal(e) => LaunchError::Journal(e),
+        })?;
+        if !assessment.readiness.findings.is_empty() {
+            // Warnings do not stop the run, but the operator sees them first
+            // (on stderr, so that `--format json` keeps stdout to events).
+            eprint!(
+                "{}",
+                crate::printable::printable(&crate::readiness::human(
+                    &assessment.readiness,
+                    self.graph.operation
+                ))
+            );
+        }
+        Ok((provider, lock))
+    }
+
+    /// Where hook leases of `run` are: the store's folder, or, for a shared
+    /// store, `.drplan/` beside the plan on this machine.
+    fn hook_leases(&self, store: &dyn RunStore, run: &RunId) -> Option<PathBuf> {
+        store
+            .hook_leases(run)
+            .or_else(|| LocalStore::beside(&self.plan_path).hook_leases(run))
+    }
+
+    async fn execute_async(self) -> ExitCode {
+        let clock = Clock::system();
+        // The one place the run's store is opened; the rest sees the seam.
+        let opened = match self.place.clone().open(self.flags.credential).await {
+            Ok(store) => store,
+            Err(e) => {
+                output::error(&e.to_string());
+                return ExitCode::Failed;
+            }
+        };
+        let store: &dyn RunStore = opened.get();
+        // The handlers are in place before anything is taken or read: from
+        // here on, Ctrl-C, and the SIGTERM of systemd, Kubernetes or a CI
+        // runner, and the SIGHUP of a closed terminal, all cancel: dispatch
+        // stops, hook processes are stopped, what runs is recorded, and the
+        // run exits resumable. None of them kills the process outright.
+        let cancel = CancellationToken::new();
+        watch_signals(&cancel);
+        let (provider, lock) = match self.prepare(store, clock).await {
+            Ok(ready) => ready,
+            Err(e) => return self.fail(e, store).await,
+        };
+        if cancel.is_cancelled() {
+            output::error("interrupted before anything was done");
+            return ExitCode::Interrupted;
+        }
+        let resume = self.prior.is_some();
+        let writer = match launch::open_journal(store, &self.run_id, &self.plan_text, resume).await
+        {
+            Ok(w) => w,
+            Err(e) => return self.fail(e.into(), store).await,
+        };
+        // The journal is held now; if the plan's lock went meanwhile,
+        // another run may hold a new one, and this run gives way.
+        if let Err(e) = lock.confirm() {
+            writer.close().await;
+            drop(writer);
+            if !resume && let Err(discard) = store.discard(&self.run_id).await {
+                tracing::warn!("{discard}");
+            }
+            return self.fail(e.into(), store).await;
+        }
+        let lease_lost = watch_lease(lock.lost(), &cancel);
+        let mode = if self.flags.json {
+            Mode::Json
+        } else if std::io::stdout().is_terminal() {
+            Mode::Live
+        } else {
+            Mode::Plain
+        };
+        let sink = Sink {
+            writer,
+            console: Mutex::new(Console::new(mode, self.flags.color)),
+        };
+        let result = self
+            .run(store, provider.as_ref(), &sink, clock, cancel)
+            .await;
+        sink.writer.close().await;
+        lock.release().await;
+        let lost = lease_lost.load(std::sync::atomic::Ordering::SeqCst);
+        match (sink.console.into_inner(), result) {
+            (Ok(console), _) if lost => self.report_lease_lost(console, store),
+            (Ok(console), Ok(result)) => self.report(console, result),
+            (_, Err(code)) => code,
+            (Err(_), Ok(_)) => ExitCode::Failed,
+        }
+    }
+
+    /// The run itself, once its journal is held.
+    async fn run(
+        &self,
+        store: &dyn RunStore,
+        provider: &dyn Provider,
+        sink: &Sink,
+        clock: Clock,
+        cancel: CancellationToken,
+    ) -> Result<Result<exec::Outcome, exec::ExecError>, ExitCode> {
+        if let Some(amended) = &self.amendment {
+            amended
+                .keep(store, sink, &self.run_id, &self.plan_text, clock)
+                .await?;
+        }
+        let approvals = super::approvals::Approvals::new(
+            store,
+            self.run_id.clone(),
+            self.flags.yes,
+            std::io::stdin().is_terminal() && !self.flags.json,
+            &sink.console,
+        );
+        let secrets = crate::hooks::ProcessEnv;
+        let runner = crate::hooks::Runner::new(provider, &secrets, &approvals).map_err(|e| {
+            output::error(&e.to_string());
+            ExitCode::Failed
+        })?;
+        let hooks = crate::hooks::RunHooks {
+            runner,
+            base: self.hook_context(store),
+        };
+        let run = Run {
+            plan: &self.plan,
+            graph: &self.graph,
+            provider,
+            hooks: &hooks,
+            sink,
+            clock,
+            cancel,
+            run_id: self.run_id.clone(),
+            settings: Some(self.settings.clone()),
+            options: launch::operation_options(&self.plan, &self.settings),
+            parallelism: self.settings.parallelism,
+            prior: self.prior.as_ref(),
+            seed: launch::seed(&self.run_id),
+            vault_speed: launch::vault_speed(&self.plan, &self.settings),
+        };
+        Ok(exec::execute(run).await)
+    }
+
+    /// Says which secrets are too short to be redacted from hook output,
+    /// before anything runs, so that no one relies on it.
+    fn warn_short_secrets(&self) {
+        let short: Vec<String> = crate::hooks::secret_names(&self.plan)
+            .into_iter()
+            .filter(|name| std::env::var(name).is_ok_and(|v| crate::hooks::too_short_to_redact(&v)))
+            .map(|name| format!("`{name}`"))
+            .collect();
+        if short.is_empty() {
+            return;
+        }
+        eprintln!(
+            "warning: the value of {} is shorter than {} characters, so it is not redacted from hook output (redacting it would blank that text wherever it appears); use a longer secret",
+            short.join(", "),
+            crate::hooks::MIN_SECRET_CHARS
+        );
+    }
+
+    /// The plan file's stem, which names the plan's lock.
+    fn plan_stem(&self) -> String {
+        self.plan_path.file_stem().map_or_else(
+            || self.plan.name.clone(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    }
+
+    /// The run's facts every hook gets; the step's own are filled in per call.
+    fn hook_context(&self, store: &dyn RunStore) -> crate::hooks::HookContext {
+        let plan_dir = self
+            .plan_path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let mut context = crate::hooks::RunHooks::context(
+            &self.plan,
+            &self.run_id.0,
+            self.graph.operation,
+            plan_dir,
+            launch::vault_speed(&self.plan, &self.settings),
+        );
+        context.lease_dir = self.hook_leases(store, &self.run_id);
+        // A shared store keeps hook leases on this machine, beside the plan;
+        // the folder above them is made here, private, like the store's own.
+        if store.hook_leases(&self.run_id).is_none()
+            && let Some(run_dir) = context.lease_dir.as_deref().and_then(Path::parent)
+            && let Err(e) = crate::owner_only::create_dir_all(&context.plan_dir, run_dir)
+        {
+            tracing::warn!("{}: {e}", run_dir.display());
+        }
+        context
+    }
+}

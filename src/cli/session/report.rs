@@ -1,0 +1,125 @@
+//! How a run ends on the command line: the summary and next step of a run
+//! that ran, one message for a run that could not start ([`LaunchError`]),
+//! or for one whose lease was lost, each with its exit code.
+
+use std::path::Path;
+
+use super::super::console::Console;
+use super::super::exit::ExitCode;
+use super::super::output;
+use super::Session;
+use crate::exec::launch::LaunchError;
+use crate::exec::{self, ExecError};
+use crate::graph::Operation;
+use crate::journal::{RunId, RunStatus, RunStore};
+
+/// What to run next in the disaster-recovery cycle.
+fn next_step(op: Operation, plan_path: &Path) -> String {
+    let path = plan_path.display();
+    let next = match op {
+        Operation::Failover | Operation::Failback => "commit",
+        Operation::Commit => "reprotect",
+        Operation::TestFailover => "test-cleanup",
+        Operation::Reprotect | Operation::TestCleanup => {
+            return format!("`drplan status {path}` shows replication health");
+        }
+        Operation::Configure => {
+            return format!("`drplan run failover {path} --dry-run --online` shows what remains");
+        }
+    };
+    format!("drplan run {next} {path}")
+}
+
+impl Session {
+    /// Says why the run did not start, once, with what helps, and the exit
+    /// code: 2 for missing secrets (the command line's to fix), 3 for a
+    /// readiness refusal, 1 otherwise.
+    pub(super) async fn fail(&self, error: LaunchError, store: &dyn RunStore) -> ExitCode {
+        output::error(&error.to_string());
+        match &error {
+            LaunchError::MissingSecrets { .. } => ExitCode::Usage,
+            LaunchError::HooksStillRunning { hooks, .. } => {
+                for hook in hooks {
+                    eprintln!("  {hook}");
+                }
+                ExitCode::Failed
+            }
+            LaunchError::NotReady {
+                operation,
+                readiness,
+            } => {
+                if self.flags.json {
+                    output::json(&serde_json::json!({ "readiness": readiness }));
+                } else {
+                    eprint!(
+                        "{}",
+                        crate::printable::printable(&crate::readiness::human(
+                            readiness, *operation
+                        ))
+                    );
+                }
+                if let Some(run) = self.resumable(store).await {
+                    eprintln!(
+                        "run {run} of this plan did not finish; `drplan resume {run}` continues it, following the jobs it started"
+                    );
+                }
+                ExitCode::NotReady
+            }
+            _ => ExitCode::Failed,
+        }
+    }
+
+    /// The newest run of this plan and operation that can be resumed.
+    async fn resumable(&self, store: &dyn RunStore) -> Option<RunId> {
+        let mut runs = super::super::runs::summaries(store).await;
+        runs.retain(|(summary, state)| {
+            summary.plan == self.plan.name
+                && summary.operation == self.graph.operation
+                && state.finished != Some(RunStatus::Succeeded)
+                && summary.status != crate::journal::replay::RunListStatus::Running
+        });
+        runs.into_iter()
+            .max_by_key(|(s, _)| s.started)
+            .map(|(s, _)| s.run_id)
+    }
+
+    /// The run stopped because its lease could not be kept.
+    pub(super) fn report_lease_lost(&self, mut console: Console, store: &dyn RunStore) -> ExitCode {
+        console.finish();
+        output::error(&format!(
+            "run {} stopped: its lease in {} could not be renewed in time, so another runner may take it over; nothing new was started after that. The run is resumable: `drplan resume {} --state URL` from any machine",
+            self.run_id,
+            store.describe(),
+            self.run_id
+        ));
+        ExitCode::Interrupted
+    }
+
+    /// The summary and the exit code.
+    pub(super) fn report(
+        &self,
+        mut console: Console,
+        result: Result<exec::Outcome, ExecError>,
+    ) -> ExitCode {
+        console.finish();
+        match result {
+            Ok(outcome) => {
+                let what = format!("{} of plan {}", self.graph.operation, self.plan.name);
+                let next = next_step(self.graph.operation, &self.shown_path);
+                console.summary(&self.run_id, &what, &outcome, Some(&next));
+                match outcome.status {
+                    RunStatus::Succeeded => ExitCode::Success,
+                    RunStatus::Failed => ExitCode::Failed,
+                    RunStatus::Cancelled => ExitCode::Interrupted,
+                }
+            }
+            Err(e) => {
+                output::error(&format!(
+                    "the run stopped: {e}; the journal holds everything up to here, resume with `drplan resume {}`",
+                    self.run_id
+                ));
+                ExitCode::Failed
+            }
+        }
+    }
+}

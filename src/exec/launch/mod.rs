@@ -1,0 +1,165 @@
+//! Everything before a run's first step, below the command line: the plan,
+//! its graph, how the run was started and its run store in; the provider,
+//! the plan's lock, the journal, the run's options and seed out, or a typed
+//! [`LaunchError`] that the command line prints once.
+//!
+//! Order matters and nothing is written before the checks pass: secrets
+//! first (a hook would fail half-way without one), then the vault, the
+//! plan's lock (waiting for a dead runner's lease to lapse on a resume),
+//! hooks of earlier attempts that still run, readiness, and only then the
+//! journal.
+
+mod claim;
+pub mod earlier_hooks;
+mod open;
+
+pub use claim::{open_journal, take_lock};
+pub use earlier_hooks::{Leases, StillRunning, still_running};
+pub use open::open_provider;
+
+use crate::graph::{Operation, StepGraph};
+use crate::journal::store::describe_holder;
+use crate::journal::{JournalError, LockHolder, RunId, RunSettings};
+use crate::plan::{Plan, Vault};
+use crate::provider::{OperationOptions, ProviderError, RecoveryPointChoice};
+use crate::readiness::Readiness;
+
+/// Why a run did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// Hooks read secrets the environment lacks.
+    #[error(
+        "hooks of this {operation} read {} from the environment, which {} not set; set {} and run again (nothing was done)",
+        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+        if names.len() == 1 { "is" } else { "are" },
+        if names.len() == 1 { "it" } else { "them" }
+    )]
+    MissingSecrets {
+        /// The operation.
+        operation: Operation,
+        /// The variables.
+        names: Vec<String>,
+    },
+    /// The vault could not be opened.
+    #[error(transparent)]
+    Provider(ProviderError),
+    /// Another runner holds the plan's lock.
+    #[error(
+        "{plan} is being run by {}; wait for it to finish or stop it ({lock_file})",
+        describe_holder(holder.as_ref())
+    )]
+    Locked {
+        /// The plan, as messages name it.
+        plan: String,
+        /// Who holds the lock.
+        holder: Option<LockHolder>,
+        /// Where the lock is.
+        lock_file: String,
+    },
+    /// A live process runs a run of the plan (found by its journal).
+    #[error(
+        "{plan} is being run by run {run}, whose journal a live process holds; wait for it to finish or stop it"
+    )]
+    LiveRun {
+        /// The plan, as messages name it.
+        plan: String,
+        /// The live run.
+        run: RunId,
+    },
+    /// Hooks of an earlier attempt still run.
+    #[error(
+        "{operation} refused: hooks started by an earlier attempt still run, and starting them again could run them twice at once; nothing was done"
+    )]
+    HooksStillRunning {
+        /// The operation.
+        operation: Operation,
+        /// Which.
+        hooks: Vec<StillRunning>,
+    },
+    /// Readiness found blockers (or, with `--strict`, warnings).
+    #[error(
+        "{operation} refused: {}, so nothing was done",
+        if readiness.blockers > 0 {
+            "readiness found what would make it fail"
+        } else {
+            "readiness found warnings and `--strict` refuses on them"
+        }
+    )]
+    NotReady {
+        /// The operation.
+        operation: Operation,
+        /// Every finding.
+        readiness: Box<Readiness>,
+    },
+    /// The machines could not be read for the preflight.
+    #[error("cannot read the machines' state: {0}")]
+    Unreadable(ProviderError),
+    /// The run store failed.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// The variables the hooks of `graph` read that `lookup` does not have.
+pub fn missing_secrets(
+    plan: &Plan,
+    graph: &StepGraph,
+    lookup: &dyn Fn(&str) -> bool,
+) -> Result<(), LaunchError> {
+    let names: Vec<String> = crate::hooks::secrets_needed(plan, graph)
+        .into_iter()
+        .filter(|name| !lookup(name))
+        .collect();
+    if names.is_empty() {
+        Ok(())
+    } else {
+        Err(LaunchError::MissingSecrets {
+            operation: graph.operation,
+            names,
+        })
+    }
+}
+
+/// The options of the operation, from the plan and how the run was started.
+pub fn operation_options(plan: &Plan, settings: &RunSettings) -> OperationOptions {
+    // A planned failover shuts the source down and takes the latest point
+    // (least data lost); the choice of point is the disaster case's
+    // (`--unplanned`), from the flag or the plan.
+    let recovery_point = match (settings.unplanned, settings.recovery_point.as_deref()) {
+        (false, _) | (true, Some("latest")) => RecoveryPointChoice::Latest,
+        (true, Some("latest-app-consistent")) => RecoveryPointChoice::LatestAppConsistent,
+        (true, Some("latest-processed")) => RecoveryPointChoice::LatestProcessed,
+        (true, _) => plan.failover.recovery_point.into(),
+    };
+    OperationOptions {
+        recovery_point,
+        shutdown_source: plan.failover.shutdown_source && !settings.unplanned,
+        test_network: plan.test_network.clone(),
+    }
+}
+
+/// How many times faster than Azure the run's vault works: a simulated
+/// vault's speed (`DRPLAN_SIM_SPEED`), 1 for a real one.
+pub fn vault_speed(plan: &Plan, settings: &RunSettings) -> f64 {
+    if settings.simulate || plan.vault == Vault::Simulator {
+        crate::provider::simulator::speed_from_env().unwrap_or(1.0)
+    } else {
+        1.0
+    }
+}
+
+/// The seed of a run's retry jitter: stable for a run, different between runs.
+pub fn seed(run: &RunId) -> u64 {
+    run.0
+        .bytes()
+        .fold(0x100_0000_01b3_u64, |h, b| h.rotate_left(5) ^ u64::from(b))
+}
+
+/// The plan as messages name it: its name, and its file when the file's
+/// stem (which names its lock) differs.
+pub fn plan_label(plan: &Plan, stem: &str) -> String {
+    if stem == plan.name {
+        format!("plan `{}`", plan.name)
+    } else {
+        format!("plan `{}` (file {stem}.drplan)", plan.name)
+    }
+}
