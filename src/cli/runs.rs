@@ -171,16 +171,27 @@ pub(super) fn run(args: &RunsArgs, ctx: &super::Ctx) -> ExitCode {
     };
     let listed: Result<Vec<RunSummary>, String> = rt.block_on(async {
         let mut all = Vec::new();
+        let named = places.len() == 1 && matches!(places.first(), Some(Place::Blob(_, from)) if *from != LocationSource::Plan);
         for place in places {
-            let store = place
-                .open(ctx.credential)
-                .await
-                .map_err(|e| e.to_string())?;
-            // A shared store that cannot be read is an error, not an empty list.
-            if !matches!(store, super::state::Store::Local(_)) {
-                store.get().list().await.map_err(|e| e.to_string())?;
+            let shared = matches!(place, Place::Blob(..));
+            let opened = match place.open(ctx.credential).await {
+                Ok(store) => store,
+                Err(e) if named => return Err(e.to_string()),
+                Err(e) => {
+                    eprintln!("warning: {e}");
+                    continue;
+                }
+            };
+            // A shared store that cannot be read is an error when it was
+            // asked for, and a warning when a plan below names it.
+            if shared && let Err(e) = opened.get().list().await {
+                if named {
+                    return Err(e.to_string());
+                }
+                eprintln!("warning: {e}");
+                continue;
             }
-            all.extend(summaries(store.get()).await.into_iter().map(|(s, _)| s));
+            all.extend(summaries(opened.get()).await.into_iter().map(|(s, _)| s));
         }
         Ok(all)
     });

@@ -141,8 +141,13 @@ pub(crate) fn for_run(args: &StateArgs, plan: Option<&Path>) -> Result<Option<Pl
     Ok(plan_state(file).map(|location| Place::Blob(location, LocationSource::Plan)))
 }
 
-/// The `state` setting of a plan file, if it compiles and has one.
+/// The `state` setting of a plan file, if it compiles and has one. Only a
+/// file that mentions `state` at all is compiled: `runs` asks this of
+/// every plan below a folder, and most have none.
 pub(crate) fn plan_state(file: &Path) -> Option<BlobLocation> {
     let source = super::paths::read(file).ok()?;
+    if !source.text.contains("state") {
+        return None;
+    }
     crate::compile(&source).0.and_then(|plan| plan.state)
 }
