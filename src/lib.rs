@@ -19,6 +19,7 @@
 // pest_derive without `std` (see Cargo.toml) names `alloc` in the code it generates.
 extern crate alloc;
 
+pub mod amend;
 pub mod ast;
 pub mod check;
 pub mod cli;

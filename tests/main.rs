@@ -40,6 +40,7 @@ mod proptests;
 mod readiness_cli;
 mod readiness_emulator;
 mod readiness_kinds;
+mod resume_amend;
 mod run_cli;
 mod run_control;
 mod run_secrets;

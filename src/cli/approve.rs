@@ -1,18 +1,31 @@
-//! `drplan approve RUN_ID STEP`: approves a `manual` step that a run waits
-//! on in another process, by recording the approval in the run's store.
+//! `drplan approve RUN_ID STEP` and `drplan reject RUN_ID STEP`: answer a
+//! `manual` step that a run waits on, from any process or machine that
+//! reaches the run's store, by recording a [`Decision`] there (who: the
+//! signed-in identity of a shared store, else the local account or `--as`;
+//! when; the comment). The waiting run journals it and goes on, or fails
+//! the step on a rejection.
 
-use super::args::ApproveArgs;
+use super::Ctx;
+use super::args::DecideArgs;
 use super::exit::ExitCode;
 use super::output;
-use crate::journal::{Event, RunId, RunStore};
+use super::state::Store;
+use crate::journal::{Decision, Event, RunId, RunStore, Verdict};
 
-pub(super) fn run(args: &ApproveArgs) -> ExitCode {
+pub(super) fn run(args: &DecideArgs, verdict: Verdict, ctx: &Ctx) -> ExitCode {
     let rt = match super::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
     let result = rt.block_on(async {
-        let store = super::runs::find(&args.run_id, args.plan.as_deref()).await?;
+        let opened = Store::holding(
+            &args.run_id,
+            &args.state,
+            args.plan.as_deref(),
+            ctx.credential,
+        )
+        .await?;
+        let store = opened.get();
         let id = RunId(args.run_id.clone());
         let records = store.read(&id).await.map_err(|e| e.to_string())?;
         let mut kind = None;
@@ -27,7 +40,7 @@ pub(super) fn run(args: &ApproveArgs) -> ExitCode {
                 _ => {}
             }
         }
-        ensure_running(&store, &id, &records, &args.step).await?;
+        ensure_running(store, &id, &records, &args.step).await?;
         match kind.as_deref() {
             Some("manual") if waiting => {}
             Some("manual") => {
@@ -63,28 +76,45 @@ pub(super) fn run(args: &ApproveArgs) -> ExitCode {
                 ));
             }
         }
-        let by = crate::journal::store::local_operator();
-        let decision = crate::journal::Decision {
-            verdict: crate::journal::Verdict::Approved,
-            by: by.clone(),
+        if let Some(earlier) = store
+            .decision(&id, &args.step)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            return Err(format!(
+                "{} of run {id} was already {}",
+                args.step,
+                earlier.describe()
+            ));
+        }
+        let decision = Decision {
+            verdict,
+            by: who(&opened, args.as_name.as_deref()).await?,
             at: crate::clock::Clock::system().now(),
-            comment: None,
+            comment: args.comment.clone().filter(|c| !c.trim().is_empty()),
         };
         store
             .decide(&id, &args.step, &decision)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(by)
+        Ok(decision)
     });
     match result {
-        Ok(by) => {
+        Ok(decision) => {
             match args.format {
                 super::args::Format::Json => output::json(&serde_json::json!({
-                    "run_id": args.run_id, "step": args.step, "approved_by": by
+                    "run_id": args.run_id,
+                    "step": args.step,
+                    "verdict": decision.verdict,
+                    "by": decision.by,
+                    "at": decision.at.to_string(),
+                    "comment": decision.comment,
                 })),
                 super::args::Format::Human => output::print(&format!(
-                    "approved {} of run {} ({by})\n",
-                    args.step, args.run_id
+                    "{} of run {}: {}\n",
+                    args.step,
+                    args.run_id,
+                    decision.describe()
                 )),
             }
             ExitCode::Success
@@ -114,8 +144,30 @@ async fn ensure_running(
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         return Err(format!(
-            "run {id} is not running (it is {how}); resume it with `drplan resume {id}` and approve {step} when it waits, or add `--yes`"
+            "run {id} is not running (it is {how}); resume it with `drplan resume {id}` and answer {step} when it waits, or add `--yes`"
         ));
     }
     Ok(())
+}
+
+/// Who answers: a shared store's signed-in identity (never a name typed on
+/// the command line, which anyone could type); for the local store `--as`
+/// or the local account.
+async fn who(store: &Store, as_name: Option<&str>) -> Result<String, String> {
+    match (store, as_name) {
+        (Store::Local(_), Some(name)) if !name.trim().is_empty() => Ok(name.trim().to_string()),
+        (Store::Local(_), _) => Ok(crate::journal::store::local_operator()),
+        (Store::Blob(_), Some(_)) => Err(
+            "`--as` names the approver only for runs kept in `.drplan/`; a shared store records the identity you are signed in as"
+                .to_string(),
+        ),
+        (Store::Blob(blob), None) => match blob.identity().await.map_err(|e| e.to_string())? {
+            Some(name) => Ok(name),
+            // A SAS says nothing of who holds it.
+            None => Ok(format!(
+                "{} (with a SAS)",
+                crate::journal::store::local_operator()
+            )),
+        },
+    }
 }

@@ -55,8 +55,10 @@ pub enum Command {
     Resume(ResumeArgs),
     /// The run history beside plans, newest first.
     Runs(RunsArgs),
-    /// Approve a `manual` step of a run that waits in another process.
-    Approve(ApproveArgs),
+    /// Approve a `manual` step of a run that waits, from any machine that reaches its state.
+    Approve(DecideArgs),
+    /// Reject a `manual` step of a run that waits: the step fails under its `on_error` policy.
+    Reject(DecideArgs),
     /// The monitoring dashboard of the plan's machines.
     Status(StatusArgs),
     /// The Site Recovery jobs behind the plan's machines.
@@ -178,6 +180,9 @@ pub struct RunArgs {
     /// At most this many VM operations at a time across the plan (each group's own limit still holds).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub parallelism: Option<u32>,
+    /// Where run state is kept.
+    #[command(flatten)]
+    pub state: super::state::StateArgs,
 }
 
 /// `--recovery-point`.
@@ -196,7 +201,9 @@ pub enum RecoveryPointArg {
 pub struct ResumeArgs {
     /// The run to continue (`drplan runs` lists them).
     pub run_id: String,
-    /// The plan file or folder whose `.drplan/` holds the run; default: search below the current folder.
+    /// The plan file or folder whose `.drplan/` holds the run (default: search below the
+    /// current folder). A plan file that differs from the run's plan is a correction: the run
+    /// continues with it when it changes only steps that have not succeeded (exit 2 otherwise).
     #[arg(long)]
     pub plan: Option<PathBuf>,
     /// Output format.
@@ -208,31 +215,49 @@ pub struct ResumeArgs {
     /// Refuse (exit 3) on readiness warnings too, not only on blockers.
     #[arg(long)]
     pub strict: bool,
+    /// Where run state is kept.
+    #[command(flatten)]
+    pub state: super::state::StateArgs,
 }
 
 /// `drplan runs`.
 #[derive(Debug, clap::Args)]
 pub struct RunsArgs {
-    /// Plan files or folders whose runs to list; default: below the current folder.
+    /// Plan files or folders whose runs to list (kept beside them, or in the shared store their
+    /// `state` names); default: below the current folder.
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// List the runs kept at this state URL (or `DRPLAN_STATE`) instead.
+    #[command(flatten)]
+    pub state: super::state::StateArgs,
 }
 
-/// `drplan approve`.
+/// `drplan approve` and `drplan reject`.
 #[derive(Debug, clap::Args)]
-pub struct ApproveArgs {
+pub struct DecideArgs {
     /// The run that waits.
     pub run_id: String,
     /// The `manual` step, e.g. `hook:db/after/2`.
     pub step: String,
-    /// The plan file or folder whose `.drplan/` holds the run; default: search below the current folder.
+    /// Why (kept in the run's journal with who answered and when).
+    #[arg(long, short = 'm')]
+    pub comment: Option<String>,
+    /// Record this name as the approver. Only with the local store: a shared store records the
+    /// signed-in identity.
+    #[arg(long = "as", value_name = "NAME")]
+    pub as_name: Option<String>,
+    /// The plan file or folder whose `.drplan/` holds the run (or whose `state` names the shared
+    /// store); default: search below the current folder.
     #[arg(long)]
     pub plan: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Where run state is kept.
+    #[command(flatten)]
+    pub state: super::state::StateArgs,
 }
 
 /// `drplan status`.
@@ -240,6 +265,9 @@ pub struct ApproveArgs {
 pub struct StatusArgs {
     /// The plan file.
     pub plan: PathBuf,
+    /// Where the plan's runs are kept (its active run and the steps waiting for approval).
+    #[command(flatten)]
+    pub state: super::state::StateArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,

@@ -49,18 +49,23 @@ impl std::fmt::Display for StillRunning {
 
 /// The hooks of earlier attempts that still run, for a resume of `prior` or,
 /// without one, a new run of the plan whose file stem is `plan_stem`.
+///
+/// `leases` says where a run's hook leases are on this machine: the run
+/// store's folder for the local store, `.drplan/` beside the plan for a
+/// shared one (hook processes are this machine's either way).
 pub(super) async fn still_running(
     store: &dyn RunStore,
+    leases: &Leases<'_>,
     prior: Option<&RunState>,
     plan_stem: &str,
 ) -> Vec<StillRunning> {
     let runs = match prior {
         Some(state) => vec![state.clone()],
-        None => unfinished_runs(store, plan_stem).await,
+        None => unfinished_runs(store, leases, plan_stem).await,
     };
     let mut waited = Duration::ZERO;
     loop {
-        let found = check(store, &runs);
+        let found = check(leases, &runs);
         if found.is_empty() || waited >= GRACE {
             return found;
         }
@@ -75,10 +80,13 @@ pub(super) async fn still_running(
     }
 }
 
-fn check(store: &dyn RunStore, runs: &[RunState]) -> Vec<StillRunning> {
+/// Where the hook leases of a run are on this machine.
+pub(super) type Leases<'a> = dyn Fn(&RunId) -> Option<std::path::PathBuf> + Sync + 'a;
+
+fn check(leases: &Leases<'_>, runs: &[RunState]) -> Vec<StillRunning> {
     let mut found = Vec::new();
     for state in runs {
-        let Some(dir) = store.hook_leases(&state.run_id) else {
+        let Some(dir) = leases(&state.run_id) else {
             continue;
         };
         for (step, record) in &state.steps {
@@ -107,7 +115,11 @@ fn check(store: &dyn RunStore, runs: &[RunState]) -> Vec<StillRunning> {
 }
 
 /// The runs of the plan that did not finish and that no live process runs.
-async fn unfinished_runs(store: &dyn RunStore, plan_stem: &str) -> Vec<RunState> {
+async fn unfinished_runs(
+    store: &dyn RunStore,
+    leases: &Leases<'_>,
+    plan_stem: &str,
+) -> Vec<RunState> {
     let Ok(runs) = store.list().await else {
         return Vec::new();
     };
@@ -115,8 +127,7 @@ async fn unfinished_runs(store: &dyn RunStore, plan_stem: &str) -> Vec<RunState>
     for run in runs {
         // Only runs that ever started a script have leases; the others'
         // journals need not be read.
-        let has_leases = store
-            .hook_leases(&run)
+        let has_leases = leases(&run)
             .and_then(|d| std::fs::read_dir(d).ok())
             .is_some_and(|mut entries| entries.next().is_some());
         if !has_leases || store.is_live(&run).await.unwrap_or(true) {

@@ -22,6 +22,7 @@ mod resume;
 mod run;
 mod runs;
 mod session;
+pub mod state;
 mod status;
 
 use std::io::IsTerminal;
@@ -57,8 +58,9 @@ pub fn main() -> i32 {
         Command::Graph(args) => graph::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),
         Command::Resume(args) => resume::run(&args, &ctx),
-        Command::Runs(args) => runs::run(&args),
-        Command::Approve(args) => approve::run(&args),
+        Command::Runs(args) => runs::run(&args, &ctx),
+        Command::Approve(args) => approve::run(&args, crate::journal::Verdict::Approved, &ctx),
+        Command::Reject(args) => approve::run(&args, crate::journal::Verdict::Rejected, &ctx),
         Command::Status(args) => status::status(&args, &ctx),
         Command::Jobs(args) => status::jobs(&args, &ctx),
         Command::Emulator(args) => emulator::run(&args, &ctx),
@@ -125,15 +127,22 @@ impl Ctx {
             output::error(&e.to_string());
             ExitCode::Usage
         })?;
-        let (plan, diagnostics) = crate::compile(&source);
+        let plan = self.compile(&source)?;
+        Ok((source, plan))
+    }
+
+    /// Compiles a plan read from a file, printing its diagnostics to stderr;
+    /// a plan with errors is refused (exit 1).
+    pub(crate) fn compile(&self, source: &SourceFile) -> Result<Plan, ExitCode> {
+        let (plan, diagnostics) = crate::compile(source);
         for d in &diagnostics {
             eprint!(
                 "{}",
-                crate::render::human(&source, d, self.color_stderr(), output::width())
+                crate::render::human(source, d, self.color_stderr(), output::width())
             );
         }
         if let Some(plan) = plan {
-            Ok((source, plan))
+            Ok(plan)
         } else {
             output::error(&format!(
                 "{} has errors (above); nothing was done",

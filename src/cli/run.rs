@@ -57,7 +57,15 @@ fn execute(
         }),
         parallelism: args.parallelism,
     };
+    let place = match super::state::of_plan(&args.state, &plan, &plan_file) {
+        Ok(place) => place,
+        Err(e) => {
+            super::output::error(&e.to_string());
+            return ExitCode::Usage;
+        }
+    };
     Session {
+        place,
         plan_path: plan_file,
         shown_path: args.plan.clone(),
         plan_text: source.text.to_string(),
@@ -71,6 +79,7 @@ fn execute(
         strict: args.strict,
         color: ctx.color,
         credential: ctx.credential,
+        amendment: None,
     }
     .execute()
 }

@@ -9,12 +9,30 @@ use super::args::{Format, RunsArgs};
 use super::exit::ExitCode;
 use super::output;
 use super::paths::{Walk, expand_with};
-use crate::journal::{LocalStore, RunId, RunState, RunStore, RunSummary};
+use super::state::Place;
+use crate::journal::{
+    BlobLocation, LocalStore, LocationSource, RunId, RunState, RunStore, RunSummary,
+};
 
 /// The `.drplan` stores beside the plans under `paths` (default: the
-/// current folder), each once, in path order; and what was left unread
-/// (see [`Walk::RUNS`]).
-fn stores(paths: &[PathBuf]) -> (Vec<LocalStore>, Option<String>) {
+/// current folder), each once, in path order; the shared stores those
+/// plans name in `state`; and what was left unread (see [`Walk::RUNS`]).
+fn stores(paths: &[PathBuf]) -> (Vec<LocalStore>, Vec<BlobLocation>, Option<String>) {
+    let (local, plans, cut) = local_stores(paths);
+    let mut shared: Vec<BlobLocation> = Vec::new();
+    for plan in plans {
+        if let Some(location) = super::state::plan_state(&plan)
+            && !shared.iter().any(|s| s.to_string() == location.to_string())
+        {
+            shared.push(location);
+        }
+    }
+    (local, shared, cut)
+}
+
+/// The `.drplan` stores and the plan files below `paths`.
+fn local_stores(paths: &[PathBuf]) -> (Vec<LocalStore>, Vec<PathBuf>, Option<String>) {
+    let mut plans = Vec::new();
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut cut = None;
     let here = [PathBuf::from(".")];
@@ -23,6 +41,7 @@ fn stores(paths: &[PathBuf]) -> (Vec<LocalStore>, Option<String>) {
     for root in roots {
         let found = expand_with(std::slice::from_ref(root), Walk::RUNS).unwrap_or_default();
         cut = cut.or(found.cut);
+        plans.extend(found.files.iter().cloned());
         dirs.extend(
             found
                 .files
@@ -55,7 +74,7 @@ fn stores(paths: &[PathBuf]) -> (Vec<LocalStore>, Option<String>) {
         })
         .map(LocalStore::new)
         .collect();
-    (stores, cut)
+    (stores, plans, cut)
 }
 
 /// The store holding run `run_id`, searched beside `plan` (a file or folder)
@@ -68,7 +87,7 @@ pub(super) async fn find(run_id: &str, plan: Option<&Path>) -> Result<LocalStore
     }
     let paths: Vec<PathBuf> = plan.map(Path::to_path_buf).into_iter().collect();
     let id = RunId(run_id.to_string());
-    let (stores, cut) = stores(&paths);
+    let (stores, _, cut) = local_stores(&paths);
     for store in stores {
         if store.list().await.is_ok_and(|runs| runs.contains(&id)) {
             return Ok(store);
@@ -113,7 +132,7 @@ pub(super) async fn is_running(store: &dyn RunStore, state: &RunState) -> bool {
     state.finished.is_none() && store.is_live(&state.run_id).await.unwrap_or(false)
 }
 
-pub(super) fn run(args: &RunsArgs) -> ExitCode {
+pub(super) fn run(args: &RunsArgs, ctx: &super::Ctx) -> ExitCode {
     let rt = match super::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -126,17 +145,53 @@ pub(super) fn run(args: &RunsArgs) -> ExitCode {
         output::error(&format!("cannot read `{}`: {}", e.0.display(), e.1));
         return ExitCode::Usage;
     }
-    let (stores, cut) = stores(&args.paths);
-    if let Some(cut) = cut {
-        eprintln!("note: drplan {cut}; name the plan's folder to list the runs kept there");
-    }
-    let mut all: Vec<RunSummary> = rt.block_on(async {
-        let mut all = Vec::new();
-        for store in stores {
-            all.extend(summaries(&store).await.into_iter().map(|(s, _)| s));
+    let named = match super::state::named(&args.state) {
+        Ok(named) => named,
+        Err(e) => {
+            output::error(&e.to_string());
+            return ExitCode::Usage;
         }
-        all
+    };
+    let places: Vec<Place> = match named {
+        Some(place) => vec![place],
+        None => {
+            let (local, shared, cut) = stores(&args.paths);
+            if let Some(cut) = cut {
+                eprintln!("note: drplan {cut}; name the plan's folder to list the runs kept there");
+            }
+            local
+                .into_iter()
+                .map(Place::Local)
+                .chain(
+                    shared
+                        .into_iter()
+                        .map(|l| Place::Blob(l, LocationSource::Plan)),
+                )
+                .collect()
+        }
+    };
+    let listed: Result<Vec<RunSummary>, String> = rt.block_on(async {
+        let mut all = Vec::new();
+        for place in places {
+            let store = place
+                .open(ctx.credential)
+                .await
+                .map_err(|e| e.to_string())?;
+            // A shared store that cannot be read is an error, not an empty list.
+            if !matches!(store, super::state::Store::Local(_)) {
+                store.get().list().await.map_err(|e| e.to_string())?;
+            }
+            all.extend(summaries(store.get()).await.into_iter().map(|(s, _)| s));
+        }
+        Ok(all)
     });
+    let mut all = match listed {
+        Ok(all) => all,
+        Err(e) => {
+            output::error(&e);
+            return ExitCode::Failed;
+        }
+    };
     all.sort_by(|a, b| {
         b.started
             .cmp(&a.started)

@@ -10,6 +10,7 @@ pub(super) use super::open::open_provider;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
@@ -27,6 +28,11 @@ use crate::journal::{
 use crate::plan::{Plan, Vault};
 use crate::provider::azure::CredentialKind;
 use crate::provider::{OperationOptions, Provider, RecoveryPointChoice};
+
+/// How much longer than a lease a resume waits for it to lapse.
+const LAPSE_MARGIN: Duration = Duration::from_secs(3);
+/// How often it looks.
+const LAPSE_POLL: Duration = Duration::from_secs(1);
 
 /// What a run needs from the command line.
 // Each flag is an independent switch of the command line, as clap models it.
@@ -51,6 +57,11 @@ pub(super) struct Session {
     pub(super) color: bool,
     /// How to sign in to Azure (`--credential`).
     pub(super) credential: CredentialKind,
+    /// Where the run's state is kept.
+    pub(super) place: super::state::Place,
+    /// `resume --plan`: the revision `plan_text` is kept as and what changed,
+    /// journaled (`plan_amended`) once the run's journal is held.
+    pub(super) amendment: Option<super::resume::Amended>,
 }
 
 /// The options of the operation, from the plan and the command line.
@@ -188,12 +199,11 @@ impl Session {
             host: crate::journal::store::host_name(),
             since: clock.now(),
         };
-        let lock = store.lock(&lock_name, holder).await.map_err(|e| {
-            output::error(&e.to_string());
-            ExitCode::Failed
-        })?;
+        let lock = self.take_lock(store, &lock_name, holder).await?;
+        let leases = |run: &RunId| self.hook_leases(store, run);
         let running =
-            super::earlier_hooks::still_running(store, self.prior.as_ref(), &lock_name).await;
+            super::earlier_hooks::still_running(store, &leases, self.prior.as_ref(), &lock_name)
+                .await;
         if !running.is_empty() {
             output::error(&format!(
                 "{} refused: hooks started by an earlier attempt still run, and starting them again could run them twice at once; nothing was done",
@@ -264,11 +274,115 @@ impl Session {
         }
     }
 
+    /// The plan's lock. A resume waits up to one lease for the lock of a
+    /// runner that died to lapse (a shared store's; a local lock is freed
+    /// as its process ends): taking a run over needs no manual step.
+    async fn take_lock(
+        &self,
+        store: &dyn RunStore,
+        lock_name: &str,
+        holder: LockHolder,
+    ) -> Result<Box<dyn crate::journal::store::LockGuard>, ExitCode> {
+        let patience = store
+            .lapse()
+            .filter(|_| self.prior.is_some())
+            .map(|d| d + LAPSE_MARGIN);
+        let started = tokio::time::Instant::now();
+        let mut said = false;
+        loop {
+            match store.lock(lock_name, holder.clone()).await {
+                Ok(lock) => return Ok(lock),
+                Err(JournalError::Locked {
+                    holder: other,
+                    lock_file,
+                    ..
+                }) => {
+                    if let Some(patience) = patience
+                        && started.elapsed() < patience
+                    {
+                        if !said {
+                            eprintln!(
+                                "waiting up to {}s for the plan's lock held by {} to lapse: its runner may have stopped",
+                                patience.as_secs(),
+                                crate::journal::store::describe_holder(other.as_ref())
+                            );
+                            said = true;
+                        }
+                        tokio::time::sleep(LAPSE_POLL).await;
+                        continue;
+                    }
+                    output::error(&format!(
+                        "{} is being run by {}; wait for it to finish or stop it ({lock_file})",
+                        self.plan_label(lock_name),
+                        crate::journal::store::describe_holder(other.as_ref())
+                    ));
+                    return Err(ExitCode::Failed);
+                }
+                Err(JournalError::LiveRun { run, .. }) => {
+                    output::error(&format!(
+                        "{} is being run by run {run}, whose journal a live process holds; wait for it to finish or stop it",
+                        self.plan_label(lock_name)
+                    ));
+                    return Err(ExitCode::Failed);
+                }
+                Err(e) => {
+                    output::error(&e.to_string());
+                    return Err(ExitCode::Failed);
+                }
+            }
+        }
+    }
+
+    /// The plan as messages name it: its name, and its file when the
+    /// file's stem (which names its lock) differs.
+    fn plan_label(&self, stem: &str) -> String {
+        if stem == self.plan.name {
+            format!("plan `{}`", self.plan.name)
+        } else {
+            format!("plan `{}` (file {stem}.drplan)", self.plan.name)
+        }
+    }
+
+    /// Opens the run's journal; a resume waits, as for the lock, for the
+    /// journal's lease of a runner that died to lapse.
+    async fn open_journal(
+        &self,
+        store: &dyn RunStore,
+    ) -> Result<Box<dyn JournalWriter>, JournalError> {
+        if self.prior.is_none() {
+            return store.create(&self.run_id, &self.plan_text).await;
+        }
+        let patience = store.lapse().map_or(Duration::ZERO, |d| d + LAPSE_MARGIN);
+        let started = tokio::time::Instant::now();
+        loop {
+            match store.reopen(&self.run_id).await {
+                Err(JournalError::RunIsLive(_)) if started.elapsed() < patience => {
+                    tokio::time::sleep(LAPSE_POLL).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Where hook leases of `run` are: the store's folder, or, for a shared
+    /// store, `.drplan/` beside the plan on this machine.
+    fn hook_leases(&self, store: &dyn RunStore, run: &RunId) -> Option<PathBuf> {
+        store
+            .hook_leases(run)
+            .or_else(|| LocalStore::beside(&self.plan_path).hook_leases(run))
+    }
+
     async fn execute_async(self) -> ExitCode {
         let clock = Clock::system();
-        // The one place the run's store is chosen; the rest sees the seam.
-        let local = LocalStore::beside(&self.plan_path);
-        let store: &dyn RunStore = &local;
+        // The one place the run's store is opened; the rest sees the seam.
+        let opened = match self.place.clone().open(self.credential).await {
+            Ok(store) => store,
+            Err(e) => {
+                output::error(&e.to_string());
+                return ExitCode::Failed;
+            }
+        };
+        let store: &dyn RunStore = opened.get();
         // The handlers are in place before anything is taken or read: from
         // here on, Ctrl-C, and the SIGTERM of systemd, Kubernetes or a CI
         // runner, and the SIGHUP of a closed terminal, all cancel: dispatch
@@ -285,12 +399,7 @@ impl Session {
             return ExitCode::Interrupted;
         }
         let prior = self.prior.as_ref();
-        let writer = if prior.is_some() {
-            store.reopen(&self.run_id).await
-        } else {
-            store.create(&self.run_id, &self.plan_text).await
-        };
-        let writer = match writer {
+        let writer = match self.open_journal(store).await {
             Ok(w) => w,
             Err(e) => {
                 output::error(&e.to_string());
@@ -309,6 +418,18 @@ impl Session {
             output::error(&e.to_string());
             return ExitCode::Failed;
         }
+        // A shared store's lease that can no longer be renewed stops the
+        // run as Ctrl-C does: nothing new starts, what runs is recorded if
+        // the store takes it, and the run is left resumable.
+        let lease_lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if let Some(lost) = lock.lost() {
+            let (cancel, flag) = (cancel.clone(), std::sync::Arc::clone(&lease_lost));
+            tokio::spawn(async move {
+                lost.cancelled().await;
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                cancel.cancel();
+            });
+        }
         let mode = if self.json {
             Mode::Json
         } else if std::io::stdout().is_terminal() {
@@ -320,6 +441,9 @@ impl Session {
             writer,
             console: Mutex::new(Console::new(mode, self.color)),
         };
+        if let Err(code) = self.keep_amendment(store, &sink, clock).await {
+            return code;
+        }
         let approvals = super::approvals::Approvals::new(
             store,
             self.run_id.clone(),
@@ -361,9 +485,43 @@ impl Session {
             time_scale: self.time_scale(),
         };
         let result = exec::execute(run).await;
+        sink.writer.close().await;
+        lock.release().await;
+        let lost = lease_lost.load(std::sync::atomic::Ordering::SeqCst);
         match sink.console.into_inner() {
+            Ok(console) if lost => self.report_lease_lost(console, store),
             Ok(console) => self.report(console, result),
             Err(_) => ExitCode::Failed,
+        }
+    }
+
+    /// The run stopped because its lease could not be kept.
+    fn report_lease_lost(&self, mut console: Console, store: &dyn RunStore) -> ExitCode {
+        console.finish();
+        output::error(&format!(
+            "run {} stopped: its lease in {} could not be renewed in time, so another runner may take it over; nothing new was started after that. The run is resumable: `drplan resume {} --state URL` from any machine",
+            self.run_id,
+            store.describe(),
+            self.run_id
+        ));
+        ExitCode::Interrupted
+    }
+
+    /// `resume --plan`: keeps the corrected plan and journals that the run
+    /// goes on with it, before the resumed part's first event.
+    async fn keep_amendment(
+        &self,
+        store: &dyn RunStore,
+        sink: &Sink,
+        clock: Clock,
+    ) -> Result<(), ExitCode> {
+        match &self.amendment {
+            Some(amended) => {
+                amended
+                    .keep(store, sink, &self.run_id, &self.plan_text, clock)
+                    .await
+            }
+            None => Ok(()),
         }
     }
 
@@ -431,7 +589,15 @@ impl Session {
             plan_dir,
             wait_scale,
         );
-        context.lease_dir = store.hook_leases(&self.run_id);
+        context.lease_dir = self.hook_leases(store, &self.run_id);
+        // A shared store keeps hook leases on this machine, beside the plan;
+        // the folder above them is made here, private, like the store's own.
+        if store.hook_leases(&self.run_id).is_none()
+            && let Some(run_dir) = context.lease_dir.as_deref().and_then(Path::parent)
+            && let Err(e) = crate::owner_only::create_dir_all(&context.plan_dir, run_dir)
+        {
+            tracing::warn!("{}: {e}", run_dir.display());
+        }
         context
     }
 

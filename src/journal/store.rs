@@ -128,7 +128,8 @@ impl JournalError {
     }
 }
 
-fn describe_holder(holder: Option<&LockHolder>) -> String {
+/// Who holds a lock, in a sentence's words.
+pub fn describe_holder(holder: Option<&LockHolder>) -> String {
     holder.map_or_else(
         || "another drplan process that is starting".to_string(),
         |h| {

@@ -1,0 +1,146 @@
+//! Where a command keeps or finds run state: `--state URL`, `DRPLAN_STATE`,
+//! the plan's `state "URL"` and the plan file in; a [`Place`] (the local
+//! `.drplan/` folder beside the plan, or a Blob Storage container) out, and,
+//! opened with the command's credential, the [`Store`] itself.
+
+use std::path::Path;
+
+use crate::journal::blob::OpenError;
+use crate::journal::{
+    BlobLocation, BlobStore, LocalStore, LocationError, LocationSource, RunStore,
+};
+use crate::plan::Plan;
+use crate::provider::azure::CredentialKind;
+
+/// The variable that names the state URL when `--state` does not.
+pub(crate) const STATE_VAR: &str = "DRPLAN_STATE";
+
+/// `--state URL`, shared by the commands that read or write run state.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StateArgs {
+    /// Keep run state (journal, lock, approvals, hook output) in Azure Blob Storage:
+    /// https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX], with a SAS query or signed in
+    /// as `--credential`. Default: `DRPLAN_STATE`, then the plan's `state`, then `.drplan/`
+    /// beside the plan.
+    #[arg(long = "state", value_name = "URL")]
+    pub url: Option<String>,
+}
+
+/// Why the state location cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StateError {
+    /// The URL is malformed.
+    #[error("{source} (from {from})")]
+    Location {
+        /// Which setting gave it.
+        from: LocationSource,
+        /// What is wrong.
+        #[source]
+        source: LocationError,
+    },
+    /// The store could not be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+}
+
+/// Where run state is, before it is opened.
+#[derive(Debug, Clone)]
+pub(crate) enum Place {
+    /// `.drplan/` beside the plan.
+    Local(LocalStore),
+    /// A Blob Storage container.
+    Blob(BlobLocation, LocationSource),
+}
+
+/// An opened store.
+pub(crate) enum Store {
+    Local(LocalStore),
+    Blob(BlobStore),
+}
+
+impl Store {
+    /// The store behind the seam.
+    pub(crate) fn get(&self) -> &dyn RunStore {
+        match self {
+            Store::Local(s) => s,
+            Store::Blob(s) => s,
+        }
+    }
+
+    /// The store for a command that names a run: [`for_run`]'s shared
+    /// store, else the `.drplan/` folder beside `plan` (or below the
+    /// current folder) that holds it.
+    pub(crate) async fn holding(
+        run_id: &str,
+        args: &StateArgs,
+        plan: Option<&Path>,
+        credential: CredentialKind,
+    ) -> Result<Store, String> {
+        let place = match for_run(args, plan)? {
+            Some(place) => place,
+            None => Place::Local(super::runs::find(run_id, plan).await?),
+        };
+        place.open(credential).await.map_err(|e| e.to_string())
+    }
+}
+
+/// The shared location named on the command line or in the environment,
+/// if any (`--state` first).
+pub(crate) fn named(args: &StateArgs) -> Result<Option<Place>, StateError> {
+    let (text, from) = match (&args.url, std::env::var(STATE_VAR)) {
+        (Some(url), _) => (url.clone(), LocationSource::Flag),
+        (None, Ok(url)) if !url.trim().is_empty() => (url, LocationSource::Env),
+        _ => return Ok(None),
+    };
+    let location =
+        BlobLocation::parse(&text).map_err(|source| StateError::Location { from, source })?;
+    Ok(Some(Place::Blob(location, from)))
+}
+
+/// Where a plan's runs are kept: [`named`], else the plan's `state`, else
+/// `.drplan/` beside the plan file.
+pub(crate) fn of_plan(
+    args: &StateArgs,
+    plan: &Plan,
+    plan_file: &Path,
+) -> Result<Place, StateError> {
+    if let Some(place) = named(args)? {
+        return Ok(place);
+    }
+    Ok(match &plan.state {
+        Some(location) => Place::Blob(location.clone(), LocationSource::Plan),
+        None => Place::Local(LocalStore::beside(plan_file)),
+    })
+}
+
+impl Place {
+    /// Opens the store, signing in as `credential` unless a SAS is given.
+    pub(crate) async fn open(self, credential: CredentialKind) -> Result<Store, StateError> {
+        match self {
+            Place::Local(store) => Ok(Store::Local(store)),
+            Place::Blob(location, from) => {
+                tracing::info!("run state in {location} (from {from})");
+                Ok(Store::Blob(BlobStore::open(location, credential).await?))
+            }
+        }
+    }
+}
+
+/// The shared store of a command that names a run: [`named`], or the
+/// `state` setting of the plan file `--plan` names; `None` means the run is
+/// looked for in `.drplan/` folders.
+pub(crate) fn for_run(args: &StateArgs, plan: Option<&Path>) -> Result<Option<Place>, String> {
+    if let Some(place) = named(args).map_err(|e| e.to_string())? {
+        return Ok(Some(place));
+    }
+    let Some(file) = plan.filter(|p| p.is_file()) else {
+        return Ok(None);
+    };
+    Ok(plan_state(file).map(|location| Place::Blob(location, LocationSource::Plan)))
+}
+
+/// The `state` setting of a plan file, if it compiles and has one.
+pub(crate) fn plan_state(file: &Path) -> Option<BlobLocation> {
+    let source = super::paths::read(file).ok()?;
+    crate::compile(&source).0.and_then(|plan| plan.state)
+}
