@@ -169,7 +169,11 @@ impl Runner {
                 if let Some(found) = probe(self) {
                     return found;
                 }
-                panic!("{} exited ({status}) before {what}\n{}", self.what, self.show());
+                panic!(
+                    "{} exited ({status}) before {what}\n{}",
+                    self.what,
+                    self.show()
+                );
             }
             if Instant::now() > until {
                 let _ = self.child.kill();
