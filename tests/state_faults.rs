@@ -157,7 +157,7 @@ fn kill_chain(azurite: &Azurite, chain: usize, mut moments: Moments) -> usize {
         // the run over (it printed `run_started`); one in four, for a
         // resume, at a random moment after it started, while it may still
         // wait for the killed runner's lease to lapse.
-        let early = kill > 0 && moments.next() % 4 == 0;
+        let early = kill > 0 && moments.next().is_multiple_of(4);
         let delay = if early {
             moments.up_to(Duration::from_secs(3))
         } else {
@@ -274,13 +274,13 @@ fn kill_9_at_thirty_random_moments_and_resumes_from_other_folders_fail_each_vm_o
 
 #[test]
 fn two_runners_started_at_once_one_runs_and_the_other_names_it() {
+    const ROUNDS: usize = 3;
     let azurite = Azurite::start();
     block(azurite.create_container("race"));
     let url = azurite.sas_url("race", "racwdl");
     // A manual gate keeps the winner running until it is approved, so the
     // loser cannot come after the winner's end.
-    let sandbox = Sandbox::with_plan("gate", &gate_plan("gate"));
-    let spawn = |what: &str| {
+    let spawn = |sandbox: &Sandbox, what: &str| {
         let mut command = drplan_in(sandbox.path());
         command.args([
             "run",
@@ -293,12 +293,14 @@ fn two_runners_started_at_once_one_runs_and_the_other_names_it() {
         ]);
         Runner::spawn(command, what)
     };
-    const ROUNDS: usize = 3;
     let mut winners = Vec::new();
     for round in 1..=ROUNDS {
+        // The simulated vault keeps its own state in the plan's folder: a
+        // fresh one each round (the lock is the store's, whatever the folder).
+        let sandbox = Sandbox::with_plan("gate", &gate_plan("gate"));
         let mut runners = [
-            spawn(&format!("round {round}: runner A")),
-            spawn(&format!("round {round}: runner B")),
+            spawn(&sandbox, &format!("round {round}: runner A")),
+            spawn(&sandbox, &format!("round {round}: runner B")),
         ];
         let deadline = Instant::now() + RUN_DEADLINE;
         let loser = loop {
@@ -385,12 +387,11 @@ fn wait_for_finished(runner: &mut Runner, n: usize) {
 
 /// The run id a runner printed.
 fn run_id(runner: &Runner) -> String {
-    runner
-        .events()
-        .iter()
-        .find(|e| event(e) == "run_started")
-        .map(|e| e["run_id"].as_str().unwrap().to_string())
-        .unwrap_or_else(|| panic!("no run_started\n{}", runner.show()))
+    let events = runner.events();
+    let Some(started) = events.iter().find(|e| event(e) == "run_started") else {
+        panic!("no run_started\n{}", runner.show());
+    };
+    started["run_id"].as_str().unwrap().to_string()
 }
 
 /// What a runner that stopped because of its store must say.

@@ -86,13 +86,19 @@ fn a_sas_that_may_not_write_is_named_and_nothing_is_written() {
     let azurite = Azurite::start();
     block(async {
         azurite.create_container("readonly").await;
-        azurite.put_blob("readonly", "keep.txt", "someone's file").await;
+        azurite
+            .put_blob("readonly", "keep.txt", "someone's file")
+            .await;
     });
     let before = contents(&azurite, "readonly");
     let sandbox = Sandbox::with_plan("bad", PLAN);
     let out = run_failover(&sandbox, &azurite.sas_url("readonly", "rl"));
     assert_refused(&out, &["SAS", "write"], "run with sp=rl");
-    assert_eq!(contents(&azurite, "readonly"), before, "something was written");
+    assert_eq!(
+        contents(&azurite, "readonly"),
+        before,
+        "something was written"
+    );
     assert!(sandbox.run_ids().is_empty(), "the run went to .drplan/");
 }
 
