@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::azure_e2e::Emulator;
 use crate::support::azurite::Azurite;
-use crate::support::sandbox::{Sandbox, event, gate_plan, show, stdout, step};
+use crate::support::sandbox::{Sandbox, event, gate_plan, show, stdout};
 use crate::support::state::{
     Moments, RUN_DEADLINE, Runner, assert_journal_sound, block, contents, drplan_in, elsewhere,
     final_status, journal, lease_state, step_statuses,
@@ -319,17 +319,7 @@ fn two_runners_started_at_once_one_runs_and_the_other_names_it() {
         let (winner, loser) = if loser == 0 { (b, a) } else { (a, b) };
         let status = loser.wait(RUN_DEADLINE);
         assert_eq!(status.code(), Some(1), "the loser\n{}", loser.show());
-        let run = winner.until("the manual step", RUN_DEADLINE, |r| {
-            let events = r.events();
-            let waiting = events
-                .iter()
-                .any(|e| event(e) == "step_started" && step(e) == "hook:g/before/1");
-            let id = events
-                .iter()
-                .find(|e| event(e) == "run_started")
-                .map(|e| e["run_id"].as_str().unwrap().to_string());
-            id.filter(|_| waiting)
-        });
+        let run = winner.wait_for_step("hook:g/before/1", RUN_DEADLINE);
         let said = loser.stderr();
         assert!(
             said.contains(&format!("is being run by run {run}"))

@@ -235,17 +235,7 @@ fn start_waiting(sandbox: &Sandbox, url: &str, what: &str) -> (Runner, String) {
         url,
     ]);
     let mut runner = Runner::spawn(command, what);
-    let run = runner.until("the manual step", RUN_DEADLINE, |r| {
-        let events = r.events();
-        let waiting = events
-            .iter()
-            .any(|e| event(e) == "step_started" && step(e) == "hook:g/before/1");
-        let id = events
-            .iter()
-            .find(|e| event(e) == "run_started")
-            .map(|e| e["run_id"].as_str().unwrap().to_string());
-        id.filter(|_| waiting)
-    });
+    let run = runner.wait_for_step("hook:g/before/1", RUN_DEADLINE);
     (runner, run)
 }
 

@@ -194,6 +194,22 @@ impl Runner {
         })
     }
 
+    /// The run id, once the run has started `step_id` (a manual step
+    /// waiting for an answer, say).
+    pub(crate) fn wait_for_step(&mut self, step_id: &str, deadline: Duration) -> String {
+        self.until(step_id, deadline, |r| {
+            let events = r.events();
+            let started = events
+                .iter()
+                .any(|e| event(e) == "step_started" && step(e) == step_id);
+            let id = events
+                .iter()
+                .find(|e| event(e) == "run_started")
+                .map(|e| e["run_id"].as_str().unwrap().to_string());
+            id.filter(|_| started)
+        })
+    }
+
     /// kill -9: the process ends at once, with no chance to clean up.
     pub(crate) fn kill9(&mut self) {
         let _ = self.child.kill();
