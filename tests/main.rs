@@ -47,4 +47,6 @@ mod run_control;
 mod run_secrets;
 mod run_sim;
 mod schema_sync;
+mod state_faults;
+mod state_store;
 mod status_cli;

@@ -7,6 +7,7 @@ pub(crate) mod fake;
 pub(crate) mod lsp_client;
 pub(crate) mod rehearsal;
 pub(crate) mod sandbox;
+pub(crate) mod state;
 
 use std::path::{Path, PathBuf};
 

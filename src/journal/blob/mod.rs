@@ -49,6 +49,10 @@ pub const LEASE_VAR: &str = "DRPLAN_STATE_LEASE";
 const SEGMENT_BLOCKS: u32 = 45_000;
 /// How often a whole-blob write is tried while the store does not answer.
 const PUT_TRIES: u32 = 8;
+/// How often, and how far apart, a locked-out runner looks for the name of
+/// a holder that has taken the lease but not yet written it.
+const HOLDER_TRIES: u32 = 20;
+const HOLDER_PAUSE: Duration = Duration::from_millis(100);
 
 /// Why a Blob store cannot be opened.
 #[derive(Debug, thiserror::Error)]
@@ -253,6 +257,22 @@ impl BlobStore {
             return Err(JournalError::UnknownRun(run.0.clone()));
         }
         Ok(names)
+    }
+}
+
+impl BlobStore {
+    /// Who holds plan `plan`'s lock. A runner writes its name right after
+    /// it takes the lease, so one that has only just taken it is given a
+    /// moment to: two runners started at once must learn who won.
+    async fn holder_once_written(&self, plan: &str) -> Option<LockHolder> {
+        for _ in 0..HOLDER_TRIES {
+            match self.lock_holder(plan).await {
+                Ok(Some(holder)) => return Some(holder),
+                Ok(None) => tokio::time::sleep(HOLDER_PAUSE).await,
+                Err(_) => return None,
+            }
+        }
+        None
     }
 }
 
@@ -476,7 +496,7 @@ impl RunStore for BlobStore {
             Err(f) if f.is("LeaseAlreadyPresent") => {
                 return Err(JournalError::Locked {
                     plan: plan.to_string(),
-                    holder: self.lock_holder(plan).await.ok().flatten(),
+                    holder: self.holder_once_written(plan).await,
                     lock_file: self.blobs.describe(&name),
                 });
             }
