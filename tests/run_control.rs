@@ -190,7 +190,7 @@ fn a_manual_step_is_approved_from_another_process() {
     let ok = sandbox.output(&["approve", &run_id, "hook:g/after/1", "--plan", &dir]);
     assert_eq!(ok.status.code(), Some(0), "{}", show(&ok));
     assert!(
-        stdout(&ok).contains(&format!("approved hook:g/after/1 of run {run_id}")),
+        stdout(&ok).contains(&format!("hook:g/after/1 of run {run_id}: approved by ")),
         "{}",
         show(&ok)
     );
