@@ -269,7 +269,9 @@ fn over_https_with_a_token_a_run_is_approved_and_rejected_from_another_folder() 
     assert_eq!(events.last().unwrap()["status"], "succeeded");
 
     // Rejected from a third folder by someone else, with a comment: the
-    // step fails, and the run with it.
+    // step fails, and the run with it. The first run failed the VM over, so
+    // the simulated vault starts afresh.
+    std::fs::remove_file(sandbox.path().join(".drplan/gate.vault.json")).unwrap();
     let (mut runner, run) = start_waiting(&sandbox, &url, "the run to reject");
     let third = elsewhere();
     let comment = "AG not synchronized on sql-02";

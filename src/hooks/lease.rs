@@ -41,7 +41,13 @@ pub(super) struct Lease {
 impl Lease {
     /// A new lease for an attempt of `step`, locked, in `dir` (made 0700).
     pub(super) fn take(dir: &Path, step: &str) -> std::io::Result<Lease> {
-        let base = dir.parent().unwrap_or(Path::new(""));
+        // The folders above may not exist yet (a shared run store keeps
+        // only the leases here): made from the nearest one that does.
+        let base = dir
+            .ancestors()
+            .skip(1)
+            .find(|a| a.is_dir())
+            .unwrap_or(Path::new(""));
         owner_only::create_dir_all(base, dir)?;
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(format!(

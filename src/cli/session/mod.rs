@@ -361,14 +361,6 @@ impl Session {
             launch::vault_speed(&self.plan, &self.settings),
         );
         context.lease_dir = self.hook_leases(store, &self.run_id);
-        // A shared store keeps hook leases on this machine, beside the plan;
-        // the folder above them is made here, private, like the store's own.
-        if store.hook_leases(&self.run_id).is_none()
-            && let Some(run_dir) = context.lease_dir.as_deref().and_then(Path::parent)
-            && let Err(e) = crate::owner_only::create_dir_all(&context.plan_dir, run_dir)
-        {
-            tracing::warn!("{}: {e}", run_dir.display());
-        }
         context
     }
 }

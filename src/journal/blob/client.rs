@@ -259,6 +259,19 @@ impl Blobs {
         new_only: bool,
         lease: Option<&str>,
     ) -> Result<(), Failure> {
+        self.put_tagged(name, bytes, new_only, lease)
+            .await
+            .map(|_| ())
+    }
+
+    /// [`Blobs::put`], giving the blob's new entity tag.
+    pub(super) async fn put_tagged(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        new_only: bool,
+        lease: Option<&str>,
+    ) -> Result<Option<azure_core::http::Etag>, Failure> {
         let mut options = BlobClientUploadOptions {
             lease_id: lease.map(str::to_string),
             ..BlobClientUploadOptions::default()
@@ -271,7 +284,7 @@ impl Blobs {
         self.blob(name)?
             .upload(body, Some(options))
             .await
-            .map(|_| ())
+            .map(|r| r.etag)
             .map_err(failure)
     }
 
@@ -358,11 +371,21 @@ impl Blobs {
             .map_err(failure)
     }
 
-    /// Takes a lease of `seconds` (15 to 60) on a blob; its id.
-    pub(super) async fn acquire_lease(&self, name: &str, seconds: i32) -> Result<String, Failure> {
+    /// Takes a lease of `seconds` (15 to 60) on a blob, only while it is
+    /// `if_match` when that is given; its id.
+    pub(super) async fn acquire_lease(
+        &self,
+        name: &str,
+        seconds: i32,
+        if_match: Option<azure_core::http::Etag>,
+    ) -> Result<String, Failure> {
+        let options = BlobClientAcquireLeaseOptions {
+            if_match,
+            ..BlobClientAcquireLeaseOptions::default()
+        };
         let r = self
             .blob(name)?
-            .acquire_lease(seconds, Some(BlobClientAcquireLeaseOptions::default()))
+            .acquire_lease(seconds, Some(options))
             .await
             .map_err(failure)?;
         r.lease_id()

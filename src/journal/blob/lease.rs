@@ -39,9 +39,19 @@ impl Lease {
         name: &str,
         seconds: u32,
     ) -> Result<Arc<Lease>, Failure> {
+        Self::acquire_if(blobs, name, seconds, None).await
+    }
+
+    /// [`Lease::acquire`], only while the blob is `if_match` when given.
+    pub(super) async fn acquire_if(
+        blobs: &Blobs,
+        name: &str,
+        seconds: u32,
+        if_match: Option<azure_core::http::Etag>,
+    ) -> Result<Arc<Lease>, Failure> {
         let sent = Instant::now();
         let id = blobs
-            .acquire_lease(name, i32::try_from(seconds).unwrap_or(60))
+            .acquire_lease(name, i32::try_from(seconds).unwrap_or(60), if_match)
             .await?;
         let lease = Arc::new(Lease {
             blobs: blobs.clone(),

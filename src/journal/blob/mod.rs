@@ -49,10 +49,9 @@ pub const LEASE_VAR: &str = "DRPLAN_STATE_LEASE";
 const SEGMENT_BLOCKS: u32 = 45_000;
 /// How often a whole-blob write is tried while the store does not answer.
 const PUT_TRIES: u32 = 8;
-/// How often, and how far apart, a locked-out runner looks for the name of
-/// a holder that has taken the lease but not yet written it.
-const HOLDER_TRIES: u32 = 20;
-const HOLDER_PAUSE: Duration = Duration::from_millis(100);
+/// How often taking a lock starts over when another runner writes the
+/// lock blob at the same moment.
+const LOCK_TRIES: u32 = 10;
 
 /// Why a Blob store cannot be opened.
 #[derive(Debug, thiserror::Error)]
@@ -258,21 +257,29 @@ impl BlobStore {
         }
         Ok(names)
     }
-}
 
-impl BlobStore {
-    /// Who holds plan `plan`'s lock. A runner writes its name right after
-    /// it takes the lease, so one that has only just taken it is given a
-    /// moment to: two runners started at once must learn who won.
-    async fn holder_once_written(&self, plan: &str) -> Option<LockHolder> {
-        for _ in 0..HOLDER_TRIES {
-            match self.lock_holder(plan).await {
-                Ok(Some(holder)) => return Some(holder),
-                Ok(None) => tokio::time::sleep(HOLDER_PAUSE).await,
-                Err(_) => return None,
-            }
+    /// Refuses a lock blob that holds something other than a lock (so
+    /// someone else's blob at that name is never overwritten).
+    async fn refuse_foreign_lock(&self, name: &str) -> Result<(), JournalError> {
+        let bytes = self
+            .blobs
+            .get(name)
+            .await
+            .map_err(|f| self.error("reading the plan's lock", &f))?;
+        let Some(bytes) = bytes else {
+            return Ok(());
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        if text.trim().is_empty()
+            || text.trim() == "{}"
+            || serde_json::from_slice::<LockHolder>(&bytes).is_ok()
+        {
+            return Ok(());
         }
-        None
+        Err(JournalError::Store {
+            location: self.blobs.describe(name),
+            message: "this blob is not a drplan lock (it names no runner), so drplan leaves it alone; move it away, or keep run state under another prefix of the URL; nothing was written".to_string(),
+        })
     }
 }
 
@@ -485,35 +492,48 @@ impl RunStore for BlobStore {
         plan: &str,
         holder: LockHolder,
     ) -> Result<Box<dyn LockGuard>, JournalError> {
+        // Who holds the lock is written before the lease is taken, and the
+        // lease only taken while the blob is still what was written: a
+        // leased lock blob always names its holder, never an earlier one.
         let name = lock_name(plan);
-        match self.blobs.put(&name, b"{}".to_vec(), true, None).await {
-            Ok(()) => {}
-            Err(f) if f.is("BlobAlreadyExists") || f.is("LeaseIdMissing") => {}
-            Err(f) => return Err(self.error("taking the plan's lock", &f)),
-        }
-        let lease = match Lease::acquire(&self.blobs, &name, self.lease_secs).await {
-            Ok(lease) => lease,
-            Err(f) if f.is("LeaseAlreadyPresent") => {
-                return Err(JournalError::Locked {
-                    plan: plan.to_string(),
-                    holder: self.holder_once_written(plan).await,
-                    lock_file: self.blobs.describe(&name),
-                });
-            }
-            Err(f) => return Err(self.error("taking the plan's lock", &f)),
-        };
         let text = serde_json::to_vec(&holder).map_err(|e| JournalError::Store {
             location: self.describe(),
             message: e.to_string(),
         })?;
-        if let Err(f) = self.blobs.put(&name, text, false, Some(lease.id())).await {
-            lease.release().await;
-            return Err(self.error("writing who holds the plan's lock", &f));
+        let locked = |holder| JournalError::Locked {
+            plan: plan.to_string(),
+            holder,
+            lock_file: self.blobs.describe(&name),
+        };
+        for _ in 0..LOCK_TRIES {
+            self.refuse_foreign_lock(&name).await?;
+            let etag = match self
+                .blobs
+                .put_tagged(&name, text.clone(), false, None)
+                .await
+            {
+                Ok(etag) => etag,
+                Err(f) if f.is("LeaseIdMissing") => {
+                    return Err(locked(self.lock_holder(plan).await.ok().flatten()));
+                }
+                Err(f) => return Err(self.error("taking the plan's lock", &f)),
+            };
+            match Lease::acquire_if(&self.blobs, &name, self.lease_secs, etag).await {
+                Ok(lease) => {
+                    return Ok(Box::new(BlobLock {
+                        lease,
+                        name: self.blobs.describe(&name),
+                    }));
+                }
+                Err(f) if f.is("LeaseAlreadyPresent") => {
+                    return Err(locked(self.lock_holder(plan).await.ok().flatten()));
+                }
+                // Another runner wrote in between: look again.
+                Err(f) if f.is("ConditionNotMet") => {}
+                Err(f) => return Err(self.error("taking the plan's lock", &f)),
+            }
         }
-        Ok(Box::new(BlobLock {
-            lease,
-            name: self.blobs.describe(&name),
-        }))
+        Err(locked(self.lock_holder(plan).await.ok().flatten()))
     }
 
     async fn lock_holder(&self, plan: &str) -> Result<Option<LockHolder>, JournalError> {
