@@ -47,6 +47,7 @@ mod run_control;
 mod run_secrets;
 mod run_sim;
 mod schema_sync;
+mod state_cli;
 mod state_faults;
 mod state_store;
 mod status_cli;

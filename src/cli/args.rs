@@ -158,6 +158,10 @@ pub struct RunArgs {
     /// Refuse (exit 3) on readiness warnings too, not only on blockers.
     #[arg(long)]
     pub strict: bool,
+    /// When another runner holds the plan's lock in a shared store, end its lease after saying
+    /// whose it is and asking (`--yes`: without asking). Only for a runner known to be gone.
+    #[arg(long)]
+    pub break_lock: bool,
     /// Only these groups (repeatable), still in order.
     #[arg(long = "group", short = 'g')]
     pub groups: Vec<String>,
@@ -215,6 +219,10 @@ pub struct ResumeArgs {
     /// Refuse (exit 3) on readiness warnings too, not only on blockers.
     #[arg(long)]
     pub strict: bool,
+    /// When another runner holds the plan's lock in a shared store, end its lease after saying
+    /// whose it is and asking (`--yes`: without asking). Only for a runner known to be gone.
+    #[arg(long)]
+    pub break_lock: bool,
     /// Where run state is kept.
     #[command(flatten)]
     pub state: super::state::StateArgs,

@@ -139,7 +139,7 @@ pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
         graph: chosen.graph,
         settings,
     };
-    let flags = Flags::new(args.format, args.yes, args.strict, ctx);
+    let flags = Flags::new(args.format, args.yes, args.strict, ctx).breaking_locks(args.break_lock);
     let run_id = state.run_id.clone();
     Session::new(planned, run_id, Some(state), chosen.amendment, flags).execute()
 }

@@ -73,6 +73,6 @@ fn execute(
         graph,
         settings,
     };
-    let flags = Flags::new(args.format, args.yes, args.strict, ctx);
+    let flags = Flags::new(args.format, args.yes, args.strict, ctx).breaking_locks(args.break_lock);
     Session::new(planned, RunId::new(clock.now(), suffix), None, None, flags).execute()
 }

@@ -260,6 +260,19 @@ pub trait RunStore: Send + Sync {
     /// The output kept of each attempt of a hook step, in attempt order.
     async fn outputs(&self, run: &RunId, step: &str) -> Result<Vec<KeptOutput>, JournalError>;
 
+    /// Ends the lock of plan `plan` held by another runner, and the lease
+    /// of the journal it writes (`--break-lock`); who held it. A local lock
+    /// belongs to a live process on this machine and cannot be broken: stop
+    /// the process instead.
+    async fn break_lock(&self, plan: &str) -> Result<Option<LockHolder>, JournalError> {
+        Err(JournalError::Store {
+            location: self.describe(),
+            message: format!(
+                "the lock of plan `{plan}` here is held by a live process on this machine; stop that process (its pid is in the message above) instead of breaking the lock"
+            ),
+        })
+    }
+
     /// Who acts through this store when it knows better than the local
     /// account: the signed-in identity of a shared store.
     async fn identity(&self) -> Result<Option<String>, JournalError> {

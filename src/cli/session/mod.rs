@@ -45,6 +45,8 @@ pub(super) struct Flags {
     pub(super) color: bool,
     /// How to sign in to Azure (`--credential`).
     pub(super) credential: CredentialKind,
+    /// End another runner's lease on the plan's lock (`--break-lock`).
+    pub(super) break_lock: bool,
 }
 
 impl Flags {
@@ -55,7 +57,15 @@ impl Flags {
             strict,
             color: ctx.color,
             credential: ctx.credential,
+            break_lock: false,
         }
+    }
+
+    /// With `--break-lock`.
+    #[must_use]
+    pub(super) fn breaking_locks(mut self, yes: bool) -> Flags {
+        self.break_lock = yes;
+        self
     }
 }
 
@@ -156,7 +166,17 @@ impl Session {
             since: clock.now(),
         };
         let label = launch::plan_label(&self.plan, &stem);
-        let lock = launch::take_lock(store, &stem, &label, holder, self.prior.is_some()).await?;
+        let resume = self.prior.is_some();
+        let lock = match launch::take_lock(store, &stem, &label, holder.clone(), resume).await {
+            Err(LaunchError::Locked {
+                holder: Some(other),
+                ..
+            }) if self.flags.break_lock => {
+                self.break_lock(store, &stem, &label, &other).await?;
+                launch::take_lock(store, &stem, &label, holder, resume).await?
+            }
+            taken => taken?,
+        };
         let leases = |run: &RunId| self.hook_leases(store, run);
         let hooks = launch::still_running(store, &leases, self.prior.as_ref(), &stem).await;
         if !hooks.is_empty() {
@@ -194,6 +214,42 @@ impl Session {
             );
         }
         Ok((provider, lock))
+    }
+
+    /// `--break-lock`: says whose lock it is, asks (unless `--yes`), and
+    /// ends its lease.
+    async fn break_lock(
+        &self,
+        store: &dyn RunStore,
+        stem: &str,
+        label: &str,
+        other: &LockHolder,
+    ) -> Result<(), LaunchError> {
+        let whose = crate::journal::store::describe_holder(Some(other));
+        eprintln!(
+            "{label} is held by {whose}; breaking its lock lets this runner act on the same VMs, so do it only if that runner is gone"
+        );
+        if !self.flags.yes {
+            let asked = std::io::stdin().is_terminal();
+            let mut answer = String::new();
+            if asked {
+                eprint!("type `yes` to break it: ");
+                let _ = std::io::stdin().read_line(&mut answer);
+            }
+            if answer.trim() != "yes" {
+                return Err(LaunchError::Journal(crate::journal::JournalError::Store {
+                    location: store.describe(),
+                    message: if asked {
+                        "the lock was not broken; nothing was done".to_string()
+                    } else {
+                        "the lock was not broken: no one could be asked (add `--yes` to break it without asking); nothing was done".to_string()
+                    },
+                }));
+            }
+        }
+        store.break_lock(stem).await?;
+        eprintln!("broke the lock held by {whose}");
+        Ok(())
     }
 
     /// Where hook leases of `run` are: the store's folder, or, for a shared

@@ -536,6 +536,26 @@ impl RunStore for BlobStore {
         Err(locked(self.lock_holder(plan).await.ok().flatten()))
     }
 
+    async fn break_lock(&self, plan: &str) -> Result<Option<LockHolder>, JournalError> {
+        let holder = self.lock_holder(plan).await?;
+        let name = lock_name(plan);
+        self.blobs
+            .break_lease(&name)
+            .await
+            .map_err(|f| self.error("breaking the plan's lock", &f))?;
+        // The holder's journal too, or a resume of its run would wait on it.
+        if let Some(h) = &holder
+            && let Ok(segments) = self.segments(&h.run_id).await
+            && let Some(last) = segments.last()
+        {
+            self.blobs
+                .break_lease(last)
+                .await
+                .map_err(|f| self.error("breaking the lease of the holder's journal", &f))?;
+        }
+        Ok(holder)
+    }
+
     async fn lock_holder(&self, plan: &str) -> Result<Option<LockHolder>, JournalError> {
         let name = lock_name(plan);
         let leased = self
