@@ -203,3 +203,59 @@ fn a_second_run_is_refused_naming_the_plan_and_its_file() {
     // The first run is stopped as the runner is dropped.
     drop(first);
 }
+
+#[test]
+fn the_output_of_a_hook_that_succeeded_is_read_back_from_another_folder() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let azurite = Azurite::start();
+    block(azurite.create_container("evidence"));
+    let url = azurite.sas_url("evidence", "racwdl");
+    let hooks = "script \"hooks/check.sh\" { env { TOKEN = env(\"HOOK_SECRET\") } }";
+    let sandbox = Sandbox::with_plan("ag", &crate::support::sandbox::one_vm_plan("ag", hooks));
+    let script = sandbox.path().join("hooks/check.sh");
+    std::fs::create_dir(script.parent().unwrap()).unwrap();
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho \"connecting with $TOKEN\"\necho AG SYNCHRONIZED\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = drplan_in(sandbox.path())
+        .args([
+            "run",
+            "failover",
+            "ag.drplan",
+            "--state",
+            &url,
+            "--format",
+            "json",
+        ])
+        .env("HOOK_SECRET", "s3cret-value-42")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().next().unwrap_or_default()).unwrap();
+    let run = first["run_id"].as_str().unwrap().to_string();
+
+    let here = elsewhere();
+    let read = drplan_in(here.path())
+        .args(["output", &run, "--state", &url])
+        .output()
+        .unwrap();
+    assert_eq!(read.status.code(), Some(0), "{}", show(&read));
+    assert_eq!(
+        stdout(&read),
+        "== hook:g/before/1 (attempt 1) ==\nconnecting with ***\nAG SYNCHRONIZED\n"
+    );
+    let unknown = drplan_in(here.path())
+        .args(["output", &run, "hook:g/after/9", "--state", &url])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2), "{}", show(&unknown));
+    assert!(
+        stderr(&unknown).contains("its hook steps: hook:g/before/1"),
+        "{}",
+        show(&unknown)
+    );
+}

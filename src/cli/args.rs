@@ -59,6 +59,8 @@ pub enum Command {
     Approve(DecideArgs),
     /// Reject a `manual` step of a run that waits: the step fails under its `on_error` policy.
     Reject(DecideArgs),
+    /// The whole output kept of a run's hooks (redacted), as evidence.
+    Output(OutputArgs),
     /// The monitoring dashboard of the plan's machines.
     Status(StatusArgs),
     /// The Site Recovery jobs behind the plan's machines.
@@ -256,6 +258,25 @@ pub struct DecideArgs {
     /// signed-in identity.
     #[arg(long = "as", value_name = "NAME")]
     pub as_name: Option<String>,
+    /// The plan file or folder whose `.drplan/` holds the run (or whose `state` names the shared
+    /// store); default: search below the current folder.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Where run state is kept.
+    #[command(flatten)]
+    pub state: super::state::StateArgs,
+}
+
+/// `drplan output`.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// The run.
+    pub run_id: String,
+    /// Only this hook step, e.g. `hook:db/after/1`; default: every hook step of the run.
+    pub step: Option<String>,
     /// The plan file or folder whose `.drplan/` holds the run (or whose `state` names the shared
     /// store); default: search below the current folder.
     #[arg(long)]

@@ -16,6 +16,7 @@ mod fmt;
 mod graph;
 mod lsp;
 mod output;
+mod output_cmd;
 mod paths;
 mod resume;
 mod run;
@@ -60,6 +61,7 @@ pub fn main() -> i32 {
         Command::Runs(args) => runs::run(&args, &ctx),
         Command::Approve(args) => approve::run(&args, crate::journal::Verdict::Approved, &ctx),
         Command::Reject(args) => approve::run(&args, crate::journal::Verdict::Rejected, &ctx),
+        Command::Output(args) => output_cmd::run(&args, &ctx),
         Command::Status(args) => status::status(&args, &ctx),
         Command::Jobs(args) => status::jobs(&args, &ctx),
         Command::Emulator(args) => emulator::run(&args, &ctx),
