@@ -28,6 +28,7 @@ pub mod dashboard;
 pub mod diagnostic;
 pub mod duration;
 pub mod emulator;
+pub mod error_chain;
 pub mod exec;
 pub mod file_lock;
 pub mod fmt;

@@ -7,20 +7,10 @@
 
 use crate::support::azurite::Azurite;
 use crate::support::sandbox::{Sandbox, gate_plan, show, stderr, stdout};
-use crate::support::state::{RUN_DEADLINE, Runner, block, drplan_in, elsewhere};
+use crate::support::state::{RUN_DEADLINE, Runner, block, drplan_in, elsewhere, gate_run};
 
 fn waiting_run(sandbox: &Sandbox, url: &str, what: &str) -> (Runner, String) {
-    let mut command = drplan_in(sandbox.path());
-    command.args([
-        "run",
-        "failover",
-        "gate.drplan",
-        "--format",
-        "json",
-        "--state",
-        url,
-    ]);
-    let mut runner = Runner::spawn(command, what);
+    let mut runner = gate_run(drplan_in(sandbox.path()), url, what);
     let run = runner.wait_for_step("hook:g/before/1", RUN_DEADLINE);
     (runner, run)
 }

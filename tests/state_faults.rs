@@ -17,7 +17,7 @@ use crate::support::azurite::Azurite;
 use crate::support::sandbox::{Sandbox, event, gate_plan, show, stdout};
 use crate::support::state::{
     Moments, RUN_DEADLINE, Runner, assert_journal_sound, block, contents, drplan_in, elsewhere,
-    final_status, journal, lease_state, step_statuses,
+    final_status, gate_run, journal, lease_state, step_statuses,
 };
 
 /// The emulator's faults for the kill test: Resource Manager's throttling
@@ -280,19 +280,7 @@ fn two_runners_started_at_once_one_runs_and_the_other_names_it() {
     let url = azurite.sas_url("race", "racwdl");
     // A manual gate keeps the winner running until it is approved, so the
     // loser cannot come after the winner's end.
-    let spawn = |sandbox: &Sandbox, what: &str| {
-        let mut command = drplan_in(sandbox.path());
-        command.args([
-            "run",
-            "failover",
-            "gate.drplan",
-            "--format",
-            "json",
-            "--state",
-            &url,
-        ]);
-        Runner::spawn(command, what)
-    };
+    let spawn = |sandbox: &Sandbox, what: &str| gate_run(drplan_in(sandbox.path()), &url, what);
     let mut winners = Vec::new();
     for round in 1..=ROUNDS {
         // The simulated vault keeps its own state in the plan's folder: a

@@ -16,7 +16,8 @@ use serde_json::Value;
 use crate::support::azurite::{self, Azurite, ca_file, token_for};
 use crate::support::sandbox::{Sandbox, event, gate_plan, show, stderr, step};
 use crate::support::state::{
-    RUN_DEADLINE, Runner, block, container_exists, contents, drplan_in, elsewhere, journal,
+    RUN_DEADLINE, Runner, block, container_exists, contents, drplan_in, elsewhere, gate_run,
+    journal,
 };
 
 /// A one-VM plan on the simulated vault.
@@ -224,17 +225,7 @@ fn as_user(dir: &Path, upn: &str) -> Command {
 /// A run of the gate plan started as `dba@contoso.com` in the sandbox,
 /// waiting at its manual step; its id.
 fn start_waiting(sandbox: &Sandbox, url: &str, what: &str) -> (Runner, String) {
-    let mut command = as_user(sandbox.path(), "dba@contoso.com");
-    command.args([
-        "run",
-        "failover",
-        "gate.drplan",
-        "--format",
-        "json",
-        "--state",
-        url,
-    ]);
-    let mut runner = Runner::spawn(command, what);
+    let mut runner = gate_run(as_user(sandbox.path(), "dba@contoso.com"), url, what);
     let run = runner.wait_for_step("hook:g/before/1", RUN_DEADLINE);
     (runner, run)
 }

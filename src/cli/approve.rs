@@ -18,16 +18,8 @@ pub(super) fn run(args: &DecideArgs, verdict: Verdict, ctx: &Ctx) -> ExitCode {
         Err(code) => return code,
     };
     let result = rt.block_on(async {
-        let opened = Store::holding(
-            &args.run_id,
-            &args.state,
-            args.plan.as_deref(),
-            ctx.credential,
-        )
-        .await?;
+        let (opened, id, records) = Store::with_run(&args.run_id, &args.at, ctx.credential).await?;
         let store = opened.get();
-        let id = RunId(args.run_id.clone());
-        let records = store.read(&id).await.map_err(|e| e.to_string())?;
         ensure_running(store, &id, &records, &args.step).await?;
         ensure_waiting(&records, &id, &args.step)?;
         if let Some(earlier) = store

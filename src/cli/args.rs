@@ -258,16 +258,12 @@ pub struct DecideArgs {
     /// signed-in identity.
     #[arg(long = "as", value_name = "NAME")]
     pub as_name: Option<String>,
-    /// The plan file or folder whose `.drplan/` holds the run (or whose `state` names the shared
-    /// store); default: search below the current folder.
-    #[arg(long)]
-    pub plan: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
-    /// Where run state is kept.
+    /// Where the run is kept.
     #[command(flatten)]
-    pub state: super::state::StateArgs,
+    pub at: super::state::RunAt,
 }
 
 /// `drplan output`.
@@ -277,16 +273,12 @@ pub struct OutputArgs {
     pub run_id: String,
     /// Only this hook step, e.g. `hook:db/after/1`; default: every hook step of the run.
     pub step: Option<String>,
-    /// The plan file or folder whose `.drplan/` holds the run (or whose `state` names the shared
-    /// store); default: search below the current folder.
-    #[arg(long)]
-    pub plan: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
-    /// Where run state is kept.
+    /// Where the run is kept.
     #[command(flatten)]
-    pub state: super::state::StateArgs,
+    pub at: super::state::RunAt,
 }
 
 /// `drplan status`.

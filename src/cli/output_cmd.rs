@@ -10,7 +10,7 @@ use super::args::{Format, OutputArgs};
 use super::exit::ExitCode;
 use super::output;
 use super::state::Store;
-use crate::journal::{Event, RunId};
+use crate::journal::Event;
 
 #[derive(serde::Serialize)]
 struct Kept {
@@ -25,16 +25,8 @@ pub(super) fn run(args: &OutputArgs, ctx: &Ctx) -> ExitCode {
         Err(code) => return code,
     };
     let found = rt.block_on(async {
-        let opened = Store::holding(
-            &args.run_id,
-            &args.state,
-            args.plan.as_deref(),
-            ctx.credential,
-        )
-        .await?;
+        let (opened, id, records) = Store::with_run(&args.run_id, &args.at, ctx.credential).await?;
         let store = opened.get();
-        let id = RunId(args.run_id.clone());
-        let records = store.read(&id).await.map_err(|e| e.to_string())?;
         // Hook steps in the order they first started.
         let mut steps: Vec<String> = Vec::new();
         for r in &records {

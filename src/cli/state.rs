@@ -26,6 +26,18 @@ pub struct StateArgs {
     pub url: Option<String>,
 }
 
+/// Where a command that names a run (`approve`, `reject`, `output`) finds it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RunAt {
+    /// The plan file or folder whose `.drplan/` holds the run (or whose `state` names the shared
+    /// store); default: search below the current folder.
+    #[arg(long)]
+    pub plan: Option<std::path::PathBuf>,
+    /// Where run state is kept.
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
 /// Why the state location cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StateError {
@@ -65,6 +77,24 @@ impl Store {
             Store::Local(s) => s,
             Store::Blob(s) => s.as_ref(),
         }
+    }
+
+    /// The store holding run `run_id` (see [`Store::holding`]), the run's
+    /// id, checked, and its journal.
+    pub(crate) async fn with_run(
+        run_id: &str,
+        at: &RunAt,
+        credential: CredentialKind,
+    ) -> Result<(Store, crate::journal::RunId, Vec<crate::journal::Record>), String> {
+        let store = Store::holding(run_id, &at.state, at.plan.as_deref(), credential).await?;
+        let id = crate::journal::RunId(run_id.to_string());
+        if !crate::journal::RunId::is_valid(run_id) {
+            return Err(format!(
+                "`{run_id}` is not a run id; `drplan runs` lists them"
+            ));
+        }
+        let records = store.get().read(&id).await.map_err(|e| e.to_string())?;
+        Ok((store, id, records))
     }
 
     /// The store for a command that names a run: [`for_run`]'s shared

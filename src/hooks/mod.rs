@@ -221,20 +221,7 @@ pub fn http_client() -> Result<reqwest::Client, HookError> {
         .map_err(|e| HookError::new(format!("could not set up an HTTP client: {}", chain(&e))))
 }
 
-/// An error and its causes, joined: reqwest's own message rarely says why.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let message = cause.to_string();
-        if !text.contains(&message) {
-            text.push_str(": ");
-            text.push_str(&message);
-        }
-        source = cause.source();
-    }
-    text
-}
+use crate::error_chain::chain;
 
 /// The executor's side of hooks: a [`Runner`] and the facts of the run,
 /// with each call's step, group and VMs filled in.
@@ -405,14 +392,5 @@ mod tests {
             env: BTreeMap::new(),
         };
         assert_send(&runner.run(&script, &ctx, &|_| {}, &kept));
-    }
-
-    #[test]
-    fn errors_chain_their_causes() {
-        #[derive(Debug, thiserror::Error)]
-        #[error("error sending request")]
-        struct Outer(#[source] std::io::Error);
-        let error = Outer(std::io::Error::other("connection reset"));
-        assert_eq!(chain(&error), "error sending request: connection reset");
     }
 }

@@ -70,9 +70,38 @@ pub struct KeptOutput {
     pub text: String,
 }
 
+impl KeptOutput {
+    /// The name an attempt's output is kept under: `<step file name>.<attempt>.log`.
+    pub fn file_name(step: &str, attempt: u32) -> String {
+        format!("{}.{attempt}.log", crate::graph::step_file_name(step))
+    }
+
+    /// The attempt whose output `name` (a file or blob name, without its
+    /// folder) keeps for `step`, if it is one of them.
+    pub fn attempt_in(name: &str, step: &str) -> Option<u32> {
+        name.strip_prefix(&crate::graph::step_file_name(step))?
+            .strip_prefix('.')?
+            .strip_suffix(".log")?
+            .parse()
+            .ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_names_round_trip_and_other_steps_do_not_match() {
+        let name = KeptOutput::file_name("hook:db/after/1", 3);
+        assert_eq!(name, "hook:db%2Fafter%2F1.3.log");
+        assert_eq!(KeptOutput::attempt_in(&name, "hook:db/after/1"), Some(3));
+        assert_eq!(KeptOutput::attempt_in(&name, "hook:db/after/11"), None);
+        assert_eq!(
+            KeptOutput::attempt_in("hook:db%2Fafter%2F11.3.log", "hook:db/after/1"),
+            None
+        );
+    }
 
     #[test]
     fn old_plain_text_approvals_still_read() {

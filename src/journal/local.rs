@@ -154,10 +154,7 @@ impl JournalWriter for FileWriter {
     async fn keep_output(&self, step: &str, attempt: u32, text: &str) -> Result<(), JournalError> {
         owner_only::create_dir_all(&self.base, &self.output)
             .map_err(|e| JournalError::io(&self.output, e))?;
-        let path = self.output.join(format!(
-            "{}.{attempt}.log",
-            crate::graph::step_file_name(step)
-        ));
+        let path = self.output.join(KeptOutput::file_name(step, attempt));
         owner_only::write_atomic(&path, text.as_bytes()).map_err(|e| JournalError::io(&path, e))
     }
 }
@@ -407,7 +404,6 @@ impl RunStore for LocalStore {
     async fn outputs(&self, run: &RunId, step: &str) -> Result<Vec<KeptOutput>, JournalError> {
         self.existing_run(run)?;
         let dir = self.output_dir(run);
-        let file_prefix = format!("{}.", crate::graph::step_file_name(step));
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -417,11 +413,7 @@ impl RunStore for LocalStore {
         for entry in entries {
             let entry = entry.map_err(|e| JournalError::io(&dir, e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(attempt) = name
-                .strip_prefix(&file_prefix)
-                .and_then(|rest| rest.strip_suffix(".log"))
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
+            let Some(attempt) = KeptOutput::attempt_in(&name, step) else {
                 continue;
             };
             let path = entry.path();

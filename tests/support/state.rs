@@ -509,3 +509,18 @@ impl Moments {
         Moments(self.next())
     }
 }
+
+/// `drplan run failover gate.drplan --format json --state URL` as `command`
+/// sets it up (its folder, its sign-in), started in the background.
+pub(crate) fn gate_run(mut command: Command, url: &str, what: &str) -> Runner {
+    command.args([
+        "run",
+        "failover",
+        "gate.drplan",
+        "--format",
+        "json",
+        "--state",
+        url,
+    ]);
+    Runner::spawn(command, what)
+}

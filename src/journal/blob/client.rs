@@ -113,20 +113,7 @@ fn failure(error: azure_core::Error) -> Failure {
     }
 }
 
-/// An error and its causes, joined.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let message = cause.to_string();
-        if !text.contains(&message) {
-            text.push_str(": ");
-            text.push_str(&message);
-        }
-        source = cause.source();
-    }
-    text
-}
+use crate::error_chain::chain;
 
 /// Signs each request with a bearer token from drplan's credential
 /// (cached and refreshed there), for the storage audience.

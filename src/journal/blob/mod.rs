@@ -321,10 +321,7 @@ fn approval_name(run: &RunId, step: &str) -> String {
 }
 
 fn output_name(run: &RunId, step: &str, attempt: u32) -> String {
-    format!(
-        "runs/{run}/output/{}.{attempt}.log",
-        crate::graph::step_file_name(step)
-    )
+    format!("runs/{run}/output/{}", KeptOutput::file_name(step, attempt))
 }
 
 fn lock_name(plan: &str) -> String {
@@ -659,11 +656,8 @@ impl RunStore for BlobStore {
             .map_err(|f| self.error("listing kept output", &f))?;
         let mut kept = Vec::new();
         for name in names {
-            let Some(attempt) = name
-                .strip_prefix(&start)
-                .and_then(|r| r.strip_suffix(".log"))
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
+            let leaf = name.rsplit('/').next().unwrap_or_default();
+            let Some(attempt) = KeptOutput::attempt_in(leaf, step) else {
                 continue;
             };
             let bytes = self
