@@ -99,7 +99,7 @@ pub(super) async fn find(run_id: &str, plan: Option<&Path>) -> Result<LocalStore
     );
     let cut = cut.map(|c| format!(" (drplan {c})")).unwrap_or_default();
     Err(format!(
-        "no run `{run_id}` {place}{cut}; `drplan runs` lists the runs, and `--plan PATH` points at the plan's folder"
+        "no run `{run_id}` {place}{cut}; `drplan runs` lists the runs, `--plan PATH` points at the plan's folder, and `--state URL` (or `DRPLAN_STATE`) at a shared store"
     ))
 }
 
