@@ -33,6 +33,7 @@ mod hardening_files;
 mod hardening_output;
 mod hardening_run;
 mod journal;
+mod journal_blob_batching;
 mod lsp;
 mod lsp_large;
 mod lsp_rename;

@@ -1,6 +1,7 @@
 //! A vault and hooks that finish everything at once, and a run of a graph
-//! on them with the journal written to a real file (or kept nowhere): what
-//! remains is the executor's own cost.
+//! on them with the journal written to a real file, to another run store
+//! (Blob Storage), or kept nowhere: what remains is the executor's own cost
+//! and the journal's.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -16,6 +17,8 @@ use drplan::provider::{
     Job, JobId, JobState, Machine, OperationOptions, Progress, Provider, ProviderError,
     RunbookOutcome, RunbookRequest, Target, VaultHealth,
 };
+use futures_util::future::join_all;
+use tokio::sync::mpsc;
 
 pub(crate) struct Instant {
     clock: Clock,
@@ -87,32 +90,94 @@ impl HookRunner for NoHooks {
     }
 }
 
-struct Journal(Option<Box<dyn JournalWriter>>);
+/// How a run's events reach its journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Emit {
+    /// Each event stored before its step goes on, as drplan's runs do.
+    Awaited,
+    /// Events queued in order and stored while the run goes on, nothing
+    /// waiting for them: what an executor that pipelined its journal could
+    /// reach at best.
+    Pipelined,
+}
+
+/// Appends each event and waits for it.
+struct Journal<'w>(Option<&'w dyn JournalWriter>);
 
 #[async_trait]
-impl EventSink for Journal {
+impl EventSink for Journal<'_> {
     async fn emit(&self, record: Record) -> Result<(), JournalError> {
-        match &self.0 {
+        match self.0 {
             Some(w) => w.append(&record).await,
             None => Ok(()),
         }
     }
 }
 
+/// Queues each event for [`drain`].
+struct Queue(mpsc::UnboundedSender<Record>);
+
+#[async_trait]
+impl EventSink for Queue {
+    async fn emit(&self, record: Record) -> Result<(), JournalError> {
+        self.0.send(record).unwrap();
+        Ok(())
+    }
+}
+
+/// Appends what [`Queue`] took, everything queued at once: the appends are
+/// first polled in order, so the writer's group commit keeps that order.
+async fn drain(writer: &dyn JournalWriter, mut queue: mpsc::UnboundedReceiver<Record>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while let Ok(record) = queue.try_recv() {
+            batch.push(record);
+        }
+        for stored in join_all(batch.iter().map(|r| writer.append(r))).await {
+            stored.unwrap();
+        }
+    }
+}
+
 /// Runs `graph` on the instant vault; the journal goes to `dir` when given.
 pub(crate) async fn run(plan: &Plan, graph: &StepGraph, dir: Option<&Path>) -> Outcome {
-    let clock = Clock::system();
     let run_id = RunId("bench".into());
     let writer = match dir {
         Some(d) => Some(LocalStore::new(d).create(&run_id, "").await.unwrap()),
         None => None,
     };
+    run_with(plan, graph, writer.as_deref(), run_id, Emit::Awaited).await
+}
+
+/// Runs `graph` on the instant vault as run `run_id`, its events going to
+/// `writer` (or nowhere) as `emit` says; returns once every event is stored.
+pub(crate) async fn run_with(
+    plan: &Plan,
+    graph: &StepGraph,
+    writer: Option<&dyn JournalWriter>,
+    run_id: RunId,
+    emit: Emit,
+) -> Outcome {
+    match (emit, writer) {
+        (Emit::Pipelined, Some(w)) => {
+            let (queue, queued) = mpsc::unbounded_channel();
+            // The sink, and with it the queue, ends with the run: then the
+            // drain ends too.
+            let run = async move { execute(plan, graph, &Queue(queue), run_id).await };
+            tokio::join!(run, drain(w, queued)).0
+        }
+        (_, w) => execute(plan, graph, &Journal(w), run_id).await,
+    }
+}
+
+async fn execute(plan: &Plan, graph: &StepGraph, sink: &dyn EventSink, run_id: RunId) -> Outcome {
+    let clock = Clock::system();
     exec::execute(Run {
         plan,
         graph,
         provider: &Instant { clock },
         hooks: &NoHooks,
-        sink: &Journal(writer),
+        sink,
         clock,
         cancel: tokio_util::sync::CancellationToken::new(),
         run_id,

@@ -254,6 +254,24 @@ impl Azurite {
         }
     }
 
+    /// How many appends (committed blocks) the append blob `name` of
+    /// `container` took: how many requests wrote it.
+    pub(crate) async fn committed_blocks(&self, container: &str, name: &str) -> u64 {
+        let response = self
+            .client()
+            .head(self.blob_url(container, name))
+            .header("x-ms-version", API_VERSION)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "head {container}/{name}");
+        response.headers()["x-ms-blob-committed-block-count"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
     /// The names of the blobs in `container`, sorted (at most 5000: one page).
     pub(crate) async fn list_blobs(&self, container: &str) -> Vec<String> {
         let url = format!(

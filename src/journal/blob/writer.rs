@@ -225,17 +225,26 @@ impl JournalWriter for BlobWriter {
             message: format!("an event could not be written as JSON: {e}"),
         })?;
         line.push(b'\n');
-        let (done, answer) = oneshot::channel();
+        let (done, mut answer) = oneshot::channel();
         if let Ok(mut pending) = self.pending.lock() {
             pending.push(Pending { line, done });
         }
-        {
-            // One writer at a time; whoever gets here first writes what
-            // everyone queued, this event included or already written.
-            let mut segment = self.segment.lock().await;
-            self.flush(&mut segment).await;
-        }
-        match answer.await {
+        // One writer at a time; whoever holds the segment writes what
+        // everyone queued. A caller whose event went out in another's
+        // append returns once answered, without taking the segment in
+        // turn: if every caller of a batch had to, each would write just
+        // the event or two emitted meanwhile, a round trip per event
+        // instead of per wave of events.
+        let answered = tokio::select! {
+            biased;
+            answered = &mut answer => answered,
+            mut segment = self.segment.lock() => {
+                self.flush(&mut segment).await;
+                drop(segment);
+                answer.await
+            }
+        };
+        match answered {
             Ok(Ok(())) => Ok(()),
             Ok(Err(shared)) => Err(self.error(shared)),
             Err(_) => Err(self.error(Shared::Store(
