@@ -34,8 +34,18 @@ pub use crate::readiness::{done, ready, running_job_of};
 /// flushes; an error stops the run at once (it could not be resumed).
 #[async_trait]
 pub trait EventSink: Send + Sync {
-    /// Takes one record.
+    /// Takes one record: stored, with every record before it, when this
+    /// returns. What happens next may depend on it.
     async fn emit(&self, record: Record) -> Result<(), JournalError>;
+
+    /// Takes one record that nothing outside the run acts on before the
+    /// next [`EventSink::emit`] (progress, the end of a step, an answer, the
+    /// start of a VM operation, which a resumed run settles from the vault
+    /// whatever the journal says): it may still be on its way to the store
+    /// when this returns, and the next `emit` stores it first.
+    async fn record(&self, record: Record) -> Result<(), JournalError> {
+        self.emit(record).await
+    }
 
     /// Keeps the whole (redacted, capped) output of one attempt of a hook
     /// step; called before the step's `step_finished`. Sinks that keep no

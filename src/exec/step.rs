@@ -121,10 +121,23 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// Stores `event` and everything before it before going on: what
+    /// follows acts on it.
     pub(super) async fn emit(&self, event: Event) -> Result<(), JournalError> {
         self.run
             .sink
             .emit(Record {
+                ts: self.run.clock.now(),
+                event,
+            })
+            .await
+    }
+
+    /// Records `event` without waiting for the store (see [`super::EventSink::record`]).
+    pub(super) async fn record(&self, event: Event) -> Result<(), JournalError> {
+        self.run
+            .sink
+            .record(Record {
                 ts: self.run.clock.now(),
                 event,
             })
@@ -137,7 +150,7 @@ impl Walker<'_, '_> {
         p: Progress,
         job: Option<&JobId>,
     ) -> Result<(), JournalError> {
-        self.emit(Event::StepProgress {
+        self.record(Event::StepProgress {
             step: step.to_string(),
             percent: p.percent,
             message: p.message,
@@ -193,13 +206,20 @@ impl Walker<'_, '_> {
         let mut failure = StepFailure::new("the step did not run");
         let group = self.run.graph.group_name(step).to_string();
         for attempt in first..=last {
-            self.emit(Event::StepStarted {
+            let begun = Event::StepStarted {
                 step: step.id.clone(),
                 kind: step.kind.to_string(),
                 group: group.clone(),
                 attempt,
-            })
-            .await?;
+            };
+            // A hook cannot be asked afterwards whether it ran: it starts
+            // only once its start, and all before it, is stored. A VM
+            // operation can: a resumed run reads the vault first.
+            if matches!(step.action, StepAction::Hook { .. }) {
+                self.emit(begun).await?;
+            } else {
+                self.record(begun).await?;
+            }
             // A resumed run reads every VM's state before acting: the journal
             // says what was asked, the vault what happened.
             let check_first = attempt > first || recover_job.is_some() || self.run.prior.is_some();
@@ -218,17 +238,20 @@ impl Walker<'_, '_> {
             }
             match result {
                 Ok(()) => {
-                    self.emit(Event::StepFinished {
-                        step: step.id.clone(),
-                        status: StepStatus::Succeeded,
-                        duration_s: round_ms(started.elapsed()),
-                        error: None,
-                        reason: None,
-                        possible_causes: None,
-                        recommended_action: None,
-                        output: None,
-                        tolerated: false,
-                    })
+                    self.finished(
+                        step,
+                        Event::StepFinished {
+                            step: step.id.clone(),
+                            status: StepStatus::Succeeded,
+                            duration_s: round_ms(started.elapsed()),
+                            error: None,
+                            reason: None,
+                            possible_causes: None,
+                            recommended_action: None,
+                            output: None,
+                            tolerated: false,
+                        },
+                    )
                     .await?;
                     return Ok(StepEnd::Succeeded);
                 }
@@ -244,19 +267,33 @@ impl Walker<'_, '_> {
             }
         }
         let tolerated = settings.on_error == OnError::Continue;
-        self.emit(Event::StepFinished {
-            step: step.id.clone(),
-            status: StepStatus::Failed,
-            duration_s: round_ms(started.elapsed()),
-            error: Some(failure.message.clone()),
-            reason: None,
-            possible_causes: failure.possible_causes.clone(),
-            recommended_action: failure.recommended_action.clone(),
-            output: failure.output.clone(),
-            tolerated,
-        })
+        self.finished(
+            step,
+            Event::StepFinished {
+                step: step.id.clone(),
+                status: StepStatus::Failed,
+                duration_s: round_ms(started.elapsed()),
+                error: Some(failure.message.clone()),
+                reason: None,
+                possible_causes: failure.possible_causes.clone(),
+                recommended_action: failure.recommended_action.clone(),
+                output: failure.output.clone(),
+                tolerated,
+            },
+        )
         .await?;
         Ok(StepEnd::Failed { failure, tolerated })
+    }
+
+    /// A step's end: a hook's is stored before anything goes on, since
+    /// nothing but the journal says that it ran (a resume would run it
+    /// again); a VM step's may be on its way, since the vault says it.
+    async fn finished(&self, step: &Step, end: Event) -> Result<(), JournalError> {
+        if matches!(step.action, StepAction::Hook { .. }) {
+            self.emit(end).await
+        } else {
+            self.record(end).await
+        }
     }
 
     /// Says that `attempt` failed and waits the backoff before the next:
@@ -335,7 +372,7 @@ impl Walker<'_, '_> {
                     aside
                         .rejected
                         .store(d.verdict == Verdict::Rejected, Ordering::Relaxed);
-                    self.emit(Event::Decided {
+                    self.record(Event::Decided {
                         step: step.id.clone(),
                         verdict: d.verdict,
                         by: d.by,

@@ -197,7 +197,7 @@ impl<'r, 'a> Walker<'r, 'a> {
             } else {
                 SkipReason::Aborted
             };
-            self.emit(Event::StepFinished {
+            self.record(Event::StepFinished {
                 step: g[node].id.clone(),
                 status: StepStatus::Skipped,
                 duration_s: 0.0,

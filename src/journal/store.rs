@@ -154,11 +154,54 @@ pub struct LockHolder {
     pub since: Timestamp,
 }
 
+/// When a queued record is stored: at once for a store that writes as it
+/// is asked, later for one that sends records in batches.
+pub struct Stored(Option<futures_util::future::BoxFuture<'static, Result<(), JournalError>>>);
+
+impl Stored {
+    /// Already stored.
+    pub fn now() -> Stored {
+        Stored(None)
+    }
+
+    /// Stored once `answer` says so.
+    pub fn later(
+        answer: impl std::future::Future<Output = Result<(), JournalError>> + Send + 'static,
+    ) -> Stored {
+        Stored(Some(Box::pin(answer)))
+    }
+
+    /// Waits until the record is stored (or could not be).
+    pub async fn wait(self) -> Result<(), JournalError> {
+        match self.0 {
+            None => Ok(()),
+            Some(answer) => answer.await,
+        }
+    }
+
+    /// Whether the record's fate is known yet, without waiting.
+    pub fn ready(&mut self) -> Option<Result<(), JournalError>> {
+        use futures_util::FutureExt as _;
+        match &mut self.0 {
+            None => Some(Ok(())),
+            Some(answer) => answer.now_or_never(),
+        }
+    }
+}
+
 /// Appends events to one run's journal.
 #[async_trait]
 pub trait JournalWriter: Send + Sync {
     /// Appends one record; it is durable (written to the store) when this returns.
     async fn append(&self, record: &Record) -> Result<(), JournalError>;
+
+    /// Queues one record after those queued before it and returns without
+    /// waiting for it to be stored (an error here: the journal can take no
+    /// more, e.g. its lease lapsed). Stores that write as they are asked
+    /// store it now.
+    async fn enqueue(&self, record: &Record) -> Result<Stored, JournalError> {
+        self.append(record).await.map(|()| Stored::now())
+    }
 
     /// Keeps the whole (redacted, capped) output of one attempt of a hook.
     async fn keep_output(&self, step: &str, attempt: u32, text: &str) -> Result<(), JournalError>;

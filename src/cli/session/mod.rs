@@ -12,7 +12,6 @@ mod wiring;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use tokio_util::sync::CancellationToken;
 
@@ -310,21 +309,18 @@ impl Session {
         } else {
             Mode::Plain
         };
-        let sink = Sink {
-            writer,
-            console: Mutex::new(Console::new(mode, self.flags.color)),
-        };
+        let sink = Sink::new(writer, Console::new(mode, self.flags.color));
         let result = self
             .run(store, provider.as_ref(), &sink, clock, cancel)
             .await;
         sink.writer.close().await;
         lock.release().await;
         let lost = lease_lost.load(std::sync::atomic::Ordering::SeqCst);
-        match (sink.console.into_inner(), result) {
-            (Ok(console), _) if lost => self.report_lease_lost(console, store),
-            (Ok(console), Ok(result)) => self.report(console, result),
+        match (sink.finish().await, result) {
+            (Some(console), _) if lost => self.report_lease_lost(console, store),
+            (Some(console), Ok(result)) => self.report(console, result),
             (_, Err(code)) => code,
-            (Err(_), Ok(_)) => ExitCode::Failed,
+            (None, Ok(_)) => ExitCode::Failed,
         }
     }
 

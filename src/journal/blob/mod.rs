@@ -33,7 +33,7 @@ use async_trait::async_trait;
 
 use self::client::{Blobs, Failure};
 use self::lease::Lease;
-use self::writer::{BlobWriter, Segment};
+use self::writer::{BlobJournal, Segment};
 use super::decision::{Decision, KeptOutput};
 use super::event::{Record, RunId};
 use super::store::{JournalError, JournalWriter, LockGuard, LockHolder, RunStore, parse_journal};
@@ -396,7 +396,7 @@ impl RunStore for BlobStore {
             blocks: 0,
             lease,
         };
-        Ok(Box::new(BlobWriter::new(
+        Ok(Box::new(BlobJournal::new(
             self.clone(),
             run.clone(),
             segment,
@@ -428,7 +428,7 @@ impl RunStore for BlobStore {
             blocks: props.blocks,
             lease,
         };
-        Ok(Box::new(BlobWriter::new(
+        Ok(Box::new(BlobJournal::new(
             self.clone(),
             run.clone(),
             segment,

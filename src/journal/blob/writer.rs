@@ -15,6 +15,7 @@
 //! An append blob takes at most 50,000 blocks; the writer moves to the next
 //! segment well before that.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ use super::client::{Blobs, Failure};
 use super::lease::Lease;
 use super::{BlobStore, segment_name};
 use crate::journal::event::{Record, RunId};
-use crate::journal::store::{JournalError, JournalWriter};
+use crate::journal::store::{JournalError, JournalWriter, Stored};
 
 /// The most bytes one append carries (the service's limit for a block).
 const MAX_APPEND: usize = 4 * 1024 * 1024;
@@ -56,21 +57,69 @@ enum Shared {
     Store(String),
 }
 
-/// The journal writer of one run.
-pub(super) struct BlobWriter {
-    pub(super) store: BlobStore,
-    pub(super) run: RunId,
-    pub(super) segment: tokio::sync::Mutex<Segment>,
-    pending: Mutex<Vec<Pending>>,
-}
+/// The journal writer of one run, shared with the flushes it starts.
+pub(super) struct BlobJournal(Arc<BlobWriter>);
 
-impl BlobWriter {
+impl BlobJournal {
     pub(super) fn new(store: BlobStore, run: RunId, segment: Segment) -> Self {
-        Self {
+        let lease = Arc::clone(&segment.lease);
+        BlobJournal(Arc::new(BlobWriter {
             store,
             run,
             segment: tokio::sync::Mutex::new(segment),
             pending: Mutex::new(Vec::new()),
+            scheduled: AtomicBool::new(false),
+            lease: Mutex::new(lease),
+        }))
+    }
+}
+
+/// What appends to one run's journal.
+pub(super) struct BlobWriter {
+    store: BlobStore,
+    run: RunId,
+    segment: tokio::sync::Mutex<Segment>,
+    pending: Mutex<Vec<Pending>>,
+    /// Whether a flush will take what is queued now.
+    scheduled: AtomicBool,
+    /// The current segment's lease, for checks that must not wait.
+    lease: Mutex<Arc<Lease>>,
+}
+
+impl BlobWriter {
+    /// Whether the journal's lease is certainly still this process's.
+    fn trusted(&self) -> bool {
+        self.lease.lock().is_ok_and(|l| l.trusted())
+    }
+
+    /// Queues a record's line; the receiver answers once it is stored.
+    fn queue(
+        &self,
+        record: &Record,
+    ) -> Result<oneshot::Receiver<Result<(), Shared>>, JournalError> {
+        let mut line = serde_json::to_vec(record).map_err(|e| JournalError::Store {
+            location: self.blobs().location().to_string(),
+            message: format!("an event could not be written as JSON: {e}"),
+        })?;
+        line.push(b'\n');
+        let (done, answer) = oneshot::channel();
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.push(Pending { line, done });
+        }
+        Ok(answer)
+    }
+
+    /// An answer as the caller reads it.
+    fn answered(
+        &self,
+        answer: Result<Result<(), Shared>, oneshot::error::RecvError>,
+    ) -> Result<(), JournalError> {
+        match answer {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(shared)) => Err(self.error(shared)),
+            Err(_) => Err(self.error(Shared::Store(
+                "the journal writer stopped before the event was stored".to_string(),
+            ))),
         }
     }
 
@@ -92,6 +141,8 @@ impl BlobWriter {
 
     /// Writes everything queued, in order, in as few appends as it can.
     async fn flush(&self, segment: &mut Segment) {
+        // Anything queued after this point needs a flush of its own.
+        self.scheduled.store(false, Ordering::SeqCst);
         let batch = match self.pending.lock() {
             Ok(mut pending) => std::mem::take(&mut *pending),
             Err(_) => return,
@@ -195,6 +246,9 @@ impl BlobWriter {
             .await
             .map_err(|f| Shared::Store(format!("leasing {name}: {f}")))?;
         segment.lease.release().await;
+        if let Ok(mut now) = self.lease.lock() {
+            *now = Arc::clone(&lease);
+        }
         *segment = Segment {
             index: next,
             position: 0,
@@ -218,17 +272,10 @@ fn lease_gone(f: &Failure) -> bool {
 }
 
 #[async_trait]
-impl JournalWriter for BlobWriter {
+impl JournalWriter for BlobJournal {
     async fn append(&self, record: &Record) -> Result<(), JournalError> {
-        let mut line = serde_json::to_vec(record).map_err(|e| JournalError::Store {
-            location: self.blobs().location().to_string(),
-            message: format!("an event could not be written as JSON: {e}"),
-        })?;
-        line.push(b'\n');
-        let (done, mut answer) = oneshot::channel();
-        if let Ok(mut pending) = self.pending.lock() {
-            pending.push(Pending { line, done });
-        }
+        let writer = &self.0;
+        let mut answer = writer.queue(record)?;
         // One writer at a time; whoever holds the segment writes what
         // everyone queued. A caller whose event went out in another's
         // append returns once answered, without taking the segment in
@@ -238,33 +285,53 @@ impl JournalWriter for BlobWriter {
         let answered = tokio::select! {
             biased;
             answered = &mut answer => answered,
-            mut segment = self.segment.lock() => {
-                self.flush(&mut segment).await;
+            mut segment = writer.segment.lock() => {
+                writer.flush(&mut segment).await;
                 drop(segment);
                 answer.await
             }
         };
-        match answered {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(shared)) => Err(self.error(shared)),
-            Err(_) => Err(self.error(Shared::Store(
-                "the journal writer stopped before the event was stored".to_string(),
-            ))),
+        writer.answered(answered)
+    }
+
+    async fn enqueue(&self, record: &Record) -> Result<Stored, JournalError> {
+        let writer = &self.0;
+        // Checked here, with no round trip: a runner that was frozen past
+        // its lease must not go on to act on what it queues.
+        if !writer.trusted() {
+            return Err(writer.error(Shared::LeaseLost("it lapsed".to_string())));
         }
+        let answer = writer.queue(record)?;
+        if !writer.scheduled.swap(true, Ordering::SeqCst) {
+            let flusher = Arc::clone(writer);
+            tokio::spawn(async move {
+                let mut segment = flusher.segment.lock().await;
+                flusher.flush(&mut segment).await;
+            });
+        }
+        let reader = Arc::clone(writer);
+        Ok(Stored::later(async move {
+            let answer = answer.await;
+            reader.answered(answer)
+        }))
     }
 
     async fn keep_output(&self, step: &str, attempt: u32, text: &str) -> Result<(), JournalError> {
-        let name = super::output_name(&self.run, step, attempt);
-        let lease = self.segment.lock().await.lease.clone();
-        if !lease.trusted() {
-            return Err(self.error(Shared::LeaseLost("it lapsed".to_string())));
+        let writer = &self.0;
+        let name = super::output_name(&writer.run, step, attempt);
+        if !writer.trusted() {
+            return Err(writer.error(Shared::LeaseLost("it lapsed".to_string())));
         }
-        self.store
+        writer
+            .store
             .put_retrying(&name, text.as_bytes().to_vec())
             .await
     }
 
     async fn close(&self) {
-        self.segment.lock().await.lease.release().await;
+        let writer = &self.0;
+        let mut segment = writer.segment.lock().await;
+        writer.flush(&mut segment).await;
+        segment.lease.release().await;
     }
 }
