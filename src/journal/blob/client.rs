@@ -30,6 +30,8 @@ use crate::provider::azure::Credential;
 
 /// How long one request may take before it counts as failed.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long an unused connection is kept for the next request.
+const IDLE: Duration = Duration::from_secs(4);
 /// How long opening a connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -187,6 +189,9 @@ impl Blobs {
         reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
+            // Servers close idle connections (Azurite after 5 s); one reused
+            // just as it is closed fails its request, so idle ones go first.
+            .pool_idle_timeout(IDLE)
             .build()
             .map_err(|e| chain(&e))
     }
