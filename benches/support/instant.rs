@@ -93,7 +93,8 @@ impl HookRunner for NoHooks {
 /// How a run's events reach its journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Emit {
-    /// Each event stored before its step goes on, as drplan's runs do.
+    /// As drplan's runs do: what an action waits for is stored first, the
+    /// rest while the run goes on.
     Awaited,
     /// Events queued in order and stored while the run goes on, nothing
     /// waiting for them: what an executor that pipelined its journal could
@@ -101,14 +102,24 @@ pub(crate) enum Emit {
     Pipelined,
 }
 
-/// Appends each event and waits for it.
+/// Stores events as drplan's own sink does: an event something waits for
+/// (a run's start and end, a hook's start and end) is stored, with all
+/// before it, before the run goes on; the others are queued and stored
+/// while it goes on.
 struct Journal<'w>(Option<&'w dyn JournalWriter>);
 
 #[async_trait]
 impl EventSink for Journal<'_> {
     async fn emit(&self, record: Record) -> Result<(), JournalError> {
         match self.0 {
-            Some(w) => w.append(&record).await,
+            Some(w) => w.enqueue(&record).await?.wait().await,
+            None => Ok(()),
+        }
+    }
+
+    async fn record(&self, record: Record) -> Result<(), JournalError> {
+        match self.0 {
+            Some(w) => w.enqueue(&record).await.map(drop),
             None => Ok(()),
         }
     }

@@ -70,6 +70,7 @@ impl BlobJournal {
             pending: Mutex::new(Vec::new()),
             scheduled: AtomicBool::new(false),
             lease: Mutex::new(lease),
+            failed: Mutex::new(None),
         }))
     }
 }
@@ -84,6 +85,9 @@ pub(super) struct BlobWriter {
     scheduled: AtomicBool,
     /// The current segment's lease, for checks that must not wait.
     lease: Mutex<Arc<Lease>>,
+    /// Why a batch could not be stored: nothing after it may be, or the
+    /// journal would have a hole.
+    failed: Mutex<Option<Shared>>,
 }
 
 impl BlobWriter {
@@ -97,6 +101,9 @@ impl BlobWriter {
         &self,
         record: &Record,
     ) -> Result<oneshot::Receiver<Result<(), Shared>>, JournalError> {
+        if let Some(shared) = self.failed.lock().ok().and_then(|f| f.clone()) {
+            return Err(self.error(shared));
+        }
         let mut line = serde_json::to_vec(record).map_err(|e| JournalError::Store {
             location: self.blobs().location().to_string(),
             message: format!("an event could not be written as JSON: {e}"),
@@ -163,6 +170,9 @@ impl BlobWriter {
         }
         if result.is_ok() && !chunk.is_empty() {
             result = self.write(segment, chunk).await;
+        }
+        if let (Err(shared), Ok(mut failed)) = (&result, self.failed.lock()) {
+            failed.get_or_insert_with(|| shared.clone());
         }
         for p in batch {
             let _ = p.done.send(result.clone());
