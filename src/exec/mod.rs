@@ -11,6 +11,7 @@
 
 pub mod launch;
 mod look;
+mod retry;
 mod step;
 mod walker;
 

@@ -10,7 +10,6 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use tokio::sync::mpsc;
 
@@ -20,7 +19,7 @@ use super::{HookCall, StepFailure, round_ms, target};
 use crate::graph::{Step, StepAction};
 use crate::hooks::Capture;
 use crate::journal::{Event, JournalError, Record, StepStatus, Verdict};
-use crate::plan::{HookAction, OnError, StepSettings};
+use crate::plan::{OnError, StepSettings};
 use crate::provider::{JobId, JobState, Progress, ProviderError};
 
 /// How a step ended, for the walker.
@@ -35,29 +34,6 @@ pub(super) enum StepEnd {
     },
 }
 
-/// Backoff before retry `attempt` (2, 3, …): 2 s doubling to at most 2 min,
-/// with "equal jitter" (half fixed, half random) so that retries of many
-/// steps failing together spread out.
-pub(super) fn backoff(attempt: u32, seed: u64) -> Duration {
-    let exp = attempt.saturating_sub(2).min(6);
-    let base_ms = (2_000u64 << exp).min(120_000);
-    let half = base_ms / 2;
-    let r = crate::hash::mix(
-        (seed ^ u64::from(attempt).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-            .wrapping_add(0x9E37_79B9_7F4A_7C15),
-    );
-    Duration::from_millis(half + r % (half + 1))
-}
-
-/// `d` divided by `scale` (a scale that is not a positive number counts as 1).
-fn scaled(d: Duration, scale: f64) -> Duration {
-    if scale.is_finite() && scale > 0.0 {
-        d.div_f64(scale)
-    } else {
-        d
-    }
-}
-
 /// What an attempt leaves beside its result, held outside the attempt's
 /// future so that an attempt its timeout stopped still leaves it.
 #[derive(Debug, Default)]
@@ -70,7 +46,7 @@ struct Aside {
 
 impl Walker<'_, '_> {
     /// The hook of a hook step.
-    fn hook(&self, step: &Step) -> Option<&crate::plan::Hook> {
+    pub(super) fn hook(&self, step: &Step) -> Option<&crate::plan::Hook> {
         let StepAction::Hook {
             group, block, hook, ..
         } = step.action
@@ -83,18 +59,6 @@ impl Walker<'_, '_> {
             .get(group)
             .and_then(|g| g.hooks.get(block))
             .and_then(|b| b.hooks.get(hook))
-    }
-
-    /// Whether the vault carries the step out (a VM operation, a runbook
-    /// job): only then does its retry backoff follow the vault's speed.
-    fn on_vault_time(&self, step: &Step) -> bool {
-        match step.action {
-            StepAction::Vm(_) => true,
-            StepAction::Hook { .. } => self
-                .hook(step)
-                .is_some_and(|h| matches!(h.action, HookAction::Runbook { .. })),
-            StepAction::Join => false,
-        }
     }
 
     /// The settings a step runs with.
@@ -296,47 +260,6 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Says that `attempt` failed and waits the backoff before the next:
-    /// real time, or the vault's time for what the vault carries out.
-    async fn before_retry(
-        &self,
-        step: &Step,
-        attempt: u32,
-        failure: &StepFailure,
-    ) -> Result<(), JournalError> {
-        let mut wait = backoff(attempt + 1, self.run.seed ^ Self::seed_of(step));
-        if self.on_vault_time(step) {
-            wait = scaled(wait, self.run.vault_speed);
-        }
-        tracing::info!(
-            "{} failed (attempt {attempt}): {}; retrying in {:.1}s",
-            step.id,
-            failure.message,
-            wait.as_secs_f64()
-        );
-        self.progress(
-            &step.id,
-            Progress {
-                percent: None,
-                message: format!(
-                    "attempt {attempt} failed: {}; retrying in {:.1}s",
-                    failure.message,
-                    wait.as_secs_f64()
-                ),
-            },
-            None,
-        )
-        .await?;
-        tokio::time::sleep(wait).await;
-        Ok(())
-    }
-
-    fn seed_of(step: &Step) -> u64 {
-        step.id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
-    }
-
     /// One attempt. The outer `Result` is the journal's; the inner the step's.
     async fn attempt(
         &self,
@@ -492,37 +415,5 @@ fn timeout_message(step: &Step, limit: crate::duration::Duration) -> String {
         )
     } else {
         format!("timed out after {limit} and was stopped")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_with_jitter_and_is_capped() {
-        for seed in [0, 1, 42, u64::MAX] {
-            let b2 = backoff(2, seed);
-            assert!(
-                b2 >= Duration::from_secs(1) && b2 <= Duration::from_secs(2),
-                "{b2:?}"
-            );
-            let b3 = backoff(3, seed);
-            assert!(
-                b3 >= Duration::from_secs(2) && b3 <= Duration::from_secs(4),
-                "{b3:?}"
-            );
-            let b20 = backoff(20, seed);
-            assert!(
-                b20 >= Duration::from_secs(60) && b20 <= Duration::from_secs(120),
-                "{b20:?}"
-            );
-        }
-        let spread: std::collections::BTreeSet<_> = (0..50).map(|s| backoff(4, s)).collect();
-        assert!(
-            spread.len() > 40,
-            "jitter spreads retries: {}",
-            spread.len()
-        );
     }
 }

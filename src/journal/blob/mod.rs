@@ -20,9 +20,12 @@
 //! run over within one lease without any manual step. See `writer` for
 //! how events are appended, `lease` for when a lease stops being trusted.
 
+mod advice;
 mod client;
 mod identity;
 mod lease;
+mod lock;
+mod names;
 mod writer;
 
 use std::path::PathBuf;
@@ -31,8 +34,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use self::client::{Blobs, Failure};
+use self::client::Blobs;
 use self::lease::Lease;
+use self::names::{approval_name, output_name, plan_name, segment_index, segment_name};
 use self::writer::{BlobJournal, Segment};
 use super::decision::{Decision, KeptOutput};
 use super::event::{Record, RunId};
@@ -49,9 +53,6 @@ pub const LEASE_VAR: &str = "DRPLAN_STATE_LEASE";
 const SEGMENT_BLOCKS: u32 = 45_000;
 /// How often a whole-blob write is tried while the store does not answer.
 const PUT_TRIES: u32 = 8;
-/// How often taking a lock starts over when another runner writes the
-/// lock blob at the same moment.
-const LOCK_TRIES: u32 = 10;
 
 /// Why a Blob store cannot be opened.
 #[derive(Debug, thiserror::Error)]
@@ -155,68 +156,6 @@ impl BlobStore {
         self.blobs.location()
     }
 
-    /// A failure as the user should read it: what was being done, and what
-    /// to do about it.
-    fn error(&self, doing: &str, f: &Failure) -> JournalError {
-        let location = self.location();
-        let (account, container) = (&location.account, &location.container);
-        let message = match f {
-            Failure::Status { code, .. } if code == "ContainerNotFound" => format!(
-                "container `{container}` does not exist in storage account `{account}`; create it (`az storage container create --name {container} --account-name {account} --auth-mode login`) or correct the state URL; nothing was written"
-            ),
-            Failure::Status { code, .. } if code == "AuthenticationFailed" => format!(
-                "{doing}: the service did not accept the {} (AuthenticationFailed); {}",
-                if location.sas.is_some() {
-                    "SAS"
-                } else {
-                    "sign-in"
-                },
-                if location.sas.is_some() {
-                    "it may have expired, or belong to another account: make a new one"
-                } else {
-                    "check the account name and `--credential`"
-                }
-            ),
-            Failure::Status {
-                status: 403, code, ..
-            } if location.sas.is_some() => format!(
-                "{doing}: the SAS does not allow it ({code}); drplan needs read, add, create, write, delete and list on blobs (`sp=racwdl`, `srt=sco` for an account SAS); nothing was written"
-            ),
-            Failure::Status {
-                status: 403, code, ..
-            } => format!(
-                "{doing}: {} may not do this here ({code}); give it the `Storage Blob Data Contributor` role on the container or the account; nothing was written",
-                self.credential
-                    .as_ref()
-                    .map_or("this identity", |c| c.describe())
-            ),
-            Failure::Status {
-                status: 400 | 404,
-                code,
-                message,
-            } if code == "InvalidResourceName"
-                || code == "ResourceNotFound"
-                || code == "AccountNotFound"
-                || code == "InvalidUri"
-                || code == "UnsupportedRequest"
-                || code == "Unknown" =>
-            {
-                format!(
-                    "{doing}: {code} ({message}); is `{account}` the storage account's name, and `{container}` its container's?"
-                )
-            }
-            Failure::Transport(why) => format!(
-                "{doing}: cannot reach {} ({why}); check the account name in the URL and the network",
-                location.service
-            ),
-            f @ Failure::Status { .. } => format!("{doing}: {f}"),
-        };
-        JournalError::Store {
-            location: location.to_string(),
-            message,
-        }
-    }
-
     /// Writes a whole blob (last writer wins), retried while the store does
     /// not answer.
     async fn put_retrying(&self, name: &str, bytes: Vec<u8>) -> Result<(), JournalError> {
@@ -257,30 +196,6 @@ impl BlobStore {
         }
         Ok(names)
     }
-
-    /// Refuses a lock blob that holds something other than a lock (so
-    /// someone else's blob at that name is never overwritten).
-    async fn refuse_foreign_lock(&self, name: &str) -> Result<(), JournalError> {
-        let bytes = self
-            .blobs
-            .get(name)
-            .await
-            .map_err(|f| self.error("reading the plan's lock", &f))?;
-        let Some(bytes) = bytes else {
-            return Ok(());
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        if text.trim().is_empty()
-            || text.trim() == "{}"
-            || serde_json::from_slice::<LockHolder>(&bytes).is_ok()
-        {
-            return Ok(());
-        }
-        Err(JournalError::Store {
-            location: self.blobs.describe(name),
-            message: "this blob is not a drplan lock (it names no runner), so drplan leaves it alone; move it away, or keep run state under another prefix of the URL; nothing was written".to_string(),
-        })
-    }
 }
 
 fn lease_from_env() -> Result<u32, OpenError> {
@@ -290,68 +205,6 @@ fn lease_from_env() -> Result<u32, OpenError> {
             _ => Err(OpenError::Lease(text)),
         },
         _ => Ok(DEFAULT_LEASE_SECS),
-    }
-}
-
-/// Segment `index` of a run's journal.
-fn segment_name(run: &RunId, index: u32) -> String {
-    format!("runs/{run}/journal.{index:06}")
-}
-
-fn segment_index(name: &str) -> u32 {
-    name.rsplit('.')
-        .next()
-        .and_then(|i| i.parse().ok())
-        .unwrap_or(0)
-}
-
-fn plan_name(run: &RunId, revision: u32) -> String {
-    if revision == 0 {
-        format!("runs/{run}/plan.drplan")
-    } else {
-        format!("runs/{run}/plan.{revision}.drplan")
-    }
-}
-
-fn approval_name(run: &RunId, step: &str) -> String {
-    format!(
-        "runs/{run}/approvals/{}",
-        crate::graph::step_file_name(step)
-    )
-}
-
-fn output_name(run: &RunId, step: &str, attempt: u32) -> String {
-    format!("runs/{run}/output/{}", KeptOutput::file_name(step, attempt))
-}
-
-fn lock_name(plan: &str) -> String {
-    format!("locks/{}.lock", crate::graph::step_file_name(plan))
-}
-
-/// A plan's lock: a renewed lease on its lock blob.
-struct BlobLock {
-    lease: Arc<Lease>,
-    name: String,
-}
-
-#[async_trait]
-impl LockGuard for BlobLock {
-    fn confirm(&self) -> Result<(), JournalError> {
-        if self.lease.trusted() {
-            Ok(())
-        } else {
-            Err(JournalError::LockLost {
-                lock_file: self.name.clone(),
-            })
-        }
-    }
-
-    fn lost(&self) -> Option<tokio_util::sync::CancellationToken> {
-        Some(self.lease.lost())
-    }
-
-    async fn release(&self) {
-        self.lease.release().await;
     }
 }
 
@@ -489,88 +342,15 @@ impl RunStore for BlobStore {
         plan: &str,
         holder: LockHolder,
     ) -> Result<Box<dyn LockGuard>, JournalError> {
-        // Who holds the lock is written before the lease is taken, and the
-        // lease only taken while the blob is still what was written: a
-        // leased lock blob always names its holder, never an earlier one.
-        let name = lock_name(plan);
-        let text = serde_json::to_vec(&holder).map_err(|e| JournalError::Store {
-            location: self.describe(),
-            message: e.to_string(),
-        })?;
-        let locked = |holder| JournalError::Locked {
-            plan: plan.to_string(),
-            holder,
-            lock_file: self.blobs.describe(&name),
-        };
-        for _ in 0..LOCK_TRIES {
-            self.refuse_foreign_lock(&name).await?;
-            let etag = match self
-                .blobs
-                .put_tagged(&name, text.clone(), false, None)
-                .await
-            {
-                Ok(etag) => etag,
-                Err(f) if f.is("LeaseIdMissing") => {
-                    return Err(locked(self.lock_holder(plan).await.ok().flatten()));
-                }
-                Err(f) => return Err(self.error("taking the plan's lock", &f)),
-            };
-            match Lease::acquire_if(&self.blobs, &name, self.lease_secs, etag).await {
-                Ok(lease) => {
-                    return Ok(Box::new(BlobLock {
-                        lease,
-                        name: self.blobs.describe(&name),
-                    }));
-                }
-                Err(f) if f.is("LeaseAlreadyPresent") => {
-                    return Err(locked(self.lock_holder(plan).await.ok().flatten()));
-                }
-                // Another runner wrote in between: look again.
-                Err(f) if f.is("ConditionNotMet") => {}
-                Err(f) => return Err(self.error("taking the plan's lock", &f)),
-            }
-        }
-        Err(locked(self.lock_holder(plan).await.ok().flatten()))
+        self.take_lock(plan, holder).await
     }
 
     async fn break_lock(&self, plan: &str) -> Result<Option<LockHolder>, JournalError> {
-        let holder = self.lock_holder(plan).await?;
-        let name = lock_name(plan);
-        self.blobs
-            .break_lease(&name)
-            .await
-            .map_err(|f| self.error("breaking the plan's lock", &f))?;
-        // The holder's journal too, or a resume of its run would wait on it.
-        if let Some(h) = &holder
-            && let Ok(segments) = self.segments(&h.run_id).await
-            && let Some(last) = segments.last()
-        {
-            self.blobs
-                .break_lease(last)
-                .await
-                .map_err(|f| self.error("breaking the lease of the holder's journal", &f))?;
-        }
-        Ok(holder)
+        self.end_lock(plan).await
     }
 
     async fn lock_holder(&self, plan: &str) -> Result<Option<LockHolder>, JournalError> {
-        let name = lock_name(plan);
-        let leased = self
-            .blobs
-            .properties(&name)
-            .await
-            .map_err(|f| self.error("reading the plan's lock", &f))?
-            .is_some_and(|p| p.leased);
-        if !leased {
-            return Ok(None);
-        }
-        let bytes = self
-            .blobs
-            .get(&name)
-            .await
-            .map_err(|f| self.error("reading the plan's lock", &f))?
-            .unwrap_or_default();
-        Ok(serde_json::from_slice(&bytes).ok())
+        self.holder(plan).await
     }
 
     async fn is_live(&self, run: &RunId) -> Result<bool, JournalError> {
