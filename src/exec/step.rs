@@ -19,7 +19,7 @@ use super::{HookCall, StepFailure, round_ms, target};
 use crate::graph::{Step, StepAction};
 use crate::hooks::Capture;
 use crate::journal::{Event, JournalError, Record, StepStatus, Verdict};
-use crate::plan::{OnError, StepSettings};
+use crate::plan::{HookAction, OnError, StepSettings};
 use crate::provider::{JobId, JobState, Progress, ProviderError};
 
 /// How a step ended, for the walker.
@@ -176,10 +176,7 @@ impl Walker<'_, '_> {
                 group: group.clone(),
                 attempt,
             };
-            // A hook cannot be asked afterwards whether it ran: it starts
-            // only once its start, and all before it, is stored. A VM
-            // operation can: a resumed run reads the vault first.
-            if matches!(step.action, StepAction::Hook { .. }) {
+            if self.acts_unseen(step) {
                 self.emit(begun).await?;
             } else {
                 self.record(begun).await?;
@@ -249,15 +246,31 @@ impl Walker<'_, '_> {
         Ok(StepEnd::Failed { failure, tolerated })
     }
 
-    /// A step's end: a hook's is stored before anything goes on, since
-    /// nothing but the journal says that it ran (a resume would run it
-    /// again); a VM step's may be on its way, since the vault says it.
+    /// A step's end: stored before anything goes on when only the journal
+    /// can say the step acted (see [`Self::acts_unseen`]); else it may be
+    /// on its way.
     async fn finished(&self, step: &Step, end: Event) -> Result<(), JournalError> {
-        if matches!(step.action, StepAction::Hook { .. }) {
+        if self.acts_unseen(step) {
             self.emit(end).await
         } else {
             self.record(end).await
         }
+    }
+
+    /// Whether the step acts on the world in a way nothing but the journal
+    /// records: a script, a webhook, a runbook. Its start, and everything
+    /// before it, is stored before it starts, and its end before anything
+    /// goes on, so that a resume never runs it a second time unknowingly. A
+    /// VM operation is settled from the vault by a resume; a `wait`, a
+    /// `probe` or a `manual` step (whose answer is kept in the store) may
+    /// simply run again.
+    fn acts_unseen(&self, step: &Step) -> bool {
+        self.hook(step).is_some_and(|h| {
+            matches!(
+                h.action,
+                HookAction::Script { .. } | HookAction::Webhook { .. } | HookAction::Runbook { .. }
+            )
+        })
     }
 
     /// One attempt. The outer `Result` is the journal's; the inner the step's.
