@@ -249,3 +249,36 @@ fn the_output_of_a_hook_that_succeeded_is_read_back_from_another_folder() {
         show(&unknown)
     );
 }
+
+#[test]
+fn a_run_refused_before_it_starts_gives_its_lease_back_at_once() {
+    let azurite = Azurite::start();
+    block(azurite.create_container("refusals"));
+    let url = azurite.sas_url("refusals", "racwdl");
+    let sandbox = Sandbox::with_plan("gate", &gate_plan("gate"));
+    let run = |extra: &[&str]| {
+        let mut command = drplan_in(sandbox.path());
+        command.args(["run", "failover", "gate.drplan", "--state", &url]);
+        command.args(extra);
+        command.output().unwrap()
+    };
+    let first = run(&["--yes"]);
+    assert_eq!(first.status.code(), Some(0), "{}", show(&first));
+    // The VM runs in the recovery region now: readiness refuses (exit 3)
+    // after the lock was taken, and the lock must not wait out its lease.
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(3), "{}", show(&refused));
+    assert_ne!(
+        crate::support::state::lease_state(&azurite, "refusals", "locks/gate.lock").as_deref(),
+        Some("leased"),
+        "{}",
+        show(&refused)
+    );
+    let again = run(&[]);
+    assert_eq!(again.status.code(), Some(3), "{}", show(&again));
+    assert!(
+        !stderr(&again).contains("is being run by"),
+        "{}",
+        show(&again)
+    );
+}

@@ -176,8 +176,28 @@ impl Session {
             }
             taken => taken?,
         };
+        // A shared store's lease is given back at once when the run does not
+        // start, so that the next attempt need not wait for it to lapse.
+        match self.check(store, provider.as_ref(), &stem, clock).await {
+            Ok(()) => Ok((provider, lock)),
+            Err(e) => {
+                lock.release().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// What is checked under the plan's lock: hooks of earlier attempts
+    /// that still run, and readiness (its warnings said on stderr).
+    async fn check(
+        &self,
+        store: &dyn RunStore,
+        provider: &dyn Provider,
+        stem: &str,
+        clock: Clock,
+    ) -> Result<(), LaunchError> {
         let leases = |run: &RunId| self.hook_leases(store, run);
-        let hooks = launch::still_running(store, &leases, self.prior.as_ref(), &stem).await;
+        let hooks = launch::still_running(store, &leases, self.prior.as_ref(), stem).await;
         if !hooks.is_empty() {
             return Err(LaunchError::HooksStillRunning {
                 operation: self.graph.operation,
@@ -187,7 +207,7 @@ impl Session {
         let assessment = exec::preflight(
             &self.plan,
             &self.graph,
-            provider.as_ref(),
+            provider,
             self.prior.as_ref(),
             clock.now(),
             self.flags.strict,
@@ -212,7 +232,7 @@ impl Session {
                 ))
             );
         }
-        Ok((provider, lock))
+        Ok(())
     }
 
     /// `--break-lock`: says whose lock it is, asks (unless `--yes`), and
@@ -282,6 +302,7 @@ impl Session {
             Err(e) => return self.fail(e, store).await,
         };
         if cancel.is_cancelled() {
+            lock.release().await;
             output::error("interrupted before anything was done");
             return ExitCode::Interrupted;
         }
@@ -289,7 +310,10 @@ impl Session {
         let writer = match launch::open_journal(store, &self.run_id, &self.plan_text, resume).await
         {
             Ok(w) => w,
-            Err(e) => return self.fail(e.into(), store).await,
+            Err(e) => {
+                lock.release().await;
+                return self.fail(e.into(), store).await;
+            }
         };
         // The journal is held now; if the plan's lock went meanwhile,
         // another run may hold a new one, and this run gives way.
