@@ -4,7 +4,6 @@
 //! stop and a start.
 
 use std::net::{Ipv4Addr, TcpStream};
-use std::process::Command;
 
 use reqwest::StatusCode;
 
@@ -133,60 +132,39 @@ async fn a_given_data_folder_is_where_azurite_keeps_its_blobs() {
     assert_eq!(second.get_blob("runs", "journal").await.unwrap(), b"shared");
 }
 
-/// The variable naming the URL [`default_client_probe`] reads.
-const PROBE_URL: &str = "DRPLAN_TEST_PROBE_URL";
-
-/// How drplan's own clients (reqwest 0.13 with rustls and the platform
-/// verifier, no roots of their own) can be made to trust the test CA:
-/// `SSL_CERT_FILE` naming it. Without it the same client refuses Azurite's
-/// certificate. Each case runs [`default_client_probe`] in a child process,
-/// since the environment is the process's.
-#[tokio::test]
-async fn ssl_cert_file_makes_a_default_reqwest_client_trust_the_test_ca() {
+/// drplan's own clients (reqwest with rustls and the platform verifier,
+/// no roots of their own) trust the test CA when `SSL_CERT_FILE` names it,
+/// and refuse Azurite's certificate without it: shown with `drplan runs`
+/// against https Azurite, signed in with a token.
+#[test]
+fn ssl_cert_file_makes_drplan_trust_the_test_ca() {
     let azurite = Azurite::start_https();
-    let url = format!("{}?restype=container&comp=list", azurite.state_url("runs"));
-    let probe = |ca: Option<&std::path::Path>| {
-        let mut command = Command::new(std::env::current_exe().unwrap());
+    crate::support::state::block(azurite.create_container("runs"));
+    let url = azurite.https_state_url("runs");
+    let dir = tempfile::tempdir().unwrap();
+    let runs = |ca: Option<&std::path::Path>| {
+        let mut command = crate::support::state::drplan_in(dir.path());
         command
-            .args([
-                "azurite_harness::default_client_probe",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-            ])
-            .env(PROBE_URL, &url)
+            .args(["runs", "--state", &url, "--credential", "token"])
+            .env("DRPLAN_ACCESS_TOKEN", azurite::token())
             .env_remove("SSL_CERT_FILE")
             .env_remove("SSL_CERT_DIR");
         if let Some(ca) = ca {
             command.env("SSL_CERT_FILE", ca);
         }
-        let output = command.output().unwrap();
-        assert!(output.status.success(), "{output:?}");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        command.output().unwrap()
     };
-
-    let trusted = probe(Some(&azurite::ca_file()));
-    // Azurite answered (no token, so 403): TLS succeeded.
-    assert!(trusted.contains("probe: status 403"), "{trusted}");
-    let untrusted = probe(None);
-    assert!(untrusted.contains("probe: error"), "{untrusted}");
-    assert!(untrusted.contains("UnknownIssuer"), "{untrusted}");
-}
-
-/// Run by the test above in a child process with its own environment: one
-/// GET with a client built as drplan builds its own.
-#[tokio::test]
-#[ignore = "a child process of ssl_cert_file_makes_a_default_reqwest_client_trust_the_test_ca"]
-async fn default_client_probe() {
-    // Run on its own (`--run-ignored all`), it has nothing to probe.
-    let Ok(url) = std::env::var(PROBE_URL) else {
-        return;
-    };
-    let client = reqwest::Client::builder().build().unwrap();
-    match client.get(url).send().await {
-        Ok(response) => println!("probe: status {}", response.status().as_u16()),
-        Err(e) => println!("probe: error {e:?}"),
-    }
+    let trusted = runs(Some(&azurite::ca_file()));
+    assert_eq!(trusted.status.code(), Some(0), "{trusted:?}");
+    assert!(
+        String::from_utf8_lossy(&trusted.stdout).contains("no runs yet"),
+        "{trusted:?}"
+    );
+    let untrusted = runs(None);
+    assert_eq!(untrusted.status.code(), Some(1), "{untrusted:?}");
+    let said = String::from_utf8_lossy(&untrusted.stderr);
+    assert!(said.contains("cannot reach"), "{said}");
+    assert!(said.contains("UnknownIssuer"), "{said}");
 }
 
 #[test]
