@@ -4,14 +4,10 @@
 //! storage service checks it on every request, and the name only labels
 //! what that identity did (approvals in the journal).
 
-use base64::Engine as _;
-
 /// The name a token's claims give, if any.
 pub(super) fn name_in(token: &str) -> Option<String> {
     let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
+    let bytes = azure_core::base64::decode_url_safe(payload).ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let claim = |name: &str| {
         claims
@@ -35,8 +31,8 @@ mod tests {
     use super::*;
 
     fn token(claims: &str) -> String {
-        let b = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        format!("{}.{}.", b.encode(r#"{"alg":"none"}"#), b.encode(claims))
+        let b = azure_core::base64::encode_url_safe;
+        format!("{}.{}.", b(r#"{"alg":"none"}"#), b(claims))
     }
 
     #[test]
