@@ -3,7 +3,7 @@
 //! or stopped and resumable), its progress, what runs and which `manual`
 //! steps wait for an answer out, for people and as JSON.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -37,16 +37,35 @@ pub(super) struct Waiting {
 }
 
 /// The newest unfinished run of the plan whose file stem is `stem`.
-pub(super) async fn of_plan(store: &dyn RunStore, stem: &str) -> Option<ActiveRun> {
+/// `settled` holds the runs known to be done with (finished, or of another
+/// plan): they are not read again, so `status --watch` reads only what can
+/// still change on each refresh.
+pub(super) async fn of_plan(
+    store: &dyn RunStore,
+    stem: &str,
+    settled: &mut BTreeSet<RunId>,
+) -> Option<ActiveRun> {
     let mut newest: Option<(RunState, Vec<Record>)> = None;
     for run in store.list().await.ok()? {
+        if settled.contains(&run) {
+            continue;
+        }
         let Ok(records) = store.read(&run).await else {
             continue;
         };
         let Some(state) = RunState::replay(&records) else {
             continue;
         };
-        if state.finished.is_some() || state.plan_stem() != stem {
+        if state.plan_stem() != stem {
+            settled.insert(run);
+            continue;
+        }
+        if state.finished.is_some() {
+            // A finished run can be resumed and so go on; only a succeeded
+            // one is done with for good.
+            if state.finished == Some(crate::journal::RunStatus::Succeeded) {
+                settled.insert(run);
+            }
             continue;
         }
         if newest

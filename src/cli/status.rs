@@ -255,6 +255,7 @@ fn watch_loop(
         let stem = plan_path
             .file_stem()
             .map_or_else(|| plan.name.clone(), |s| s.to_string_lossy().into_owned());
+        let mut settled = std::collections::BTreeSet::new();
         let clear = every.is_some() && !json && std::io::stdout().is_terminal();
         // One handler for the whole watch: a Ctrl-C while a refresh is read
         // is not lost.
@@ -266,7 +267,7 @@ fn watch_loop(
         loop {
             provider.limit_reads(wait);
             let active = match &store {
-                Some(store) => super::active::of_plan(store.get(), &stem).await,
+                Some(store) => super::active::of_plan(store.get(), &stem, &mut settled).await,
                 None => None,
             };
             let run = RunView {
