@@ -22,7 +22,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use drplan::clock::Clock;
 use drplan::exec::{self, EventSink, HookCall, HookEnd, HookRunner, Run};
-use drplan::graph::{Operation, StepGraph};
+use drplan::graph::{Operation, StepGraph, StepKind};
 use drplan::journal::{JournalError, Record, RunId};
 use drplan::plan::{HookAction, Plan};
 use drplan::provider::simulator::Simulator;
@@ -61,7 +61,7 @@ fn simulated_failover(plan: &Plan, cap: Option<u32>) -> Duration {
     let hooks = TimedHooks(
         graph
             .steps()
-            .filter(|(_, s)| s.kind != "vm")
+            .filter(|(_, s)| s.kind != StepKind::Vm)
             .map(|(_, s)| (s.id.clone(), s.estimate.to_std()))
             .collect(),
     );
@@ -88,6 +88,7 @@ fn simulated_failover(plan: &Plan, cap: Option<u32>) -> Duration {
             prior: None,
             seed: 1,
             vault_speed: 1.0,
+            origin: None,
         })
         .await
         .unwrap();
@@ -107,7 +108,7 @@ fn lower_bound(graph: &StepGraph, cap: u32) -> Duration {
         .to_std();
     let work: Duration = graph
         .steps()
-        .filter(|(_, s)| s.kind == "vm")
+        .filter(|(_, s)| s.kind == StepKind::Vm)
         .map(|(_, s)| s.estimate.to_std())
         .sum();
     critical.max(work / cap)
@@ -127,7 +128,7 @@ fn startup_bound(graph: &StepGraph, cap: u32) -> Duration {
             earliest[s.index()] = earliest[s.index()].max(end);
         }
     }
-    let is_vm = |v: petgraph::graph::NodeIndex| g[v].kind == "vm" && !g[v].is_join();
+    let is_vm = |v: petgraph::graph::NodeIndex| g[v].kind == StepKind::Vm && !g[v].is_join();
     let has_needs = |v: petgraph::graph::NodeIndex| {
         g.neighbors_directed(v, petgraph::Direction::Incoming)
             .next()

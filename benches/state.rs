@@ -105,9 +105,12 @@ impl Setup {
             ts: Clock::system().now(),
             event: Event::StepStarted {
                 step: step.id.clone(),
-                kind: step.kind.to_string(),
+                kind: step.kind,
                 group: self.graph.group_name(step).to_string(),
                 attempt: 1,
+                estimate_s: Some(
+                    std::time::Duration::from_millis(step.estimate.as_millis()).as_secs_f64(),
+                ),
             },
         }
     }

@@ -44,7 +44,7 @@ use drplan::exec::{self, EventSink, Run};
 use drplan::graph::Operation;
 use drplan::journal::{JournalError, Record, RunId};
 use drplan::provider::azure::{AzureProvider, Credential};
-use drplan::provider::{OperationOptions, RecoveryPointChoice};
+use drplan::provider::{OperationOptions, RecoveryPoint};
 use drplan::source::SourceFile;
 
 /// The vault the plan names: any Recovery Services vault id will do.
@@ -118,6 +118,7 @@ fn failover(vms: usize, options: OperationOptions) -> Measured {
             prior: None,
             seed: 1,
             vault_speed: 1.0,
+            origin: None,
         })
         .await
         .unwrap();
@@ -158,8 +159,8 @@ fn main() {
         "recovery point", "R", "W", "429s", "wall", "bound (W)", "bound (R)", "over", "failed"
     );
     for (name, choice) in [
-        ("latest-processed", RecoveryPointChoice::LatestProcessed),
-        ("latest", RecoveryPointChoice::Latest),
+        ("latest-processed", RecoveryPoint::LatestProcessed),
+        ("latest", RecoveryPoint::Latest),
     ] {
         if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
             continue;

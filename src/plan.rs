@@ -182,15 +182,45 @@ impl Default for FailoverOptions {
     }
 }
 
-/// Recovery points a plan may ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The recovery point a failover uses: one type for the plan's
+/// `recovery_point` (`snake_case` words), `--recovery-point` and the journal
+/// (kebab-case, as journals have always stored it) and the providers.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum RecoveryPoint {
-    /// `latest`: processes pending data first; least data lost.
+    /// Process pending data first: least data lost, slower.
+    #[serde(alias = "latest")]
     Latest,
-    /// `latest_processed`: fastest.
+    /// The latest processed point: fastest.
+    #[serde(alias = "latest_processed")]
     LatestProcessed,
-    /// `latest_app_consistent`.
+    /// The latest application-consistent point.
+    #[serde(alias = "latest_app_consistent")]
     LatestAppConsistent,
+}
+
+impl RecoveryPoint {
+    /// The word a plan writes (`recovery_point latest_processed`).
+    pub fn plan_word(self) -> &'static str {
+        match self {
+            RecoveryPoint::Latest => "latest",
+            RecoveryPoint::LatestProcessed => "latest_processed",
+            RecoveryPoint::LatestAppConsistent => "latest_app_consistent",
+        }
+    }
+
+    /// The word from a plan, when it names a recovery point.
+    pub fn from_plan_word(word: &str) -> Option<RecoveryPoint> {
+        [
+            RecoveryPoint::Latest,
+            RecoveryPoint::LatestProcessed,
+            RecoveryPoint::LatestAppConsistent,
+        ]
+        .into_iter()
+        .find(|p| p.plan_word() == word)
+    }
 }
 
 /// Index of a group in [`Plan::groups`].
@@ -366,15 +396,16 @@ pub enum HookAction {
 }
 
 impl HookAction {
-    /// The hook kind's keyword: `script`, `webhook`, …
-    pub fn kind(&self) -> &'static str {
+    /// The hook's kind.
+    pub fn kind(&self) -> crate::step_kind::StepKind {
+        use crate::step_kind::StepKind;
         match self {
-            HookAction::Script { .. } => "script",
-            HookAction::Runbook { .. } => "runbook",
-            HookAction::Webhook { .. } => "webhook",
-            HookAction::Probe { .. } => "probe",
-            HookAction::Manual { .. } => "manual",
-            HookAction::Wait { .. } => "wait",
+            HookAction::Script { .. } => StepKind::Script,
+            HookAction::Runbook { .. } => StepKind::Runbook,
+            HookAction::Webhook { .. } => StepKind::Webhook,
+            HookAction::Probe { .. } => StepKind::Probe,
+            HookAction::Manual { .. } => StepKind::Manual,
+            HookAction::Wait { .. } => StepKind::Wait,
         }
     }
 }

@@ -351,8 +351,8 @@ pub struct DryRun<'a> {
 pub struct DryRunStep<'a> {
     /// Step id.
     pub id: &'a str,
-    /// `vm` or the hook kind.
-    pub kind: &'static str,
+    /// A VM operation, or the hook's kind.
+    pub kind: crate::graph::StepKind,
     /// The group.
     pub group: &'a str,
     /// Estimated duration, seconds.

@@ -345,7 +345,7 @@ fn the_recovery_points_example_gives_the_newest_point() {
         serde_json::from_value(example["responses"]["200"]["body"].clone()).unwrap();
     let picked = mapping::pick_recovery_point(
         &page.value,
-        drplan::provider::RecoveryPointChoice::LatestProcessed,
+        drplan::provider::RecoveryPoint::LatestProcessed,
     )
     .unwrap()
     .unwrap();
@@ -357,7 +357,7 @@ fn the_recovery_points_example_gives_the_newest_point() {
     assert!(
         mapping::pick_recovery_point(
             &page.value,
-            drplan::provider::RecoveryPointChoice::LatestAppConsistent
+            drplan::provider::RecoveryPoint::LatestAppConsistent
         )
         .is_err()
     );

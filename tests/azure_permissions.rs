@@ -22,7 +22,7 @@ use drplan::provider::azure::permissions::{self, HttpMethod};
 use drplan::provider::azure::{
     AzureOptions, AzureProvider, Credential, Endpoint, PollOptions, RequestLog,
 };
-use drplan::provider::{OperationOptions, Provider, RecoveryPointChoice, RunbookRequest, Target};
+use drplan::provider::{OperationOptions, Provider, RecoveryPoint, RunbookRequest, Target};
 use drplan::source::SourceFile;
 use drplan::target::drift;
 use serde_json::{Value, json};
@@ -193,7 +193,7 @@ async fn vault_flows(provider: &AzureProvider, plan: &Plan) {
     let app = &targets[0];
     let test_network = plan.test_network.clone();
     let options = OperationOptions {
-        recovery_point: RecoveryPointChoice::LatestProcessed,
+        recovery_point: RecoveryPoint::LatestProcessed,
         shutdown_source: true,
         test_network: test_network.clone(),
     };

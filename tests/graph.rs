@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use drplan::graph::{Operation, StepAction, StepGraph};
+use drplan::graph::{Operation, StepAction, StepGraph, StepKind};
 use drplan::plan::When;
 
 use crate::support;
@@ -113,7 +113,9 @@ fn failback_is_failover_reversed_between_groups_and_ordered_alike_within() {
                 g.edges()
                     .into_iter()
                     .map(|(a, b)| (&g.graph[a], &g.graph[b]))
-                    .filter(|(a, b)| a.kind == "vm" && b.kind == "vm" && a.group == b.group)
+                    .filter(|(a, b)| {
+                        a.kind == StepKind::Vm && b.kind == StepKind::Vm && a.group == b.group
+                    })
                     .map(|(a, b)| (a.id.clone(), b.id.clone()))
                     .collect()
             };
@@ -164,7 +166,7 @@ fn commit_and_reprotect_have_no_order_and_no_hooks() {
             let g = drplan::graph::build(&plan, op, None);
             assert_eq!(g.graph.edge_count(), 0);
             assert_eq!(g.graph.node_count(), plan.vm_count());
-            assert!(g.steps().all(|(_, s)| s.kind == "vm"));
+            assert!(g.steps().all(|(_, s)| s.kind == StepKind::Vm));
         }
     }
 }
@@ -194,6 +196,6 @@ fn step_ids_follow_the_spec() {
     let back = drplan::graph::build(&plan, Operation::Failback, None);
     assert!(
         back.steps()
-            .any(|(_, s)| s.id == "hook:app/before/1" && s.kind == "runbook")
+            .any(|(_, s)| s.id == "hook:app/before/1" && s.kind == StepKind::Runbook)
     );
 }

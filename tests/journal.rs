@@ -86,6 +86,7 @@ async fn a_resume_after_a_torn_last_line_keeps_the_journal_readable() {
         operation: drplan::graph::Operation::Failover,
         settings: None,
         resumed: false,
+        origin: None,
     };
     writer
         .append(&Record {
@@ -154,12 +155,14 @@ async fn journals_round_trip_and_approvals_are_seen() {
             operation: drplan::graph::Operation::Failover,
             settings: None,
             resumed: false,
+            origin: None,
         },
         Event::StepStarted {
             step: "hook:g/after/1".into(),
-            kind: "manual".into(),
+            kind: drplan::graph::StepKind::Manual,
             group: "g".into(),
             attempt: 1,
+            estimate_s: None,
         },
     ];
     for event in events {
@@ -246,6 +249,7 @@ fn started(run: &RunId, plan_file: &str) -> Record {
                 parallelism: None,
             }),
             resumed: false,
+            origin: None,
         },
     }
 }

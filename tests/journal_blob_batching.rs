@@ -14,9 +14,10 @@ fn started(step: &str) -> Record {
         ts: Clock::system().now(),
         event: Event::StepStarted {
             step: step.to_string(),
-            kind: "vm".to_string(),
+            kind: drplan::graph::StepKind::Vm,
             group: "web".to_string(),
             attempt: 1,
+            estimate_s: None,
         },
     }
 }

@@ -75,7 +75,8 @@ fn assert_graph_order(sandbox: &Sandbox, op: &str, events: &[Value]) {
 }
 
 /// Replaces `dir` in every string with `[dir]`, and the values that change
-/// from run to run (times, run ids, durations, job ids) by placeholders.
+/// from run to run or machine to machine (times, run ids, durations, job
+/// ids, who and where) by placeholders.
 fn redact(value: &mut Value, dir: &Path) {
     let dirs: Vec<String> = [dir.to_path_buf(), dir.canonicalize().unwrap()]
         .iter()
@@ -95,6 +96,9 @@ fn redact_in(value: &mut Value, dirs: &[String]) {
                         *v = Value::from("[ts]");
                     }
                     "run_id" => *v = Value::from("[run_id]"),
+                    // Who ran it and where: this machine's account and name.
+                    "by" => *v = Value::from("[by]"),
+                    "host" => *v = Value::from("[host]"),
                     "duration_s" => *v = Value::from("[duration_s]"),
                     "job" | "id" if !v.is_null() => *v = Value::from("[job]"),
                     _ => redact_in(v, dirs),

@@ -333,6 +333,7 @@ async fn run_with(
         prior,
         seed: 5,
         vault_speed: 1.0,
+        origin: None,
     })
     .await?;
     Ok(outcome.status)

@@ -5,7 +5,7 @@
 
 use super::compare::{Field, Origin, or_none, quoted};
 use crate::graph::Operation;
-use crate::plan::{Defaults, Hook, HookAction, MapValue, OnError, Plan, RecoveryPoint, Vm};
+use crate::plan::{Defaults, Hook, HookAction, MapValue, OnError, Plan, Vm};
 use crate::target::{SettingValue, TargetSetting};
 
 /// `abort` or `continue`.
@@ -13,15 +13,6 @@ pub(super) fn on_error(value: OnError) -> &'static str {
     match value {
         OnError::Abort => "abort",
         OnError::Continue => "continue",
-    }
-}
-
-/// The keyword of a recovery point.
-pub(super) fn recovery_point(value: RecoveryPoint) -> &'static str {
-    match value {
-        RecoveryPoint::Latest => "latest",
-        RecoveryPoint::LatestProcessed => "latest_processed",
-        RecoveryPoint::LatestAppConsistent => "latest_app_consistent",
     }
 }
 
@@ -166,7 +157,7 @@ pub(super) fn vm_inherited(plan: &Plan, operation: Operation) -> Vec<Field> {
         fields.push(Field::from(
             Origin::Failover,
             "recovery_point",
-            recovery_point(plan.failover.recovery_point),
+            plan.failover.recovery_point.plan_word(),
         ));
     }
     if matches!(operation, Operation::Failover | Operation::Failback) {

@@ -95,7 +95,7 @@ fn defaults(plan: &Plan) -> Vec<Field> {
 fn failover(plan: &Plan) -> Vec<Field> {
     let f = &plan.failover;
     vec![
-        Field::own("recovery_point", describe::recovery_point(f.recovery_point)),
+        Field::own("recovery_point", f.recovery_point.plan_word()),
         Field::own("shutdown_source", f.shutdown_source.to_string()),
     ]
 }

@@ -247,11 +247,10 @@ impl Checker<'_> {
         let mut failover = FailoverOptions::default();
         if let Some(b) = e.get("failover").and_then(|s| s.block.as_ref()) {
             let f = self.read(BlockKind::Failover, &[], &b.statements);
-            failover.recovery_point = match self.word(&f, "recovery_point") {
-                Some("latest") => RecoveryPoint::Latest,
-                Some("latest_app_consistent") => RecoveryPoint::LatestAppConsistent,
-                _ => failover.recovery_point,
-            };
+            failover.recovery_point = self
+                .word(&f, "recovery_point")
+                .and_then(RecoveryPoint::from_plan_word)
+                .unwrap_or(failover.recovery_point);
             failover.shutdown_source = self
                 .word(&f, "shutdown_source")
                 .map_or(failover.shutdown_source, |w| w == "true");

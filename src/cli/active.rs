@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::clock::Timestamp;
-use crate::graph::Operation;
+use crate::graph::{Operation, StepKind};
 use crate::journal::{Event, Record, RunId, RunState, RunStore, StepStatus};
 
 /// A run of the plan that has not finished.
@@ -81,13 +81,13 @@ pub(super) async fn of_plan(
 }
 
 fn summarise(state: &RunState, records: &[Record], running: bool) -> ActiveRun {
-    let mut kinds: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut kinds: BTreeMap<&str, StepKind> = BTreeMap::new();
     let mut asked: BTreeMap<&str, &str> = BTreeMap::new();
     let mut answered: Vec<&str> = Vec::new();
     for r in records {
         match &r.event {
             Event::StepStarted { step, kind, .. } => {
-                kinds.insert(step, kind);
+                kinds.insert(step, *kind);
                 answered.retain(|s| s != step);
             }
             Event::StepProgress { step, message, .. } => {
@@ -112,7 +112,9 @@ fn summarise(state: &RunState, records: &[Record], running: bool) -> ActiveRun {
         .collect();
     let waiting_for_approval = in_flight
         .iter()
-        .filter(|id| kinds.get(id.as_str()) == Some(&"manual") && !answered.contains(&id.as_str()))
+        .filter(|id| {
+            kinds.get(id.as_str()) == Some(&StepKind::Manual) && !answered.contains(&id.as_str())
+        })
         .map(|id| Waiting {
             step: id.clone(),
             instructions: asked
@@ -180,12 +182,13 @@ mod tests {
         }
     }
 
-    fn started(step: &str, kind: &str) -> Record {
+    fn started(step: &str, kind: StepKind) -> Record {
         at(Event::StepStarted {
             step: step.into(),
-            kind: kind.into(),
+            kind,
             group: "db".into(),
             attempt: 1,
+            estimate_s: None,
         })
     }
 
@@ -198,16 +201,17 @@ mod tests {
                 operation: Operation::Failover,
                 settings: None,
                 resumed: false,
+                origin: None,
             }),
-            started("vm:db/db-01", "vm"),
-            started("hook:db/after/1", "manual"),
+            started("vm:db/db-01", StepKind::Vm),
+            started("hook:db/after/1", StepKind::Manual),
             at(Event::StepProgress {
                 step: "hook:db/after/1".into(),
                 percent: None,
                 message: "waiting for approval: check the AG".into(),
                 job: None,
             }),
-            started("hook:db/after/2", "manual"),
+            started("hook:db/after/2", StepKind::Manual),
             at(Event::Decided {
                 step: "hook:db/after/2".into(),
                 verdict: Verdict::Approved,

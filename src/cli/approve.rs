@@ -10,6 +10,7 @@ use super::args::DecideArgs;
 use super::exit::ExitCode;
 use super::output;
 use super::state::Store;
+use crate::graph::StepKind;
 use crate::journal::{Decision, Event, RunId, RunStore, Verdict};
 
 pub(super) fn run(args: &DecideArgs, verdict: Verdict, ctx: &Ctx) -> ExitCode {
@@ -85,16 +86,16 @@ fn ensure_waiting(
             Event::StepStarted {
                 step: s, kind: k, ..
             } if s == step => {
-                kind = Some(k.clone());
+                kind = Some(*k);
                 waiting = true;
             }
             Event::StepFinished { step: s, .. } if s == step => waiting = false,
             _ => {}
         }
     }
-    match kind.as_deref() {
-        Some("manual") if waiting => {}
-        Some("manual") => {
+    match kind {
+        Some(StepKind::Manual) if waiting => {}
+        Some(StepKind::Manual) => {
             return Err(format!("{step} of run {id} is not waiting for approval"));
         }
         Some(other) => {
@@ -106,7 +107,9 @@ fn ensure_waiting(
             let manual: Vec<String> = records
                 .iter()
                 .filter_map(|r| match &r.event {
-                    Event::StepStarted { step, kind, .. } if kind == "manual" => Some(step.clone()),
+                    Event::StepStarted { step, kind, .. } if *kind == StepKind::Manual => {
+                        Some(step.clone())
+                    }
                     _ => None,
                 })
                 .collect();

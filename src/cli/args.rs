@@ -182,24 +182,13 @@ pub struct RunArgs {
     /// Recovery point of an `--unplanned` failover; default: the plan's `failover.recovery_point`.
     /// A planned failover always takes the latest point.
     #[arg(long, value_enum, requires = "unplanned")]
-    pub recovery_point: Option<RecoveryPointArg>,
+    pub recovery_point: Option<crate::plan::RecoveryPoint>,
     /// At most this many VM operations at a time across the plan (each group's own limit still holds).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub parallelism: Option<u32>,
     /// Where run state is kept.
     #[command(flatten)]
     pub state: super::state::StateArgs,
-}
-
-/// `--recovery-point`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RecoveryPointArg {
-    /// Process pending data first: least data lost, slower.
-    Latest,
-    /// The latest processed point: fastest.
-    LatestProcessed,
-    /// The latest application-consistent point.
-    LatestAppConsistent,
 }
 
 /// `drplan resume`.

@@ -13,6 +13,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::output;
 use crate::exec::Outcome;
+use crate::graph::StepKind;
 use crate::journal::{Event, Record, RunId, RunStatus, SkipReason, StepStatus};
 use crate::printable::printable_line as line_of;
 
@@ -119,7 +120,7 @@ impl Console {
                 attempt,
                 ..
             } => {
-                let (step, kind) = (line_of(step), line_of(kind));
+                let step = line_of(step);
                 if *attempt > 1 {
                     format!("start  {step} ({kind}, attempt {attempt})")
                 } else {
@@ -214,7 +215,7 @@ impl Console {
                 let bar = self.bars.entry(step.clone()).or_insert_with(|| {
                     let bar = multi.add(ProgressBar::new(100));
                     // VM jobs report percentages; hooks only messages.
-                    let template = if kind == "vm" {
+                    let template = if *kind == StepKind::Vm {
                         "{spinner} {prefix:<28} {bar:20} {pos:>3}% {elapsed:>4} {wide_msg}"
                     } else {
                         "{spinner} {prefix:<28} {elapsed:>30} {wide_msg}"
@@ -227,11 +228,10 @@ impl Console {
                     bar
                 });
                 bar.set_prefix(line_of(step).into_owned());
-                let kind = line_of(kind);
                 bar.set_message(if *attempt > 1 {
                     format!("{kind}, attempt {attempt}")
                 } else {
-                    kind.into_owned()
+                    kind.to_string()
                 });
             }
             Event::StepProgress {

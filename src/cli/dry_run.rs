@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::duration::Duration;
-use crate::graph::StepGraph;
+use crate::graph::{StepGraph, StepKind};
 use crate::printable::{printable, printable_line};
 use crate::schedule::{DryRun, MAX_TOTAL, Schedule};
 
@@ -154,7 +154,10 @@ fn secs(s: u64) -> String {
 
 fn human(graph: &StepGraph, schedule: &Schedule, report: &DryRun<'_>, vm_total: usize) -> String {
     let g = &graph.graph;
-    let vms = graph.steps().filter(|(_, s)| s.kind == "vm").count();
+    let vms = graph
+        .steps()
+        .filter(|(_, s)| s.kind == StepKind::Vm)
+        .count();
     let mut groups: Vec<usize> = graph.steps().map(|(_, s)| s.group).collect();
     groups.sort_unstable();
     groups.dedup();

@@ -10,6 +10,7 @@ use super::args::{Format, OutputArgs};
 use super::exit::ExitCode;
 use super::output;
 use super::state::Store;
+use crate::graph::StepKind;
 use crate::journal::Event;
 
 #[derive(serde::Serialize)]
@@ -31,7 +32,7 @@ pub(super) fn run(args: &OutputArgs, ctx: &Ctx) -> ExitCode {
         let mut steps: Vec<String> = Vec::new();
         for r in &records {
             if let Event::StepStarted { step, kind, .. } = &r.event
-                && kind != "vm"
+                && *kind != StepKind::Vm
                 && !steps.contains(step)
             {
                 steps.push(step.clone());

@@ -2,7 +2,7 @@
 //! `--dry-run` prints what it would do (see `dry_run`, and `configure` for
 //! the drift a `configure` would correct) without acting.
 
-use super::args::{RecoveryPointArg, RunArgs};
+use super::args::RunArgs;
 use super::exit::ExitCode;
 use super::session::{Flags, Planned, Session};
 use super::{Ctx, load_graph};
@@ -47,14 +47,7 @@ fn execute(
         groups: args.groups.clone(),
         simulate: args.simulate,
         unplanned: args.unplanned,
-        recovery_point: args.recovery_point.map(|p| {
-            match p {
-                RecoveryPointArg::Latest => "latest",
-                RecoveryPointArg::LatestProcessed => "latest-processed",
-                RecoveryPointArg::LatestAppConsistent => "latest-app-consistent",
-            }
-            .to_string()
-        }),
+        recovery_point: args.recovery_point,
         parallelism: args.parallelism,
     };
     let place = match super::state::of_plan(&args.state, &plan, &plan_file) {

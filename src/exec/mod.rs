@@ -23,7 +23,8 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::graph::{StepAction, StepGraph};
 use crate::journal::{
-    Decision, Event, JournalError, Record, RunId, RunSettings, RunState, RunStatus,
+    Decision, Event, JournalError, Origin, Record, RunId, RunSettings, RunState, RunStatus,
+    StepCounts,
 };
 use crate::plan::{HookAction, Plan};
 use crate::provider::{OperationOptions, Progress, Provider, ProviderError, Target};
@@ -178,8 +179,27 @@ pub struct Outcome {
     pub failures: Vec<FailedStep>,
     /// Steps running when the run was cancelled; VM jobs go on in the vault.
     pub in_flight: Vec<String>,
+    /// Steps that needed more than one attempt in this part, with how many
+    /// they took, in the order they ended.
+    pub retried: Vec<(String, u32)>,
     /// Per group.
     pub groups: Vec<GroupTime>,
+}
+
+impl Outcome {
+    /// How the steps ended, as `run_finished` records it.
+    pub fn counts(&self) -> StepCounts {
+        let tolerated = self.failures.iter().filter(|f| f.tolerated).count();
+        StepCounts {
+            succeeded: self.succeeded,
+            failed: self.failures.len(),
+            tolerated,
+            skipped: self.skipped,
+            done_before: self.done_before,
+            retried: self.retried.len(),
+            in_flight: self.in_flight.len(),
+        }
+    }
 }
 
 /// Everything a run needs.
@@ -208,6 +228,9 @@ pub struct Run<'a> {
     pub parallelism: Option<u32>,
     /// The journal of an earlier part, when resuming.
     pub prior: Option<&'a RunState>,
+    /// Who started the run, where, and which content of the plan: journaled
+    /// in `run_started` as evidence.
+    pub origin: Option<Origin>,
     /// Seeds retry jitter (the run id's hash in real runs; fixed in tests).
     pub seed: u64,
     /// How many times faster than real time the vault runs: a simulated
@@ -260,6 +283,7 @@ pub async fn execute(run: Run<'_>) -> Result<Outcome, ExecError> {
                 operation: run.graph.operation,
                 settings: run.settings.clone(),
                 resumed: run.prior.is_some(),
+                origin: run.origin.clone(),
             },
         })
         .await?;
@@ -272,6 +296,7 @@ pub async fn execute(run: Run<'_>) -> Result<Outcome, ExecError> {
                 run_id: run.run_id.clone(),
                 status: outcome.status,
                 duration_s: round_ms(outcome.duration),
+                counts: Some(outcome.counts()),
             },
         })
         .await?;

@@ -25,12 +25,13 @@ use crate::provider::{JobId, JobState, Progress, ProviderError};
 /// How a step ended, for the walker.
 #[derive(Debug)]
 pub(super) enum StepEnd {
-    /// It succeeded.
-    Succeeded,
+    /// It succeeded, after this many attempts in this part of the run.
+    Succeeded { attempts: u32 },
     /// It failed; `tolerated` under `on_error continue`.
     Failed {
         failure: StepFailure,
         tolerated: bool,
+        attempts: u32,
     },
 }
 
@@ -169,13 +170,10 @@ impl Walker<'_, '_> {
         let started = tokio::time::Instant::now();
         let mut failure = StepFailure::new("the step did not run");
         let group = self.run.graph.group_name(step).to_string();
+        let mut attempts = 0;
         for attempt in first..=last {
-            let begun = Event::StepStarted {
-                step: step.id.clone(),
-                kind: step.kind.to_string(),
-                group: group.clone(),
-                attempt,
-            };
+            attempts += 1;
+            let begun = started_event(step, &group, attempt);
             if self.acts_unseen(step) {
                 self.emit(begun).await?;
             } else {
@@ -214,7 +212,7 @@ impl Walker<'_, '_> {
                         },
                     )
                     .await?;
-                    return Ok(StepEnd::Succeeded);
+                    return Ok(StepEnd::Succeeded { attempts });
                 }
                 Err(f) => {
                     failure = f;
@@ -243,7 +241,11 @@ impl Walker<'_, '_> {
             },
         )
         .await?;
-        Ok(StepEnd::Failed { failure, tolerated })
+        Ok(StepEnd::Failed {
+            failure,
+            tolerated,
+            attempts,
+        })
     }
 
     /// A step's end: stored before anything goes on when only the journal
@@ -414,6 +416,17 @@ impl Walker<'_, '_> {
             )),
             Err(e) => Err(provider_failure(&e)),
         })
+    }
+}
+
+/// An attempt's `step_started`, with the estimate it is measured against.
+fn started_event(step: &Step, group: &str, attempt: u32) -> Event {
+    Event::StepStarted {
+        step: step.id.clone(),
+        kind: step.kind,
+        group: group.to_string(),
+        attempt,
+        estimate_s: Some(std::time::Duration::from_millis(step.estimate.as_millis()).as_secs_f64()),
     }
 }
 

@@ -65,6 +65,7 @@ impl<'r, 'a> Walker<'r, 'a> {
             done_before: 0,
             skipped: 0,
             failures: Vec::new(),
+            retried: Vec::new(),
             in_flight: Vec::new(),
             groups: Vec::new(),
         };
@@ -104,12 +105,22 @@ impl<'r, 'a> Walker<'r, 'a> {
             d.stopped(v);
             let step = &g[NodeIndex::new(v)];
             match end {
-                StepEnd::Succeeded => {
+                StepEnd::Succeeded { attempts } => {
+                    if attempts > 1 {
+                        outcome.retried.push((step.id.clone(), attempts));
+                    }
                     d.state[v] = State::Done;
                     outcome.succeeded += 1;
                     d.finished.push(v);
                 }
-                StepEnd::Failed { failure, tolerated } => {
+                StepEnd::Failed {
+                    failure,
+                    tolerated,
+                    attempts,
+                } => {
+                    if attempts > 1 {
+                        outcome.retried.push((step.id.clone(), attempts));
+                    }
                     outcome.failures.push(FailedStep {
                         step: step.id.clone(),
                         failure,

@@ -4,6 +4,7 @@
 //! groups, forward for failover and test failover, reversed for failback and
 //! cleanup, none for commit and reprotect.
 
+use crate::step_kind::StepKind;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::plan::{GroupId, Plan, VmRef, When};
@@ -98,7 +99,7 @@ fn group_steps(
         }
         let node = graph.add_node(Step {
             id: vm_id(&group.name, &vm.name),
-            kind: "vm",
+            kind: StepKind::Vm,
             group: g,
             estimate: operation.vm_estimate(vm),
             action: StepAction::Vm(VmRef { group: g, vm: v }),
@@ -272,7 +273,8 @@ fn link_groups(
             // A join: m + n edges instead of m × n (see the module docs).
             let join = graph.add_node(Step {
                 id: ["join:", plan.groups[g].name.as_str()].concat(),
-                kind: "join",
+                // Never shown: joins are not steps. A join waits and does nothing.
+                kind: StepKind::Wait,
                 group: g,
                 estimate: crate::duration::Duration::ZERO,
                 action: StepAction::Join,

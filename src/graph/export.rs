@@ -25,8 +25,8 @@ pub struct GraphJson<'a> {
 pub struct NodeJson<'a> {
     /// Step id.
     pub id: &'a str,
-    /// `vm` or the hook kind.
-    pub kind: &'static str,
+    /// A VM operation, or the hook's kind.
+    pub kind: super::StepKind,
     /// The group.
     pub group: &'a str,
 }

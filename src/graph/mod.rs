@@ -18,6 +18,7 @@ use crate::duration::Duration;
 use crate::plan::{GroupId, VmRef, When};
 
 pub use crate::operation::{Operation, Order};
+pub use crate::step_kind::StepKind;
 pub use build::build;
 
 /// What a step does.
@@ -46,8 +47,8 @@ pub enum StepAction {
 pub struct Step {
     /// `vm:db/sql-01` or `hook:db/after/1` (spec: cli.md "Step ids").
     pub id: String,
-    /// `vm`, or the hook kind.
-    pub kind: &'static str,
+    /// A VM operation, or the hook's kind.
+    pub kind: StepKind,
     /// The group it belongs to.
     pub group: GroupId,
     /// Estimated duration.

@@ -90,10 +90,58 @@ pub struct RunSettings {
     pub unplanned: bool,
     /// `--recovery-point`, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recovery_point: Option<String>,
+    pub recovery_point: Option<crate::plan::RecoveryPoint>,
     /// `--parallelism`: a cap on VM steps across the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u32>,
+}
+
+/// Where a run came from, as evidence: who started it, on which machine,
+/// which content of the plan (the hash of its canonical form and the git
+/// commit it was read from), and how fast its vault ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Origin {
+    /// Who started it: a shared store's signed-in identity, else the local
+    /// account.
+    pub by: String,
+    /// The machine's host name.
+    pub host: String,
+    /// `sha256:<hex>` of the plan's canonical form: formatting and comments
+    /// do not change it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+    /// The git commit holding the plan file, when it is in a repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Whether the plan file differed from that commit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dirty: bool,
+    /// How many times faster than Azure the vault ran (a simulated vault's
+    /// `DRPLAN_SIM_SPEED`); 1 for a real one.
+    pub vault_speed: f64,
+}
+
+/// How many steps ended how, in the part of a run that `run_finished` ends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepCounts {
+    /// Succeeded in this part.
+    pub succeeded: usize,
+    /// Failed (tolerated ones included).
+    pub failed: usize,
+    /// Of those, tolerated under `on_error continue`.
+    #[serde(default)]
+    pub tolerated: usize,
+    /// Skipped.
+    pub skipped: usize,
+    /// Done by an earlier part of a resumed run.
+    #[serde(default)]
+    pub done_before: usize,
+    /// Steps that needed more than one attempt.
+    #[serde(default)]
+    pub retried: usize,
+    /// Still running when the run was interrupted.
+    #[serde(default)]
+    pub in_flight: usize,
 }
 
 /// Something that happened in a run.
@@ -114,17 +162,25 @@ pub enum Event {
         /// Set when this starts a resumed part of an earlier run.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         resumed: bool,
+        /// Who, where, which content (absent in journals written before
+        /// drplan recorded it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        origin: Option<Origin>,
     },
     /// An attempt of a step began.
     StepStarted {
         /// Its id.
         step: String,
-        /// `vm` or the hook kind.
-        kind: String,
+        /// A VM operation, or the hook's kind.
+        kind: crate::step_kind::StepKind,
         /// Its group.
         group: String,
         /// 1 for the first attempt.
         attempt: u32,
+        /// The step's estimate when it started, in seconds: what the
+        /// report's prediction error compares against.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        estimate_s: Option<f64>,
     },
     /// A running step reported progress.
     StepProgress {
@@ -196,6 +252,9 @@ pub enum Event {
         status: RunStatus,
         /// From the start of this part of the run.
         duration_s: f64,
+        /// How the steps ended (absent in older journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        counts: Option<StepCounts>,
     },
 }
 

@@ -13,7 +13,9 @@ pub mod store;
 
 pub use blob::BlobStore;
 pub use decision::{Decision, KeptOutput, Verdict};
-pub use event::{Event, Record, RunId, RunSettings, RunStatus, SkipReason, StepStatus};
+pub use event::{
+    Event, Origin, Record, RunId, RunSettings, RunStatus, SkipReason, StepCounts, StepStatus,
+};
 pub use local::LocalStore;
 pub use location::{BlobLocation, LocationError, LocationSource, StateLocation};
 pub use replay::{RunState, RunSummary};

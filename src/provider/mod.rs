@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
 use crate::graph::Operation;
-use crate::plan::RecoveryPoint;
+pub use crate::plan::RecoveryPoint;
 use crate::target::{Change, TargetSettings};
 
 pub use error::ProviderError;
@@ -247,7 +247,7 @@ pub fn requirement(op: Operation) -> (AsrOperation, Option<Location>) {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperationOptions {
     /// The recovery point of a failover.
-    pub recovery_point: RecoveryPointChoice,
+    pub recovery_point: RecoveryPoint,
     /// Shut the source down first (`false` for `--unplanned`).
     pub shutdown_source: bool,
     /// The isolated network of a test failover.
@@ -258,31 +258,9 @@ impl Default for OperationOptions {
     /// The plan language's defaults: latest processed point, source shut down, no test network.
     fn default() -> Self {
         Self {
-            recovery_point: RecoveryPointChoice::LatestProcessed,
+            recovery_point: RecoveryPoint::LatestProcessed,
             shutdown_source: true,
             test_network: None,
-        }
-    }
-}
-
-/// Which recovery point a failover uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RecoveryPointChoice {
-    /// `Latest`.
-    Latest,
-    /// `LatestProcessed`.
-    LatestProcessed,
-    /// `LatestApplicationConsistent`.
-    LatestAppConsistent,
-}
-
-impl From<RecoveryPoint> for RecoveryPointChoice {
-    fn from(p: RecoveryPoint) -> Self {
-        match p {
-            RecoveryPoint::Latest => RecoveryPointChoice::Latest,
-            RecoveryPoint::LatestProcessed => RecoveryPointChoice::LatestProcessed,
-            RecoveryPoint::LatestAppConsistent => RecoveryPointChoice::LatestAppConsistent,
         }
     }
 }

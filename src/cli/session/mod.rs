@@ -378,6 +378,7 @@ impl Session {
             runner,
             base: self.hook_context(store),
         };
+        let origin = launch::origin(store, &self.plan, &self.settings).await;
         let run = Run {
             plan: &self.plan,
             graph: &self.graph,
@@ -392,7 +393,8 @@ impl Session {
             parallelism: self.settings.parallelism,
             prior: self.prior.as_ref(),
             seed: launch::seed(&self.run_id),
-            vault_speed: launch::vault_speed(&self.plan, &self.settings),
+            vault_speed: origin.vault_speed,
+            origin: Some(origin),
         };
         Ok(exec::execute(run).await)
     }

@@ -28,7 +28,7 @@ pub(super) struct Sink {
 /// What the showing task is given.
 enum Shown {
     /// A record, shown once stored.
-    Record(Record, Stored),
+    Record(Box<Record>, Stored),
     /// Answered once everything before it is shown.
     Mark(oneshot::Sender<Result<(), JournalError>>),
 }
@@ -83,7 +83,7 @@ impl Sink {
             return Err(not_stored(&text));
         }
         let stored = self.writer.enqueue(&record).await?;
-        let _ = self.queue.send(Shown::Record(record, stored));
+        let _ = self.queue.send(Shown::Record(Box::new(record), stored));
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use super::reply::{Link, Reply, bad_input, refused};
 use crate::graph::Operation;
 use crate::provider::{
     AsrOperation, JobId, Location, Machine, OperationOptions, Provider, ProviderError,
-    RecoveryPointChoice, Target,
+    RecoveryPoint, Target,
 };
 
 impl Emu {
@@ -133,11 +133,11 @@ impl Emu {
                     "recoveryPointId",
                 )?;
                 options.recovery_point = match point {
-                    None => RecoveryPointChoice::Latest,
+                    None => RecoveryPoint::Latest,
                     Some(id) if self.is_app_consistent(machine, &id) => {
-                        RecoveryPointChoice::LatestAppConsistent
+                        RecoveryPoint::LatestAppConsistent
                     }
-                    Some(_) => RecoveryPointChoice::LatestProcessed,
+                    Some(_) => RecoveryPoint::LatestProcessed,
                 };
                 // The simulator refuses a failover from the side the item
                 // does not run on.

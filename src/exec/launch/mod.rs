@@ -19,9 +19,9 @@ pub use open::open_provider;
 
 use crate::graph::{Operation, StepGraph};
 use crate::journal::store::describe_holder;
-use crate::journal::{JournalError, LockHolder, RunId, RunSettings};
+use crate::journal::{JournalError, LockHolder, Origin, RunId, RunSettings, RunStore};
 use crate::plan::{Plan, Vault};
-use crate::provider::{OperationOptions, ProviderError, RecoveryPointChoice};
+use crate::provider::{OperationOptions, ProviderError, RecoveryPoint};
 use crate::readiness::Readiness;
 
 /// Why a run did not start.
@@ -124,11 +124,9 @@ pub fn operation_options(plan: &Plan, settings: &RunSettings) -> OperationOption
     // A planned failover shuts the source down and takes the latest point
     // (least data lost); the choice of point is the disaster case's
     // (`--unplanned`), from the flag or the plan.
-    let recovery_point = match (settings.unplanned, settings.recovery_point.as_deref()) {
-        (false, _) | (true, Some("latest")) => RecoveryPointChoice::Latest,
-        (true, Some("latest-app-consistent")) => RecoveryPointChoice::LatestAppConsistent,
-        (true, Some("latest-processed")) => RecoveryPointChoice::LatestProcessed,
-        (true, _) => plan.failover.recovery_point.into(),
+    let recovery_point = match (settings.unplanned, settings.recovery_point) {
+        (false, _) => RecoveryPoint::Latest,
+        (true, chosen) => chosen.unwrap_or(plan.failover.recovery_point),
     };
     OperationOptions {
         recovery_point,
@@ -144,6 +142,28 @@ pub fn vault_speed(plan: &Plan, settings: &RunSettings) -> f64 {
         crate::provider::simulator::speed_from_env().unwrap_or(1.0)
     } else {
         1.0
+    }
+}
+
+/// Who starts the run, where, and how fast its vault runs, for
+/// `run_started`: the store's signed-in identity when it has one (a shared
+/// store signed in with a credential), else the local account.
+pub async fn origin(store: &dyn RunStore, plan: &Plan, settings: &RunSettings) -> Origin {
+    let by = match store.identity().await {
+        Ok(Some(name)) => name,
+        Ok(None) => crate::journal::store::local_operator(),
+        Err(e) => {
+            tracing::warn!("who is signed in to the run store is unknown: {e}");
+            crate::journal::store::local_operator()
+        }
+    };
+    Origin {
+        by,
+        host: crate::journal::store::host_name(),
+        content_hash: None,
+        commit: None,
+        dirty: false,
+        vault_speed: vault_speed(plan, settings),
     }
 }
 

@@ -229,7 +229,7 @@ impl AzureProvider {
         known: &Known,
         options: &OperationOptions,
     ) -> Result<Option<String>, ProviderError> {
-        if options.recovery_point == crate::provider::RecoveryPointChoice::Latest {
+        if options.recovery_point == crate::provider::RecoveryPoint::Latest {
             return Ok(None);
         }
         let path = format!("{}/recoveryPoints", known.id);

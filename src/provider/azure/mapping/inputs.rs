@@ -2,7 +2,7 @@
 //! input from the item's own details, and the recovery point of a failover
 //! from the item's points.
 
-use crate::provider::{Location, RecoveryPointChoice};
+use crate::provider::Location;
 
 use super::super::models::{A2aReprotectDetails, A2aVmDisk, ProtectedItem, RecoveryPoint};
 use super::{location, parse_time};
@@ -99,7 +99,7 @@ fn resource_group_of(id: &str) -> Option<String> {
 /// consistency must not silently get a crash-consistent point).
 pub fn pick_recovery_point(
     points: &[RecoveryPoint],
-    choice: RecoveryPointChoice,
+    choice: crate::plan::RecoveryPoint,
 ) -> Result<Option<String>, String> {
     let newest = |app_only: bool| {
         points
@@ -121,16 +121,18 @@ pub fn pick_recovery_point(
             .map(|p| p.id.clone())
     };
     match choice {
-        RecoveryPointChoice::Latest => Ok(None),
-        RecoveryPointChoice::LatestProcessed => Ok(newest(false)),
-        RecoveryPointChoice::LatestAppConsistent => newest(true).map(Some).ok_or_else(|| {
-            format!(
-                "it has no application-consistent recovery point (of {} listed); choose \
+        crate::plan::RecoveryPoint::Latest => Ok(None),
+        crate::plan::RecoveryPoint::LatestProcessed => Ok(newest(false)),
+        crate::plan::RecoveryPoint::LatestAppConsistent => {
+            newest(true).map(Some).ok_or_else(|| {
+                format!(
+                    "it has no application-consistent recovery point (of {} listed); choose \
                  `--recovery-point latest-processed` or `latest`, or wait for the next \
                  application-consistent snapshot",
-                points.len()
-            )
-        }),
+                    points.len()
+                )
+            })
+        }
     }
 }
 
@@ -154,23 +156,27 @@ mod tests {
             point("b", "2026-01-01T00:05:00Z", "ApplicationConsistent"),
         ];
         assert_eq!(
-            pick_recovery_point(&points, RecoveryPointChoice::Latest),
+            pick_recovery_point(&points, crate::plan::RecoveryPoint::Latest),
             Ok(None)
         );
         assert_eq!(
-            pick_recovery_point(&points, RecoveryPointChoice::LatestProcessed),
+            pick_recovery_point(&points, crate::plan::RecoveryPoint::LatestProcessed),
             Ok(Some("c".into()))
         );
         assert_eq!(
-            pick_recovery_point(&points, RecoveryPointChoice::LatestAppConsistent),
+            pick_recovery_point(&points, crate::plan::RecoveryPoint::LatestAppConsistent),
             Ok(Some("b".into()))
         );
         assert_eq!(
-            pick_recovery_point(&[], RecoveryPointChoice::LatestProcessed),
+            pick_recovery_point(&[], crate::plan::RecoveryPoint::LatestProcessed),
             Ok(None)
         );
         assert!(
-            pick_recovery_point(&points[1..2], RecoveryPointChoice::LatestAppConsistent).is_err()
+            pick_recovery_point(
+                &points[1..2],
+                crate::plan::RecoveryPoint::LatestAppConsistent
+            )
+            .is_err()
         );
     }
 

@@ -31,7 +31,7 @@ use tokio::time::Instant;
 use super::client::{parse_retry_after, retry_delay};
 use super::*;
 use crate::plan::Plan;
-use crate::provider::{AsrOperation, Health, JobState, Location, RecoveryPointChoice};
+use crate::provider::{AsrOperation, Health, JobState, Location, RecoveryPoint};
 use crate::source::SourceFile;
 
 const VAULT: &str = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/dr/providers/Microsoft.RecoveryServices/vaults/shop-vault";

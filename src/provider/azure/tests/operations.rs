@@ -17,7 +17,7 @@ async fn failover_posts_the_a2a_input_and_returns_the_location_job() {
     )
     .await;
     let options = OperationOptions {
-        recovery_point: RecoveryPointChoice::LatestProcessed,
+        recovery_point: RecoveryPoint::LatestProcessed,
         shutdown_source: false,
         test_network: None,
     };
@@ -67,7 +67,7 @@ async fn test_failover_and_cleanup_bodies() {
     .await;
     let provider = server.provider();
     let mut options = OperationOptions {
-        recovery_point: RecoveryPointChoice::Latest,
+        recovery_point: RecoveryPoint::Latest,
         ..OperationOptions::default()
     };
     let err = provider

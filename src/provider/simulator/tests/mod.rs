@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::plan::Plan;
-use crate::provider::{AsrOperation, Health, IssueKind, JobState, Location, RecoveryPointChoice};
+use crate::provider::{AsrOperation, Health, IssueKind, JobState, Location, RecoveryPoint};
 use crate::source::SourceFile;
 use AsrOperation as A;
 
@@ -57,7 +57,7 @@ fn target(plan: &Plan, vm: &str) -> Target {
 
 fn opts() -> OperationOptions {
     OperationOptions {
-        recovery_point: RecoveryPointChoice::LatestProcessed,
+        recovery_point: RecoveryPoint::LatestProcessed,
         shutdown_source: true,
         test_network: None,
     }
