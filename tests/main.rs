@@ -12,6 +12,7 @@ mod azure_permissions;
 mod azure_target;
 mod azurite_harness;
 mod check;
+mod ci_formats;
 mod cli;
 mod docs;
 mod dry_run;
