@@ -9,6 +9,9 @@
 //! JSON carries the text as it is; serde escapes what JSON needs.
 
 mod excerpt;
+pub mod github;
+mod location;
+pub mod sarif;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde::Serialize;
@@ -170,20 +173,12 @@ pub fn json(source: &SourceFile, index: &LineIndex, diagnostic: &Diagnostic) -> 
             end_column: end.column,
         }
     };
-    let primary = primary_label(diagnostic);
-    let position = primary
+    let position = primary_label(diagnostic)
         .as_ref()
         .map_or(crate::source::LineCol { line: 1, column: 1 }, |l| {
             index.line_col(text, l.offset())
         });
-    // The primary label first, then the others in source order.
-    let mut labels: Vec<miette::LabeledSpan> = miette::Diagnostic::labels(diagnostic)
-        .map(Iterator::collect)
-        .unwrap_or_default();
-    labels.sort_by_key(|l| (!l.primary(), l.offset()));
-    if primary.as_ref().is_some_and(|p| !p.primary()) {
-        labels.sort_by_key(miette::LabeledSpan::offset);
-    }
+    let labels = ordered_labels(diagnostic);
     DiagnosticJson {
         file: source.display_path(),
         code: diagnostic.code_str(),
@@ -197,5 +192,24 @@ pub fn json(source: &SourceFile, index: &LineIndex, diagnostic: &Diagnostic) -> 
         column: position.column,
         labels: labels.iter().map(label_json).collect(),
         help: miette::Diagnostic::help(diagnostic).map(|h| h.to_string()),
+    }
+}
+
+/// A diagnostic's labels: the one marked primary first, then the others in
+/// source order.
+fn ordered_labels(diagnostic: &Diagnostic) -> Vec<LabeledSpan> {
+    let mut labels: Vec<LabeledSpan> = miette::Diagnostic::labels(diagnostic)
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    labels.sort_by_key(|l| (!l.primary(), l.offset()));
+    labels
+}
+
+/// What a reviewer reads in CI: the message, then the help on its own line.
+fn message_with_help(diagnostic: &Diagnostic) -> String {
+    let message = diagnostic.to_string();
+    match miette::Diagnostic::help(diagnostic) {
+        Some(help) => format!("{message}\nhelp: {help}"),
+        None => message,
     }
 }

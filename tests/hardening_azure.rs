@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::azure_e2e::{Emulator, PLAN};
-use crate::support::sandbox::{Sandbox, show, stderr, stdout, wait_for_exit};
+use crate::support::sandbox::{Sandbox, said, show, stderr, stdout, wait_for_exit};
 
 const TOKEN: &str = "hardening-s3cret-bearer";
 
@@ -195,7 +195,7 @@ fn an_exhausted_job_counter_is_refused_before_anything_is_done() {
 
     let out = sandbox.run("failover", &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
-    let said = stderr(&out);
+    let said = said(&out);
     assert!(said.contains("next_id"), "{said}");
     assert!(said.contains("tiny.vault.json"), "names the file: {said}");
     assert!(

@@ -328,7 +328,13 @@ fn a_dry_run_whose_total_overflows_is_refused() {
     assert!(err.contains("[p.drplan:7:8]"), "{err}");
     let out = sandbox.run("failover", &["--dry-run", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
-    assert_eq!(stdout(&out), "");
+    // Under JSON the refusal is one error document, with the diagnostics.
+    let refusal: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(refusal["error"]["code"], "plan_invalid", "{refusal}");
+    assert_eq!(
+        refusal["error"]["diagnostics"][0]["code"], "drplan::estimate_overflow",
+        "{refusal}"
+    );
     // The failback walks the VMs reversed: the same sum, refused too, and
     // `check` says so with the code.
     let out = sandbox.output(&["check", "--format", "json", "p.drplan"]);

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::sandbox::{
-    DEADLINE, Sandbox, event, finished, gate_plan, one_vm_plan, poll, show, stderr, wait_for_exit,
-    wait_for_step,
+    DEADLINE, Sandbox, event, finished, gate_plan, one_vm_plan, poll, said, show, stderr,
+    wait_for_exit, wait_for_step,
 };
 
 /// A script that, on its first attempt, records its pid and then sleeps for
@@ -196,7 +196,7 @@ fn a_removed_lock_file_lets_no_second_run_in_and_approvals_still_arrive() {
     let out = second.wait_with_output().unwrap();
     assert_eq!(status.code(), Some(1), "{}", show(&out));
     assert!(
-        stderr(&out).contains(&format!("is being run by run {run_id}")),
+        said(&out).contains(&format!("is being run by run {run_id}")),
         "{}",
         show(&out)
     );

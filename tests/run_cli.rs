@@ -592,11 +592,16 @@ fn a_failover_of_machines_already_failed_over_is_refused() {
 
     let out = sandbox.run("failover", &["--format", "json"]);
     assert_eq!(out.status.code(), Some(3), "{}", show(&out));
-    assert!(stderr(&out).contains("failover refused"), "{}", show(&out));
-    // Under `--format json` the refusal is the readiness object on stdout, and nothing else.
+    // Under `--format json` the refusal is one error document on stdout,
+    // with the readiness, and nothing else.
     let refusal: serde_json::Value =
         serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}\n{}", show(&out)));
-    let readiness = &refusal["readiness"];
+    assert_eq!(refusal["schema"], "drplan.error/1", "{refusal}");
+    assert_eq!(refusal["error"]["code"], "not_ready", "{refusal}");
+    assert_eq!(refusal["error"]["exit"], 3, "{refusal}");
+    let message = refusal["error"]["message"].as_str().unwrap();
+    assert!(message.contains("failover refused"), "{refusal}");
+    let readiness = &refusal["error"]["readiness"];
     assert_eq!(readiness["ready"], false, "{refusal}");
     assert_eq!(readiness["blockers"], QUICKSTART_VMS.len(), "{refusal}");
     for (group, vm) in QUICKSTART_VMS {

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::run_cli::QUICKSTART_VMS;
 use crate::support::sandbox::{
-    SPEED, Sandbox, assert_stream, event, finished, lock_is_free, ndjson, poll, show, stderr,
+    SPEED, Sandbox, assert_stream, event, finished, lock_is_free, ndjson, poll, said, show, stderr,
     stdout, step, wait_for_exit,
 };
 
@@ -38,8 +38,8 @@ fn a_live_lock_stops_the_run_and_a_stale_one_is_taken_over() {
     let out = sandbox.run("failover", &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(
-        stderr(&out).contains("run 20260101-000000-abcd"),
-        "stderr should name the run holding the lock\n{}",
+        said(&out).contains("run 20260101-000000-abcd"),
+        "the refusal should name the run holding the lock\n{}",
         show(&out)
     );
     assert!(

@@ -63,7 +63,7 @@ fn a_lock_is_broken_only_when_asked_and_its_runner_then_stops_resumable() {
     let mut second = Runner::spawn(command, "the second runner");
     let status = first.wait(RUN_DEADLINE);
     assert_eq!(status.code(), Some(130), "{}", first.show());
-    assert!(first.stderr().contains("resumable"), "{}", first.show());
+    assert!(first.said().contains("resumable"), "{}", first.show());
     let status = second.wait(RUN_DEADLINE);
     assert_eq!(status.code(), Some(0), "{}", second.show());
     assert!(

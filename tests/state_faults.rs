@@ -308,7 +308,7 @@ fn two_runners_started_at_once_one_runs_and_the_other_names_it() {
         let status = loser.wait(RUN_DEADLINE);
         assert_eq!(status.code(), Some(1), "the loser\n{}", loser.show());
         let run = winner.wait_for_step("hook:g/before/1", RUN_DEADLINE);
-        let said = loser.stderr();
+        let said = loser.said();
         assert!(
             said.contains(&format!("is being run by run {run}"))
                 && said.contains(&format!("pid {}", winner.pid())),
@@ -375,7 +375,7 @@ fn run_id(runner: &Runner) -> String {
 /// What a runner that stopped because of its store must say.
 fn assert_stopped_resumable(runner: &Runner, code: Option<i32>, what: &str) {
     assert_ne!(code, Some(0), "{what}\n{}", runner.show());
-    let said = runner.stderr();
+    let said = runner.said();
     assert!(
         said.contains("resumable") || said.contains("drplan resume"),
         "{what}: says the run is resumable\n{}",

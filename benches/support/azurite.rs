@@ -13,6 +13,7 @@ use drplan::journal::{BlobLocation, BlobStore};
 #[path = "../../tests/support"]
 mod tests_support {
     pub(crate) mod azurite;
+    pub(crate) mod npm;
 
     /// The crate root, as the harness's installer asks its grandparent
     /// module (the tests' `support` module) for it.

@@ -8,7 +8,7 @@
 use super::Ctx;
 use super::args::DecideArgs;
 use super::exit::ExitCode;
-use super::output;
+use super::output::{self, ErrorCode, Refusal};
 use super::state::Store;
 use crate::graph::StepKind;
 use crate::journal::{Decision, Event, RunId, RunStore, Verdict};
@@ -26,12 +26,15 @@ pub(super) fn run(args: &DecideArgs, verdict: Verdict, ctx: &Ctx) -> ExitCode {
         if let Some(earlier) = store
             .decision(&id, &args.step)
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(|e| Refusal::new(ErrorCode::Failed, e.to_string()))?
         {
-            return Err(format!(
-                "{} of run {id} was already {}",
-                args.step,
-                earlier.describe()
+            return Err(Refusal::new(
+                ErrorCode::RunState,
+                format!(
+                    "{} of run {id} was already {}",
+                    args.step,
+                    earlier.describe()
+                ),
             ));
         }
         let decision = Decision {
@@ -43,20 +46,23 @@ pub(super) fn run(args: &DecideArgs, verdict: Verdict, ctx: &Ctx) -> ExitCode {
         store
             .decide(&id, &args.step, &decision)
             .await
-            .map_err(|e| e.to_string())?;
-        Ok(decision)
+            .map_err(|e| Refusal::new(ErrorCode::Failed, e.to_string()))?;
+        Ok::<_, Refusal>(decision)
     });
     match result {
         Ok(decision) => {
             match args.format {
-                super::args::Format::Json => output::json(&serde_json::json!({
-                    "run_id": args.run_id,
-                    "step": args.step,
-                    "verdict": decision.verdict,
-                    "by": decision.by,
-                    "at": decision.at.to_string(),
-                    "comment": decision.comment,
-                })),
+                super::args::Format::Json => output::document(
+                    output::Schema::Approve,
+                    &serde_json::json!({
+                        "run_id": args.run_id,
+                        "step": args.step,
+                        "verdict": decision.verdict,
+                        "by": decision.by,
+                        "at": decision.at.to_string(),
+                        "comment": decision.comment,
+                    }),
+                ),
                 super::args::Format::Human => output::print(&format!(
                     "{} of run {}: {}\n",
                     args.step,
@@ -66,10 +72,7 @@ pub(super) fn run(args: &DecideArgs, verdict: Verdict, ctx: &Ctx) -> ExitCode {
             }
             ExitCode::Success
         }
-        Err(e) => {
-            output::error(&e);
-            ExitCode::Usage
-        }
+        Err(refusal) => ctx.refuse(&refusal, ExitCode::Usage),
     }
 }
 
@@ -78,7 +81,8 @@ fn ensure_waiting(
     records: &[crate::journal::Record],
     id: &RunId,
     step: &str,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
+    let refused = |message: String| Err(Refusal::new(ErrorCode::RunState, message));
     let mut kind = None;
     let mut waiting = false;
     for r in records {
@@ -96,10 +100,10 @@ fn ensure_waiting(
     match kind {
         Some(StepKind::Manual) if waiting => {}
         Some(StepKind::Manual) => {
-            return Err(format!("{step} of run {id} is not waiting for approval"));
+            return refused(format!("{step} of run {id} is not waiting for approval"));
         }
         Some(other) => {
-            return Err(format!(
+            return refused(format!(
                 "{step} of run {id} is a {other} step, not a manual one"
             ));
         }
@@ -118,7 +122,7 @@ fn ensure_waiting(
             } else {
                 format!("its manual steps: {}", manual.join(", "))
             };
-            return Err(format!("run {id} has not started a step `{step}`; {hint}"));
+            return refused(format!("run {id} has not started a step `{step}`; {hint}"));
         }
     }
     Ok(())
@@ -131,9 +135,13 @@ async fn ensure_running(
     id: &RunId,
     records: &[crate::journal::Record],
     step: &str,
-) -> Result<(), String> {
-    let state = crate::journal::RunState::replay(records)
-        .ok_or_else(|| format!("run {id} has no `run_started` event"))?;
+) -> Result<(), Refusal> {
+    let state = crate::journal::RunState::replay(records).ok_or_else(|| {
+        Refusal::new(
+            ErrorCode::RunState,
+            format!("run {id} has no `run_started` event"),
+        )
+    })?;
     let running = super::runs::is_running(store, &state).await;
     if !running {
         let how = state.summary(false).status;
@@ -141,8 +149,11 @@ async fn ensure_running(
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        return Err(format!(
-            "run {id} is not running (it is {how}); resume it with `drplan resume {id}` and answer {step} when it waits, or add `--yes`"
+        return Err(Refusal::new(
+            ErrorCode::RunState,
+            format!(
+                "run {id} is not running (it is {how}); resume it with `drplan resume {id}` and answer {step} when it waits, or add `--yes`"
+            ),
         ));
     }
     Ok(())
@@ -151,15 +162,19 @@ async fn ensure_running(
 /// Who answers: a shared store's signed-in identity (never a name typed on
 /// the command line, which anyone could type); for the local store `--as`
 /// or the local account.
-async fn who(store: &Store, as_name: Option<&str>) -> Result<String, String> {
+async fn who(store: &Store, as_name: Option<&str>) -> Result<String, Refusal> {
     match (store, as_name) {
         (Store::Local(_), Some(name)) if !name.trim().is_empty() => Ok(name.trim().to_string()),
         (Store::Local(_), _) => Ok(crate::journal::store::local_operator()),
-        (Store::Blob(_), Some(_)) => Err(
-            "`--as` names the approver only for runs kept in `.drplan/`; a shared store records the identity you are signed in as"
-                .to_string(),
-        ),
-        (Store::Blob(blob), None) => match blob.identity().await.map_err(|e| e.to_string())? {
+        (Store::Blob(_), Some(_)) => Err(Refusal::new(
+            ErrorCode::Usage,
+            "`--as` names the approver only for runs kept in `.drplan/`; a shared store records the identity you are signed in as",
+        )),
+        (Store::Blob(blob), None) => match blob
+            .identity()
+            .await
+            .map_err(|e| Refusal::new(ErrorCode::Failed, e.to_string()))?
+        {
             Some(name) => Ok(name),
             // A SAS says nothing of who holds it.
             None => Ok(format!(

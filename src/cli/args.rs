@@ -81,6 +81,20 @@ pub enum Format {
     Json,
 }
 
+/// What `drplan check` writes: for people, for programs, or for CI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CheckFormat {
+    /// Text for people.
+    #[default]
+    Human,
+    /// JSON for programs (`drplan.check/1`).
+    Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, Azure DevOps).
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation a diagnostic.
+    Github,
+}
+
 /// `drplan check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -88,7 +102,7 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub format: CheckFormat,
     /// Treat warnings as errors (exit 1 when any is found).
     #[arg(long)]
     pub deny_warnings: bool,
@@ -105,6 +119,9 @@ pub struct FmtArgs {
     /// Change nothing: list the files that would change and exit 1 if there are any.
     #[arg(long)]
     pub check: bool,
+    /// With `--check`: print a unified diff of each file that would change.
+    #[arg(long, requires = "check")]
+    pub diff: bool,
     /// Enter folders behind symbolic links too (loops are detected either way).
     #[arg(long)]
     pub follow: bool,

@@ -1,16 +1,17 @@
 //! `drplan check`: every plan file named (folders expanded; `-` for the plan
-//! on stdin, shown as `<stdin>`), all problems of each in one pass, human or
-//! JSON; exit 1 on errors (or warnings with `--deny-warnings`), 2 when a path
-//! (or stdin) cannot be read.
+//! on stdin, shown as `<stdin>`), all problems of each in one pass, for
+//! people, as JSON, as SARIF or as GitHub workflow commands; exit 1 on errors
+//! (or warnings with `--deny-warnings`), 2 when a path (or stdin) cannot be read.
 
 use std::path::{Path, PathBuf};
 
 use crate::printable::printable_line;
-use crate::render::{self, CheckJson};
+use crate::render::{self, CheckJson, sarif::SarifBuilder};
 use crate::source::LineIndex;
 
-use super::args::{CheckArgs, Format};
+use super::args::{CheckArgs, CheckFormat};
 use super::exit::ExitCode;
+use super::output::ErrorCode;
 use super::{Ctx, output, paths};
 
 /// A plan to check, as the command line names it.
@@ -61,8 +62,11 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
     let files = match inputs(&args.paths, args.follow) {
         Ok(files) => files,
         Err(e) => {
-            output::error(&printable_line(&e.to_string()));
-            return ExitCode::Usage;
+            let code = match e {
+                InputError::Path(_) => ErrorCode::Unreadable,
+                InputError::StdinTwice => ErrorCode::Usage,
+            };
+            return ctx.fail(code, &printable_line(&e.to_string()), ExitCode::Usage);
         }
     };
     let mut report = CheckJson {
@@ -71,7 +75,10 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
         warnings: 0,
         diagnostics: Vec::new(),
     };
-    let mut human = String::new();
+    // Human and GitHub output are text built as files are checked; SARIF a log.
+    let mut text = String::new();
+    let cwd = std::env::current_dir().ok();
+    let mut sarif = SarifBuilder::new(cwd.as_deref());
     let mut unreadable = 0usize;
     for input in &files {
         let read = match input {
@@ -82,6 +89,7 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
             Ok(source) => source,
             Err(e) => {
                 output::error(&printable_line(&e));
+                sarif.unreadable(e);
                 unreadable += 1;
                 continue;
             }
@@ -96,23 +104,33 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
                 report.warnings += 1;
             }
             match args.format {
-                Format::Json => report.diagnostics.push(render::json(&source, &index, d)),
-                Format::Human => human.push_str(&render::human_indexed(
+                CheckFormat::Json => report.diagnostics.push(render::json(&source, &index, d)),
+                CheckFormat::Human => text.push_str(&render::human_indexed(
                     &source,
                     &index,
                     d,
                     ctx.color,
                     output::width(),
                 )),
+                CheckFormat::Sarif => sarif.add(&source, &index, d),
+                CheckFormat::Github => text.push_str(&render::github::annotation(
+                    &source,
+                    &index,
+                    d,
+                    cwd.as_deref(),
+                )),
             }
         }
     }
     match args.format {
-        Format::Json => output::json(&report),
-        Format::Human => {
-            human.push_str(&summary(&report, unreadable));
-            output::print(&human);
+        CheckFormat::Json => output::document(output::Schema::Check, &report),
+        CheckFormat::Human => {
+            text.push_str(&summary(&report, unreadable));
+            output::print(&text);
         }
+        // SARIF is a standard of its own: its first key is `$schema`, not ours.
+        CheckFormat::Sarif => output::json(&sarif.finish()),
+        CheckFormat::Github => output::print(&text),
     }
     if unreadable > 0 {
         ExitCode::Usage

@@ -29,7 +29,7 @@ struct Row {
 }
 
 pub(super) fn dry_run(args: &RunArgs, ctx: &Ctx, plan: &Plan, graph: &StepGraph) -> ExitCode {
-    let found = match super::dry_run::online(args, ctx.credential, plan, graph) {
+    let found = match super::dry_run::online(args, ctx, plan, graph) {
         Ok(found) => found,
         Err(code) => return code,
     };
@@ -61,12 +61,15 @@ pub(super) fn dry_run(args: &RunArgs, ctx: &Ctx, plan: &Plan, graph: &StepGraph)
                 changes: &'a [Row],
                 readiness: &'a crate::readiness::Readiness,
             }
-            output::json(&Report {
-                plan: &plan.name,
-                operation: "configure",
-                changes: &rows,
-                readiness: &assessment.readiness,
-            });
+            output::document(
+                output::Schema::Configure,
+                &Report {
+                    plan: &plan.name,
+                    operation: "configure",
+                    changes: &rows,
+                    readiness: &assessment.readiness,
+                },
+            );
         }
         Format::Human => {
             let mut text = human(plan, &rows, assessment.targets.len(), &args.plan);

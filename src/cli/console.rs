@@ -85,7 +85,7 @@ impl Console {
             self.start = Some(record.ts);
         }
         match self.mode {
-            Mode::Json => output::json(record),
+            Mode::Json => output::document(output::Schema::Event, record),
             Mode::Plain => {
                 if let Event::StepProgress { step, message, .. } = &record.event {
                     if self.last_message.get(step) == Some(message) {

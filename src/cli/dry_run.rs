@@ -13,6 +13,7 @@ use crate::schedule::{DryRun, MAX_TOTAL, Schedule};
 
 use super::args::{Format, RunArgs};
 use super::exit::ExitCode;
+use super::output::ErrorCode;
 use super::{Ctx, output};
 
 pub(super) fn dry_run(
@@ -26,17 +27,20 @@ pub(super) fn dry_run(
     let schedule = match Schedule::checked(graph) {
         Ok(schedule) => schedule,
         Err(overflow) => {
-            output::error(&printable_line(&format!(
-                "the estimated {} cannot be computed: step `{}` would end more than {MAX_TOTAL} after the start; nothing was done",
-                graph.operation,
-                graph.step(overflow.step).id
-            )));
-            return ExitCode::Failed;
+            return ctx.fail(
+                ErrorCode::PlanInvalid,
+                &printable_line(&format!(
+                    "the estimated {} cannot be computed: step `{}` would end more than {MAX_TOTAL} after the start; nothing was done",
+                    graph.operation,
+                    graph.step(overflow.step).id
+                )),
+                ExitCode::Failed,
+            );
         }
     };
     let report = DryRun::new(graph, &schedule, plan.objectives.rto);
     let online = if args.online {
-        match online(args, ctx.credential, plan, graph) {
+        match online(args, ctx, plan, graph) {
             Ok(found) => Some(found),
             Err(code) => return code,
         }
@@ -46,7 +50,7 @@ pub(super) fn dry_run(
     match args.format {
         Format::Json => match &online {
             // cli.md's fields in cli.md's order; `online` and `readiness` only when asked for.
-            None => output::json(&report),
+            None => output::document(output::Schema::DryRun, &report),
             Some(found) => {
                 #[derive(serde::Serialize)]
                 struct WithOnline<'a> {
@@ -55,16 +59,19 @@ pub(super) fn dry_run(
                     online: serde_json::Value,
                     readiness: &'a crate::readiness::Readiness,
                 }
-                output::json(&WithOnline {
-                    report: &report,
-                    online: serde_json::json!({
-                        "vault": found.vault,
-                        "machines": found.assessment.machines.len(),
-                        "ready": found.assessment.readiness.ready,
-                        "reads": found.assessment.reads,
-                    }),
-                    readiness: &found.assessment.readiness,
-                });
+                output::document(
+                    output::Schema::DryRun,
+                    &WithOnline {
+                        report: &report,
+                        online: serde_json::json!({
+                            "vault": found.vault,
+                            "machines": found.assessment.machines.len(),
+                            "ready": found.assessment.readiness.ready,
+                            "reads": found.assessment.reads,
+                        }),
+                        readiness: &found.assessment.readiness,
+                    },
+                );
             }
         },
         Format::Human => {
@@ -102,41 +109,32 @@ pub(super) struct Online {
 /// is changed; reads are bounded as for `status`, someone waits for them.
 pub(super) fn online(
     args: &RunArgs,
-    credential: crate::provider::azure::CredentialKind,
+    ctx: &Ctx,
     plan: &crate::plan::Plan,
     graph: &StepGraph,
 ) -> Result<Online, ExitCode> {
-    let wait = super::status::read_timeout().map_err(|e| {
-        output::error(&e.to_string());
-        ExitCode::Usage
-    })?;
+    let credential = ctx.credential;
+    let fail = |message: &str| ctx.fail(ErrorCode::Failed, message, ExitCode::Failed);
+    let wait = super::status::read_timeout()
+        .map_err(|e| ctx.fail(ErrorCode::Usage, &e.to_string(), ExitCode::Usage))?;
     let rt = super::runtime()?;
     rt.block_on(async {
         let clock = crate::clock::Clock::system();
         let provider =
             crate::exec::launch::open_provider(plan, &args.plan, args.simulate, credential, clock)
                 .await
-                .map_err(|e| {
-                    output::error(&e.to_string());
-                    ExitCode::Failed
-                })?;
+                .map_err(|e| fail(&e.to_string()))?;
         provider.limit_reads(wait);
         match crate::readiness::assess(plan, graph, provider.as_ref(), None, clock.now()).await {
             Ok(assessment) => Ok(Online {
                 vault: provider.describe(),
                 assessment,
             }),
-            Err(e @ crate::provider::ProviderError::Unanswered(_)) => {
-                output::error(&format!(
-                    "cannot read the machines' state: {e}; {}",
-                    super::status::how_to_wait_longer(wait)
-                ));
-                Err(ExitCode::Failed)
-            }
-            Err(e) => {
-                output::error(&format!("cannot read the machines' state: {e}"));
-                Err(ExitCode::Failed)
-            }
+            Err(e @ crate::provider::ProviderError::Unanswered(_)) => Err(fail(&format!(
+                "cannot read the machines' state: {e}; {}",
+                super::status::how_to_wait_longer(wait)
+            ))),
+            Err(e) => Err(fail(&format!("cannot read the machines' state: {e}"))),
         }
     })
 }

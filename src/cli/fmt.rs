@@ -1,6 +1,7 @@
 //! `drplan fmt`: rewrites plan files in the canonical layout, or with
-//! `--check` lists those that would change (exit 1). Files with syntax errors
-//! are left alone and reported (exit 1). `-` formats stdin to stdout.
+//! `--check` lists those that would change (exit 1), and with `--diff` shows
+//! how, as a unified diff of each. Files with syntax errors are left alone
+//! and reported (exit 1). `-` formats stdin to stdout.
 
 use std::io::Read;
 use std::path::Path;
@@ -44,7 +45,11 @@ pub(super) fn run(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
             continue;
         }
         if args.check {
-            output::print(&format!("{}\n", printable_line(&source.display_path())));
+            let mut said = format!("{}\n", printable_line(&source.display_path()));
+            if args.diff {
+                said.push_str(&diff(&source, &formatted));
+            }
+            output::print(&said);
             if code == ExitCode::Success {
                 code = ExitCode::Failed;
             }
@@ -59,6 +64,19 @@ pub(super) fn run(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
         }
     }
     code
+}
+
+/// A unified diff from the file as it is to `formatted`, 3 lines of
+/// context, `a/` and `b/` before the path as git writes them. Control
+/// characters (a `\r` that formatting drops) are shown escaped.
+fn diff(source: &SourceFile, formatted: &str) -> String {
+    let path = printable_line(&source.display_path()).into_owned();
+    let diff = similar::TextDiff::from_lines(&*source.text, formatted)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string();
+    crate::printable::printable(&diff).into_owned()
 }
 
 /// The formatted text, or `None` after reporting the file's syntax errors.
@@ -122,11 +140,13 @@ fn stdin(args: &FmtArgs, ctx: &Ctx) -> ExitCode {
         return ExitCode::Failed;
     };
     if args.check {
-        return if formatted == *source.text {
-            ExitCode::Success
-        } else {
-            ExitCode::Failed
-        };
+        if formatted == *source.text {
+            return ExitCode::Success;
+        }
+        if args.diff {
+            output::print(&diff(&source, &formatted));
+        }
+        return ExitCode::Failed;
     }
     output::print(&formatted);
     ExitCode::Success

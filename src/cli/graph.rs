@@ -12,7 +12,7 @@ pub(super) fn run(args: &GraphArgs, ctx: &Ctx) -> ExitCode {
     match args.format {
         GraphFormat::Dot => output::print(&graph.to_dot()),
         GraphFormat::Mermaid => output::print(&graph.to_mermaid()),
-        GraphFormat::Json => output::json(&graph.to_json()),
+        GraphFormat::Json => output::document(output::Schema::Graph, &graph.to_json()),
     }
     ExitCode::Success
 }

@@ -1,6 +1,8 @@
 //! The command line: arguments in, output on stdout, logs on stderr, an exit
 //! code out. Each command lives in its own file and only wires the library's
-//! stages together; nothing here decides what a plan means.
+//! stages together; nothing here decides what a plan means. Errors are said
+//! through [`Ctx::fail`]: text on stderr, or under `--format json` one
+//! `drplan.error/1` document on stdout.
 
 mod active;
 mod approvals;
@@ -32,8 +34,9 @@ use clap::Parser;
 use crate::plan::Plan;
 use crate::source::SourceFile;
 
-use args::{Cli, ColorChoice, Command};
+use args::{CheckFormat, Cli, ColorChoice, Command, Format, GraphFormat};
 use exit::ExitCode;
+use output::{ErrorCode, ErrorsAs};
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
@@ -51,7 +54,11 @@ pub fn main() -> i32 {
         }
     };
     init_tracing(cli.verbose, cli.quiet);
-    let ctx = Ctx::new(cli.color, cli.credential);
+    let ctx = Ctx::new(
+        cli.color,
+        cli.credential,
+        ErrorsAs::json_if(wants_json(&cli.command)),
+    );
     let code = match cli.command {
         Command::Check(args) => check::run(&args, &ctx),
         Command::Fmt(args) => fmt::run(&args, &ctx),
@@ -68,6 +75,24 @@ pub fn main() -> i32 {
         Command::Lsp(args) => lsp::run(&args),
     };
     code.code()
+}
+
+/// Whether the command writes JSON for programs, so that its errors are
+/// JSON documents on stdout too.
+fn wants_json(command: &Command) -> bool {
+    let json = |format: &Format| *format == Format::Json;
+    match command {
+        Command::Check(a) => a.format == CheckFormat::Json,
+        Command::Graph(a) => a.format == GraphFormat::Json,
+        Command::Run(a) => json(&a.format),
+        Command::Resume(a) => json(&a.format),
+        Command::Runs(a) => json(&a.format),
+        Command::Approve(a) | Command::Reject(a) => json(&a.format),
+        Command::Output(a) => json(&a.format),
+        Command::Status(a) => json(&a.format),
+        Command::Jobs(a) => json(&a.format),
+        Command::Fmt(_) | Command::Emulator(_) | Command::Lsp(_) => false,
+    }
 }
 
 /// The async runtime of one command: one thread is plenty (a run's steps
@@ -107,35 +132,68 @@ pub(crate) struct Ctx {
     pub(crate) color: bool,
     /// How to sign in to Azure.
     pub(crate) credential: crate::provider::azure::CredentialKind,
+    /// How errors are said: text, or JSON under `--format json`.
+    pub(crate) errors: ErrorsAs,
 }
 
 impl Ctx {
-    fn new(choice: ColorChoice, credential: crate::provider::azure::CredentialKind) -> Self {
+    fn new(
+        choice: ColorChoice,
+        credential: crate::provider::azure::CredentialKind,
+        errors: ErrorsAs,
+    ) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
         };
-        Self { color, credential }
+        Self {
+            color,
+            credential,
+            errors,
+        }
+    }
+
+    /// Says an error once, as this command says errors, and gives `exit` back.
+    pub(crate) fn fail(&self, code: ErrorCode, message: &str, exit: ExitCode) -> ExitCode {
+        self.errors.fail(code, message, exit)
+    }
+
+    /// [`Ctx::fail`] for a refusal passed up.
+    pub(crate) fn refuse(&self, refusal: &output::Refusal, exit: ExitCode) -> ExitCode {
+        self.fail(refusal.code, &refusal.message, exit)
     }
 
     /// Reads and compiles one plan for commands that need a valid plan. Errors
-    /// (and warnings) are printed to stderr; a plan with errors gives exit 1,
-    /// a file that cannot be read exit 2.
+    /// (and warnings) are printed to stderr (or, under `--format json`, in
+    /// one error document); a plan with errors gives exit 1, a file that
+    /// cannot be read exit 2.
     pub(crate) fn load_plan(&self, path: &std::path::Path) -> Result<(SourceFile, Plan), ExitCode> {
-        let source = paths::read(path).map_err(|e| {
-            output::error(&e.to_string());
-            ExitCode::Usage
-        })?;
+        let source = paths::read(path)
+            .map_err(|e| self.fail(ErrorCode::Unreadable, &e.to_string(), ExitCode::Usage))?;
         let plan = self.compile(&source)?;
         Ok((source, plan))
     }
 
-    /// Compiles a plan read from a file, printing its diagnostics to stderr;
-    /// a plan with errors is refused (exit 1).
+    /// Compiles a plan read from a file, printing its diagnostics to stderr
+    /// (under `--format json`: warnings there, errors in the error
+    /// document); a plan with errors is refused (exit 1).
     pub(crate) fn compile(&self, source: &SourceFile) -> Result<Plan, ExitCode> {
         let (plan, diagnostics) = crate::compile(source);
+        if plan.is_none() && self.errors == ErrorsAs::Json {
+            let index = crate::source::LineIndex::new(&source.text);
+            let json: Vec<_> = diagnostics
+                .iter()
+                .map(|d| crate::render::json(source, &index, d))
+                .collect();
+            return Err(self.errors.fail_with(
+                ErrorCode::PlanInvalid,
+                &format!("{} has errors; nothing was done", source.display_path()),
+                ExitCode::Failed,
+                Some(serde_json::json!({ "diagnostics": json })),
+            ));
+        }
         for d in &diagnostics {
             eprint!(
                 "{}",
@@ -145,11 +203,14 @@ impl Ctx {
         if let Some(plan) = plan {
             Ok(plan)
         } else {
-            output::error(&format!(
-                "{} has errors (above); nothing was done",
-                source.display_path()
-            ));
-            Err(ExitCode::Failed)
+            Err(self.fail(
+                ErrorCode::PlanInvalid,
+                &format!(
+                    "{} has errors (above); nothing was done",
+                    source.display_path()
+                ),
+                ExitCode::Failed,
+            ))
         }
     }
 
@@ -167,13 +228,13 @@ pub(crate) fn load_graph(
     groups: &[String],
 ) -> Result<(SourceFile, Plan, crate::graph::StepGraph), ExitCode> {
     let (source, plan) = ctx.load_plan(path)?;
-    let only = select_groups(&plan, groups)?;
+    let only = select_groups(ctx, &plan, groups)?;
     let graph = crate::graph::build(&plan, operation, only.as_deref());
     Ok((source, plan, graph))
 }
 
 /// Resolves `--group` names to indices, or explains which name is unknown.
-fn select_groups(plan: &Plan, names: &[String]) -> Result<Option<Vec<usize>>, ExitCode> {
+fn select_groups(ctx: &Ctx, plan: &Plan, names: &[String]) -> Result<Option<Vec<usize>>, ExitCode> {
     if names.is_empty() {
         return Ok(None);
     }
@@ -184,8 +245,11 @@ fn select_groups(plan: &Plan, names: &[String]) -> Result<Option<Vec<usize>>, Ex
                 crate::suggest::did_you_mean(name, plan.groups.iter().map(|g| g.name.as_str()))
                     .map(|h| format!(" ({h})"))
                     .unwrap_or_default();
-            output::error(&format!("plan `{}` has no group `{name}`{hint}", plan.name));
-            return Err(ExitCode::Usage);
+            return Err(ctx.fail(
+                ErrorCode::Usage,
+                &format!("plan `{}` has no group `{name}`{hint}", plan.name),
+                ExitCode::Usage,
+            ));
         };
         ids.push(id);
     }

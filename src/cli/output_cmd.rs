@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::Ctx;
 use super::args::{Format, OutputArgs};
 use super::exit::ExitCode;
-use super::output;
+use super::output::{self, ErrorCode, Refusal};
 use super::state::Store;
 use crate::graph::StepKind;
 use crate::journal::Event;
@@ -40,20 +40,27 @@ pub(super) fn run(args: &OutputArgs, ctx: &Ctx) -> ExitCode {
         }
         if let Some(only) = &args.step {
             if !steps.contains(only) {
-                return Err(format!(
-                    "run {id} has run no hook step `{only}`; its hook steps: {}",
-                    if steps.is_empty() {
-                        "none".to_string()
-                    } else {
-                        steps.join(", ")
-                    }
+                return Err(Refusal::new(
+                    ErrorCode::Usage,
+                    format!(
+                        "run {id} has run no hook step `{only}`; its hook steps: {}",
+                        if steps.is_empty() {
+                            "none".to_string()
+                        } else {
+                            steps.join(", ")
+                        }
+                    ),
                 ));
             }
             steps.retain(|s| s == only);
         }
         let mut kept = Vec::new();
         for step in steps {
-            for k in store.outputs(&id, &step).await.map_err(|e| e.to_string())? {
+            let outputs = store
+                .outputs(&id, &step)
+                .await
+                .map_err(|e| Refusal::new(ErrorCode::Failed, e.to_string()))?;
+            for k in outputs {
                 kept.push(Kept {
                     step: step.clone(),
                     attempt: k.attempt,
@@ -61,17 +68,17 @@ pub(super) fn run(args: &OutputArgs, ctx: &Ctx) -> ExitCode {
                 });
             }
         }
-        Ok::<_, String>(kept)
+        Ok::<_, Refusal>(kept)
     });
     let kept = match found {
         Ok(kept) => kept,
-        Err(e) => {
-            output::error(&e);
-            return ExitCode::Usage;
-        }
+        Err(refusal) => return ctx.refuse(&refusal, ExitCode::Usage),
     };
     match args.format {
-        Format::Json => output::json(&serde_json::json!({ "outputs": kept })),
+        Format::Json => output::document(
+            output::Schema::Output,
+            &serde_json::json!({ "outputs": kept }),
+        ),
         Format::Human => output::print(&human(&kept)),
     }
     ExitCode::Success

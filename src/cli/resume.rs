@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 use super::args::ResumeArgs;
 use super::exit::ExitCode;
+use super::output::{ErrorCode, Refusal};
 use super::session::{Flags, Planned, Session};
-use super::state::Place;
+use super::state::{Place, RunLookupError};
 use super::{Ctx, output};
 use crate::amend::{AmendError, RunPlan};
 use crate::clock::Clock;
@@ -119,7 +120,7 @@ pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
             plan_path.display()
         );
     }
-    let kept = match kept_plan(&plan_path, text, &state, &settings) {
+    let kept = match kept_plan(ctx, &plan_path, text, &state, &settings) {
         Ok(kept) => kept,
         Err(code) => return code,
     };
@@ -149,11 +150,9 @@ pub(super) fn run(args: &ResumeArgs, ctx: &Ctx) -> ExitCode {
 /// else the `.drplan/` folder that holds it.
 fn load(args: &ResumeArgs, ctx: &Ctx) -> Result<(RunState, String, Place), ExitCode> {
     let rt = super::runtime()?;
-    let usage = |e: String| {
-        output::error(&e);
-        ExitCode::Usage
-    };
-    let shared = super::state::for_run(&args.state, args.plan.as_deref()).map_err(usage)?;
+    let usage = |e: &Refusal| ctx.refuse(e, ExitCode::Usage);
+    let shared = super::state::for_run(&args.state, args.plan.as_deref())
+        .map_err(|e| usage(&Refusal::new(ErrorCode::Usage, e)))?;
     let loaded = rt.block_on(async {
         let place = match shared {
             Some(place) => place,
@@ -163,23 +162,27 @@ fn load(args: &ResumeArgs, ctx: &Ctx) -> Result<(RunState, String, Place), ExitC
             .clone()
             .open(ctx.credential)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(RunLookupError::from)?;
         let store = opened.get();
         let id = RunId(args.run_id.clone());
         if !RunId::is_valid(&id.0) {
-            return Err(format!("`{id}` is not a run id; `drplan runs` lists them"));
+            return Err(RunLookupError::NotARunId(id.0).into());
         }
-        let records = store.read(&id).await.map_err(|e| e.to_string())?;
-        let state = RunState::replay(&records)
-            .ok_or_else(|| format!("run {id} has no `run_started` event; it cannot be resumed"))?;
+        let records = store.read(&id).await.map_err(RunLookupError::from)?;
+        let state = RunState::replay(&records).ok_or_else(|| {
+            Refusal::new(
+                ErrorCode::RunState,
+                format!("run {id} has no `run_started` event; it cannot be resumed"),
+            )
+        })?;
         let text = store
             .plan_text(&id, state.plan_revision)
             .await
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>((state, text, place))
+            .map_err(|e| Refusal::new(ErrorCode::Failed, e.to_string()))?;
+        Ok::<_, Refusal>((state, text, place))
     });
     drop(rt);
-    loaded.map_err(usage)
+    loaded.map_err(|e| usage(&e))
 }
 
 /// Where a run kept in a shared store runs on this machine: beside the
@@ -203,7 +206,10 @@ fn plan_here(settings: &RunSettings, plan: Option<&Path>) -> PathBuf {
 
 /// The store holding the run: beside `--plan`, or, for a corrected plan
 /// file kept somewhere else, below the current folder.
-async fn find_store(run_id: &str, plan: Option<&Path>) -> Result<LocalStore, String> {
+async fn find_store(
+    run_id: &str,
+    plan: Option<&Path>,
+) -> Result<LocalStore, super::state::RunLookupError> {
     match super::runs::find(run_id, plan).await {
         Ok(store) => Ok(store),
         Err(e) if plan.is_some_and(Path::is_file) => {
@@ -234,6 +240,7 @@ fn plan_beside(store: &LocalStore, settings: &RunSettings) -> PathBuf {
 /// The copy kept with the run, compiled as if it were the plan file so that
 /// script paths resolve beside the plan, and its graph.
 fn kept_plan(
+    ctx: &Ctx,
     plan_path: &Path,
     text: String,
     state: &RunState,
@@ -248,10 +255,13 @@ fn kept_plan(
                 crate::render::human(&source, d, false, output::width())
             );
         }
-        output::error("the plan kept with the run no longer compiles; it cannot be resumed");
-        return Err(ExitCode::Failed);
+        return Err(ctx.fail(
+            ErrorCode::PlanInvalid,
+            "the plan kept with the run no longer compiles; it cannot be resumed",
+            ExitCode::Failed,
+        ));
     };
-    let only = super::select_groups(&plan, &settings.groups)?;
+    let only = super::select_groups(ctx, &plan, &settings.groups)?;
     let graph = crate::graph::build(&plan, state.operation, only.as_deref());
     Ok(RunPlanText {
         text: source.text.to_string(),
@@ -272,7 +282,7 @@ fn correct(
     plan_path: &Path,
 ) -> Result<RunPlanText, ExitCode> {
     let plan = ctx.compile(source)?;
-    let only = super::select_groups(&plan, &settings.groups)?;
+    let only = super::select_groups(ctx, &plan, &settings.groups)?;
     let graph = crate::graph::build(&plan, state.operation, only.as_deref());
     let shown = source.display_path();
     let result = crate::amend::amend(

@@ -53,8 +53,11 @@ fn execute(
     let place = match super::state::of_plan(&args.state, &plan, &plan_file) {
         Ok(place) => place,
         Err(e) => {
-            super::output::error(&e.to_string());
-            return ExitCode::Usage;
+            return ctx.fail(
+                super::output::ErrorCode::Usage,
+                &e.to_string(),
+                ExitCode::Usage,
+            );
         }
     };
     let planned = Planned {

@@ -79,11 +79,13 @@ fn local_stores(paths: &[PathBuf]) -> (Vec<LocalStore>, Vec<PathBuf>, Option<Str
 
 /// The store holding run `run_id`, searched beside `plan` (a file or folder)
 /// or below the current folder.
-pub(super) async fn find(run_id: &str, plan: Option<&Path>) -> Result<LocalStore, String> {
+pub(super) async fn find(
+    run_id: &str,
+    plan: Option<&Path>,
+) -> Result<LocalStore, super::state::RunLookupError> {
+    use super::state::RunLookupError;
     if !RunId::is_valid(run_id) {
-        return Err(format!(
-            "`{run_id}` is not a run id; `drplan runs` lists them"
-        ));
+        return Err(RunLookupError::NotARunId(run_id.to_string()));
     }
     let paths: Vec<PathBuf> = plan.map(Path::to_path_buf).into_iter().collect();
     let id = RunId(run_id.to_string());
@@ -98,9 +100,10 @@ pub(super) async fn find(run_id: &str, plan: Option<&Path>) -> Result<LocalStore
         |p| format!("beside {}", p.display()),
     );
     let cut = cut.map(|c| format!(" (drplan {c})")).unwrap_or_default();
-    Err(format!(
-        "no run `{run_id}` {place}{cut}; `drplan runs` lists the runs, `--plan PATH` points at the plan's folder, and `--state URL` (or `DRPLAN_STATE`) at a shared store"
-    ))
+    Err(RunLookupError::NotFound {
+        run_id: run_id.to_string(),
+        place: format!("{place}{cut}"),
+    })
 }
 
 /// Every run of a store, replayed, with whether a live process holds it.
@@ -208,7 +211,7 @@ pub(super) fn run(args: &RunsArgs, ctx: &super::Ctx) -> ExitCode {
             .then_with(|| b.run_id.cmp(&a.run_id))
     });
     match args.format {
-        Format::Json => output::json(&serde_json::json!({ "runs": all })),
+        Format::Json => output::document(output::Schema::Runs, &serde_json::json!({ "runs": all })),
         Format::Human => output::print(&human(&all)),
     }
     ExitCode::Success

@@ -85,15 +85,13 @@ impl Store {
         run_id: &str,
         at: &RunAt,
         credential: CredentialKind,
-    ) -> Result<(Store, crate::journal::RunId, Vec<crate::journal::Record>), String> {
+    ) -> Result<(Store, crate::journal::RunId, Vec<crate::journal::Record>), RunLookupError> {
         let store = Store::holding(run_id, &at.state, at.plan.as_deref(), credential).await?;
         let id = crate::journal::RunId(run_id.to_string());
         if !crate::journal::RunId::is_valid(run_id) {
-            return Err(format!(
-                "`{run_id}` is not a run id; `drplan runs` lists them"
-            ));
+            return Err(RunLookupError::NotARunId(run_id.to_string()));
         }
-        let records = store.get().read(&id).await.map_err(|e| e.to_string())?;
+        let records = store.get().read(&id).await?;
         Ok((store, id, records))
     }
 
@@ -105,12 +103,54 @@ impl Store {
         args: &StateArgs,
         plan: Option<&Path>,
         credential: CredentialKind,
-    ) -> Result<Store, String> {
-        let place = match for_run(args, plan)? {
+    ) -> Result<Store, RunLookupError> {
+        let place = match for_run(args, plan).map_err(RunLookupError::Location)? {
             Some(place) => place,
             None => Place::Local(super::runs::find(run_id, plan).await?),
         };
-        place.open(credential).await.map_err(|e| e.to_string())
+        Ok(place.open(credential).await?)
+    }
+}
+
+/// Why the run a command names cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RunLookupError {
+    /// Not the shape of a run id.
+    #[error("`{0}` is not a run id; `drplan runs` lists them")]
+    NotARunId(String),
+    /// No `.drplan/` folder the command looks in holds it.
+    #[error(
+        "no run `{run_id}` {place}; `drplan runs` lists the runs, `--plan PATH` points at the plan's folder, and `--state URL` (or `DRPLAN_STATE`) at a shared store"
+    )]
+    NotFound {
+        /// The id given.
+        run_id: String,
+        /// Where it was looked for.
+        place: String,
+    },
+    /// The shared location given is wrong.
+    #[error("{0}")]
+    Location(String),
+    /// The store cannot be opened.
+    #[error(transparent)]
+    Open(#[from] StateError),
+    /// The store cannot be read (or holds no such run).
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+}
+
+impl From<RunLookupError> for super::output::Refusal {
+    fn from(e: RunLookupError) -> Self {
+        use super::output::ErrorCode;
+        let code = match &e {
+            RunLookupError::NotARunId(_) | RunLookupError::Location(_) => ErrorCode::Usage,
+            RunLookupError::NotFound { .. }
+            | RunLookupError::Journal(crate::journal::JournalError::UnknownRun(_)) => {
+                ErrorCode::RunNotFound
+            }
+            RunLookupError::Open(_) | RunLookupError::Journal(_) => ErrorCode::Failed,
+        };
+        Self::new(code, e.to_string())
     }
 }
 

@@ -148,14 +148,17 @@ async fn render(
                     #[serde(flatten)]
                     readiness: &'a crate::readiness::Readiness,
                 }
-                json_line(&WithReadiness {
-                    board: &board,
-                    readiness: ahead.as_ref().map(|(operation, readiness)| Ahead {
-                        operation: *operation,
-                        readiness,
-                    }),
-                    run: run.active,
-                })
+                json_line(
+                    output::Schema::Status,
+                    &WithReadiness {
+                        board: &board,
+                        readiness: ahead.as_ref().map(|(operation, readiness)| Ahead {
+                            operation: *operation,
+                            readiness,
+                        }),
+                        run: run.active,
+                    },
+                )
             } else {
                 let mut text = dashboard::human(&board, color);
                 if let Some((op, readiness)) = &ahead {
@@ -183,7 +186,7 @@ async fn render(
             let jobs = provider.jobs(&targets).await?;
             let report = dashboard::jobs_report(&jobs, clock.now(), *limit);
             if json {
-                json_line(&report)
+                json_line(output::Schema::Jobs, &report)
             } else {
                 Ok(dashboard::jobs_human(&report, color))
             }
@@ -304,8 +307,11 @@ fn watch_loop(
     })
 }
 
-fn json_line<T: serde::Serialize>(value: &T) -> Result<String, RefreshError> {
-    Ok(serde_json::to_string(value)? + "\n")
+fn json_line<T: serde::Serialize>(
+    schema: output::Schema,
+    value: &T,
+) -> Result<String, RefreshError> {
+    Ok(output::document_line(schema, value)?)
 }
 
 /// The operation readiness looks ahead to: a failover while every machine is

@@ -5,6 +5,7 @@ pub(crate) mod azurite;
 pub(crate) mod emulator;
 pub(crate) mod fake;
 pub(crate) mod lsp_client;
+pub(crate) mod npm;
 pub(crate) mod rehearsal;
 pub(crate) mod sandbox;
 pub(crate) mod state;

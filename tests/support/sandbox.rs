@@ -193,6 +193,25 @@ pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// What a command said went wrong: stderr, and under `--format json` the
+/// message of its `drplan.error/1` document on stdout.
+pub(crate) fn said(out: &Output) -> String {
+    error_messages(&stdout(out)) + &stderr(out)
+}
+
+/// The messages of the `drplan.error/1` documents among `stdout`'s lines.
+pub(crate) fn error_messages(stdout: &str) -> String {
+    stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["schema"] == "drplan.error/1")
+        .fold(String::new(), |mut said, v| {
+            said.push_str(v["error"]["message"].as_str().unwrap_or_default());
+            said.push('\n');
+            said
+        })
+}
+
 /// Parses NDJSON: every line must be one JSON object with `event` and `ts`.
 pub(crate) fn ndjson(text: &str) -> Vec<Value> {
     text.lines()

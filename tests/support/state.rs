@@ -99,17 +99,33 @@ impl Runner {
         Pid::from_raw(i32::try_from(self.child.id()).unwrap())
     }
 
-    /// The events printed so far; a line still being written is left out.
+    /// The events printed so far, as the journal holds them (without the
+    /// `schema` that printed documents carry); a line still being written,
+    /// and an error document, are left out.
     pub(crate) fn events(&self) -> Vec<Value> {
         std::fs::read_to_string(&self.out)
             .unwrap_or_default()
             .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["schema"] == "drplan.event/1")
+            .map(|mut v| {
+                if let Some(fields) = v.as_object_mut() {
+                    fields.remove("schema");
+                }
+                v
+            })
             .collect()
     }
 
     pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(&self.err).unwrap_or_default()
+    }
+
+    /// What the runner said went wrong: stderr, and under `--format json`
+    /// the message of its `drplan.error/1` document on stdout.
+    pub(crate) fn said(&self) -> String {
+        let out = std::fs::read_to_string(&self.out).unwrap_or_default();
+        super::sandbox::error_messages(&out) + &self.stderr()
     }
 
     /// Stdout and stderr, for failure messages.

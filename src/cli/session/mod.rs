@@ -285,8 +285,11 @@ impl Session {
         let opened = match self.place.clone().open(self.flags.credential).await {
             Ok(store) => store,
             Err(e) => {
-                output::error(&e.to_string());
-                return ExitCode::Failed;
+                return self.errors().fail(
+                    output::ErrorCode::Failed,
+                    &e.to_string(),
+                    ExitCode::Failed,
+                );
             }
         };
         let store: &dyn RunStore = opened.get();
@@ -303,8 +306,11 @@ impl Session {
         };
         if cancel.is_cancelled() {
             lock.release().await;
-            output::error("interrupted before anything was done");
-            return ExitCode::Interrupted;
+            return self.errors().fail(
+                output::ErrorCode::Interrupted,
+                "interrupted before anything was done",
+                ExitCode::Interrupted,
+            );
         }
         let resume = self.prior.is_some();
         let writer = match launch::open_journal(store, &self.run_id, &self.plan_text, resume).await
@@ -371,8 +377,8 @@ impl Session {
         );
         let secrets = crate::hooks::ProcessEnv;
         let runner = crate::hooks::Runner::new(provider, &secrets, &approvals).map_err(|e| {
-            output::error(&e.to_string());
-            ExitCode::Failed
+            self.errors()
+                .fail(output::ErrorCode::Failed, &e.to_string(), ExitCode::Failed)
         })?;
         let hooks = crate::hooks::RunHooks {
             runner,

@@ -1,12 +1,14 @@
 //! How a run ends on the command line: the summary and next step of a run
 //! that ran, one message for a run that could not start ([`LaunchError`]),
-//! or for one whose lease was lost, each with its exit code.
+//! or for one whose lease was lost, each with its exit code. Under
+//! `--format json` the message is a `drplan.error/1` document on stdout,
+//! with the readiness, lock holder or secrets' names as details.
 
 use std::path::Path;
 
 use super::super::console::Console;
 use super::super::exit::ExitCode;
-use super::super::output;
+use super::super::output::{ErrorCode, ErrorsAs};
 use super::Session;
 use crate::exec::launch::LaunchError;
 use crate::exec::{self, ExecError};
@@ -35,38 +37,80 @@ impl Session {
     /// code: 2 for missing secrets (the command line's to fix), 3 for a
     /// readiness refusal, 1 otherwise.
     pub(super) async fn fail(&self, error: LaunchError, store: &dyn RunStore) -> ExitCode {
-        output::error(&error.to_string());
+        let errors = self.errors();
+        let message = error.to_string();
+        let json = errors == ErrorsAs::Json;
         match &error {
-            LaunchError::MissingSecrets { .. } => ExitCode::Usage,
+            LaunchError::MissingSecrets { names, .. } => errors.fail_with(
+                ErrorCode::MissingSecrets,
+                &message,
+                ExitCode::Usage,
+                Some(serde_json::json!({ "names": names })),
+            ),
             LaunchError::HooksStillRunning { hooks, .. } => {
-                for hook in hooks {
-                    eprintln!("  {hook}");
+                let hooks: Vec<String> = hooks.iter().map(ToString::to_string).collect();
+                let code = errors.fail_with(
+                    ErrorCode::RunState,
+                    &message,
+                    ExitCode::Failed,
+                    Some(serde_json::json!({ "hooks": hooks })),
+                );
+                if !json {
+                    for hook in &hooks {
+                        eprintln!("  {hook}");
+                    }
                 }
-                ExitCode::Failed
+                code
             }
             LaunchError::NotReady {
                 operation,
                 readiness,
             } => {
-                if self.flags.json {
-                    output::json(&serde_json::json!({ "readiness": readiness }));
-                } else {
+                let resumable = self.resumable(store).await;
+                let code = errors.fail_with(
+                    ErrorCode::NotReady,
+                    &message,
+                    ExitCode::NotReady,
+                    Some(serde_json::json!({
+                        "operation": operation,
+                        "readiness": readiness,
+                        "resumable": resumable,
+                    })),
+                );
+                if !json {
                     eprint!(
                         "{}",
                         crate::printable::printable(&crate::readiness::human(
                             readiness, *operation
                         ))
                     );
+                    if let Some(run) = resumable {
+                        eprintln!(
+                            "run {run} of this plan did not finish; `drplan resume {run}` continues it, following the jobs it started"
+                        );
+                    }
                 }
-                if let Some(run) = self.resumable(store).await {
-                    eprintln!(
-                        "run {run} of this plan did not finish; `drplan resume {run}` continues it, following the jobs it started"
-                    );
-                }
-                ExitCode::NotReady
+                code
             }
-            _ => ExitCode::Failed,
+            LaunchError::Locked { holder, .. } => errors.fail_with(
+                ErrorCode::Locked,
+                &message,
+                ExitCode::Failed,
+                Some(serde_json::json!({ "holder": holder })),
+            ),
+            LaunchError::LiveRun { run, .. } => errors.fail_with(
+                ErrorCode::Locked,
+                &message,
+                ExitCode::Failed,
+                Some(serde_json::json!({ "run": run })),
+            ),
+            _ => errors.fail(ErrorCode::Failed, &message, ExitCode::Failed),
         }
+    }
+
+    /// How this session says errors: JSON under `--format json`.
+    pub(super) fn errors(&self) -> ErrorsAs {
+        ErrorsAs::json_if(self.flags.json)
     }
 
     /// The newest run of this plan and operation that can be resumed.
@@ -86,13 +130,16 @@ impl Session {
     /// The run stopped because its lease could not be kept.
     pub(super) fn report_lease_lost(&self, mut console: Console, store: &dyn RunStore) -> ExitCode {
         console.finish();
-        output::error(&format!(
-            "run {} stopped: its lease in {} could not be renewed in time, so another runner may take it over; nothing new was started after that. The run is resumable: `drplan resume {} --state URL` from any machine",
-            self.run_id,
-            store.describe(),
-            self.run_id
-        ));
-        ExitCode::Interrupted
+        self.errors().fail(
+            ErrorCode::Locked,
+            &format!(
+                "run {} stopped: its lease in {} could not be renewed in time, so another runner may take it over; nothing new was started after that. The run is resumable: `drplan resume {} --state URL` from any machine",
+                self.run_id,
+                store.describe(),
+                self.run_id
+            ),
+            ExitCode::Interrupted,
+        )
     }
 
     /// The summary and the exit code.
@@ -113,13 +160,14 @@ impl Session {
                     RunStatus::Cancelled => ExitCode::Interrupted,
                 }
             }
-            Err(e) => {
-                output::error(&format!(
+            Err(e) => self.errors().fail(
+                ErrorCode::Failed,
+                &format!(
                     "the run stopped: {e}; the journal holds everything up to here, resume with `drplan resume {}`",
                     self.run_id
-                ));
-                ExitCode::Failed
-            }
+                ),
+                ExitCode::Failed,
+            ),
         }
     }
 }
