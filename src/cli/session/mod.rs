@@ -378,7 +378,14 @@ impl Session {
             runner,
             base: self.hook_context(store),
         };
-        let origin = launch::origin(store, &self.plan, &self.settings).await;
+        let origin = launch::origin(
+            store,
+            &self.plan,
+            &self.settings,
+            &self.plan_path,
+            &self.plan_text,
+        )
+        .await;
         let run = Run {
             plan: &self.plan,
             graph: &self.graph,
