@@ -9,7 +9,7 @@ mod arm_id;
 mod azure_values;
 mod coverage;
 mod cycles;
-mod estimates;
+pub mod estimates;
 mod hooks;
 mod names;
 mod resources;

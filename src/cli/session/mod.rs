@@ -279,7 +279,7 @@ impl Session {
             .or_else(|| LocalStore::beside(&self.plan_path).hook_leases(run))
     }
 
-    async fn execute_async(self) -> ExitCode {
+    async fn execute_async(mut self) -> ExitCode {
         let clock = Clock::system();
         // The one place the run's store is opened; the rest sees the seam.
         let opened = match self.place.clone().open(self.flags.credential).await {
@@ -306,6 +306,9 @@ impl Session {
             output::error("interrupted before anything was done");
             return ExitCode::Interrupted;
         }
+        // Steps start with the estimates measured in earlier runs of the plan
+        // (`step_started.estimate_s`), and dispatch follows them.
+        crate::learn::apply(&mut self.graph, &crate::learn::history::read(store).await);
         let resume = self.prior.is_some();
         let writer = match launch::open_journal(store, &self.run_id, &self.plan_text, resume).await
         {
