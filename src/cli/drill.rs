@@ -233,7 +233,7 @@ fn drill_gate(
     let Some(last) = found.last() else {
         return fail(
             format!(
-                "plan `{}` has never been drilled: {} holds no succeeded test-failover followed by a succeeded test-cleanup",
+                "plan `{}` has never been drilled: the runs in {} hold no succeeded test-failover followed by a succeeded test-cleanup",
                 plan.name,
                 store.get().describe()
             ),
