@@ -290,6 +290,10 @@ impl Session {
             }
         };
         let store: &dyn RunStore = opened.get();
+        // Steps start with the estimates measured in earlier runs of the plan
+        // (`step_started.estimate_s`), and dispatch follows them. Read before
+        // the plan's lock is taken, so that no lease waits on it.
+        crate::learn::apply(&mut self.graph, &crate::learn::history::read(store).await);
         // The handlers are in place before anything is taken or read: from
         // here on, Ctrl-C, and the SIGTERM of systemd, Kubernetes or a CI
         // runner, and the SIGHUP of a closed terminal, all cancel: dispatch
@@ -306,9 +310,6 @@ impl Session {
             output::error("interrupted before anything was done");
             return ExitCode::Interrupted;
         }
-        // Steps start with the estimates measured in earlier runs of the plan
-        // (`step_started.estimate_s`), and dispatch follows them.
-        crate::learn::apply(&mut self.graph, &crate::learn::history::read(store).await);
         let resume = self.prior.is_some();
         let writer = match launch::open_journal(store, &self.run_id, &self.plan_text, resume).await
         {
