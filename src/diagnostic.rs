@@ -35,6 +35,23 @@ pub enum Diagnostic {
         rest: Vec<LabeledSpan>,
     },
 
+    /// `check --drill-within`: the plan's current content has no drill (a
+    /// succeeded test failover, then a succeeded test cleanup) that recent.
+    #[error("{message}")]
+    #[diagnostic(code(drplan::drill_overdue))]
+    DrillOverdue {
+        /// What is overdue and what changed since the last drill.
+        message: String,
+        /// The plan's name.
+        #[label("{label}")]
+        at: Span,
+        /// What the label says.
+        label: String,
+        /// How to drill the plan.
+        #[help]
+        help: Option<String>,
+    },
+
     /// Two groups with one name.
     #[error("group `{name}` is defined twice")]
     #[diagnostic(

@@ -49,6 +49,13 @@ impl Duration {
         }
     }
 
+    /// From the standard library's duration, whole milliseconds (saturating).
+    pub fn from_std(d: std::time::Duration) -> Self {
+        Self {
+            ms: u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
     /// Milliseconds.
     pub const fn as_millis(self) -> u64 {
         self.ms
@@ -157,6 +164,14 @@ impl Duration {
         Ok(Duration { ms: total })
     }
 }
+
+impl fmt::Display for DurationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}; {}", self.reason, self.help)
+    }
+}
+
+impl std::error::Error for DurationError {}
 
 impl fmt::Display for Duration {
     /// The canonical form: `1h30m`, `250ms`, `0s`.

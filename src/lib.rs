@@ -37,6 +37,7 @@ pub mod graph;
 pub mod hash;
 pub mod hooks;
 pub mod journal;
+pub mod learn;
 pub mod loopback;
 pub mod lsp;
 pub mod operation;

@@ -140,6 +140,8 @@ pub struct Defaults {
     pub parallelism: u32,
     /// A VM's failover estimate.
     pub estimate: Duration,
+    /// Whether `estimate` is written in `defaults` (not built in).
+    pub estimate_declared: bool,
 }
 
 impl Default for Defaults {
@@ -150,6 +152,7 @@ impl Default for Defaults {
             on_error: OnError::Abort,
             parallelism: 10,
             estimate: estimates::VM_FAILOVER,
+            estimate_declared: false,
         }
     }
 }
@@ -263,6 +266,8 @@ pub struct Vm {
     pub item: Option<String>,
     /// Failover, failback and test-failover estimate.
     pub estimate: Duration,
+    /// Whether `estimate` is written (on the VM or in `defaults`), not built in.
+    pub estimate_declared: bool,
     /// VMs that must finish first (failover order).
     pub needs: Vec<VmRef>,
     /// Where it comes up: its own `target`, then its group's, then
@@ -321,6 +326,8 @@ pub struct Hook {
     pub action: HookAction,
     /// Timeout, retries, failure policy and estimate, defaults applied.
     pub step: StepSettings,
+    /// Whether the hook writes its `estimate` (else its kind's built-in one).
+    pub estimate_declared: bool,
     /// The whole hook statement.
     pub span: Span,
 }

@@ -344,6 +344,22 @@ pub struct DryRun<'a> {
     pub rto_s: Option<u64>,
     /// Whether the estimate fits the RTO.
     pub fits_rto: Option<bool>,
+    /// Every step at its timeout, every retry taken (see
+    /// [`DryRun::with_worst_case`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst_case: Option<WorstCaseReport<'a>>,
+}
+
+/// The worst case of [`DryRun`]: the same schedule with every step at its
+/// timeout × (retries + 1) plus the longest backoffs between attempts.
+#[derive(Debug, Serialize)]
+pub struct WorstCaseReport<'a> {
+    /// The total, seconds.
+    pub estimate_s: u64,
+    /// The chain that sets it.
+    pub critical_path: Vec<&'a str>,
+    /// Steps without a timeout, counted at their estimate.
+    pub unbounded: Vec<&'a str>,
 }
 
 /// One step of [`DryRun`].
@@ -357,6 +373,8 @@ pub struct DryRunStep<'a> {
     pub group: &'a str,
     /// Estimated duration, seconds.
     pub estimate_s: u64,
+    /// Where the estimate comes from: declared, built in, or learned from runs.
+    pub estimate_source: crate::graph::EstimateSource,
     /// Estimated start, seconds from the run's start.
     pub start_s: u64,
     /// Steps it waits for.
@@ -384,6 +402,7 @@ impl<'a> DryRun<'a> {
                     kind: step.kind,
                     group: graph.group_name(step),
                     estimate_s: step.estimate.as_secs_ceil(),
+                    estimate_source: step.estimate_source,
                     start_s: schedule.start[v.index()].as_secs_ceil(),
                     needs: graph.needs(v).into_iter().map(id).collect(),
                 })
@@ -392,6 +411,25 @@ impl<'a> DryRun<'a> {
             estimate_s: schedule.total.as_secs_ceil(),
             rto_s: rto.map(Duration::as_secs_ceil),
             fits_rto: rto.map(|r| schedule.total <= r),
+            worst_case: None,
         }
+    }
+
+    /// With the worst case: `worst` scheduled on the graph of `worst`
+    /// (`crate::learn::worst_case`), whose steps are `graph`'s.
+    #[must_use]
+    pub fn with_worst_case(
+        mut self,
+        graph: &'a StepGraph,
+        worst: &Schedule,
+        unbounded: &[NodeIndex],
+    ) -> Self {
+        let id = |v: &NodeIndex| graph.graph[*v].id.as_str();
+        self.worst_case = Some(WorstCaseReport {
+            estimate_s: worst.total.as_secs_ceil(),
+            critical_path: worst.critical_path.iter().map(id).collect(),
+            unbounded: unbounded.iter().map(id).collect(),
+        });
+        self
     }
 }

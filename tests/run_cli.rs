@@ -99,6 +99,8 @@ fn redact_in(value: &mut Value, dirs: &[String]) {
                     // Who ran it and where: this machine's account and name.
                     "by" => *v = Value::from("[by]"),
                     "host" => *v = Value::from("[host]"),
+                    // The plan's content: changes with every edit of the example.
+                    "content_hash" => *v = Value::from("[content_hash]"),
                     "duration_s" => *v = Value::from("[duration_s]"),
                     "job" | "id" if !v.is_null() => *v = Value::from("[job]"),
                     _ => redact_in(v, dirs),

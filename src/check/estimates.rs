@@ -3,6 +3,9 @@
 //! when an operation's estimates add up past [`MAX_TOTAL`], and a
 //! `drplan::rto_exceeded` warning when the dry run's total (the same graph and
 //! schedule `drplan run failover --dry-run` shows) exceeds `objectives.rto`.
+//! The checker itself reads no files: `drplan check` gives [`rto_exceeded`]
+//! the runs kept beside a plan, to judge the RTO on learned estimates
+//! (`crate::learn`).
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
@@ -98,16 +101,24 @@ fn span_of(plan: &Plan, action: StepAction) -> Option<Span> {
 
 /// Warns when the estimated failover exceeds the RTO.
 pub(super) fn rto(plan: &Plan, diags: &mut Diagnostics) {
+    if let Some(d) = rto_exceeded(plan, &[]) {
+        diags.push(d);
+    }
+}
+
+/// The `drplan::rto_exceeded` warning of `plan`, if its estimated failover
+/// exceeds the RTO, on estimates learned from `history` where it has runs
+/// of the plan.
+pub fn rto_exceeded(plan: &Plan, history: &[crate::learn::PastRun]) -> Option<Diagnostic> {
     let (Some(rto), Some(at)) = (plan.objectives.rto, plan.objectives.rto_span) else {
-        return;
+        return None;
     };
-    let graph = graph::build(plan, Operation::Failover, None);
+    let mut graph = graph::build(plan, Operation::Failover, None);
+    let learned = crate::learn::apply(&mut graph, history);
     // An overflow is an error of its own (see `overflow`), not a figure to compare.
-    let Ok(schedule) = Schedule::checked(&graph) else {
-        return;
-    };
+    let schedule = Schedule::checked(&graph).ok()?;
     if schedule.total <= rto {
-        return;
+        return None;
     }
     // Name the groups on the critical path, in order, once each.
     let mut groups: Vec<&str> = Vec::new();
@@ -117,13 +128,22 @@ pub(super) fn rto(plan: &Plan, diags: &mut Diagnostics) {
             groups.push(name);
         }
     }
-    diags.push(Diagnostic::RtoExceeded {
+    let measured = match learned {
+        0 => String::new(),
+        1 => " (1 step's estimate learned from past runs)".to_string(),
+        n => format!(" ({n} steps' estimates learned from past runs)"),
+    };
+    Some(Diagnostic::RtoExceeded {
         estimate: schedule.total.to_string(),
         rto: rto.to_string(),
         at,
         help: Some(format!(
-            "the critical path runs through {}; shorten it (fewer `needs`, more `parallelism`, revised `estimate`s) or revise the RTO",
-            groups.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(" -> ")
+            "the critical path runs through {}{measured}; shorten it (fewer `needs`, more `parallelism`, revised `estimate`s) or revise the RTO",
+            groups
+                .iter()
+                .map(|g| format!("`{g}`"))
+                .collect::<Vec<_>>()
+                .join(" -> ")
         )),
-    });
+    })
 }

@@ -86,15 +86,19 @@ impl Checker<'_> {
             }
             _ => return None,
         };
+        let declared = self.duration(&e, "estimate");
+        // A `wait`'s duration is written, and is its estimate.
+        let estimate_declared = declared.is_some() || matches!(action, HookAction::Wait { .. });
         let step = StepSettings {
             timeout: self.duration(&e, "timeout").or(defaults.timeout),
             retries: self.integer_u32(&e, "retries").unwrap_or(defaults.retries),
             on_error: super::on_error(self.word(&e, "on_error")).unwrap_or(defaults.on_error),
-            estimate: self.duration(&e, "estimate").unwrap_or(default_estimate),
+            estimate: declared.unwrap_or(default_estimate),
         };
         Some(Hook {
             action,
             step,
+            estimate_declared,
             span: setting.span,
         })
     }

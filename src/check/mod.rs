@@ -9,7 +9,7 @@ mod arm_id;
 mod azure_values;
 mod coverage;
 mod cycles;
-mod estimates;
+pub mod estimates;
 mod hooks;
 mod names;
 mod resources;
@@ -237,7 +237,10 @@ impl Checker<'_> {
             defaults.parallelism = self
                 .integer_u32(&d, "parallelism")
                 .unwrap_or(defaults.parallelism);
-            defaults.estimate = self.duration(&d, "estimate").unwrap_or(defaults.estimate);
+            if let Some(estimate) = self.duration(&d, "estimate") {
+                defaults.estimate = estimate;
+                defaults.estimate_declared = true;
+            }
             target = self.target(&d, test_network);
         }
         (defaults, target)
@@ -432,6 +435,7 @@ impl Checker<'_> {
                             span: v.name.span,
                             item: v.item,
                             estimate: v.estimate.unwrap_or(defaults.estimate),
+                            estimate_declared: v.estimate.is_some() || defaults.estimate_declared,
                             // Most VMs need nothing: skip the iterator machinery for them.
                             needs: if needs.is_empty() {
                                 Vec::new()

@@ -109,6 +109,13 @@ pub struct CheckArgs {
     /// Enter folders behind symbolic links too (loops are detected either way).
     #[arg(long)]
     pub follow: bool,
+    /// Fail (exit 1, `drplan::drill_overdue`) for each plan whose current content has no drill
+    /// (a succeeded test-failover, then a succeeded test-cleanup) within this time: `90d`, `12h`.
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::Duration::parse)]
+    pub drill_within: Option<crate::duration::Duration>,
+    /// Where the runs `--drill-within` reads are kept.
+    #[command(flatten)]
+    pub state: super::state::StateArgs,
 }
 
 /// `drplan fmt`.

@@ -95,7 +95,8 @@ pub(super) fn run(args: &CheckArgs, ctx: &Ctx) -> ExitCode {
             }
         };
         report.files += 1;
-        let (_, diagnostics) = crate::compile(&source);
+        let (plan, mut diagnostics) = crate::compile(&source);
+        super::drill::review(args, ctx, &source, plan.as_ref(), &mut diagnostics);
         let index = LineIndex::new(&source.text);
         for d in &diagnostics {
             if d.is_error() {

@@ -1,5 +1,8 @@
 //! `drplan run OP PLAN --dry-run`: the schedule (waves, estimates, critical
-//! path, total, RTO fit) for people or as JSON without acting; with
+//! path, total, RTO fit) for people or as JSON without acting. Estimates
+//! are learned from the runs kept beside the plan (`crate::learn`) where
+//! there are any, each marked with its source, and a worst case (every step
+//! at its timeout, every retry taken) bounds the total; with
 //! `--online`, also the readiness findings of the operation against the
 //! vault and the subscription (exit 3 on a blocker, or with `--strict` on a
 //! warning).
@@ -22,6 +25,16 @@ pub(super) fn dry_run(
     plan: &crate::plan::Plan,
     graph: &StepGraph,
 ) -> ExitCode {
+    let learned;
+    let history = super::drill::local_history(&args.plan);
+    let graph = if history.is_empty() {
+        graph
+    } else {
+        let mut with_history = graph.clone();
+        crate::learn::apply(&mut with_history, &history);
+        learned = with_history;
+        &learned
+    };
     // The checker refuses plans whose schedule overflows; this guards any
     // other way in, so that no wrong figure is ever printed.
     let schedule = match Schedule::checked(graph) {
@@ -38,7 +51,12 @@ pub(super) fn dry_run(
             );
         }
     };
-    let report = DryRun::new(graph, &schedule, plan.objectives.rto);
+    let worst = crate::learn::worst_case(plan, graph);
+    let mut report = DryRun::new(graph, &schedule, plan.objectives.rto);
+    // Timeouts too large to add up give no worst case rather than a wrong one.
+    if let Ok(worst_schedule) = Schedule::checked(&worst.graph) {
+        report = report.with_worst_case(graph, &worst_schedule, &worst.unbounded);
+    }
     let online = if args.online {
         match online(args, ctx, plan, graph) {
             Ok(found) => Some(found),
@@ -174,16 +192,22 @@ fn human(graph: &StepGraph, schedule: &Schedule, report: &DryRun<'_>, vm_total: 
         .map(|(_, s)| s.id.chars().count())
         .max()
         .unwrap_or(0);
+    let source_width = graph
+        .steps()
+        .map(|(_, s)| s.estimate_source.to_string().len())
+        .max()
+        .unwrap_or(0);
     for (w, wave) in schedule.waves.iter().enumerate() {
         let _ = writeln!(out, "wave {}", w + 1);
         for node in wave {
             let step = &g[*node];
             let _ = writeln!(
                 out,
-                "  {:<id_width$}  {:<8} {:>8}  starts at {}",
+                "  {:<id_width$}  {:<8} {:>8} {:<source_width$}  starts at {}",
                 step.id,
                 step.kind,
                 step.estimate.to_string(),
+                step.estimate_source.to_string(),
                 schedule.start[node.index()]
             );
         }
@@ -214,5 +238,39 @@ fn human(graph: &StepGraph, schedule: &Schedule, report: &DryRun<'_>, vm_total: 
         }
         (None, _) => {}
     }
+    if let Some(worst) = &report.worst_case {
+        worst_case(&mut out, worst);
+    }
     out
+}
+
+/// How many step ids the worst case names before "and N more".
+const LISTED: usize = 5;
+
+fn worst_case(out: &mut String, worst: &crate::schedule::WorstCaseReport<'_>) {
+    let _ = writeln!(
+        out,
+        "worst case: {} (every step at its timeout, every retry taken, the longest backoffs)\n  through {}",
+        secs(worst.estimate_s),
+        worst.critical_path.join(" -> ")
+    );
+    let n = worst.unbounded.len();
+    if n == 0 {
+        return;
+    }
+    let named = worst.unbounded[..n.min(LISTED)].join(", ");
+    let more = if n > LISTED {
+        format!(" and {} more", n - LISTED)
+    } else {
+        String::new()
+    };
+    let (steps, verb) = if n == 1 {
+        ("1 step has no timeout, so it counts".to_string(), "its")
+    } else {
+        (format!("{n} steps have no timeout, so they count"), "their")
+    };
+    let _ = writeln!(
+        out,
+        "  {steps} at {verb} estimate and the worst case has no bound: {named}{more}"
+    );
 }

@@ -11,6 +11,7 @@ pub mod args;
 mod check;
 mod configure;
 mod console;
+mod drill;
 mod dry_run;
 mod emulator;
 pub mod exit;

@@ -1,6 +1,7 @@
 //! `drplan runs [PATH…]`: the runs kept beside plans (each plan folder's
-//! `.drplan/runs/`), newest first, for people or as `{"runs": […]}`; and
-//! finding one run by id for `resume` and `approve`.
+//! `.drplan/runs/`), newest first, each with the content it ran (the git
+//! commit and the plan's content hash), for people or as `{"runs": […]}`;
+//! and finding one run by id for `resume` and `approve`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -108,23 +109,40 @@ pub(super) async fn find(
 
 /// Every run of a store, replayed, with whether a live process holds it.
 pub(super) async fn summaries(store: &dyn RunStore) -> Vec<(RunSummary, RunState)> {
+    listed(store)
+        .await
+        .into_iter()
+        .map(|(listed, state)| (listed.summary, state))
+        .collect()
+}
+
+/// One line of `drplan runs`: the summary, and the content the run ran.
+#[derive(Debug, serde::Serialize)]
+struct Listed {
+    #[serde(flatten)]
+    summary: RunSummary,
+    /// The git commit of the plan file; `null` outside a repository (or
+    /// for runs that did not record one).
+    commit: Option<String>,
+    /// Whether the plan file differed from that commit.
+    dirty: bool,
+    /// `sha256:<hex>` of the plan's canonical form.
+    content_hash: Option<String>,
+}
+
+/// [`summaries`], with each run's commit and content hash.
+async fn listed(store: &dyn RunStore) -> Vec<(Listed, RunState)> {
     let mut out = Vec::new();
-    let Ok(runs) = store.list().await else {
-        return out;
-    };
-    for run in runs {
-        let records = match store.read(&run).await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::warn!("{e}");
-                continue;
-            }
+    for run in crate::learn::history::read(store).await {
+        let running = is_running(store, &run.state).await;
+        let origin = run.origin.as_ref();
+        let listed = Listed {
+            summary: run.state.summary(running),
+            commit: origin.and_then(|o| o.commit.clone()),
+            dirty: origin.is_some_and(|o| o.dirty),
+            content_hash: origin.and_then(|o| o.content_hash.clone()),
         };
-        let Some(state) = RunState::replay(&records) else {
-            continue;
-        };
-        let running = is_running(store, &state).await;
-        out.push((state.summary(running), state));
+        out.push((listed, run.state));
     }
     out
 }
@@ -172,7 +190,7 @@ pub(super) fn run(args: &RunsArgs, ctx: &super::Ctx) -> ExitCode {
             )
             .collect()
     };
-    let listed: Result<Vec<RunSummary>, String> = rt.block_on(async {
+    let listed: Result<Vec<Listed>, String> = rt.block_on(async {
         let mut all = Vec::new();
         let named = places.len() == 1 && matches!(places.first(), Some(Place::Blob(_, from)) if *from != LocationSource::Plan);
         for place in places {
@@ -194,7 +212,7 @@ pub(super) fn run(args: &RunsArgs, ctx: &super::Ctx) -> ExitCode {
                 eprintln!("warning: {e}");
                 continue;
             }
-            all.extend(summaries(opened.get()).await.into_iter().map(|(s, _)| s));
+            all.extend(listed(opened.get()).await.into_iter().map(|(s, _)| s));
         }
         Ok(all)
     });
@@ -206,9 +224,10 @@ pub(super) fn run(args: &RunsArgs, ctx: &super::Ctx) -> ExitCode {
         }
     };
     all.sort_by(|a, b| {
-        b.started
-            .cmp(&a.started)
-            .then_with(|| b.run_id.cmp(&a.run_id))
+        b.summary
+            .started
+            .cmp(&a.summary.started)
+            .then_with(|| b.summary.run_id.cmp(&a.summary.run_id))
     });
     match args.format {
         Format::Json => output::document(output::Schema::Runs, &serde_json::json!({ "runs": all })),
@@ -217,30 +236,49 @@ pub(super) fn run(args: &RunsArgs, ctx: &super::Ctx) -> ExitCode {
     ExitCode::Success
 }
 
-fn human(runs: &[RunSummary]) -> String {
+/// Hex digits of the content hash shown.
+const HASH_SHOWN: usize = 12;
+
+fn human(runs: &[Listed]) -> String {
     if runs.is_empty() {
         return "no runs yet; `drplan run OP PLAN` starts one\n".to_string();
     }
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<20}  {:<16}  {:<13}  {:<11}  {:<24}  duration",
-        "run", "plan", "operation", "status", "started"
+        "{:<20}  {:<16}  {:<13}  {:<11}  {:<24}  {:>9}  {:<13}  content",
+        "run", "plan", "operation", "status", "started", "duration", "commit"
     );
-    for r in runs {
+    for listed in runs {
+        let r = &listed.summary;
+        // A run outside any repository says so; one from before commits were
+        // recorded has no content hash either, and shows dashes.
+        let commit = match (&listed.commit, &listed.content_hash) {
+            (Some(commit), _) => super::drill::short_commit(commit, listed.dirty),
+            (None, Some(_)) => "no git".to_string(),
+            (None, None) => "-".to_string(),
+        };
+        let content = listed.content_hash.as_deref().map_or_else(
+            || "-".to_string(),
+            |h| {
+                let hex = h.strip_prefix("sha256:").unwrap_or(h);
+                hex.chars().take(HASH_SHOWN).collect()
+            },
+        );
         let status = serde_json::to_value(r.status)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:<20}  {:<16}  {:<13}  {:<11}  {:<24}  {:.1}s",
+            "{:<20}  {:<16}  {:<13}  {:<11}  {:<24}  {:>9}  {:<13}  {content}",
             r.run_id.0,
             crate::printable::printable_line(&r.plan),
             r.operation.as_str(),
             status,
             r.started.to_string(),
-            r.duration_s
+            format!("{:.1}s", r.duration_s),
+            commit
         );
     }
     out

@@ -63,6 +63,12 @@ impl Diagnostic {
                 help,
                 ..
             }
+            | Diagnostic::DrillOverdue {
+                message,
+                label,
+                help,
+                ..
+            }
             | Diagnostic::InvalidStateUrl {
                 message,
                 label,

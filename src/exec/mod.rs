@@ -11,7 +11,7 @@
 
 pub mod launch;
 mod look;
-mod retry;
+pub(crate) mod retry;
 mod step;
 mod walker;
 

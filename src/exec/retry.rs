@@ -17,14 +17,23 @@ use crate::provider::Progress;
 /// with "equal jitter" (half fixed, half random) so that retries of many
 /// steps failing together spread out.
 pub(super) fn backoff(attempt: u32, seed: u64) -> Duration {
-    let exp = attempt.saturating_sub(2).min(6);
-    let base_ms = (2_000u64 << exp).min(120_000);
-    let half = base_ms / 2;
+    let half = longest_backoff_ms(attempt) / 2;
     let r = crate::hash::mix(
         (seed ^ u64::from(attempt).wrapping_mul(0x9E37_79B9_7F4A_7C15))
             .wrapping_add(0x9E37_79B9_7F4A_7C15),
     );
     Duration::from_millis(half + r % (half + 1))
+}
+
+/// The longest backoff before retry `attempt` (2, 3, …), jitter at its
+/// largest: what the dry run's worst case counts.
+pub(crate) fn longest_backoff(attempt: u32) -> Duration {
+    Duration::from_millis(longest_backoff_ms(attempt))
+}
+
+fn longest_backoff_ms(attempt: u32) -> u64 {
+    let exp = attempt.saturating_sub(2).min(6);
+    (2_000u64 << exp).min(120_000)
 }
 
 /// `d` divided by `scale` (a scale that is not a positive number counts as 1).

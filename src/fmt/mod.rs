@@ -8,6 +8,11 @@
 //! line when they sat inside it. Values are printed as written (quoting and
 //! escapes included), so formatting never changes what a plan means.
 //! Idempotent: formatting the output again changes nothing.
+//!
+//! The canonical form ([`canonical`]) is the same layout without comments
+//! and blank lines: what a plan says, not how it is laid out or annotated.
+//! Its SHA-256 ([`content_hash`]) names a plan's content in run journals, so
+//! that a drill of a plan still counts after a reformat or a comment edit.
 
 mod printer;
 
@@ -21,11 +26,36 @@ pub fn format(file: &PlanFile, text: &str) -> String {
 /// Parses and formats text; `None` when it has syntax errors (formatting a
 /// broken file could lose text).
 pub fn format_text(text: &str) -> Option<String> {
+    parse_clean(text).map(|file| format(&file, text))
+}
+
+/// The syntax tree of `text`, unless it has syntax errors.
+fn parse_clean(text: &str) -> Option<PlanFile> {
     let source = crate::source::SourceFile::new("<fmt>", text);
     let mut diags = crate::diagnostic::Diagnostics::new();
     let file = crate::syntax::parse(&source, &mut diags)?;
     if diags.has_errors() {
         return None;
     }
-    Some(format(&file, text))
+    Some(file)
+}
+
+/// The canonical form: the formatted file without comments and blank lines.
+pub fn canonical(file: &PlanFile, text: &str) -> String {
+    printer::Printer::bare(text).file(&file.statements)
+}
+
+/// `sha256:<hex>` of the canonical form of `text`; `None` when it has
+/// syntax errors (a file that does not parse never runs).
+pub fn content_hash(text: &str) -> Option<String> {
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    let file = parse_clean(text)?;
+    let digest = sha2::Sha256::digest(canonical(&file, text).as_bytes());
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in digest {
+        let _ = write!(out, "{byte:02x}");
+    }
+    Some(out)
 }

@@ -17,6 +17,8 @@ pub(super) struct Printer<'a> {
     out: String,
     /// End of the last source item printed, for blank-line decisions.
     last_end: usize,
+    /// The canonical form: no comments, no blank lines (see `fmt::canonical`).
+    bare: bool,
 }
 
 impl<'a> Printer<'a> {
@@ -27,6 +29,16 @@ impl<'a> Printer<'a> {
             next: 0,
             out: String::with_capacity(text.len() + 64),
             last_end: 0,
+            bare: false,
+        }
+    }
+
+    /// The printer of the canonical form: what the layout of the text and
+    /// its comments leave out.
+    pub(super) fn bare(text: &'a str) -> Self {
+        Self {
+            bare: true,
+            ..Self::new(text, &[])
         }
     }
 
@@ -54,6 +66,9 @@ impl<'a> Printer<'a> {
 
     /// Whether the source has a blank line between the last printed item and `start`.
     fn blank_before(&self, start: usize) -> bool {
+        if self.bare {
+            return false;
+        }
         let gap = self.text.get(self.last_end.min(start)..start).unwrap_or("");
         gap.matches('\n').count() >= 2 || (gap.matches('\r').count() >= 2 && !gap.contains('\n'))
     }
@@ -340,6 +355,7 @@ fn inline_len(printer: &Printer<'_>, block: &Block) -> usize {
         next: 0,
         out: String::new(),
         last_end: 0,
+        bare: printer.bare,
     };
     p.inline_block(block).len()
 }
@@ -391,6 +407,9 @@ fn alignment(statements: &[Statement], printer: &Printer<'_>) -> Vec<Option<usiz
 
 /// Two statements on consecutive lines with nothing between them.
 fn adjacent(printer: &Printer<'_>, a: &Statement, b: &Statement) -> bool {
+    if printer.bare {
+        return true;
+    }
     let gap = printer
         .text
         .get(a.span().end as usize..b.span().start as usize)

@@ -9,7 +9,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::plan::{GroupId, Plan, VmRef, When};
 
-use super::{GroupInfo, Operation, Order, Step, StepAction, StepGraph};
+use super::{EstimateSource, GroupInfo, Operation, Order, Step, StepAction, StepGraph};
 
 /// The step graph of `operation` on `plan`. With `only`, the other groups keep
 /// their place in the order but contribute no steps (`run --group`).
@@ -102,6 +102,7 @@ fn group_steps(
             kind: StepKind::Vm,
             group: g,
             estimate: operation.vm_estimate(vm),
+            estimate_source: EstimateSource::of_vm(operation, vm),
             action: StepAction::Vm(VmRef { group: g, vm: v }),
         });
         vm_nodes[v] = Some(node);
@@ -198,6 +199,7 @@ fn hooks(
                 kind: hook.action.kind(),
                 group: g,
                 estimate: hook.step.estimate,
+                estimate_source: EstimateSource::declared_if(hook.estimate_declared),
                 action: StepAction::Hook {
                     group: g,
                     when,
@@ -277,6 +279,7 @@ fn link_groups(
                 kind: StepKind::Wait,
                 group: g,
                 estimate: crate::duration::Duration::ZERO,
+                estimate_source: EstimateSource::BuiltIn,
                 action: StepAction::Join,
             });
             for &from in &incoming {

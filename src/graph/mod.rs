@@ -53,8 +53,57 @@ pub struct Step {
     pub group: GroupId,
     /// Estimated duration.
     pub estimate: Duration,
+    /// Where `estimate` comes from.
+    pub estimate_source: EstimateSource,
     /// What it does.
     pub action: StepAction,
+}
+
+/// Where a step's estimate comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum EstimateSource {
+    /// Written in the plan (on the step, or in `defaults` for a VM).
+    Declared,
+    /// drplan's typical figure for the kind of step.
+    BuiltIn,
+    /// The median of the step's last successful runs (`crate::learn`).
+    Learned {
+        /// How many runs it is the median of.
+        runs: usize,
+    },
+}
+
+impl EstimateSource {
+    /// `Declared` when the plan writes the estimate, else `BuiltIn`.
+    pub fn declared_if(declared: bool) -> EstimateSource {
+        if declared {
+            EstimateSource::Declared
+        } else {
+            EstimateSource::BuiltIn
+        }
+    }
+
+    /// The source of `operation`'s estimate for `vm`: only failovers,
+    /// failbacks and test failovers take the VM's (or `defaults`') estimate.
+    pub fn of_vm(operation: Operation, vm: &crate::plan::Vm) -> EstimateSource {
+        let own = matches!(
+            operation,
+            Operation::Failover | Operation::Failback | Operation::TestFailover
+        );
+        Self::declared_if(own && vm.estimate_declared)
+    }
+}
+
+impl std::fmt::Display for EstimateSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EstimateSource::Declared => f.write_str("declared"),
+            EstimateSource::BuiltIn => f.write_str("built-in"),
+            EstimateSource::Learned { runs: 1 } => f.write_str("learned from 1 run"),
+            EstimateSource::Learned { runs } => write!(f, "learned from {runs} runs"),
+        }
+    }
 }
 
 /// A group as the graph needs it.

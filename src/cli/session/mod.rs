@@ -279,7 +279,7 @@ impl Session {
             .or_else(|| LocalStore::beside(&self.plan_path).hook_leases(run))
     }
 
-    async fn execute_async(self) -> ExitCode {
+    async fn execute_async(mut self) -> ExitCode {
         let clock = Clock::system();
         // The one place the run's store is opened; the rest sees the seam.
         let opened = match self.place.clone().open(self.flags.credential).await {
@@ -293,6 +293,10 @@ impl Session {
             }
         };
         let store: &dyn RunStore = opened.get();
+        // Steps start with the estimates measured in earlier runs of the plan
+        // (`step_started.estimate_s`), and dispatch follows them. Read before
+        // the plan's lock is taken, so that no lease waits on it.
+        crate::learn::apply(&mut self.graph, &crate::learn::history::read(store).await);
         // The handlers are in place before anything is taken or read: from
         // here on, Ctrl-C, and the SIGTERM of systemd, Kubernetes or a CI
         // runner, and the SIGHUP of a closed terminal, all cancel: dispatch
@@ -384,7 +388,14 @@ impl Session {
             runner,
             base: self.hook_context(store),
         };
-        let origin = launch::origin(store, &self.plan, &self.settings).await;
+        let origin = launch::origin(
+            store,
+            &self.plan,
+            &self.settings,
+            &self.plan_path,
+            &self.plan_text,
+        )
+        .await;
         let run = Run {
             plan: &self.plan,
             graph: &self.graph,

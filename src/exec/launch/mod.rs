@@ -145,10 +145,18 @@ pub fn vault_speed(plan: &Plan, settings: &RunSettings) -> f64 {
     }
 }
 
-/// Who starts the run, where, and how fast its vault runs, for
-/// `run_started`: the store's signed-in identity when it has one (a shared
-/// store signed in with a credential), else the local account.
-pub async fn origin(store: &dyn RunStore, plan: &Plan, settings: &RunSettings) -> Origin {
+/// Who starts the run, where, which content of the plan (the hash of the
+/// canonical form of `plan_text`, the text the run executes, and the git
+/// commit of `plan_file`) and how fast its vault runs, for `run_started`:
+/// the store's signed-in identity when it has one (a shared store signed in
+/// with a credential), else the local account.
+pub async fn origin(
+    store: &dyn RunStore,
+    plan: &Plan,
+    settings: &RunSettings,
+    plan_file: &std::path::Path,
+    plan_text: &str,
+) -> Origin {
     let by = match store.identity().await {
         Ok(Some(name)) => name,
         Ok(None) => crate::journal::store::local_operator(),
@@ -157,13 +165,36 @@ pub async fn origin(store: &dyn RunStore, plan: &Plan, settings: &RunSettings) -
             crate::journal::store::local_operator()
         }
     };
+    let commit = file_commit(plan_file);
     Origin {
         by,
         host: crate::journal::store::host_name(),
-        content_hash: None,
-        commit: None,
-        dirty: false,
+        content_hash: crate::fmt::content_hash(plan_text),
+        dirty: commit.as_ref().is_some_and(|c| c.dirty),
+        commit: commit.map(|c| c.commit),
         vault_speed: vault_speed(plan, settings),
+    }
+}
+
+/// The commit holding the plan file, if git can tell: a plan outside any
+/// repository, or a machine without git, runs all the same, with no commit
+/// recorded.
+fn file_commit(plan_file: &std::path::Path) -> Option<crate::git::FileCommit> {
+    match crate::git::commit_of(plan_file) {
+        Ok(found) => {
+            if found.is_none() {
+                tracing::debug!("{} is in no git repository", plan_file.display());
+            }
+            found
+        }
+        Err(e @ crate::git::GitError::NotInstalled) => {
+            tracing::debug!("no commit recorded: {e}");
+            None
+        }
+        Err(e) => {
+            tracing::warn!("no commit recorded for {}: {e}", plan_file.display());
+            None
+        }
     }
 }
 
