@@ -39,6 +39,7 @@ pub mod hooks;
 pub mod journal;
 pub mod loopback;
 pub mod lsp;
+pub mod notify;
 pub mod operation;
 pub mod owner_only;
 pub mod plan;

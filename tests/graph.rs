@@ -67,7 +67,8 @@ fn assert_group_order(graph: &StepGraph) {
             } => 0,
             StepAction::Vm(_) | StepAction::Join => 1,
             StepAction::Hook {
-                when: When::After, ..
+                when: When::After | When::OnFailure,
+                ..
             } => 2,
         };
         for a in nodes {
