@@ -91,7 +91,7 @@ impl BlockKind {
             BlockKind::Test => "a `test` block",
             BlockKind::Group => "a `group` block",
             BlockKind::Vm => "a `vm` block",
-            BlockKind::Hooks => "a `before`/`after` block",
+            BlockKind::Hooks => "a hook block (`before`, `after`, `on_failure`)",
             BlockKind::Script => "a `script` hook",
             BlockKind::Runbook => "a `runbook` hook",
             BlockKind::Webhook => "a `webhook` hook",
