@@ -140,13 +140,16 @@ impl Notification {
         facts
     }
 
-    /// The request body for a target of `format`.
-    pub fn body(&self, format: NotifyFormat) -> Value {
-        match format {
-            NotifyFormat::Json => serde_json::to_value(self).unwrap_or(Value::Null),
-            NotifyFormat::Teams => self.teams(),
-            NotifyFormat::Slack => self.slack(),
-        }
+    /// The request body (JSON text) for a target of `format`. The JSON
+    /// format is written from the struct, so `schema` stays its first key.
+    pub fn body(&self, format: NotifyFormat) -> String {
+        let body = match format {
+            NotifyFormat::Json => serde_json::to_string(self),
+            NotifyFormat::Teams => serde_json::to_string(&self.teams()),
+            NotifyFormat::Slack => serde_json::to_string(&self.slack()),
+        };
+        // Strings and numbers only: serialization cannot fail.
+        body.unwrap_or_default()
     }
 
     fn colour(&self) -> &'static str {
@@ -196,8 +199,11 @@ impl Notification {
 
 /// `1h 2m 3s` from seconds.
 fn seconds(s: f64) -> String {
-    let whole = s.max(0.0).round() as u64;
-    crate::duration::Duration::from_secs(whole).to_string()
+    // Whole seconds read best; a value that is no duration shows as given.
+    std::time::Duration::try_from_secs_f64(s.round()).map_or_else(
+        |_| format!("{s}s"),
+        |d| crate::duration::Duration::from_secs(d.as_secs()).to_string(),
+    )
 }
 
 /// Slack's mrkdwn treats `&`, `<` and `>` as markup.

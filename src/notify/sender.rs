@@ -207,7 +207,11 @@ async fn deliver(
             wait = wait.saturating_mul(2);
         }
         let last = attempt == options.retries;
-        match client.post(&target.url).json(&body).send().await {
+        let request = client
+            .post(&target.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.clone());
+        match request.send().await {
             Ok(r) if r.status().is_success() => return,
             Ok(r) if r.status().is_server_error() && !last => {}
             Ok(r) => {
