@@ -454,3 +454,22 @@ async fn rto_exceeded_fires_once_while_steps_still_run() {
         .collect();
     assert_eq!(events, ["run_finished"]);
 }
+
+#[test]
+fn notify_and_on_failure_secrets_are_needed_before_the_run() {
+    let plan = crate::exec::plan(
+        r#"plan p { vault simulator  primary "westeurope"  recovery "northeurope"
+  on_failure { webhook "https://ops.example.com/page" { headers { Authorization = env("OPS_TOKEN") } } }
+  notify { webhook env("TEAMS_WEBHOOK_URL") { format teams } }
+  group g { vm a } }"#,
+    );
+    let graph = drplan::graph::build(&plan, Operation::Failover, None);
+    let err = drplan::exec::launch::missing_secrets(&plan, &graph, &|_| false).unwrap_err();
+    match err {
+        drplan::exec::launch::LaunchError::MissingSecrets { names, .. } => {
+            assert_eq!(names, ["OPS_TOKEN", "TEAMS_WEBHOOK_URL"]);
+        }
+        other => panic!("{other}"),
+    }
+    assert!(drplan::exec::launch::missing_secrets(&plan, &graph, &|_| true).is_ok());
+}
