@@ -241,6 +241,27 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn failed_steps_reach_on_failure_hooks_only() {
+        let mut ctx = context(PathBuf::from("."));
+        let has = |ctx: &HookContext| {
+            let env = ctx
+                .env_vars()
+                .iter()
+                .any(|(k, _)| *k == "DRPLAN_FAILED_STEPS");
+            (env, ctx.to_json().get("failed_steps").is_some())
+        };
+        assert_eq!(has(&ctx), (false, false));
+        ctx.failed_steps = vec!["vm:db/sql-01".into(), "hook:db/after/1".into()];
+        assert_eq!(has(&ctx), (true, true));
+        let vars: BTreeMap<_, _> = ctx.env_vars().into_iter().collect();
+        assert_eq!(vars["DRPLAN_FAILED_STEPS"], "vm:db/sql-01,hook:db/after/1");
+        assert_eq!(
+            ctx.to_json()["failed_steps"],
+            serde_json::json!(["vm:db/sql-01", "hook:db/after/1"])
+        );
+    }
+
+    #[test]
     fn env_vars_carry_every_fact() {
         let ctx = context(PathBuf::from("/plans"));
         let vars: BTreeMap<_, _> = ctx.env_vars().into_iter().collect();
