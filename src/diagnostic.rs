@@ -104,6 +104,23 @@ pub enum Diagnostic {
         second: Span,
     },
 
+    /// Two `notify` targets send to the same URL (or read the same variable).
+    #[error("{target} is a notify target twice")]
+    #[diagnostic(
+        code(drplan::duplicate_notify_target),
+        help("keep one `webhook` per endpoint; list every event it should get in its `events`")
+    )]
+    DuplicateNotifyTarget {
+        /// The target as written.
+        target: String,
+        /// The first place.
+        #[label("first here")]
+        first: Span,
+        /// The second place.
+        #[label(primary, "again here")]
+        second: Span,
+    },
+
     /// One static IP for two VMs of the plan.
     #[error("`{setting} \"{ip}\"` is given to two VMs: `{first_vm}` and `{second_vm}`")]
     #[diagnostic(code(drplan::duplicate_ip))]
@@ -396,6 +413,20 @@ pub enum Diagnostic {
         #[label("unknown region")]
         at: Span,
         /// "did you mean `northeurope`?", or where to find region names.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A notify target's `events` names an event drplan does not send.
+    #[error("unknown notify event `{event}`")]
+    #[diagnostic(code(drplan::unknown_event))]
+    UnknownEvent {
+        /// As written.
+        event: String,
+        /// Where.
+        #[label("no such event")]
+        at: Span,
+        /// "did you mean `run_started`?", or the events.
         #[help]
         help: Option<String>,
     },

@@ -40,6 +40,7 @@ pub mod journal;
 pub mod learn;
 pub mod loopback;
 pub mod lsp;
+pub mod notify;
 pub mod operation;
 pub mod owner_only;
 pub mod plan;

@@ -67,6 +67,13 @@ pub struct Plan {
     pub coverage: Coverage,
     /// Groups in source order; `GroupId` indexes this.
     pub groups: Vec<Group>,
+    /// The plan's own `before`/`after` blocks: around the whole operation,
+    /// before every group's first step and after every step.
+    pub hooks: Vec<HookBlock>,
+    /// `on_failure { … }`: run once after a run failed or was interrupted.
+    pub on_failure: Vec<Hook>,
+    /// `notify { webhook … }`: where the run's events are sent.
+    pub notify: Vec<crate::notify::NotifyTarget>,
 }
 
 /// The vault of a plan.
@@ -229,6 +236,12 @@ impl RecoveryPoint {
 /// Index of a group in [`Plan::groups`].
 pub type GroupId = usize;
 
+/// The [`GroupId`] plan-level steps carry (the plan's own `before`,
+/// `after` and `on_failure` hooks): no group. It indexes nothing, so every
+/// per-group lookup (`StepGraph::group_name`, parallelism, group times)
+/// finds no group and treats the step as the plan's.
+pub const PLAN_LEVEL: GroupId = GroupId::MAX;
+
 /// A VM by group and position, as `needs` resolve to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct VmRef {
@@ -277,7 +290,8 @@ pub struct Vm {
     pub target: Arc<TargetSettings>,
 }
 
-/// Before or after a group's VMs.
+/// Before or after a group's VMs (or the whole operation's steps), or,
+/// for the plan only, after a failed run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum When {
@@ -285,14 +299,17 @@ pub enum When {
     Before,
     /// `after`.
     After,
+    /// `on_failure` (plan level only).
+    OnFailure,
 }
 
 impl When {
-    /// `before` or `after`.
+    /// `before`, `after` or `on_failure`.
     pub fn as_str(self) -> &'static str {
         match self {
             When::Before => "before",
             When::After => "after",
+            When::OnFailure => "on_failure",
         }
     }
 }
@@ -462,6 +479,31 @@ impl Plan {
     /// How many VMs the plan holds.
     pub fn vm_count(&self) -> usize {
         self.groups.iter().map(|g| g.vms.len()).sum()
+    }
+
+    /// The hook a hook step addresses: a group's (`group` indexes
+    /// [`Plan::groups`]) or the plan's own ([`PLAN_LEVEL`]: `block` indexes
+    /// [`Plan::hooks`], or with [`When::OnFailure`] `hook` indexes
+    /// [`Plan::on_failure`]).
+    pub fn hook(&self, group: GroupId, when: When, block: usize, hook: usize) -> Option<&Hook> {
+        if group == PLAN_LEVEL {
+            return match when {
+                When::OnFailure => self.on_failure.get(hook),
+                When::Before | When::After => self.hooks.get(block)?.hooks.get(hook),
+            };
+        }
+        self.groups.get(group)?.hooks.get(block)?.hooks.get(hook)
+    }
+
+    /// Every hook of the plan: the groups', the plan's `before`/`after`
+    /// and `on_failure`.
+    pub fn all_hooks(&self) -> impl Iterator<Item = &Hook> + '_ {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.hooks)
+            .chain(&self.hooks)
+            .flat_map(|b| &b.hooks)
+            .chain(&self.on_failure)
     }
 }
 

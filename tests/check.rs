@@ -33,6 +33,8 @@ const CODES: &[&str] = &[
     "no_test_network",
     "unknown_region",
     "estimate_overflow",
+    "unknown_event",
+    "duplicate_notify_target",
 ];
 
 #[test]

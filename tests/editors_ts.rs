@@ -53,7 +53,7 @@ fn js_list(grammar: &str, name: &str) -> Vec<String> {
 #[test]
 fn grammar_js_word_lists_are_the_schema_lists() {
     let grammar = read(GRAMMAR_JS);
-    let lists: [(&str, &[&str]); 7] = [
+    let lists: [(&str, &[&str]); 9] = [
         ("STRUCTURE_KEYWORDS", schema::STRUCTURE_KEYWORDS),
         ("HOOK_KINDS", schema::HOOK_KINDS),
         ("STEP_SETTINGS", schema::STEP_SETTINGS),
@@ -61,6 +61,8 @@ fn grammar_js_word_lists_are_the_schema_lists() {
         ("ON_ERROR", schema::ON_ERROR),
         ("RECOVERY_POINTS", schema::RECOVERY_POINTS),
         ("METHODS", schema::METHODS),
+        ("NOTIFY_FORMATS", schema::NOTIFY_FORMATS),
+        ("NOTIFY_EVENTS", schema::NOTIFY_EVENTS),
     ];
     for (name, expected) in lists {
         assert_eq!(js_list(&grammar, name), expected, "{GRAMMAR_JS}: {name}");

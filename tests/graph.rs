@@ -34,7 +34,9 @@ fn group_edges(graph: &StepGraph) -> BTreeSet<(String, String)> {
         .into_iter()
         .filter_map(|(a, b)| {
             let (a, b) = (&graph.graph[a], &graph.graph[b]);
-            (a.group != b.group).then(|| {
+            // The plan's own hooks belong to no group.
+            let grouped = a.group < graph.groups.len() && b.group < graph.groups.len();
+            (grouped && a.group != b.group).then(|| {
                 (
                     graph.groups[a.group].name.clone(),
                     graph.groups[b.group].name.clone(),
@@ -67,7 +69,8 @@ fn assert_group_order(graph: &StepGraph) {
             } => 0,
             StepAction::Vm(_) | StepAction::Join => 1,
             StepAction::Hook {
-                when: When::After, ..
+                when: When::After | When::OnFailure,
+                ..
             } => 2,
         };
         for a in nodes {
@@ -197,5 +200,97 @@ fn step_ids_follow_the_spec() {
     assert!(
         back.steps()
             .any(|(_, s)| s.id == "hook:app/before/1" && s.kind == StepKind::Runbook)
+    );
+}
+
+/// A plan with its own hooks, and a group named `plan` whose hook ids must
+/// not collide with the plan's.
+const PLAN_HOOKS: &str = r#"plan p {
+  vault simulator
+  primary "westeurope"
+  recovery "northeurope"
+  before failover, failback { webhook "https://ops.example.com/ticket"  wait 1m }
+  after failover, failback { manual "check DNS" }
+  after failover { wait 2m }
+  on_failure { webhook "https://ops.example.com/page" }
+  group db { vm db-01, db-02 }
+  group "plan" needs db {
+    vm web-01
+    before failover { wait 1m }
+    after failover, failback { wait 1m }
+  }
+  group side { vm side-01 }
+}
+"#;
+
+#[test]
+fn plan_level_hooks_come_first_and_last_in_both_directions() {
+    let (plan, d) = drplan::compile(&drplan::SourceFile::new("p.drplan", PLAN_HOOKS));
+    assert!(d.is_empty(), "{d:?}");
+    let plan = plan.unwrap();
+    for op in [Operation::Failover, Operation::Failback] {
+        let g = drplan::graph::build(&plan, op, None);
+        let node = |id: &str| {
+            g.steps()
+                .find(|(_, s)| s.id == id)
+                .unwrap_or_else(|| panic!("{op}: no step {id}"))
+                .0
+        };
+        let first = node("plan:before/2");
+        let last = node("plan:after/1");
+        assert!(
+            reaches(&g, node("plan:before/1"), first),
+            "{op}: before hooks chain"
+        );
+        for (n, s) in g.steps() {
+            if s.id.starts_with("plan:") {
+                continue;
+            }
+            assert!(
+                reaches(&g, first, n),
+                "{op}: {} starts after the plan's before hooks",
+                s.id
+            );
+            assert!(
+                reaches(&g, n, last),
+                "{op}: {} ends before the plan's after hooks",
+                s.id
+            );
+        }
+        assert_group_order(&g);
+        // `on_failure` hooks are no step of the graph: they run after a failed walk.
+        assert!(g.steps().all(|(_, s)| !s.id.contains("on_failure")));
+    }
+    let ids = |op| -> Vec<String> {
+        drplan::graph::build(&plan, op, None)
+            .steps()
+            .map(|(_, s)| s.id.clone())
+            .collect()
+    };
+    let failover = ids(Operation::Failover);
+    for id in [
+        "plan:before/1",
+        "plan:before/2",
+        "plan:after/1",
+        "plan:after/2",
+        "hook:plan/before/1",
+        "hook:plan/after/1",
+    ] {
+        assert!(
+            failover.iter().any(|s| s == id),
+            "failover lacks {id}: {failover:?}"
+        );
+    }
+    let unique: BTreeSet<&String> = failover.iter().collect();
+    assert_eq!(unique.len(), failover.len(), "ids collide: {failover:?}");
+    // `after failover { wait 2m }` is not a failback hook: one after hook there.
+    let failback = ids(Operation::Failback);
+    assert!(failback.iter().any(|s| s == "plan:after/1"));
+    assert!(!failback.iter().any(|s| s == "plan:after/2"));
+    // Test failover names no plan-level phase: no plan steps.
+    assert!(
+        ids(Operation::TestFailover)
+            .iter()
+            .all(|s| !s.starts_with("plan:"))
     );
 }

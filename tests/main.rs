@@ -27,6 +27,7 @@ mod emulator_shapes;
 mod emulator_update;
 mod exec;
 mod exec_hooks;
+mod exec_plan_hooks;
 mod fmt;
 mod graph;
 mod hardening_azure;

@@ -29,6 +29,12 @@ const ON_ERROR = ['abort', 'continue'];
 const RECOVERY_POINTS = ['latest', 'latest_processed', 'latest_app_consistent'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
+/// A notify target's values (schema::NOTIFY_FORMATS, schema::NOTIFY_EVENTS).
+const NOTIFY_FORMATS = ['teams', 'slack', 'json'];
+const NOTIFY_EVENTS = [
+  'run_started', 'step_failed', 'approval_waiting', 'rto_exceeded', 'run_finished',
+];
+
 /// Settings with a statement form of their own (besides the hook kinds).
 const STATEMENT_SETTINGS = ['plan', 'vm', 'needs', 'before', 'after'];
 
@@ -36,7 +42,9 @@ const STATEMENT_SETTINGS = ['plan', 'vm', 'needs', 'before', 'after'];
 const SETTINGS = [
   // plan
   'description', 'vault', 'primary', 'recovery', 'state', 'objectives', 'defaults', 'failover',
-  'test', 'coverage',
+  'test', 'coverage', 'on_failure', 'notify',
+  // notify target
+  'format', 'events',
   // objectives
   'rto', 'rpo', 'drill',
   // defaults (and step settings in hook blocks)
@@ -182,7 +190,8 @@ module.exports = grammar({
 
     boolean: (_) => choice('true', 'false'),
 
-    constant: (_) => choice('simulator', ...ON_ERROR, ...RECOVERY_POINTS, ...METHODS),
+    constant: (_) =>
+      choice('simulator', ...ON_ERROR, ...RECOVERY_POINTS, ...METHODS, ...NOTIFY_FORMATS, ...NOTIFY_EVENTS),
 
     identifier: (_) => /[A-Za-z_][A-Za-z0-9_.\-]*/,
 

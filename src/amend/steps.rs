@@ -57,14 +57,7 @@ fn definitions(run: RunPlan<'_>) -> Vec<Definition<'_>> {
                 ),
                 None => continue,
             },
-            StepAction::Hook {
-                group, block, hook, ..
-            } => match plan
-                .groups
-                .get(group)
-                .and_then(|g| g.hooks.get(block))
-                .and_then(|b| b.hooks.get(hook))
-            {
+            StepAction::Hook { .. } => match step.action.hook(plan) {
                 Some(hook) => (describe::hook(hook, &plan.defaults), Vec::new()),
                 None => continue,
             },

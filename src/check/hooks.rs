@@ -56,7 +56,12 @@ impl Checker<'_> {
         })
     }
 
-    fn hook(&mut self, kind: &str, setting: &Setting, defaults: &Defaults) -> Option<Hook> {
+    pub(super) fn hook(
+        &mut self,
+        kind: &str,
+        setting: &Setting,
+        defaults: &Defaults,
+    ) -> Option<Hook> {
         let block_kind = schema::hook_block(kind)?;
         let statements = setting
             .block

@@ -12,6 +12,7 @@ mod cycles;
 pub mod estimates;
 mod hooks;
 mod names;
+mod plan_level;
 mod resources;
 pub mod schema;
 mod settings;
@@ -190,6 +191,9 @@ impl Checker<'_> {
             .filter_map(|g| self.group(g, &defaults, has_test_network))
             .collect();
         let groups = self.finish_groups(drafts, &defaults, defaults_target.as_deref());
+        let hooks = self.plan_hooks(&e, &defaults);
+        let on_failure = self.on_failure(&e, &defaults);
+        let notify = self.notify(&e);
 
         Some(Plan {
             name: name.text,
@@ -204,6 +208,9 @@ impl Checker<'_> {
             failover,
             test_network,
             groups: groups?,
+            hooks,
+            on_failure,
+            notify,
         })
     }
 

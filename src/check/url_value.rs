@@ -37,6 +37,9 @@ impl Checker<'_> {
                 UrlHook::Probe => {
                     "plans, run journals and their copies of the plan keep URLs as written, and a probe sends no headers: probe a health endpoint that answers without credentials"
                 }
+                UrlHook::Notify => {
+                    "plans and their copies keep URLs as written: read the URL from the environment when the run starts, `webhook env(\"TEAMS_WEBHOOK_URL\")`"
+                }
             };
             self.invalid(
                 span,
@@ -78,12 +81,14 @@ pub(crate) enum UrlHook {
     Webhook,
     /// Polls a URL with a plain `GET`.
     Probe,
+    /// A `notify` target: posts the run's events, which name its steps.
+    Notify,
 }
 
 impl UrlHook {
     fn keyword(self) -> &'static str {
         match self {
-            UrlHook::Webhook => "webhook",
+            UrlHook::Webhook | UrlHook::Notify => "webhook",
             UrlHook::Probe => "probe",
         }
     }

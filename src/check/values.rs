@@ -359,7 +359,7 @@ impl Checker<'_> {
     }
 }
 
-fn valid_env_name(name: &str) -> bool {
+pub(super) fn valid_env_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()

@@ -174,7 +174,12 @@ fn human(graph: &StepGraph, schedule: &Schedule, report: &DryRun<'_>, vm_total: 
         .steps()
         .filter(|(_, s)| s.kind == StepKind::Vm)
         .count();
-    let mut groups: Vec<usize> = graph.steps().map(|(_, s)| s.group).collect();
+    // Plan-level hooks belong to no group.
+    let mut groups: Vec<usize> = graph
+        .steps()
+        .map(|(_, s)| s.group)
+        .filter(|&g| g < graph.groups.len())
+        .collect();
     groups.sort_unstable();
     groups.dedup();
     let mut out = String::new();

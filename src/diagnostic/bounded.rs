@@ -95,7 +95,11 @@ impl Diagnostic {
             } => [estimate, rto].into_iter().chain(help).collect(),
             Diagnostic::SameRegion { region, .. } => vec![region],
             Diagnostic::StateSas { .. } => Vec::new(),
+            Diagnostic::DuplicateNotifyTarget { target, .. } => vec![target],
             Diagnostic::UnknownGroup { name, help, .. }
+            | Diagnostic::UnknownEvent {
+                event: name, help, ..
+            }
             | Diagnostic::UnknownVm { name, help, .. } => {
                 std::iter::once(name).chain(help).collect()
             }

@@ -11,6 +11,7 @@
 
 pub mod launch;
 mod look;
+mod on_failure;
 pub(crate) mod retry;
 mod step;
 mod walker;
@@ -94,6 +95,9 @@ pub struct HookCall<'a> {
     /// executor owns it, so that it outlives an attempt its timeout stopped,
     /// and passes it to [`EventSink::keep_output`] after every attempt.
     pub output: &'a crate::hooks::Capture,
+    /// The steps whose failure failed the run: empty except for the plan's
+    /// `on_failure` hooks (`DRPLAN_FAILED_STEPS`).
+    pub failed: &'a [String],
 }
 
 /// How one attempt of a hook ended.
@@ -271,8 +275,40 @@ pub async fn preflight(
     Ok(assessment)
 }
 
-/// Executes the run: `run_started`, every step, `run_finished`.
+/// Executes the run: `run_started`, every step, the plan's `on_failure`
+/// hooks when it failed or was interrupted, `run_finished`. The plan's
+/// `notify` targets are told about it (their `env("NAME")` URLs read from
+/// the process environment).
 pub async fn execute(run: Run<'_>) -> Result<Outcome, ExecError> {
+    let notifier = crate::notify::Notifier::start(
+        &run.plan.notify,
+        &crate::hooks::ProcessEnv,
+        crate::notify::NotifyOptions::default(),
+    );
+    execute_notified(run, notifier).await
+}
+
+/// [`execute`] with a notifier of the caller's (`None`: no notifications).
+/// The run's end waits for the notifier, at most its drain bound.
+pub async fn execute_notified(
+    run: Run<'_>,
+    notifier: Option<crate::notify::Notifier>,
+) -> Result<Outcome, ExecError> {
+    let Some(notifier) = notifier else {
+        return execute_inner(run).await;
+    };
+    let result = match notifier.sender() {
+        Some(tx) => {
+            let sink = crate::notify::NotifySink::new(run.sink, tx, run.plan.objectives.rto);
+            execute_inner(Run { sink: &sink, ..run }).await
+        }
+        None => execute_inner(run).await,
+    };
+    notifier.finish().await;
+    result
+}
+
+async fn execute_inner(run: Run<'_>) -> Result<Outcome, ExecError> {
     let started = tokio::time::Instant::now();
     run.sink
         .emit(Record {
@@ -289,6 +325,7 @@ pub async fn execute(run: Run<'_>) -> Result<Outcome, ExecError> {
         .await?;
     let mut outcome = walker::Walker::new(&run).walk().await?;
     outcome.duration = started.elapsed();
+    on_failure::run(&run, &outcome).await;
     run.sink
         .emit(Record {
             ts: run.clock.now(),

@@ -48,18 +48,7 @@ struct Aside {
 impl Walker<'_, '_> {
     /// The hook of a hook step.
     pub(super) fn hook(&self, step: &Step) -> Option<&crate::plan::Hook> {
-        let StepAction::Hook {
-            group, block, hook, ..
-        } = step.action
-        else {
-            return None;
-        };
-        self.run
-            .plan
-            .groups
-            .get(group)
-            .and_then(|g| g.hooks.get(block))
-            .and_then(|b| b.hooks.get(hook))
+        step.action.hook(self.run.plan)
     }
 
     /// The settings a step runs with.
@@ -297,6 +286,7 @@ impl Walker<'_, '_> {
                     group: self.run.graph.group_name(step),
                     vms,
                     output: &aside.output,
+                    failed: &self.failed_steps,
                 };
                 let (tx, mut rx) = mpsc::unbounded_channel();
                 let report = move |p: Progress| {

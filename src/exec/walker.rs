@@ -41,6 +41,8 @@ pub(super) struct Walker<'r, 'a> {
     pub(super) run: &'r Run<'a>,
     /// Plan VM names per group, for hook context.
     pub(super) group_vms: Vec<Vec<String>>,
+    /// The steps that failed the run, for `on_failure` hooks (empty in the walk).
+    pub(super) failed_steps: Vec<String>,
 }
 
 impl<'r, 'a> Walker<'r, 'a> {
@@ -51,7 +53,11 @@ impl<'r, 'a> Walker<'r, 'a> {
             .iter()
             .map(|g| g.vms.iter().map(|v| v.name.clone()).collect())
             .collect();
-        Self { run, group_vms }
+        Self {
+            run,
+            group_vms,
+            failed_steps: Vec::new(),
+        }
     }
 
     pub(super) async fn walk(&self) -> Result<Outcome, JournalError> {

@@ -277,7 +277,11 @@ impl<'a> Printer<'a> {
         let Some(block) = &setting.block else {
             return false;
         };
-        if matches!(setting.key.text.as_str(), "plan" | "before" | "after") && !setting.is_hook {
+        if matches!(
+            setting.key.text.as_str(),
+            "plan" | "before" | "after" | "on_failure" | "notify"
+        ) && !setting.is_hook
+        {
             return true;
         }
         if self.has_comment_in(setting.span) {

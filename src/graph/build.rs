@@ -2,12 +2,14 @@
 //! hooks for the operation's phase and its VMs; the order inside each group
 //! (before hooks, VMs by their `needs`, after hooks); then the order between
 //! groups, forward for failover and test failover, reversed for failback and
-//! cleanup, none for commit and reprotect.
+//! cleanup, none for commit and reprotect; last, the plan's own `before`
+//! hooks ahead of every step and its `after` hooks behind every step, in
+//! every direction (they are never reversed).
 
 use crate::step_kind::StepKind;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::plan::{GroupId, Plan, VmRef, When};
+use crate::plan::{GroupId, PLAN_LEVEL, Plan, VmRef, When};
 
 use super::{EstimateSource, GroupInfo, Operation, Order, Step, StepAction, StepGraph};
 
@@ -61,6 +63,7 @@ pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> Ste
     if order != Order::Unordered {
         link_groups(plan, order, &entries, &mut exits, &mut graph);
     }
+    plan_hooks(plan, operation, &mut graph);
 
     StepGraph {
         plan: plan.name.clone(),
@@ -210,6 +213,76 @@ fn hooks(
         }
     }
     nodes
+}
+
+/// The plan's own hooks of this operation's phase: `before` hooks in a
+/// chain that every step without a predecessor waits for, `after` hooks in
+/// a chain that waits for every step without a successor. The same in
+/// every direction: a failback's `before` hooks still come first.
+fn plan_hooks(plan: &Plan, operation: Operation, graph: &mut DiGraph<Step, ()>) {
+    let Some(phase) = operation.phase() else {
+        return;
+    };
+    if plan.hooks.is_empty() {
+        return;
+    }
+    let (sources, sinks): (Vec<NodeIndex>, Vec<NodeIndex>) = {
+        let g = &*graph;
+        let ends = |dir| {
+            g.node_indices()
+                .filter(|&n| g.neighbors_directed(n, dir).next().is_none())
+                .collect::<Vec<_>>()
+        };
+        (
+            ends(petgraph::Direction::Incoming),
+            ends(petgraph::Direction::Outgoing),
+        )
+    };
+    let chain = |when: When, graph: &mut DiGraph<Step, ()>| {
+        let mut nodes: Vec<NodeIndex> = Vec::new();
+        for (b, block) in plan.hooks.iter().enumerate() {
+            if block.when != when || !block.phases.contains(&phase) {
+                continue;
+            }
+            for (h, hook) in block.hooks.iter().enumerate() {
+                let node = graph.add_node(Step {
+                    id: super::plan_hook_id(when, nodes.len() + 1),
+                    kind: hook.action.kind(),
+                    group: PLAN_LEVEL,
+                    estimate: hook.step.estimate,
+                    estimate_source: EstimateSource::declared_if(hook.estimate_declared),
+                    action: StepAction::Hook {
+                        group: PLAN_LEVEL,
+                        when,
+                        block: b,
+                        hook: h,
+                    },
+                });
+                if let Some(&previous) = nodes.last() {
+                    graph.add_edge(previous, node, ());
+                }
+                nodes.push(node);
+            }
+        }
+        nodes
+    };
+    let before = chain(When::Before, graph);
+    let after = chain(When::After, graph);
+    if let Some(&last) = before.last() {
+        for &s in &sources {
+            graph.add_edge(last, s, ());
+        }
+    }
+    if let Some(&first) = after.first() {
+        for &s in &sinks {
+            graph.add_edge(s, first, ());
+        }
+    }
+    if sources.is_empty()
+        && let (Some(&b), Some(&a)) = (before.last(), after.first())
+    {
+        graph.add_edge(b, a, ());
+    }
 }
 
 /// For each VM, the VMs that must finish before it in this direction.

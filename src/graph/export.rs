@@ -101,6 +101,10 @@ impl StepGraph {
             }
             out.push_str("  }\n");
         }
+        // The plan's own hooks belong to no group: outside every cluster.
+        for (_, s) in self.steps().filter(|(_, s)| s.group >= self.groups.len()) {
+            let _ = writeln!(out, "  {} [shape=ellipse];", dot_quote(&s.id));
+        }
         for (a, b) in self.edges() {
             let _ = writeln!(
                 out,
@@ -137,6 +141,10 @@ impl StepGraph {
                 let _ = writeln!(out, "    s{n}{open}\"{}\"{close}", mermaid_text(id));
             }
             out.push_str("  end\n");
+        }
+        // The plan's own hooks belong to no group: outside every subgraph.
+        for (n, s) in self.steps().filter(|(_, s)| s.group >= self.groups.len()) {
+            let _ = writeln!(out, "  s{}([\"{}\"])", n.index(), mermaid_text(&s.id));
         }
         for (a, b) in self.edges() {
             let _ = writeln!(out, "  s{} --> s{}", a.index(), b.index());

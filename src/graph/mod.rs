@@ -31,11 +31,12 @@ pub enum StepAction {
     Join,
     /// A hook: its group, before/after, block index and index in the block.
     Hook {
-        /// The group.
+        /// The group, or [`crate::plan::PLAN_LEVEL`] for the plan's own
+        /// `before`/`after`/`on_failure` hooks.
         group: GroupId,
         /// Before or after the VMs.
         when: When,
-        /// Index into the group's hook blocks.
+        /// Index into the group's (or the plan's) hook blocks.
         block: usize,
         /// Index into the block's hooks.
         hook: usize,
@@ -45,7 +46,8 @@ pub enum StepAction {
 /// One step of the graph.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
-    /// `vm:db/sql-01` or `hook:db/after/1` (spec: cli.md "Step ids").
+    /// `vm:db/sql-01`, `hook:db/after/1` or the plan's `plan:before/1`
+    /// (see [`plan_hook_id`]).
     pub id: String,
     /// A VM operation, or the hook's kind.
     pub kind: StepKind,
@@ -128,6 +130,21 @@ pub struct StepGraph {
     pub groups: Vec<GroupInfo>,
 }
 
+impl StepAction {
+    /// The hook a hook step runs (a group's or the plan's own).
+    pub fn hook(self, plan: &crate::plan::Plan) -> Option<&crate::plan::Hook> {
+        match self {
+            StepAction::Hook {
+                group,
+                when,
+                block,
+                hook,
+            } => plan.hook(group, when, block, hook),
+            StepAction::Vm(_) | StepAction::Join => None,
+        }
+    }
+}
+
 impl Step {
     /// Whether this is a join rather than a step.
     pub fn is_join(&self) -> bool {
@@ -187,6 +204,14 @@ impl StepGraph {
             .flat_map(|(to, _)| self.needs(to).into_iter().map(move |from| (from, to)))
             .collect()
     }
+}
+
+/// The id of the plan's own `n`th hook (from 1) before or after the
+/// operation, or on failure: `plan:before/1`, `plan:after/2`,
+/// `plan:on_failure/1`. Every group step's id starts with `vm:` or `hook:`,
+/// so no group name, however quoted, can give one of these.
+pub fn plan_hook_id(when: crate::plan::When, n: usize) -> String {
+    format!("plan:{}/{n}", when.as_str())
 }
 
 /// A step id as a file name, one to one: `hook:db/after/1` becomes

@@ -51,6 +51,9 @@ pub struct HookContext {
     /// resume can tell whether an earlier copy still runs; none in tests
     /// and for stores without a local folder.
     pub lease_dir: Option<PathBuf>,
+    /// The steps whose failure failed the run (or that were still running
+    /// when it was interrupted): set for the plan's `on_failure` hooks only.
+    pub failed_steps: Vec<String>,
 }
 
 /// The direction of an operation, as hooks see it: failback runs from the
@@ -70,7 +73,7 @@ pub fn direction(operation: Operation) -> &'static str {
 impl HookContext {
     /// The `DRPLAN_*` environment variables of a script, in a fixed order.
     pub fn env_vars(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut vars = vec![
             ("DRPLAN_RUN_ID", self.run_id.clone()),
             ("DRPLAN_PLAN", self.plan.clone()),
             ("DRPLAN_OPERATION", self.operation.as_str().to_owned()),
@@ -80,12 +83,17 @@ impl HookContext {
             ("DRPLAN_PRIMARY", self.primary.clone()),
             ("DRPLAN_RECOVERY", self.recovery.clone()),
             ("DRPLAN_STEP", self.step.clone()),
-        ]
+        ];
+        // Only `on_failure` hooks have failed steps to tell of.
+        if !self.failed_steps.is_empty() {
+            vars.push(("DRPLAN_FAILED_STEPS", self.failed_steps.join(",")));
+        }
+        vars
     }
 
     /// The same facts as a JSON object: a webhook's default body.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "run_id": self.run_id,
             "plan": self.plan,
             "operation": self.operation.as_str(),
@@ -95,7 +103,15 @@ impl HookContext {
             "primary": self.primary,
             "recovery": self.recovery,
             "step": self.step,
-        })
+        });
+        // Only `on_failure` hooks have failed steps to tell of; other
+        // hooks' bodies stay as they were.
+        if !self.failed_steps.is_empty()
+            && let Some(map) = json.as_object_mut()
+        {
+            map.insert("failed_steps".into(), self.failed_steps.clone().into());
+        }
+        json
     }
 
     /// The ASR `RecoveryPlanContext` a runbook written for recovery plans
@@ -210,6 +226,7 @@ pub(super) mod tests {
             wait_scale: 1.0,
             secret_names: Vec::new(),
             lease_dir: None,
+            failed_steps: Vec::new(),
         }
     }
 
@@ -221,6 +238,27 @@ pub(super) mod tests {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn failed_steps_reach_on_failure_hooks_only() {
+        let mut ctx = context(PathBuf::from("."));
+        let has = |ctx: &HookContext| {
+            let env = ctx
+                .env_vars()
+                .iter()
+                .any(|(k, _)| *k == "DRPLAN_FAILED_STEPS");
+            (env, ctx.to_json().get("failed_steps").is_some())
+        };
+        assert_eq!(has(&ctx), (false, false));
+        ctx.failed_steps = vec!["vm:db/sql-01".into(), "hook:db/after/1".into()];
+        assert_eq!(has(&ctx), (true, true));
+        let vars: BTreeMap<_, _> = ctx.env_vars().into_iter().collect();
+        assert_eq!(vars["DRPLAN_FAILED_STEPS"], "vm:db/sql-01,hook:db/after/1");
+        assert_eq!(
+            ctx.to_json()["failed_steps"],
+            serde_json::json!(["vm:db/sql-01", "hook:db/after/1"])
+        );
     }
 
     #[test]

@@ -255,34 +255,34 @@ impl RunHooks<'_> {
             wait_scale,
             secret_names: secret_names(plan),
             lease_dir: None,
+            failed_steps: Vec::new(),
         }
     }
 }
 
-/// The names of every `env("NAME")` in the plan's hooks, once each.
+/// The names of every `env("NAME")` in the plan's hooks and notify
+/// targets, once each.
 pub fn secret_names(plan: &crate::plan::Plan) -> Vec<String> {
-    let hooks = plan
-        .groups
-        .iter()
-        .flat_map(|g| &g.hooks)
-        .flat_map(|b| &b.hooks);
-    sorted_names(hooks.flat_map(|h| hook_secrets(&h.action)))
+    sorted_names(
+        plan.all_hooks()
+            .flat_map(|h| hook_secrets(&h.action))
+            .chain(crate::notify::secret_names(&plan.notify)),
+    )
 }
 
-/// The `env("NAME")` names the hooks of `graph` read, once each: what must
-/// be set before a run starts.
+/// The `env("NAME")` names a run of `graph` reads, once each: what must be
+/// set before a run starts. Beside the graph's hooks, the plan's
+/// `on_failure` hooks (the run may fail) and its notify targets.
 pub fn secrets_needed(plan: &crate::plan::Plan, graph: &crate::graph::StepGraph) -> Vec<String> {
-    let hooks = graph.steps().filter_map(|(_, step)| match step.action {
-        crate::graph::StepAction::Hook {
-            group, block, hook, ..
-        } => plan
-            .groups
-            .get(group)
-            .and_then(|g| g.hooks.get(block))
-            .and_then(|b| b.hooks.get(hook)),
-        _ => None,
-    });
-    sorted_names(hooks.flat_map(|h| hook_secrets(&h.action)))
+    let hooks = graph
+        .steps()
+        .filter_map(|(_, step)| step.action.hook(plan))
+        .chain(&plan.on_failure);
+    sorted_names(
+        hooks
+            .flat_map(|h| hook_secrets(&h.action))
+            .chain(crate::notify::secret_names(&plan.notify)),
+    )
 }
 
 fn hook_secrets(action: &HookAction) -> Vec<&str> {
@@ -319,6 +319,7 @@ impl crate::exec::HookRunner for RunHooks<'_> {
         ctx.step = call.step.to_string();
         ctx.group = call.group.to_string();
         ctx.vms = call.vms.to_vec();
+        ctx.failed_steps = call.failed.to_vec();
         match self.runner.run(hook, &ctx, progress, call.output).await {
             Ok(out) => crate::exec::HookEnd {
                 result: Ok(out.summary),

@@ -71,7 +71,10 @@ pub(super) fn at(doc: &Document, offset: usize) -> Vec<CompletionItem> {
     }
     match schema::find(kind, key) {
         // A single-valued setting takes one value; lists take more after commas.
-        Some(spec) if rest.is_empty() || matches!(spec.value, ValueType::EnumList(_)) => {
+        Some(spec)
+            if rest.is_empty()
+                || matches!(spec.value, ValueType::EnumList(_) | ValueType::EnumArray(_)) =>
+        {
             values(spec)
         }
         _ => Vec::new(),
@@ -126,7 +129,7 @@ fn setting_item(spec: &SettingSpec) -> CompletionItem {
 /// The words a setting's value may be.
 fn values(spec: &SettingSpec) -> Vec<CompletionItem> {
     let words: &[&str] = match spec.value {
-        ValueType::Enum(words) | ValueType::EnumList(words) => words,
+        ValueType::Enum(words) | ValueType::EnumList(words) | ValueType::EnumArray(words) => words,
         ValueType::Bool => &["true", "false"],
         ValueType::Vault => &["simulator"],
         _ => &[],

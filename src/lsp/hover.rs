@@ -56,7 +56,9 @@ fn value(doc: &Document, offset: usize) -> Option<(String, Span)> {
     };
     let spec = schema::find(kind, &setting.key.text)?;
     let takes = match spec.value {
-        ValueType::Enum(words) | ValueType::EnumList(words) => words.contains(&word.as_str()),
+        ValueType::Enum(words) | ValueType::EnumList(words) | ValueType::EnumArray(words) => {
+            words.contains(&word.as_str())
+        }
         ValueType::Vault => word == "simulator",
         _ => false,
     };

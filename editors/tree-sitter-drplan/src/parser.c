@@ -9,9 +9,9 @@
 #define LANGUAGE_VERSION 14
 #define STATE_COUNT 91
 #define LARGE_STATE_COUNT 57
-#define SYMBOL_COUNT 124
+#define SYMBOL_COUNT 136
 #define ALIAS_COUNT 0
-#define TOKEN_COUNT 91
+#define TOKEN_COUNT 103
 #define EXTERNAL_TOKEN_COUNT 0
 #define FIELD_COUNT 8
 #define MAX_ALIAS_SEQUENCE_LENGTH 5
@@ -52,97 +52,109 @@ enum ts_symbol_identifiers {
   anon_sym_objectives = 30,
   anon_sym_defaults = 31,
   anon_sym_coverage = 32,
-  anon_sym_rto = 33,
-  anon_sym_rpo = 34,
-  anon_sym_drill = 35,
-  anon_sym_parallelism = 36,
-  anon_sym_recovery_point = 37,
-  anon_sym_shutdown_source = 38,
-  anon_sym_network = 39,
-  anon_sym_tag = 40,
-  anon_sym_resource_group = 41,
-  anon_sym_item = 42,
-  anon_sym_target = 43,
-  anon_sym_vm_name = 44,
-  anon_sym_size = 45,
-  anon_sym_subnet = 46,
-  anon_sym_ip = 47,
-  anon_sym_test_subnet = 48,
-  anon_sym_test_ip = 49,
-  anon_sym_public_ip = 50,
-  anon_sym_load_balancer_pools = 51,
-  anon_sym_nsg = 52,
-  anon_sym_zone = 53,
-  anon_sym_availability_set = 54,
-  anon_sym_proximity_group = 55,
-  anon_sym_capacity_reservation = 56,
-  anon_sym_args = 57,
-  anon_sym_env = 58,
-  anon_sym_account = 59,
-  anon_sym_params = 60,
-  anon_sym_method = 61,
-  anon_sym_headers = 62,
-  anon_sym_body = 63,
-  anon_sym_expect = 64,
-  anon_sym_every = 65,
-  anon_sym_within = 66,
-  anon_sym_LPAREN = 67,
-  anon_sym_RPAREN = 68,
-  anon_sym_LBRACK = 69,
-  anon_sym_RBRACK = 70,
-  anon_sym_true = 71,
-  anon_sym_false = 72,
-  anon_sym_simulator = 73,
-  anon_sym_abort = 74,
-  anon_sym_continue = 75,
-  anon_sym_latest = 76,
-  anon_sym_latest_processed = 77,
-  anon_sym_latest_app_consistent = 78,
-  anon_sym_GET = 79,
-  anon_sym_POST = 80,
-  anon_sym_PUT = 81,
-  anon_sym_PATCH = 82,
-  anon_sym_DELETE = 83,
-  anon_sym_DQUOTE = 84,
-  anon_sym_DQUOTE2 = 85,
-  sym_string_content = 86,
-  sym_escape_sequence = 87,
-  sym_duration = 88,
-  sym_integer = 89,
-  sym_comment = 90,
-  sym_source_file = 91,
-  sym__statement = 92,
-  sym_block = 93,
-  sym_plan = 94,
-  sym_group = 95,
-  sym_needs_clause = 96,
-  sym_vm = 97,
-  sym_needs = 98,
-  sym_hooks = 99,
-  sym__phase = 100,
-  sym_phase = 101,
-  sym_hook = 102,
-  sym_hook_kind = 103,
-  sym_step_setting = 104,
-  sym_step_key = 105,
-  sym_map_entry = 106,
-  sym_setting = 107,
-  sym_setting_name = 108,
-  sym_arguments = 109,
-  sym__value = 110,
-  sym__name = 111,
-  sym_env_call = 112,
-  sym_list = 113,
-  sym_boolean = 114,
-  sym_constant = 115,
-  sym_string = 116,
-  aux_sym_source_file_repeat1 = 117,
-  aux_sym_needs_clause_repeat1 = 118,
-  aux_sym_vm_repeat1 = 119,
-  aux_sym_hooks_repeat1 = 120,
-  aux_sym_hook_repeat1 = 121,
-  aux_sym_arguments_repeat1 = 122,
-  aux_sym_string_repeat1 = 123,
+  anon_sym_on_failure = 33,
+  anon_sym_notify = 34,
+  anon_sym_format = 35,
+  anon_sym_events = 36,
+  anon_sym_rto = 37,
+  anon_sym_rpo = 38,
+  anon_sym_drill = 39,
+  anon_sym_parallelism = 40,
+  anon_sym_recovery_point = 41,
+  anon_sym_shutdown_source = 42,
+  anon_sym_network = 43,
+  anon_sym_tag = 44,
+  anon_sym_resource_group = 45,
+  anon_sym_item = 46,
+  anon_sym_target = 47,
+  anon_sym_vm_name = 48,
+  anon_sym_size = 49,
+  anon_sym_subnet = 50,
+  anon_sym_ip = 51,
+  anon_sym_test_subnet = 52,
+  anon_sym_test_ip = 53,
+  anon_sym_public_ip = 54,
+  anon_sym_load_balancer_pools = 55,
+  anon_sym_nsg = 56,
+  anon_sym_zone = 57,
+  anon_sym_availability_set = 58,
+  anon_sym_proximity_group = 59,
+  anon_sym_capacity_reservation = 60,
+  anon_sym_args = 61,
+  anon_sym_env = 62,
+  anon_sym_account = 63,
+  anon_sym_params = 64,
+  anon_sym_method = 65,
+  anon_sym_headers = 66,
+  anon_sym_body = 67,
+  anon_sym_expect = 68,
+  anon_sym_every = 69,
+  anon_sym_within = 70,
+  anon_sym_LPAREN = 71,
+  anon_sym_RPAREN = 72,
+  anon_sym_LBRACK = 73,
+  anon_sym_RBRACK = 74,
+  anon_sym_true = 75,
+  anon_sym_false = 76,
+  anon_sym_simulator = 77,
+  anon_sym_abort = 78,
+  anon_sym_continue = 79,
+  anon_sym_latest = 80,
+  anon_sym_latest_processed = 81,
+  anon_sym_latest_app_consistent = 82,
+  anon_sym_GET = 83,
+  anon_sym_POST = 84,
+  anon_sym_PUT = 85,
+  anon_sym_PATCH = 86,
+  anon_sym_DELETE = 87,
+  anon_sym_teams = 88,
+  anon_sym_slack = 89,
+  anon_sym_json = 90,
+  anon_sym_run_started = 91,
+  anon_sym_step_failed = 92,
+  anon_sym_approval_waiting = 93,
+  anon_sym_rto_exceeded = 94,
+  anon_sym_run_finished = 95,
+  anon_sym_DQUOTE = 96,
+  anon_sym_DQUOTE2 = 97,
+  sym_string_content = 98,
+  sym_escape_sequence = 99,
+  sym_duration = 100,
+  sym_integer = 101,
+  sym_comment = 102,
+  sym_source_file = 103,
+  sym__statement = 104,
+  sym_block = 105,
+  sym_plan = 106,
+  sym_group = 107,
+  sym_needs_clause = 108,
+  sym_vm = 109,
+  sym_needs = 110,
+  sym_hooks = 111,
+  sym__phase = 112,
+  sym_phase = 113,
+  sym_hook = 114,
+  sym_hook_kind = 115,
+  sym_step_setting = 116,
+  sym_step_key = 117,
+  sym_map_entry = 118,
+  sym_setting = 119,
+  sym_setting_name = 120,
+  sym_arguments = 121,
+  sym__value = 122,
+  sym__name = 123,
+  sym_env_call = 124,
+  sym_list = 125,
+  sym_boolean = 126,
+  sym_constant = 127,
+  sym_string = 128,
+  aux_sym_source_file_repeat1 = 129,
+  aux_sym_needs_clause_repeat1 = 130,
+  aux_sym_vm_repeat1 = 131,
+  aux_sym_hooks_repeat1 = 132,
+  aux_sym_hook_repeat1 = 133,
+  aux_sym_arguments_repeat1 = 134,
+  aux_sym_string_repeat1 = 135,
 };
 
 static const char * const ts_symbol_names[] = {
@@ -179,6 +191,10 @@ static const char * const ts_symbol_names[] = {
   [anon_sym_objectives] = "objectives",
   [anon_sym_defaults] = "defaults",
   [anon_sym_coverage] = "coverage",
+  [anon_sym_on_failure] = "on_failure",
+  [anon_sym_notify] = "notify",
+  [anon_sym_format] = "format",
+  [anon_sym_events] = "events",
   [anon_sym_rto] = "rto",
   [anon_sym_rpo] = "rpo",
   [anon_sym_drill] = "drill",
@@ -230,6 +246,14 @@ static const char * const ts_symbol_names[] = {
   [anon_sym_PUT] = "PUT",
   [anon_sym_PATCH] = "PATCH",
   [anon_sym_DELETE] = "DELETE",
+  [anon_sym_teams] = "teams",
+  [anon_sym_slack] = "slack",
+  [anon_sym_json] = "json",
+  [anon_sym_run_started] = "run_started",
+  [anon_sym_step_failed] = "step_failed",
+  [anon_sym_approval_waiting] = "approval_waiting",
+  [anon_sym_rto_exceeded] = "rto_exceeded",
+  [anon_sym_run_finished] = "run_finished",
   [anon_sym_DQUOTE] = "\"",
   [anon_sym_DQUOTE2] = "\"",
   [sym_string_content] = "string_content",
@@ -306,6 +330,10 @@ static const TSSymbol ts_symbol_map[] = {
   [anon_sym_objectives] = anon_sym_objectives,
   [anon_sym_defaults] = anon_sym_defaults,
   [anon_sym_coverage] = anon_sym_coverage,
+  [anon_sym_on_failure] = anon_sym_on_failure,
+  [anon_sym_notify] = anon_sym_notify,
+  [anon_sym_format] = anon_sym_format,
+  [anon_sym_events] = anon_sym_events,
   [anon_sym_rto] = anon_sym_rto,
   [anon_sym_rpo] = anon_sym_rpo,
   [anon_sym_drill] = anon_sym_drill,
@@ -357,6 +385,14 @@ static const TSSymbol ts_symbol_map[] = {
   [anon_sym_PUT] = anon_sym_PUT,
   [anon_sym_PATCH] = anon_sym_PATCH,
   [anon_sym_DELETE] = anon_sym_DELETE,
+  [anon_sym_teams] = anon_sym_teams,
+  [anon_sym_slack] = anon_sym_slack,
+  [anon_sym_json] = anon_sym_json,
+  [anon_sym_run_started] = anon_sym_run_started,
+  [anon_sym_step_failed] = anon_sym_step_failed,
+  [anon_sym_approval_waiting] = anon_sym_approval_waiting,
+  [anon_sym_rto_exceeded] = anon_sym_rto_exceeded,
+  [anon_sym_run_finished] = anon_sym_run_finished,
   [anon_sym_DQUOTE] = anon_sym_DQUOTE,
   [anon_sym_DQUOTE2] = anon_sym_DQUOTE,
   [sym_string_content] = sym_string_content,
@@ -529,6 +565,22 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .named = false,
   },
   [anon_sym_coverage] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_on_failure] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_notify] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_format] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_events] = {
     .visible = true,
     .named = false,
   },
@@ -733,6 +785,38 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .named = false,
   },
   [anon_sym_DELETE] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_teams] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_slack] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_json] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_run_started] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_step_failed] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_approval_waiting] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_rto_exceeded] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_run_finished] = {
     .visible = true,
     .named = false,
   },
@@ -1372,1382 +1456,1634 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
         'g', 10,
         'h', 11,
         'i', 12,
-        'l', 13,
-        'm', 14,
-        'n', 15,
-        'o', 16,
-        'p', 17,
-        'r', 18,
-        's', 19,
-        't', 20,
-        'v', 21,
-        'w', 22,
-        'z', 23,
+        'j', 13,
+        'l', 14,
+        'm', 15,
+        'n', 16,
+        'o', 17,
+        'p', 18,
+        'r', 19,
+        's', 20,
+        't', 21,
+        'v', 22,
+        'w', 23,
+        'z', 24,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ' ||
           lookahead == 0xfeff) SKIP(0);
       END_STATE();
     case 1:
-      if (lookahead == 'E') ADVANCE(24);
-      END_STATE();
-    case 2:
       if (lookahead == 'E') ADVANCE(25);
       END_STATE();
+    case 2:
+      if (lookahead == 'E') ADVANCE(26);
+      END_STATE();
     case 3:
-      if (lookahead == 'A') ADVANCE(26);
-      if (lookahead == 'O') ADVANCE(27);
-      if (lookahead == 'U') ADVANCE(28);
+      if (lookahead == 'A') ADVANCE(27);
+      if (lookahead == 'O') ADVANCE(28);
+      if (lookahead == 'U') ADVANCE(29);
       END_STATE();
     case 4:
-      if (lookahead == 'b') ADVANCE(29);
-      if (lookahead == 'c') ADVANCE(30);
-      if (lookahead == 'f') ADVANCE(31);
-      if (lookahead == 'r') ADVANCE(32);
-      if (lookahead == 'v') ADVANCE(33);
+      if (lookahead == 'b') ADVANCE(30);
+      if (lookahead == 'c') ADVANCE(31);
+      if (lookahead == 'f') ADVANCE(32);
+      if (lookahead == 'p') ADVANCE(33);
+      if (lookahead == 'r') ADVANCE(34);
+      if (lookahead == 'v') ADVANCE(35);
       END_STATE();
     case 5:
-      if (lookahead == 'e') ADVANCE(34);
-      if (lookahead == 'o') ADVANCE(35);
-      END_STATE();
-    case 6:
-      if (lookahead == 'a') ADVANCE(36);
+      if (lookahead == 'e') ADVANCE(36);
       if (lookahead == 'o') ADVANCE(37);
       END_STATE();
+    case 6:
+      if (lookahead == 'a') ADVANCE(38);
+      if (lookahead == 'o') ADVANCE(39);
+      END_STATE();
     case 7:
-      if (lookahead == 'e') ADVANCE(38);
-      if (lookahead == 'r') ADVANCE(39);
+      if (lookahead == 'e') ADVANCE(40);
+      if (lookahead == 'r') ADVANCE(41);
       END_STATE();
     case 8:
-      if (lookahead == 'n') ADVANCE(40);
-      if (lookahead == 's') ADVANCE(41);
-      if (lookahead == 'v') ADVANCE(42);
-      if (lookahead == 'x') ADVANCE(43);
+      if (lookahead == 'n') ADVANCE(42);
+      if (lookahead == 's') ADVANCE(43);
+      if (lookahead == 'v') ADVANCE(44);
+      if (lookahead == 'x') ADVANCE(45);
       END_STATE();
     case 9:
-      if (lookahead == 'a') ADVANCE(44);
+      if (lookahead == 'a') ADVANCE(46);
+      if (lookahead == 'o') ADVANCE(47);
       END_STATE();
     case 10:
-      if (lookahead == 'r') ADVANCE(45);
+      if (lookahead == 'r') ADVANCE(48);
       END_STATE();
     case 11:
-      if (lookahead == 'e') ADVANCE(46);
+      if (lookahead == 'e') ADVANCE(49);
       END_STATE();
     case 12:
-      if (lookahead == 'p') ADVANCE(47);
-      if (lookahead == 't') ADVANCE(48);
+      if (lookahead == 'p') ADVANCE(50);
+      if (lookahead == 't') ADVANCE(51);
       END_STATE();
     case 13:
-      if (lookahead == 'a') ADVANCE(49);
-      if (lookahead == 'o') ADVANCE(50);
+      if (lookahead == 's') ADVANCE(52);
       END_STATE();
     case 14:
-      if (lookahead == 'a') ADVANCE(51);
-      if (lookahead == 'e') ADVANCE(52);
+      if (lookahead == 'a') ADVANCE(53);
+      if (lookahead == 'o') ADVANCE(54);
       END_STATE();
     case 15:
-      if (lookahead == 'e') ADVANCE(53);
-      if (lookahead == 's') ADVANCE(54);
+      if (lookahead == 'a') ADVANCE(55);
+      if (lookahead == 'e') ADVANCE(56);
       END_STATE();
     case 16:
-      if (lookahead == 'b') ADVANCE(55);
-      if (lookahead == 'n') ADVANCE(56);
+      if (lookahead == 'e') ADVANCE(57);
+      if (lookahead == 'o') ADVANCE(58);
+      if (lookahead == 's') ADVANCE(59);
       END_STATE();
     case 17:
-      if (lookahead == 'a') ADVANCE(57);
-      if (lookahead == 'l') ADVANCE(58);
-      if (lookahead == 'r') ADVANCE(59);
-      if (lookahead == 'u') ADVANCE(60);
+      if (lookahead == 'b') ADVANCE(60);
+      if (lookahead == 'n') ADVANCE(61);
       END_STATE();
     case 18:
-      if (lookahead == 'e') ADVANCE(61);
-      if (lookahead == 'p') ADVANCE(62);
-      if (lookahead == 't') ADVANCE(63);
-      if (lookahead == 'u') ADVANCE(64);
+      if (lookahead == 'a') ADVANCE(62);
+      if (lookahead == 'l') ADVANCE(63);
+      if (lookahead == 'r') ADVANCE(64);
+      if (lookahead == 'u') ADVANCE(65);
       END_STATE();
     case 19:
-      if (lookahead == 'c') ADVANCE(65);
-      if (lookahead == 'h') ADVANCE(66);
-      if (lookahead == 'i') ADVANCE(67);
+      if (lookahead == 'e') ADVANCE(66);
+      if (lookahead == 'p') ADVANCE(67);
       if (lookahead == 't') ADVANCE(68);
       if (lookahead == 'u') ADVANCE(69);
       END_STATE();
     case 20:
-      if (lookahead == 'a') ADVANCE(70);
-      if (lookahead == 'e') ADVANCE(71);
+      if (lookahead == 'c') ADVANCE(70);
+      if (lookahead == 'h') ADVANCE(71);
       if (lookahead == 'i') ADVANCE(72);
-      if (lookahead == 'r') ADVANCE(73);
+      if (lookahead == 'l') ADVANCE(73);
+      if (lookahead == 't') ADVANCE(74);
+      if (lookahead == 'u') ADVANCE(75);
       END_STATE();
     case 21:
-      if (lookahead == 'a') ADVANCE(74);
-      if (lookahead == 'm') ADVANCE(75);
-      END_STATE();
-    case 22:
       if (lookahead == 'a') ADVANCE(76);
       if (lookahead == 'e') ADVANCE(77);
       if (lookahead == 'i') ADVANCE(78);
+      if (lookahead == 'r') ADVANCE(79);
+      END_STATE();
+    case 22:
+      if (lookahead == 'a') ADVANCE(80);
+      if (lookahead == 'm') ADVANCE(81);
       END_STATE();
     case 23:
-      if (lookahead == 'o') ADVANCE(79);
+      if (lookahead == 'a') ADVANCE(82);
+      if (lookahead == 'e') ADVANCE(83);
+      if (lookahead == 'i') ADVANCE(84);
       END_STATE();
     case 24:
-      if (lookahead == 'L') ADVANCE(80);
-      END_STATE();
-    case 25:
-      if (lookahead == 'T') ADVANCE(81);
-      END_STATE();
-    case 26:
-      if (lookahead == 'T') ADVANCE(82);
-      END_STATE();
-    case 27:
-      if (lookahead == 'S') ADVANCE(83);
-      END_STATE();
-    case 28:
-      if (lookahead == 'T') ADVANCE(84);
-      END_STATE();
-    case 29:
       if (lookahead == 'o') ADVANCE(85);
       END_STATE();
+    case 25:
+      if (lookahead == 'L') ADVANCE(86);
+      END_STATE();
+    case 26:
+      if (lookahead == 'T') ADVANCE(87);
+      END_STATE();
+    case 27:
+      if (lookahead == 'T') ADVANCE(88);
+      END_STATE();
+    case 28:
+      if (lookahead == 'S') ADVANCE(89);
+      END_STATE();
+    case 29:
+      if (lookahead == 'T') ADVANCE(90);
+      END_STATE();
     case 30:
-      if (lookahead == 'c') ADVANCE(86);
+      if (lookahead == 'o') ADVANCE(91);
       END_STATE();
     case 31:
-      if (lookahead == 't') ADVANCE(87);
+      if (lookahead == 'c') ADVANCE(92);
       END_STATE();
     case 32:
-      if (lookahead == 'g') ADVANCE(88);
+      if (lookahead == 't') ADVANCE(93);
       END_STATE();
     case 33:
-      if (lookahead == 'a') ADVANCE(89);
+      if (lookahead == 'p') ADVANCE(94);
       END_STATE();
     case 34:
-      if (lookahead == 'f') ADVANCE(90);
+      if (lookahead == 'g') ADVANCE(95);
       END_STATE();
     case 35:
-      if (lookahead == 'd') ADVANCE(91);
+      if (lookahead == 'a') ADVANCE(96);
       END_STATE();
     case 36:
-      if (lookahead == 'p') ADVANCE(92);
+      if (lookahead == 'f') ADVANCE(97);
       END_STATE();
     case 37:
-      if (lookahead == 'n') ADVANCE(93);
-      if (lookahead == 'v') ADVANCE(94);
+      if (lookahead == 'd') ADVANCE(98);
       END_STATE();
     case 38:
-      if (lookahead == 'f') ADVANCE(95);
-      if (lookahead == 's') ADVANCE(96);
+      if (lookahead == 'p') ADVANCE(99);
       END_STATE();
     case 39:
-      if (lookahead == 'i') ADVANCE(97);
+      if (lookahead == 'n') ADVANCE(100);
+      if (lookahead == 'v') ADVANCE(101);
       END_STATE();
     case 40:
-      if (lookahead == 'v') ADVANCE(98);
+      if (lookahead == 'f') ADVANCE(102);
+      if (lookahead == 's') ADVANCE(103);
       END_STATE();
     case 41:
-      if (lookahead == 't') ADVANCE(99);
+      if (lookahead == 'i') ADVANCE(104);
       END_STATE();
     case 42:
-      if (lookahead == 'e') ADVANCE(100);
+      if (lookahead == 'v') ADVANCE(105);
       END_STATE();
     case 43:
-      if (lookahead == 'p') ADVANCE(101);
+      if (lookahead == 't') ADVANCE(106);
       END_STATE();
     case 44:
-      if (lookahead == 'i') ADVANCE(102);
-      if (lookahead == 'l') ADVANCE(103);
+      if (lookahead == 'e') ADVANCE(107);
       END_STATE();
     case 45:
-      if (lookahead == 'o') ADVANCE(104);
+      if (lookahead == 'p') ADVANCE(108);
       END_STATE();
     case 46:
-      if (lookahead == 'a') ADVANCE(105);
+      if (lookahead == 'i') ADVANCE(109);
+      if (lookahead == 'l') ADVANCE(110);
       END_STATE();
     case 47:
-      ACCEPT_TOKEN(anon_sym_ip);
+      if (lookahead == 'r') ADVANCE(111);
       END_STATE();
     case 48:
-      if (lookahead == 'e') ADVANCE(106);
+      if (lookahead == 'o') ADVANCE(112);
       END_STATE();
     case 49:
-      if (lookahead == 't') ADVANCE(107);
+      if (lookahead == 'a') ADVANCE(113);
       END_STATE();
     case 50:
-      if (lookahead == 'a') ADVANCE(108);
+      ACCEPT_TOKEN(anon_sym_ip);
       END_STATE();
     case 51:
-      if (lookahead == 'n') ADVANCE(109);
+      if (lookahead == 'e') ADVANCE(114);
       END_STATE();
     case 52:
-      if (lookahead == 't') ADVANCE(110);
+      if (lookahead == 'o') ADVANCE(115);
       END_STATE();
     case 53:
-      if (lookahead == 'e') ADVANCE(111);
-      if (lookahead == 't') ADVANCE(112);
+      if (lookahead == 't') ADVANCE(116);
       END_STATE();
     case 54:
-      if (lookahead == 'g') ADVANCE(113);
-      END_STATE();
-    case 55:
-      if (lookahead == 'j') ADVANCE(114);
-      END_STATE();
-    case 56:
-      if (lookahead == '_') ADVANCE(115);
-      END_STATE();
-    case 57:
-      if (lookahead == 'r') ADVANCE(116);
-      END_STATE();
-    case 58:
       if (lookahead == 'a') ADVANCE(117);
       END_STATE();
+    case 55:
+      if (lookahead == 'n') ADVANCE(118);
+      END_STATE();
+    case 56:
+      if (lookahead == 't') ADVANCE(119);
+      END_STATE();
+    case 57:
+      if (lookahead == 'e') ADVANCE(120);
+      if (lookahead == 't') ADVANCE(121);
+      END_STATE();
+    case 58:
+      if (lookahead == 't') ADVANCE(122);
+      END_STATE();
     case 59:
-      if (lookahead == 'i') ADVANCE(118);
-      if (lookahead == 'o') ADVANCE(119);
+      if (lookahead == 'g') ADVANCE(123);
       END_STATE();
     case 60:
-      if (lookahead == 'b') ADVANCE(120);
+      if (lookahead == 'j') ADVANCE(124);
       END_STATE();
     case 61:
-      if (lookahead == 'c') ADVANCE(121);
-      if (lookahead == 's') ADVANCE(122);
-      if (lookahead == 't') ADVANCE(123);
+      if (lookahead == '_') ADVANCE(125);
       END_STATE();
     case 62:
-      if (lookahead == 'o') ADVANCE(124);
+      if (lookahead == 'r') ADVANCE(126);
       END_STATE();
     case 63:
-      if (lookahead == 'o') ADVANCE(125);
+      if (lookahead == 'a') ADVANCE(127);
       END_STATE();
     case 64:
-      if (lookahead == 'n') ADVANCE(126);
+      if (lookahead == 'i') ADVANCE(128);
+      if (lookahead == 'o') ADVANCE(129);
       END_STATE();
     case 65:
-      if (lookahead == 'r') ADVANCE(127);
+      if (lookahead == 'b') ADVANCE(130);
       END_STATE();
     case 66:
-      if (lookahead == 'u') ADVANCE(128);
+      if (lookahead == 'c') ADVANCE(131);
+      if (lookahead == 's') ADVANCE(132);
+      if (lookahead == 't') ADVANCE(133);
       END_STATE();
     case 67:
-      if (lookahead == 'm') ADVANCE(129);
-      if (lookahead == 'z') ADVANCE(130);
+      if (lookahead == 'o') ADVANCE(134);
       END_STATE();
     case 68:
-      if (lookahead == 'a') ADVANCE(131);
+      if (lookahead == 'o') ADVANCE(135);
       END_STATE();
     case 69:
-      if (lookahead == 'b') ADVANCE(132);
+      if (lookahead == 'n') ADVANCE(136);
       END_STATE();
     case 70:
-      if (lookahead == 'g') ADVANCE(133);
-      if (lookahead == 'r') ADVANCE(134);
+      if (lookahead == 'r') ADVANCE(137);
       END_STATE();
     case 71:
-      if (lookahead == 's') ADVANCE(135);
-      END_STATE();
-    case 72:
-      if (lookahead == 'm') ADVANCE(136);
-      END_STATE();
-    case 73:
-      if (lookahead == 'u') ADVANCE(137);
-      END_STATE();
-    case 74:
       if (lookahead == 'u') ADVANCE(138);
       END_STATE();
+    case 72:
+      if (lookahead == 'm') ADVANCE(139);
+      if (lookahead == 'z') ADVANCE(140);
+      END_STATE();
+    case 73:
+      if (lookahead == 'a') ADVANCE(141);
+      END_STATE();
+    case 74:
+      if (lookahead == 'a') ADVANCE(142);
+      if (lookahead == 'e') ADVANCE(143);
+      END_STATE();
     case 75:
-      ACCEPT_TOKEN(anon_sym_vm);
-      if (lookahead == '_') ADVANCE(139);
+      if (lookahead == 'b') ADVANCE(144);
       END_STATE();
     case 76:
-      if (lookahead == 'i') ADVANCE(140);
+      if (lookahead == 'g') ADVANCE(145);
+      if (lookahead == 'r') ADVANCE(146);
       END_STATE();
     case 77:
-      if (lookahead == 'b') ADVANCE(141);
+      if (lookahead == 'a') ADVANCE(147);
+      if (lookahead == 's') ADVANCE(148);
       END_STATE();
     case 78:
-      if (lookahead == 't') ADVANCE(142);
+      if (lookahead == 'm') ADVANCE(149);
       END_STATE();
     case 79:
-      if (lookahead == 'n') ADVANCE(143);
+      if (lookahead == 'u') ADVANCE(150);
       END_STATE();
     case 80:
-      if (lookahead == 'E') ADVANCE(144);
+      if (lookahead == 'u') ADVANCE(151);
       END_STATE();
     case 81:
-      ACCEPT_TOKEN(anon_sym_GET);
+      ACCEPT_TOKEN(anon_sym_vm);
+      if (lookahead == '_') ADVANCE(152);
       END_STATE();
     case 82:
-      if (lookahead == 'C') ADVANCE(145);
+      if (lookahead == 'i') ADVANCE(153);
       END_STATE();
     case 83:
-      if (lookahead == 'T') ADVANCE(146);
+      if (lookahead == 'b') ADVANCE(154);
       END_STATE();
     case 84:
-      ACCEPT_TOKEN(anon_sym_PUT);
-      END_STATE();
-    case 85:
-      if (lookahead == 'r') ADVANCE(147);
-      END_STATE();
-    case 86:
-      if (lookahead == 'o') ADVANCE(148);
-      END_STATE();
-    case 87:
-      if (lookahead == 'e') ADVANCE(149);
-      END_STATE();
-    case 88:
-      if (lookahead == 's') ADVANCE(150);
-      END_STATE();
-    case 89:
-      if (lookahead == 'i') ADVANCE(151);
-      END_STATE();
-    case 90:
-      if (lookahead == 'o') ADVANCE(152);
-      END_STATE();
-    case 91:
-      if (lookahead == 'y') ADVANCE(153);
-      END_STATE();
-    case 92:
-      if (lookahead == 'a') ADVANCE(154);
-      END_STATE();
-    case 93:
       if (lookahead == 't') ADVANCE(155);
       END_STATE();
-    case 94:
-      if (lookahead == 'e') ADVANCE(156);
+    case 85:
+      if (lookahead == 'n') ADVANCE(156);
       END_STATE();
-    case 95:
-      if (lookahead == 'a') ADVANCE(157);
+    case 86:
+      if (lookahead == 'E') ADVANCE(157);
       END_STATE();
-    case 96:
-      if (lookahead == 'c') ADVANCE(158);
+    case 87:
+      ACCEPT_TOKEN(anon_sym_GET);
       END_STATE();
-    case 97:
-      if (lookahead == 'l') ADVANCE(159);
+    case 88:
+      if (lookahead == 'C') ADVANCE(158);
       END_STATE();
-    case 98:
-      ACCEPT_TOKEN(anon_sym_env);
+    case 89:
+      if (lookahead == 'T') ADVANCE(159);
       END_STATE();
-    case 99:
-      if (lookahead == 'i') ADVANCE(160);
+    case 90:
+      ACCEPT_TOKEN(anon_sym_PUT);
       END_STATE();
-    case 100:
-      if (lookahead == 'r') ADVANCE(161);
+    case 91:
+      if (lookahead == 'r') ADVANCE(160);
       END_STATE();
-    case 101:
+    case 92:
+      if (lookahead == 'o') ADVANCE(161);
+      END_STATE();
+    case 93:
       if (lookahead == 'e') ADVANCE(162);
       END_STATE();
-    case 102:
-      if (lookahead == 'l') ADVANCE(163);
+    case 94:
+      if (lookahead == 'r') ADVANCE(163);
       END_STATE();
-    case 103:
+    case 95:
       if (lookahead == 's') ADVANCE(164);
       END_STATE();
+    case 96:
+      if (lookahead == 'i') ADVANCE(165);
+      END_STATE();
+    case 97:
+      if (lookahead == 'o') ADVANCE(166);
+      END_STATE();
+    case 98:
+      if (lookahead == 'y') ADVANCE(167);
+      END_STATE();
+    case 99:
+      if (lookahead == 'a') ADVANCE(168);
+      END_STATE();
+    case 100:
+      if (lookahead == 't') ADVANCE(169);
+      END_STATE();
+    case 101:
+      if (lookahead == 'e') ADVANCE(170);
+      END_STATE();
+    case 102:
+      if (lookahead == 'a') ADVANCE(171);
+      END_STATE();
+    case 103:
+      if (lookahead == 'c') ADVANCE(172);
+      END_STATE();
     case 104:
-      if (lookahead == 'u') ADVANCE(165);
+      if (lookahead == 'l') ADVANCE(173);
       END_STATE();
     case 105:
-      if (lookahead == 'd') ADVANCE(166);
+      ACCEPT_TOKEN(anon_sym_env);
       END_STATE();
     case 106:
-      if (lookahead == 'm') ADVANCE(167);
+      if (lookahead == 'i') ADVANCE(174);
       END_STATE();
     case 107:
-      if (lookahead == 'e') ADVANCE(168);
+      if (lookahead == 'n') ADVANCE(175);
+      if (lookahead == 'r') ADVANCE(176);
       END_STATE();
     case 108:
-      if (lookahead == 'd') ADVANCE(169);
+      if (lookahead == 'e') ADVANCE(177);
       END_STATE();
     case 109:
-      if (lookahead == 'u') ADVANCE(170);
+      if (lookahead == 'l') ADVANCE(178);
       END_STATE();
     case 110:
-      if (lookahead == 'h') ADVANCE(171);
+      if (lookahead == 's') ADVANCE(179);
       END_STATE();
     case 111:
-      if (lookahead == 'd') ADVANCE(172);
+      if (lookahead == 'm') ADVANCE(180);
       END_STATE();
     case 112:
-      if (lookahead == 'w') ADVANCE(173);
+      if (lookahead == 'u') ADVANCE(181);
       END_STATE();
     case 113:
-      ACCEPT_TOKEN(anon_sym_nsg);
+      if (lookahead == 'd') ADVANCE(182);
       END_STATE();
     case 114:
-      if (lookahead == 'e') ADVANCE(174);
+      if (lookahead == 'm') ADVANCE(183);
       END_STATE();
     case 115:
-      if (lookahead == 'e') ADVANCE(175);
+      if (lookahead == 'n') ADVANCE(184);
       END_STATE();
     case 116:
-      if (lookahead == 'a') ADVANCE(176);
+      if (lookahead == 'e') ADVANCE(185);
       END_STATE();
     case 117:
-      if (lookahead == 'n') ADVANCE(177);
+      if (lookahead == 'd') ADVANCE(186);
       END_STATE();
     case 118:
-      if (lookahead == 'm') ADVANCE(178);
+      if (lookahead == 'u') ADVANCE(187);
       END_STATE();
     case 119:
-      if (lookahead == 'b') ADVANCE(179);
-      if (lookahead == 'x') ADVANCE(180);
+      if (lookahead == 'h') ADVANCE(188);
       END_STATE();
     case 120:
-      if (lookahead == 'l') ADVANCE(181);
+      if (lookahead == 'd') ADVANCE(189);
       END_STATE();
     case 121:
-      if (lookahead == 'o') ADVANCE(182);
+      if (lookahead == 'w') ADVANCE(190);
       END_STATE();
     case 122:
-      if (lookahead == 'o') ADVANCE(183);
+      if (lookahead == 'i') ADVANCE(191);
       END_STATE();
     case 123:
-      if (lookahead == 'r') ADVANCE(184);
+      ACCEPT_TOKEN(anon_sym_nsg);
       END_STATE();
     case 124:
-      ACCEPT_TOKEN(anon_sym_rpo);
+      if (lookahead == 'e') ADVANCE(192);
       END_STATE();
     case 125:
-      ACCEPT_TOKEN(anon_sym_rto);
+      if (lookahead == 'e') ADVANCE(193);
+      if (lookahead == 'f') ADVANCE(194);
       END_STATE();
     case 126:
-      if (lookahead == 'b') ADVANCE(185);
+      if (lookahead == 'a') ADVANCE(195);
       END_STATE();
     case 127:
-      if (lookahead == 'i') ADVANCE(186);
+      if (lookahead == 'n') ADVANCE(196);
       END_STATE();
     case 128:
-      if (lookahead == 't') ADVANCE(187);
+      if (lookahead == 'm') ADVANCE(197);
       END_STATE();
     case 129:
-      if (lookahead == 'u') ADVANCE(188);
+      if (lookahead == 'b') ADVANCE(198);
+      if (lookahead == 'x') ADVANCE(199);
       END_STATE();
     case 130:
-      if (lookahead == 'e') ADVANCE(189);
+      if (lookahead == 'l') ADVANCE(200);
       END_STATE();
     case 131:
-      if (lookahead == 't') ADVANCE(190);
+      if (lookahead == 'o') ADVANCE(201);
       END_STATE();
     case 132:
-      if (lookahead == 'n') ADVANCE(191);
+      if (lookahead == 'o') ADVANCE(202);
       END_STATE();
     case 133:
-      ACCEPT_TOKEN(anon_sym_tag);
+      if (lookahead == 'r') ADVANCE(203);
       END_STATE();
     case 134:
-      if (lookahead == 'g') ADVANCE(192);
+      ACCEPT_TOKEN(anon_sym_rpo);
       END_STATE();
     case 135:
-      if (lookahead == 't') ADVANCE(193);
+      ACCEPT_TOKEN(anon_sym_rto);
+      if (lookahead == '_') ADVANCE(204);
       END_STATE();
     case 136:
-      if (lookahead == 'e') ADVANCE(194);
+      if (lookahead == '_') ADVANCE(205);
+      if (lookahead == 'b') ADVANCE(206);
       END_STATE();
     case 137:
-      if (lookahead == 'e') ADVANCE(195);
+      if (lookahead == 'i') ADVANCE(207);
       END_STATE();
     case 138:
-      if (lookahead == 'l') ADVANCE(196);
+      if (lookahead == 't') ADVANCE(208);
       END_STATE();
     case 139:
-      if (lookahead == 'n') ADVANCE(197);
+      if (lookahead == 'u') ADVANCE(209);
       END_STATE();
     case 140:
-      if (lookahead == 't') ADVANCE(198);
+      if (lookahead == 'e') ADVANCE(210);
       END_STATE();
     case 141:
-      if (lookahead == 'h') ADVANCE(199);
+      if (lookahead == 'c') ADVANCE(211);
       END_STATE();
     case 142:
-      if (lookahead == 'h') ADVANCE(200);
+      if (lookahead == 't') ADVANCE(212);
       END_STATE();
     case 143:
-      if (lookahead == 'e') ADVANCE(201);
+      if (lookahead == 'p') ADVANCE(213);
       END_STATE();
     case 144:
-      if (lookahead == 'T') ADVANCE(202);
+      if (lookahead == 'n') ADVANCE(214);
       END_STATE();
     case 145:
-      if (lookahead == 'H') ADVANCE(203);
+      ACCEPT_TOKEN(anon_sym_tag);
       END_STATE();
     case 146:
-      ACCEPT_TOKEN(anon_sym_POST);
+      if (lookahead == 'g') ADVANCE(215);
       END_STATE();
     case 147:
-      if (lookahead == 't') ADVANCE(204);
+      if (lookahead == 'm') ADVANCE(216);
       END_STATE();
     case 148:
-      if (lookahead == 'u') ADVANCE(205);
+      if (lookahead == 't') ADVANCE(217);
       END_STATE();
     case 149:
-      if (lookahead == 'r') ADVANCE(206);
+      if (lookahead == 'e') ADVANCE(218);
       END_STATE();
     case 150:
-      ACCEPT_TOKEN(anon_sym_args);
+      if (lookahead == 'e') ADVANCE(219);
       END_STATE();
     case 151:
-      if (lookahead == 'l') ADVANCE(207);
+      if (lookahead == 'l') ADVANCE(220);
       END_STATE();
     case 152:
-      if (lookahead == 'r') ADVANCE(208);
+      if (lookahead == 'n') ADVANCE(221);
       END_STATE();
     case 153:
-      ACCEPT_TOKEN(anon_sym_body);
+      if (lookahead == 't') ADVANCE(222);
       END_STATE();
     case 154:
-      if (lookahead == 'c') ADVANCE(209);
+      if (lookahead == 'h') ADVANCE(223);
       END_STATE();
     case 155:
-      if (lookahead == 'i') ADVANCE(210);
+      if (lookahead == 'h') ADVANCE(224);
       END_STATE();
     case 156:
-      if (lookahead == 'r') ADVANCE(211);
+      if (lookahead == 'e') ADVANCE(225);
       END_STATE();
     case 157:
-      if (lookahead == 'u') ADVANCE(212);
+      if (lookahead == 'T') ADVANCE(226);
       END_STATE();
     case 158:
-      if (lookahead == 'r') ADVANCE(213);
+      if (lookahead == 'H') ADVANCE(227);
       END_STATE();
     case 159:
-      if (lookahead == 'l') ADVANCE(214);
+      ACCEPT_TOKEN(anon_sym_POST);
       END_STATE();
     case 160:
-      if (lookahead == 'm') ADVANCE(215);
+      if (lookahead == 't') ADVANCE(228);
       END_STATE();
     case 161:
-      if (lookahead == 'y') ADVANCE(216);
+      if (lookahead == 'u') ADVANCE(229);
       END_STATE();
     case 162:
-      if (lookahead == 'c') ADVANCE(217);
-      END_STATE();
-    case 163:
-      if (lookahead == 'b') ADVANCE(218);
-      if (lookahead == 'o') ADVANCE(219);
-      END_STATE();
-    case 164:
-      if (lookahead == 'e') ADVANCE(220);
-      END_STATE();
-    case 165:
-      if (lookahead == 'p') ADVANCE(221);
-      END_STATE();
-    case 166:
-      if (lookahead == 'e') ADVANCE(222);
-      END_STATE();
-    case 167:
-      ACCEPT_TOKEN(anon_sym_item);
-      END_STATE();
-    case 168:
-      if (lookahead == 's') ADVANCE(223);
-      END_STATE();
-    case 169:
-      if (lookahead == '_') ADVANCE(224);
-      END_STATE();
-    case 170:
-      if (lookahead == 'a') ADVANCE(225);
-      END_STATE();
-    case 171:
-      if (lookahead == 'o') ADVANCE(226);
-      END_STATE();
-    case 172:
-      if (lookahead == 's') ADVANCE(227);
-      END_STATE();
-    case 173:
-      if (lookahead == 'o') ADVANCE(228);
-      END_STATE();
-    case 174:
-      if (lookahead == 'c') ADVANCE(229);
-      END_STATE();
-    case 175:
       if (lookahead == 'r') ADVANCE(230);
       END_STATE();
-    case 176:
-      if (lookahead == 'l') ADVANCE(231);
-      if (lookahead == 'm') ADVANCE(232);
+    case 163:
+      if (lookahead == 'o') ADVANCE(231);
       END_STATE();
-    case 177:
-      ACCEPT_TOKEN(anon_sym_plan);
+    case 164:
+      ACCEPT_TOKEN(anon_sym_args);
       END_STATE();
-    case 178:
-      if (lookahead == 'a') ADVANCE(233);
+    case 165:
+      if (lookahead == 'l') ADVANCE(232);
       END_STATE();
-    case 179:
-      if (lookahead == 'e') ADVANCE(234);
+    case 166:
+      if (lookahead == 'r') ADVANCE(233);
       END_STATE();
-    case 180:
+    case 167:
+      ACCEPT_TOKEN(anon_sym_body);
+      END_STATE();
+    case 168:
+      if (lookahead == 'c') ADVANCE(234);
+      END_STATE();
+    case 169:
       if (lookahead == 'i') ADVANCE(235);
       END_STATE();
-    case 181:
-      if (lookahead == 'i') ADVANCE(236);
+    case 170:
+      if (lookahead == 'r') ADVANCE(236);
       END_STATE();
-    case 182:
-      if (lookahead == 'v') ADVANCE(237);
+    case 171:
+      if (lookahead == 'u') ADVANCE(237);
       END_STATE();
-    case 183:
-      if (lookahead == 'u') ADVANCE(238);
+    case 172:
+      if (lookahead == 'r') ADVANCE(238);
       END_STATE();
-    case 184:
-      if (lookahead == 'i') ADVANCE(239);
+    case 173:
+      if (lookahead == 'l') ADVANCE(239);
       END_STATE();
-    case 185:
-      if (lookahead == 'o') ADVANCE(240);
+    case 174:
+      if (lookahead == 'm') ADVANCE(240);
       END_STATE();
-    case 186:
-      if (lookahead == 'p') ADVANCE(241);
+    case 175:
+      if (lookahead == 't') ADVANCE(241);
       END_STATE();
-    case 187:
-      if (lookahead == 'd') ADVANCE(242);
+    case 176:
+      if (lookahead == 'y') ADVANCE(242);
       END_STATE();
-    case 188:
-      if (lookahead == 'l') ADVANCE(243);
+    case 177:
+      if (lookahead == 'c') ADVANCE(243);
       END_STATE();
-    case 189:
-      ACCEPT_TOKEN(anon_sym_size);
+    case 178:
+      if (lookahead == 'b') ADVANCE(244);
+      if (lookahead == 'o') ADVANCE(245);
       END_STATE();
-    case 190:
-      if (lookahead == 'e') ADVANCE(244);
-      END_STATE();
-    case 191:
-      if (lookahead == 'e') ADVANCE(245);
-      END_STATE();
-    case 192:
+    case 179:
       if (lookahead == 'e') ADVANCE(246);
       END_STATE();
+    case 180:
+      if (lookahead == 'a') ADVANCE(247);
+      END_STATE();
+    case 181:
+      if (lookahead == 'p') ADVANCE(248);
+      END_STATE();
+    case 182:
+      if (lookahead == 'e') ADVANCE(249);
+      END_STATE();
+    case 183:
+      ACCEPT_TOKEN(anon_sym_item);
+      END_STATE();
+    case 184:
+      ACCEPT_TOKEN(anon_sym_json);
+      END_STATE();
+    case 185:
+      if (lookahead == 's') ADVANCE(250);
+      END_STATE();
+    case 186:
+      if (lookahead == '_') ADVANCE(251);
+      END_STATE();
+    case 187:
+      if (lookahead == 'a') ADVANCE(252);
+      END_STATE();
+    case 188:
+      if (lookahead == 'o') ADVANCE(253);
+      END_STATE();
+    case 189:
+      if (lookahead == 's') ADVANCE(254);
+      END_STATE();
+    case 190:
+      if (lookahead == 'o') ADVANCE(255);
+      END_STATE();
+    case 191:
+      if (lookahead == 'f') ADVANCE(256);
+      END_STATE();
+    case 192:
+      if (lookahead == 'c') ADVANCE(257);
+      END_STATE();
     case 193:
-      ACCEPT_TOKEN(anon_sym_test);
-      if (lookahead == '_') ADVANCE(247);
+      if (lookahead == 'r') ADVANCE(258);
       END_STATE();
     case 194:
-      if (lookahead == 'o') ADVANCE(248);
-      END_STATE();
-    case 195:
-      ACCEPT_TOKEN(anon_sym_true);
-      END_STATE();
-    case 196:
-      if (lookahead == 't') ADVANCE(249);
-      END_STATE();
-    case 197:
-      if (lookahead == 'a') ADVANCE(250);
-      END_STATE();
-    case 198:
-      ACCEPT_TOKEN(anon_sym_wait);
-      END_STATE();
-    case 199:
-      if (lookahead == 'o') ADVANCE(251);
-      END_STATE();
-    case 200:
-      if (lookahead == 'i') ADVANCE(252);
-      END_STATE();
-    case 201:
-      ACCEPT_TOKEN(anon_sym_zone);
-      END_STATE();
-    case 202:
-      if (lookahead == 'E') ADVANCE(253);
-      END_STATE();
-    case 203:
-      ACCEPT_TOKEN(anon_sym_PATCH);
-      END_STATE();
-    case 204:
-      ACCEPT_TOKEN(anon_sym_abort);
-      END_STATE();
-    case 205:
-      if (lookahead == 'n') ADVANCE(254);
-      END_STATE();
-    case 206:
-      ACCEPT_TOKEN(anon_sym_after);
-      END_STATE();
-    case 207:
-      if (lookahead == 'a') ADVANCE(255);
-      END_STATE();
-    case 208:
-      if (lookahead == 'e') ADVANCE(256);
-      END_STATE();
-    case 209:
-      if (lookahead == 'i') ADVANCE(257);
-      END_STATE();
-    case 210:
-      if (lookahead == 'n') ADVANCE(258);
-      END_STATE();
-    case 211:
       if (lookahead == 'a') ADVANCE(259);
       END_STATE();
-    case 212:
+    case 195:
       if (lookahead == 'l') ADVANCE(260);
+      if (lookahead == 'm') ADVANCE(261);
       END_STATE();
-    case 213:
-      if (lookahead == 'i') ADVANCE(261);
+    case 196:
+      ACCEPT_TOKEN(anon_sym_plan);
       END_STATE();
-    case 214:
-      ACCEPT_TOKEN(anon_sym_drill);
-      END_STATE();
-    case 215:
+    case 197:
       if (lookahead == 'a') ADVANCE(262);
       END_STATE();
-    case 216:
-      ACCEPT_TOKEN(anon_sym_every);
+    case 198:
+      if (lookahead == 'e') ADVANCE(263);
       END_STATE();
-    case 217:
-      if (lookahead == 't') ADVANCE(263);
+    case 199:
+      if (lookahead == 'i') ADVANCE(264);
       END_STATE();
-    case 218:
-      if (lookahead == 'a') ADVANCE(264);
+    case 200:
+      if (lookahead == 'i') ADVANCE(265);
       END_STATE();
-    case 219:
-      if (lookahead == 'v') ADVANCE(265);
+    case 201:
+      if (lookahead == 'v') ADVANCE(266);
       END_STATE();
-    case 220:
-      ACCEPT_TOKEN(anon_sym_false);
+    case 202:
+      if (lookahead == 'u') ADVANCE(267);
       END_STATE();
-    case 221:
-      ACCEPT_TOKEN(anon_sym_group);
+    case 203:
+      if (lookahead == 'i') ADVANCE(268);
       END_STATE();
-    case 222:
-      if (lookahead == 'r') ADVANCE(266);
+    case 204:
+      if (lookahead == 'e') ADVANCE(269);
       END_STATE();
-    case 223:
-      if (lookahead == 't') ADVANCE(267);
+    case 205:
+      if (lookahead == 'f') ADVANCE(270);
+      if (lookahead == 's') ADVANCE(271);
       END_STATE();
-    case 224:
-      if (lookahead == 'b') ADVANCE(268);
+    case 206:
+      if (lookahead == 'o') ADVANCE(272);
       END_STATE();
-    case 225:
-      if (lookahead == 'l') ADVANCE(269);
+    case 207:
+      if (lookahead == 'p') ADVANCE(273);
       END_STATE();
-    case 226:
-      if (lookahead == 'd') ADVANCE(270);
+    case 208:
+      if (lookahead == 'd') ADVANCE(274);
       END_STATE();
-    case 227:
-      ACCEPT_TOKEN(anon_sym_needs);
+    case 209:
+      if (lookahead == 'l') ADVANCE(275);
       END_STATE();
-    case 228:
-      if (lookahead == 'r') ADVANCE(271);
+    case 210:
+      ACCEPT_TOKEN(anon_sym_size);
       END_STATE();
-    case 229:
-      if (lookahead == 't') ADVANCE(272);
+    case 211:
+      if (lookahead == 'k') ADVANCE(276);
       END_STATE();
-    case 230:
-      if (lookahead == 'r') ADVANCE(273);
+    case 212:
+      if (lookahead == 'e') ADVANCE(277);
       END_STATE();
-    case 231:
-      if (lookahead == 'l') ADVANCE(274);
+    case 213:
+      if (lookahead == '_') ADVANCE(278);
       END_STATE();
-    case 232:
-      if (lookahead == 's') ADVANCE(275);
-      END_STATE();
-    case 233:
-      if (lookahead == 'r') ADVANCE(276);
-      END_STATE();
-    case 234:
-      ACCEPT_TOKEN(anon_sym_probe);
-      END_STATE();
-    case 235:
-      if (lookahead == 'm') ADVANCE(277);
-      END_STATE();
-    case 236:
-      if (lookahead == 'c') ADVANCE(278);
-      END_STATE();
-    case 237:
+    case 214:
       if (lookahead == 'e') ADVANCE(279);
       END_STATE();
-    case 238:
-      if (lookahead == 'r') ADVANCE(280);
+    case 215:
+      if (lookahead == 'e') ADVANCE(280);
       END_STATE();
-    case 239:
-      if (lookahead == 'e') ADVANCE(281);
+    case 216:
+      if (lookahead == 's') ADVANCE(281);
       END_STATE();
-    case 240:
-      if (lookahead == 'o') ADVANCE(282);
+    case 217:
+      ACCEPT_TOKEN(anon_sym_test);
+      if (lookahead == '_') ADVANCE(282);
       END_STATE();
-    case 241:
-      if (lookahead == 't') ADVANCE(283);
+    case 218:
+      if (lookahead == 'o') ADVANCE(283);
       END_STATE();
-    case 242:
-      if (lookahead == 'o') ADVANCE(284);
+    case 219:
+      ACCEPT_TOKEN(anon_sym_true);
       END_STATE();
-    case 243:
+    case 220:
+      if (lookahead == 't') ADVANCE(284);
+      END_STATE();
+    case 221:
       if (lookahead == 'a') ADVANCE(285);
       END_STATE();
+    case 222:
+      ACCEPT_TOKEN(anon_sym_wait);
+      END_STATE();
+    case 223:
+      if (lookahead == 'o') ADVANCE(286);
+      END_STATE();
+    case 224:
+      if (lookahead == 'i') ADVANCE(287);
+      END_STATE();
+    case 225:
+      ACCEPT_TOKEN(anon_sym_zone);
+      END_STATE();
+    case 226:
+      if (lookahead == 'E') ADVANCE(288);
+      END_STATE();
+    case 227:
+      ACCEPT_TOKEN(anon_sym_PATCH);
+      END_STATE();
+    case 228:
+      ACCEPT_TOKEN(anon_sym_abort);
+      END_STATE();
+    case 229:
+      if (lookahead == 'n') ADVANCE(289);
+      END_STATE();
+    case 230:
+      ACCEPT_TOKEN(anon_sym_after);
+      END_STATE();
+    case 231:
+      if (lookahead == 'v') ADVANCE(290);
+      END_STATE();
+    case 232:
+      if (lookahead == 'a') ADVANCE(291);
+      END_STATE();
+    case 233:
+      if (lookahead == 'e') ADVANCE(292);
+      END_STATE();
+    case 234:
+      if (lookahead == 'i') ADVANCE(293);
+      END_STATE();
+    case 235:
+      if (lookahead == 'n') ADVANCE(294);
+      END_STATE();
+    case 236:
+      if (lookahead == 'a') ADVANCE(295);
+      END_STATE();
+    case 237:
+      if (lookahead == 'l') ADVANCE(296);
+      END_STATE();
+    case 238:
+      if (lookahead == 'i') ADVANCE(297);
+      END_STATE();
+    case 239:
+      ACCEPT_TOKEN(anon_sym_drill);
+      END_STATE();
+    case 240:
+      if (lookahead == 'a') ADVANCE(298);
+      END_STATE();
+    case 241:
+      if (lookahead == 's') ADVANCE(299);
+      END_STATE();
+    case 242:
+      ACCEPT_TOKEN(anon_sym_every);
+      END_STATE();
+    case 243:
+      if (lookahead == 't') ADVANCE(300);
+      END_STATE();
     case 244:
-      ACCEPT_TOKEN(anon_sym_state);
+      if (lookahead == 'a') ADVANCE(301);
       END_STATE();
     case 245:
-      if (lookahead == 't') ADVANCE(286);
+      if (lookahead == 'v') ADVANCE(302);
       END_STATE();
     case 246:
-      if (lookahead == 't') ADVANCE(287);
+      ACCEPT_TOKEN(anon_sym_false);
       END_STATE();
     case 247:
-      if (lookahead == 'i') ADVANCE(288);
-      if (lookahead == 's') ADVANCE(289);
+      if (lookahead == 't') ADVANCE(303);
       END_STATE();
     case 248:
-      if (lookahead == 'u') ADVANCE(290);
+      ACCEPT_TOKEN(anon_sym_group);
       END_STATE();
     case 249:
-      ACCEPT_TOKEN(anon_sym_vault);
+      if (lookahead == 'r') ADVANCE(304);
       END_STATE();
     case 250:
-      if (lookahead == 'm') ADVANCE(291);
+      if (lookahead == 't') ADVANCE(305);
       END_STATE();
     case 251:
-      if (lookahead == 'o') ADVANCE(292);
+      if (lookahead == 'b') ADVANCE(306);
       END_STATE();
     case 252:
-      if (lookahead == 'n') ADVANCE(293);
+      if (lookahead == 'l') ADVANCE(307);
       END_STATE();
     case 253:
-      ACCEPT_TOKEN(anon_sym_DELETE);
+      if (lookahead == 'd') ADVANCE(308);
       END_STATE();
     case 254:
-      if (lookahead == 't') ADVANCE(294);
+      ACCEPT_TOKEN(anon_sym_needs);
       END_STATE();
     case 255:
-      if (lookahead == 'b') ADVANCE(295);
+      if (lookahead == 'r') ADVANCE(309);
       END_STATE();
     case 256:
-      ACCEPT_TOKEN(anon_sym_before);
+      if (lookahead == 'y') ADVANCE(310);
       END_STATE();
     case 257:
-      if (lookahead == 't') ADVANCE(296);
+      if (lookahead == 't') ADVANCE(311);
       END_STATE();
     case 258:
-      if (lookahead == 'u') ADVANCE(297);
+      if (lookahead == 'r') ADVANCE(312);
       END_STATE();
     case 259:
-      if (lookahead == 'g') ADVANCE(298);
+      if (lookahead == 'i') ADVANCE(313);
       END_STATE();
     case 260:
-      if (lookahead == 't') ADVANCE(299);
+      if (lookahead == 'l') ADVANCE(314);
       END_STATE();
     case 261:
-      if (lookahead == 'p') ADVANCE(300);
+      if (lookahead == 's') ADVANCE(315);
       END_STATE();
     case 262:
-      if (lookahead == 't') ADVANCE(301);
+      if (lookahead == 'r') ADVANCE(316);
       END_STATE();
     case 263:
-      ACCEPT_TOKEN(anon_sym_expect);
+      ACCEPT_TOKEN(anon_sym_probe);
       END_STATE();
     case 264:
-      if (lookahead == 'c') ADVANCE(302);
+      if (lookahead == 'm') ADVANCE(317);
       END_STATE();
     case 265:
-      if (lookahead == 'e') ADVANCE(303);
+      if (lookahead == 'c') ADVANCE(318);
       END_STATE();
     case 266:
-      if (lookahead == 's') ADVANCE(304);
+      if (lookahead == 'e') ADVANCE(319);
       END_STATE();
     case 267:
-      ACCEPT_TOKEN(anon_sym_latest);
-      if (lookahead == '_') ADVANCE(305);
+      if (lookahead == 'r') ADVANCE(320);
       END_STATE();
     case 268:
-      if (lookahead == 'a') ADVANCE(306);
+      if (lookahead == 'e') ADVANCE(321);
       END_STATE();
     case 269:
-      ACCEPT_TOKEN(anon_sym_manual);
+      if (lookahead == 'x') ADVANCE(322);
       END_STATE();
     case 270:
-      ACCEPT_TOKEN(anon_sym_method);
+      if (lookahead == 'i') ADVANCE(323);
       END_STATE();
     case 271:
-      if (lookahead == 'k') ADVANCE(307);
+      if (lookahead == 't') ADVANCE(324);
       END_STATE();
     case 272:
-      if (lookahead == 'i') ADVANCE(308);
+      if (lookahead == 'o') ADVANCE(325);
       END_STATE();
     case 273:
-      if (lookahead == 'o') ADVANCE(309);
+      if (lookahead == 't') ADVANCE(326);
       END_STATE();
     case 274:
-      if (lookahead == 'e') ADVANCE(310);
+      if (lookahead == 'o') ADVANCE(327);
       END_STATE();
     case 275:
-      ACCEPT_TOKEN(anon_sym_params);
+      if (lookahead == 'a') ADVANCE(328);
       END_STATE();
     case 276:
-      if (lookahead == 'y') ADVANCE(311);
+      ACCEPT_TOKEN(anon_sym_slack);
       END_STATE();
     case 277:
-      if (lookahead == 'i') ADVANCE(312);
+      ACCEPT_TOKEN(anon_sym_state);
       END_STATE();
     case 278:
-      if (lookahead == '_') ADVANCE(313);
+      if (lookahead == 'f') ADVANCE(329);
       END_STATE();
     case 279:
-      if (lookahead == 'r') ADVANCE(314);
-      END_STATE();
-    case 280:
-      if (lookahead == 'c') ADVANCE(315);
-      END_STATE();
-    case 281:
-      if (lookahead == 's') ADVANCE(316);
-      END_STATE();
-    case 282:
-      if (lookahead == 'k') ADVANCE(317);
-      END_STATE();
-    case 283:
-      ACCEPT_TOKEN(anon_sym_script);
-      END_STATE();
-    case 284:
-      if (lookahead == 'w') ADVANCE(318);
-      END_STATE();
-    case 285:
-      if (lookahead == 't') ADVANCE(319);
-      END_STATE();
-    case 286:
-      ACCEPT_TOKEN(anon_sym_subnet);
-      END_STATE();
-    case 287:
-      ACCEPT_TOKEN(anon_sym_target);
-      END_STATE();
-    case 288:
-      if (lookahead == 'p') ADVANCE(320);
-      END_STATE();
-    case 289:
-      if (lookahead == 'u') ADVANCE(321);
-      END_STATE();
-    case 290:
-      if (lookahead == 't') ADVANCE(322);
-      END_STATE();
-    case 291:
-      if (lookahead == 'e') ADVANCE(323);
-      END_STATE();
-    case 292:
-      if (lookahead == 'k') ADVANCE(324);
-      END_STATE();
-    case 293:
-      ACCEPT_TOKEN(anon_sym_within);
-      END_STATE();
-    case 294:
-      ACCEPT_TOKEN(anon_sym_account);
-      END_STATE();
-    case 295:
-      if (lookahead == 'i') ADVANCE(325);
-      END_STATE();
-    case 296:
-      if (lookahead == 'y') ADVANCE(326);
-      END_STATE();
-    case 297:
-      if (lookahead == 'e') ADVANCE(327);
-      END_STATE();
-    case 298:
-      if (lookahead == 'e') ADVANCE(328);
-      END_STATE();
-    case 299:
-      if (lookahead == 's') ADVANCE(329);
-      END_STATE();
-    case 300:
       if (lookahead == 't') ADVANCE(330);
       END_STATE();
+    case 280:
+      if (lookahead == 't') ADVANCE(331);
+      END_STATE();
+    case 281:
+      ACCEPT_TOKEN(anon_sym_teams);
+      END_STATE();
+    case 282:
+      if (lookahead == 'i') ADVANCE(332);
+      if (lookahead == 's') ADVANCE(333);
+      END_STATE();
+    case 283:
+      if (lookahead == 'u') ADVANCE(334);
+      END_STATE();
+    case 284:
+      ACCEPT_TOKEN(anon_sym_vault);
+      END_STATE();
+    case 285:
+      if (lookahead == 'm') ADVANCE(335);
+      END_STATE();
+    case 286:
+      if (lookahead == 'o') ADVANCE(336);
+      END_STATE();
+    case 287:
+      if (lookahead == 'n') ADVANCE(337);
+      END_STATE();
+    case 288:
+      ACCEPT_TOKEN(anon_sym_DELETE);
+      END_STATE();
+    case 289:
+      if (lookahead == 't') ADVANCE(338);
+      END_STATE();
+    case 290:
+      if (lookahead == 'a') ADVANCE(339);
+      END_STATE();
+    case 291:
+      if (lookahead == 'b') ADVANCE(340);
+      END_STATE();
+    case 292:
+      ACCEPT_TOKEN(anon_sym_before);
+      END_STATE();
+    case 293:
+      if (lookahead == 't') ADVANCE(341);
+      END_STATE();
+    case 294:
+      if (lookahead == 'u') ADVANCE(342);
+      END_STATE();
+    case 295:
+      if (lookahead == 'g') ADVANCE(343);
+      END_STATE();
+    case 296:
+      if (lookahead == 't') ADVANCE(344);
+      END_STATE();
+    case 297:
+      if (lookahead == 'p') ADVANCE(345);
+      END_STATE();
+    case 298:
+      if (lookahead == 't') ADVANCE(346);
+      END_STATE();
+    case 299:
+      ACCEPT_TOKEN(anon_sym_events);
+      END_STATE();
+    case 300:
+      ACCEPT_TOKEN(anon_sym_expect);
+      END_STATE();
     case 301:
-      if (lookahead == 'e') ADVANCE(331);
+      if (lookahead == 'c') ADVANCE(347);
       END_STATE();
     case 302:
-      if (lookahead == 'k') ADVANCE(332);
+      if (lookahead == 'e') ADVANCE(348);
       END_STATE();
     case 303:
-      if (lookahead == 'r') ADVANCE(333);
+      ACCEPT_TOKEN(anon_sym_format);
       END_STATE();
     case 304:
-      ACCEPT_TOKEN(anon_sym_headers);
+      if (lookahead == 's') ADVANCE(349);
       END_STATE();
     case 305:
-      if (lookahead == 'a') ADVANCE(334);
-      if (lookahead == 'p') ADVANCE(335);
+      ACCEPT_TOKEN(anon_sym_latest);
+      if (lookahead == '_') ADVANCE(350);
       END_STATE();
     case 306:
-      if (lookahead == 'l') ADVANCE(336);
+      if (lookahead == 'a') ADVANCE(351);
       END_STATE();
     case 307:
-      ACCEPT_TOKEN(anon_sym_network);
+      ACCEPT_TOKEN(anon_sym_manual);
       END_STATE();
     case 308:
-      if (lookahead == 'v') ADVANCE(337);
+      ACCEPT_TOKEN(anon_sym_method);
       END_STATE();
     case 309:
-      if (lookahead == 'r') ADVANCE(338);
+      if (lookahead == 'k') ADVANCE(352);
       END_STATE();
     case 310:
-      if (lookahead == 'l') ADVANCE(339);
+      ACCEPT_TOKEN(anon_sym_notify);
       END_STATE();
     case 311:
-      ACCEPT_TOKEN(anon_sym_primary);
+      if (lookahead == 'i') ADVANCE(353);
       END_STATE();
     case 312:
-      if (lookahead == 't') ADVANCE(340);
+      if (lookahead == 'o') ADVANCE(354);
       END_STATE();
     case 313:
-      if (lookahead == 'i') ADVANCE(341);
+      if (lookahead == 'l') ADVANCE(355);
       END_STATE();
     case 314:
-      if (lookahead == 'y') ADVANCE(342);
+      if (lookahead == 'e') ADVANCE(356);
       END_STATE();
     case 315:
-      if (lookahead == 'e') ADVANCE(343);
+      ACCEPT_TOKEN(anon_sym_params);
       END_STATE();
     case 316:
-      ACCEPT_TOKEN(anon_sym_retries);
+      if (lookahead == 'y') ADVANCE(357);
       END_STATE();
     case 317:
-      ACCEPT_TOKEN(anon_sym_runbook);
+      if (lookahead == 'i') ADVANCE(358);
       END_STATE();
     case 318:
-      if (lookahead == 'n') ADVANCE(344);
-      END_STATE();
-    case 319:
-      if (lookahead == 'o') ADVANCE(345);
-      END_STATE();
-    case 320:
-      ACCEPT_TOKEN(anon_sym_test_ip);
-      END_STATE();
-    case 321:
-      if (lookahead == 'b') ADVANCE(346);
-      END_STATE();
-    case 322:
-      ACCEPT_TOKEN(anon_sym_timeout);
-      END_STATE();
-    case 323:
-      ACCEPT_TOKEN(anon_sym_vm_name);
-      END_STATE();
-    case 324:
-      ACCEPT_TOKEN(anon_sym_webhook);
-      END_STATE();
-    case 325:
-      if (lookahead == 'l') ADVANCE(347);
-      END_STATE();
-    case 326:
-      if (lookahead == '_') ADVANCE(348);
-      END_STATE();
-    case 327:
-      ACCEPT_TOKEN(anon_sym_continue);
-      END_STATE();
-    case 328:
-      ACCEPT_TOKEN(anon_sym_coverage);
-      END_STATE();
-    case 329:
-      ACCEPT_TOKEN(anon_sym_defaults);
-      END_STATE();
-    case 330:
-      if (lookahead == 'i') ADVANCE(349);
-      END_STATE();
-    case 331:
-      ACCEPT_TOKEN(anon_sym_estimate);
-      END_STATE();
-    case 332:
-      ACCEPT_TOKEN(anon_sym_failback);
-      END_STATE();
-    case 333:
-      ACCEPT_TOKEN(anon_sym_failover);
-      END_STATE();
-    case 334:
-      if (lookahead == 'p') ADVANCE(350);
-      END_STATE();
-    case 335:
-      if (lookahead == 'r') ADVANCE(351);
-      END_STATE();
-    case 336:
-      if (lookahead == 'a') ADVANCE(352);
-      END_STATE();
-    case 337:
-      if (lookahead == 'e') ADVANCE(353);
-      END_STATE();
-    case 338:
-      ACCEPT_TOKEN(anon_sym_on_error);
-      END_STATE();
-    case 339:
-      if (lookahead == 'i') ADVANCE(354);
-      END_STATE();
-    case 340:
-      if (lookahead == 'y') ADVANCE(355);
-      END_STATE();
-    case 341:
-      if (lookahead == 'p') ADVANCE(356);
-      END_STATE();
-    case 342:
-      ACCEPT_TOKEN(anon_sym_recovery);
-      if (lookahead == '_') ADVANCE(357);
-      END_STATE();
-    case 343:
-      if (lookahead == '_') ADVANCE(358);
-      END_STATE();
-    case 344:
       if (lookahead == '_') ADVANCE(359);
       END_STATE();
-    case 345:
+    case 319:
       if (lookahead == 'r') ADVANCE(360);
       END_STATE();
+    case 320:
+      if (lookahead == 'c') ADVANCE(361);
+      END_STATE();
+    case 321:
+      if (lookahead == 's') ADVANCE(362);
+      END_STATE();
+    case 322:
+      if (lookahead == 'c') ADVANCE(363);
+      END_STATE();
+    case 323:
+      if (lookahead == 'n') ADVANCE(364);
+      END_STATE();
+    case 324:
+      if (lookahead == 'a') ADVANCE(365);
+      END_STATE();
+    case 325:
+      if (lookahead == 'k') ADVANCE(366);
+      END_STATE();
+    case 326:
+      ACCEPT_TOKEN(anon_sym_script);
+      END_STATE();
+    case 327:
+      if (lookahead == 'w') ADVANCE(367);
+      END_STATE();
+    case 328:
+      if (lookahead == 't') ADVANCE(368);
+      END_STATE();
+    case 329:
+      if (lookahead == 'a') ADVANCE(369);
+      END_STATE();
+    case 330:
+      ACCEPT_TOKEN(anon_sym_subnet);
+      END_STATE();
+    case 331:
+      ACCEPT_TOKEN(anon_sym_target);
+      END_STATE();
+    case 332:
+      if (lookahead == 'p') ADVANCE(370);
+      END_STATE();
+    case 333:
+      if (lookahead == 'u') ADVANCE(371);
+      END_STATE();
+    case 334:
+      if (lookahead == 't') ADVANCE(372);
+      END_STATE();
+    case 335:
+      if (lookahead == 'e') ADVANCE(373);
+      END_STATE();
+    case 336:
+      if (lookahead == 'k') ADVANCE(374);
+      END_STATE();
+    case 337:
+      ACCEPT_TOKEN(anon_sym_within);
+      END_STATE();
+    case 338:
+      ACCEPT_TOKEN(anon_sym_account);
+      END_STATE();
+    case 339:
+      if (lookahead == 'l') ADVANCE(375);
+      END_STATE();
+    case 340:
+      if (lookahead == 'i') ADVANCE(376);
+      END_STATE();
+    case 341:
+      if (lookahead == 'y') ADVANCE(377);
+      END_STATE();
+    case 342:
+      if (lookahead == 'e') ADVANCE(378);
+      END_STATE();
+    case 343:
+      if (lookahead == 'e') ADVANCE(379);
+      END_STATE();
+    case 344:
+      if (lookahead == 's') ADVANCE(380);
+      END_STATE();
+    case 345:
+      if (lookahead == 't') ADVANCE(381);
+      END_STATE();
     case 346:
-      if (lookahead == 'n') ADVANCE(361);
+      if (lookahead == 'e') ADVANCE(382);
       END_STATE();
     case 347:
-      if (lookahead == 'i') ADVANCE(362);
+      if (lookahead == 'k') ADVANCE(383);
       END_STATE();
     case 348:
-      if (lookahead == 'r') ADVANCE(363);
-      END_STATE();
-    case 349:
-      if (lookahead == 'o') ADVANCE(364);
-      END_STATE();
-    case 350:
-      if (lookahead == 'p') ADVANCE(365);
-      END_STATE();
-    case 351:
-      if (lookahead == 'o') ADVANCE(366);
-      END_STATE();
-    case 352:
-      if (lookahead == 'n') ADVANCE(367);
-      END_STATE();
-    case 353:
-      if (lookahead == 's') ADVANCE(368);
-      END_STATE();
-    case 354:
-      if (lookahead == 's') ADVANCE(369);
-      END_STATE();
-    case 355:
-      if (lookahead == '_') ADVANCE(370);
-      END_STATE();
-    case 356:
-      ACCEPT_TOKEN(anon_sym_public_ip);
-      END_STATE();
-    case 357:
-      if (lookahead == 'p') ADVANCE(371);
-      END_STATE();
-    case 358:
-      if (lookahead == 'g') ADVANCE(372);
-      END_STATE();
-    case 359:
-      if (lookahead == 's') ADVANCE(373);
-      END_STATE();
-    case 360:
-      ACCEPT_TOKEN(anon_sym_simulator);
-      END_STATE();
-    case 361:
-      if (lookahead == 'e') ADVANCE(374);
-      END_STATE();
-    case 362:
-      if (lookahead == 't') ADVANCE(375);
-      END_STATE();
-    case 363:
-      if (lookahead == 'e') ADVANCE(376);
-      END_STATE();
-    case 364:
-      if (lookahead == 'n') ADVANCE(377);
-      END_STATE();
-    case 365:
-      if (lookahead == '_') ADVANCE(378);
-      END_STATE();
-    case 366:
-      if (lookahead == 'c') ADVANCE(379);
-      END_STATE();
-    case 367:
-      if (lookahead == 'c') ADVANCE(380);
-      END_STATE();
-    case 368:
-      ACCEPT_TOKEN(anon_sym_objectives);
-      END_STATE();
-    case 369:
-      if (lookahead == 'm') ADVANCE(381);
-      END_STATE();
-    case 370:
-      if (lookahead == 'g') ADVANCE(382);
-      END_STATE();
-    case 371:
-      if (lookahead == 'o') ADVANCE(383);
-      END_STATE();
-    case 372:
       if (lookahead == 'r') ADVANCE(384);
       END_STATE();
-    case 373:
-      if (lookahead == 'o') ADVANCE(385);
+    case 349:
+      ACCEPT_TOKEN(anon_sym_headers);
       END_STATE();
-    case 374:
-      if (lookahead == 't') ADVANCE(386);
+    case 350:
+      if (lookahead == 'a') ADVANCE(385);
+      if (lookahead == 'p') ADVANCE(386);
       END_STATE();
-    case 375:
-      if (lookahead == 'y') ADVANCE(387);
+    case 351:
+      if (lookahead == 'l') ADVANCE(387);
       END_STATE();
-    case 376:
-      if (lookahead == 's') ADVANCE(388);
+    case 352:
+      ACCEPT_TOKEN(anon_sym_network);
       END_STATE();
-    case 377:
-      ACCEPT_TOKEN(anon_sym_description);
+    case 353:
+      if (lookahead == 'v') ADVANCE(388);
       END_STATE();
-    case 378:
-      if (lookahead == 'c') ADVANCE(389);
+    case 354:
+      if (lookahead == 'r') ADVANCE(389);
       END_STATE();
-    case 379:
-      if (lookahead == 'e') ADVANCE(390);
+    case 355:
+      if (lookahead == 'u') ADVANCE(390);
       END_STATE();
-    case 380:
-      if (lookahead == 'e') ADVANCE(391);
+    case 356:
+      if (lookahead == 'l') ADVANCE(391);
       END_STATE();
-    case 381:
-      ACCEPT_TOKEN(anon_sym_parallelism);
+    case 357:
+      ACCEPT_TOKEN(anon_sym_primary);
       END_STATE();
-    case 382:
-      if (lookahead == 'r') ADVANCE(392);
+    case 358:
+      if (lookahead == 't') ADVANCE(392);
       END_STATE();
-    case 383:
+    case 359:
       if (lookahead == 'i') ADVANCE(393);
       END_STATE();
+    case 360:
+      if (lookahead == 'y') ADVANCE(394);
+      END_STATE();
+    case 361:
+      if (lookahead == 'e') ADVANCE(395);
+      END_STATE();
+    case 362:
+      ACCEPT_TOKEN(anon_sym_retries);
+      END_STATE();
+    case 363:
+      if (lookahead == 'e') ADVANCE(396);
+      END_STATE();
+    case 364:
+      if (lookahead == 'i') ADVANCE(397);
+      END_STATE();
+    case 365:
+      if (lookahead == 'r') ADVANCE(398);
+      END_STATE();
+    case 366:
+      ACCEPT_TOKEN(anon_sym_runbook);
+      END_STATE();
+    case 367:
+      if (lookahead == 'n') ADVANCE(399);
+      END_STATE();
+    case 368:
+      if (lookahead == 'o') ADVANCE(400);
+      END_STATE();
+    case 369:
+      if (lookahead == 'i') ADVANCE(401);
+      END_STATE();
+    case 370:
+      ACCEPT_TOKEN(anon_sym_test_ip);
+      END_STATE();
+    case 371:
+      if (lookahead == 'b') ADVANCE(402);
+      END_STATE();
+    case 372:
+      ACCEPT_TOKEN(anon_sym_timeout);
+      END_STATE();
+    case 373:
+      ACCEPT_TOKEN(anon_sym_vm_name);
+      END_STATE();
+    case 374:
+      ACCEPT_TOKEN(anon_sym_webhook);
+      END_STATE();
+    case 375:
+      if (lookahead == '_') ADVANCE(403);
+      END_STATE();
+    case 376:
+      if (lookahead == 'l') ADVANCE(404);
+      END_STATE();
+    case 377:
+      if (lookahead == '_') ADVANCE(405);
+      END_STATE();
+    case 378:
+      ACCEPT_TOKEN(anon_sym_continue);
+      END_STATE();
+    case 379:
+      ACCEPT_TOKEN(anon_sym_coverage);
+      END_STATE();
+    case 380:
+      ACCEPT_TOKEN(anon_sym_defaults);
+      END_STATE();
+    case 381:
+      if (lookahead == 'i') ADVANCE(406);
+      END_STATE();
+    case 382:
+      ACCEPT_TOKEN(anon_sym_estimate);
+      END_STATE();
+    case 383:
+      ACCEPT_TOKEN(anon_sym_failback);
+      END_STATE();
     case 384:
-      if (lookahead == 'o') ADVANCE(394);
+      ACCEPT_TOKEN(anon_sym_failover);
       END_STATE();
     case 385:
-      if (lookahead == 'u') ADVANCE(395);
+      if (lookahead == 'p') ADVANCE(407);
       END_STATE();
     case 386:
-      ACCEPT_TOKEN(anon_sym_test_subnet);
+      if (lookahead == 'r') ADVANCE(408);
       END_STATE();
     case 387:
-      if (lookahead == '_') ADVANCE(396);
+      if (lookahead == 'a') ADVANCE(409);
       END_STATE();
     case 388:
-      if (lookahead == 'e') ADVANCE(397);
+      if (lookahead == 'e') ADVANCE(410);
       END_STATE();
     case 389:
-      if (lookahead == 'o') ADVANCE(398);
+      ACCEPT_TOKEN(anon_sym_on_error);
       END_STATE();
     case 390:
-      if (lookahead == 's') ADVANCE(399);
+      if (lookahead == 'r') ADVANCE(411);
       END_STATE();
     case 391:
-      if (lookahead == 'r') ADVANCE(400);
+      if (lookahead == 'i') ADVANCE(412);
       END_STATE();
     case 392:
-      if (lookahead == 'o') ADVANCE(401);
+      if (lookahead == 'y') ADVANCE(413);
       END_STATE();
     case 393:
-      if (lookahead == 'n') ADVANCE(402);
+      if (lookahead == 'p') ADVANCE(414);
       END_STATE();
     case 394:
-      if (lookahead == 'u') ADVANCE(403);
+      ACCEPT_TOKEN(anon_sym_recovery);
+      if (lookahead == '_') ADVANCE(415);
       END_STATE();
     case 395:
-      if (lookahead == 'r') ADVANCE(404);
+      if (lookahead == '_') ADVANCE(416);
       END_STATE();
     case 396:
-      if (lookahead == 's') ADVANCE(405);
-      END_STATE();
-    case 397:
-      if (lookahead == 'r') ADVANCE(406);
-      END_STATE();
-    case 398:
-      if (lookahead == 'n') ADVANCE(407);
-      END_STATE();
-    case 399:
-      if (lookahead == 's') ADVANCE(408);
-      END_STATE();
-    case 400:
-      if (lookahead == '_') ADVANCE(409);
-      END_STATE();
-    case 401:
-      if (lookahead == 'u') ADVANCE(410);
-      END_STATE();
-    case 402:
-      if (lookahead == 't') ADVANCE(411);
-      END_STATE();
-    case 403:
-      if (lookahead == 'p') ADVANCE(412);
-      END_STATE();
-    case 404:
-      if (lookahead == 'c') ADVANCE(413);
-      END_STATE();
-    case 405:
-      if (lookahead == 'e') ADVANCE(414);
-      END_STATE();
-    case 406:
-      if (lookahead == 'v') ADVANCE(415);
-      END_STATE();
-    case 407:
-      if (lookahead == 's') ADVANCE(416);
-      END_STATE();
-    case 408:
       if (lookahead == 'e') ADVANCE(417);
       END_STATE();
+    case 397:
+      if (lookahead == 's') ADVANCE(418);
+      END_STATE();
+    case 398:
+      if (lookahead == 't') ADVANCE(419);
+      END_STATE();
+    case 399:
+      if (lookahead == '_') ADVANCE(420);
+      END_STATE();
+    case 400:
+      if (lookahead == 'r') ADVANCE(421);
+      END_STATE();
+    case 401:
+      if (lookahead == 'l') ADVANCE(422);
+      END_STATE();
+    case 402:
+      if (lookahead == 'n') ADVANCE(423);
+      END_STATE();
+    case 403:
+      if (lookahead == 'w') ADVANCE(424);
+      END_STATE();
+    case 404:
+      if (lookahead == 'i') ADVANCE(425);
+      END_STATE();
+    case 405:
+      if (lookahead == 'r') ADVANCE(426);
+      END_STATE();
+    case 406:
+      if (lookahead == 'o') ADVANCE(427);
+      END_STATE();
+    case 407:
+      if (lookahead == 'p') ADVANCE(428);
+      END_STATE();
+    case 408:
+      if (lookahead == 'o') ADVANCE(429);
+      END_STATE();
     case 409:
-      if (lookahead == 'p') ADVANCE(418);
+      if (lookahead == 'n') ADVANCE(430);
       END_STATE();
     case 410:
-      if (lookahead == 'p') ADVANCE(419);
+      if (lookahead == 's') ADVANCE(431);
       END_STATE();
     case 411:
-      ACCEPT_TOKEN(anon_sym_recovery_point);
+      if (lookahead == 'e') ADVANCE(432);
       END_STATE();
     case 412:
-      ACCEPT_TOKEN(anon_sym_resource_group);
+      if (lookahead == 's') ADVANCE(433);
       END_STATE();
     case 413:
-      if (lookahead == 'e') ADVANCE(420);
+      if (lookahead == '_') ADVANCE(434);
       END_STATE();
     case 414:
-      if (lookahead == 't') ADVANCE(421);
+      ACCEPT_TOKEN(anon_sym_public_ip);
       END_STATE();
     case 415:
-      if (lookahead == 'a') ADVANCE(422);
+      if (lookahead == 'p') ADVANCE(435);
       END_STATE();
     case 416:
-      if (lookahead == 'i') ADVANCE(423);
+      if (lookahead == 'g') ADVANCE(436);
       END_STATE();
     case 417:
-      if (lookahead == 'd') ADVANCE(424);
+      if (lookahead == 'd') ADVANCE(437);
       END_STATE();
     case 418:
-      if (lookahead == 'o') ADVANCE(425);
+      if (lookahead == 'h') ADVANCE(438);
       END_STATE();
     case 419:
-      ACCEPT_TOKEN(anon_sym_proximity_group);
+      if (lookahead == 'e') ADVANCE(439);
       END_STATE();
     case 420:
-      ACCEPT_TOKEN(anon_sym_shutdown_source);
+      if (lookahead == 's') ADVANCE(440);
       END_STATE();
     case 421:
-      ACCEPT_TOKEN(anon_sym_availability_set);
+      ACCEPT_TOKEN(anon_sym_simulator);
       END_STATE();
     case 422:
-      if (lookahead == 't') ADVANCE(426);
+      if (lookahead == 'e') ADVANCE(441);
       END_STATE();
     case 423:
-      if (lookahead == 's') ADVANCE(427);
+      if (lookahead == 'e') ADVANCE(442);
       END_STATE();
     case 424:
-      ACCEPT_TOKEN(anon_sym_latest_processed);
+      if (lookahead == 'a') ADVANCE(443);
       END_STATE();
     case 425:
-      if (lookahead == 'o') ADVANCE(428);
+      if (lookahead == 't') ADVANCE(444);
       END_STATE();
     case 426:
-      if (lookahead == 'i') ADVANCE(429);
+      if (lookahead == 'e') ADVANCE(445);
       END_STATE();
     case 427:
-      if (lookahead == 't') ADVANCE(430);
+      if (lookahead == 'n') ADVANCE(446);
       END_STATE();
     case 428:
-      if (lookahead == 'l') ADVANCE(431);
+      if (lookahead == '_') ADVANCE(447);
       END_STATE();
     case 429:
-      if (lookahead == 'o') ADVANCE(432);
+      if (lookahead == 'c') ADVANCE(448);
       END_STATE();
     case 430:
-      if (lookahead == 'e') ADVANCE(433);
+      if (lookahead == 'c') ADVANCE(449);
       END_STATE();
     case 431:
-      if (lookahead == 's') ADVANCE(434);
+      ACCEPT_TOKEN(anon_sym_objectives);
       END_STATE();
     case 432:
-      if (lookahead == 'n') ADVANCE(435);
+      ACCEPT_TOKEN(anon_sym_on_failure);
       END_STATE();
     case 433:
-      if (lookahead == 'n') ADVANCE(436);
+      if (lookahead == 'm') ADVANCE(450);
       END_STATE();
     case 434:
-      ACCEPT_TOKEN(anon_sym_load_balancer_pools);
+      if (lookahead == 'g') ADVANCE(451);
       END_STATE();
     case 435:
-      ACCEPT_TOKEN(anon_sym_capacity_reservation);
+      if (lookahead == 'o') ADVANCE(452);
       END_STATE();
     case 436:
-      if (lookahead == 't') ADVANCE(437);
+      if (lookahead == 'r') ADVANCE(453);
       END_STATE();
     case 437:
+      if (lookahead == 'e') ADVANCE(454);
+      END_STATE();
+    case 438:
+      if (lookahead == 'e') ADVANCE(455);
+      END_STATE();
+    case 439:
+      if (lookahead == 'd') ADVANCE(456);
+      END_STATE();
+    case 440:
+      if (lookahead == 'o') ADVANCE(457);
+      END_STATE();
+    case 441:
+      if (lookahead == 'd') ADVANCE(458);
+      END_STATE();
+    case 442:
+      if (lookahead == 't') ADVANCE(459);
+      END_STATE();
+    case 443:
+      if (lookahead == 'i') ADVANCE(460);
+      END_STATE();
+    case 444:
+      if (lookahead == 'y') ADVANCE(461);
+      END_STATE();
+    case 445:
+      if (lookahead == 's') ADVANCE(462);
+      END_STATE();
+    case 446:
+      ACCEPT_TOKEN(anon_sym_description);
+      END_STATE();
+    case 447:
+      if (lookahead == 'c') ADVANCE(463);
+      END_STATE();
+    case 448:
+      if (lookahead == 'e') ADVANCE(464);
+      END_STATE();
+    case 449:
+      if (lookahead == 'e') ADVANCE(465);
+      END_STATE();
+    case 450:
+      ACCEPT_TOKEN(anon_sym_parallelism);
+      END_STATE();
+    case 451:
+      if (lookahead == 'r') ADVANCE(466);
+      END_STATE();
+    case 452:
+      if (lookahead == 'i') ADVANCE(467);
+      END_STATE();
+    case 453:
+      if (lookahead == 'o') ADVANCE(468);
+      END_STATE();
+    case 454:
+      if (lookahead == 'd') ADVANCE(469);
+      END_STATE();
+    case 455:
+      if (lookahead == 'd') ADVANCE(470);
+      END_STATE();
+    case 456:
+      ACCEPT_TOKEN(anon_sym_run_started);
+      END_STATE();
+    case 457:
+      if (lookahead == 'u') ADVANCE(471);
+      END_STATE();
+    case 458:
+      ACCEPT_TOKEN(anon_sym_step_failed);
+      END_STATE();
+    case 459:
+      ACCEPT_TOKEN(anon_sym_test_subnet);
+      END_STATE();
+    case 460:
+      if (lookahead == 't') ADVANCE(472);
+      END_STATE();
+    case 461:
+      if (lookahead == '_') ADVANCE(473);
+      END_STATE();
+    case 462:
+      if (lookahead == 'e') ADVANCE(474);
+      END_STATE();
+    case 463:
+      if (lookahead == 'o') ADVANCE(475);
+      END_STATE();
+    case 464:
+      if (lookahead == 's') ADVANCE(476);
+      END_STATE();
+    case 465:
+      if (lookahead == 'r') ADVANCE(477);
+      END_STATE();
+    case 466:
+      if (lookahead == 'o') ADVANCE(478);
+      END_STATE();
+    case 467:
+      if (lookahead == 'n') ADVANCE(479);
+      END_STATE();
+    case 468:
+      if (lookahead == 'u') ADVANCE(480);
+      END_STATE();
+    case 469:
+      ACCEPT_TOKEN(anon_sym_rto_exceeded);
+      END_STATE();
+    case 470:
+      ACCEPT_TOKEN(anon_sym_run_finished);
+      END_STATE();
+    case 471:
+      if (lookahead == 'r') ADVANCE(481);
+      END_STATE();
+    case 472:
+      if (lookahead == 'i') ADVANCE(482);
+      END_STATE();
+    case 473:
+      if (lookahead == 's') ADVANCE(483);
+      END_STATE();
+    case 474:
+      if (lookahead == 'r') ADVANCE(484);
+      END_STATE();
+    case 475:
+      if (lookahead == 'n') ADVANCE(485);
+      END_STATE();
+    case 476:
+      if (lookahead == 's') ADVANCE(486);
+      END_STATE();
+    case 477:
+      if (lookahead == '_') ADVANCE(487);
+      END_STATE();
+    case 478:
+      if (lookahead == 'u') ADVANCE(488);
+      END_STATE();
+    case 479:
+      if (lookahead == 't') ADVANCE(489);
+      END_STATE();
+    case 480:
+      if (lookahead == 'p') ADVANCE(490);
+      END_STATE();
+    case 481:
+      if (lookahead == 'c') ADVANCE(491);
+      END_STATE();
+    case 482:
+      if (lookahead == 'n') ADVANCE(492);
+      END_STATE();
+    case 483:
+      if (lookahead == 'e') ADVANCE(493);
+      END_STATE();
+    case 484:
+      if (lookahead == 'v') ADVANCE(494);
+      END_STATE();
+    case 485:
+      if (lookahead == 's') ADVANCE(495);
+      END_STATE();
+    case 486:
+      if (lookahead == 'e') ADVANCE(496);
+      END_STATE();
+    case 487:
+      if (lookahead == 'p') ADVANCE(497);
+      END_STATE();
+    case 488:
+      if (lookahead == 'p') ADVANCE(498);
+      END_STATE();
+    case 489:
+      ACCEPT_TOKEN(anon_sym_recovery_point);
+      END_STATE();
+    case 490:
+      ACCEPT_TOKEN(anon_sym_resource_group);
+      END_STATE();
+    case 491:
+      if (lookahead == 'e') ADVANCE(499);
+      END_STATE();
+    case 492:
+      if (lookahead == 'g') ADVANCE(500);
+      END_STATE();
+    case 493:
+      if (lookahead == 't') ADVANCE(501);
+      END_STATE();
+    case 494:
+      if (lookahead == 'a') ADVANCE(502);
+      END_STATE();
+    case 495:
+      if (lookahead == 'i') ADVANCE(503);
+      END_STATE();
+    case 496:
+      if (lookahead == 'd') ADVANCE(504);
+      END_STATE();
+    case 497:
+      if (lookahead == 'o') ADVANCE(505);
+      END_STATE();
+    case 498:
+      ACCEPT_TOKEN(anon_sym_proximity_group);
+      END_STATE();
+    case 499:
+      ACCEPT_TOKEN(anon_sym_shutdown_source);
+      END_STATE();
+    case 500:
+      ACCEPT_TOKEN(anon_sym_approval_waiting);
+      END_STATE();
+    case 501:
+      ACCEPT_TOKEN(anon_sym_availability_set);
+      END_STATE();
+    case 502:
+      if (lookahead == 't') ADVANCE(506);
+      END_STATE();
+    case 503:
+      if (lookahead == 's') ADVANCE(507);
+      END_STATE();
+    case 504:
+      ACCEPT_TOKEN(anon_sym_latest_processed);
+      END_STATE();
+    case 505:
+      if (lookahead == 'o') ADVANCE(508);
+      END_STATE();
+    case 506:
+      if (lookahead == 'i') ADVANCE(509);
+      END_STATE();
+    case 507:
+      if (lookahead == 't') ADVANCE(510);
+      END_STATE();
+    case 508:
+      if (lookahead == 'l') ADVANCE(511);
+      END_STATE();
+    case 509:
+      if (lookahead == 'o') ADVANCE(512);
+      END_STATE();
+    case 510:
+      if (lookahead == 'e') ADVANCE(513);
+      END_STATE();
+    case 511:
+      if (lookahead == 's') ADVANCE(514);
+      END_STATE();
+    case 512:
+      if (lookahead == 'n') ADVANCE(515);
+      END_STATE();
+    case 513:
+      if (lookahead == 'n') ADVANCE(516);
+      END_STATE();
+    case 514:
+      ACCEPT_TOKEN(anon_sym_load_balancer_pools);
+      END_STATE();
+    case 515:
+      ACCEPT_TOKEN(anon_sym_capacity_reservation);
+      END_STATE();
+    case 516:
+      if (lookahead == 't') ADVANCE(517);
+      END_STATE();
+    case 517:
       ACCEPT_TOKEN(anon_sym_latest_app_consistent);
       END_STATE();
     default:
@@ -2884,6 +3220,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(1),
     [anon_sym_defaults] = ACTIONS(1),
     [anon_sym_coverage] = ACTIONS(1),
+    [anon_sym_on_failure] = ACTIONS(1),
+    [anon_sym_notify] = ACTIONS(1),
+    [anon_sym_format] = ACTIONS(1),
+    [anon_sym_events] = ACTIONS(1),
     [anon_sym_rto] = ACTIONS(1),
     [anon_sym_rpo] = ACTIONS(1),
     [anon_sym_drill] = ACTIONS(1),
@@ -2935,6 +3275,14 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_PUT] = ACTIONS(1),
     [anon_sym_PATCH] = ACTIONS(1),
     [anon_sym_DELETE] = ACTIONS(1),
+    [anon_sym_teams] = ACTIONS(1),
+    [anon_sym_slack] = ACTIONS(1),
+    [anon_sym_json] = ACTIONS(1),
+    [anon_sym_run_started] = ACTIONS(1),
+    [anon_sym_step_failed] = ACTIONS(1),
+    [anon_sym_approval_waiting] = ACTIONS(1),
+    [anon_sym_rto_exceeded] = ACTIONS(1),
+    [anon_sym_run_finished] = ACTIONS(1),
     [anon_sym_DQUOTE] = ACTIONS(1),
     [anon_sym_DQUOTE2] = ACTIONS(1),
     [sym_escape_sequence] = ACTIONS(1),
@@ -2986,6 +3334,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
     [anon_sym_coverage] = ACTIONS(19),
+    [anon_sym_on_failure] = ACTIONS(19),
+    [anon_sym_notify] = ACTIONS(19),
+    [anon_sym_format] = ACTIONS(19),
+    [anon_sym_events] = ACTIONS(19),
     [anon_sym_rto] = ACTIONS(19),
     [anon_sym_rpo] = ACTIONS(19),
     [anon_sym_drill] = ACTIONS(19),
@@ -3065,6 +3417,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(31),
     [anon_sym_defaults] = ACTIONS(31),
     [anon_sym_coverage] = ACTIONS(31),
+    [anon_sym_on_failure] = ACTIONS(31),
+    [anon_sym_notify] = ACTIONS(31),
+    [anon_sym_format] = ACTIONS(31),
+    [anon_sym_events] = ACTIONS(31),
     [anon_sym_rto] = ACTIONS(31),
     [anon_sym_rpo] = ACTIONS(31),
     [anon_sym_drill] = ACTIONS(31),
@@ -3113,6 +3469,14 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_PUT] = ACTIONS(41),
     [anon_sym_PATCH] = ACTIONS(41),
     [anon_sym_DELETE] = ACTIONS(41),
+    [anon_sym_teams] = ACTIONS(41),
+    [anon_sym_slack] = ACTIONS(41),
+    [anon_sym_json] = ACTIONS(41),
+    [anon_sym_run_started] = ACTIONS(41),
+    [anon_sym_step_failed] = ACTIONS(41),
+    [anon_sym_approval_waiting] = ACTIONS(41),
+    [anon_sym_rto_exceeded] = ACTIONS(41),
+    [anon_sym_run_finished] = ACTIONS(41),
     [anon_sym_DQUOTE] = ACTIONS(23),
     [sym_duration] = ACTIONS(43),
     [sym_integer] = ACTIONS(27),
@@ -3157,6 +3521,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(47),
     [anon_sym_defaults] = ACTIONS(47),
     [anon_sym_coverage] = ACTIONS(47),
+    [anon_sym_on_failure] = ACTIONS(47),
+    [anon_sym_notify] = ACTIONS(47),
+    [anon_sym_format] = ACTIONS(47),
+    [anon_sym_events] = ACTIONS(47),
     [anon_sym_rto] = ACTIONS(47),
     [anon_sym_rpo] = ACTIONS(47),
     [anon_sym_drill] = ACTIONS(47),
@@ -3205,6 +3573,14 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_PUT] = ACTIONS(41),
     [anon_sym_PATCH] = ACTIONS(41),
     [anon_sym_DELETE] = ACTIONS(41),
+    [anon_sym_teams] = ACTIONS(41),
+    [anon_sym_slack] = ACTIONS(41),
+    [anon_sym_json] = ACTIONS(41),
+    [anon_sym_run_started] = ACTIONS(41),
+    [anon_sym_step_failed] = ACTIONS(41),
+    [anon_sym_approval_waiting] = ACTIONS(41),
+    [anon_sym_rto_exceeded] = ACTIONS(41),
+    [anon_sym_run_finished] = ACTIONS(41),
     [anon_sym_DQUOTE] = ACTIONS(23),
     [sym_duration] = ACTIONS(43),
     [sym_integer] = ACTIONS(27),
@@ -3248,6 +3624,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(51),
     [anon_sym_defaults] = ACTIONS(51),
     [anon_sym_coverage] = ACTIONS(51),
+    [anon_sym_on_failure] = ACTIONS(51),
+    [anon_sym_notify] = ACTIONS(51),
+    [anon_sym_format] = ACTIONS(51),
+    [anon_sym_events] = ACTIONS(51),
     [anon_sym_rto] = ACTIONS(51),
     [anon_sym_rpo] = ACTIONS(51),
     [anon_sym_drill] = ACTIONS(51),
@@ -3296,6 +3676,14 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_PUT] = ACTIONS(41),
     [anon_sym_PATCH] = ACTIONS(41),
     [anon_sym_DELETE] = ACTIONS(41),
+    [anon_sym_teams] = ACTIONS(41),
+    [anon_sym_slack] = ACTIONS(41),
+    [anon_sym_json] = ACTIONS(41),
+    [anon_sym_run_started] = ACTIONS(41),
+    [anon_sym_step_failed] = ACTIONS(41),
+    [anon_sym_approval_waiting] = ACTIONS(41),
+    [anon_sym_rto_exceeded] = ACTIONS(41),
+    [anon_sym_run_finished] = ACTIONS(41),
     [anon_sym_DQUOTE] = ACTIONS(23),
     [sym_duration] = ACTIONS(43),
     [sym_integer] = ACTIONS(27),
@@ -3333,6 +3721,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(55),
     [anon_sym_defaults] = ACTIONS(55),
     [anon_sym_coverage] = ACTIONS(55),
+    [anon_sym_on_failure] = ACTIONS(55),
+    [anon_sym_notify] = ACTIONS(55),
+    [anon_sym_format] = ACTIONS(55),
+    [anon_sym_events] = ACTIONS(55),
     [anon_sym_rto] = ACTIONS(55),
     [anon_sym_rpo] = ACTIONS(55),
     [anon_sym_drill] = ACTIONS(55),
@@ -3381,6 +3773,14 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_PUT] = ACTIONS(55),
     [anon_sym_PATCH] = ACTIONS(55),
     [anon_sym_DELETE] = ACTIONS(55),
+    [anon_sym_teams] = ACTIONS(55),
+    [anon_sym_slack] = ACTIONS(55),
+    [anon_sym_json] = ACTIONS(55),
+    [anon_sym_run_started] = ACTIONS(55),
+    [anon_sym_step_failed] = ACTIONS(55),
+    [anon_sym_approval_waiting] = ACTIONS(55),
+    [anon_sym_rto_exceeded] = ACTIONS(55),
+    [anon_sym_run_finished] = ACTIONS(55),
     [anon_sym_DQUOTE] = ACTIONS(53),
     [sym_duration] = ACTIONS(53),
     [sym_integer] = ACTIONS(55),
@@ -3417,6 +3817,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(55),
     [anon_sym_defaults] = ACTIONS(55),
     [anon_sym_coverage] = ACTIONS(55),
+    [anon_sym_on_failure] = ACTIONS(55),
+    [anon_sym_notify] = ACTIONS(55),
+    [anon_sym_format] = ACTIONS(55),
+    [anon_sym_events] = ACTIONS(55),
     [anon_sym_rto] = ACTIONS(55),
     [anon_sym_rpo] = ACTIONS(55),
     [anon_sym_drill] = ACTIONS(55),
@@ -3465,6 +3869,14 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_PUT] = ACTIONS(55),
     [anon_sym_PATCH] = ACTIONS(55),
     [anon_sym_DELETE] = ACTIONS(55),
+    [anon_sym_teams] = ACTIONS(55),
+    [anon_sym_slack] = ACTIONS(55),
+    [anon_sym_json] = ACTIONS(55),
+    [anon_sym_run_started] = ACTIONS(55),
+    [anon_sym_step_failed] = ACTIONS(55),
+    [anon_sym_approval_waiting] = ACTIONS(55),
+    [anon_sym_rto_exceeded] = ACTIONS(55),
+    [anon_sym_run_finished] = ACTIONS(55),
     [anon_sym_DQUOTE] = ACTIONS(53),
     [sym_duration] = ACTIONS(53),
     [sym_integer] = ACTIONS(55),
@@ -3501,6 +3913,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(61),
     [anon_sym_defaults] = ACTIONS(61),
     [anon_sym_coverage] = ACTIONS(61),
+    [anon_sym_on_failure] = ACTIONS(61),
+    [anon_sym_notify] = ACTIONS(61),
+    [anon_sym_format] = ACTIONS(61),
+    [anon_sym_events] = ACTIONS(61),
     [anon_sym_rto] = ACTIONS(61),
     [anon_sym_rpo] = ACTIONS(61),
     [anon_sym_drill] = ACTIONS(61),
@@ -3549,6 +3965,14 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_PUT] = ACTIONS(61),
     [anon_sym_PATCH] = ACTIONS(61),
     [anon_sym_DELETE] = ACTIONS(61),
+    [anon_sym_teams] = ACTIONS(61),
+    [anon_sym_slack] = ACTIONS(61),
+    [anon_sym_json] = ACTIONS(61),
+    [anon_sym_run_started] = ACTIONS(61),
+    [anon_sym_step_failed] = ACTIONS(61),
+    [anon_sym_approval_waiting] = ACTIONS(61),
+    [anon_sym_rto_exceeded] = ACTIONS(61),
+    [anon_sym_run_finished] = ACTIONS(61),
     [anon_sym_DQUOTE] = ACTIONS(59),
     [sym_duration] = ACTIONS(59),
     [sym_integer] = ACTIONS(61),
@@ -3585,6 +4009,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(65),
     [anon_sym_defaults] = ACTIONS(65),
     [anon_sym_coverage] = ACTIONS(65),
+    [anon_sym_on_failure] = ACTIONS(65),
+    [anon_sym_notify] = ACTIONS(65),
+    [anon_sym_format] = ACTIONS(65),
+    [anon_sym_events] = ACTIONS(65),
     [anon_sym_rto] = ACTIONS(65),
     [anon_sym_rpo] = ACTIONS(65),
     [anon_sym_drill] = ACTIONS(65),
@@ -3633,6 +4061,14 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_PUT] = ACTIONS(65),
     [anon_sym_PATCH] = ACTIONS(65),
     [anon_sym_DELETE] = ACTIONS(65),
+    [anon_sym_teams] = ACTIONS(65),
+    [anon_sym_slack] = ACTIONS(65),
+    [anon_sym_json] = ACTIONS(65),
+    [anon_sym_run_started] = ACTIONS(65),
+    [anon_sym_step_failed] = ACTIONS(65),
+    [anon_sym_approval_waiting] = ACTIONS(65),
+    [anon_sym_rto_exceeded] = ACTIONS(65),
+    [anon_sym_run_finished] = ACTIONS(65),
     [anon_sym_DQUOTE] = ACTIONS(63),
     [sym_duration] = ACTIONS(63),
     [sym_integer] = ACTIONS(65),
@@ -3682,6 +4118,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(87),
     [anon_sym_defaults] = ACTIONS(87),
     [anon_sym_coverage] = ACTIONS(87),
+    [anon_sym_on_failure] = ACTIONS(87),
+    [anon_sym_notify] = ACTIONS(87),
+    [anon_sym_format] = ACTIONS(87),
+    [anon_sym_events] = ACTIONS(87),
     [anon_sym_rto] = ACTIONS(87),
     [anon_sym_rpo] = ACTIONS(87),
     [anon_sym_drill] = ACTIONS(87),
@@ -3762,6 +4202,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
     [anon_sym_coverage] = ACTIONS(19),
+    [anon_sym_on_failure] = ACTIONS(19),
+    [anon_sym_notify] = ACTIONS(19),
+    [anon_sym_format] = ACTIONS(19),
+    [anon_sym_events] = ACTIONS(19),
     [anon_sym_rto] = ACTIONS(19),
     [anon_sym_rpo] = ACTIONS(19),
     [anon_sym_drill] = ACTIONS(19),
@@ -3842,6 +4286,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
     [anon_sym_coverage] = ACTIONS(19),
+    [anon_sym_on_failure] = ACTIONS(19),
+    [anon_sym_notify] = ACTIONS(19),
+    [anon_sym_format] = ACTIONS(19),
+    [anon_sym_events] = ACTIONS(19),
     [anon_sym_rto] = ACTIONS(19),
     [anon_sym_rpo] = ACTIONS(19),
     [anon_sym_drill] = ACTIONS(19),
@@ -3922,6 +4370,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(19),
     [anon_sym_defaults] = ACTIONS(19),
     [anon_sym_coverage] = ACTIONS(19),
+    [anon_sym_on_failure] = ACTIONS(19),
+    [anon_sym_notify] = ACTIONS(19),
+    [anon_sym_format] = ACTIONS(19),
+    [anon_sym_events] = ACTIONS(19),
     [anon_sym_rto] = ACTIONS(19),
     [anon_sym_rpo] = ACTIONS(19),
     [anon_sym_drill] = ACTIONS(19),
@@ -3992,6 +4444,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(104),
     [anon_sym_defaults] = ACTIONS(104),
     [anon_sym_coverage] = ACTIONS(104),
+    [anon_sym_on_failure] = ACTIONS(104),
+    [anon_sym_notify] = ACTIONS(104),
+    [anon_sym_format] = ACTIONS(104),
+    [anon_sym_events] = ACTIONS(104),
     [anon_sym_rto] = ACTIONS(104),
     [anon_sym_rpo] = ACTIONS(104),
     [anon_sym_drill] = ACTIONS(104),
@@ -4066,6 +4522,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(108),
     [anon_sym_defaults] = ACTIONS(108),
     [anon_sym_coverage] = ACTIONS(108),
+    [anon_sym_on_failure] = ACTIONS(108),
+    [anon_sym_notify] = ACTIONS(108),
+    [anon_sym_format] = ACTIONS(108),
+    [anon_sym_events] = ACTIONS(108),
     [anon_sym_rto] = ACTIONS(108),
     [anon_sym_rpo] = ACTIONS(108),
     [anon_sym_drill] = ACTIONS(108),
@@ -4138,6 +4598,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(112),
     [anon_sym_defaults] = ACTIONS(112),
     [anon_sym_coverage] = ACTIONS(112),
+    [anon_sym_on_failure] = ACTIONS(112),
+    [anon_sym_notify] = ACTIONS(112),
+    [anon_sym_format] = ACTIONS(112),
+    [anon_sym_events] = ACTIONS(112),
     [anon_sym_rto] = ACTIONS(112),
     [anon_sym_rpo] = ACTIONS(112),
     [anon_sym_drill] = ACTIONS(112),
@@ -4210,6 +4674,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(116),
     [anon_sym_defaults] = ACTIONS(116),
     [anon_sym_coverage] = ACTIONS(116),
+    [anon_sym_on_failure] = ACTIONS(116),
+    [anon_sym_notify] = ACTIONS(116),
+    [anon_sym_format] = ACTIONS(116),
+    [anon_sym_events] = ACTIONS(116),
     [anon_sym_rto] = ACTIONS(116),
     [anon_sym_rpo] = ACTIONS(116),
     [anon_sym_drill] = ACTIONS(116),
@@ -4280,6 +4748,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(120),
     [anon_sym_defaults] = ACTIONS(120),
     [anon_sym_coverage] = ACTIONS(120),
+    [anon_sym_on_failure] = ACTIONS(120),
+    [anon_sym_notify] = ACTIONS(120),
+    [anon_sym_format] = ACTIONS(120),
+    [anon_sym_events] = ACTIONS(120),
     [anon_sym_rto] = ACTIONS(120),
     [anon_sym_rpo] = ACTIONS(120),
     [anon_sym_drill] = ACTIONS(120),
@@ -4353,6 +4825,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(124),
     [anon_sym_defaults] = ACTIONS(124),
     [anon_sym_coverage] = ACTIONS(124),
+    [anon_sym_on_failure] = ACTIONS(124),
+    [anon_sym_notify] = ACTIONS(124),
+    [anon_sym_format] = ACTIONS(124),
+    [anon_sym_events] = ACTIONS(124),
     [anon_sym_rto] = ACTIONS(124),
     [anon_sym_rpo] = ACTIONS(124),
     [anon_sym_drill] = ACTIONS(124),
@@ -4424,6 +4900,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(130),
     [anon_sym_defaults] = ACTIONS(130),
     [anon_sym_coverage] = ACTIONS(130),
+    [anon_sym_on_failure] = ACTIONS(130),
+    [anon_sym_notify] = ACTIONS(130),
+    [anon_sym_format] = ACTIONS(130),
+    [anon_sym_events] = ACTIONS(130),
     [anon_sym_rto] = ACTIONS(130),
     [anon_sym_rpo] = ACTIONS(130),
     [anon_sym_drill] = ACTIONS(130),
@@ -4495,6 +4975,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(134),
     [anon_sym_defaults] = ACTIONS(134),
     [anon_sym_coverage] = ACTIONS(134),
+    [anon_sym_on_failure] = ACTIONS(134),
+    [anon_sym_notify] = ACTIONS(134),
+    [anon_sym_format] = ACTIONS(134),
+    [anon_sym_events] = ACTIONS(134),
     [anon_sym_rto] = ACTIONS(134),
     [anon_sym_rpo] = ACTIONS(134),
     [anon_sym_drill] = ACTIONS(134),
@@ -4565,6 +5049,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(141),
     [anon_sym_defaults] = ACTIONS(141),
     [anon_sym_coverage] = ACTIONS(141),
+    [anon_sym_on_failure] = ACTIONS(141),
+    [anon_sym_notify] = ACTIONS(141),
+    [anon_sym_format] = ACTIONS(141),
+    [anon_sym_events] = ACTIONS(141),
     [anon_sym_rto] = ACTIONS(141),
     [anon_sym_rpo] = ACTIONS(141),
     [anon_sym_drill] = ACTIONS(141),
@@ -4635,6 +5123,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(148),
     [anon_sym_defaults] = ACTIONS(148),
     [anon_sym_coverage] = ACTIONS(148),
+    [anon_sym_on_failure] = ACTIONS(148),
+    [anon_sym_notify] = ACTIONS(148),
+    [anon_sym_format] = ACTIONS(148),
+    [anon_sym_events] = ACTIONS(148),
     [anon_sym_rto] = ACTIONS(148),
     [anon_sym_rpo] = ACTIONS(148),
     [anon_sym_drill] = ACTIONS(148),
@@ -4705,6 +5197,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(152),
     [anon_sym_defaults] = ACTIONS(152),
     [anon_sym_coverage] = ACTIONS(152),
+    [anon_sym_on_failure] = ACTIONS(152),
+    [anon_sym_notify] = ACTIONS(152),
+    [anon_sym_format] = ACTIONS(152),
+    [anon_sym_events] = ACTIONS(152),
     [anon_sym_rto] = ACTIONS(152),
     [anon_sym_rpo] = ACTIONS(152),
     [anon_sym_drill] = ACTIONS(152),
@@ -4775,6 +5271,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(156),
     [anon_sym_defaults] = ACTIONS(156),
     [anon_sym_coverage] = ACTIONS(156),
+    [anon_sym_on_failure] = ACTIONS(156),
+    [anon_sym_notify] = ACTIONS(156),
+    [anon_sym_format] = ACTIONS(156),
+    [anon_sym_events] = ACTIONS(156),
     [anon_sym_rto] = ACTIONS(156),
     [anon_sym_rpo] = ACTIONS(156),
     [anon_sym_drill] = ACTIONS(156),
@@ -4846,6 +5346,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(160),
     [anon_sym_defaults] = ACTIONS(160),
     [anon_sym_coverage] = ACTIONS(160),
+    [anon_sym_on_failure] = ACTIONS(160),
+    [anon_sym_notify] = ACTIONS(160),
+    [anon_sym_format] = ACTIONS(160),
+    [anon_sym_events] = ACTIONS(160),
     [anon_sym_rto] = ACTIONS(160),
     [anon_sym_rpo] = ACTIONS(160),
     [anon_sym_drill] = ACTIONS(160),
@@ -4915,6 +5419,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(166),
     [anon_sym_defaults] = ACTIONS(166),
     [anon_sym_coverage] = ACTIONS(166),
+    [anon_sym_on_failure] = ACTIONS(166),
+    [anon_sym_notify] = ACTIONS(166),
+    [anon_sym_format] = ACTIONS(166),
+    [anon_sym_events] = ACTIONS(166),
     [anon_sym_rto] = ACTIONS(166),
     [anon_sym_rpo] = ACTIONS(166),
     [anon_sym_drill] = ACTIONS(166),
@@ -4986,6 +5494,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(170),
     [anon_sym_defaults] = ACTIONS(170),
     [anon_sym_coverage] = ACTIONS(170),
+    [anon_sym_on_failure] = ACTIONS(170),
+    [anon_sym_notify] = ACTIONS(170),
+    [anon_sym_format] = ACTIONS(170),
+    [anon_sym_events] = ACTIONS(170),
     [anon_sym_rto] = ACTIONS(170),
     [anon_sym_rpo] = ACTIONS(170),
     [anon_sym_drill] = ACTIONS(170),
@@ -5056,6 +5568,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(174),
     [anon_sym_defaults] = ACTIONS(174),
     [anon_sym_coverage] = ACTIONS(174),
+    [anon_sym_on_failure] = ACTIONS(174),
+    [anon_sym_notify] = ACTIONS(174),
+    [anon_sym_format] = ACTIONS(174),
+    [anon_sym_events] = ACTIONS(174),
     [anon_sym_rto] = ACTIONS(174),
     [anon_sym_rpo] = ACTIONS(174),
     [anon_sym_drill] = ACTIONS(174),
@@ -5126,6 +5642,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(181),
     [anon_sym_defaults] = ACTIONS(181),
     [anon_sym_coverage] = ACTIONS(181),
+    [anon_sym_on_failure] = ACTIONS(181),
+    [anon_sym_notify] = ACTIONS(181),
+    [anon_sym_format] = ACTIONS(181),
+    [anon_sym_events] = ACTIONS(181),
     [anon_sym_rto] = ACTIONS(181),
     [anon_sym_rpo] = ACTIONS(181),
     [anon_sym_drill] = ACTIONS(181),
@@ -5195,6 +5715,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(188),
     [anon_sym_defaults] = ACTIONS(188),
     [anon_sym_coverage] = ACTIONS(188),
+    [anon_sym_on_failure] = ACTIONS(188),
+    [anon_sym_notify] = ACTIONS(188),
+    [anon_sym_format] = ACTIONS(188),
+    [anon_sym_events] = ACTIONS(188),
     [anon_sym_rto] = ACTIONS(188),
     [anon_sym_rpo] = ACTIONS(188),
     [anon_sym_drill] = ACTIONS(188),
@@ -5265,6 +5789,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(192),
     [anon_sym_defaults] = ACTIONS(192),
     [anon_sym_coverage] = ACTIONS(192),
+    [anon_sym_on_failure] = ACTIONS(192),
+    [anon_sym_notify] = ACTIONS(192),
+    [anon_sym_format] = ACTIONS(192),
+    [anon_sym_events] = ACTIONS(192),
     [anon_sym_rto] = ACTIONS(192),
     [anon_sym_rpo] = ACTIONS(192),
     [anon_sym_drill] = ACTIONS(192),
@@ -5335,6 +5863,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(196),
     [anon_sym_defaults] = ACTIONS(196),
     [anon_sym_coverage] = ACTIONS(196),
+    [anon_sym_on_failure] = ACTIONS(196),
+    [anon_sym_notify] = ACTIONS(196),
+    [anon_sym_format] = ACTIONS(196),
+    [anon_sym_events] = ACTIONS(196),
     [anon_sym_rto] = ACTIONS(196),
     [anon_sym_rpo] = ACTIONS(196),
     [anon_sym_drill] = ACTIONS(196),
@@ -5405,6 +5937,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(141),
     [anon_sym_defaults] = ACTIONS(141),
     [anon_sym_coverage] = ACTIONS(141),
+    [anon_sym_on_failure] = ACTIONS(141),
+    [anon_sym_notify] = ACTIONS(141),
+    [anon_sym_format] = ACTIONS(141),
+    [anon_sym_events] = ACTIONS(141),
     [anon_sym_rto] = ACTIONS(141),
     [anon_sym_rpo] = ACTIONS(141),
     [anon_sym_drill] = ACTIONS(141),
@@ -5475,6 +6011,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(200),
     [anon_sym_defaults] = ACTIONS(200),
     [anon_sym_coverage] = ACTIONS(200),
+    [anon_sym_on_failure] = ACTIONS(200),
+    [anon_sym_notify] = ACTIONS(200),
+    [anon_sym_format] = ACTIONS(200),
+    [anon_sym_events] = ACTIONS(200),
     [anon_sym_rto] = ACTIONS(200),
     [anon_sym_rpo] = ACTIONS(200),
     [anon_sym_drill] = ACTIONS(200),
@@ -5545,6 +6085,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(204),
     [anon_sym_defaults] = ACTIONS(204),
     [anon_sym_coverage] = ACTIONS(204),
+    [anon_sym_on_failure] = ACTIONS(204),
+    [anon_sym_notify] = ACTIONS(204),
+    [anon_sym_format] = ACTIONS(204),
+    [anon_sym_events] = ACTIONS(204),
     [anon_sym_rto] = ACTIONS(204),
     [anon_sym_rpo] = ACTIONS(204),
     [anon_sym_drill] = ACTIONS(204),
@@ -5614,6 +6158,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(208),
     [anon_sym_defaults] = ACTIONS(208),
     [anon_sym_coverage] = ACTIONS(208),
+    [anon_sym_on_failure] = ACTIONS(208),
+    [anon_sym_notify] = ACTIONS(208),
+    [anon_sym_format] = ACTIONS(208),
+    [anon_sym_events] = ACTIONS(208),
     [anon_sym_rto] = ACTIONS(208),
     [anon_sym_rpo] = ACTIONS(208),
     [anon_sym_drill] = ACTIONS(208),
@@ -5683,6 +6231,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(214),
     [anon_sym_defaults] = ACTIONS(214),
     [anon_sym_coverage] = ACTIONS(214),
+    [anon_sym_on_failure] = ACTIONS(214),
+    [anon_sym_notify] = ACTIONS(214),
+    [anon_sym_format] = ACTIONS(214),
+    [anon_sym_events] = ACTIONS(214),
     [anon_sym_rto] = ACTIONS(214),
     [anon_sym_rpo] = ACTIONS(214),
     [anon_sym_drill] = ACTIONS(214),
@@ -5752,6 +6304,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(218),
     [anon_sym_defaults] = ACTIONS(218),
     [anon_sym_coverage] = ACTIONS(218),
+    [anon_sym_on_failure] = ACTIONS(218),
+    [anon_sym_notify] = ACTIONS(218),
+    [anon_sym_format] = ACTIONS(218),
+    [anon_sym_events] = ACTIONS(218),
     [anon_sym_rto] = ACTIONS(218),
     [anon_sym_rpo] = ACTIONS(218),
     [anon_sym_drill] = ACTIONS(218),
@@ -5821,6 +6377,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(181),
     [anon_sym_defaults] = ACTIONS(181),
     [anon_sym_coverage] = ACTIONS(181),
+    [anon_sym_on_failure] = ACTIONS(181),
+    [anon_sym_notify] = ACTIONS(181),
+    [anon_sym_format] = ACTIONS(181),
+    [anon_sym_events] = ACTIONS(181),
     [anon_sym_rto] = ACTIONS(181),
     [anon_sym_rpo] = ACTIONS(181),
     [anon_sym_drill] = ACTIONS(181),
@@ -5889,6 +6449,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(222),
     [anon_sym_defaults] = ACTIONS(222),
     [anon_sym_coverage] = ACTIONS(222),
+    [anon_sym_on_failure] = ACTIONS(222),
+    [anon_sym_notify] = ACTIONS(222),
+    [anon_sym_format] = ACTIONS(222),
+    [anon_sym_events] = ACTIONS(222),
     [anon_sym_rto] = ACTIONS(222),
     [anon_sym_rpo] = ACTIONS(222),
     [anon_sym_drill] = ACTIONS(222),
@@ -5956,6 +6520,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(226),
     [anon_sym_defaults] = ACTIONS(226),
     [anon_sym_coverage] = ACTIONS(226),
+    [anon_sym_on_failure] = ACTIONS(226),
+    [anon_sym_notify] = ACTIONS(226),
+    [anon_sym_format] = ACTIONS(226),
+    [anon_sym_events] = ACTIONS(226),
     [anon_sym_rto] = ACTIONS(226),
     [anon_sym_rpo] = ACTIONS(226),
     [anon_sym_drill] = ACTIONS(226),
@@ -6023,6 +6591,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(230),
     [anon_sym_defaults] = ACTIONS(230),
     [anon_sym_coverage] = ACTIONS(230),
+    [anon_sym_on_failure] = ACTIONS(230),
+    [anon_sym_notify] = ACTIONS(230),
+    [anon_sym_format] = ACTIONS(230),
+    [anon_sym_events] = ACTIONS(230),
     [anon_sym_rto] = ACTIONS(230),
     [anon_sym_rpo] = ACTIONS(230),
     [anon_sym_drill] = ACTIONS(230),
@@ -6090,6 +6662,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(234),
     [anon_sym_defaults] = ACTIONS(234),
     [anon_sym_coverage] = ACTIONS(234),
+    [anon_sym_on_failure] = ACTIONS(234),
+    [anon_sym_notify] = ACTIONS(234),
+    [anon_sym_format] = ACTIONS(234),
+    [anon_sym_events] = ACTIONS(234),
     [anon_sym_rto] = ACTIONS(234),
     [anon_sym_rpo] = ACTIONS(234),
     [anon_sym_drill] = ACTIONS(234),
@@ -6157,6 +6733,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(238),
     [anon_sym_defaults] = ACTIONS(238),
     [anon_sym_coverage] = ACTIONS(238),
+    [anon_sym_on_failure] = ACTIONS(238),
+    [anon_sym_notify] = ACTIONS(238),
+    [anon_sym_format] = ACTIONS(238),
+    [anon_sym_events] = ACTIONS(238),
     [anon_sym_rto] = ACTIONS(238),
     [anon_sym_rpo] = ACTIONS(238),
     [anon_sym_drill] = ACTIONS(238),
@@ -6224,6 +6804,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(242),
     [anon_sym_defaults] = ACTIONS(242),
     [anon_sym_coverage] = ACTIONS(242),
+    [anon_sym_on_failure] = ACTIONS(242),
+    [anon_sym_notify] = ACTIONS(242),
+    [anon_sym_format] = ACTIONS(242),
+    [anon_sym_events] = ACTIONS(242),
     [anon_sym_rto] = ACTIONS(242),
     [anon_sym_rpo] = ACTIONS(242),
     [anon_sym_drill] = ACTIONS(242),
@@ -6291,6 +6875,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(246),
     [anon_sym_defaults] = ACTIONS(246),
     [anon_sym_coverage] = ACTIONS(246),
+    [anon_sym_on_failure] = ACTIONS(246),
+    [anon_sym_notify] = ACTIONS(246),
+    [anon_sym_format] = ACTIONS(246),
+    [anon_sym_events] = ACTIONS(246),
     [anon_sym_rto] = ACTIONS(246),
     [anon_sym_rpo] = ACTIONS(246),
     [anon_sym_drill] = ACTIONS(246),
@@ -6358,6 +6946,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(250),
     [anon_sym_defaults] = ACTIONS(250),
     [anon_sym_coverage] = ACTIONS(250),
+    [anon_sym_on_failure] = ACTIONS(250),
+    [anon_sym_notify] = ACTIONS(250),
+    [anon_sym_format] = ACTIONS(250),
+    [anon_sym_events] = ACTIONS(250),
     [anon_sym_rto] = ACTIONS(250),
     [anon_sym_rpo] = ACTIONS(250),
     [anon_sym_drill] = ACTIONS(250),
@@ -6425,6 +7017,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(254),
     [anon_sym_defaults] = ACTIONS(254),
     [anon_sym_coverage] = ACTIONS(254),
+    [anon_sym_on_failure] = ACTIONS(254),
+    [anon_sym_notify] = ACTIONS(254),
+    [anon_sym_format] = ACTIONS(254),
+    [anon_sym_events] = ACTIONS(254),
     [anon_sym_rto] = ACTIONS(254),
     [anon_sym_rpo] = ACTIONS(254),
     [anon_sym_drill] = ACTIONS(254),
@@ -6492,6 +7088,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(258),
     [anon_sym_defaults] = ACTIONS(258),
     [anon_sym_coverage] = ACTIONS(258),
+    [anon_sym_on_failure] = ACTIONS(258),
+    [anon_sym_notify] = ACTIONS(258),
+    [anon_sym_format] = ACTIONS(258),
+    [anon_sym_events] = ACTIONS(258),
     [anon_sym_rto] = ACTIONS(258),
     [anon_sym_rpo] = ACTIONS(258),
     [anon_sym_drill] = ACTIONS(258),
@@ -6559,6 +7159,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(262),
     [anon_sym_defaults] = ACTIONS(262),
     [anon_sym_coverage] = ACTIONS(262),
+    [anon_sym_on_failure] = ACTIONS(262),
+    [anon_sym_notify] = ACTIONS(262),
+    [anon_sym_format] = ACTIONS(262),
+    [anon_sym_events] = ACTIONS(262),
     [anon_sym_rto] = ACTIONS(262),
     [anon_sym_rpo] = ACTIONS(262),
     [anon_sym_drill] = ACTIONS(262),
@@ -6626,6 +7230,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(266),
     [anon_sym_defaults] = ACTIONS(266),
     [anon_sym_coverage] = ACTIONS(266),
+    [anon_sym_on_failure] = ACTIONS(266),
+    [anon_sym_notify] = ACTIONS(266),
+    [anon_sym_format] = ACTIONS(266),
+    [anon_sym_events] = ACTIONS(266),
     [anon_sym_rto] = ACTIONS(266),
     [anon_sym_rpo] = ACTIONS(266),
     [anon_sym_drill] = ACTIONS(266),
@@ -6693,6 +7301,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(270),
     [anon_sym_defaults] = ACTIONS(270),
     [anon_sym_coverage] = ACTIONS(270),
+    [anon_sym_on_failure] = ACTIONS(270),
+    [anon_sym_notify] = ACTIONS(270),
+    [anon_sym_format] = ACTIONS(270),
+    [anon_sym_events] = ACTIONS(270),
     [anon_sym_rto] = ACTIONS(270),
     [anon_sym_rpo] = ACTIONS(270),
     [anon_sym_drill] = ACTIONS(270),
@@ -6760,6 +7372,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(274),
     [anon_sym_defaults] = ACTIONS(274),
     [anon_sym_coverage] = ACTIONS(274),
+    [anon_sym_on_failure] = ACTIONS(274),
+    [anon_sym_notify] = ACTIONS(274),
+    [anon_sym_format] = ACTIONS(274),
+    [anon_sym_events] = ACTIONS(274),
     [anon_sym_rto] = ACTIONS(274),
     [anon_sym_rpo] = ACTIONS(274),
     [anon_sym_drill] = ACTIONS(274),
@@ -6827,6 +7443,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(278),
     [anon_sym_defaults] = ACTIONS(278),
     [anon_sym_coverage] = ACTIONS(278),
+    [anon_sym_on_failure] = ACTIONS(278),
+    [anon_sym_notify] = ACTIONS(278),
+    [anon_sym_format] = ACTIONS(278),
+    [anon_sym_events] = ACTIONS(278),
     [anon_sym_rto] = ACTIONS(278),
     [anon_sym_rpo] = ACTIONS(278),
     [anon_sym_drill] = ACTIONS(278),
@@ -6894,6 +7514,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(282),
     [anon_sym_defaults] = ACTIONS(282),
     [anon_sym_coverage] = ACTIONS(282),
+    [anon_sym_on_failure] = ACTIONS(282),
+    [anon_sym_notify] = ACTIONS(282),
+    [anon_sym_format] = ACTIONS(282),
+    [anon_sym_events] = ACTIONS(282),
     [anon_sym_rto] = ACTIONS(282),
     [anon_sym_rpo] = ACTIONS(282),
     [anon_sym_drill] = ACTIONS(282),
@@ -6961,6 +7585,10 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_objectives] = ACTIONS(286),
     [anon_sym_defaults] = ACTIONS(286),
     [anon_sym_coverage] = ACTIONS(286),
+    [anon_sym_on_failure] = ACTIONS(286),
+    [anon_sym_notify] = ACTIONS(286),
+    [anon_sym_format] = ACTIONS(286),
+    [anon_sym_events] = ACTIONS(286),
     [anon_sym_rto] = ACTIONS(286),
     [anon_sym_rpo] = ACTIONS(286),
     [anon_sym_drill] = ACTIONS(286),
@@ -7027,7 +7655,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_boolean,
       sym_constant,
       sym_string,
-    ACTIONS(41), 11,
+    ACTIONS(41), 19,
       anon_sym_simulator,
       anon_sym_abort,
       anon_sym_continue,
@@ -7039,7 +7667,15 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_PUT,
       anon_sym_PATCH,
       anon_sym_DELETE,
-  [48] = 10,
+      anon_sym_teams,
+      anon_sym_slack,
+      anon_sym_json,
+      anon_sym_run_started,
+      anon_sym_step_failed,
+      anon_sym_approval_waiting,
+      anon_sym_rto_exceeded,
+      anon_sym_run_finished,
+  [56] = 10,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7065,7 +7701,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_boolean,
       sym_constant,
       sym_string,
-    ACTIONS(41), 11,
+    ACTIONS(41), 19,
       anon_sym_simulator,
       anon_sym_abort,
       anon_sym_continue,
@@ -7077,7 +7713,15 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_PUT,
       anon_sym_PATCH,
       anon_sym_DELETE,
-  [96] = 10,
+      anon_sym_teams,
+      anon_sym_slack,
+      anon_sym_json,
+      anon_sym_run_started,
+      anon_sym_step_failed,
+      anon_sym_approval_waiting,
+      anon_sym_rto_exceeded,
+      anon_sym_run_finished,
+  [112] = 10,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7103,7 +7747,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_boolean,
       sym_constant,
       sym_string,
-    ACTIONS(41), 11,
+    ACTIONS(41), 19,
       anon_sym_simulator,
       anon_sym_abort,
       anon_sym_continue,
@@ -7115,7 +7759,15 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_PUT,
       anon_sym_PATCH,
       anon_sym_DELETE,
-  [144] = 9,
+      anon_sym_teams,
+      anon_sym_slack,
+      anon_sym_json,
+      anon_sym_run_started,
+      anon_sym_step_failed,
+      anon_sym_approval_waiting,
+      anon_sym_rto_exceeded,
+      anon_sym_run_finished,
+  [168] = 9,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7139,7 +7791,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_boolean,
       sym_constant,
       sym_string,
-    ACTIONS(41), 11,
+    ACTIONS(41), 19,
       anon_sym_simulator,
       anon_sym_abort,
       anon_sym_continue,
@@ -7151,7 +7803,15 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_PUT,
       anon_sym_PATCH,
       anon_sym_DELETE,
-  [189] = 9,
+      anon_sym_teams,
+      anon_sym_slack,
+      anon_sym_json,
+      anon_sym_run_started,
+      anon_sym_step_failed,
+      anon_sym_approval_waiting,
+      anon_sym_rto_exceeded,
+      anon_sym_run_finished,
+  [221] = 9,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7175,7 +7835,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_boolean,
       sym_constant,
       sym_string,
-    ACTIONS(41), 11,
+    ACTIONS(41), 19,
       anon_sym_simulator,
       anon_sym_abort,
       anon_sym_continue,
@@ -7187,7 +7847,15 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_PUT,
       anon_sym_PATCH,
       anon_sym_DELETE,
-  [234] = 4,
+      anon_sym_teams,
+      anon_sym_slack,
+      anon_sym_json,
+      anon_sym_run_started,
+      anon_sym_step_failed,
+      anon_sym_approval_waiting,
+      anon_sym_rto_exceeded,
+      anon_sym_run_finished,
+  [274] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(306), 1,
@@ -7199,7 +7867,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_failover,
       anon_sym_failback,
       anon_sym_test,
-  [250] = 4,
+  [290] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(310), 1,
@@ -7211,7 +7879,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_failover,
       anon_sym_failback,
       anon_sym_test,
-  [266] = 4,
+  [306] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7221,7 +7889,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(80), 2,
       sym__name,
       sym_string,
-  [280] = 4,
+  [320] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7231,7 +7899,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(69), 2,
       sym__name,
       sym_string,
-  [294] = 4,
+  [334] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7241,7 +7909,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(39), 2,
       sym__name,
       sym_string,
-  [308] = 4,
+  [348] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7251,7 +7919,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(38), 2,
       sym__name,
       sym_string,
-  [322] = 5,
+  [362] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
@@ -7262,7 +7930,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_block,
     STATE(82), 1,
       aux_sym_hooks_repeat1,
-  [338] = 5,
+  [378] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
@@ -7273,7 +7941,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_block,
     STATE(84), 1,
       sym_needs_clause,
-  [354] = 4,
+  [394] = 4,
     ACTIONS(324), 1,
       anon_sym_DQUOTE2,
     ACTIONS(328), 1,
@@ -7283,7 +7951,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(326), 2,
       sym_string_content,
       sym_escape_sequence,
-  [368] = 4,
+  [408] = 4,
     ACTIONS(328), 1,
       sym_comment,
     ACTIONS(330), 1,
@@ -7293,7 +7961,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(332), 2,
       sym_string_content,
       sym_escape_sequence,
-  [382] = 4,
+  [422] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7303,7 +7971,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(36), 2,
       sym__name,
       sym_string,
-  [396] = 4,
+  [436] = 4,
     ACTIONS(328), 1,
       sym_comment,
     ACTIONS(337), 1,
@@ -7313,7 +7981,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(339), 2,
       sym_string_content,
       sym_escape_sequence,
-  [410] = 4,
+  [450] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7323,7 +7991,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(85), 2,
       sym__name,
       sym_string,
-  [424] = 5,
+  [464] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
@@ -7334,7 +8002,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_block,
     STATE(68), 1,
       aux_sym_hooks_repeat1,
-  [440] = 4,
+  [480] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7344,7 +8012,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(18), 2,
       sym__name,
       sym_string,
-  [454] = 4,
+  [494] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(210), 1,
@@ -7353,7 +8021,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_LBRACE,
     STATE(29), 1,
       aux_sym_needs_clause_repeat1,
-  [467] = 4,
+  [507] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(296), 1,
@@ -7362,7 +8030,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_COMMA,
     STATE(21), 1,
       aux_sym_arguments_repeat1,
-  [480] = 4,
+  [520] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(349), 1,
@@ -7371,7 +8039,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACK,
     STATE(78), 1,
       aux_sym_arguments_repeat1,
-  [493] = 4,
+  [533] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(210), 1,
@@ -7380,7 +8048,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_LBRACE,
     STATE(77), 1,
       aux_sym_needs_clause_repeat1,
-  [506] = 4,
+  [546] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7389,7 +8057,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RPAREN,
     STATE(88), 1,
       sym_string,
-  [519] = 4,
+  [559] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(357), 1,
@@ -7398,48 +8066,48 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_COMMA,
     STATE(82), 1,
       aux_sym_hooks_repeat1,
-  [532] = 2,
+  [572] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(362), 2,
       anon_sym_LBRACE,
       anon_sym_COMMA,
-  [540] = 3,
+  [580] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
       anon_sym_LBRACE,
     STATE(44), 1,
       sym_block,
-  [550] = 3,
+  [590] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
       anon_sym_LBRACE,
     STATE(51), 1,
       sym_block,
-  [560] = 2,
+  [600] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(364), 2,
       anon_sym_LBRACE,
       anon_sym_COMMA,
-  [568] = 2,
+  [608] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(366), 1,
       ts_builtin_sym_end,
-  [575] = 2,
+  [615] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(368), 1,
       anon_sym_RPAREN,
-  [582] = 2,
+  [622] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(370), 1,
       anon_sym_LPAREN,
-  [589] = 2,
+  [629] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(372), 1,
@@ -7448,39 +8116,39 @@ static const uint16_t ts_small_parse_table[] = {
 
 static const uint32_t ts_small_parse_table_map[] = {
   [SMALL_STATE(57)] = 0,
-  [SMALL_STATE(58)] = 48,
-  [SMALL_STATE(59)] = 96,
-  [SMALL_STATE(60)] = 144,
-  [SMALL_STATE(61)] = 189,
-  [SMALL_STATE(62)] = 234,
-  [SMALL_STATE(63)] = 250,
-  [SMALL_STATE(64)] = 266,
-  [SMALL_STATE(65)] = 280,
-  [SMALL_STATE(66)] = 294,
-  [SMALL_STATE(67)] = 308,
-  [SMALL_STATE(68)] = 322,
-  [SMALL_STATE(69)] = 338,
-  [SMALL_STATE(70)] = 354,
-  [SMALL_STATE(71)] = 368,
-  [SMALL_STATE(72)] = 382,
-  [SMALL_STATE(73)] = 396,
-  [SMALL_STATE(74)] = 410,
-  [SMALL_STATE(75)] = 424,
-  [SMALL_STATE(76)] = 440,
-  [SMALL_STATE(77)] = 454,
-  [SMALL_STATE(78)] = 467,
-  [SMALL_STATE(79)] = 480,
-  [SMALL_STATE(80)] = 493,
-  [SMALL_STATE(81)] = 506,
-  [SMALL_STATE(82)] = 519,
-  [SMALL_STATE(83)] = 532,
-  [SMALL_STATE(84)] = 540,
-  [SMALL_STATE(85)] = 550,
-  [SMALL_STATE(86)] = 560,
-  [SMALL_STATE(87)] = 568,
-  [SMALL_STATE(88)] = 575,
-  [SMALL_STATE(89)] = 582,
-  [SMALL_STATE(90)] = 589,
+  [SMALL_STATE(58)] = 56,
+  [SMALL_STATE(59)] = 112,
+  [SMALL_STATE(60)] = 168,
+  [SMALL_STATE(61)] = 221,
+  [SMALL_STATE(62)] = 274,
+  [SMALL_STATE(63)] = 290,
+  [SMALL_STATE(64)] = 306,
+  [SMALL_STATE(65)] = 320,
+  [SMALL_STATE(66)] = 334,
+  [SMALL_STATE(67)] = 348,
+  [SMALL_STATE(68)] = 362,
+  [SMALL_STATE(69)] = 378,
+  [SMALL_STATE(70)] = 394,
+  [SMALL_STATE(71)] = 408,
+  [SMALL_STATE(72)] = 422,
+  [SMALL_STATE(73)] = 436,
+  [SMALL_STATE(74)] = 450,
+  [SMALL_STATE(75)] = 464,
+  [SMALL_STATE(76)] = 480,
+  [SMALL_STATE(77)] = 494,
+  [SMALL_STATE(78)] = 507,
+  [SMALL_STATE(79)] = 520,
+  [SMALL_STATE(80)] = 533,
+  [SMALL_STATE(81)] = 546,
+  [SMALL_STATE(82)] = 559,
+  [SMALL_STATE(83)] = 572,
+  [SMALL_STATE(84)] = 580,
+  [SMALL_STATE(85)] = 590,
+  [SMALL_STATE(86)] = 600,
+  [SMALL_STATE(87)] = 608,
+  [SMALL_STATE(88)] = 615,
+  [SMALL_STATE(89)] = 622,
+  [SMALL_STATE(90)] = 629,
 };
 
 static const TSParseActionEntry ts_parse_actions[] = {

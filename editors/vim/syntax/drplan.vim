@@ -38,10 +38,14 @@ syntax keyword drplanSetting item args account params method headers body expect
 syntax keyword drplanSetting drill coverage tag resource_group target vm_name size subnet ip
 syntax keyword drplanSetting test_subnet test_ip public_ip load_balancer_pools nsg zone
 syntax keyword drplanSetting availability_set proximity_group capacity_reservation
+syntax keyword drplanSetting on_failure notify format events
 
 " Enum values (schema::ON_ERROR, schema::RECOVERY_POINTS, schema::METHODS) and `simulator`.
 syntax keyword drplanConstant abort continue latest latest_processed latest_app_consistent
 syntax keyword drplanConstant GET POST PUT PATCH DELETE simulator
+" Notify targets (schema::NOTIFY_FORMATS, schema::NOTIFY_EVENTS).
+syntax keyword drplanConstant teams slack json
+syntax keyword drplanConstant run_started step_failed approval_waiting rto_exceeded run_finished
 
 " Booleans.
 syntax keyword drplanBoolean true false

@@ -47,6 +47,10 @@ pub enum BlockKind {
     Target,
     /// `coverage { … }`: which of the subscription's VMs belong to the plan.
     Coverage,
+    /// `notify { … }` in the plan: where the run's events are sent.
+    Notify,
+    /// `webhook URL { … }` in `notify`: one target's format and events.
+    NotifyTarget,
 }
 
 impl BlockKind {
@@ -71,6 +75,8 @@ impl BlockKind {
             BlockKind::Map => "this map",
             BlockKind::Target => "this `target` block",
             BlockKind::Coverage => "this `coverage` block",
+            BlockKind::Notify => "this `notify` block",
+            BlockKind::NotifyTarget => "this notify target",
         }
     }
 
@@ -85,7 +91,7 @@ impl BlockKind {
             BlockKind::Test => "a `test` block",
             BlockKind::Group => "a `group` block",
             BlockKind::Vm => "a `vm` block",
-            BlockKind::Hooks => "a `before`/`after` block",
+            BlockKind::Hooks => "a hook block (`before`, `after`, `on_failure`)",
             BlockKind::Script => "a `script` hook",
             BlockKind::Runbook => "a `runbook` hook",
             BlockKind::Webhook => "a `webhook` hook",
@@ -95,6 +101,8 @@ impl BlockKind {
             BlockKind::Map => "a map",
             BlockKind::Target => "a `target` block",
             BlockKind::Coverage => "a `coverage` block",
+            BlockKind::Notify => "a `notify` block",
+            BlockKind::NotifyTarget => "a notify target (`webhook … { }` in `notify`)",
         }
     }
 }
@@ -128,6 +136,10 @@ pub enum ValueType {
     Enum(&'static [&'static str]),
     /// One or more of the listed words, comma-separated.
     EnumList(&'static [&'static str]),
+    /// `[a, b]`: a list of the listed words.
+    EnumArray(&'static [&'static str]),
+    /// A URL string, or `env("NAME")` to read it when the run starts.
+    UrlOrEnv,
     /// `["a", "b"]`.
     StringList,
     /// A string, or the word `simulator`.
@@ -185,6 +197,16 @@ pub const PHASES: &[&str] = &["failover", "failback", "test"];
 pub const ON_ERROR: &[&str] = &["abort", "continue"];
 /// `recovery_point` values.
 pub const RECOVERY_POINTS: &[&str] = &["latest", "latest_processed", "latest_app_consistent"];
+/// `format` values of a notify target (`crate::notify::NotifyFormat`).
+pub const NOTIFY_FORMATS: &[&str] = &["teams", "slack", "json"];
+/// `events` of a notify target (`crate::notify::NotifyEvent`).
+pub const NOTIFY_EVENTS: &[&str] = &[
+    "run_started",
+    "step_failed",
+    "approval_waiting",
+    "rto_exceeded",
+    "run_finished",
+];
 /// `method` values.
 pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
 /// The hook kinds, in the order the docs list them.
@@ -252,6 +274,8 @@ pub fn settings(block: BlockKind) -> &'static [SettingSpec] {
         BlockKind::Probe => &hooks::PROBE,
         BlockKind::Manual => &hooks::MANUAL,
         BlockKind::Wait => &hooks::WAIT,
+        BlockKind::Notify => plan::NOTIFY,
+        BlockKind::NotifyTarget => plan::NOTIFY_TARGET,
         BlockKind::Map => &[],
     }
 }
@@ -278,6 +302,8 @@ pub const ALL_BLOCKS: &[BlockKind] = &[
     BlockKind::Failover,
     BlockKind::Test,
     BlockKind::Coverage,
+    BlockKind::Notify,
+    BlockKind::NotifyTarget,
     BlockKind::Group,
     BlockKind::Vm,
     BlockKind::Target,
@@ -301,6 +327,8 @@ pub fn keywords() -> Vec<&'static str> {
     words.extend_from_slice(PHASES);
     words.extend_from_slice(ON_ERROR);
     words.extend_from_slice(RECOVERY_POINTS);
+    words.extend_from_slice(NOTIFY_FORMATS);
+    words.extend_from_slice(NOTIFY_EVENTS);
     words.sort_unstable();
     words.dedup();
     words
@@ -372,6 +400,35 @@ const VALUE_DOCS: &[(&str, &str)] = &[
         "HTTP PATCH: the body is sent as given, or the run's context as JSON.",
     ),
     ("DELETE", "HTTP DELETE."),
+    (
+        "teams",
+        "A Microsoft Teams incoming webhook: each event as a message card with its facts.",
+    ),
+    (
+        "slack",
+        "A Slack incoming webhook: each event as a message (`text` and `blocks`).",
+    ),
+    (
+        "json",
+        "Any endpoint: each event as a JSON document, `{\"schema\": \"drplan.notification/1\", \"event\": …}` (the default).",
+    ),
+    ("run_started", "The run (or a resumed part of it) began."),
+    (
+        "step_failed",
+        "A step failed; the message says whether `on_error continue` tolerated it.",
+    ),
+    (
+        "approval_waiting",
+        "A `manual` step waits; the message gives the `drplan approve` command.",
+    ),
+    (
+        "rto_exceeded",
+        "The run has taken longer than `objectives.rto` and steps still run (sent once).",
+    ),
+    (
+        "run_finished",
+        "The run ended: succeeded, failed or cancelled.",
+    ),
 ];
 
 /// What a value word of an enum-valued setting means.
@@ -387,12 +444,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn notify_words_are_the_notify_enums() {
+        let formats: Vec<&str> = crate::notify::NotifyFormat::ALL
+            .iter()
+            .map(|f| f.as_str())
+            .collect();
+        assert_eq!(formats, NOTIFY_FORMATS);
+        let events: Vec<&str> = crate::notify::NotifyEvent::ALL
+            .iter()
+            .map(|e| e.as_str())
+            .collect();
+        assert_eq!(events, NOTIFY_EVENTS);
+    }
+
+    #[test]
     fn every_enum_word_has_a_value_doc() {
         let enums = ALL_BLOCKS
             .iter()
             .flat_map(|b| settings(*b))
             .filter_map(|s| match s.value {
-                ValueType::Enum(words) | ValueType::EnumList(words) => Some(words),
+                ValueType::Enum(words)
+                | ValueType::EnumList(words)
+                | ValueType::EnumArray(words) => Some(words),
                 ValueType::Vault => Some(&["simulator"][..]),
                 _ => None,
             });
@@ -400,9 +473,17 @@ mod tests {
             assert!(value_doc(word).is_some(), "`{word}` has no value doc");
         }
         for (word, _) in VALUE_DOCS {
-            let known = [PHASES, ON_ERROR, RECOVERY_POINTS, METHODS, &["simulator"]]
-                .iter()
-                .any(|list| list.contains(word));
+            let known = [
+                PHASES,
+                ON_ERROR,
+                RECOVERY_POINTS,
+                METHODS,
+                NOTIFY_FORMATS,
+                NOTIFY_EVENTS,
+                &["simulator"],
+            ]
+            .iter()
+            .any(|list| list.contains(word));
             assert!(known, "value doc for `{word}`, which no setting takes");
         }
     }

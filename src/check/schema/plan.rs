@@ -2,7 +2,10 @@
 //! `defaults`, `failover`, `test`, `coverage`, groups and VMs.
 
 use super::{ANY_DURATION, NO_ZERO, NONE, repeated, s};
-use super::{BlockKind, BlockRule, ON_ERROR, PHASES, RECOVERY_POINTS, SettingSpec, ValueType};
+use super::{
+    BlockKind, BlockRule, NOTIFY_EVENTS, NOTIFY_FORMATS, ON_ERROR, PHASES, RECOVERY_POINTS,
+    SettingSpec, ValueType,
+};
 
 pub(super) const FILE: &[SettingSpec] = &[s(
     "plan",
@@ -93,6 +96,66 @@ pub(super) const PLAN: &[SettingSpec] = &[
         "Which of the subscription's VMs belong to the application: every VM in the primary region that a selector matches must be in the plan and replicated (checked online, before a run).",
         None,
         "coverage { tag \"app=shop\" }",
+    ),
+    repeated(s(
+        "before",
+        ValueType::EnumList(PHASES),
+        BlockRule::Required(BlockKind::Hooks),
+        "Hooks that run, in order, before the whole operation in the named phases: every group's first steps wait for them (a change ticket, a maintenance page). A failback runs them first too.",
+        None,
+        "before failover { webhook \"https://ops.example.com/ticket\" }",
+    )),
+    repeated(s(
+        "after",
+        ValueType::EnumList(PHASES),
+        BlockRule::Required(BlockKind::Hooks),
+        "Hooks that run, in order, after every step of the operation in the named phases (a DNS switch, a message). A failback runs them last too.",
+        None,
+        "after failover, test { script \"scripts/dns-switch.sh\" }",
+    )),
+    s(
+        "on_failure",
+        ValueType::Nothing,
+        BlockRule::Required(BlockKind::Hooks),
+        "Hooks that run once, in order, when a run fails or is interrupted (Ctrl-C, a lost lease), after its last step stopped; they get the run's context and the failed steps (`DRPLAN_FAILED_STEPS`). They are journaled as steps but never change the run's status.",
+        None,
+        "on_failure { webhook \"https://ops.example.com/page\" }",
+    ),
+    s(
+        "notify",
+        ValueType::Nothing,
+        BlockRule::Required(BlockKind::Notify),
+        "Where the run's events are sent (chat or any endpoint). A notification that cannot be delivered is logged and never fails the run.",
+        None,
+        "notify { webhook env(\"TEAMS_WEBHOOK_URL\") { format teams } }",
+    ),
+];
+
+pub(super) const NOTIFY: &[SettingSpec] = &[repeated(s(
+    "webhook",
+    ValueType::UrlOrEnv,
+    BlockRule::Optional(BlockKind::NotifyTarget),
+    "One endpoint that gets the run's events by HTTP POST: an https URL (http only to a loopback address), or `env(\"NAME\")` to read it when the run starts (chat webhook URLs are secrets). A missing variable stops the run before it starts.",
+    None,
+    "webhook env(\"SLACK_WEBHOOK_URL\") { format slack  events [step_failed, run_finished] }",
+))];
+
+pub(super) const NOTIFY_TARGET: &[SettingSpec] = &[
+    s(
+        "format",
+        ValueType::Enum(NOTIFY_FORMATS),
+        NONE,
+        "How messages are shaped: `teams` (a Teams message card), `slack` (a Slack message) or `json` (`drplan.notification/1`).",
+        Some("json"),
+        "format teams",
+    ),
+    s(
+        "events",
+        ValueType::EnumArray(NOTIFY_EVENTS),
+        NONE,
+        "Which events the endpoint gets: `run_started`, `step_failed`, `approval_waiting`, `rto_exceeded`, `run_finished`.",
+        Some("all of them"),
+        "events [step_failed, approval_waiting, run_finished]",
     ),
 ];
 
