@@ -197,7 +197,7 @@ impl Console {
                 changes.len(),
                 if changes.len() == 1 { "" } else { "s" }
             ),
-            Event::RunFinished { .. } => return None,
+            Event::RunFinished { .. } | Event::Machines { .. } => return None,
         })
     }
 
@@ -261,7 +261,7 @@ impl Console {
                     let _ = multi.println(line);
                 }
             }
-            Event::RunFinished { .. } => {}
+            Event::RunFinished { .. } | Event::Machines { .. } => {}
         }
     }
 

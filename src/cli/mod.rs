@@ -18,6 +18,7 @@ mod lsp;
 mod output;
 mod output_cmd;
 mod paths;
+mod report;
 mod resume;
 mod run;
 mod runs;
@@ -62,6 +63,7 @@ pub fn main() -> i32 {
         Command::Approve(args) => approve::run(&args, crate::journal::Verdict::Approved, &ctx),
         Command::Reject(args) => approve::run(&args, crate::journal::Verdict::Rejected, &ctx),
         Command::Output(args) => output_cmd::run(&args, &ctx),
+        Command::Report(args) => report::run(&args, &ctx),
         Command::Status(args) => status::status(&args, &ctx),
         Command::Jobs(args) => status::jobs(&args, &ctx),
         Command::Emulator(args) => emulator::run(&args, &ctx),
