@@ -6,7 +6,8 @@
 use std::fmt::Write as _;
 
 use super::facts;
-use super::model::{MachineSeenPair, Report};
+use super::machines::{MachineSeenPair, describe_machine};
+use super::model::Report;
 
 /// Text as one table cell: printable, one line, nothing Markdown or HTML
 /// would read as markup.
@@ -206,10 +207,7 @@ fn machines(out: &mut String, report: &Report) {
     }
     out.push_str("## Machines\n\n");
     let show = |m: Option<&crate::journal::MachineSeen>| {
-        m.map_or_else(
-            || "—".to_string(),
-            |m| cell(&super::model::describe_machine(m)),
-        )
+        m.map_or_else(|| "—".to_string(), |m| cell(&describe_machine(m)))
     };
     let rows = pairs.iter().map(|p: &MachineSeenPair<'_>| {
         vec![cell(p.vm), cell(p.group), show(p.before), show(p.after)]

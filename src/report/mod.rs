@@ -6,8 +6,10 @@
 
 pub mod achieved;
 pub mod facts;
+mod fold;
 pub mod html;
 pub mod json;
+pub mod machines;
 pub mod md;
 pub mod model;
 

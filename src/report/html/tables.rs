@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 
 use super::esc;
 use crate::report::facts;
-use crate::report::model::{Report, describe_machine};
+use crate::report::machines::describe_machine;
+use crate::report::model::Report;
 
 /// The step table.
 pub(super) fn steps(out: &mut String, report: &Report) {
