@@ -15,3 +15,6 @@ pub mod model;
 
 pub use achieved::{Achieved, RtoVerdict};
 pub use model::{Inputs, Report, RunVerdict, StepResult, StepRow};
+
+#[cfg(test)]
+mod tests;
