@@ -49,7 +49,8 @@ fn installed_version(folder: &Path) -> Option<String> {
     Some(manifest["version"].as_str()?.to_owned())
 }
 
-fn npm_ci(folder: &Path) {
+/// `npm ci` in `folder` (a test's pinned npm packages).
+pub(crate) fn npm_ci(folder: &Path) {
     let output = Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
         .current_dir(folder)
