@@ -78,7 +78,7 @@ fn journal(text: &str) -> Vec<Record> {
             event: Event::StepFinished {
                 step: step.id.clone(),
                 status: StepStatus::Succeeded,
-                duration_s: (finish - start) as f64 / 1000.0,
+                duration_s: Duration::from_millis(finish - start).as_secs_f64(),
                 error: None,
                 reason: None,
                 possible_causes: None,
