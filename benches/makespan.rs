@@ -88,6 +88,7 @@ fn simulated_failover(plan: &Plan, cap: Option<u32>) -> Duration {
             prior: None,
             seed: 1,
             vault_speed: 1.0,
+            machines_before: None,
             origin: None,
         })
         .await

@@ -118,6 +118,7 @@ fn failover(vms: usize, options: OperationOptions) -> Measured {
             prior: None,
             seed: 1,
             vault_speed: 1.0,
+            machines_before: None,
             origin: None,
         })
         .await

@@ -49,6 +49,7 @@ pub mod provider;
 pub mod readiness;
 pub mod regions;
 pub mod render;
+pub mod report;
 pub mod schedule;
 pub mod source;
 pub mod step_kind;

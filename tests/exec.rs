@@ -122,6 +122,7 @@ impl Harness {
             prior,
             seed: 7,
             vault_speed: self.vault_speed,
+            machines_before: None,
             origin: None,
         })
         .await

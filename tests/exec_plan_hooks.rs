@@ -162,6 +162,7 @@ async fn run_notified(
             seed: 7,
             vault_speed: 1.0,
             origin: None,
+            machines_before: None,
         },
         notifier,
     )

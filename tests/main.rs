@@ -47,6 +47,7 @@ mod proptests;
 mod readiness_cli;
 mod readiness_emulator;
 mod readiness_kinds;
+mod report_cli;
 mod resume_amend;
 mod run_cli;
 mod run_control;

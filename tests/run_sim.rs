@@ -333,6 +333,7 @@ async fn run_with(
         prior,
         seed: 5,
         vault_speed: 1.0,
+        machines_before: None,
         origin: None,
     })
     .await?;

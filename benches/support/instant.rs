@@ -198,6 +198,7 @@ async fn execute(plan: &Plan, graph: &StepGraph, sink: &dyn EventSink, run_id: R
         prior: None,
         seed: 1,
         vault_speed: 1.0,
+        machines_before: None,
         origin: None,
     })
     .await

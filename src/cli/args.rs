@@ -61,6 +61,8 @@ pub enum Command {
     Reject(DecideArgs),
     /// The whole output kept of a run's hooks (redacted), as evidence.
     Output(OutputArgs),
+    /// One run's record as evidence: verdict, recovery time against the RTO, timeline, steps, failures, approvals.
+    Report(ReportArgs),
     /// The monitoring dashboard of the plan's machines.
     Status(StatusArgs),
     /// The Site Recovery jobs behind the plan's machines.
@@ -292,6 +294,34 @@ pub struct OutputArgs {
     /// Where the run is kept.
     #[command(flatten)]
     pub at: super::state::RunAt,
+}
+
+/// `drplan report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The run.
+    pub run_id: String,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Where the run is kept.
+    #[command(flatten)]
+    pub at: super::state::RunAt,
+}
+
+/// The forms of `drplan report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    /// One self-contained HTML page (inline CSS and SVG, no script), printable.
+    #[default]
+    Html,
+    /// Markdown, for pasting into a ticket.
+    Md,
+    /// JSON (`"schema": "drplan.report/1"`).
+    Json,
 }
 
 /// `drplan status`.

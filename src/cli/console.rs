@@ -38,6 +38,18 @@ pub(crate) struct Console {
     /// The last progress message shown per step: plain output prints a
     /// message once, not at every percent.
     last_message: HashMap<String, String>,
+    /// The run's recovery time so far, for the summary.
+    achieved: crate::report::Achieved,
+}
+
+/// What the summary measures the run against: the plan's RTO (when it
+/// applies to the operation) and the vault's speed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Objective {
+    /// The RTO.
+    pub(crate) rto: Option<crate::duration::Duration>,
+    /// How many times faster than Azure the vault ran.
+    pub(crate) vault_speed: f64,
 }
 
 const GREEN: &str = "\x1b[32m";
@@ -57,6 +69,7 @@ impl Console {
             live,
             bars: HashMap::new(),
             last_message: HashMap::new(),
+            achieved: crate::report::Achieved::default(),
         }
     }
 
@@ -79,6 +92,7 @@ impl Console {
 
     /// Shows one event.
     pub(crate) fn record(&mut self, record: &Record) {
+        self.achieved.see(record);
         if let Event::RunStarted { .. } = record.event
             && self.start.is_none()
         {
@@ -197,7 +211,7 @@ impl Console {
                 changes.len(),
                 if changes.len() == 1 { "" } else { "s" }
             ),
-            Event::RunFinished { .. } => return None,
+            Event::RunFinished { .. } | Event::Machines { .. } => return None,
         })
     }
 
@@ -261,7 +275,7 @@ impl Console {
                     let _ = multi.println(line);
                 }
             }
-            Event::RunFinished { .. } => {}
+            Event::RunFinished { .. } | Event::Machines { .. } => {}
         }
     }
 
@@ -294,23 +308,62 @@ impl Console {
         what: &str,
         outcome: &Outcome,
         next: Option<&str>,
+        objective: Objective,
     ) {
         if self.mode == Mode::Json {
             return;
         }
-        output::print(&summary_text(run_id, what, outcome, next, self.color));
+        let mut text = summary_text(run_id, what, outcome, next, self.color);
+        let timing = timing(&self.achieved, outcome, objective);
+        // After the headline and counts, before failures and next steps.
+        let at = text
+            .match_indices('\n')
+            .nth(2)
+            .map_or(text.len(), |(i, _)| i + 1);
+        text.insert_str(at, &timing);
+        output::print(&text);
     }
 }
 
-fn secs(s: f64) -> String {
-    if s < 60.0 {
-        format!("{s:.1}s")
-    } else {
-        // Rounded to whole seconds for display.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let whole = s.round() as u64;
-        crate::duration::Duration::from_secs(whole).to_string()
+use crate::report::achieved::duration as secs;
+
+/// The summary's lines on time: the recovery time against the RTO
+/// (`RTO 30m: met, 21m30s`), at Azure's pace on a simulated vault, and the
+/// steps that needed retries.
+pub(crate) fn timing(
+    achieved: &crate::report::Achieved,
+    outcome: &Outcome,
+    objective: Objective,
+) -> String {
+    let mut out = String::new();
+    if let Some(got) = achieved.to_last_step_s() {
+        let completed = outcome.status == RunStatus::Succeeded;
+        let mut line = match objective.rto {
+            Some(rto) => {
+                let rto_s = rto.to_std().as_secs_f64();
+                let verdict = crate::report::RtoVerdict::judge(got, rto_s, completed);
+                format!("  RTO {rto}: {}", verdict.describe(got))
+            }
+            None => format!("  recovery time {}", secs(got)),
+        };
+        if objective.vault_speed > 1.0 {
+            let _ = write!(
+                line,
+                " (≈ {} at Azure's pace)",
+                secs(got * objective.vault_speed)
+            );
+        }
+        let _ = writeln!(out, "{line}");
     }
+    if !outcome.retried.is_empty() {
+        let steps: Vec<String> = outcome
+            .retried
+            .iter()
+            .map(|(step, attempts)| format!("{} ({attempts} attempts)", line_of(step)))
+            .collect();
+        let _ = writeln!(out, "  retried: {}", steps.join(", "));
+    }
+    out
 }
 
 /// The summary: status and duration, per-group times, failures with the

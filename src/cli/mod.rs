@@ -21,6 +21,7 @@ mod lsp;
 mod output;
 mod output_cmd;
 mod paths;
+mod report;
 mod resume;
 mod run;
 mod runs;
@@ -35,7 +36,7 @@ use clap::Parser;
 use crate::plan::Plan;
 use crate::source::SourceFile;
 
-use args::{CheckFormat, Cli, ColorChoice, Command, Format, GraphFormat};
+use args::{CheckFormat, Cli, ColorChoice, Command, Format, GraphFormat, ReportFormat};
 use exit::ExitCode;
 use output::{ErrorCode, ErrorsAs};
 
@@ -70,6 +71,7 @@ pub fn main() -> i32 {
         Command::Approve(args) => approve::run(&args, crate::journal::Verdict::Approved, &ctx),
         Command::Reject(args) => approve::run(&args, crate::journal::Verdict::Rejected, &ctx),
         Command::Output(args) => output_cmd::run(&args, &ctx),
+        Command::Report(args) => report::run(&args, &ctx),
         Command::Status(args) => status::status(&args, &ctx),
         Command::Jobs(args) => status::jobs(&args, &ctx),
         Command::Emulator(args) => emulator::run(&args, &ctx),
@@ -90,6 +92,7 @@ fn wants_json(command: &Command) -> bool {
         Command::Runs(a) => json(&a.format),
         Command::Approve(a) | Command::Reject(a) => json(&a.format),
         Command::Output(a) => json(&a.format),
+        Command::Report(a) => a.format == ReportFormat::Json,
         Command::Status(a) => json(&a.format),
         Command::Jobs(a) => json(&a.format),
         Command::Fmt(_) | Command::Emulator(_) | Command::Lsp(_) => false,

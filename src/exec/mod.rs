@@ -11,6 +11,7 @@
 
 pub mod launch;
 mod look;
+pub mod machines;
 mod on_failure;
 pub(crate) mod retry;
 mod step;
@@ -244,6 +245,10 @@ pub struct Run<'a> {
     /// with its clock; every other hook talks to the real world and waits
     /// real time between attempts.
     pub vault_speed: f64,
+    /// The machines as preflight read them: journaled as `machines
+    /// before`, and, when given, read again after the last step and
+    /// journaled as `machines after` (see [`machines`]).
+    pub machines_before: Option<Event>,
 }
 
 /// The provider's view of a VM step's machine.
@@ -323,9 +328,28 @@ async fn execute_inner(run: Run<'_>) -> Result<Outcome, ExecError> {
             },
         })
         .await?;
+    if let Some(before) = &run.machines_before {
+        run.sink
+            .record(Record {
+                ts: run.clock.now(),
+                event: before.clone(),
+            })
+            .await?;
+    }
     let mut outcome = walker::Walker::new(&run).walk().await?;
     outcome.duration = started.elapsed();
     on_failure::run(&run, &outcome).await;
+    if run.machines_before.is_some()
+        && machines::any(run.graph)
+        && let Some(after) = machines::after(&run).await
+    {
+        run.sink
+            .record(Record {
+                ts: run.clock.now(),
+                event: after,
+            })
+            .await?;
+    }
     run.sink
         .emit(Record {
             ts: run.clock.now(),

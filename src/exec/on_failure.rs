@@ -35,6 +35,7 @@ pub(super) async fn run(run: &Run<'_>, outcome: &Outcome) {
         parallelism: run.parallelism,
         prior: run.prior,
         origin: None,
+        machines_before: None,
         seed: run.seed,
         vault_speed: run.vault_speed,
     };

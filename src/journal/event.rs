@@ -144,6 +144,31 @@ pub struct StepCounts {
     pub in_flight: usize,
 }
 
+/// When the machines were read, for [`Event::Machines`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MachinesPhase {
+    /// At preflight, before any step.
+    Before,
+    /// After the last step.
+    After,
+}
+
+/// One machine as the vault described it, for [`Event::Machines`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineSeen {
+    /// The plan VM.
+    pub vm: String,
+    /// Its group.
+    pub group: String,
+    /// ASR's `protectionState`.
+    pub state: String,
+    /// Which region it was active in.
+    pub active: crate::provider::Location,
+    /// Replication health.
+    pub health: crate::provider::Health,
+}
+
 /// Something that happened in a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -243,6 +268,16 @@ pub enum Event {
         revision: u32,
         /// What changed, one line a change.
         changes: Vec<String>,
+    },
+    /// What the vault said of the run's machines: read at preflight
+    /// (`before`) and once more after the last step (`after`), as evidence
+    /// of what the run changed. Absent in journals written before drplan
+    /// recorded it, and in runs that could not read the vault.
+    Machines {
+        /// Before or after.
+        phase: MachinesPhase,
+        /// One entry per VM of the run, in plan order.
+        vms: Vec<MachineSeen>,
     },
     /// The run ended.
     RunFinished {

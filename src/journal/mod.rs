@@ -14,7 +14,8 @@ pub mod store;
 pub use blob::BlobStore;
 pub use decision::{Decision, KeptOutput, Verdict};
 pub use event::{
-    Event, Origin, Record, RunId, RunSettings, RunStatus, SkipReason, StepCounts, StepStatus,
+    Event, MachineSeen, MachinesPhase, Origin, Record, RunId, RunSettings, RunStatus, SkipReason,
+    StepCounts, StepStatus,
 };
 pub use local::LocalStore;
 pub use location::{BlobLocation, LocationError, LocationSource, StateLocation};

@@ -130,7 +130,7 @@ impl RunState {
                 } => {
                     state.steps.entry(step.clone()).or_default().job = Some(job.clone());
                 }
-                Event::StepProgress { .. } | Event::Decided { .. } => {}
+                Event::StepProgress { .. } | Event::Decided { .. } | Event::Machines { .. } => {}
                 Event::StepFinished { step, status, .. } => {
                     let s = state.steps.entry(step.clone()).or_default();
                     s.status = Some(*status);

@@ -14,7 +14,7 @@
 #![allow(clippy::panic)]
 
 mod auth;
-mod install;
+pub(crate) mod install;
 mod tls;
 
 use std::fs::File;

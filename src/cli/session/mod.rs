@@ -143,7 +143,7 @@ impl Session {
         &self,
         store: &dyn RunStore,
         clock: Clock,
-    ) -> Result<(Box<dyn Provider>, Box<dyn LockGuard>), LaunchError> {
+    ) -> Result<(Box<dyn Provider>, Box<dyn LockGuard>, crate::journal::Event), LaunchError> {
         launch::missing_secrets(&self.plan, &self.graph, &|name| {
             std::env::var_os(name).is_some()
         })?;
@@ -179,7 +179,7 @@ impl Session {
         // A shared store's lease is given back at once when the run does not
         // start, so that the next attempt need not wait for it to lapse.
         match self.check(store, provider.as_ref(), &stem, clock).await {
-            Ok(()) => Ok((provider, lock)),
+            Ok(seen) => Ok((provider, lock, seen)),
             Err(e) => {
                 lock.release().await;
                 Err(e)
@@ -188,14 +188,15 @@ impl Session {
     }
 
     /// What is checked under the plan's lock: hooks of earlier attempts
-    /// that still run, and readiness (its warnings said on stderr).
+    /// that still run, and readiness (its warnings said on stderr); the
+    /// machines as readiness read them, for the journal.
     async fn check(
         &self,
         store: &dyn RunStore,
         provider: &dyn Provider,
         stem: &str,
         clock: Clock,
-    ) -> Result<(), LaunchError> {
+    ) -> Result<crate::journal::Event, LaunchError> {
         let leases = |run: &RunId| self.hook_leases(store, run);
         let hooks = launch::still_running(store, &leases, self.prior.as_ref(), stem).await;
         if !hooks.is_empty() {
@@ -232,7 +233,11 @@ impl Session {
                 ))
             );
         }
-        Ok(())
+        Ok(exec::machines::seen(
+            crate::journal::MachinesPhase::Before,
+            &assessment.targets,
+            &assessment.machines,
+        ))
     }
 
     /// `--break-lock`: says whose lock it is, asks (unless `--yes`), and
@@ -304,7 +309,7 @@ impl Session {
         // run exits resumable. None of them kills the process outright.
         let cancel = CancellationToken::new();
         watch_signals(&cancel);
-        let (provider, lock) = match self.prepare(store, clock).await {
+        let (provider, lock, machines) = match self.prepare(store, clock).await {
             Ok(ready) => ready,
             Err(e) => return self.fail(e, store).await,
         };
@@ -345,7 +350,7 @@ impl Session {
         };
         let sink = Sink::new(writer, Console::new(mode, self.flags.color));
         let result = self
-            .run(store, provider.as_ref(), &sink, clock, cancel)
+            .run(store, provider.as_ref(), &sink, clock, cancel, machines)
             .await;
         sink.writer.close().await;
         lock.release().await;
@@ -366,6 +371,7 @@ impl Session {
         sink: &Sink,
         clock: Clock,
         cancel: CancellationToken,
+        machines: crate::journal::Event,
     ) -> Result<Result<exec::Outcome, exec::ExecError>, ExitCode> {
         if let Some(amended) = &self.amendment {
             amended
@@ -412,6 +418,7 @@ impl Session {
             seed: launch::seed(&self.run_id),
             vault_speed: origin.vault_speed,
             origin: Some(origin),
+            machines_before: Some(machines),
         };
         Ok(exec::execute(run).await)
     }

@@ -153,7 +153,15 @@ impl Session {
             Ok(outcome) => {
                 let what = format!("{} of plan {}", self.graph.operation, self.plan.name);
                 let next = next_step(self.graph.operation, &self.shown_path);
-                console.summary(&self.run_id, &what, &outcome, Some(&next));
+                let objective = super::super::console::Objective {
+                    rto: self
+                        .plan
+                        .objectives
+                        .rto
+                        .filter(|_| self.graph.operation.has_rto()),
+                    vault_speed: exec::launch::vault_speed(&self.plan, &self.settings),
+                };
+                console.summary(&self.run_id, &what, &outcome, Some(&next), objective);
                 match outcome.status {
                     RunStatus::Succeeded => ExitCode::Success,
                     RunStatus::Failed => ExitCode::Failed,
