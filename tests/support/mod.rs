@@ -3,6 +3,7 @@
 
 pub(crate) mod azurite;
 pub(crate) mod emulator;
+pub(crate) mod events;
 pub(crate) mod fake;
 pub(crate) mod lsp_client;
 pub(crate) mod npm;
