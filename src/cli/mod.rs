@@ -9,6 +9,7 @@ pub mod args;
 mod check;
 mod configure;
 mod console;
+pub mod diff;
 mod dry_run;
 mod emulator;
 pub mod exit;
@@ -56,6 +57,7 @@ pub fn main() -> i32 {
         Command::Check(args) => check::run(&args, &ctx),
         Command::Fmt(args) => fmt::run(&args, &ctx),
         Command::Graph(args) => graph::run(&args, &ctx),
+        Command::Diff(args) => diff::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),
         Command::Resume(args) => resume::run(&args, &ctx),
         Command::Runs(args) => runs::run(&args, &ctx),

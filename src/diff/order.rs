@@ -1,0 +1,144 @@
+//! One operation before and after: both plans' step graphs compared by step
+//! id (edges with joins expanded, as [`StepGraph::edges`] gives them), their
+//! waves, and their estimated totals against the RTO.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Edge, Estimate, Moved, OperationDiff, Waves};
+use crate::duration::Duration;
+use crate::graph::{self, Operation, StepGraph};
+use crate::plan::Plan;
+use crate::schedule::{MAX_TOTAL, Schedule};
+
+/// Compares `operation` on the two plans.
+pub(super) fn compare(old: &Plan, new: &Plan, operation: Operation) -> OperationDiff {
+    let old_graph = graph::build(old, operation, None);
+    let new_graph = graph::build(new, operation, None);
+    let old_edges = edges(&old_graph);
+    let new_edges = edges(&new_graph);
+    let old_set: HashSet<(&str, &str)> = old_edges.iter().copied().collect();
+    let new_set: HashSet<(&str, &str)> = new_edges.iter().copied().collect();
+    let only = |edges: &[(&str, &str)], other: &HashSet<(&str, &str)>| -> Vec<Edge> {
+        edges
+            .iter()
+            .filter(|e| !other.contains(*e))
+            .map(|(from, to)| Edge {
+                from: (*from).to_string(),
+                to: (*to).to_string(),
+            })
+            .collect()
+    };
+    let old_schedule = Schedule::new(&old_graph);
+    let new_schedule = Schedule::new(&new_graph);
+    OperationDiff {
+        operation,
+        edges_added: only(&new_edges, &old_set),
+        edges_removed: only(&old_edges, &new_set),
+        waves: waves(&old_graph, &old_schedule, &new_graph, &new_schedule),
+        before: estimate(old, operation, &old_schedule),
+        after: estimate(new, operation, &new_schedule),
+    }
+}
+
+/// The graph's edges by step id.
+fn edges(graph: &StepGraph) -> Vec<(&str, &str)> {
+    graph
+        .edges()
+        .into_iter()
+        .map(|(a, b)| (graph.graph[a].id.as_str(), graph.graph[b].id.as_str()))
+        .collect()
+}
+
+fn estimate(plan: &Plan, operation: Operation, schedule: &Schedule) -> Estimate {
+    let rto = plan.objectives.rto.filter(|_| operation.has_rto());
+    // `Schedule::new` keeps a total that passes the limit at the limit.
+    let total = (schedule.total < MAX_TOTAL).then_some(schedule.total);
+    Estimate {
+        total_s: total.map(Duration::as_secs_ceil),
+        rto_s: rto.map(Duration::as_secs_ceil),
+        fits_rto: rto.zip(total).map(|(r, t)| t <= r),
+    }
+}
+
+/// Per wave, the groups with a step in it, in order of appearance.
+fn groups_per_wave(graph: &StepGraph, schedule: &Schedule) -> Vec<Vec<String>> {
+    schedule
+        .waves
+        .iter()
+        .map(|wave| {
+            let mut seen = vec![false; graph.groups.len()];
+            let mut names = Vec::new();
+            for &v in wave {
+                let step = graph.step(v);
+                if let Some(slot) = seen.get_mut(step.group)
+                    && !*slot
+                {
+                    *slot = true;
+                    names.push(graph.group_name(step).to_string());
+                }
+            }
+            names
+        })
+        .collect()
+}
+
+/// Each step's wave, from 1, by id.
+fn wave_of<'a>(graph: &'a StepGraph, schedule: &Schedule) -> HashMap<&'a str, usize> {
+    let mut out = HashMap::with_capacity(graph.graph.node_count());
+    for (k, wave) in schedule.waves.iter().enumerate() {
+        for &v in wave {
+            out.insert(graph.step(v).id.as_str(), k + 1);
+        }
+    }
+    out
+}
+
+/// The waves before and after, and what moved: a group whose steps (those
+/// in both plans) all moved by the same number of waves is one entry.
+fn waves(
+    old_graph: &StepGraph,
+    old_schedule: &Schedule,
+    new_graph: &StepGraph,
+    new_schedule: &Schedule,
+) -> Waves {
+    let before = wave_of(old_graph, old_schedule);
+    let after = wave_of(new_graph, new_schedule);
+    // Per group of the new graph: its steps in both plans, and those that moved.
+    let mut common = vec![0usize; new_graph.groups.len()];
+    let mut moved: Vec<Vec<(&str, usize, usize)>> = vec![Vec::new(); new_graph.groups.len()];
+    for (_, step) in new_graph.steps() {
+        let (Some(&from), Some(&to)) = (before.get(step.id.as_str()), after.get(step.id.as_str()))
+        else {
+            continue;
+        };
+        common[step.group] += 1;
+        if from != to {
+            moved[step.group].push((step.id.as_str(), from, to));
+        }
+    }
+    let mut out = Vec::new();
+    for (g, steps) in moved.iter().enumerate() {
+        let delta = |&(_, from, to): &(&str, usize, usize)| to.cast_signed() - from.cast_signed();
+        let alike = steps.windows(2).all(|w| delta(&w[0]) == delta(&w[1]));
+        if steps.len() > 1 && steps.len() == common[g] && alike {
+            let from = steps.iter().map(|s| s.1).min().unwrap_or(0);
+            let to = steps.iter().map(|s| s.2).min().unwrap_or(0);
+            out.push(Moved {
+                name: format!("group {}", new_graph.groups[g].name),
+                from,
+                to,
+            });
+        } else {
+            out.extend(steps.iter().map(|&(id, from, to)| Moved {
+                name: id.to_string(),
+                from,
+                to,
+            }));
+        }
+    }
+    Waves {
+        before: groups_per_wave(old_graph, old_schedule),
+        after: groups_per_wave(new_graph, new_schedule),
+        moved: out,
+    }
+}
