@@ -13,6 +13,7 @@ mod azure_target;
 mod azurite_harness;
 mod check;
 mod cli;
+mod diff;
 mod docs;
 mod dry_run;
 mod editors_tm;

@@ -79,7 +79,15 @@ fn operation(out: &mut String, op: &OperationDiff) {
             let _ = writeln!(out, "    {}: wave {} → {}", m.name, m.from, m.to);
         }
     }
-    if op.before == op.after {
+    if op.before.total_s == op.after.total_s && op.before != op.after {
+        let _ = writeln!(
+            out,
+            "  estimate: {} ({} → {})",
+            total(&op.after),
+            fit(&op.before),
+            fit(&op.after)
+        );
+    } else if op.before == op.after {
         let _ = writeln!(out, "  estimate: {} ({})", total(&op.after), fit(&op.after));
     } else {
         let _ = writeln!(
