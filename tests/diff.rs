@@ -585,3 +585,47 @@ fn human_and_markdown_snapshots_of_a_realistic_edit() {
         insta::assert_snapshot!(format!("quickstart-edit-{format}"), shown);
     }
 }
+
+#[test]
+fn edges_are_the_set_difference_of_both_graphs_edges() {
+    // The diff compares edges through shared join lists; the answer must be
+    // what comparing every edge by step id gives.
+    let old = support::compile_clean(&support::root().join("plans/sap-estate.drplan"));
+    let text = std::fs::read_to_string(support::root().join("plans/sap-estate.drplan")).unwrap();
+    let edited = text
+        .replace(
+            "group fiori needs app-servers",
+            "group fiori needs app-servers, bw-central",
+        )
+        .replace(
+            "group po needs app-servers {",
+            "group po needs app-servers, hana {",
+        );
+    assert_ne!(edited, text);
+    let (new, d) = drplan::compile(&drplan::SourceFile::new("sap.drplan", edited));
+    assert!(d.iter().all(|d| !d.is_error()), "{d:?}");
+    let new = new.unwrap();
+    let diff = drplan::diff::diff(&old, &new);
+    for op in &diff.operations {
+        let ids = |plan| -> BTreeSet<(String, String)> {
+            let g = drplan::graph::build(plan, op.operation, None);
+            g.edges()
+                .into_iter()
+                .map(|(a, b)| (g.step(a).id.clone(), g.step(b).id.clone()))
+                .collect()
+        };
+        let (before, after) = (ids(&old), ids(&new));
+        let listed = |edges: &[drplan::diff::Edge]| -> BTreeSet<(String, String)> {
+            edges
+                .iter()
+                .map(|e| (e.from.clone(), e.to.clone()))
+                .collect()
+        };
+        let added: BTreeSet<_> = after.difference(&before).cloned().collect();
+        let removed: BTreeSet<_> = before.difference(&after).cloned().collect();
+        assert!(!added.is_empty(), "{}", op.operation);
+        assert_eq!(listed(&op.edges_added), added, "{}", op.operation);
+        assert_eq!(listed(&op.edges_removed), removed, "{}", op.operation);
+        assert_eq!(op.edges_added.len(), added.len(), "no edge twice");
+    }
+}

@@ -48,24 +48,79 @@ fn counterparts(old: &StepGraph, new: &StepGraph) -> (Map, Map) {
     (to_old, to_new)
 }
 
+/// What each step waits for, joins expanded, sorted by node index (as
+/// [`StepGraph::needs`] gives it), computed once per graph. The VMs after a
+/// join (most steps of a large plan) share the join's list, so their
+/// comparison is made once per join.
+struct Waits {
+    /// By node index: a step's own list, or a join's.
+    lists: Vec<Vec<NodeIndex>>,
+    /// By node index: where the step's list is (itself, or its only
+    /// predecessor when that is a join).
+    at: Vec<NodeIndex>,
+}
+
+impl Waits {
+    fn new(graph: &StepGraph) -> Self {
+        let g = &graph.graph;
+        let mut lists = vec![Vec::new(); g.node_count()];
+        let mut at: Vec<NodeIndex> = g.node_indices().collect();
+        for n in g.node_indices() {
+            let mut preds = g.neighbors_directed(n, petgraph::Direction::Incoming);
+            if g[n].is_join() {
+                let mut list: Vec<NodeIndex> = preds.collect();
+                list.sort_unstable();
+                list.dedup();
+                lists[n.index()] = list;
+            } else if let (Some(only), None) = (preds.next(), preds.next())
+                && g[only].is_join()
+            {
+                at[n.index()] = only;
+            } else {
+                lists[n.index()] = graph.needs(n);
+            }
+        }
+        Self { lists, at }
+    }
+
+    /// The list's owner and the list of `node`.
+    fn of(&self, node: NodeIndex) -> (NodeIndex, &[NodeIndex]) {
+        let at = self.at[node.index()];
+        (at, &self.lists[at.index()])
+    }
+}
+
 /// The edges of `this` graph (in [`StepGraph::edges`] order) that `other`
 /// lacks, `map` taking `this` graph's steps to `other`'s: per step, what it
 /// waits for here against what its namesake waits for there.
 fn only_in(this: &StepGraph, other: &StepGraph, map: &[Option<NodeIndex>]) -> Vec<Edge> {
+    let (here, there) = (Waits::new(this), Waits::new(other));
+    // (list here, list there) → what the list here has that the one there lacks.
+    let mut compared: HashMap<(NodeIndex, NodeIndex), Vec<NodeIndex>> = HashMap::new();
     let mut out = Vec::new();
     for (to, step) in this.steps() {
-        let there = map[to.index()];
-        // Sorted by node index, as `needs` returns them.
-        let theirs = there.map(|t| other.needs(t)).unwrap_or_default();
-        for from in this.needs(to) {
-            let shared = map[from.index()].is_some_and(|f| theirs.binary_search(&f).is_ok());
-            if !shared {
-                out.push(Edge {
-                    from: this.step(from).id.clone(),
-                    to: step.id.clone(),
-                });
+        let (key, mine) = here.of(to);
+        let missing = match map[to.index()] {
+            None => mine.to_vec(),
+            Some(t) => {
+                let (other_key, theirs) = there.of(t);
+                compared
+                    .entry((key, other_key))
+                    .or_insert_with(|| {
+                        mine.iter()
+                            .copied()
+                            .filter(|f| {
+                                map[f.index()].is_none_or(|f| theirs.binary_search(&f).is_err())
+                            })
+                            .collect()
+                    })
+                    .clone()
             }
-        }
+        };
+        out.extend(missing.into_iter().map(|from| Edge {
+            from: this.step(from).id.clone(),
+            to: step.id.clone(),
+        }));
     }
     out
 }
