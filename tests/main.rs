@@ -14,6 +14,7 @@ mod azurite_harness;
 mod check;
 mod cli;
 mod diff;
+mod diff_git;
 mod docs;
 mod dry_run;
 mod editors_tm;
