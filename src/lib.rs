@@ -26,6 +26,7 @@ pub mod cli;
 pub mod clock;
 pub mod dashboard;
 pub mod diagnostic;
+pub mod diff;
 pub mod duration;
 pub mod emulator;
 pub mod error_chain;

@@ -15,7 +15,7 @@ fn example_plans_dot_and_json_snapshots() {
         let stem = support::stem(&path);
         for op in Operation::ALL {
             let graph = drplan::graph::build(&plan, op, None);
-            insta::assert_snapshot!(format!("{stem}-{op}-dot"), graph.to_dot());
+            insta::assert_snapshot!(format!("{stem}-{op}-dot"), graph.to_dot(&plan));
             insta::assert_json_snapshot!(format!("{stem}-{op}-json"), graph.to_json());
         }
     }
@@ -24,7 +24,9 @@ fn example_plans_dot_and_json_snapshots() {
 #[test]
 fn contoso_mermaid_snapshot() {
     let plan = support::compile_clean(&support::root().join("plans/contoso-web.drplan"));
-    insta::assert_snapshot!(drplan::graph::build(&plan, Operation::Failover, None).to_mermaid());
+    insta::assert_snapshot!(
+        drplan::graph::build(&plan, Operation::Failover, None).to_mermaid(&plan)
+    );
 }
 
 /// Group-level edges: (from group, to group) for every edge between two groups.
@@ -292,5 +294,65 @@ fn plan_level_hooks_come_first_and_last_in_both_directions() {
         ids(Operation::TestFailover)
             .iter()
             .all(|s| !s.starts_with("plan:"))
+    );
+}
+
+#[test]
+fn labels_show_kind_target_and_estimate_never_a_url_path_and_escape_both_formats() {
+    // A webhook's path and query may carry a token: the label shows the host only.
+    // Group names and manual text with quotes, `<>`, `#` and newlines stay one
+    // well-formed label in each format.
+    let text = r#"plan p {
+  vault simulator
+  primary "westeurope"
+  recovery "northeurope"
+  group "a \"b\" <c>" {
+    vm v1 { estimate 7m }
+    after failover {
+      webhook "https://hooks.example.com/services/T0/B0/SECRET?token=abc" { method "POST" }
+      manual "Check \"the\" <listener> #1\nthen the replicas, one by one, before going on"
+      wait 45s
+    }
+  }
+}
+"#;
+    let (plan, d) = drplan::compile(&drplan::SourceFile::new("p.drplan", text));
+    assert!(d.is_empty(), "{d:?}");
+    let plan = plan.unwrap();
+    let graph = drplan::graph::build(&plan, Operation::Failover, None);
+    let dot = graph.to_dot(&plan);
+    let mermaid = graph.to_mermaid(&plan);
+    for out in [&dot, &mermaid] {
+        assert!(!out.contains("SECRET") && !out.contains("token"), "{out}");
+        assert!(out.contains("webhook: hooks.example.com"), "{out}");
+        assert!(
+            out.contains("est. 7m") && out.contains("wait: 45s"),
+            "{out}"
+        );
+    }
+    assert!(dot.contains(r#"subgraph "cluster_a \"b\" <c>" {"#), "{dot}");
+    assert!(dot.contains(r#"label="a \"b\" <c>";"#), "{dot}");
+    assert!(
+        dot.contains(
+            r#"[label="hook:a \"b\" <c>/after/2\nmanual: Check \"the\" <listener> #1 then the repl…\nest. 5m", shape=ellipse];"#
+        ),
+        "{dot}"
+    );
+    assert!(
+        mermaid.contains(r#"subgraph g0["a #quot;b#quot; #lt;c#gt;"]"#),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains(
+            "([\"hook:a #quot;b#quot; #lt;c#gt;/after/2<br/>manual: Check #quot;the#quot; #lt;listener#gt; #35;1 then the repl…<br/>est. 5m\"])"
+        ),
+        "{mermaid}"
+    );
+    // Every label is one line, so no line of either output is cut in two.
+    assert!(
+        mermaid
+            .lines()
+            .all(|l| l.trim_start().starts_with(['s', 'f', 'e'])),
+        "{mermaid}"
     );
 }

@@ -14,6 +14,8 @@ mod azurite_harness;
 mod check;
 mod ci_formats;
 mod cli;
+mod diff;
+mod diff_git;
 mod docs;
 mod drill;
 mod dry_run;

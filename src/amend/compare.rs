@@ -7,7 +7,7 @@ use super::{Change, Conflict};
 
 /// Where a step's setting comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Origin {
+pub(crate) enum Origin {
     /// The step itself (its hook statement, its VM).
     Own,
     /// `defaults { … }`.
@@ -20,21 +20,21 @@ pub(super) enum Origin {
 
 /// One setting of a definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Field {
+pub(crate) struct Field {
     /// `url`, `retries`, `header "Authorization"`, `target subnet`.
-    pub(super) name: String,
+    pub(crate) name: String,
     /// Rendered: strings quoted, missing values as `none`.
-    pub(super) value: String,
+    pub(crate) value: String,
     /// Whether a message may show the value (not a header, body or map
     /// value, which may hold a token written in the plan).
-    pub(super) shown: bool,
+    pub(crate) shown: bool,
     /// Where it comes from.
-    pub(super) origin: Origin,
+    pub(crate) origin: Origin,
 }
 
 impl Field {
     /// A setting of the step's own, shown in messages.
-    pub(super) fn own(name: impl Into<String>, value: impl Into<String>) -> Field {
+    pub(crate) fn own(name: impl Into<String>, value: impl Into<String>) -> Field {
         Field {
             name: name.into(),
             value: value.into(),
@@ -44,7 +44,7 @@ impl Field {
     }
 
     /// A setting of the step's own whose value messages do not show.
-    pub(super) fn hidden(name: impl Into<String>, value: impl Into<String>) -> Field {
+    pub(crate) fn hidden(name: impl Into<String>, value: impl Into<String>) -> Field {
         Field {
             shown: false,
             ..Field::own(name, value)
@@ -52,7 +52,7 @@ impl Field {
     }
 
     /// A shown setting from `origin`.
-    pub(super) fn from(origin: Origin, name: impl Into<String>, value: impl Into<String>) -> Field {
+    pub(crate) fn from(origin: Origin, name: impl Into<String>, value: impl Into<String>) -> Field {
         Field {
             origin,
             ..Field::own(name, value)
@@ -62,19 +62,19 @@ impl Field {
 
 /// One difference between two definitions.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct FieldChange {
+pub(crate) struct FieldChange {
     /// `url "a" → "b"`, `header "X" changed`, `env "Y" added`.
-    pub(super) text: String,
+    pub(crate) text: String,
     /// Whether both sides take the setting from the plan, not the step, so a
     /// plan-wide line already says it.
-    pub(super) inherited: bool,
+    pub(crate) inherited: bool,
     /// Where the setting comes from, as the corrected plan has it.
-    pub(super) origin: Origin,
+    pub(crate) origin: Origin,
 }
 
 /// The differences between two flattened definitions: the old fields in
 /// order, then fields only the new one has.
-pub(super) fn diff(old: &[Field], new: &[Field]) -> Vec<FieldChange> {
+pub(crate) fn diff(old: &[Field], new: &[Field]) -> Vec<FieldChange> {
     let mut out = Vec::new();
     for o in old {
         match new.iter().find(|n| n.name == o.name) {
@@ -111,19 +111,19 @@ pub(super) fn diff(old: &[Field], new: &[Field]) -> Vec<FieldChange> {
 
 /// What the comparisons found, in the order they found it.
 #[derive(Debug, Default)]
-pub(super) struct Found {
+pub(crate) struct Found {
     /// Every difference.
-    pub(super) changes: Vec<Change>,
+    pub(crate) changes: Vec<Change>,
     /// Every reason to refuse.
-    pub(super) conflicts: Vec<Conflict>,
+    pub(crate) conflicts: Vec<Conflict>,
     /// Groups some step change is about, by name: a group with no such
     /// change that still differs gets a line of its own.
-    pub(super) groups_mentioned: Vec<String>,
+    pub(crate) groups_mentioned: Vec<String>,
 }
 
 impl Found {
     /// Records a change.
-    pub(super) fn change(&mut self, subject: impl Into<String>, detail: impl Into<String>) {
+    pub(crate) fn change(&mut self, subject: impl Into<String>, detail: impl Into<String>) {
         self.changes.push(Change {
             subject: subject.into(),
             detail: detail.into(),
@@ -131,7 +131,7 @@ impl Found {
     }
 
     /// Notes that a change is about group `name`.
-    pub(super) fn mention(&mut self, name: &str) {
+    pub(crate) fn mention(&mut self, name: &str) {
         if !self.groups_mentioned.iter().any(|g| g == name) {
             self.groups_mentioned.push(name.to_string());
         }
@@ -139,11 +139,11 @@ impl Found {
 }
 
 /// A string as a plan writes it.
-pub(super) fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     format!("{text:?}")
 }
 
 /// An optional value, `none` when missing.
-pub(super) fn or_none<T: std::fmt::Display>(value: Option<T>) -> String {
+pub(crate) fn or_none<T: std::fmt::Display>(value: Option<T>) -> String {
     value.map_or_else(|| "none".to_string(), |v| v.to_string())
 }

@@ -9,7 +9,7 @@ use crate::plan::{Defaults, Hook, HookAction, MapValue, OnError, Plan, Vm};
 use crate::target::{SettingValue, TargetSetting};
 
 /// `abort` or `continue`.
-pub(super) fn on_error(value: OnError) -> &'static str {
+pub(crate) fn on_error(value: OnError) -> &'static str {
     match value {
         OnError::Abort => "abort",
         OnError::Continue => "continue",
@@ -18,7 +18,7 @@ pub(super) fn on_error(value: OnError) -> &'static str {
 
 /// A hook's action and settings. A setting equal to the plan's default is
 /// taken as inherited from `defaults`.
-pub(super) fn hook(hook: &Hook, defaults: &Defaults) -> Vec<Field> {
+pub(crate) fn hook(hook: &Hook, defaults: &Defaults) -> Vec<Field> {
     let mut fields = action(&hook.action);
     let origin = |same: bool| if same { Origin::Defaults } else { Origin::Own };
     let s = &hook.step;
@@ -118,7 +118,7 @@ fn map<'a>(
 }
 
 /// A VM's own definition: its replicated item and target settings.
-pub(super) fn vm_own(vm: &Vm) -> Vec<Field> {
+pub(crate) fn vm_own(vm: &Vm) -> Vec<Field> {
     let mut fields = vec![Field::own("item", or_none(vm.item.as_deref().map(quoted)))];
     for setting in TargetSetting::ALL {
         if let Some(value) = vm.target.get(setting) {
@@ -133,7 +133,7 @@ pub(super) fn vm_own(vm: &Vm) -> Vec<Field> {
 }
 
 /// The plan-wide settings a VM step of `operation` runs with.
-pub(super) fn vm_inherited(plan: &Plan, operation: Operation) -> Vec<Field> {
+pub(crate) fn vm_inherited(plan: &Plan, operation: Operation) -> Vec<Field> {
     let d = &plan.defaults;
     let mut fields = Vec::new();
     // A reprotect runs as long as ASR takes, whatever `defaults { timeout }` says.

@@ -21,9 +21,9 @@
 //!   VM added or removed, and no VM's own settings changed.
 //! - The plan's name, vault and regions cannot change in the middle of a run.
 
-mod compare;
-mod describe;
-mod plan_level;
+pub(crate) mod compare;
+pub(crate) mod describe;
+pub(crate) mod plan_level;
 mod steps;
 #[cfg(test)]
 mod tests;

@@ -5,12 +5,12 @@
 //! differs in what it does never reads as "no change".
 
 use super::compare::{self, Field, Found, or_none, quoted};
-use super::{Conflict, PlanSetting, describe};
+use super::{Change, Conflict, PlanSetting, describe};
 use crate::plan::{Group, GroupId, Plan};
 
-/// Compares the plan-wide settings. Which steps a `defaults` or `failover`
-/// change reaches is the steps' comparison's (see [`describe::vm_inherited`]).
-pub(super) fn compare(old: &Plan, new: &Plan, found: &mut Found) {
+/// The settings that identify where a plan's VMs are (name, vault, regions),
+/// as (setting, old, new) for each that differs.
+pub(crate) fn fixed(old: &Plan, new: &Plan) -> Vec<(PlanSetting, String, String)> {
     let fixed = [
         (PlanSetting::Name, quoted(&old.name), quoted(&new.name)),
         (
@@ -29,22 +29,24 @@ pub(super) fn compare(old: &Plan, new: &Plan, found: &mut Found) {
             quoted(&new.recovery),
         ),
     ];
-    for (setting, was, now) in fixed {
-        if was != now {
-            found.change("plan", format!("{} {was} → {now}", setting.as_str()));
-            found.conflicts.push(Conflict::PlanSetting {
-                setting,
-                old: was,
-                new: now,
-            });
-        }
-    }
+    fixed
+        .into_iter()
+        .filter(|(_, was, now)| was != now)
+        .collect()
+}
+
+/// The other plan-wide settings, one change per differing setting, each
+/// under its section (`plan`, `objectives`, `defaults`, `failover`,
+/// `test_network`, `coverage`): what `resume --plan` and `drplan diff` both
+/// report.
+pub(crate) fn settings(old: &Plan, new: &Plan) -> Vec<Change> {
+    let mut found = Found::default();
     if old.description != new.description {
         found.change("plan", "description changed");
     }
-    section(found, "objectives", &objectives(old), &objectives(new));
-    section(found, "defaults", &defaults(old), &defaults(new));
-    section(found, "failover", &failover(old), &failover(new));
+    section(&mut found, "objectives", &objectives(old), &objectives(new));
+    section(&mut found, "defaults", &defaults(old), &defaults(new));
+    section(&mut found, "failover", &failover(old), &failover(new));
     if old.test_network != new.test_network {
         let shown = |p: &Plan| or_none(p.test_network.as_deref().map(quoted));
         found.change("test_network", format!("{} → {}", shown(old), shown(new)));
@@ -52,6 +54,21 @@ pub(super) fn compare(old: &Plan, new: &Plan, found: &mut Found) {
     if old.coverage != new.coverage {
         found.change("coverage", "changed (read by `status`, not by runs)");
     }
+    found.changes
+}
+
+/// Compares the plan-wide settings. Which steps a `defaults` or `failover`
+/// change reaches is the steps' comparison's (see [`describe::vm_inherited`]).
+pub(super) fn compare(old: &Plan, new: &Plan, found: &mut Found) {
+    for (setting, was, now) in fixed(old, new) {
+        found.change("plan", format!("{} {was} → {now}", setting.as_str()));
+        found.conflicts.push(Conflict::PlanSetting {
+            setting,
+            old: was,
+            new: now,
+        });
+    }
+    found.changes.extend(settings(old, new));
     for g in &new.groups {
         if let Some(was) = old.groups.iter().find(|o| o.name == g.name)
             && was.parallelism != g.parallelism

@@ -49,6 +49,8 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Print the execution graph of one operation.
     Graph(GraphArgs),
+    /// What a change to a plan does: settings, groups, VMs, hooks, order, waves and RTO fit.
+    Diff(super::diff::DiffArgs),
     /// Run an operation on the plan's machines (`--dry-run`: print the schedule only).
     Run(RunArgs),
     /// Continue an interrupted or failed run from its journal.

@@ -11,6 +11,7 @@ pub mod args;
 mod check;
 mod configure;
 mod console;
+pub mod diff;
 mod drill;
 mod dry_run;
 mod emulator;
@@ -65,6 +66,7 @@ pub fn main() -> i32 {
         Command::Check(args) => check::run(&args, &ctx),
         Command::Fmt(args) => fmt::run(&args, &ctx),
         Command::Graph(args) => graph::run(&args, &ctx),
+        Command::Diff(args) => diff::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),
         Command::Resume(args) => resume::run(&args, &ctx),
         Command::Runs(args) => runs::run(&args, &ctx),
@@ -93,6 +95,7 @@ fn wants_json(command: &Command) -> bool {
         Command::Approve(a) | Command::Reject(a) => json(&a.format),
         Command::Output(a) => json(&a.format),
         Command::Report(a) => a.format == ReportFormat::Json,
+        Command::Diff(a) => a.format == diff::DiffFormat::Json,
         Command::Status(a) => json(&a.format),
         Command::Jobs(a) => json(&a.format),
         Command::Fmt(_) | Command::Emulator(_) | Command::Lsp(_) => false,
@@ -184,6 +187,11 @@ impl Ctx {
     /// (under `--format json`: warnings there, errors in the error
     /// document); a plan with errors is refused (exit 1).
     pub(crate) fn compile(&self, source: &SourceFile) -> Result<Plan, ExitCode> {
+        self.compile_or(source, ExitCode::Failed)
+    }
+
+    /// [`Ctx::compile`], refusing a plan with errors with `exit`.
+    pub(crate) fn compile_or(&self, source: &SourceFile, exit: ExitCode) -> Result<Plan, ExitCode> {
         let (plan, diagnostics) = crate::compile(source);
         if plan.is_none() && self.errors == ErrorsAs::Json {
             let index = crate::source::LineIndex::new(&source.text);
@@ -194,7 +202,7 @@ impl Ctx {
             return Err(self.errors.fail_with(
                 ErrorCode::PlanInvalid,
                 &format!("{} has errors; nothing was done", source.display_path()),
-                ExitCode::Failed,
+                exit,
                 Some(serde_json::json!({ "diagnostics": json })),
             ));
         }
@@ -213,7 +221,7 @@ impl Ctx {
                     "{} has errors (above); nothing was done",
                     source.display_path()
                 ),
-                ExitCode::Failed,
+                exit,
             ))
         }
     }

@@ -20,6 +20,8 @@ pub(super) enum Schema {
     Check,
     /// `drplan configure --format json`.
     Configure,
+    /// `drplan diff --format json`.
+    Diff,
     /// `drplan run --dry-run --format json`.
     DryRun,
     /// An error or refusal.
@@ -44,6 +46,7 @@ impl Schema {
         match self {
             Schema::Approve => "drplan.approve/1",
             Schema::Check => "drplan.check/1",
+            Schema::Diff => "drplan.diff/1",
             Schema::Configure => "drplan.configure/1",
             Schema::DryRun => "drplan.dry_run/1",
             Schema::Error => "drplan.error/1",
