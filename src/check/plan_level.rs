@@ -7,14 +7,13 @@
 use crate::ast::{Setting, Value, ValueKind};
 use crate::diagnostic::Diagnostic;
 use crate::notify::{NotifyEvent, NotifyFormat, NotifyTarget};
-use crate::plan::{Defaults, Hook, HookBlock, MapValue, Secret};
+use crate::plan::{Defaults, Hook, HookBlock, MapValue};
 use crate::suggest;
 
 use super::Checker;
 use super::schema::{self, BlockKind};
 use super::settings::Entries;
 use super::url_value::UrlHook;
-use super::values::valid_env_name;
 
 impl Checker<'_> {
     /// The plan's `before`/`after` blocks, in source order.
@@ -94,20 +93,7 @@ impl Checker<'_> {
 
     fn notify_url(&mut self, value: &Value) -> Option<MapValue> {
         match &value.kind {
-            ValueKind::Env(var) if valid_env_name(var) => {
-                Some(MapValue::Secret(Secret { name: var.clone() }))
-            }
-            ValueKind::Env(var) => {
-                if !var.is_empty() {
-                    self.invalid(
-                        value.span,
-                        format!("`{var}` is not a valid environment variable name"),
-                        "invalid variable",
-                        Some("use letters, digits and `_`, not starting with a digit".into()),
-                    );
-                }
-                None
-            }
+            ValueKind::Env(var) => self.env_secret(value.span, var),
             _ => self.url(value, UrlHook::Notify).map(MapValue::Literal),
         }
     }

@@ -287,6 +287,26 @@ impl Checker<'_> {
     }
 
     /// A map block: literal strings or `env("NAME")` secrets.
+    /// `env("NAME")`: a secret read when the run starts, or, for a name no
+    /// environment can hold, an error (none for an empty name, which the
+    /// parser already reported).
+    pub(super) fn env_secret(&mut self, span: Span, var: &str) -> Option<MapValue> {
+        if valid_env_name(var) {
+            return Some(MapValue::Secret(Secret {
+                name: var.to_string(),
+            }));
+        }
+        if !var.is_empty() {
+            self.invalid(
+                span,
+                format!("`{var}` is not a valid environment variable name"),
+                "invalid variable",
+                Some("use letters, digits and `_`, not starting with a digit".into()),
+            );
+        }
+        None
+    }
+
     pub(super) fn map(&mut self, block: &Block) -> BTreeMap<String, MapValue> {
         let entries = self.read(BlockKind::Map, &[], &block.statements);
         let mut map = BTreeMap::new();
@@ -298,20 +318,10 @@ impl Checker<'_> {
             let v = match &value.kind {
                 ValueKind::Str(s) | ValueKind::Ident(s) => MapValue::Literal(s.clone()),
                 ValueKind::Number(n) => MapValue::Literal(n.clone()),
-                ValueKind::Env(var) if valid_env_name(var) => {
-                    MapValue::Secret(Secret { name: var.clone() })
-                }
-                ValueKind::Env(var) => {
-                    if !var.is_empty() {
-                        self.invalid(
-                            value.span,
-                            format!("`{var}` is not a valid environment variable name"),
-                            "invalid variable",
-                            Some("use letters, digits and `_`, not starting with a digit".into()),
-                        );
-                    }
-                    continue;
-                }
+                ValueKind::Env(var) => match self.env_secret(value.span, var) {
+                    Some(secret) => secret,
+                    None => continue,
+                },
                 ValueKind::List(_) => {
                     self.invalid(
                         value.span,

@@ -183,11 +183,7 @@ fn approvals(out: &mut String, report: &Report) {
 }
 
 fn outputs(out: &mut String, report: &Report) {
-    let with: Vec<_> = report
-        .steps
-        .iter()
-        .filter(|s| !s.outputs.is_empty())
-        .collect();
+    let with = report.steps_with_output();
     if with.is_empty() {
         return;
     }

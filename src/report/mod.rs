@@ -12,6 +12,7 @@ pub mod json;
 pub mod machines;
 pub mod md;
 pub mod model;
+mod rows;
 
 pub use achieved::{Achieved, RtoVerdict};
 pub use model::{Inputs, Report, RunVerdict, StepResult, StepRow};

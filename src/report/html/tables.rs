@@ -119,11 +119,7 @@ pub(super) fn approvals(out: &mut String, report: &Report) {
 
 /// Each hook attempt's kept output, collapsed.
 pub(super) fn outputs(out: &mut String, report: &Report) {
-    let with: Vec<_> = report
-        .steps
-        .iter()
-        .filter(|s| !s.outputs.is_empty())
-        .collect();
+    let with = report.steps_with_output();
     if with.is_empty() {
         return;
     }
