@@ -49,8 +49,9 @@ pub struct FileCommit {
     pub dirty: bool,
 }
 
-/// Runs git in `dir`; its stdout on success.
-fn git(dir: &Path, args: &[&str]) -> Result<Result<String, String>, GitError> {
+/// Runs git in `dir`: its stdout, or [`GitError::Failed`] with what git
+/// said when it exits with an error.
+fn git(dir: &Path, args: &[&str]) -> Result<String, GitError> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -64,9 +65,11 @@ fn git(dir: &Path, args: &[&str]) -> Result<Result<String, String>, GitError> {
             _ => GitError::Failed(e.to_string()),
         })?;
     if out.status.success() {
-        Ok(Ok(String::from_utf8_lossy(&out.stdout).into_owned()))
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
-        Ok(Err(String::from_utf8_lossy(&out.stderr).trim().to_string()))
+        Err(GitError::Failed(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ))
     }
 }
 
@@ -83,9 +86,11 @@ fn folder_of(file: &Path) -> PathBuf {
 /// repository has no commit yet).
 pub fn commit_of(file: &Path) -> Result<Option<FileCommit>, GitError> {
     let dir = folder_of(file);
-    let commit = match git(&dir, &["rev-parse", "--verify", "--quiet", "HEAD"])? {
+    let commit = match git(&dir, &["rev-parse", "--verify", "--quiet", "HEAD"]) {
         Ok(out) => out.trim().to_string(),
-        Err(_) => return Ok(None),
+        // Not a repository, or one without a commit yet.
+        Err(GitError::Failed(_)) => return Ok(None),
+        Err(e) => return Err(e),
     };
     if commit.is_empty() {
         return Ok(None);
@@ -94,7 +99,7 @@ pub fn commit_of(file: &Path) -> Result<Option<FileCommit>, GitError> {
         .file_name()
         .map_or_else(|| file.as_os_str().to_owned(), ToOwned::to_owned);
     let name = name.to_string_lossy();
-    let status = git(&dir, &["status", "--porcelain", "--", &name])?.map_err(GitError::Failed)?;
+    let status = git(&dir, &["status", "--porcelain", "--", &name])?;
     Ok(Some(FileCommit {
         commit,
         dirty: !status.trim().is_empty(),
@@ -149,20 +154,20 @@ impl Side {
 /// `./` or `../`.
 pub fn show(rev: &str, path: &str) -> Result<String, GitError> {
     let here = Path::new(".");
-    if git(here, &["rev-parse", "--git-dir"])?.is_err() {
+    if let Err(GitError::Failed(_)) = git(here, &["rev-parse", "--git-dir"]) {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         return Err(GitError::NotARepository(cwd));
     }
     let commit = format!("{rev}^{{commit}}");
-    if git(here, &["rev-parse", "--verify", "--quiet", &commit])?.is_err() {
+    if let Err(GitError::Failed(_)) = git(here, &["rev-parse", "--verify", "--quiet", &commit]) {
         return Err(GitError::UnknownRevision {
             rev: rev.to_string(),
         });
     }
     let object = format!("{rev}:{path}");
-    match git(here, &["show", &object])? {
+    match git(here, &["show", &object]) {
         Ok(text) => Ok(text),
-        Err(message)
+        Err(GitError::Failed(message))
             if message.contains("does not exist") || message.contains("exists on disk") =>
         {
             Err(GitError::NoSuchPath {
@@ -170,7 +175,7 @@ pub fn show(rev: &str, path: &str) -> Result<String, GitError> {
                 path: path.to_string(),
             })
         }
-        Err(message) => Err(GitError::Failed(message)),
+        Err(e) => Err(e),
     }
 }
 

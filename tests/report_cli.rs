@@ -1,5 +1,6 @@
 //! `drplan report` end to end on a simulated vault: a succeeded and a
-//! failed failover of the quickstart rendered in real Chromium (headless,
+//! failed failover of the quickstart, and every run of its whole cycle,
+//! rendered in real Chromium (headless,
 //! driven by `tests/browser/check-report.mjs`): nothing fetched, no console
 //! error, one timeline bar per started step, a screenshot with content;
 //! and the bad inputs: an unknown run id, a journal cut short by a crash,
@@ -101,6 +102,31 @@ fn reports_of_a_succeeded_and_a_failed_failover_render_in_chromium() {
     assert!(md.contains("**failover failed"), "{md}");
     assert!(md.contains("### vm:app/app-02"), "{md}");
     assert!(md.contains("Recommended action:"), "{md}");
+}
+
+/// The README's whole cycle, rehearsal first: every run's report renders.
+#[test]
+fn reports_of_the_whole_cycle_render_in_chromium() {
+    let sandbox = Sandbox::quickstart();
+    let cycle = [
+        "test-failover",
+        "test-cleanup",
+        "failover",
+        "commit",
+        "reprotect",
+        "failback",
+        "commit",
+        "reprotect",
+    ];
+    for op in cycle {
+        let out = sandbox.run(op, &[]);
+        assert_eq!(out.status.code(), Some(0), "run {op}\n{}", show(&out));
+    }
+    let runs = sandbox.run_ids();
+    assert_eq!(runs.len(), cycle.len(), "{runs:?}");
+    for run in &runs {
+        assert_renders(&sandbox, run, "succeeded");
+    }
 }
 
 #[test]
