@@ -537,3 +537,33 @@ fn the_plans_own_hooks_are_diffed_by_their_ids() {
     let change = &json["hooks"]["changed"][0]["changes"][0];
     assert_eq!(change, "timeout 5m → 9m", "{json}");
 }
+
+#[test]
+fn notification_targets_added_removed_or_retold_are_differences() {
+    let plan = support::root().join("plans/notify.drplan");
+    let json = diff_edited(&plan, |text| {
+        let edited = text
+            .replace(
+                "format slack  events [step_failed, rto_exceeded, run_finished]",
+                "format json  events [step_failed]",
+            )
+            .replace(
+                "    webhook env(\"TEAMS_WEBHOOK_URL\")",
+                "    webhook env(\"PAGER_URL\") { format json }\n    webhook env(\"TEAMS_WEBHOOK_URL\")",
+            );
+        (edited != text).then_some(edited)
+    })
+    .unwrap();
+    assert_only(&json, &["settings"]);
+    assert_eq!(
+        json["settings"],
+        serde_json::json!([{
+            "name": "notify",
+            "changes": [
+                "env(\"PAGER_URL\") added (format json, events [run_started, step_failed, approval_waiting, rto_exceeded, run_finished])",
+                "env(\"SLACK_WEBHOOK_URL\"): format slack, events [step_failed, rto_exceeded, run_finished] → format json, events [step_failed]",
+            ]
+        }]),
+        "{json}"
+    );
+}

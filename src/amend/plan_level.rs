@@ -6,7 +6,7 @@
 
 use super::compare::{self, Field, Found, or_none, quoted};
 use super::{Change, Conflict, PlanSetting, describe};
-use crate::plan::{Group, GroupId, Plan};
+use crate::plan::{Group, GroupId, MapValue, Plan};
 
 /// The settings that identify where a plan's VMs are (name, vault, regions),
 /// as (setting, old, new) for each that differs.
@@ -54,7 +54,41 @@ pub(crate) fn settings(old: &Plan, new: &Plan) -> Vec<Change> {
     if old.coverage != new.coverage {
         found.change("coverage", "changed (read by `status`, not by runs)");
     }
+    notify(&mut found, old, new);
     found.changes
+}
+
+/// Notification targets added, removed or told other things, each named as
+/// logs name it (a literal URL by its host only: its path may hold a token).
+fn notify(found: &mut Found, old: &Plan, new: &Plan) {
+    use crate::notify::NotifyTarget;
+    let key = |t: &NotifyTarget| match &t.url {
+        MapValue::Secret(secret) => format!("env({})", secret.name),
+        MapValue::Literal(url) => url.clone(),
+    };
+    let shape = |t: &NotifyTarget| {
+        let events: Vec<&str> = t.events.iter().map(|e| e.as_str()).collect();
+        format!(
+            "format {}, events [{}]",
+            t.format.as_str(),
+            events.join(", ")
+        )
+    };
+    for t in &new.notify {
+        match old.notify.iter().find(|o| key(o) == key(t)) {
+            None => found.change("notify", format!("{} added ({})", t.label(), shape(t))),
+            Some(o) if shape(o) != shape(t) => found.change(
+                "notify",
+                format!("{}: {} → {}", t.label(), shape(o), shape(t)),
+            ),
+            Some(_) => {}
+        }
+    }
+    for o in &old.notify {
+        if !new.notify.iter().any(|t| key(t) == key(o)) {
+            found.change("notify", format!("{} removed", o.label()));
+        }
+    }
 }
 
 /// Compares the plan-wide settings. Which steps a `defaults` or `failover`
