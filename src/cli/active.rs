@@ -119,7 +119,10 @@ fn summarise(state: &RunState, records: &[Record], running: bool) -> ActiveRun {
             step: id.clone(),
             instructions: asked
                 .get(id.as_str())
-                .map(|m| m.trim_start_matches("waiting for approval: ").to_string())
+                .map(|m| {
+                    m.trim_start_matches(crate::hooks::WAITING_FOR_APPROVAL)
+                        .to_string()
+                })
                 .unwrap_or_default(),
         })
         .collect();

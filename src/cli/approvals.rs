@@ -131,6 +131,10 @@ impl<'a> Approvals<'a> {
 
 #[async_trait]
 impl crate::hooks::Approvals for Approvals<'_> {
+    fn approves_at_once(&self) -> bool {
+        self.yes
+    }
+
     async fn wait(&self, ctx: &HookContext, instructions: &str) -> Result<Decision, HookError> {
         if self.yes {
             return Ok(crate::hooks::approved_with_yes());

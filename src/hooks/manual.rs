@@ -18,7 +18,17 @@ pub trait Approvals: Send + Sync {
     /// whom. An error is a failure to get any answer (the run store could
     /// not be read). Dropping the future stops waiting.
     async fn wait(&self, ctx: &HookContext, instructions: &str) -> Result<Decision, HookError>;
+
+    /// Whether every step is approved at once (`--yes`): then no one is
+    /// told that a step waits, since none does.
+    fn approves_at_once(&self) -> bool {
+        false
+    }
 }
+
+/// How a manual step's progress says that it waits for a person: what
+/// `status` and the notifications look for.
+pub const WAITING_FOR_APPROVAL: &str = "waiting for approval: ";
 
 /// `--yes`: every manual step is approved at once.
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,6 +38,10 @@ pub struct AutoApprove;
 impl Approvals for AutoApprove {
     async fn wait(&self, _ctx: &HookContext, _instructions: &str) -> Result<Decision, HookError> {
         Ok(approved_with_yes())
+    }
+
+    fn approves_at_once(&self) -> bool {
+        true
     }
 }
 
@@ -49,9 +63,14 @@ pub(super) async fn run(
     instructions: &str,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<HookOutput, HookError> {
+    let message = if approvals.approves_at_once() {
+        format!("approved with --yes: {instructions}")
+    } else {
+        format!("{WAITING_FOR_APPROVAL}{instructions}")
+    };
     progress(Progress {
         percent: None,
-        message: format!("waiting for approval: {instructions}"),
+        message,
     });
     let decision = approvals.wait(ctx, instructions).await?;
     let summary = decision.describe();
@@ -115,5 +134,25 @@ mod tests {
             "rejected by ana@contoso.com: \"AG not in sync\""
         );
         assert_eq!(err.decision.unwrap().verdict, Verdict::Rejected);
+    }
+
+    #[tokio::test]
+    async fn only_a_step_that_waits_for_a_person_says_it_waits() {
+        let ctx = context(PathBuf::from("."));
+        let said = std::sync::Mutex::new(Vec::new());
+        let record = |p: Progress| said.lock().unwrap().push(p.message);
+        run(&Reject, &ctx, "check the DB", &record)
+            .await
+            .unwrap_err();
+        run(&AutoApprove, &ctx, "check the DB", &record)
+            .await
+            .unwrap();
+        assert_eq!(
+            *said.lock().unwrap(),
+            [
+                format!("{WAITING_FOR_APPROVAL}check the DB"),
+                "approved with --yes: check the DB".to_string()
+            ]
+        );
     }
 }

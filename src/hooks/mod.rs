@@ -37,7 +37,7 @@ pub use context::{
     HookContext, MapSecrets, PRIMARY_TO_RECOVERY, ProcessEnv, RECOVERY_TO_PRIMARY, Secrets,
     direction,
 };
-pub use manual::{Approvals, AutoApprove, approved_with_yes};
+pub use manual::{Approvals, AutoApprove, WAITING_FOR_APPROVAL, approved_with_yes};
 pub use output::{
     Capture, KEPT_BYTES, MIN_SECRET_CHARS, TAIL_BYTES, TAIL_LINES, too_short_to_redact,
 };

@@ -15,7 +15,6 @@ use crate::duration::Duration;
 use crate::exec::EventSink;
 use crate::graph::Operation;
 use crate::journal::{Event, JournalError, Record, StepStatus};
-use crate::step_kind::StepKind;
 
 /// The facts of the run every notification states.
 #[derive(Debug, Clone)]
@@ -92,11 +91,11 @@ impl<'a> NotifySink<'a> {
                     *f = Some(facts);
                 }
             }
-            Event::StepStarted {
-                step,
-                kind: StepKind::Manual,
-                ..
-            } => {
+            // Said by a manual step once it waits for a person (not under
+            // `--yes`, which approves at once).
+            Event::StepProgress { step, message, .. }
+                if message.starts_with(crate::hooks::WAITING_FOR_APPROVAL) =>
+            {
                 let Some(facts) = self.facts() else { return };
                 let mut n = note(NotifyEvent::ApprovalWaiting, &facts);
                 n.approve = Some(format!("drplan approve {} {step}", facts.run_id));
@@ -166,13 +165,12 @@ impl Drop for NotifySink<'_> {
 
 /// Whether a record means a notification (most are progress, which does not).
 fn notable(record: &Record) -> bool {
+    if let Event::StepProgress { message, .. } = &record.event {
+        return message.starts_with(crate::hooks::WAITING_FOR_APPROVAL);
+    }
     matches!(
         record.event,
         Event::RunStarted { .. }
-            | Event::StepStarted {
-                kind: StepKind::Manual,
-                ..
-            }
             | Event::StepFinished {
                 status: StepStatus::Failed,
                 ..

@@ -313,9 +313,16 @@ impl HookRunner for FakeHooks {
         &self,
         hook: &HookAction,
         call: HookCall<'_>,
-        _: &(dyn Fn(Progress) + Send + Sync),
+        progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> HookEnd {
         self.calls.lock().unwrap().push(call.step.to_string());
+        // A manual step says that it waits for a person, as the real one does.
+        if let HookAction::Manual { instructions } = hook {
+            progress(Progress {
+                percent: None,
+                message: format!("{}{instructions}", drplan::hooks::WAITING_FOR_APPROVAL),
+            });
+        }
         if self.hang.iter().any(|h| h == call.step) {
             std::future::pending::<()>().await;
         }
