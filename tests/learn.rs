@@ -233,3 +233,22 @@ async fn check_judges_the_rto_on_learned_estimates() {
     let out = fresh.output(&["check", &fresh.plan]);
     assert!(!stdout(&out).contains("rto_exceeded"), "{}", show(&out));
 }
+
+#[tokio::test]
+async fn learning_reads_the_newest_runs_of_the_store_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(dir.path().join(".drplan"));
+    for n in 1..=4 {
+        write_run(&store, n, Some(1.0), 100 * n).await;
+    }
+    let ids = |runs: &[drplan::learn::PastRun]| -> Vec<String> {
+        runs.iter().map(|r| r.state.run_id.0.clone()).collect()
+    };
+    let newest = drplan::learn::history::newest(&store, 2).await.unwrap();
+    assert_eq!(
+        ids(&newest),
+        ["20270103-000000-0003", "20270104-000000-0004"]
+    );
+    let all = drplan::learn::history::read(&store).await;
+    assert_eq!(all.len(), 4);
+}

@@ -33,16 +33,16 @@ const CHANGES_SHOWN: usize = 3;
 /// Characters of one change in the message.
 const CHANGE_WIDTH: usize = 80;
 
-/// The runs of the `.drplan/` folder beside `plan_file`: none when it has
-/// no runs folder (most plans, and a plan on stdin), without starting a
-/// runtime.
+/// The runs of the `.drplan/` folder beside `plan_file` that estimates are
+/// learned from: none when it has no runs folder (most plans, and a plan on
+/// stdin), without starting a runtime.
 pub(super) fn local_history(plan_file: &Path) -> Vec<PastRun> {
     let store = LocalStore::beside(plan_file);
     if !plan_file.is_file() || !store.root().join("runs").is_dir() {
         return Vec::new();
     }
     match super::runtime() {
-        Ok(rt) => rt.block_on(crate::learn::history::read(&store)),
+        Ok(rt) => rt.block_on(crate::learn::history(&store)),
         Err(_) => Vec::new(),
     }
 }
@@ -194,8 +194,9 @@ fn drill_gate(
             .open(ctx.credential)
             .await
             .map_err(|e| e.to_string())?;
-        store.get().list().await.map_err(|e| e.to_string())?;
-        let history = crate::learn::history::read(store.get()).await;
+        let history = crate::learn::history::newest(store.get(), usize::MAX)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok::<_, String>((store, history))
     });
     let (store, history) = match read {

@@ -3,7 +3,7 @@
 //! ([`Origin`]) out. `drplan runs`, the drill gate and learned estimates
 //! read runs through it.
 
-use crate::journal::{Event, Origin, Record, RunState, RunStore};
+use crate::journal::{Event, JournalError, Origin, Record, RunState, RunStore};
 
 /// One run as its journal tells it.
 #[derive(Debug, Clone)]
@@ -34,21 +34,28 @@ impl PastRun {
 }
 
 /// Every run of `store` whose journal can be read (the others are logged
-/// and left out: one damaged journal must not hide the rest).
+/// and left out: one damaged journal must not hide the rest); none, with a
+/// warning, when the store cannot list its runs.
 pub async fn read(store: &dyn RunStore) -> Vec<PastRun> {
-    let runs = match store.list().await {
-        Ok(runs) => runs,
-        Err(e) => {
-            tracing::warn!("{e}");
-            return Vec::new();
-        }
-    };
-    let mut out = Vec::with_capacity(runs.len());
-    for run in runs {
-        match store.read(&run).await {
+    newest(store, usize::MAX).await.unwrap_or_else(|e| {
+        tracing::warn!("{e}");
+        Vec::new()
+    })
+}
+
+/// The newest `at_most` runs of `store` whose journal can be read, oldest
+/// first (run ids start with their start time); an error only when the
+/// store cannot list its runs.
+pub async fn newest(store: &dyn RunStore, at_most: usize) -> Result<Vec<PastRun>, JournalError> {
+    let mut runs = store.list().await?;
+    runs.sort();
+    let skip = runs.len().saturating_sub(at_most);
+    let mut out = Vec::with_capacity(runs.len() - skip);
+    for run in &runs[skip..] {
+        match store.read(run).await {
             Ok(records) => out.extend(PastRun::from_records(records)),
             Err(e) => tracing::warn!("{e}"),
         }
     }
-    out
+    Ok(out)
 }

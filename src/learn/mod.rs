@@ -35,6 +35,21 @@ pub use worst::{WorstCase, worst_case};
 /// median of.
 pub const RUNS_KEPT: usize = 5;
 
+/// How many of a store's newest runs estimates are learned from: enough for
+/// [`RUNS_KEPT`] of each step through runs of other plans and operations,
+/// and a bound on what `run` reads before it starts, whatever the store
+/// has kept over the years.
+pub const RUNS_READ: usize = 100;
+
+/// The runs of `store` that estimates are learned from: its newest
+/// [`RUNS_READ`] (none, with a warning, when it cannot list them).
+pub async fn history(store: &dyn crate::journal::RunStore) -> Vec<PastRun> {
+    history::newest(store, RUNS_READ).await.unwrap_or_else(|e| {
+        tracing::warn!("{e}");
+        Vec::new()
+    })
+}
+
 /// Replaces the estimate of every step of `graph` that succeeded in runs of
 /// `history` that count (see the module docs) by the median of its last
 /// [`RUNS_KEPT`]. Returns how many steps were learned.

@@ -301,7 +301,7 @@ impl Session {
         // Steps start with the estimates measured in earlier runs of the plan
         // (`step_started.estimate_s`), and dispatch follows them. Read before
         // the plan's lock is taken, so that no lease waits on it.
-        crate::learn::apply(&mut self.graph, &crate::learn::history::read(store).await);
+        crate::learn::apply(&mut self.graph, &crate::learn::history(store).await);
         // The handlers are in place before anything is taken or read: from
         // here on, Ctrl-C, and the SIGTERM of systemd, Kubernetes or a CI
         // runner, and the SIGHUP of a closed terminal, all cancel: dispatch
