@@ -75,17 +75,11 @@ fn journal(text: &str) -> Vec<Record> {
         });
         ends.push(Record {
             ts: at(finish),
-            event: Event::StepFinished {
-                step: step.id.clone(),
-                status: StepStatus::Succeeded,
-                duration_s: Duration::from_millis(finish - start).as_secs_f64(),
-                error: None,
-                reason: None,
-                possible_causes: None,
-                recommended_action: None,
-                output: None,
-                tolerated: false,
-            },
+            event: Event::step_finished(
+                step.id.clone(),
+                StepStatus::Succeeded,
+                Duration::from_millis(finish - start).as_secs_f64(),
+            ),
         });
     }
     records.extend(ends);

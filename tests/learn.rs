@@ -45,17 +45,11 @@ fn step(at: SystemTime, id: &str, kind: StepKind, secs: u64) -> Vec<Record> {
         },
         Record {
             ts: Timestamp(at + Duration::from_secs(secs)),
-            event: Event::StepFinished {
-                step: id.to_string(),
-                status: StepStatus::Succeeded,
-                duration_s: f64::from(u32::try_from(secs).unwrap()),
-                error: None,
-                reason: None,
-                possible_causes: None,
-                recommended_action: None,
-                output: None,
-                tolerated: false,
-            },
+            event: Event::step_finished(
+                id,
+                StepStatus::Succeeded,
+                f64::from(u32::try_from(secs).unwrap()),
+            ),
         },
     ]
 }

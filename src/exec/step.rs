@@ -188,17 +188,11 @@ impl Walker<'_, '_> {
                 Ok(()) => {
                     self.finished(
                         step,
-                        Event::StepFinished {
-                            step: step.id.clone(),
-                            status: StepStatus::Succeeded,
-                            duration_s: round_ms(started.elapsed()),
-                            error: None,
-                            reason: None,
-                            possible_causes: None,
-                            recommended_action: None,
-                            output: None,
-                            tolerated: false,
-                        },
+                        Event::step_finished(
+                            step.id.clone(),
+                            StepStatus::Succeeded,
+                            round_ms(started.elapsed()),
+                        ),
                     )
                     .await?;
                     return Ok(StepEnd::Succeeded { attempts });

@@ -214,18 +214,8 @@ impl<'r, 'a> Walker<'r, 'a> {
             } else {
                 SkipReason::Aborted
             };
-            self.record(Event::StepFinished {
-                step: g[node].id.clone(),
-                status: StepStatus::Skipped,
-                duration_s: 0.0,
-                error: None,
-                reason: Some(reason),
-                possible_causes: None,
-                recommended_action: None,
-                output: None,
-                tolerated: false,
-            })
-            .await?;
+            self.record(Event::step_skipped(g[node].id.clone(), reason))
+                .await?;
         }
         Ok(())
     }

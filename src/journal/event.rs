@@ -293,6 +293,33 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// A `step_finished` with nothing beside its status and duration: a
+    /// success, or a skip once its reason is set.
+    pub fn step_finished(step: impl Into<String>, status: StepStatus, duration_s: f64) -> Event {
+        Event::StepFinished {
+            step: step.into(),
+            status,
+            duration_s,
+            error: None,
+            reason: None,
+            possible_causes: None,
+            recommended_action: None,
+            output: None,
+            tolerated: false,
+        }
+    }
+
+    /// A step that did not run, and why.
+    pub fn step_skipped(step: impl Into<String>, why: SkipReason) -> Event {
+        let mut event = Event::step_finished(step, StepStatus::Skipped, 0.0);
+        if let Event::StepFinished { reason, .. } = &mut event {
+            *reason = Some(why);
+        }
+        event
+    }
+}
+
 /// One journal line: an event and when it happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {

@@ -55,20 +55,7 @@ fn step_started(s: u64, attempt: u32) -> Record {
 }
 
 fn step_finished(s: u64, duration_s: f64, status: StepStatus) -> Record {
-    rec(
-        s,
-        Event::StepFinished {
-            step: "vm:db/db-01".into(),
-            status,
-            duration_s,
-            error: None,
-            reason: None,
-            possible_causes: None,
-            recommended_action: None,
-            output: None,
-            tolerated: false,
-        },
-    )
+    rec(s, Event::step_finished("vm:db/db-01", status, duration_s))
 }
 
 fn finished(s: u64, status: RunStatus) -> Record {
