@@ -222,3 +222,34 @@ fn html_escapes_what_comes_from_journals_and_plans() {
         "unescaped markup in the Markdown"
     );
 }
+
+#[test]
+fn a_simulated_run_is_compared_with_the_estimate_at_azures_pace() {
+    let mut start = started();
+    if let Event::RunStarted { origin, .. } = &mut start.event {
+        *origin = Some(crate::journal::Origin {
+            by: "tester".into(),
+            host: "host".into(),
+            content_hash: None,
+            commit: None,
+            dirty: false,
+            vault_speed: 100.0,
+        });
+    }
+    // 4 s from the step's start to its end at 100× is 6m40s at Azure's
+    // pace: 1m40s past the 5m estimate.
+    let r = build(
+        &[
+            start,
+            step_started(10, 1),
+            rec(
+                14,
+                Event::step_finished("vm:db/db-01", StepStatus::Succeeded, 3.6),
+            ),
+            finished(14, RunStatus::Succeeded),
+        ],
+        false,
+    );
+    assert_eq!(r.recovery.asr_equivalent_s, Some(400.0));
+    assert_eq!(r.recovery.vs_estimate_s, Some(100.0));
+}
