@@ -142,7 +142,13 @@ async fn ensure_running(
             format!("run {id} has no `run_started` event"),
         )
     })?;
-    let running = super::runs::is_running(store, &state).await;
+    // A store that cannot say is no answer: the run may well be waiting.
+    let running = super::runs::is_running(store, &state).await.map_err(|e| {
+        Refusal::new(
+            ErrorCode::Failed,
+            format!("cannot tell whether run {id} is running: {e}"),
+        )
+    })?;
     if !running {
         let how = state.summary(false).status;
         let how = serde_json::to_value(how)

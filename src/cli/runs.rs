@@ -134,7 +134,12 @@ struct Listed {
 async fn listed(store: &dyn RunStore) -> Vec<(Listed, RunState)> {
     let mut out = Vec::new();
     for run in crate::learn::history::read(store).await {
-        let running = is_running(store, &run.state).await;
+        // A listing says what it can: a run whose liveness cannot be read
+        // is shown as not running, and the reason logged.
+        let running = is_running(store, &run.state).await.unwrap_or_else(|e| {
+            tracing::warn!("{e}");
+            false
+        });
         let origin = run.origin.as_ref();
         let listed = Listed {
             summary: run.state.summary(running),
@@ -149,8 +154,14 @@ async fn listed(store: &dyn RunStore) -> Vec<(Listed, RunState)> {
 
 /// Whether a live process runs `state`'s run now: it has not finished and
 /// its journal is held.
-pub(super) async fn is_running(store: &dyn RunStore, state: &RunState) -> bool {
-    state.finished.is_none() && store.is_live(&state.run_id).await.unwrap_or(false)
+pub(super) async fn is_running(
+    store: &dyn RunStore,
+    state: &RunState,
+) -> Result<bool, crate::journal::JournalError> {
+    if state.finished.is_some() {
+        return Ok(false);
+    }
+    store.is_live(&state.run_id).await
 }
 
 pub(super) fn run(args: &RunsArgs, ctx: &super::Ctx) -> ExitCode {
