@@ -118,7 +118,7 @@ fn completion_offers_what_fits_the_cursor() {
     let items = labels(&client.at("textDocument/completion", line, 6));
     assert!(items.contains(&"parallelism".to_owned()), "{items:?}");
     assert!(items.contains(&"after".to_owned()), "{items:?}");
-    assert!(!items.contains(&"vault".to_owned()), "{items:?}");
+    assert!(!items.contains(&"objectives".to_owned()), "{items:?}");
 
     // Values of an enum, phases, and VM names in a VM's `needs`.
     let values = PLAN.replace(
@@ -128,7 +128,17 @@ fn completion_offers_what_fits_the_cursor() {
     client.change(3, &values);
     let (line, column) = find(&values, "after failover, ", 0);
     let items = labels(&client.at("textDocument/completion", line, column + 16));
-    assert_eq!(items, ["failover", "failback", "test"]);
+    assert_eq!(
+        items,
+        [
+            "failover",
+            "failback",
+            "test",
+            "commit",
+            "reprotect",
+            "test_cleanup"
+        ]
+    );
     let (line, column) = find(&values, "needs app-01", 0);
     let items = labels(&client.at("textDocument/completion", line, column + 6));
     assert!(items.contains(&"db-02".to_owned()), "{items:?}");

@@ -22,10 +22,11 @@ const HOOK_KINDS = ['script', 'runbook', 'webhook', 'probe', 'manual', 'wait'];
 const STEP_SETTINGS = ['timeout', 'retries', 'on_error', 'estimate'];
 
 /// The phases of `before`/`after` (schema::PHASES).
-const PHASES = ['failover', 'failback', 'test'];
+const PHASES = ['failover', 'failback', 'test', 'commit', 'reprotect', 'test_cleanup'];
 
 /// Enum values (schema::ON_ERROR, schema::RECOVERY_POINTS, schema::METHODS).
 const ON_ERROR = ['abort', 'continue'];
+const FAILBACK_ORDERS = ['reversed', 'shutdown_reversed'];
 const RECOVERY_POINTS = ['latest', 'latest_processed', 'latest_app_consistent'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -42,7 +43,7 @@ const STATEMENT_SETTINGS = ['plan', 'vm', 'needs', 'before', 'after'];
 const SETTINGS = [
   // plan
   'description', 'vault', 'primary', 'recovery', 'state', 'objectives', 'defaults', 'failover',
-  'test', 'coverage', 'on_failure', 'notify',
+  'failback', 'test', 'coverage', 'on_failure', 'notify',
   // notify target
   'format', 'events',
   // objectives
@@ -51,6 +52,8 @@ const SETTINGS = [
   'timeout', 'retries', 'on_error', 'parallelism', 'estimate',
   // failover
   'recovery_point', 'shutdown_source',
+  // failback
+  'order',
   // test
   'network',
   // coverage
@@ -191,7 +194,7 @@ module.exports = grammar({
     boolean: (_) => choice('true', 'false'),
 
     constant: (_) =>
-      choice('simulator', ...ON_ERROR, ...RECOVERY_POINTS, ...METHODS, ...NOTIFY_FORMATS, ...NOTIFY_EVENTS),
+      choice('simulator', ...ON_ERROR, ...FAILBACK_ORDERS, ...RECOVERY_POINTS, ...METHODS, ...NOTIFY_FORMATS, ...NOTIFY_EVENTS),
 
     identifier: (_) => /[A-Za-z_][A-Za-z0-9_.\-]*/,
 

@@ -26,11 +26,11 @@ impl Checker<'_> {
         };
         let mut phases = Vec::new();
         for value in &setting.args {
-            let phase = match self.word_value(value, &setting.key.text, PHASES) {
-                Some("failover") => Phase::Failover,
-                Some("failback") => Phase::Failback,
-                Some("test") => Phase::Test,
-                _ => continue,
+            let Some(phase) = self
+                .word_value(value, &setting.key.text, PHASES)
+                .and_then(Phase::from_word)
+            else {
+                continue;
             };
             if phases.contains(&phase) {
                 self.invalid(

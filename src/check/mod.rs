@@ -16,6 +16,7 @@ mod plan_level;
 mod resources;
 pub mod schema;
 mod settings;
+mod sites;
 mod state_url;
 mod target;
 mod url_value;
@@ -28,7 +29,8 @@ use crate::ast::{GroupStmt, Name, PlanFile, Setting};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
 use crate::plan::{
-    Defaults, FailoverOptions, Group, HookBlock, Objectives, OnError, Plan, RecoveryPoint, Vm,
+    Defaults, FailbackOrder, FailoverOptions, Group, HookBlock, Objectives, OnError, Plan,
+    RecoveryPoint, Vm,
 };
 use crate::source::{SourceFile, Span};
 use crate::target::TargetSettings;
@@ -84,6 +86,8 @@ pub(crate) struct DraftGroup {
     hooks: Vec<HookBlock>,
     /// Its `target` block.
     target: Option<Box<TargetDraft>>,
+    /// Its own vault and regions.
+    site: sites::GroupSite,
     /// Whether the group lists any VM or hook block, even one with errors of
     /// its own (then `empty_group` would only be noise).
     has_content: bool,
@@ -183,6 +187,7 @@ impl Checker<'_> {
         });
         let (defaults, defaults_target) = self.defaults(&e, has_test_network);
         let failover = self.failover_options(&e);
+        let failback_order = self.failback_order(&e);
         let coverage = self.coverage(&e);
 
         let drafts: Vec<DraftGroup> = e
@@ -190,6 +195,14 @@ impl Checker<'_> {
             .iter()
             .filter_map(|g| self.group(g, &defaults, has_test_network))
             .collect();
+        let plan_site = sites::PlanSite {
+            vault: vault.as_ref(),
+            primary: primary.as_ref(),
+            recovery: recovery.as_ref(),
+        };
+        for g in &drafts {
+            self.check_site(&g.name.text, &g.site, &plan_site);
+        }
         let groups = self.finish_groups(drafts, &defaults, defaults_target.as_deref());
         let hooks = self.plan_hooks(&e, &defaults);
         let on_failure = self.on_failure(&e, &defaults);
@@ -206,6 +219,7 @@ impl Checker<'_> {
             coverage,
             defaults,
             failover,
+            failback_order,
             test_network,
             groups: groups?,
             hooks,
@@ -268,6 +282,16 @@ impl Checker<'_> {
         failover
     }
 
+    fn failback_order(&mut self, e: &Entries<'_>) -> FailbackOrder {
+        let Some(b) = e.get("failback").and_then(|s| s.block.as_ref()) else {
+            return FailbackOrder::default();
+        };
+        let f = self.read(BlockKind::Failback, &[], &b.statements);
+        self.word(&f, "order")
+            .and_then(FailbackOrder::from_word)
+            .unwrap_or_default()
+    }
+
     /// Whether a setting was written at all (maybe with a bad value, which is
     /// reported on its own), so that "missing" is said only when it is missing.
     fn was_given(statements: &[crate::ast::Statement], key: &str) -> bool {
@@ -321,6 +345,7 @@ impl Checker<'_> {
         let e = self.read(BlockKind::Group, &[], &block.statements);
         let parallelism = self.integer_u32(&e, "parallelism");
         let target = self.target(&e, test_network);
+        let site = self.group_site(&e);
         let mut vms = Vec::new();
         let mut hooks = Vec::new();
         let mut has_content = false;
@@ -346,6 +371,7 @@ impl Checker<'_> {
             vms,
             hooks,
             target,
+            site,
             has_content,
         })
     }
@@ -428,6 +454,9 @@ impl Checker<'_> {
                     name: g.name.text,
                     span: g.name.span,
                     needs: needs.into_iter().map(|(id, _)| id).collect(),
+                    vault: g.site.vault.map(|(v, _)| v),
+                    primary: g.site.primary.map(|(r, _)| r),
+                    recovery: g.site.recovery.map(|(r, _)| r),
                     parallelism: g.parallelism.unwrap_or(defaults.parallelism),
                     vms: g
                         .vms

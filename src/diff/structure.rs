@@ -196,13 +196,6 @@ pub(super) fn vms(old: &Plan, new: &Plan) -> Category {
     out
 }
 
-/// The phases hooks are written for, with the words plans use.
-const PHASES: [(Phase, &str); 3] = [
-    (Phase::Failover, "failover"),
-    (Phase::Failback, "failback"),
-    (Phase::Test, "test"),
-];
-
 /// A hook where a phase runs it: its step id there (`hook:db/after/1`,
 /// numbered as the graph numbers it) and its definition. The one place that
 /// lists a plan's hooks for a diff.
@@ -293,7 +286,8 @@ pub(super) fn hooks(old: &Plan, new: &Plan) -> Category {
             entries.push((key, vec![phase]));
         }
     };
-    for (phase, word) in PHASES {
+    for phase in Phase::ALL {
+        let word = phase.as_str();
         let olds = sites(old, phase);
         let news = sites(new, phase);
         let old_by_id: HashMap<&str, &Hook> =

@@ -34,7 +34,7 @@ impl When {
     }
 }
 
-/// The phases hook blocks name.
+/// The phases hook blocks name: one per operation of the cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
     /// Primary to recovery.
@@ -43,6 +43,41 @@ pub enum Phase {
     Failback,
     /// Test failover into the isolated network.
     Test,
+    /// Failover commit.
+    Commit,
+    /// Reprotect: replication turned around.
+    Reprotect,
+    /// Test-failover cleanup.
+    TestCleanup,
+}
+
+impl Phase {
+    /// Every phase, in the order plans and messages list them.
+    pub const ALL: [Phase; 6] = [
+        Phase::Failover,
+        Phase::Failback,
+        Phase::Test,
+        Phase::Commit,
+        Phase::Reprotect,
+        Phase::TestCleanup,
+    ];
+
+    /// The word a plan writes (`before test_cleanup { … }`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Failover => "failover",
+            Phase::Failback => "failback",
+            Phase::Test => "test",
+            Phase::Commit => "commit",
+            Phase::Reprotect => "reprotect",
+            Phase::TestCleanup => "test_cleanup",
+        }
+    }
+
+    /// The phase a plan's word names.
+    pub fn from_word(word: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.as_str() == word)
+    }
 }
 
 /// `before PHASES { hooks }` or `after PHASES { hooks }`.

@@ -64,6 +64,8 @@ pub struct Plan {
     pub defaults: Defaults,
     /// Failover options.
     pub failover: FailoverOptions,
+    /// `failback { order … }`.
+    pub failback_order: FailbackOrder,
     /// The isolated network of test failovers.
     pub test_network: Option<String>,
     /// Which of the subscription's VMs belong to the application.
@@ -195,6 +197,37 @@ impl Default for FailoverOptions {
     }
 }
 
+/// `failback { order reversed|shutdown_reversed }`: the order a failback
+/// walks the groups in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailbackOrder {
+    /// The failover's graph reversed: dependents first (shutdown order).
+    #[default]
+    Reversed,
+    /// Shut the recovery-side VMs down in reversed order, then fail them
+    /// back in the failover's (forward) order.
+    ShutdownReversed,
+}
+
+impl FailbackOrder {
+    /// Both orders, as plans list them.
+    pub const ALL: [FailbackOrder; 2] = [FailbackOrder::Reversed, FailbackOrder::ShutdownReversed];
+
+    /// The word a plan writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailbackOrder::Reversed => "reversed",
+            FailbackOrder::ShutdownReversed => "shutdown_reversed",
+        }
+    }
+
+    /// The order a plan's word names.
+    pub fn from_word(word: &str) -> Option<FailbackOrder> {
+        FailbackOrder::ALL.into_iter().find(|o| o.as_str() == word)
+    }
+}
+
 /// The recovery point a failover uses: one type for the plan's
 /// `recovery_point` (`snake_case` words), `--recovery-point` and the journal
 /// (kebab-case, as journals have always stored it) and the providers.
@@ -263,6 +296,13 @@ pub struct Group {
     pub span: Span,
     /// Groups that must finish first (failover order).
     pub needs: Vec<GroupId>,
+    /// The group's own `vault`, when it is not the plan's (see
+    /// [`Plan::vault_of`]).
+    pub vault: Option<Vault>,
+    /// The group's own `primary` region, when it is not the plan's.
+    pub primary: Option<String>,
+    /// The group's own `recovery` region, when it is not the plan's.
+    pub recovery: Option<String>,
     /// VMs at a time.
     pub parallelism: u32,
     /// VMs in source order.
@@ -297,6 +337,40 @@ impl Plan {
     /// The VM a reference points to.
     pub fn vm(&self, at: VmRef) -> Option<&Vm> {
         self.groups.get(at.group)?.vms.get(at.vm)
+    }
+
+    /// The vault that protects a group's VMs: its own, else the plan's.
+    /// A group id that indexes no group ([`PLAN_LEVEL`]) gets the plan's.
+    pub fn vault_of(&self, group: GroupId) -> &Vault {
+        self.groups
+            .get(group)
+            .and_then(|g| g.vault.as_ref())
+            .unwrap_or(&self.vault)
+    }
+
+    /// A group's primary and recovery regions: its own, else the plan's.
+    pub fn regions_of(&self, group: GroupId) -> (&str, &str) {
+        let g = self.groups.get(group);
+        (
+            g.and_then(|g| g.primary.as_deref())
+                .unwrap_or(&self.primary),
+            g.and_then(|g| g.recovery.as_deref())
+                .unwrap_or(&self.recovery),
+        )
+    }
+
+    /// Every vault the plan names, the plan's first, each once, in the
+    /// order groups name them.
+    pub fn vaults(&self) -> Vec<&Vault> {
+        let mut out = vec![&self.vault];
+        for g in &self.groups {
+            if let Some(v) = &g.vault
+                && !out.contains(&v)
+            {
+                out.push(v);
+            }
+        }
+        out
     }
 
     /// How many VMs the plan holds.

@@ -9,9 +9,9 @@
 #define LANGUAGE_VERSION 14
 #define STATE_COUNT 91
 #define LARGE_STATE_COUNT 57
-#define SYMBOL_COUNT 136
+#define SYMBOL_COUNT 142
 #define ALIAS_COUNT 0
-#define TOKEN_COUNT 103
+#define TOKEN_COUNT 109
 #define EXTERNAL_TOKEN_COUNT 0
 #define FIELD_COUNT 8
 #define MAX_ALIAS_SEQUENCE_LENGTH 5
@@ -33,128 +33,134 @@ enum ts_symbol_identifiers {
   anon_sym_failover = 11,
   anon_sym_failback = 12,
   anon_sym_test = 13,
-  anon_sym_script = 14,
-  anon_sym_runbook = 15,
-  anon_sym_webhook = 16,
-  anon_sym_probe = 17,
-  anon_sym_manual = 18,
-  anon_sym_wait = 19,
-  anon_sym_timeout = 20,
-  anon_sym_retries = 21,
-  anon_sym_on_error = 22,
-  anon_sym_estimate = 23,
-  anon_sym_EQ = 24,
-  anon_sym_description = 25,
-  anon_sym_vault = 26,
-  anon_sym_primary = 27,
-  anon_sym_recovery = 28,
-  anon_sym_state = 29,
-  anon_sym_objectives = 30,
-  anon_sym_defaults = 31,
-  anon_sym_coverage = 32,
-  anon_sym_on_failure = 33,
-  anon_sym_notify = 34,
-  anon_sym_format = 35,
-  anon_sym_events = 36,
-  anon_sym_rto = 37,
-  anon_sym_rpo = 38,
-  anon_sym_drill = 39,
-  anon_sym_parallelism = 40,
-  anon_sym_recovery_point = 41,
-  anon_sym_shutdown_source = 42,
-  anon_sym_network = 43,
-  anon_sym_tag = 44,
-  anon_sym_resource_group = 45,
-  anon_sym_item = 46,
-  anon_sym_target = 47,
-  anon_sym_vm_name = 48,
-  anon_sym_size = 49,
-  anon_sym_subnet = 50,
-  anon_sym_ip = 51,
-  anon_sym_test_subnet = 52,
-  anon_sym_test_ip = 53,
-  anon_sym_public_ip = 54,
-  anon_sym_load_balancer_pools = 55,
-  anon_sym_nsg = 56,
-  anon_sym_zone = 57,
-  anon_sym_availability_set = 58,
-  anon_sym_proximity_group = 59,
-  anon_sym_capacity_reservation = 60,
-  anon_sym_args = 61,
-  anon_sym_env = 62,
-  anon_sym_account = 63,
-  anon_sym_params = 64,
-  anon_sym_method = 65,
-  anon_sym_headers = 66,
-  anon_sym_body = 67,
-  anon_sym_expect = 68,
-  anon_sym_every = 69,
-  anon_sym_within = 70,
-  anon_sym_LPAREN = 71,
-  anon_sym_RPAREN = 72,
-  anon_sym_LBRACK = 73,
-  anon_sym_RBRACK = 74,
-  anon_sym_true = 75,
-  anon_sym_false = 76,
-  anon_sym_simulator = 77,
-  anon_sym_abort = 78,
-  anon_sym_continue = 79,
-  anon_sym_latest = 80,
-  anon_sym_latest_processed = 81,
-  anon_sym_latest_app_consistent = 82,
-  anon_sym_GET = 83,
-  anon_sym_POST = 84,
-  anon_sym_PUT = 85,
-  anon_sym_PATCH = 86,
-  anon_sym_DELETE = 87,
-  anon_sym_teams = 88,
-  anon_sym_slack = 89,
-  anon_sym_json = 90,
-  anon_sym_run_started = 91,
-  anon_sym_step_failed = 92,
-  anon_sym_approval_waiting = 93,
-  anon_sym_rto_exceeded = 94,
-  anon_sym_run_finished = 95,
-  anon_sym_DQUOTE = 96,
-  anon_sym_DQUOTE2 = 97,
-  sym_string_content = 98,
-  sym_escape_sequence = 99,
-  sym_duration = 100,
-  sym_integer = 101,
-  sym_comment = 102,
-  sym_source_file = 103,
-  sym__statement = 104,
-  sym_block = 105,
-  sym_plan = 106,
-  sym_group = 107,
-  sym_needs_clause = 108,
-  sym_vm = 109,
-  sym_needs = 110,
-  sym_hooks = 111,
-  sym__phase = 112,
-  sym_phase = 113,
-  sym_hook = 114,
-  sym_hook_kind = 115,
-  sym_step_setting = 116,
-  sym_step_key = 117,
-  sym_map_entry = 118,
-  sym_setting = 119,
-  sym_setting_name = 120,
-  sym_arguments = 121,
-  sym__value = 122,
-  sym__name = 123,
-  sym_env_call = 124,
-  sym_list = 125,
-  sym_boolean = 126,
-  sym_constant = 127,
-  sym_string = 128,
-  aux_sym_source_file_repeat1 = 129,
-  aux_sym_needs_clause_repeat1 = 130,
-  aux_sym_vm_repeat1 = 131,
-  aux_sym_hooks_repeat1 = 132,
-  aux_sym_hook_repeat1 = 133,
-  aux_sym_arguments_repeat1 = 134,
-  aux_sym_string_repeat1 = 135,
+  anon_sym_commit = 14,
+  anon_sym_reprotect = 15,
+  anon_sym_test_cleanup = 16,
+  anon_sym_script = 17,
+  anon_sym_runbook = 18,
+  anon_sym_webhook = 19,
+  anon_sym_probe = 20,
+  anon_sym_manual = 21,
+  anon_sym_wait = 22,
+  anon_sym_timeout = 23,
+  anon_sym_retries = 24,
+  anon_sym_on_error = 25,
+  anon_sym_estimate = 26,
+  anon_sym_EQ = 27,
+  anon_sym_description = 28,
+  anon_sym_vault = 29,
+  anon_sym_primary = 30,
+  anon_sym_recovery = 31,
+  anon_sym_state = 32,
+  anon_sym_objectives = 33,
+  anon_sym_defaults = 34,
+  anon_sym_coverage = 35,
+  anon_sym_on_failure = 36,
+  anon_sym_notify = 37,
+  anon_sym_format = 38,
+  anon_sym_events = 39,
+  anon_sym_rto = 40,
+  anon_sym_rpo = 41,
+  anon_sym_drill = 42,
+  anon_sym_parallelism = 43,
+  anon_sym_recovery_point = 44,
+  anon_sym_shutdown_source = 45,
+  anon_sym_order = 46,
+  anon_sym_network = 47,
+  anon_sym_tag = 48,
+  anon_sym_resource_group = 49,
+  anon_sym_item = 50,
+  anon_sym_target = 51,
+  anon_sym_vm_name = 52,
+  anon_sym_size = 53,
+  anon_sym_subnet = 54,
+  anon_sym_ip = 55,
+  anon_sym_test_subnet = 56,
+  anon_sym_test_ip = 57,
+  anon_sym_public_ip = 58,
+  anon_sym_load_balancer_pools = 59,
+  anon_sym_nsg = 60,
+  anon_sym_zone = 61,
+  anon_sym_availability_set = 62,
+  anon_sym_proximity_group = 63,
+  anon_sym_capacity_reservation = 64,
+  anon_sym_args = 65,
+  anon_sym_env = 66,
+  anon_sym_account = 67,
+  anon_sym_params = 68,
+  anon_sym_method = 69,
+  anon_sym_headers = 70,
+  anon_sym_body = 71,
+  anon_sym_expect = 72,
+  anon_sym_every = 73,
+  anon_sym_within = 74,
+  anon_sym_LPAREN = 75,
+  anon_sym_RPAREN = 76,
+  anon_sym_LBRACK = 77,
+  anon_sym_RBRACK = 78,
+  anon_sym_true = 79,
+  anon_sym_false = 80,
+  anon_sym_simulator = 81,
+  anon_sym_abort = 82,
+  anon_sym_continue = 83,
+  anon_sym_reversed = 84,
+  anon_sym_shutdown_reversed = 85,
+  anon_sym_latest = 86,
+  anon_sym_latest_processed = 87,
+  anon_sym_latest_app_consistent = 88,
+  anon_sym_GET = 89,
+  anon_sym_POST = 90,
+  anon_sym_PUT = 91,
+  anon_sym_PATCH = 92,
+  anon_sym_DELETE = 93,
+  anon_sym_teams = 94,
+  anon_sym_slack = 95,
+  anon_sym_json = 96,
+  anon_sym_run_started = 97,
+  anon_sym_step_failed = 98,
+  anon_sym_approval_waiting = 99,
+  anon_sym_rto_exceeded = 100,
+  anon_sym_run_finished = 101,
+  anon_sym_DQUOTE = 102,
+  anon_sym_DQUOTE2 = 103,
+  sym_string_content = 104,
+  sym_escape_sequence = 105,
+  sym_duration = 106,
+  sym_integer = 107,
+  sym_comment = 108,
+  sym_source_file = 109,
+  sym__statement = 110,
+  sym_block = 111,
+  sym_plan = 112,
+  sym_group = 113,
+  sym_needs_clause = 114,
+  sym_vm = 115,
+  sym_needs = 116,
+  sym_hooks = 117,
+  sym__phase = 118,
+  sym_phase = 119,
+  sym_hook = 120,
+  sym_hook_kind = 121,
+  sym_step_setting = 122,
+  sym_step_key = 123,
+  sym_map_entry = 124,
+  sym_setting = 125,
+  sym_setting_name = 126,
+  sym_arguments = 127,
+  sym__value = 128,
+  sym__name = 129,
+  sym_env_call = 130,
+  sym_list = 131,
+  sym_boolean = 132,
+  sym_constant = 133,
+  sym_string = 134,
+  aux_sym_source_file_repeat1 = 135,
+  aux_sym_needs_clause_repeat1 = 136,
+  aux_sym_vm_repeat1 = 137,
+  aux_sym_hooks_repeat1 = 138,
+  aux_sym_hook_repeat1 = 139,
+  aux_sym_arguments_repeat1 = 140,
+  aux_sym_string_repeat1 = 141,
 };
 
 static const char * const ts_symbol_names[] = {
@@ -172,6 +178,9 @@ static const char * const ts_symbol_names[] = {
   [anon_sym_failover] = "failover",
   [anon_sym_failback] = "failback",
   [anon_sym_test] = "test",
+  [anon_sym_commit] = "commit",
+  [anon_sym_reprotect] = "reprotect",
+  [anon_sym_test_cleanup] = "test_cleanup",
   [anon_sym_script] = "script",
   [anon_sym_runbook] = "runbook",
   [anon_sym_webhook] = "webhook",
@@ -201,6 +210,7 @@ static const char * const ts_symbol_names[] = {
   [anon_sym_parallelism] = "parallelism",
   [anon_sym_recovery_point] = "recovery_point",
   [anon_sym_shutdown_source] = "shutdown_source",
+  [anon_sym_order] = "order",
   [anon_sym_network] = "network",
   [anon_sym_tag] = "tag",
   [anon_sym_resource_group] = "resource_group",
@@ -238,6 +248,8 @@ static const char * const ts_symbol_names[] = {
   [anon_sym_simulator] = "simulator",
   [anon_sym_abort] = "abort",
   [anon_sym_continue] = "continue",
+  [anon_sym_reversed] = "reversed",
+  [anon_sym_shutdown_reversed] = "shutdown_reversed",
   [anon_sym_latest] = "latest",
   [anon_sym_latest_processed] = "latest_processed",
   [anon_sym_latest_app_consistent] = "latest_app_consistent",
@@ -311,6 +323,9 @@ static const TSSymbol ts_symbol_map[] = {
   [anon_sym_failover] = anon_sym_failover,
   [anon_sym_failback] = anon_sym_failback,
   [anon_sym_test] = anon_sym_test,
+  [anon_sym_commit] = anon_sym_commit,
+  [anon_sym_reprotect] = anon_sym_reprotect,
+  [anon_sym_test_cleanup] = anon_sym_test_cleanup,
   [anon_sym_script] = anon_sym_script,
   [anon_sym_runbook] = anon_sym_runbook,
   [anon_sym_webhook] = anon_sym_webhook,
@@ -340,6 +355,7 @@ static const TSSymbol ts_symbol_map[] = {
   [anon_sym_parallelism] = anon_sym_parallelism,
   [anon_sym_recovery_point] = anon_sym_recovery_point,
   [anon_sym_shutdown_source] = anon_sym_shutdown_source,
+  [anon_sym_order] = anon_sym_order,
   [anon_sym_network] = anon_sym_network,
   [anon_sym_tag] = anon_sym_tag,
   [anon_sym_resource_group] = anon_sym_resource_group,
@@ -377,6 +393,8 @@ static const TSSymbol ts_symbol_map[] = {
   [anon_sym_simulator] = anon_sym_simulator,
   [anon_sym_abort] = anon_sym_abort,
   [anon_sym_continue] = anon_sym_continue,
+  [anon_sym_reversed] = anon_sym_reversed,
+  [anon_sym_shutdown_reversed] = anon_sym_shutdown_reversed,
   [anon_sym_latest] = anon_sym_latest,
   [anon_sym_latest_processed] = anon_sym_latest_processed,
   [anon_sym_latest_app_consistent] = anon_sym_latest_app_consistent,
@@ -489,6 +507,18 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .named = false,
   },
   [anon_sym_test] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_commit] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_reprotect] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_test_cleanup] = {
     .visible = true,
     .named = false,
   },
@@ -605,6 +635,10 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .named = false,
   },
   [anon_sym_shutdown_source] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_order] = {
     .visible = true,
     .named = false,
   },
@@ -753,6 +787,14 @@ static const TSSymbolMetadata ts_symbol_metadata[] = {
     .named = false,
   },
   [anon_sym_continue] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_reversed] = {
+    .visible = true,
+    .named = false,
+  },
+  [anon_sym_shutdown_reversed] = {
     .visible = true,
     .named = false,
   },
@@ -1543,1547 +1585,1661 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
     case 17:
       if (lookahead == 'b') ADVANCE(60);
       if (lookahead == 'n') ADVANCE(61);
+      if (lookahead == 'r') ADVANCE(62);
       END_STATE();
     case 18:
-      if (lookahead == 'a') ADVANCE(62);
-      if (lookahead == 'l') ADVANCE(63);
-      if (lookahead == 'r') ADVANCE(64);
-      if (lookahead == 'u') ADVANCE(65);
+      if (lookahead == 'a') ADVANCE(63);
+      if (lookahead == 'l') ADVANCE(64);
+      if (lookahead == 'r') ADVANCE(65);
+      if (lookahead == 'u') ADVANCE(66);
       END_STATE();
     case 19:
-      if (lookahead == 'e') ADVANCE(66);
-      if (lookahead == 'p') ADVANCE(67);
-      if (lookahead == 't') ADVANCE(68);
-      if (lookahead == 'u') ADVANCE(69);
+      if (lookahead == 'e') ADVANCE(67);
+      if (lookahead == 'p') ADVANCE(68);
+      if (lookahead == 't') ADVANCE(69);
+      if (lookahead == 'u') ADVANCE(70);
       END_STATE();
     case 20:
-      if (lookahead == 'c') ADVANCE(70);
-      if (lookahead == 'h') ADVANCE(71);
-      if (lookahead == 'i') ADVANCE(72);
-      if (lookahead == 'l') ADVANCE(73);
-      if (lookahead == 't') ADVANCE(74);
-      if (lookahead == 'u') ADVANCE(75);
+      if (lookahead == 'c') ADVANCE(71);
+      if (lookahead == 'h') ADVANCE(72);
+      if (lookahead == 'i') ADVANCE(73);
+      if (lookahead == 'l') ADVANCE(74);
+      if (lookahead == 't') ADVANCE(75);
+      if (lookahead == 'u') ADVANCE(76);
       END_STATE();
     case 21:
-      if (lookahead == 'a') ADVANCE(76);
-      if (lookahead == 'e') ADVANCE(77);
-      if (lookahead == 'i') ADVANCE(78);
-      if (lookahead == 'r') ADVANCE(79);
+      if (lookahead == 'a') ADVANCE(77);
+      if (lookahead == 'e') ADVANCE(78);
+      if (lookahead == 'i') ADVANCE(79);
+      if (lookahead == 'r') ADVANCE(80);
       END_STATE();
     case 22:
-      if (lookahead == 'a') ADVANCE(80);
-      if (lookahead == 'm') ADVANCE(81);
+      if (lookahead == 'a') ADVANCE(81);
+      if (lookahead == 'm') ADVANCE(82);
       END_STATE();
     case 23:
-      if (lookahead == 'a') ADVANCE(82);
-      if (lookahead == 'e') ADVANCE(83);
-      if (lookahead == 'i') ADVANCE(84);
+      if (lookahead == 'a') ADVANCE(83);
+      if (lookahead == 'e') ADVANCE(84);
+      if (lookahead == 'i') ADVANCE(85);
       END_STATE();
     case 24:
-      if (lookahead == 'o') ADVANCE(85);
+      if (lookahead == 'o') ADVANCE(86);
       END_STATE();
     case 25:
-      if (lookahead == 'L') ADVANCE(86);
+      if (lookahead == 'L') ADVANCE(87);
       END_STATE();
     case 26:
-      if (lookahead == 'T') ADVANCE(87);
-      END_STATE();
-    case 27:
       if (lookahead == 'T') ADVANCE(88);
       END_STATE();
+    case 27:
+      if (lookahead == 'T') ADVANCE(89);
+      END_STATE();
     case 28:
-      if (lookahead == 'S') ADVANCE(89);
+      if (lookahead == 'S') ADVANCE(90);
       END_STATE();
     case 29:
-      if (lookahead == 'T') ADVANCE(90);
+      if (lookahead == 'T') ADVANCE(91);
       END_STATE();
     case 30:
-      if (lookahead == 'o') ADVANCE(91);
+      if (lookahead == 'o') ADVANCE(92);
       END_STATE();
     case 31:
-      if (lookahead == 'c') ADVANCE(92);
+      if (lookahead == 'c') ADVANCE(93);
       END_STATE();
     case 32:
-      if (lookahead == 't') ADVANCE(93);
+      if (lookahead == 't') ADVANCE(94);
       END_STATE();
     case 33:
-      if (lookahead == 'p') ADVANCE(94);
+      if (lookahead == 'p') ADVANCE(95);
       END_STATE();
     case 34:
-      if (lookahead == 'g') ADVANCE(95);
+      if (lookahead == 'g') ADVANCE(96);
       END_STATE();
     case 35:
-      if (lookahead == 'a') ADVANCE(96);
+      if (lookahead == 'a') ADVANCE(97);
       END_STATE();
     case 36:
-      if (lookahead == 'f') ADVANCE(97);
+      if (lookahead == 'f') ADVANCE(98);
       END_STATE();
     case 37:
-      if (lookahead == 'd') ADVANCE(98);
+      if (lookahead == 'd') ADVANCE(99);
       END_STATE();
     case 38:
-      if (lookahead == 'p') ADVANCE(99);
+      if (lookahead == 'p') ADVANCE(100);
       END_STATE();
     case 39:
-      if (lookahead == 'n') ADVANCE(100);
-      if (lookahead == 'v') ADVANCE(101);
+      if (lookahead == 'm') ADVANCE(101);
+      if (lookahead == 'n') ADVANCE(102);
+      if (lookahead == 'v') ADVANCE(103);
       END_STATE();
     case 40:
-      if (lookahead == 'f') ADVANCE(102);
-      if (lookahead == 's') ADVANCE(103);
+      if (lookahead == 'f') ADVANCE(104);
+      if (lookahead == 's') ADVANCE(105);
       END_STATE();
     case 41:
-      if (lookahead == 'i') ADVANCE(104);
+      if (lookahead == 'i') ADVANCE(106);
       END_STATE();
     case 42:
-      if (lookahead == 'v') ADVANCE(105);
+      if (lookahead == 'v') ADVANCE(107);
       END_STATE();
     case 43:
-      if (lookahead == 't') ADVANCE(106);
+      if (lookahead == 't') ADVANCE(108);
       END_STATE();
     case 44:
-      if (lookahead == 'e') ADVANCE(107);
+      if (lookahead == 'e') ADVANCE(109);
       END_STATE();
     case 45:
-      if (lookahead == 'p') ADVANCE(108);
+      if (lookahead == 'p') ADVANCE(110);
       END_STATE();
     case 46:
-      if (lookahead == 'i') ADVANCE(109);
-      if (lookahead == 'l') ADVANCE(110);
+      if (lookahead == 'i') ADVANCE(111);
+      if (lookahead == 'l') ADVANCE(112);
       END_STATE();
     case 47:
-      if (lookahead == 'r') ADVANCE(111);
+      if (lookahead == 'r') ADVANCE(113);
       END_STATE();
     case 48:
-      if (lookahead == 'o') ADVANCE(112);
+      if (lookahead == 'o') ADVANCE(114);
       END_STATE();
     case 49:
-      if (lookahead == 'a') ADVANCE(113);
+      if (lookahead == 'a') ADVANCE(115);
       END_STATE();
     case 50:
       ACCEPT_TOKEN(anon_sym_ip);
       END_STATE();
     case 51:
-      if (lookahead == 'e') ADVANCE(114);
+      if (lookahead == 'e') ADVANCE(116);
       END_STATE();
     case 52:
-      if (lookahead == 'o') ADVANCE(115);
+      if (lookahead == 'o') ADVANCE(117);
       END_STATE();
     case 53:
-      if (lookahead == 't') ADVANCE(116);
+      if (lookahead == 't') ADVANCE(118);
       END_STATE();
     case 54:
-      if (lookahead == 'a') ADVANCE(117);
+      if (lookahead == 'a') ADVANCE(119);
       END_STATE();
     case 55:
-      if (lookahead == 'n') ADVANCE(118);
+      if (lookahead == 'n') ADVANCE(120);
       END_STATE();
     case 56:
-      if (lookahead == 't') ADVANCE(119);
-      END_STATE();
-    case 57:
-      if (lookahead == 'e') ADVANCE(120);
       if (lookahead == 't') ADVANCE(121);
       END_STATE();
+    case 57:
+      if (lookahead == 'e') ADVANCE(122);
+      if (lookahead == 't') ADVANCE(123);
+      END_STATE();
     case 58:
-      if (lookahead == 't') ADVANCE(122);
+      if (lookahead == 't') ADVANCE(124);
       END_STATE();
     case 59:
-      if (lookahead == 'g') ADVANCE(123);
+      if (lookahead == 'g') ADVANCE(125);
       END_STATE();
     case 60:
-      if (lookahead == 'j') ADVANCE(124);
+      if (lookahead == 'j') ADVANCE(126);
       END_STATE();
     case 61:
-      if (lookahead == '_') ADVANCE(125);
+      if (lookahead == '_') ADVANCE(127);
       END_STATE();
     case 62:
-      if (lookahead == 'r') ADVANCE(126);
+      if (lookahead == 'd') ADVANCE(128);
       END_STATE();
     case 63:
-      if (lookahead == 'a') ADVANCE(127);
+      if (lookahead == 'r') ADVANCE(129);
       END_STATE();
     case 64:
-      if (lookahead == 'i') ADVANCE(128);
-      if (lookahead == 'o') ADVANCE(129);
+      if (lookahead == 'a') ADVANCE(130);
       END_STATE();
     case 65:
-      if (lookahead == 'b') ADVANCE(130);
+      if (lookahead == 'i') ADVANCE(131);
+      if (lookahead == 'o') ADVANCE(132);
       END_STATE();
     case 66:
-      if (lookahead == 'c') ADVANCE(131);
-      if (lookahead == 's') ADVANCE(132);
-      if (lookahead == 't') ADVANCE(133);
+      if (lookahead == 'b') ADVANCE(133);
       END_STATE();
     case 67:
-      if (lookahead == 'o') ADVANCE(134);
+      if (lookahead == 'c') ADVANCE(134);
+      if (lookahead == 'p') ADVANCE(135);
+      if (lookahead == 's') ADVANCE(136);
+      if (lookahead == 't') ADVANCE(137);
+      if (lookahead == 'v') ADVANCE(138);
       END_STATE();
     case 68:
-      if (lookahead == 'o') ADVANCE(135);
+      if (lookahead == 'o') ADVANCE(139);
       END_STATE();
     case 69:
-      if (lookahead == 'n') ADVANCE(136);
+      if (lookahead == 'o') ADVANCE(140);
       END_STATE();
     case 70:
-      if (lookahead == 'r') ADVANCE(137);
+      if (lookahead == 'n') ADVANCE(141);
       END_STATE();
     case 71:
-      if (lookahead == 'u') ADVANCE(138);
+      if (lookahead == 'r') ADVANCE(142);
       END_STATE();
     case 72:
-      if (lookahead == 'm') ADVANCE(139);
-      if (lookahead == 'z') ADVANCE(140);
+      if (lookahead == 'u') ADVANCE(143);
       END_STATE();
     case 73:
-      if (lookahead == 'a') ADVANCE(141);
+      if (lookahead == 'm') ADVANCE(144);
+      if (lookahead == 'z') ADVANCE(145);
       END_STATE();
     case 74:
-      if (lookahead == 'a') ADVANCE(142);
-      if (lookahead == 'e') ADVANCE(143);
+      if (lookahead == 'a') ADVANCE(146);
       END_STATE();
     case 75:
-      if (lookahead == 'b') ADVANCE(144);
+      if (lookahead == 'a') ADVANCE(147);
+      if (lookahead == 'e') ADVANCE(148);
       END_STATE();
     case 76:
-      if (lookahead == 'g') ADVANCE(145);
-      if (lookahead == 'r') ADVANCE(146);
+      if (lookahead == 'b') ADVANCE(149);
       END_STATE();
     case 77:
-      if (lookahead == 'a') ADVANCE(147);
-      if (lookahead == 's') ADVANCE(148);
+      if (lookahead == 'g') ADVANCE(150);
+      if (lookahead == 'r') ADVANCE(151);
       END_STATE();
     case 78:
-      if (lookahead == 'm') ADVANCE(149);
+      if (lookahead == 'a') ADVANCE(152);
+      if (lookahead == 's') ADVANCE(153);
       END_STATE();
     case 79:
-      if (lookahead == 'u') ADVANCE(150);
+      if (lookahead == 'm') ADVANCE(154);
       END_STATE();
     case 80:
-      if (lookahead == 'u') ADVANCE(151);
+      if (lookahead == 'u') ADVANCE(155);
       END_STATE();
     case 81:
-      ACCEPT_TOKEN(anon_sym_vm);
-      if (lookahead == '_') ADVANCE(152);
+      if (lookahead == 'u') ADVANCE(156);
       END_STATE();
     case 82:
-      if (lookahead == 'i') ADVANCE(153);
+      ACCEPT_TOKEN(anon_sym_vm);
+      if (lookahead == '_') ADVANCE(157);
       END_STATE();
     case 83:
-      if (lookahead == 'b') ADVANCE(154);
+      if (lookahead == 'i') ADVANCE(158);
       END_STATE();
     case 84:
-      if (lookahead == 't') ADVANCE(155);
+      if (lookahead == 'b') ADVANCE(159);
       END_STATE();
     case 85:
-      if (lookahead == 'n') ADVANCE(156);
+      if (lookahead == 't') ADVANCE(160);
       END_STATE();
     case 86:
-      if (lookahead == 'E') ADVANCE(157);
+      if (lookahead == 'n') ADVANCE(161);
       END_STATE();
     case 87:
-      ACCEPT_TOKEN(anon_sym_GET);
+      if (lookahead == 'E') ADVANCE(162);
       END_STATE();
     case 88:
-      if (lookahead == 'C') ADVANCE(158);
+      ACCEPT_TOKEN(anon_sym_GET);
       END_STATE();
     case 89:
-      if (lookahead == 'T') ADVANCE(159);
+      if (lookahead == 'C') ADVANCE(163);
       END_STATE();
     case 90:
-      ACCEPT_TOKEN(anon_sym_PUT);
+      if (lookahead == 'T') ADVANCE(164);
       END_STATE();
     case 91:
-      if (lookahead == 'r') ADVANCE(160);
+      ACCEPT_TOKEN(anon_sym_PUT);
       END_STATE();
     case 92:
-      if (lookahead == 'o') ADVANCE(161);
+      if (lookahead == 'r') ADVANCE(165);
       END_STATE();
     case 93:
-      if (lookahead == 'e') ADVANCE(162);
-      END_STATE();
-    case 94:
-      if (lookahead == 'r') ADVANCE(163);
-      END_STATE();
-    case 95:
-      if (lookahead == 's') ADVANCE(164);
-      END_STATE();
-    case 96:
-      if (lookahead == 'i') ADVANCE(165);
-      END_STATE();
-    case 97:
       if (lookahead == 'o') ADVANCE(166);
       END_STATE();
+    case 94:
+      if (lookahead == 'e') ADVANCE(167);
+      END_STATE();
+    case 95:
+      if (lookahead == 'r') ADVANCE(168);
+      END_STATE();
+    case 96:
+      if (lookahead == 's') ADVANCE(169);
+      END_STATE();
+    case 97:
+      if (lookahead == 'i') ADVANCE(170);
+      END_STATE();
     case 98:
-      if (lookahead == 'y') ADVANCE(167);
+      if (lookahead == 'o') ADVANCE(171);
       END_STATE();
     case 99:
-      if (lookahead == 'a') ADVANCE(168);
+      if (lookahead == 'y') ADVANCE(172);
       END_STATE();
     case 100:
-      if (lookahead == 't') ADVANCE(169);
+      if (lookahead == 'a') ADVANCE(173);
       END_STATE();
     case 101:
-      if (lookahead == 'e') ADVANCE(170);
+      if (lookahead == 'm') ADVANCE(174);
       END_STATE();
     case 102:
-      if (lookahead == 'a') ADVANCE(171);
+      if (lookahead == 't') ADVANCE(175);
       END_STATE();
     case 103:
-      if (lookahead == 'c') ADVANCE(172);
+      if (lookahead == 'e') ADVANCE(176);
       END_STATE();
     case 104:
-      if (lookahead == 'l') ADVANCE(173);
+      if (lookahead == 'a') ADVANCE(177);
       END_STATE();
     case 105:
-      ACCEPT_TOKEN(anon_sym_env);
+      if (lookahead == 'c') ADVANCE(178);
       END_STATE();
     case 106:
-      if (lookahead == 'i') ADVANCE(174);
+      if (lookahead == 'l') ADVANCE(179);
       END_STATE();
     case 107:
-      if (lookahead == 'n') ADVANCE(175);
-      if (lookahead == 'r') ADVANCE(176);
+      ACCEPT_TOKEN(anon_sym_env);
       END_STATE();
     case 108:
-      if (lookahead == 'e') ADVANCE(177);
+      if (lookahead == 'i') ADVANCE(180);
       END_STATE();
     case 109:
-      if (lookahead == 'l') ADVANCE(178);
+      if (lookahead == 'n') ADVANCE(181);
+      if (lookahead == 'r') ADVANCE(182);
       END_STATE();
     case 110:
-      if (lookahead == 's') ADVANCE(179);
+      if (lookahead == 'e') ADVANCE(183);
       END_STATE();
     case 111:
-      if (lookahead == 'm') ADVANCE(180);
+      if (lookahead == 'l') ADVANCE(184);
       END_STATE();
     case 112:
-      if (lookahead == 'u') ADVANCE(181);
+      if (lookahead == 's') ADVANCE(185);
       END_STATE();
     case 113:
-      if (lookahead == 'd') ADVANCE(182);
+      if (lookahead == 'm') ADVANCE(186);
       END_STATE();
     case 114:
-      if (lookahead == 'm') ADVANCE(183);
-      END_STATE();
-    case 115:
-      if (lookahead == 'n') ADVANCE(184);
-      END_STATE();
-    case 116:
-      if (lookahead == 'e') ADVANCE(185);
-      END_STATE();
-    case 117:
-      if (lookahead == 'd') ADVANCE(186);
-      END_STATE();
-    case 118:
       if (lookahead == 'u') ADVANCE(187);
       END_STATE();
+    case 115:
+      if (lookahead == 'd') ADVANCE(188);
+      END_STATE();
+    case 116:
+      if (lookahead == 'm') ADVANCE(189);
+      END_STATE();
+    case 117:
+      if (lookahead == 'n') ADVANCE(190);
+      END_STATE();
+    case 118:
+      if (lookahead == 'e') ADVANCE(191);
+      END_STATE();
     case 119:
-      if (lookahead == 'h') ADVANCE(188);
+      if (lookahead == 'd') ADVANCE(192);
       END_STATE();
     case 120:
-      if (lookahead == 'd') ADVANCE(189);
+      if (lookahead == 'u') ADVANCE(193);
       END_STATE();
     case 121:
-      if (lookahead == 'w') ADVANCE(190);
+      if (lookahead == 'h') ADVANCE(194);
       END_STATE();
     case 122:
-      if (lookahead == 'i') ADVANCE(191);
+      if (lookahead == 'd') ADVANCE(195);
       END_STATE();
     case 123:
-      ACCEPT_TOKEN(anon_sym_nsg);
+      if (lookahead == 'w') ADVANCE(196);
       END_STATE();
     case 124:
-      if (lookahead == 'e') ADVANCE(192);
+      if (lookahead == 'i') ADVANCE(197);
       END_STATE();
     case 125:
-      if (lookahead == 'e') ADVANCE(193);
-      if (lookahead == 'f') ADVANCE(194);
+      ACCEPT_TOKEN(anon_sym_nsg);
       END_STATE();
     case 126:
-      if (lookahead == 'a') ADVANCE(195);
+      if (lookahead == 'e') ADVANCE(198);
       END_STATE();
     case 127:
-      if (lookahead == 'n') ADVANCE(196);
+      if (lookahead == 'e') ADVANCE(199);
+      if (lookahead == 'f') ADVANCE(200);
       END_STATE();
     case 128:
-      if (lookahead == 'm') ADVANCE(197);
+      if (lookahead == 'e') ADVANCE(201);
       END_STATE();
     case 129:
-      if (lookahead == 'b') ADVANCE(198);
-      if (lookahead == 'x') ADVANCE(199);
+      if (lookahead == 'a') ADVANCE(202);
       END_STATE();
     case 130:
-      if (lookahead == 'l') ADVANCE(200);
+      if (lookahead == 'n') ADVANCE(203);
       END_STATE();
     case 131:
-      if (lookahead == 'o') ADVANCE(201);
+      if (lookahead == 'm') ADVANCE(204);
       END_STATE();
     case 132:
-      if (lookahead == 'o') ADVANCE(202);
+      if (lookahead == 'b') ADVANCE(205);
+      if (lookahead == 'x') ADVANCE(206);
       END_STATE();
     case 133:
-      if (lookahead == 'r') ADVANCE(203);
+      if (lookahead == 'l') ADVANCE(207);
       END_STATE();
     case 134:
-      ACCEPT_TOKEN(anon_sym_rpo);
+      if (lookahead == 'o') ADVANCE(208);
       END_STATE();
     case 135:
-      ACCEPT_TOKEN(anon_sym_rto);
-      if (lookahead == '_') ADVANCE(204);
+      if (lookahead == 'r') ADVANCE(209);
       END_STATE();
     case 136:
-      if (lookahead == '_') ADVANCE(205);
-      if (lookahead == 'b') ADVANCE(206);
+      if (lookahead == 'o') ADVANCE(210);
       END_STATE();
     case 137:
-      if (lookahead == 'i') ADVANCE(207);
+      if (lookahead == 'r') ADVANCE(211);
       END_STATE();
     case 138:
-      if (lookahead == 't') ADVANCE(208);
+      if (lookahead == 'e') ADVANCE(212);
       END_STATE();
     case 139:
-      if (lookahead == 'u') ADVANCE(209);
+      ACCEPT_TOKEN(anon_sym_rpo);
       END_STATE();
     case 140:
-      if (lookahead == 'e') ADVANCE(210);
+      ACCEPT_TOKEN(anon_sym_rto);
+      if (lookahead == '_') ADVANCE(213);
       END_STATE();
     case 141:
-      if (lookahead == 'c') ADVANCE(211);
+      if (lookahead == '_') ADVANCE(214);
+      if (lookahead == 'b') ADVANCE(215);
       END_STATE();
     case 142:
-      if (lookahead == 't') ADVANCE(212);
+      if (lookahead == 'i') ADVANCE(216);
       END_STATE();
     case 143:
-      if (lookahead == 'p') ADVANCE(213);
-      END_STATE();
-    case 144:
-      if (lookahead == 'n') ADVANCE(214);
-      END_STATE();
-    case 145:
-      ACCEPT_TOKEN(anon_sym_tag);
-      END_STATE();
-    case 146:
-      if (lookahead == 'g') ADVANCE(215);
-      END_STATE();
-    case 147:
-      if (lookahead == 'm') ADVANCE(216);
-      END_STATE();
-    case 148:
       if (lookahead == 't') ADVANCE(217);
       END_STATE();
-    case 149:
-      if (lookahead == 'e') ADVANCE(218);
+    case 144:
+      if (lookahead == 'u') ADVANCE(218);
       END_STATE();
-    case 150:
+    case 145:
       if (lookahead == 'e') ADVANCE(219);
       END_STATE();
+    case 146:
+      if (lookahead == 'c') ADVANCE(220);
+      END_STATE();
+    case 147:
+      if (lookahead == 't') ADVANCE(221);
+      END_STATE();
+    case 148:
+      if (lookahead == 'p') ADVANCE(222);
+      END_STATE();
+    case 149:
+      if (lookahead == 'n') ADVANCE(223);
+      END_STATE();
+    case 150:
+      ACCEPT_TOKEN(anon_sym_tag);
+      END_STATE();
     case 151:
-      if (lookahead == 'l') ADVANCE(220);
+      if (lookahead == 'g') ADVANCE(224);
       END_STATE();
     case 152:
-      if (lookahead == 'n') ADVANCE(221);
+      if (lookahead == 'm') ADVANCE(225);
       END_STATE();
     case 153:
-      if (lookahead == 't') ADVANCE(222);
+      if (lookahead == 't') ADVANCE(226);
       END_STATE();
     case 154:
-      if (lookahead == 'h') ADVANCE(223);
+      if (lookahead == 'e') ADVANCE(227);
       END_STATE();
     case 155:
-      if (lookahead == 'h') ADVANCE(224);
+      if (lookahead == 'e') ADVANCE(228);
       END_STATE();
     case 156:
-      if (lookahead == 'e') ADVANCE(225);
+      if (lookahead == 'l') ADVANCE(229);
       END_STATE();
     case 157:
-      if (lookahead == 'T') ADVANCE(226);
+      if (lookahead == 'n') ADVANCE(230);
       END_STATE();
     case 158:
-      if (lookahead == 'H') ADVANCE(227);
+      if (lookahead == 't') ADVANCE(231);
       END_STATE();
     case 159:
-      ACCEPT_TOKEN(anon_sym_POST);
+      if (lookahead == 'h') ADVANCE(232);
       END_STATE();
     case 160:
-      if (lookahead == 't') ADVANCE(228);
+      if (lookahead == 'h') ADVANCE(233);
       END_STATE();
     case 161:
-      if (lookahead == 'u') ADVANCE(229);
+      if (lookahead == 'e') ADVANCE(234);
       END_STATE();
     case 162:
-      if (lookahead == 'r') ADVANCE(230);
+      if (lookahead == 'T') ADVANCE(235);
       END_STATE();
     case 163:
-      if (lookahead == 'o') ADVANCE(231);
+      if (lookahead == 'H') ADVANCE(236);
       END_STATE();
     case 164:
-      ACCEPT_TOKEN(anon_sym_args);
+      ACCEPT_TOKEN(anon_sym_POST);
       END_STATE();
     case 165:
-      if (lookahead == 'l') ADVANCE(232);
+      if (lookahead == 't') ADVANCE(237);
       END_STATE();
     case 166:
-      if (lookahead == 'r') ADVANCE(233);
+      if (lookahead == 'u') ADVANCE(238);
       END_STATE();
     case 167:
-      ACCEPT_TOKEN(anon_sym_body);
+      if (lookahead == 'r') ADVANCE(239);
       END_STATE();
     case 168:
-      if (lookahead == 'c') ADVANCE(234);
+      if (lookahead == 'o') ADVANCE(240);
       END_STATE();
     case 169:
-      if (lookahead == 'i') ADVANCE(235);
+      ACCEPT_TOKEN(anon_sym_args);
       END_STATE();
     case 170:
-      if (lookahead == 'r') ADVANCE(236);
+      if (lookahead == 'l') ADVANCE(241);
       END_STATE();
     case 171:
-      if (lookahead == 'u') ADVANCE(237);
+      if (lookahead == 'r') ADVANCE(242);
       END_STATE();
     case 172:
-      if (lookahead == 'r') ADVANCE(238);
+      ACCEPT_TOKEN(anon_sym_body);
       END_STATE();
     case 173:
-      if (lookahead == 'l') ADVANCE(239);
-      END_STATE();
-    case 174:
-      if (lookahead == 'm') ADVANCE(240);
-      END_STATE();
-    case 175:
-      if (lookahead == 't') ADVANCE(241);
-      END_STATE();
-    case 176:
-      if (lookahead == 'y') ADVANCE(242);
-      END_STATE();
-    case 177:
       if (lookahead == 'c') ADVANCE(243);
       END_STATE();
+    case 174:
+      if (lookahead == 'i') ADVANCE(244);
+      END_STATE();
+    case 175:
+      if (lookahead == 'i') ADVANCE(245);
+      END_STATE();
+    case 176:
+      if (lookahead == 'r') ADVANCE(246);
+      END_STATE();
+    case 177:
+      if (lookahead == 'u') ADVANCE(247);
+      END_STATE();
     case 178:
-      if (lookahead == 'b') ADVANCE(244);
-      if (lookahead == 'o') ADVANCE(245);
+      if (lookahead == 'r') ADVANCE(248);
       END_STATE();
     case 179:
-      if (lookahead == 'e') ADVANCE(246);
+      if (lookahead == 'l') ADVANCE(249);
       END_STATE();
     case 180:
-      if (lookahead == 'a') ADVANCE(247);
+      if (lookahead == 'm') ADVANCE(250);
       END_STATE();
     case 181:
-      if (lookahead == 'p') ADVANCE(248);
+      if (lookahead == 't') ADVANCE(251);
       END_STATE();
     case 182:
-      if (lookahead == 'e') ADVANCE(249);
+      if (lookahead == 'y') ADVANCE(252);
       END_STATE();
     case 183:
-      ACCEPT_TOKEN(anon_sym_item);
+      if (lookahead == 'c') ADVANCE(253);
       END_STATE();
     case 184:
-      ACCEPT_TOKEN(anon_sym_json);
-      END_STATE();
-    case 185:
-      if (lookahead == 's') ADVANCE(250);
-      END_STATE();
-    case 186:
-      if (lookahead == '_') ADVANCE(251);
-      END_STATE();
-    case 187:
-      if (lookahead == 'a') ADVANCE(252);
-      END_STATE();
-    case 188:
-      if (lookahead == 'o') ADVANCE(253);
-      END_STATE();
-    case 189:
-      if (lookahead == 's') ADVANCE(254);
-      END_STATE();
-    case 190:
+      if (lookahead == 'b') ADVANCE(254);
       if (lookahead == 'o') ADVANCE(255);
       END_STATE();
+    case 185:
+      if (lookahead == 'e') ADVANCE(256);
+      END_STATE();
+    case 186:
+      if (lookahead == 'a') ADVANCE(257);
+      END_STATE();
+    case 187:
+      if (lookahead == 'p') ADVANCE(258);
+      END_STATE();
+    case 188:
+      if (lookahead == 'e') ADVANCE(259);
+      END_STATE();
+    case 189:
+      ACCEPT_TOKEN(anon_sym_item);
+      END_STATE();
+    case 190:
+      ACCEPT_TOKEN(anon_sym_json);
+      END_STATE();
     case 191:
-      if (lookahead == 'f') ADVANCE(256);
+      if (lookahead == 's') ADVANCE(260);
       END_STATE();
     case 192:
-      if (lookahead == 'c') ADVANCE(257);
+      if (lookahead == '_') ADVANCE(261);
       END_STATE();
     case 193:
-      if (lookahead == 'r') ADVANCE(258);
-      END_STATE();
-    case 194:
-      if (lookahead == 'a') ADVANCE(259);
-      END_STATE();
-    case 195:
-      if (lookahead == 'l') ADVANCE(260);
-      if (lookahead == 'm') ADVANCE(261);
-      END_STATE();
-    case 196:
-      ACCEPT_TOKEN(anon_sym_plan);
-      END_STATE();
-    case 197:
       if (lookahead == 'a') ADVANCE(262);
       END_STATE();
+    case 194:
+      if (lookahead == 'o') ADVANCE(263);
+      END_STATE();
+    case 195:
+      if (lookahead == 's') ADVANCE(264);
+      END_STATE();
+    case 196:
+      if (lookahead == 'o') ADVANCE(265);
+      END_STATE();
+    case 197:
+      if (lookahead == 'f') ADVANCE(266);
+      END_STATE();
     case 198:
-      if (lookahead == 'e') ADVANCE(263);
+      if (lookahead == 'c') ADVANCE(267);
       END_STATE();
     case 199:
-      if (lookahead == 'i') ADVANCE(264);
+      if (lookahead == 'r') ADVANCE(268);
       END_STATE();
     case 200:
-      if (lookahead == 'i') ADVANCE(265);
+      if (lookahead == 'a') ADVANCE(269);
       END_STATE();
     case 201:
-      if (lookahead == 'v') ADVANCE(266);
+      if (lookahead == 'r') ADVANCE(270);
       END_STATE();
     case 202:
-      if (lookahead == 'u') ADVANCE(267);
+      if (lookahead == 'l') ADVANCE(271);
+      if (lookahead == 'm') ADVANCE(272);
       END_STATE();
     case 203:
-      if (lookahead == 'i') ADVANCE(268);
+      ACCEPT_TOKEN(anon_sym_plan);
       END_STATE();
     case 204:
-      if (lookahead == 'e') ADVANCE(269);
+      if (lookahead == 'a') ADVANCE(273);
       END_STATE();
     case 205:
-      if (lookahead == 'f') ADVANCE(270);
-      if (lookahead == 's') ADVANCE(271);
+      if (lookahead == 'e') ADVANCE(274);
       END_STATE();
     case 206:
-      if (lookahead == 'o') ADVANCE(272);
+      if (lookahead == 'i') ADVANCE(275);
       END_STATE();
     case 207:
-      if (lookahead == 'p') ADVANCE(273);
+      if (lookahead == 'i') ADVANCE(276);
       END_STATE();
     case 208:
-      if (lookahead == 'd') ADVANCE(274);
+      if (lookahead == 'v') ADVANCE(277);
       END_STATE();
     case 209:
-      if (lookahead == 'l') ADVANCE(275);
+      if (lookahead == 'o') ADVANCE(278);
       END_STATE();
     case 210:
-      ACCEPT_TOKEN(anon_sym_size);
+      if (lookahead == 'u') ADVANCE(279);
       END_STATE();
     case 211:
-      if (lookahead == 'k') ADVANCE(276);
+      if (lookahead == 'i') ADVANCE(280);
       END_STATE();
     case 212:
-      if (lookahead == 'e') ADVANCE(277);
+      if (lookahead == 'r') ADVANCE(281);
       END_STATE();
     case 213:
-      if (lookahead == '_') ADVANCE(278);
+      if (lookahead == 'e') ADVANCE(282);
       END_STATE();
     case 214:
-      if (lookahead == 'e') ADVANCE(279);
+      if (lookahead == 'f') ADVANCE(283);
+      if (lookahead == 's') ADVANCE(284);
       END_STATE();
     case 215:
-      if (lookahead == 'e') ADVANCE(280);
+      if (lookahead == 'o') ADVANCE(285);
       END_STATE();
     case 216:
-      if (lookahead == 's') ADVANCE(281);
+      if (lookahead == 'p') ADVANCE(286);
       END_STATE();
     case 217:
-      ACCEPT_TOKEN(anon_sym_test);
-      if (lookahead == '_') ADVANCE(282);
+      if (lookahead == 'd') ADVANCE(287);
       END_STATE();
     case 218:
-      if (lookahead == 'o') ADVANCE(283);
+      if (lookahead == 'l') ADVANCE(288);
       END_STATE();
     case 219:
-      ACCEPT_TOKEN(anon_sym_true);
+      ACCEPT_TOKEN(anon_sym_size);
       END_STATE();
     case 220:
-      if (lookahead == 't') ADVANCE(284);
+      if (lookahead == 'k') ADVANCE(289);
       END_STATE();
     case 221:
-      if (lookahead == 'a') ADVANCE(285);
+      if (lookahead == 'e') ADVANCE(290);
       END_STATE();
     case 222:
-      ACCEPT_TOKEN(anon_sym_wait);
+      if (lookahead == '_') ADVANCE(291);
       END_STATE();
     case 223:
-      if (lookahead == 'o') ADVANCE(286);
-      END_STATE();
-    case 224:
-      if (lookahead == 'i') ADVANCE(287);
-      END_STATE();
-    case 225:
-      ACCEPT_TOKEN(anon_sym_zone);
-      END_STATE();
-    case 226:
-      if (lookahead == 'E') ADVANCE(288);
-      END_STATE();
-    case 227:
-      ACCEPT_TOKEN(anon_sym_PATCH);
-      END_STATE();
-    case 228:
-      ACCEPT_TOKEN(anon_sym_abort);
-      END_STATE();
-    case 229:
-      if (lookahead == 'n') ADVANCE(289);
-      END_STATE();
-    case 230:
-      ACCEPT_TOKEN(anon_sym_after);
-      END_STATE();
-    case 231:
-      if (lookahead == 'v') ADVANCE(290);
-      END_STATE();
-    case 232:
-      if (lookahead == 'a') ADVANCE(291);
-      END_STATE();
-    case 233:
       if (lookahead == 'e') ADVANCE(292);
       END_STATE();
-    case 234:
-      if (lookahead == 'i') ADVANCE(293);
+    case 224:
+      if (lookahead == 'e') ADVANCE(293);
       END_STATE();
-    case 235:
-      if (lookahead == 'n') ADVANCE(294);
+    case 225:
+      if (lookahead == 's') ADVANCE(294);
       END_STATE();
-    case 236:
-      if (lookahead == 'a') ADVANCE(295);
+    case 226:
+      ACCEPT_TOKEN(anon_sym_test);
+      if (lookahead == '_') ADVANCE(295);
       END_STATE();
-    case 237:
-      if (lookahead == 'l') ADVANCE(296);
+    case 227:
+      if (lookahead == 'o') ADVANCE(296);
       END_STATE();
-    case 238:
-      if (lookahead == 'i') ADVANCE(297);
+    case 228:
+      ACCEPT_TOKEN(anon_sym_true);
       END_STATE();
-    case 239:
-      ACCEPT_TOKEN(anon_sym_drill);
+    case 229:
+      if (lookahead == 't') ADVANCE(297);
       END_STATE();
-    case 240:
+    case 230:
       if (lookahead == 'a') ADVANCE(298);
       END_STATE();
+    case 231:
+      ACCEPT_TOKEN(anon_sym_wait);
+      END_STATE();
+    case 232:
+      if (lookahead == 'o') ADVANCE(299);
+      END_STATE();
+    case 233:
+      if (lookahead == 'i') ADVANCE(300);
+      END_STATE();
+    case 234:
+      ACCEPT_TOKEN(anon_sym_zone);
+      END_STATE();
+    case 235:
+      if (lookahead == 'E') ADVANCE(301);
+      END_STATE();
+    case 236:
+      ACCEPT_TOKEN(anon_sym_PATCH);
+      END_STATE();
+    case 237:
+      ACCEPT_TOKEN(anon_sym_abort);
+      END_STATE();
+    case 238:
+      if (lookahead == 'n') ADVANCE(302);
+      END_STATE();
+    case 239:
+      ACCEPT_TOKEN(anon_sym_after);
+      END_STATE();
+    case 240:
+      if (lookahead == 'v') ADVANCE(303);
+      END_STATE();
     case 241:
-      if (lookahead == 's') ADVANCE(299);
+      if (lookahead == 'a') ADVANCE(304);
       END_STATE();
     case 242:
-      ACCEPT_TOKEN(anon_sym_every);
+      if (lookahead == 'e') ADVANCE(305);
       END_STATE();
     case 243:
-      if (lookahead == 't') ADVANCE(300);
+      if (lookahead == 'i') ADVANCE(306);
       END_STATE();
     case 244:
-      if (lookahead == 'a') ADVANCE(301);
+      if (lookahead == 't') ADVANCE(307);
       END_STATE();
     case 245:
-      if (lookahead == 'v') ADVANCE(302);
+      if (lookahead == 'n') ADVANCE(308);
       END_STATE();
     case 246:
-      ACCEPT_TOKEN(anon_sym_false);
+      if (lookahead == 'a') ADVANCE(309);
       END_STATE();
     case 247:
-      if (lookahead == 't') ADVANCE(303);
+      if (lookahead == 'l') ADVANCE(310);
       END_STATE();
     case 248:
-      ACCEPT_TOKEN(anon_sym_group);
+      if (lookahead == 'i') ADVANCE(311);
       END_STATE();
     case 249:
-      if (lookahead == 'r') ADVANCE(304);
+      ACCEPT_TOKEN(anon_sym_drill);
       END_STATE();
     case 250:
-      if (lookahead == 't') ADVANCE(305);
+      if (lookahead == 'a') ADVANCE(312);
       END_STATE();
     case 251:
-      if (lookahead == 'b') ADVANCE(306);
+      if (lookahead == 's') ADVANCE(313);
       END_STATE();
     case 252:
-      if (lookahead == 'l') ADVANCE(307);
+      ACCEPT_TOKEN(anon_sym_every);
       END_STATE();
     case 253:
-      if (lookahead == 'd') ADVANCE(308);
+      if (lookahead == 't') ADVANCE(314);
       END_STATE();
     case 254:
-      ACCEPT_TOKEN(anon_sym_needs);
+      if (lookahead == 'a') ADVANCE(315);
       END_STATE();
     case 255:
-      if (lookahead == 'r') ADVANCE(309);
+      if (lookahead == 'v') ADVANCE(316);
       END_STATE();
     case 256:
-      if (lookahead == 'y') ADVANCE(310);
+      ACCEPT_TOKEN(anon_sym_false);
       END_STATE();
     case 257:
-      if (lookahead == 't') ADVANCE(311);
+      if (lookahead == 't') ADVANCE(317);
       END_STATE();
     case 258:
-      if (lookahead == 'r') ADVANCE(312);
+      ACCEPT_TOKEN(anon_sym_group);
       END_STATE();
     case 259:
-      if (lookahead == 'i') ADVANCE(313);
+      if (lookahead == 'r') ADVANCE(318);
       END_STATE();
     case 260:
-      if (lookahead == 'l') ADVANCE(314);
+      if (lookahead == 't') ADVANCE(319);
       END_STATE();
     case 261:
-      if (lookahead == 's') ADVANCE(315);
+      if (lookahead == 'b') ADVANCE(320);
       END_STATE();
     case 262:
-      if (lookahead == 'r') ADVANCE(316);
+      if (lookahead == 'l') ADVANCE(321);
       END_STATE();
     case 263:
-      ACCEPT_TOKEN(anon_sym_probe);
+      if (lookahead == 'd') ADVANCE(322);
       END_STATE();
     case 264:
-      if (lookahead == 'm') ADVANCE(317);
+      ACCEPT_TOKEN(anon_sym_needs);
       END_STATE();
     case 265:
-      if (lookahead == 'c') ADVANCE(318);
+      if (lookahead == 'r') ADVANCE(323);
       END_STATE();
     case 266:
-      if (lookahead == 'e') ADVANCE(319);
+      if (lookahead == 'y') ADVANCE(324);
       END_STATE();
     case 267:
-      if (lookahead == 'r') ADVANCE(320);
+      if (lookahead == 't') ADVANCE(325);
       END_STATE();
     case 268:
-      if (lookahead == 'e') ADVANCE(321);
+      if (lookahead == 'r') ADVANCE(326);
       END_STATE();
     case 269:
-      if (lookahead == 'x') ADVANCE(322);
+      if (lookahead == 'i') ADVANCE(327);
       END_STATE();
     case 270:
-      if (lookahead == 'i') ADVANCE(323);
+      ACCEPT_TOKEN(anon_sym_order);
       END_STATE();
     case 271:
-      if (lookahead == 't') ADVANCE(324);
+      if (lookahead == 'l') ADVANCE(328);
       END_STATE();
     case 272:
-      if (lookahead == 'o') ADVANCE(325);
+      if (lookahead == 's') ADVANCE(329);
       END_STATE();
     case 273:
-      if (lookahead == 't') ADVANCE(326);
+      if (lookahead == 'r') ADVANCE(330);
       END_STATE();
     case 274:
-      if (lookahead == 'o') ADVANCE(327);
+      ACCEPT_TOKEN(anon_sym_probe);
       END_STATE();
     case 275:
-      if (lookahead == 'a') ADVANCE(328);
+      if (lookahead == 'm') ADVANCE(331);
       END_STATE();
     case 276:
-      ACCEPT_TOKEN(anon_sym_slack);
+      if (lookahead == 'c') ADVANCE(332);
       END_STATE();
     case 277:
-      ACCEPT_TOKEN(anon_sym_state);
+      if (lookahead == 'e') ADVANCE(333);
       END_STATE();
     case 278:
-      if (lookahead == 'f') ADVANCE(329);
+      if (lookahead == 't') ADVANCE(334);
       END_STATE();
     case 279:
-      if (lookahead == 't') ADVANCE(330);
+      if (lookahead == 'r') ADVANCE(335);
       END_STATE();
     case 280:
-      if (lookahead == 't') ADVANCE(331);
+      if (lookahead == 'e') ADVANCE(336);
       END_STATE();
     case 281:
-      ACCEPT_TOKEN(anon_sym_teams);
+      if (lookahead == 's') ADVANCE(337);
       END_STATE();
     case 282:
-      if (lookahead == 'i') ADVANCE(332);
-      if (lookahead == 's') ADVANCE(333);
+      if (lookahead == 'x') ADVANCE(338);
       END_STATE();
     case 283:
-      if (lookahead == 'u') ADVANCE(334);
+      if (lookahead == 'i') ADVANCE(339);
       END_STATE();
     case 284:
-      ACCEPT_TOKEN(anon_sym_vault);
+      if (lookahead == 't') ADVANCE(340);
       END_STATE();
     case 285:
-      if (lookahead == 'm') ADVANCE(335);
+      if (lookahead == 'o') ADVANCE(341);
       END_STATE();
     case 286:
-      if (lookahead == 'o') ADVANCE(336);
+      if (lookahead == 't') ADVANCE(342);
       END_STATE();
     case 287:
-      if (lookahead == 'n') ADVANCE(337);
+      if (lookahead == 'o') ADVANCE(343);
       END_STATE();
     case 288:
-      ACCEPT_TOKEN(anon_sym_DELETE);
+      if (lookahead == 'a') ADVANCE(344);
       END_STATE();
     case 289:
-      if (lookahead == 't') ADVANCE(338);
+      ACCEPT_TOKEN(anon_sym_slack);
       END_STATE();
     case 290:
-      if (lookahead == 'a') ADVANCE(339);
+      ACCEPT_TOKEN(anon_sym_state);
       END_STATE();
     case 291:
-      if (lookahead == 'b') ADVANCE(340);
+      if (lookahead == 'f') ADVANCE(345);
       END_STATE();
     case 292:
-      ACCEPT_TOKEN(anon_sym_before);
-      END_STATE();
-    case 293:
-      if (lookahead == 't') ADVANCE(341);
-      END_STATE();
-    case 294:
-      if (lookahead == 'u') ADVANCE(342);
-      END_STATE();
-    case 295:
-      if (lookahead == 'g') ADVANCE(343);
-      END_STATE();
-    case 296:
-      if (lookahead == 't') ADVANCE(344);
-      END_STATE();
-    case 297:
-      if (lookahead == 'p') ADVANCE(345);
-      END_STATE();
-    case 298:
       if (lookahead == 't') ADVANCE(346);
       END_STATE();
+    case 293:
+      if (lookahead == 't') ADVANCE(347);
+      END_STATE();
+    case 294:
+      ACCEPT_TOKEN(anon_sym_teams);
+      END_STATE();
+    case 295:
+      if (lookahead == 'c') ADVANCE(348);
+      if (lookahead == 'i') ADVANCE(349);
+      if (lookahead == 's') ADVANCE(350);
+      END_STATE();
+    case 296:
+      if (lookahead == 'u') ADVANCE(351);
+      END_STATE();
+    case 297:
+      ACCEPT_TOKEN(anon_sym_vault);
+      END_STATE();
+    case 298:
+      if (lookahead == 'm') ADVANCE(352);
+      END_STATE();
     case 299:
-      ACCEPT_TOKEN(anon_sym_events);
+      if (lookahead == 'o') ADVANCE(353);
       END_STATE();
     case 300:
-      ACCEPT_TOKEN(anon_sym_expect);
+      if (lookahead == 'n') ADVANCE(354);
       END_STATE();
     case 301:
-      if (lookahead == 'c') ADVANCE(347);
+      ACCEPT_TOKEN(anon_sym_DELETE);
       END_STATE();
     case 302:
-      if (lookahead == 'e') ADVANCE(348);
+      if (lookahead == 't') ADVANCE(355);
       END_STATE();
     case 303:
-      ACCEPT_TOKEN(anon_sym_format);
+      if (lookahead == 'a') ADVANCE(356);
       END_STATE();
     case 304:
-      if (lookahead == 's') ADVANCE(349);
+      if (lookahead == 'b') ADVANCE(357);
       END_STATE();
     case 305:
-      ACCEPT_TOKEN(anon_sym_latest);
-      if (lookahead == '_') ADVANCE(350);
+      ACCEPT_TOKEN(anon_sym_before);
       END_STATE();
     case 306:
-      if (lookahead == 'a') ADVANCE(351);
+      if (lookahead == 't') ADVANCE(358);
       END_STATE();
     case 307:
-      ACCEPT_TOKEN(anon_sym_manual);
+      ACCEPT_TOKEN(anon_sym_commit);
       END_STATE();
     case 308:
-      ACCEPT_TOKEN(anon_sym_method);
+      if (lookahead == 'u') ADVANCE(359);
       END_STATE();
     case 309:
-      if (lookahead == 'k') ADVANCE(352);
+      if (lookahead == 'g') ADVANCE(360);
       END_STATE();
     case 310:
-      ACCEPT_TOKEN(anon_sym_notify);
+      if (lookahead == 't') ADVANCE(361);
       END_STATE();
     case 311:
-      if (lookahead == 'i') ADVANCE(353);
+      if (lookahead == 'p') ADVANCE(362);
       END_STATE();
     case 312:
-      if (lookahead == 'o') ADVANCE(354);
+      if (lookahead == 't') ADVANCE(363);
       END_STATE();
     case 313:
-      if (lookahead == 'l') ADVANCE(355);
+      ACCEPT_TOKEN(anon_sym_events);
       END_STATE();
     case 314:
-      if (lookahead == 'e') ADVANCE(356);
+      ACCEPT_TOKEN(anon_sym_expect);
       END_STATE();
     case 315:
-      ACCEPT_TOKEN(anon_sym_params);
+      if (lookahead == 'c') ADVANCE(364);
       END_STATE();
     case 316:
-      if (lookahead == 'y') ADVANCE(357);
+      if (lookahead == 'e') ADVANCE(365);
       END_STATE();
     case 317:
-      if (lookahead == 'i') ADVANCE(358);
+      ACCEPT_TOKEN(anon_sym_format);
       END_STATE();
     case 318:
-      if (lookahead == '_') ADVANCE(359);
+      if (lookahead == 's') ADVANCE(366);
       END_STATE();
     case 319:
-      if (lookahead == 'r') ADVANCE(360);
+      ACCEPT_TOKEN(anon_sym_latest);
+      if (lookahead == '_') ADVANCE(367);
       END_STATE();
     case 320:
-      if (lookahead == 'c') ADVANCE(361);
+      if (lookahead == 'a') ADVANCE(368);
       END_STATE();
     case 321:
-      if (lookahead == 's') ADVANCE(362);
+      ACCEPT_TOKEN(anon_sym_manual);
       END_STATE();
     case 322:
-      if (lookahead == 'c') ADVANCE(363);
+      ACCEPT_TOKEN(anon_sym_method);
       END_STATE();
     case 323:
-      if (lookahead == 'n') ADVANCE(364);
+      if (lookahead == 'k') ADVANCE(369);
       END_STATE();
     case 324:
-      if (lookahead == 'a') ADVANCE(365);
+      ACCEPT_TOKEN(anon_sym_notify);
       END_STATE();
     case 325:
-      if (lookahead == 'k') ADVANCE(366);
+      if (lookahead == 'i') ADVANCE(370);
       END_STATE();
     case 326:
-      ACCEPT_TOKEN(anon_sym_script);
+      if (lookahead == 'o') ADVANCE(371);
       END_STATE();
     case 327:
-      if (lookahead == 'w') ADVANCE(367);
+      if (lookahead == 'l') ADVANCE(372);
       END_STATE();
     case 328:
-      if (lookahead == 't') ADVANCE(368);
-      END_STATE();
-    case 329:
-      if (lookahead == 'a') ADVANCE(369);
-      END_STATE();
-    case 330:
-      ACCEPT_TOKEN(anon_sym_subnet);
-      END_STATE();
-    case 331:
-      ACCEPT_TOKEN(anon_sym_target);
-      END_STATE();
-    case 332:
-      if (lookahead == 'p') ADVANCE(370);
-      END_STATE();
-    case 333:
-      if (lookahead == 'u') ADVANCE(371);
-      END_STATE();
-    case 334:
-      if (lookahead == 't') ADVANCE(372);
-      END_STATE();
-    case 335:
       if (lookahead == 'e') ADVANCE(373);
       END_STATE();
-    case 336:
-      if (lookahead == 'k') ADVANCE(374);
+    case 329:
+      ACCEPT_TOKEN(anon_sym_params);
       END_STATE();
-    case 337:
-      ACCEPT_TOKEN(anon_sym_within);
+    case 330:
+      if (lookahead == 'y') ADVANCE(374);
       END_STATE();
-    case 338:
-      ACCEPT_TOKEN(anon_sym_account);
+    case 331:
+      if (lookahead == 'i') ADVANCE(375);
       END_STATE();
-    case 339:
-      if (lookahead == 'l') ADVANCE(375);
+    case 332:
+      if (lookahead == '_') ADVANCE(376);
       END_STATE();
-    case 340:
-      if (lookahead == 'i') ADVANCE(376);
+    case 333:
+      if (lookahead == 'r') ADVANCE(377);
       END_STATE();
-    case 341:
-      if (lookahead == 'y') ADVANCE(377);
-      END_STATE();
-    case 342:
+    case 334:
       if (lookahead == 'e') ADVANCE(378);
       END_STATE();
-    case 343:
-      if (lookahead == 'e') ADVANCE(379);
+    case 335:
+      if (lookahead == 'c') ADVANCE(379);
       END_STATE();
-    case 344:
+    case 336:
       if (lookahead == 's') ADVANCE(380);
       END_STATE();
+    case 337:
+      if (lookahead == 'e') ADVANCE(381);
+      END_STATE();
+    case 338:
+      if (lookahead == 'c') ADVANCE(382);
+      END_STATE();
+    case 339:
+      if (lookahead == 'n') ADVANCE(383);
+      END_STATE();
+    case 340:
+      if (lookahead == 'a') ADVANCE(384);
+      END_STATE();
+    case 341:
+      if (lookahead == 'k') ADVANCE(385);
+      END_STATE();
+    case 342:
+      ACCEPT_TOKEN(anon_sym_script);
+      END_STATE();
+    case 343:
+      if (lookahead == 'w') ADVANCE(386);
+      END_STATE();
+    case 344:
+      if (lookahead == 't') ADVANCE(387);
+      END_STATE();
     case 345:
-      if (lookahead == 't') ADVANCE(381);
+      if (lookahead == 'a') ADVANCE(388);
       END_STATE();
     case 346:
-      if (lookahead == 'e') ADVANCE(382);
+      ACCEPT_TOKEN(anon_sym_subnet);
       END_STATE();
     case 347:
-      if (lookahead == 'k') ADVANCE(383);
+      ACCEPT_TOKEN(anon_sym_target);
       END_STATE();
     case 348:
-      if (lookahead == 'r') ADVANCE(384);
+      if (lookahead == 'l') ADVANCE(389);
       END_STATE();
     case 349:
-      ACCEPT_TOKEN(anon_sym_headers);
+      if (lookahead == 'p') ADVANCE(390);
       END_STATE();
     case 350:
-      if (lookahead == 'a') ADVANCE(385);
-      if (lookahead == 'p') ADVANCE(386);
+      if (lookahead == 'u') ADVANCE(391);
       END_STATE();
     case 351:
-      if (lookahead == 'l') ADVANCE(387);
-      END_STATE();
-    case 352:
-      ACCEPT_TOKEN(anon_sym_network);
-      END_STATE();
-    case 353:
-      if (lookahead == 'v') ADVANCE(388);
-      END_STATE();
-    case 354:
-      if (lookahead == 'r') ADVANCE(389);
-      END_STATE();
-    case 355:
-      if (lookahead == 'u') ADVANCE(390);
-      END_STATE();
-    case 356:
-      if (lookahead == 'l') ADVANCE(391);
-      END_STATE();
-    case 357:
-      ACCEPT_TOKEN(anon_sym_primary);
-      END_STATE();
-    case 358:
       if (lookahead == 't') ADVANCE(392);
       END_STATE();
+    case 352:
+      if (lookahead == 'e') ADVANCE(393);
+      END_STATE();
+    case 353:
+      if (lookahead == 'k') ADVANCE(394);
+      END_STATE();
+    case 354:
+      ACCEPT_TOKEN(anon_sym_within);
+      END_STATE();
+    case 355:
+      ACCEPT_TOKEN(anon_sym_account);
+      END_STATE();
+    case 356:
+      if (lookahead == 'l') ADVANCE(395);
+      END_STATE();
+    case 357:
+      if (lookahead == 'i') ADVANCE(396);
+      END_STATE();
+    case 358:
+      if (lookahead == 'y') ADVANCE(397);
+      END_STATE();
     case 359:
-      if (lookahead == 'i') ADVANCE(393);
+      if (lookahead == 'e') ADVANCE(398);
       END_STATE();
     case 360:
-      if (lookahead == 'y') ADVANCE(394);
+      if (lookahead == 'e') ADVANCE(399);
       END_STATE();
     case 361:
-      if (lookahead == 'e') ADVANCE(395);
+      if (lookahead == 's') ADVANCE(400);
       END_STATE();
     case 362:
-      ACCEPT_TOKEN(anon_sym_retries);
+      if (lookahead == 't') ADVANCE(401);
       END_STATE();
     case 363:
-      if (lookahead == 'e') ADVANCE(396);
+      if (lookahead == 'e') ADVANCE(402);
       END_STATE();
     case 364:
-      if (lookahead == 'i') ADVANCE(397);
+      if (lookahead == 'k') ADVANCE(403);
       END_STATE();
     case 365:
-      if (lookahead == 'r') ADVANCE(398);
+      if (lookahead == 'r') ADVANCE(404);
       END_STATE();
     case 366:
-      ACCEPT_TOKEN(anon_sym_runbook);
+      ACCEPT_TOKEN(anon_sym_headers);
       END_STATE();
     case 367:
-      if (lookahead == 'n') ADVANCE(399);
+      if (lookahead == 'a') ADVANCE(405);
+      if (lookahead == 'p') ADVANCE(406);
       END_STATE();
     case 368:
-      if (lookahead == 'o') ADVANCE(400);
+      if (lookahead == 'l') ADVANCE(407);
       END_STATE();
     case 369:
-      if (lookahead == 'i') ADVANCE(401);
+      ACCEPT_TOKEN(anon_sym_network);
       END_STATE();
     case 370:
-      ACCEPT_TOKEN(anon_sym_test_ip);
+      if (lookahead == 'v') ADVANCE(408);
       END_STATE();
     case 371:
-      if (lookahead == 'b') ADVANCE(402);
+      if (lookahead == 'r') ADVANCE(409);
       END_STATE();
     case 372:
-      ACCEPT_TOKEN(anon_sym_timeout);
+      if (lookahead == 'u') ADVANCE(410);
       END_STATE();
     case 373:
-      ACCEPT_TOKEN(anon_sym_vm_name);
+      if (lookahead == 'l') ADVANCE(411);
       END_STATE();
     case 374:
-      ACCEPT_TOKEN(anon_sym_webhook);
+      ACCEPT_TOKEN(anon_sym_primary);
       END_STATE();
     case 375:
-      if (lookahead == '_') ADVANCE(403);
+      if (lookahead == 't') ADVANCE(412);
       END_STATE();
     case 376:
-      if (lookahead == 'l') ADVANCE(404);
+      if (lookahead == 'i') ADVANCE(413);
       END_STATE();
     case 377:
-      if (lookahead == '_') ADVANCE(405);
+      if (lookahead == 'y') ADVANCE(414);
       END_STATE();
     case 378:
-      ACCEPT_TOKEN(anon_sym_continue);
+      if (lookahead == 'c') ADVANCE(415);
       END_STATE();
     case 379:
-      ACCEPT_TOKEN(anon_sym_coverage);
+      if (lookahead == 'e') ADVANCE(416);
       END_STATE();
     case 380:
-      ACCEPT_TOKEN(anon_sym_defaults);
+      ACCEPT_TOKEN(anon_sym_retries);
       END_STATE();
     case 381:
-      if (lookahead == 'i') ADVANCE(406);
+      if (lookahead == 'd') ADVANCE(417);
       END_STATE();
     case 382:
-      ACCEPT_TOKEN(anon_sym_estimate);
+      if (lookahead == 'e') ADVANCE(418);
       END_STATE();
     case 383:
-      ACCEPT_TOKEN(anon_sym_failback);
+      if (lookahead == 'i') ADVANCE(419);
       END_STATE();
     case 384:
-      ACCEPT_TOKEN(anon_sym_failover);
+      if (lookahead == 'r') ADVANCE(420);
       END_STATE();
     case 385:
-      if (lookahead == 'p') ADVANCE(407);
+      ACCEPT_TOKEN(anon_sym_runbook);
       END_STATE();
     case 386:
-      if (lookahead == 'r') ADVANCE(408);
+      if (lookahead == 'n') ADVANCE(421);
       END_STATE();
     case 387:
-      if (lookahead == 'a') ADVANCE(409);
+      if (lookahead == 'o') ADVANCE(422);
       END_STATE();
     case 388:
-      if (lookahead == 'e') ADVANCE(410);
+      if (lookahead == 'i') ADVANCE(423);
       END_STATE();
     case 389:
-      ACCEPT_TOKEN(anon_sym_on_error);
+      if (lookahead == 'e') ADVANCE(424);
       END_STATE();
     case 390:
-      if (lookahead == 'r') ADVANCE(411);
+      ACCEPT_TOKEN(anon_sym_test_ip);
       END_STATE();
     case 391:
-      if (lookahead == 'i') ADVANCE(412);
+      if (lookahead == 'b') ADVANCE(425);
       END_STATE();
     case 392:
-      if (lookahead == 'y') ADVANCE(413);
+      ACCEPT_TOKEN(anon_sym_timeout);
       END_STATE();
     case 393:
-      if (lookahead == 'p') ADVANCE(414);
+      ACCEPT_TOKEN(anon_sym_vm_name);
       END_STATE();
     case 394:
-      ACCEPT_TOKEN(anon_sym_recovery);
-      if (lookahead == '_') ADVANCE(415);
+      ACCEPT_TOKEN(anon_sym_webhook);
       END_STATE();
     case 395:
-      if (lookahead == '_') ADVANCE(416);
+      if (lookahead == '_') ADVANCE(426);
       END_STATE();
     case 396:
-      if (lookahead == 'e') ADVANCE(417);
+      if (lookahead == 'l') ADVANCE(427);
       END_STATE();
     case 397:
-      if (lookahead == 's') ADVANCE(418);
+      if (lookahead == '_') ADVANCE(428);
       END_STATE();
     case 398:
-      if (lookahead == 't') ADVANCE(419);
+      ACCEPT_TOKEN(anon_sym_continue);
       END_STATE();
     case 399:
-      if (lookahead == '_') ADVANCE(420);
+      ACCEPT_TOKEN(anon_sym_coverage);
       END_STATE();
     case 400:
-      if (lookahead == 'r') ADVANCE(421);
+      ACCEPT_TOKEN(anon_sym_defaults);
       END_STATE();
     case 401:
-      if (lookahead == 'l') ADVANCE(422);
+      if (lookahead == 'i') ADVANCE(429);
       END_STATE();
     case 402:
-      if (lookahead == 'n') ADVANCE(423);
+      ACCEPT_TOKEN(anon_sym_estimate);
       END_STATE();
     case 403:
-      if (lookahead == 'w') ADVANCE(424);
+      ACCEPT_TOKEN(anon_sym_failback);
       END_STATE();
     case 404:
-      if (lookahead == 'i') ADVANCE(425);
+      ACCEPT_TOKEN(anon_sym_failover);
       END_STATE();
     case 405:
-      if (lookahead == 'r') ADVANCE(426);
+      if (lookahead == 'p') ADVANCE(430);
       END_STATE();
     case 406:
-      if (lookahead == 'o') ADVANCE(427);
+      if (lookahead == 'r') ADVANCE(431);
       END_STATE();
     case 407:
-      if (lookahead == 'p') ADVANCE(428);
+      if (lookahead == 'a') ADVANCE(432);
       END_STATE();
     case 408:
-      if (lookahead == 'o') ADVANCE(429);
+      if (lookahead == 'e') ADVANCE(433);
       END_STATE();
     case 409:
-      if (lookahead == 'n') ADVANCE(430);
+      ACCEPT_TOKEN(anon_sym_on_error);
       END_STATE();
     case 410:
-      if (lookahead == 's') ADVANCE(431);
+      if (lookahead == 'r') ADVANCE(434);
       END_STATE();
     case 411:
-      if (lookahead == 'e') ADVANCE(432);
+      if (lookahead == 'i') ADVANCE(435);
       END_STATE();
     case 412:
-      if (lookahead == 's') ADVANCE(433);
+      if (lookahead == 'y') ADVANCE(436);
       END_STATE();
     case 413:
-      if (lookahead == '_') ADVANCE(434);
+      if (lookahead == 'p') ADVANCE(437);
       END_STATE();
     case 414:
-      ACCEPT_TOKEN(anon_sym_public_ip);
+      ACCEPT_TOKEN(anon_sym_recovery);
+      if (lookahead == '_') ADVANCE(438);
       END_STATE();
     case 415:
-      if (lookahead == 'p') ADVANCE(435);
+      if (lookahead == 't') ADVANCE(439);
       END_STATE();
     case 416:
-      if (lookahead == 'g') ADVANCE(436);
+      if (lookahead == '_') ADVANCE(440);
       END_STATE();
     case 417:
-      if (lookahead == 'd') ADVANCE(437);
+      ACCEPT_TOKEN(anon_sym_reversed);
       END_STATE();
     case 418:
-      if (lookahead == 'h') ADVANCE(438);
-      END_STATE();
-    case 419:
-      if (lookahead == 'e') ADVANCE(439);
-      END_STATE();
-    case 420:
-      if (lookahead == 's') ADVANCE(440);
-      END_STATE();
-    case 421:
-      ACCEPT_TOKEN(anon_sym_simulator);
-      END_STATE();
-    case 422:
       if (lookahead == 'e') ADVANCE(441);
       END_STATE();
+    case 419:
+      if (lookahead == 's') ADVANCE(442);
+      END_STATE();
+    case 420:
+      if (lookahead == 't') ADVANCE(443);
+      END_STATE();
+    case 421:
+      if (lookahead == '_') ADVANCE(444);
+      END_STATE();
+    case 422:
+      if (lookahead == 'r') ADVANCE(445);
+      END_STATE();
     case 423:
-      if (lookahead == 'e') ADVANCE(442);
+      if (lookahead == 'l') ADVANCE(446);
       END_STATE();
     case 424:
-      if (lookahead == 'a') ADVANCE(443);
+      if (lookahead == 'a') ADVANCE(447);
       END_STATE();
     case 425:
-      if (lookahead == 't') ADVANCE(444);
+      if (lookahead == 'n') ADVANCE(448);
       END_STATE();
     case 426:
-      if (lookahead == 'e') ADVANCE(445);
+      if (lookahead == 'w') ADVANCE(449);
       END_STATE();
     case 427:
-      if (lookahead == 'n') ADVANCE(446);
+      if (lookahead == 'i') ADVANCE(450);
       END_STATE();
     case 428:
-      if (lookahead == '_') ADVANCE(447);
+      if (lookahead == 'r') ADVANCE(451);
       END_STATE();
     case 429:
-      if (lookahead == 'c') ADVANCE(448);
-      END_STATE();
-    case 430:
-      if (lookahead == 'c') ADVANCE(449);
-      END_STATE();
-    case 431:
-      ACCEPT_TOKEN(anon_sym_objectives);
-      END_STATE();
-    case 432:
-      ACCEPT_TOKEN(anon_sym_on_failure);
-      END_STATE();
-    case 433:
-      if (lookahead == 'm') ADVANCE(450);
-      END_STATE();
-    case 434:
-      if (lookahead == 'g') ADVANCE(451);
-      END_STATE();
-    case 435:
       if (lookahead == 'o') ADVANCE(452);
       END_STATE();
+    case 430:
+      if (lookahead == 'p') ADVANCE(453);
+      END_STATE();
+    case 431:
+      if (lookahead == 'o') ADVANCE(454);
+      END_STATE();
+    case 432:
+      if (lookahead == 'n') ADVANCE(455);
+      END_STATE();
+    case 433:
+      if (lookahead == 's') ADVANCE(456);
+      END_STATE();
+    case 434:
+      if (lookahead == 'e') ADVANCE(457);
+      END_STATE();
+    case 435:
+      if (lookahead == 's') ADVANCE(458);
+      END_STATE();
     case 436:
-      if (lookahead == 'r') ADVANCE(453);
+      if (lookahead == '_') ADVANCE(459);
       END_STATE();
     case 437:
-      if (lookahead == 'e') ADVANCE(454);
+      ACCEPT_TOKEN(anon_sym_public_ip);
       END_STATE();
     case 438:
-      if (lookahead == 'e') ADVANCE(455);
+      if (lookahead == 'p') ADVANCE(460);
       END_STATE();
     case 439:
-      if (lookahead == 'd') ADVANCE(456);
+      ACCEPT_TOKEN(anon_sym_reprotect);
       END_STATE();
     case 440:
-      if (lookahead == 'o') ADVANCE(457);
+      if (lookahead == 'g') ADVANCE(461);
       END_STATE();
     case 441:
-      if (lookahead == 'd') ADVANCE(458);
+      if (lookahead == 'd') ADVANCE(462);
       END_STATE();
     case 442:
-      if (lookahead == 't') ADVANCE(459);
+      if (lookahead == 'h') ADVANCE(463);
       END_STATE();
     case 443:
-      if (lookahead == 'i') ADVANCE(460);
-      END_STATE();
-    case 444:
-      if (lookahead == 'y') ADVANCE(461);
-      END_STATE();
-    case 445:
-      if (lookahead == 's') ADVANCE(462);
-      END_STATE();
-    case 446:
-      ACCEPT_TOKEN(anon_sym_description);
-      END_STATE();
-    case 447:
-      if (lookahead == 'c') ADVANCE(463);
-      END_STATE();
-    case 448:
       if (lookahead == 'e') ADVANCE(464);
       END_STATE();
+    case 444:
+      if (lookahead == 'r') ADVANCE(465);
+      if (lookahead == 's') ADVANCE(466);
+      END_STATE();
+    case 445:
+      ACCEPT_TOKEN(anon_sym_simulator);
+      END_STATE();
+    case 446:
+      if (lookahead == 'e') ADVANCE(467);
+      END_STATE();
+    case 447:
+      if (lookahead == 'n') ADVANCE(468);
+      END_STATE();
+    case 448:
+      if (lookahead == 'e') ADVANCE(469);
+      END_STATE();
     case 449:
-      if (lookahead == 'e') ADVANCE(465);
+      if (lookahead == 'a') ADVANCE(470);
       END_STATE();
     case 450:
-      ACCEPT_TOKEN(anon_sym_parallelism);
+      if (lookahead == 't') ADVANCE(471);
       END_STATE();
     case 451:
-      if (lookahead == 'r') ADVANCE(466);
+      if (lookahead == 'e') ADVANCE(472);
       END_STATE();
     case 452:
-      if (lookahead == 'i') ADVANCE(467);
+      if (lookahead == 'n') ADVANCE(473);
       END_STATE();
     case 453:
-      if (lookahead == 'o') ADVANCE(468);
+      if (lookahead == '_') ADVANCE(474);
       END_STATE();
     case 454:
-      if (lookahead == 'd') ADVANCE(469);
+      if (lookahead == 'c') ADVANCE(475);
       END_STATE();
     case 455:
-      if (lookahead == 'd') ADVANCE(470);
+      if (lookahead == 'c') ADVANCE(476);
       END_STATE();
     case 456:
-      ACCEPT_TOKEN(anon_sym_run_started);
+      ACCEPT_TOKEN(anon_sym_objectives);
       END_STATE();
     case 457:
-      if (lookahead == 'u') ADVANCE(471);
+      ACCEPT_TOKEN(anon_sym_on_failure);
       END_STATE();
     case 458:
-      ACCEPT_TOKEN(anon_sym_step_failed);
+      if (lookahead == 'm') ADVANCE(477);
       END_STATE();
     case 459:
-      ACCEPT_TOKEN(anon_sym_test_subnet);
+      if (lookahead == 'g') ADVANCE(478);
       END_STATE();
     case 460:
-      if (lookahead == 't') ADVANCE(472);
+      if (lookahead == 'o') ADVANCE(479);
       END_STATE();
     case 461:
-      if (lookahead == '_') ADVANCE(473);
+      if (lookahead == 'r') ADVANCE(480);
       END_STATE();
     case 462:
-      if (lookahead == 'e') ADVANCE(474);
+      if (lookahead == 'e') ADVANCE(481);
       END_STATE();
     case 463:
-      if (lookahead == 'o') ADVANCE(475);
+      if (lookahead == 'e') ADVANCE(482);
       END_STATE();
     case 464:
-      if (lookahead == 's') ADVANCE(476);
+      if (lookahead == 'd') ADVANCE(483);
       END_STATE();
     case 465:
-      if (lookahead == 'r') ADVANCE(477);
+      if (lookahead == 'e') ADVANCE(484);
       END_STATE();
     case 466:
-      if (lookahead == 'o') ADVANCE(478);
+      if (lookahead == 'o') ADVANCE(485);
       END_STATE();
     case 467:
-      if (lookahead == 'n') ADVANCE(479);
+      if (lookahead == 'd') ADVANCE(486);
       END_STATE();
     case 468:
-      if (lookahead == 'u') ADVANCE(480);
+      if (lookahead == 'u') ADVANCE(487);
       END_STATE();
     case 469:
-      ACCEPT_TOKEN(anon_sym_rto_exceeded);
+      if (lookahead == 't') ADVANCE(488);
       END_STATE();
     case 470:
-      ACCEPT_TOKEN(anon_sym_run_finished);
+      if (lookahead == 'i') ADVANCE(489);
       END_STATE();
     case 471:
-      if (lookahead == 'r') ADVANCE(481);
+      if (lookahead == 'y') ADVANCE(490);
       END_STATE();
     case 472:
-      if (lookahead == 'i') ADVANCE(482);
+      if (lookahead == 's') ADVANCE(491);
       END_STATE();
     case 473:
-      if (lookahead == 's') ADVANCE(483);
+      ACCEPT_TOKEN(anon_sym_description);
       END_STATE();
     case 474:
-      if (lookahead == 'r') ADVANCE(484);
+      if (lookahead == 'c') ADVANCE(492);
       END_STATE();
     case 475:
-      if (lookahead == 'n') ADVANCE(485);
-      END_STATE();
-    case 476:
-      if (lookahead == 's') ADVANCE(486);
-      END_STATE();
-    case 477:
-      if (lookahead == '_') ADVANCE(487);
-      END_STATE();
-    case 478:
-      if (lookahead == 'u') ADVANCE(488);
-      END_STATE();
-    case 479:
-      if (lookahead == 't') ADVANCE(489);
-      END_STATE();
-    case 480:
-      if (lookahead == 'p') ADVANCE(490);
-      END_STATE();
-    case 481:
-      if (lookahead == 'c') ADVANCE(491);
-      END_STATE();
-    case 482:
-      if (lookahead == 'n') ADVANCE(492);
-      END_STATE();
-    case 483:
       if (lookahead == 'e') ADVANCE(493);
       END_STATE();
+    case 476:
+      if (lookahead == 'e') ADVANCE(494);
+      END_STATE();
+    case 477:
+      ACCEPT_TOKEN(anon_sym_parallelism);
+      END_STATE();
+    case 478:
+      if (lookahead == 'r') ADVANCE(495);
+      END_STATE();
+    case 479:
+      if (lookahead == 'i') ADVANCE(496);
+      END_STATE();
+    case 480:
+      if (lookahead == 'o') ADVANCE(497);
+      END_STATE();
+    case 481:
+      if (lookahead == 'd') ADVANCE(498);
+      END_STATE();
+    case 482:
+      if (lookahead == 'd') ADVANCE(499);
+      END_STATE();
+    case 483:
+      ACCEPT_TOKEN(anon_sym_run_started);
+      END_STATE();
     case 484:
-      if (lookahead == 'v') ADVANCE(494);
+      if (lookahead == 'v') ADVANCE(500);
       END_STATE();
     case 485:
-      if (lookahead == 's') ADVANCE(495);
+      if (lookahead == 'u') ADVANCE(501);
       END_STATE();
     case 486:
-      if (lookahead == 'e') ADVANCE(496);
+      ACCEPT_TOKEN(anon_sym_step_failed);
       END_STATE();
     case 487:
-      if (lookahead == 'p') ADVANCE(497);
+      if (lookahead == 'p') ADVANCE(502);
       END_STATE();
     case 488:
-      if (lookahead == 'p') ADVANCE(498);
+      ACCEPT_TOKEN(anon_sym_test_subnet);
       END_STATE();
     case 489:
-      ACCEPT_TOKEN(anon_sym_recovery_point);
+      if (lookahead == 't') ADVANCE(503);
       END_STATE();
     case 490:
-      ACCEPT_TOKEN(anon_sym_resource_group);
+      if (lookahead == '_') ADVANCE(504);
       END_STATE();
     case 491:
-      if (lookahead == 'e') ADVANCE(499);
+      if (lookahead == 'e') ADVANCE(505);
       END_STATE();
     case 492:
-      if (lookahead == 'g') ADVANCE(500);
+      if (lookahead == 'o') ADVANCE(506);
       END_STATE();
     case 493:
-      if (lookahead == 't') ADVANCE(501);
-      END_STATE();
-    case 494:
-      if (lookahead == 'a') ADVANCE(502);
-      END_STATE();
-    case 495:
-      if (lookahead == 'i') ADVANCE(503);
-      END_STATE();
-    case 496:
-      if (lookahead == 'd') ADVANCE(504);
-      END_STATE();
-    case 497:
-      if (lookahead == 'o') ADVANCE(505);
-      END_STATE();
-    case 498:
-      ACCEPT_TOKEN(anon_sym_proximity_group);
-      END_STATE();
-    case 499:
-      ACCEPT_TOKEN(anon_sym_shutdown_source);
-      END_STATE();
-    case 500:
-      ACCEPT_TOKEN(anon_sym_approval_waiting);
-      END_STATE();
-    case 501:
-      ACCEPT_TOKEN(anon_sym_availability_set);
-      END_STATE();
-    case 502:
-      if (lookahead == 't') ADVANCE(506);
-      END_STATE();
-    case 503:
       if (lookahead == 's') ADVANCE(507);
       END_STATE();
+    case 494:
+      if (lookahead == 'r') ADVANCE(508);
+      END_STATE();
+    case 495:
+      if (lookahead == 'o') ADVANCE(509);
+      END_STATE();
+    case 496:
+      if (lookahead == 'n') ADVANCE(510);
+      END_STATE();
+    case 497:
+      if (lookahead == 'u') ADVANCE(511);
+      END_STATE();
+    case 498:
+      ACCEPT_TOKEN(anon_sym_rto_exceeded);
+      END_STATE();
+    case 499:
+      ACCEPT_TOKEN(anon_sym_run_finished);
+      END_STATE();
+    case 500:
+      if (lookahead == 'e') ADVANCE(512);
+      END_STATE();
+    case 501:
+      if (lookahead == 'r') ADVANCE(513);
+      END_STATE();
+    case 502:
+      ACCEPT_TOKEN(anon_sym_test_cleanup);
+      END_STATE();
+    case 503:
+      if (lookahead == 'i') ADVANCE(514);
+      END_STATE();
     case 504:
-      ACCEPT_TOKEN(anon_sym_latest_processed);
+      if (lookahead == 's') ADVANCE(515);
       END_STATE();
     case 505:
-      if (lookahead == 'o') ADVANCE(508);
+      if (lookahead == 'r') ADVANCE(516);
       END_STATE();
     case 506:
-      if (lookahead == 'i') ADVANCE(509);
+      if (lookahead == 'n') ADVANCE(517);
       END_STATE();
     case 507:
-      if (lookahead == 't') ADVANCE(510);
+      if (lookahead == 's') ADVANCE(518);
       END_STATE();
     case 508:
-      if (lookahead == 'l') ADVANCE(511);
+      if (lookahead == '_') ADVANCE(519);
       END_STATE();
     case 509:
-      if (lookahead == 'o') ADVANCE(512);
+      if (lookahead == 'u') ADVANCE(520);
       END_STATE();
     case 510:
-      if (lookahead == 'e') ADVANCE(513);
+      if (lookahead == 't') ADVANCE(521);
       END_STATE();
     case 511:
-      if (lookahead == 's') ADVANCE(514);
+      if (lookahead == 'p') ADVANCE(522);
       END_STATE();
     case 512:
-      if (lookahead == 'n') ADVANCE(515);
+      if (lookahead == 'r') ADVANCE(523);
       END_STATE();
     case 513:
-      if (lookahead == 'n') ADVANCE(516);
+      if (lookahead == 'c') ADVANCE(524);
       END_STATE();
     case 514:
-      ACCEPT_TOKEN(anon_sym_load_balancer_pools);
+      if (lookahead == 'n') ADVANCE(525);
       END_STATE();
     case 515:
-      ACCEPT_TOKEN(anon_sym_capacity_reservation);
+      if (lookahead == 'e') ADVANCE(526);
       END_STATE();
     case 516:
-      if (lookahead == 't') ADVANCE(517);
+      if (lookahead == 'v') ADVANCE(527);
       END_STATE();
     case 517:
+      if (lookahead == 's') ADVANCE(528);
+      END_STATE();
+    case 518:
+      if (lookahead == 'e') ADVANCE(529);
+      END_STATE();
+    case 519:
+      if (lookahead == 'p') ADVANCE(530);
+      END_STATE();
+    case 520:
+      if (lookahead == 'p') ADVANCE(531);
+      END_STATE();
+    case 521:
+      ACCEPT_TOKEN(anon_sym_recovery_point);
+      END_STATE();
+    case 522:
+      ACCEPT_TOKEN(anon_sym_resource_group);
+      END_STATE();
+    case 523:
+      if (lookahead == 's') ADVANCE(532);
+      END_STATE();
+    case 524:
+      if (lookahead == 'e') ADVANCE(533);
+      END_STATE();
+    case 525:
+      if (lookahead == 'g') ADVANCE(534);
+      END_STATE();
+    case 526:
+      if (lookahead == 't') ADVANCE(535);
+      END_STATE();
+    case 527:
+      if (lookahead == 'a') ADVANCE(536);
+      END_STATE();
+    case 528:
+      if (lookahead == 'i') ADVANCE(537);
+      END_STATE();
+    case 529:
+      if (lookahead == 'd') ADVANCE(538);
+      END_STATE();
+    case 530:
+      if (lookahead == 'o') ADVANCE(539);
+      END_STATE();
+    case 531:
+      ACCEPT_TOKEN(anon_sym_proximity_group);
+      END_STATE();
+    case 532:
+      if (lookahead == 'e') ADVANCE(540);
+      END_STATE();
+    case 533:
+      ACCEPT_TOKEN(anon_sym_shutdown_source);
+      END_STATE();
+    case 534:
+      ACCEPT_TOKEN(anon_sym_approval_waiting);
+      END_STATE();
+    case 535:
+      ACCEPT_TOKEN(anon_sym_availability_set);
+      END_STATE();
+    case 536:
+      if (lookahead == 't') ADVANCE(541);
+      END_STATE();
+    case 537:
+      if (lookahead == 's') ADVANCE(542);
+      END_STATE();
+    case 538:
+      ACCEPT_TOKEN(anon_sym_latest_processed);
+      END_STATE();
+    case 539:
+      if (lookahead == 'o') ADVANCE(543);
+      END_STATE();
+    case 540:
+      if (lookahead == 'd') ADVANCE(544);
+      END_STATE();
+    case 541:
+      if (lookahead == 'i') ADVANCE(545);
+      END_STATE();
+    case 542:
+      if (lookahead == 't') ADVANCE(546);
+      END_STATE();
+    case 543:
+      if (lookahead == 'l') ADVANCE(547);
+      END_STATE();
+    case 544:
+      ACCEPT_TOKEN(anon_sym_shutdown_reversed);
+      END_STATE();
+    case 545:
+      if (lookahead == 'o') ADVANCE(548);
+      END_STATE();
+    case 546:
+      if (lookahead == 'e') ADVANCE(549);
+      END_STATE();
+    case 547:
+      if (lookahead == 's') ADVANCE(550);
+      END_STATE();
+    case 548:
+      if (lookahead == 'n') ADVANCE(551);
+      END_STATE();
+    case 549:
+      if (lookahead == 'n') ADVANCE(552);
+      END_STATE();
+    case 550:
+      ACCEPT_TOKEN(anon_sym_load_balancer_pools);
+      END_STATE();
+    case 551:
+      ACCEPT_TOKEN(anon_sym_capacity_reservation);
+      END_STATE();
+    case 552:
+      if (lookahead == 't') ADVANCE(553);
+      END_STATE();
+    case 553:
       ACCEPT_TOKEN(anon_sym_latest_app_consistent);
       END_STATE();
     default:
@@ -3201,6 +3357,9 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_failover] = ACTIONS(1),
     [anon_sym_failback] = ACTIONS(1),
     [anon_sym_test] = ACTIONS(1),
+    [anon_sym_commit] = ACTIONS(1),
+    [anon_sym_reprotect] = ACTIONS(1),
+    [anon_sym_test_cleanup] = ACTIONS(1),
     [anon_sym_script] = ACTIONS(1),
     [anon_sym_runbook] = ACTIONS(1),
     [anon_sym_webhook] = ACTIONS(1),
@@ -3230,6 +3389,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(1),
     [anon_sym_recovery_point] = ACTIONS(1),
     [anon_sym_shutdown_source] = ACTIONS(1),
+    [anon_sym_order] = ACTIONS(1),
     [anon_sym_network] = ACTIONS(1),
     [anon_sym_tag] = ACTIONS(1),
     [anon_sym_resource_group] = ACTIONS(1),
@@ -3267,6 +3427,8 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_simulator] = ACTIONS(1),
     [anon_sym_abort] = ACTIONS(1),
     [anon_sym_continue] = ACTIONS(1),
+    [anon_sym_reversed] = ACTIONS(1),
+    [anon_sym_shutdown_reversed] = ACTIONS(1),
     [anon_sym_latest] = ACTIONS(1),
     [anon_sym_latest_processed] = ACTIONS(1),
     [anon_sym_latest_app_consistent] = ACTIONS(1),
@@ -3315,6 +3477,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(17),
     [anon_sym_after] = ACTIONS(17),
     [anon_sym_failover] = ACTIONS(19),
+    [anon_sym_failback] = ACTIONS(19),
     [anon_sym_test] = ACTIONS(19),
     [anon_sym_script] = ACTIONS(21),
     [anon_sym_runbook] = ACTIONS(21),
@@ -3344,6 +3507,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(19),
     [anon_sym_recovery_point] = ACTIONS(19),
     [anon_sym_shutdown_source] = ACTIONS(19),
+    [anon_sym_order] = ACTIONS(19),
     [anon_sym_network] = ACTIONS(19),
     [anon_sym_tag] = ACTIONS(19),
     [anon_sym_resource_group] = ACTIONS(19),
@@ -3398,6 +3562,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(31),
     [anon_sym_after] = ACTIONS(31),
     [anon_sym_failover] = ACTIONS(31),
+    [anon_sym_failback] = ACTIONS(31),
     [anon_sym_test] = ACTIONS(31),
     [anon_sym_script] = ACTIONS(31),
     [anon_sym_runbook] = ACTIONS(31),
@@ -3427,6 +3592,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(31),
     [anon_sym_recovery_point] = ACTIONS(31),
     [anon_sym_shutdown_source] = ACTIONS(31),
+    [anon_sym_order] = ACTIONS(31),
     [anon_sym_network] = ACTIONS(31),
     [anon_sym_tag] = ACTIONS(31),
     [anon_sym_resource_group] = ACTIONS(31),
@@ -3461,6 +3627,8 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_simulator] = ACTIONS(41),
     [anon_sym_abort] = ACTIONS(41),
     [anon_sym_continue] = ACTIONS(41),
+    [anon_sym_reversed] = ACTIONS(41),
+    [anon_sym_shutdown_reversed] = ACTIONS(41),
     [anon_sym_latest] = ACTIONS(41),
     [anon_sym_latest_processed] = ACTIONS(41),
     [anon_sym_latest_app_consistent] = ACTIONS(41),
@@ -3502,6 +3670,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(47),
     [anon_sym_after] = ACTIONS(47),
     [anon_sym_failover] = ACTIONS(47),
+    [anon_sym_failback] = ACTIONS(47),
     [anon_sym_test] = ACTIONS(47),
     [anon_sym_script] = ACTIONS(47),
     [anon_sym_runbook] = ACTIONS(47),
@@ -3531,6 +3700,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(47),
     [anon_sym_recovery_point] = ACTIONS(47),
     [anon_sym_shutdown_source] = ACTIONS(47),
+    [anon_sym_order] = ACTIONS(47),
     [anon_sym_network] = ACTIONS(47),
     [anon_sym_tag] = ACTIONS(47),
     [anon_sym_resource_group] = ACTIONS(47),
@@ -3565,6 +3735,8 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_simulator] = ACTIONS(41),
     [anon_sym_abort] = ACTIONS(41),
     [anon_sym_continue] = ACTIONS(41),
+    [anon_sym_reversed] = ACTIONS(41),
+    [anon_sym_shutdown_reversed] = ACTIONS(41),
     [anon_sym_latest] = ACTIONS(41),
     [anon_sym_latest_processed] = ACTIONS(41),
     [anon_sym_latest_app_consistent] = ACTIONS(41),
@@ -3605,6 +3777,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(51),
     [anon_sym_after] = ACTIONS(51),
     [anon_sym_failover] = ACTIONS(51),
+    [anon_sym_failback] = ACTIONS(51),
     [anon_sym_test] = ACTIONS(51),
     [anon_sym_script] = ACTIONS(51),
     [anon_sym_runbook] = ACTIONS(51),
@@ -3634,6 +3807,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(51),
     [anon_sym_recovery_point] = ACTIONS(51),
     [anon_sym_shutdown_source] = ACTIONS(51),
+    [anon_sym_order] = ACTIONS(51),
     [anon_sym_network] = ACTIONS(51),
     [anon_sym_tag] = ACTIONS(51),
     [anon_sym_resource_group] = ACTIONS(51),
@@ -3668,6 +3842,8 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_simulator] = ACTIONS(41),
     [anon_sym_abort] = ACTIONS(41),
     [anon_sym_continue] = ACTIONS(41),
+    [anon_sym_reversed] = ACTIONS(41),
+    [anon_sym_shutdown_reversed] = ACTIONS(41),
     [anon_sym_latest] = ACTIONS(41),
     [anon_sym_latest_processed] = ACTIONS(41),
     [anon_sym_latest_app_consistent] = ACTIONS(41),
@@ -3701,6 +3877,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(55),
     [anon_sym_after] = ACTIONS(55),
     [anon_sym_failover] = ACTIONS(55),
+    [anon_sym_failback] = ACTIONS(55),
     [anon_sym_test] = ACTIONS(55),
     [anon_sym_script] = ACTIONS(55),
     [anon_sym_runbook] = ACTIONS(55),
@@ -3731,6 +3908,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(55),
     [anon_sym_recovery_point] = ACTIONS(55),
     [anon_sym_shutdown_source] = ACTIONS(55),
+    [anon_sym_order] = ACTIONS(55),
     [anon_sym_network] = ACTIONS(55),
     [anon_sym_tag] = ACTIONS(55),
     [anon_sym_resource_group] = ACTIONS(55),
@@ -3765,6 +3943,8 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_simulator] = ACTIONS(55),
     [anon_sym_abort] = ACTIONS(55),
     [anon_sym_continue] = ACTIONS(55),
+    [anon_sym_reversed] = ACTIONS(55),
+    [anon_sym_shutdown_reversed] = ACTIONS(55),
     [anon_sym_latest] = ACTIONS(55),
     [anon_sym_latest_processed] = ACTIONS(55),
     [anon_sym_latest_app_consistent] = ACTIONS(55),
@@ -3798,6 +3978,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(55),
     [anon_sym_after] = ACTIONS(55),
     [anon_sym_failover] = ACTIONS(55),
+    [anon_sym_failback] = ACTIONS(55),
     [anon_sym_test] = ACTIONS(55),
     [anon_sym_script] = ACTIONS(55),
     [anon_sym_runbook] = ACTIONS(55),
@@ -3827,6 +4008,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(55),
     [anon_sym_recovery_point] = ACTIONS(55),
     [anon_sym_shutdown_source] = ACTIONS(55),
+    [anon_sym_order] = ACTIONS(55),
     [anon_sym_network] = ACTIONS(55),
     [anon_sym_tag] = ACTIONS(55),
     [anon_sym_resource_group] = ACTIONS(55),
@@ -3861,6 +4043,8 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_simulator] = ACTIONS(55),
     [anon_sym_abort] = ACTIONS(55),
     [anon_sym_continue] = ACTIONS(55),
+    [anon_sym_reversed] = ACTIONS(55),
+    [anon_sym_shutdown_reversed] = ACTIONS(55),
     [anon_sym_latest] = ACTIONS(55),
     [anon_sym_latest_processed] = ACTIONS(55),
     [anon_sym_latest_app_consistent] = ACTIONS(55),
@@ -3894,6 +4078,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(61),
     [anon_sym_after] = ACTIONS(61),
     [anon_sym_failover] = ACTIONS(61),
+    [anon_sym_failback] = ACTIONS(61),
     [anon_sym_test] = ACTIONS(61),
     [anon_sym_script] = ACTIONS(61),
     [anon_sym_runbook] = ACTIONS(61),
@@ -3923,6 +4108,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(61),
     [anon_sym_recovery_point] = ACTIONS(61),
     [anon_sym_shutdown_source] = ACTIONS(61),
+    [anon_sym_order] = ACTIONS(61),
     [anon_sym_network] = ACTIONS(61),
     [anon_sym_tag] = ACTIONS(61),
     [anon_sym_resource_group] = ACTIONS(61),
@@ -3957,6 +4143,8 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_simulator] = ACTIONS(61),
     [anon_sym_abort] = ACTIONS(61),
     [anon_sym_continue] = ACTIONS(61),
+    [anon_sym_reversed] = ACTIONS(61),
+    [anon_sym_shutdown_reversed] = ACTIONS(61),
     [anon_sym_latest] = ACTIONS(61),
     [anon_sym_latest_processed] = ACTIONS(61),
     [anon_sym_latest_app_consistent] = ACTIONS(61),
@@ -3990,6 +4178,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(65),
     [anon_sym_after] = ACTIONS(65),
     [anon_sym_failover] = ACTIONS(65),
+    [anon_sym_failback] = ACTIONS(65),
     [anon_sym_test] = ACTIONS(65),
     [anon_sym_script] = ACTIONS(65),
     [anon_sym_runbook] = ACTIONS(65),
@@ -4019,6 +4208,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(65),
     [anon_sym_recovery_point] = ACTIONS(65),
     [anon_sym_shutdown_source] = ACTIONS(65),
+    [anon_sym_order] = ACTIONS(65),
     [anon_sym_network] = ACTIONS(65),
     [anon_sym_tag] = ACTIONS(65),
     [anon_sym_resource_group] = ACTIONS(65),
@@ -4053,6 +4243,8 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_simulator] = ACTIONS(65),
     [anon_sym_abort] = ACTIONS(65),
     [anon_sym_continue] = ACTIONS(65),
+    [anon_sym_reversed] = ACTIONS(65),
+    [anon_sym_shutdown_reversed] = ACTIONS(65),
     [anon_sym_latest] = ACTIONS(65),
     [anon_sym_latest_processed] = ACTIONS(65),
     [anon_sym_latest_app_consistent] = ACTIONS(65),
@@ -4099,6 +4291,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(84),
     [anon_sym_after] = ACTIONS(84),
     [anon_sym_failover] = ACTIONS(87),
+    [anon_sym_failback] = ACTIONS(87),
     [anon_sym_test] = ACTIONS(87),
     [anon_sym_script] = ACTIONS(90),
     [anon_sym_runbook] = ACTIONS(90),
@@ -4128,6 +4321,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(87),
     [anon_sym_recovery_point] = ACTIONS(87),
     [anon_sym_shutdown_source] = ACTIONS(87),
+    [anon_sym_order] = ACTIONS(87),
     [anon_sym_network] = ACTIONS(87),
     [anon_sym_tag] = ACTIONS(87),
     [anon_sym_resource_group] = ACTIONS(87),
@@ -4183,6 +4377,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(17),
     [anon_sym_after] = ACTIONS(17),
     [anon_sym_failover] = ACTIONS(19),
+    [anon_sym_failback] = ACTIONS(19),
     [anon_sym_test] = ACTIONS(19),
     [anon_sym_script] = ACTIONS(21),
     [anon_sym_runbook] = ACTIONS(21),
@@ -4212,6 +4407,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(19),
     [anon_sym_recovery_point] = ACTIONS(19),
     [anon_sym_shutdown_source] = ACTIONS(19),
+    [anon_sym_order] = ACTIONS(19),
     [anon_sym_network] = ACTIONS(19),
     [anon_sym_tag] = ACTIONS(19),
     [anon_sym_resource_group] = ACTIONS(19),
@@ -4267,6 +4463,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(17),
     [anon_sym_after] = ACTIONS(17),
     [anon_sym_failover] = ACTIONS(19),
+    [anon_sym_failback] = ACTIONS(19),
     [anon_sym_test] = ACTIONS(19),
     [anon_sym_script] = ACTIONS(21),
     [anon_sym_runbook] = ACTIONS(21),
@@ -4296,6 +4493,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(19),
     [anon_sym_recovery_point] = ACTIONS(19),
     [anon_sym_shutdown_source] = ACTIONS(19),
+    [anon_sym_order] = ACTIONS(19),
     [anon_sym_network] = ACTIONS(19),
     [anon_sym_tag] = ACTIONS(19),
     [anon_sym_resource_group] = ACTIONS(19),
@@ -4351,6 +4549,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(17),
     [anon_sym_after] = ACTIONS(17),
     [anon_sym_failover] = ACTIONS(19),
+    [anon_sym_failback] = ACTIONS(19),
     [anon_sym_test] = ACTIONS(19),
     [anon_sym_script] = ACTIONS(21),
     [anon_sym_runbook] = ACTIONS(21),
@@ -4380,6 +4579,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(19),
     [anon_sym_recovery_point] = ACTIONS(19),
     [anon_sym_shutdown_source] = ACTIONS(19),
+    [anon_sym_order] = ACTIONS(19),
     [anon_sym_network] = ACTIONS(19),
     [anon_sym_tag] = ACTIONS(19),
     [anon_sym_resource_group] = ACTIONS(19),
@@ -4424,6 +4624,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(104),
     [anon_sym_after] = ACTIONS(104),
     [anon_sym_failover] = ACTIONS(104),
+    [anon_sym_failback] = ACTIONS(104),
     [anon_sym_test] = ACTIONS(104),
     [anon_sym_script] = ACTIONS(104),
     [anon_sym_runbook] = ACTIONS(104),
@@ -4454,6 +4655,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(104),
     [anon_sym_recovery_point] = ACTIONS(104),
     [anon_sym_shutdown_source] = ACTIONS(104),
+    [anon_sym_order] = ACTIONS(104),
     [anon_sym_network] = ACTIONS(104),
     [anon_sym_tag] = ACTIONS(104),
     [anon_sym_resource_group] = ACTIONS(104),
@@ -4503,6 +4705,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(108),
     [anon_sym_after] = ACTIONS(108),
     [anon_sym_failover] = ACTIONS(108),
+    [anon_sym_failback] = ACTIONS(108),
     [anon_sym_test] = ACTIONS(108),
     [anon_sym_script] = ACTIONS(108),
     [anon_sym_runbook] = ACTIONS(108),
@@ -4532,6 +4735,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(108),
     [anon_sym_recovery_point] = ACTIONS(108),
     [anon_sym_shutdown_source] = ACTIONS(108),
+    [anon_sym_order] = ACTIONS(108),
     [anon_sym_network] = ACTIONS(108),
     [anon_sym_tag] = ACTIONS(108),
     [anon_sym_resource_group] = ACTIONS(108),
@@ -4579,6 +4783,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(112),
     [anon_sym_after] = ACTIONS(112),
     [anon_sym_failover] = ACTIONS(112),
+    [anon_sym_failback] = ACTIONS(112),
     [anon_sym_test] = ACTIONS(112),
     [anon_sym_script] = ACTIONS(112),
     [anon_sym_runbook] = ACTIONS(112),
@@ -4608,6 +4813,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(112),
     [anon_sym_recovery_point] = ACTIONS(112),
     [anon_sym_shutdown_source] = ACTIONS(112),
+    [anon_sym_order] = ACTIONS(112),
     [anon_sym_network] = ACTIONS(112),
     [anon_sym_tag] = ACTIONS(112),
     [anon_sym_resource_group] = ACTIONS(112),
@@ -4655,6 +4861,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(116),
     [anon_sym_after] = ACTIONS(116),
     [anon_sym_failover] = ACTIONS(116),
+    [anon_sym_failback] = ACTIONS(116),
     [anon_sym_test] = ACTIONS(116),
     [anon_sym_script] = ACTIONS(116),
     [anon_sym_runbook] = ACTIONS(116),
@@ -4684,6 +4891,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(116),
     [anon_sym_recovery_point] = ACTIONS(116),
     [anon_sym_shutdown_source] = ACTIONS(116),
+    [anon_sym_order] = ACTIONS(116),
     [anon_sym_network] = ACTIONS(116),
     [anon_sym_tag] = ACTIONS(116),
     [anon_sym_resource_group] = ACTIONS(116),
@@ -4728,6 +4936,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(120),
     [anon_sym_after] = ACTIONS(120),
     [anon_sym_failover] = ACTIONS(120),
+    [anon_sym_failback] = ACTIONS(120),
     [anon_sym_test] = ACTIONS(120),
     [anon_sym_script] = ACTIONS(120),
     [anon_sym_runbook] = ACTIONS(120),
@@ -4758,6 +4967,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(120),
     [anon_sym_recovery_point] = ACTIONS(120),
     [anon_sym_shutdown_source] = ACTIONS(120),
+    [anon_sym_order] = ACTIONS(120),
     [anon_sym_network] = ACTIONS(120),
     [anon_sym_tag] = ACTIONS(120),
     [anon_sym_resource_group] = ACTIONS(120),
@@ -4806,6 +5016,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(124),
     [anon_sym_after] = ACTIONS(124),
     [anon_sym_failover] = ACTIONS(124),
+    [anon_sym_failback] = ACTIONS(124),
     [anon_sym_test] = ACTIONS(124),
     [anon_sym_script] = ACTIONS(124),
     [anon_sym_runbook] = ACTIONS(124),
@@ -4835,6 +5046,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(124),
     [anon_sym_recovery_point] = ACTIONS(124),
     [anon_sym_shutdown_source] = ACTIONS(124),
+    [anon_sym_order] = ACTIONS(124),
     [anon_sym_network] = ACTIONS(124),
     [anon_sym_tag] = ACTIONS(124),
     [anon_sym_resource_group] = ACTIONS(124),
@@ -4881,6 +5093,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(130),
     [anon_sym_after] = ACTIONS(130),
     [anon_sym_failover] = ACTIONS(130),
+    [anon_sym_failback] = ACTIONS(130),
     [anon_sym_test] = ACTIONS(130),
     [anon_sym_script] = ACTIONS(130),
     [anon_sym_runbook] = ACTIONS(130),
@@ -4910,6 +5123,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(130),
     [anon_sym_recovery_point] = ACTIONS(130),
     [anon_sym_shutdown_source] = ACTIONS(130),
+    [anon_sym_order] = ACTIONS(130),
     [anon_sym_network] = ACTIONS(130),
     [anon_sym_tag] = ACTIONS(130),
     [anon_sym_resource_group] = ACTIONS(130),
@@ -4956,6 +5170,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(134),
     [anon_sym_after] = ACTIONS(134),
     [anon_sym_failover] = ACTIONS(134),
+    [anon_sym_failback] = ACTIONS(134),
     [anon_sym_test] = ACTIONS(134),
     [anon_sym_script] = ACTIONS(134),
     [anon_sym_runbook] = ACTIONS(134),
@@ -4985,6 +5200,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(134),
     [anon_sym_recovery_point] = ACTIONS(134),
     [anon_sym_shutdown_source] = ACTIONS(134),
+    [anon_sym_order] = ACTIONS(134),
     [anon_sym_network] = ACTIONS(134),
     [anon_sym_tag] = ACTIONS(134),
     [anon_sym_resource_group] = ACTIONS(134),
@@ -5030,6 +5246,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(141),
     [anon_sym_after] = ACTIONS(141),
     [anon_sym_failover] = ACTIONS(141),
+    [anon_sym_failback] = ACTIONS(141),
     [anon_sym_test] = ACTIONS(141),
     [anon_sym_script] = ACTIONS(141),
     [anon_sym_runbook] = ACTIONS(141),
@@ -5059,6 +5276,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(141),
     [anon_sym_recovery_point] = ACTIONS(141),
     [anon_sym_shutdown_source] = ACTIONS(141),
+    [anon_sym_order] = ACTIONS(141),
     [anon_sym_network] = ACTIONS(141),
     [anon_sym_tag] = ACTIONS(141),
     [anon_sym_resource_group] = ACTIONS(141),
@@ -5104,6 +5322,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(148),
     [anon_sym_after] = ACTIONS(148),
     [anon_sym_failover] = ACTIONS(148),
+    [anon_sym_failback] = ACTIONS(148),
     [anon_sym_test] = ACTIONS(148),
     [anon_sym_script] = ACTIONS(148),
     [anon_sym_runbook] = ACTIONS(148),
@@ -5133,6 +5352,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(148),
     [anon_sym_recovery_point] = ACTIONS(148),
     [anon_sym_shutdown_source] = ACTIONS(148),
+    [anon_sym_order] = ACTIONS(148),
     [anon_sym_network] = ACTIONS(148),
     [anon_sym_tag] = ACTIONS(148),
     [anon_sym_resource_group] = ACTIONS(148),
@@ -5178,6 +5398,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(152),
     [anon_sym_after] = ACTIONS(152),
     [anon_sym_failover] = ACTIONS(152),
+    [anon_sym_failback] = ACTIONS(152),
     [anon_sym_test] = ACTIONS(152),
     [anon_sym_script] = ACTIONS(152),
     [anon_sym_runbook] = ACTIONS(152),
@@ -5207,6 +5428,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(152),
     [anon_sym_recovery_point] = ACTIONS(152),
     [anon_sym_shutdown_source] = ACTIONS(152),
+    [anon_sym_order] = ACTIONS(152),
     [anon_sym_network] = ACTIONS(152),
     [anon_sym_tag] = ACTIONS(152),
     [anon_sym_resource_group] = ACTIONS(152),
@@ -5252,6 +5474,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(156),
     [anon_sym_after] = ACTIONS(156),
     [anon_sym_failover] = ACTIONS(156),
+    [anon_sym_failback] = ACTIONS(156),
     [anon_sym_test] = ACTIONS(156),
     [anon_sym_script] = ACTIONS(156),
     [anon_sym_runbook] = ACTIONS(156),
@@ -5281,6 +5504,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(156),
     [anon_sym_recovery_point] = ACTIONS(156),
     [anon_sym_shutdown_source] = ACTIONS(156),
+    [anon_sym_order] = ACTIONS(156),
     [anon_sym_network] = ACTIONS(156),
     [anon_sym_tag] = ACTIONS(156),
     [anon_sym_resource_group] = ACTIONS(156),
@@ -5327,6 +5551,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(160),
     [anon_sym_after] = ACTIONS(160),
     [anon_sym_failover] = ACTIONS(160),
+    [anon_sym_failback] = ACTIONS(160),
     [anon_sym_test] = ACTIONS(160),
     [anon_sym_script] = ACTIONS(160),
     [anon_sym_runbook] = ACTIONS(160),
@@ -5356,6 +5581,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(160),
     [anon_sym_recovery_point] = ACTIONS(160),
     [anon_sym_shutdown_source] = ACTIONS(160),
+    [anon_sym_order] = ACTIONS(160),
     [anon_sym_network] = ACTIONS(160),
     [anon_sym_tag] = ACTIONS(160),
     [anon_sym_resource_group] = ACTIONS(160),
@@ -5400,6 +5626,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(166),
     [anon_sym_after] = ACTIONS(166),
     [anon_sym_failover] = ACTIONS(166),
+    [anon_sym_failback] = ACTIONS(166),
     [anon_sym_test] = ACTIONS(166),
     [anon_sym_script] = ACTIONS(166),
     [anon_sym_runbook] = ACTIONS(166),
@@ -5429,6 +5656,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(166),
     [anon_sym_recovery_point] = ACTIONS(166),
     [anon_sym_shutdown_source] = ACTIONS(166),
+    [anon_sym_order] = ACTIONS(166),
     [anon_sym_network] = ACTIONS(166),
     [anon_sym_tag] = ACTIONS(166),
     [anon_sym_resource_group] = ACTIONS(166),
@@ -5475,6 +5703,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(170),
     [anon_sym_after] = ACTIONS(170),
     [anon_sym_failover] = ACTIONS(170),
+    [anon_sym_failback] = ACTIONS(170),
     [anon_sym_test] = ACTIONS(170),
     [anon_sym_script] = ACTIONS(170),
     [anon_sym_runbook] = ACTIONS(170),
@@ -5504,6 +5733,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(170),
     [anon_sym_recovery_point] = ACTIONS(170),
     [anon_sym_shutdown_source] = ACTIONS(170),
+    [anon_sym_order] = ACTIONS(170),
     [anon_sym_network] = ACTIONS(170),
     [anon_sym_tag] = ACTIONS(170),
     [anon_sym_resource_group] = ACTIONS(170),
@@ -5549,6 +5779,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(174),
     [anon_sym_after] = ACTIONS(174),
     [anon_sym_failover] = ACTIONS(174),
+    [anon_sym_failback] = ACTIONS(174),
     [anon_sym_test] = ACTIONS(174),
     [anon_sym_script] = ACTIONS(174),
     [anon_sym_runbook] = ACTIONS(174),
@@ -5578,6 +5809,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(174),
     [anon_sym_recovery_point] = ACTIONS(174),
     [anon_sym_shutdown_source] = ACTIONS(174),
+    [anon_sym_order] = ACTIONS(174),
     [anon_sym_network] = ACTIONS(174),
     [anon_sym_tag] = ACTIONS(174),
     [anon_sym_resource_group] = ACTIONS(174),
@@ -5623,6 +5855,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(181),
     [anon_sym_after] = ACTIONS(181),
     [anon_sym_failover] = ACTIONS(181),
+    [anon_sym_failback] = ACTIONS(181),
     [anon_sym_test] = ACTIONS(181),
     [anon_sym_script] = ACTIONS(181),
     [anon_sym_runbook] = ACTIONS(181),
@@ -5652,6 +5885,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(181),
     [anon_sym_recovery_point] = ACTIONS(181),
     [anon_sym_shutdown_source] = ACTIONS(181),
+    [anon_sym_order] = ACTIONS(181),
     [anon_sym_network] = ACTIONS(181),
     [anon_sym_tag] = ACTIONS(181),
     [anon_sym_resource_group] = ACTIONS(181),
@@ -5696,6 +5930,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(188),
     [anon_sym_after] = ACTIONS(188),
     [anon_sym_failover] = ACTIONS(188),
+    [anon_sym_failback] = ACTIONS(188),
     [anon_sym_test] = ACTIONS(188),
     [anon_sym_script] = ACTIONS(188),
     [anon_sym_runbook] = ACTIONS(188),
@@ -5725,6 +5960,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(188),
     [anon_sym_recovery_point] = ACTIONS(188),
     [anon_sym_shutdown_source] = ACTIONS(188),
+    [anon_sym_order] = ACTIONS(188),
     [anon_sym_network] = ACTIONS(188),
     [anon_sym_tag] = ACTIONS(188),
     [anon_sym_resource_group] = ACTIONS(188),
@@ -5770,6 +6006,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(192),
     [anon_sym_after] = ACTIONS(192),
     [anon_sym_failover] = ACTIONS(192),
+    [anon_sym_failback] = ACTIONS(192),
     [anon_sym_test] = ACTIONS(192),
     [anon_sym_script] = ACTIONS(192),
     [anon_sym_runbook] = ACTIONS(192),
@@ -5799,6 +6036,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(192),
     [anon_sym_recovery_point] = ACTIONS(192),
     [anon_sym_shutdown_source] = ACTIONS(192),
+    [anon_sym_order] = ACTIONS(192),
     [anon_sym_network] = ACTIONS(192),
     [anon_sym_tag] = ACTIONS(192),
     [anon_sym_resource_group] = ACTIONS(192),
@@ -5844,6 +6082,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(196),
     [anon_sym_after] = ACTIONS(196),
     [anon_sym_failover] = ACTIONS(196),
+    [anon_sym_failback] = ACTIONS(196),
     [anon_sym_test] = ACTIONS(196),
     [anon_sym_script] = ACTIONS(196),
     [anon_sym_runbook] = ACTIONS(196),
@@ -5873,6 +6112,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(196),
     [anon_sym_recovery_point] = ACTIONS(196),
     [anon_sym_shutdown_source] = ACTIONS(196),
+    [anon_sym_order] = ACTIONS(196),
     [anon_sym_network] = ACTIONS(196),
     [anon_sym_tag] = ACTIONS(196),
     [anon_sym_resource_group] = ACTIONS(196),
@@ -5918,6 +6158,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(141),
     [anon_sym_after] = ACTIONS(141),
     [anon_sym_failover] = ACTIONS(141),
+    [anon_sym_failback] = ACTIONS(141),
     [anon_sym_test] = ACTIONS(141),
     [anon_sym_script] = ACTIONS(141),
     [anon_sym_runbook] = ACTIONS(141),
@@ -5947,6 +6188,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(141),
     [anon_sym_recovery_point] = ACTIONS(141),
     [anon_sym_shutdown_source] = ACTIONS(141),
+    [anon_sym_order] = ACTIONS(141),
     [anon_sym_network] = ACTIONS(141),
     [anon_sym_tag] = ACTIONS(141),
     [anon_sym_resource_group] = ACTIONS(141),
@@ -5992,6 +6234,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(200),
     [anon_sym_after] = ACTIONS(200),
     [anon_sym_failover] = ACTIONS(200),
+    [anon_sym_failback] = ACTIONS(200),
     [anon_sym_test] = ACTIONS(200),
     [anon_sym_script] = ACTIONS(200),
     [anon_sym_runbook] = ACTIONS(200),
@@ -6021,6 +6264,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(200),
     [anon_sym_recovery_point] = ACTIONS(200),
     [anon_sym_shutdown_source] = ACTIONS(200),
+    [anon_sym_order] = ACTIONS(200),
     [anon_sym_network] = ACTIONS(200),
     [anon_sym_tag] = ACTIONS(200),
     [anon_sym_resource_group] = ACTIONS(200),
@@ -6066,6 +6310,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(204),
     [anon_sym_after] = ACTIONS(204),
     [anon_sym_failover] = ACTIONS(204),
+    [anon_sym_failback] = ACTIONS(204),
     [anon_sym_test] = ACTIONS(204),
     [anon_sym_script] = ACTIONS(204),
     [anon_sym_runbook] = ACTIONS(204),
@@ -6095,6 +6340,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(204),
     [anon_sym_recovery_point] = ACTIONS(204),
     [anon_sym_shutdown_source] = ACTIONS(204),
+    [anon_sym_order] = ACTIONS(204),
     [anon_sym_network] = ACTIONS(204),
     [anon_sym_tag] = ACTIONS(204),
     [anon_sym_resource_group] = ACTIONS(204),
@@ -6139,6 +6385,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(208),
     [anon_sym_after] = ACTIONS(208),
     [anon_sym_failover] = ACTIONS(208),
+    [anon_sym_failback] = ACTIONS(208),
     [anon_sym_test] = ACTIONS(208),
     [anon_sym_script] = ACTIONS(208),
     [anon_sym_runbook] = ACTIONS(208),
@@ -6168,6 +6415,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(208),
     [anon_sym_recovery_point] = ACTIONS(208),
     [anon_sym_shutdown_source] = ACTIONS(208),
+    [anon_sym_order] = ACTIONS(208),
     [anon_sym_network] = ACTIONS(208),
     [anon_sym_tag] = ACTIONS(208),
     [anon_sym_resource_group] = ACTIONS(208),
@@ -6212,6 +6460,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(214),
     [anon_sym_after] = ACTIONS(214),
     [anon_sym_failover] = ACTIONS(214),
+    [anon_sym_failback] = ACTIONS(214),
     [anon_sym_test] = ACTIONS(214),
     [anon_sym_script] = ACTIONS(214),
     [anon_sym_runbook] = ACTIONS(214),
@@ -6241,6 +6490,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(214),
     [anon_sym_recovery_point] = ACTIONS(214),
     [anon_sym_shutdown_source] = ACTIONS(214),
+    [anon_sym_order] = ACTIONS(214),
     [anon_sym_network] = ACTIONS(214),
     [anon_sym_tag] = ACTIONS(214),
     [anon_sym_resource_group] = ACTIONS(214),
@@ -6285,6 +6535,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(218),
     [anon_sym_after] = ACTIONS(218),
     [anon_sym_failover] = ACTIONS(218),
+    [anon_sym_failback] = ACTIONS(218),
     [anon_sym_test] = ACTIONS(218),
     [anon_sym_script] = ACTIONS(218),
     [anon_sym_runbook] = ACTIONS(218),
@@ -6314,6 +6565,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(218),
     [anon_sym_recovery_point] = ACTIONS(218),
     [anon_sym_shutdown_source] = ACTIONS(218),
+    [anon_sym_order] = ACTIONS(218),
     [anon_sym_network] = ACTIONS(218),
     [anon_sym_tag] = ACTIONS(218),
     [anon_sym_resource_group] = ACTIONS(218),
@@ -6358,6 +6610,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(181),
     [anon_sym_after] = ACTIONS(181),
     [anon_sym_failover] = ACTIONS(181),
+    [anon_sym_failback] = ACTIONS(181),
     [anon_sym_test] = ACTIONS(181),
     [anon_sym_script] = ACTIONS(181),
     [anon_sym_runbook] = ACTIONS(181),
@@ -6387,6 +6640,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(181),
     [anon_sym_recovery_point] = ACTIONS(181),
     [anon_sym_shutdown_source] = ACTIONS(181),
+    [anon_sym_order] = ACTIONS(181),
     [anon_sym_network] = ACTIONS(181),
     [anon_sym_tag] = ACTIONS(181),
     [anon_sym_resource_group] = ACTIONS(181),
@@ -6430,6 +6684,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(222),
     [anon_sym_after] = ACTIONS(222),
     [anon_sym_failover] = ACTIONS(222),
+    [anon_sym_failback] = ACTIONS(222),
     [anon_sym_test] = ACTIONS(222),
     [anon_sym_script] = ACTIONS(222),
     [anon_sym_runbook] = ACTIONS(222),
@@ -6459,6 +6714,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(222),
     [anon_sym_recovery_point] = ACTIONS(222),
     [anon_sym_shutdown_source] = ACTIONS(222),
+    [anon_sym_order] = ACTIONS(222),
     [anon_sym_network] = ACTIONS(222),
     [anon_sym_tag] = ACTIONS(222),
     [anon_sym_resource_group] = ACTIONS(222),
@@ -6501,6 +6757,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(226),
     [anon_sym_after] = ACTIONS(226),
     [anon_sym_failover] = ACTIONS(226),
+    [anon_sym_failback] = ACTIONS(226),
     [anon_sym_test] = ACTIONS(226),
     [anon_sym_script] = ACTIONS(226),
     [anon_sym_runbook] = ACTIONS(226),
@@ -6530,6 +6787,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(226),
     [anon_sym_recovery_point] = ACTIONS(226),
     [anon_sym_shutdown_source] = ACTIONS(226),
+    [anon_sym_order] = ACTIONS(226),
     [anon_sym_network] = ACTIONS(226),
     [anon_sym_tag] = ACTIONS(226),
     [anon_sym_resource_group] = ACTIONS(226),
@@ -6572,6 +6830,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(230),
     [anon_sym_after] = ACTIONS(230),
     [anon_sym_failover] = ACTIONS(230),
+    [anon_sym_failback] = ACTIONS(230),
     [anon_sym_test] = ACTIONS(230),
     [anon_sym_script] = ACTIONS(230),
     [anon_sym_runbook] = ACTIONS(230),
@@ -6601,6 +6860,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(230),
     [anon_sym_recovery_point] = ACTIONS(230),
     [anon_sym_shutdown_source] = ACTIONS(230),
+    [anon_sym_order] = ACTIONS(230),
     [anon_sym_network] = ACTIONS(230),
     [anon_sym_tag] = ACTIONS(230),
     [anon_sym_resource_group] = ACTIONS(230),
@@ -6643,6 +6903,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(234),
     [anon_sym_after] = ACTIONS(234),
     [anon_sym_failover] = ACTIONS(234),
+    [anon_sym_failback] = ACTIONS(234),
     [anon_sym_test] = ACTIONS(234),
     [anon_sym_script] = ACTIONS(234),
     [anon_sym_runbook] = ACTIONS(234),
@@ -6672,6 +6933,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(234),
     [anon_sym_recovery_point] = ACTIONS(234),
     [anon_sym_shutdown_source] = ACTIONS(234),
+    [anon_sym_order] = ACTIONS(234),
     [anon_sym_network] = ACTIONS(234),
     [anon_sym_tag] = ACTIONS(234),
     [anon_sym_resource_group] = ACTIONS(234),
@@ -6714,6 +6976,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(238),
     [anon_sym_after] = ACTIONS(238),
     [anon_sym_failover] = ACTIONS(238),
+    [anon_sym_failback] = ACTIONS(238),
     [anon_sym_test] = ACTIONS(238),
     [anon_sym_script] = ACTIONS(238),
     [anon_sym_runbook] = ACTIONS(238),
@@ -6743,6 +7006,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(238),
     [anon_sym_recovery_point] = ACTIONS(238),
     [anon_sym_shutdown_source] = ACTIONS(238),
+    [anon_sym_order] = ACTIONS(238),
     [anon_sym_network] = ACTIONS(238),
     [anon_sym_tag] = ACTIONS(238),
     [anon_sym_resource_group] = ACTIONS(238),
@@ -6785,6 +7049,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(242),
     [anon_sym_after] = ACTIONS(242),
     [anon_sym_failover] = ACTIONS(242),
+    [anon_sym_failback] = ACTIONS(242),
     [anon_sym_test] = ACTIONS(242),
     [anon_sym_script] = ACTIONS(242),
     [anon_sym_runbook] = ACTIONS(242),
@@ -6814,6 +7079,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(242),
     [anon_sym_recovery_point] = ACTIONS(242),
     [anon_sym_shutdown_source] = ACTIONS(242),
+    [anon_sym_order] = ACTIONS(242),
     [anon_sym_network] = ACTIONS(242),
     [anon_sym_tag] = ACTIONS(242),
     [anon_sym_resource_group] = ACTIONS(242),
@@ -6856,6 +7122,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(246),
     [anon_sym_after] = ACTIONS(246),
     [anon_sym_failover] = ACTIONS(246),
+    [anon_sym_failback] = ACTIONS(246),
     [anon_sym_test] = ACTIONS(246),
     [anon_sym_script] = ACTIONS(246),
     [anon_sym_runbook] = ACTIONS(246),
@@ -6885,6 +7152,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(246),
     [anon_sym_recovery_point] = ACTIONS(246),
     [anon_sym_shutdown_source] = ACTIONS(246),
+    [anon_sym_order] = ACTIONS(246),
     [anon_sym_network] = ACTIONS(246),
     [anon_sym_tag] = ACTIONS(246),
     [anon_sym_resource_group] = ACTIONS(246),
@@ -6927,6 +7195,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(250),
     [anon_sym_after] = ACTIONS(250),
     [anon_sym_failover] = ACTIONS(250),
+    [anon_sym_failback] = ACTIONS(250),
     [anon_sym_test] = ACTIONS(250),
     [anon_sym_script] = ACTIONS(250),
     [anon_sym_runbook] = ACTIONS(250),
@@ -6956,6 +7225,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(250),
     [anon_sym_recovery_point] = ACTIONS(250),
     [anon_sym_shutdown_source] = ACTIONS(250),
+    [anon_sym_order] = ACTIONS(250),
     [anon_sym_network] = ACTIONS(250),
     [anon_sym_tag] = ACTIONS(250),
     [anon_sym_resource_group] = ACTIONS(250),
@@ -6998,6 +7268,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(254),
     [anon_sym_after] = ACTIONS(254),
     [anon_sym_failover] = ACTIONS(254),
+    [anon_sym_failback] = ACTIONS(254),
     [anon_sym_test] = ACTIONS(254),
     [anon_sym_script] = ACTIONS(254),
     [anon_sym_runbook] = ACTIONS(254),
@@ -7027,6 +7298,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(254),
     [anon_sym_recovery_point] = ACTIONS(254),
     [anon_sym_shutdown_source] = ACTIONS(254),
+    [anon_sym_order] = ACTIONS(254),
     [anon_sym_network] = ACTIONS(254),
     [anon_sym_tag] = ACTIONS(254),
     [anon_sym_resource_group] = ACTIONS(254),
@@ -7069,6 +7341,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(258),
     [anon_sym_after] = ACTIONS(258),
     [anon_sym_failover] = ACTIONS(258),
+    [anon_sym_failback] = ACTIONS(258),
     [anon_sym_test] = ACTIONS(258),
     [anon_sym_script] = ACTIONS(258),
     [anon_sym_runbook] = ACTIONS(258),
@@ -7098,6 +7371,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(258),
     [anon_sym_recovery_point] = ACTIONS(258),
     [anon_sym_shutdown_source] = ACTIONS(258),
+    [anon_sym_order] = ACTIONS(258),
     [anon_sym_network] = ACTIONS(258),
     [anon_sym_tag] = ACTIONS(258),
     [anon_sym_resource_group] = ACTIONS(258),
@@ -7140,6 +7414,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(262),
     [anon_sym_after] = ACTIONS(262),
     [anon_sym_failover] = ACTIONS(262),
+    [anon_sym_failback] = ACTIONS(262),
     [anon_sym_test] = ACTIONS(262),
     [anon_sym_script] = ACTIONS(262),
     [anon_sym_runbook] = ACTIONS(262),
@@ -7169,6 +7444,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(262),
     [anon_sym_recovery_point] = ACTIONS(262),
     [anon_sym_shutdown_source] = ACTIONS(262),
+    [anon_sym_order] = ACTIONS(262),
     [anon_sym_network] = ACTIONS(262),
     [anon_sym_tag] = ACTIONS(262),
     [anon_sym_resource_group] = ACTIONS(262),
@@ -7211,6 +7487,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(266),
     [anon_sym_after] = ACTIONS(266),
     [anon_sym_failover] = ACTIONS(266),
+    [anon_sym_failback] = ACTIONS(266),
     [anon_sym_test] = ACTIONS(266),
     [anon_sym_script] = ACTIONS(266),
     [anon_sym_runbook] = ACTIONS(266),
@@ -7240,6 +7517,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(266),
     [anon_sym_recovery_point] = ACTIONS(266),
     [anon_sym_shutdown_source] = ACTIONS(266),
+    [anon_sym_order] = ACTIONS(266),
     [anon_sym_network] = ACTIONS(266),
     [anon_sym_tag] = ACTIONS(266),
     [anon_sym_resource_group] = ACTIONS(266),
@@ -7282,6 +7560,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(270),
     [anon_sym_after] = ACTIONS(270),
     [anon_sym_failover] = ACTIONS(270),
+    [anon_sym_failback] = ACTIONS(270),
     [anon_sym_test] = ACTIONS(270),
     [anon_sym_script] = ACTIONS(270),
     [anon_sym_runbook] = ACTIONS(270),
@@ -7311,6 +7590,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(270),
     [anon_sym_recovery_point] = ACTIONS(270),
     [anon_sym_shutdown_source] = ACTIONS(270),
+    [anon_sym_order] = ACTIONS(270),
     [anon_sym_network] = ACTIONS(270),
     [anon_sym_tag] = ACTIONS(270),
     [anon_sym_resource_group] = ACTIONS(270),
@@ -7353,6 +7633,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(274),
     [anon_sym_after] = ACTIONS(274),
     [anon_sym_failover] = ACTIONS(274),
+    [anon_sym_failback] = ACTIONS(274),
     [anon_sym_test] = ACTIONS(274),
     [anon_sym_script] = ACTIONS(274),
     [anon_sym_runbook] = ACTIONS(274),
@@ -7382,6 +7663,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(274),
     [anon_sym_recovery_point] = ACTIONS(274),
     [anon_sym_shutdown_source] = ACTIONS(274),
+    [anon_sym_order] = ACTIONS(274),
     [anon_sym_network] = ACTIONS(274),
     [anon_sym_tag] = ACTIONS(274),
     [anon_sym_resource_group] = ACTIONS(274),
@@ -7424,6 +7706,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(278),
     [anon_sym_after] = ACTIONS(278),
     [anon_sym_failover] = ACTIONS(278),
+    [anon_sym_failback] = ACTIONS(278),
     [anon_sym_test] = ACTIONS(278),
     [anon_sym_script] = ACTIONS(278),
     [anon_sym_runbook] = ACTIONS(278),
@@ -7453,6 +7736,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(278),
     [anon_sym_recovery_point] = ACTIONS(278),
     [anon_sym_shutdown_source] = ACTIONS(278),
+    [anon_sym_order] = ACTIONS(278),
     [anon_sym_network] = ACTIONS(278),
     [anon_sym_tag] = ACTIONS(278),
     [anon_sym_resource_group] = ACTIONS(278),
@@ -7495,6 +7779,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(282),
     [anon_sym_after] = ACTIONS(282),
     [anon_sym_failover] = ACTIONS(282),
+    [anon_sym_failback] = ACTIONS(282),
     [anon_sym_test] = ACTIONS(282),
     [anon_sym_script] = ACTIONS(282),
     [anon_sym_runbook] = ACTIONS(282),
@@ -7524,6 +7809,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(282),
     [anon_sym_recovery_point] = ACTIONS(282),
     [anon_sym_shutdown_source] = ACTIONS(282),
+    [anon_sym_order] = ACTIONS(282),
     [anon_sym_network] = ACTIONS(282),
     [anon_sym_tag] = ACTIONS(282),
     [anon_sym_resource_group] = ACTIONS(282),
@@ -7566,6 +7852,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_before] = ACTIONS(286),
     [anon_sym_after] = ACTIONS(286),
     [anon_sym_failover] = ACTIONS(286),
+    [anon_sym_failback] = ACTIONS(286),
     [anon_sym_test] = ACTIONS(286),
     [anon_sym_script] = ACTIONS(286),
     [anon_sym_runbook] = ACTIONS(286),
@@ -7595,6 +7882,7 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [anon_sym_parallelism] = ACTIONS(286),
     [anon_sym_recovery_point] = ACTIONS(286),
     [anon_sym_shutdown_source] = ACTIONS(286),
+    [anon_sym_order] = ACTIONS(286),
     [anon_sym_network] = ACTIONS(286),
     [anon_sym_tag] = ACTIONS(286),
     [anon_sym_resource_group] = ACTIONS(286),
@@ -7655,10 +7943,12 @@ static const uint16_t ts_small_parse_table[] = {
       sym_boolean,
       sym_constant,
       sym_string,
-    ACTIONS(41), 19,
+    ACTIONS(41), 21,
       anon_sym_simulator,
       anon_sym_abort,
       anon_sym_continue,
+      anon_sym_reversed,
+      anon_sym_shutdown_reversed,
       anon_sym_latest,
       anon_sym_latest_processed,
       anon_sym_latest_app_consistent,
@@ -7675,7 +7965,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_approval_waiting,
       anon_sym_rto_exceeded,
       anon_sym_run_finished,
-  [56] = 10,
+  [58] = 10,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7701,10 +7991,12 @@ static const uint16_t ts_small_parse_table[] = {
       sym_boolean,
       sym_constant,
       sym_string,
-    ACTIONS(41), 19,
+    ACTIONS(41), 21,
       anon_sym_simulator,
       anon_sym_abort,
       anon_sym_continue,
+      anon_sym_reversed,
+      anon_sym_shutdown_reversed,
       anon_sym_latest,
       anon_sym_latest_processed,
       anon_sym_latest_app_consistent,
@@ -7721,7 +8013,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_approval_waiting,
       anon_sym_rto_exceeded,
       anon_sym_run_finished,
-  [112] = 10,
+  [116] = 10,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7747,10 +8039,12 @@ static const uint16_t ts_small_parse_table[] = {
       sym_boolean,
       sym_constant,
       sym_string,
-    ACTIONS(41), 19,
+    ACTIONS(41), 21,
       anon_sym_simulator,
       anon_sym_abort,
       anon_sym_continue,
+      anon_sym_reversed,
+      anon_sym_shutdown_reversed,
       anon_sym_latest,
       anon_sym_latest_processed,
       anon_sym_latest_app_consistent,
@@ -7767,7 +8061,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_approval_waiting,
       anon_sym_rto_exceeded,
       anon_sym_run_finished,
-  [168] = 9,
+  [174] = 9,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7791,10 +8085,12 @@ static const uint16_t ts_small_parse_table[] = {
       sym_boolean,
       sym_constant,
       sym_string,
-    ACTIONS(41), 19,
+    ACTIONS(41), 21,
       anon_sym_simulator,
       anon_sym_abort,
       anon_sym_continue,
+      anon_sym_reversed,
+      anon_sym_shutdown_reversed,
       anon_sym_latest,
       anon_sym_latest_processed,
       anon_sym_latest_app_consistent,
@@ -7811,7 +8107,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_approval_waiting,
       anon_sym_rto_exceeded,
       anon_sym_run_finished,
-  [221] = 9,
+  [229] = 9,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7835,10 +8131,12 @@ static const uint16_t ts_small_parse_table[] = {
       sym_boolean,
       sym_constant,
       sym_string,
-    ACTIONS(41), 19,
+    ACTIONS(41), 21,
       anon_sym_simulator,
       anon_sym_abort,
       anon_sym_continue,
+      anon_sym_reversed,
+      anon_sym_shutdown_reversed,
       anon_sym_latest,
       anon_sym_latest_processed,
       anon_sym_latest_app_consistent,
@@ -7855,7 +8153,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_approval_waiting,
       anon_sym_rto_exceeded,
       anon_sym_run_finished,
-  [274] = 4,
+  [284] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(306), 1,
@@ -7863,11 +8161,14 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(86), 2,
       sym__phase,
       sym_phase,
-    ACTIONS(308), 3,
+    ACTIONS(308), 6,
       anon_sym_failover,
       anon_sym_failback,
       anon_sym_test,
-  [290] = 4,
+      anon_sym_commit,
+      anon_sym_reprotect,
+      anon_sym_test_cleanup,
+  [303] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(310), 1,
@@ -7875,11 +8176,14 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(75), 2,
       sym__phase,
       sym_phase,
-    ACTIONS(308), 3,
+    ACTIONS(308), 6,
       anon_sym_failover,
       anon_sym_failback,
       anon_sym_test,
-  [306] = 4,
+      anon_sym_commit,
+      anon_sym_reprotect,
+      anon_sym_test_cleanup,
+  [322] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7889,7 +8193,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(80), 2,
       sym__name,
       sym_string,
-  [320] = 4,
+  [336] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7899,7 +8203,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(69), 2,
       sym__name,
       sym_string,
-  [334] = 4,
+  [350] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7909,7 +8213,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(39), 2,
       sym__name,
       sym_string,
-  [348] = 4,
+  [364] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7919,7 +8223,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(38), 2,
       sym__name,
       sym_string,
-  [362] = 5,
+  [378] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
@@ -7930,7 +8234,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_block,
     STATE(82), 1,
       aux_sym_hooks_repeat1,
-  [378] = 5,
+  [394] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
@@ -7941,7 +8245,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_block,
     STATE(84), 1,
       sym_needs_clause,
-  [394] = 4,
+  [410] = 4,
     ACTIONS(324), 1,
       anon_sym_DQUOTE2,
     ACTIONS(328), 1,
@@ -7951,7 +8255,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(326), 2,
       sym_string_content,
       sym_escape_sequence,
-  [408] = 4,
+  [424] = 4,
     ACTIONS(328), 1,
       sym_comment,
     ACTIONS(330), 1,
@@ -7961,7 +8265,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(332), 2,
       sym_string_content,
       sym_escape_sequence,
-  [422] = 4,
+  [438] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7971,7 +8275,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(36), 2,
       sym__name,
       sym_string,
-  [436] = 4,
+  [452] = 4,
     ACTIONS(328), 1,
       sym_comment,
     ACTIONS(337), 1,
@@ -7981,7 +8285,7 @@ static const uint16_t ts_small_parse_table[] = {
     ACTIONS(339), 2,
       sym_string_content,
       sym_escape_sequence,
-  [450] = 4,
+  [466] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -7991,7 +8295,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(85), 2,
       sym__name,
       sym_string,
-  [464] = 5,
+  [480] = 5,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
@@ -8002,7 +8306,7 @@ static const uint16_t ts_small_parse_table[] = {
       sym_block,
     STATE(68), 1,
       aux_sym_hooks_repeat1,
-  [480] = 4,
+  [496] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -8012,7 +8316,7 @@ static const uint16_t ts_small_parse_table[] = {
     STATE(18), 2,
       sym__name,
       sym_string,
-  [494] = 4,
+  [510] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(210), 1,
@@ -8021,7 +8325,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_LBRACE,
     STATE(29), 1,
       aux_sym_needs_clause_repeat1,
-  [507] = 4,
+  [523] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(296), 1,
@@ -8030,7 +8334,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_COMMA,
     STATE(21), 1,
       aux_sym_arguments_repeat1,
-  [520] = 4,
+  [536] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(349), 1,
@@ -8039,7 +8343,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RBRACK,
     STATE(78), 1,
       aux_sym_arguments_repeat1,
-  [533] = 4,
+  [549] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(210), 1,
@@ -8048,7 +8352,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_LBRACE,
     STATE(77), 1,
       aux_sym_needs_clause_repeat1,
-  [546] = 4,
+  [562] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(23), 1,
@@ -8057,7 +8361,7 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_RPAREN,
     STATE(88), 1,
       sym_string,
-  [559] = 4,
+  [575] = 4,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(357), 1,
@@ -8066,48 +8370,48 @@ static const uint16_t ts_small_parse_table[] = {
       anon_sym_COMMA,
     STATE(82), 1,
       aux_sym_hooks_repeat1,
-  [572] = 2,
+  [588] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(362), 2,
       anon_sym_LBRACE,
       anon_sym_COMMA,
-  [580] = 3,
+  [596] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
       anon_sym_LBRACE,
     STATE(44), 1,
       sym_block,
-  [590] = 3,
+  [606] = 3,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(29), 1,
       anon_sym_LBRACE,
     STATE(51), 1,
       sym_block,
-  [600] = 2,
+  [616] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(364), 2,
       anon_sym_LBRACE,
       anon_sym_COMMA,
-  [608] = 2,
+  [624] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(366), 1,
       ts_builtin_sym_end,
-  [615] = 2,
+  [631] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(368), 1,
       anon_sym_RPAREN,
-  [622] = 2,
+  [638] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(370), 1,
       anon_sym_LPAREN,
-  [629] = 2,
+  [645] = 2,
     ACTIONS(3), 1,
       sym_comment,
     ACTIONS(372), 1,
@@ -8116,39 +8420,39 @@ static const uint16_t ts_small_parse_table[] = {
 
 static const uint32_t ts_small_parse_table_map[] = {
   [SMALL_STATE(57)] = 0,
-  [SMALL_STATE(58)] = 56,
-  [SMALL_STATE(59)] = 112,
-  [SMALL_STATE(60)] = 168,
-  [SMALL_STATE(61)] = 221,
-  [SMALL_STATE(62)] = 274,
-  [SMALL_STATE(63)] = 290,
-  [SMALL_STATE(64)] = 306,
-  [SMALL_STATE(65)] = 320,
-  [SMALL_STATE(66)] = 334,
-  [SMALL_STATE(67)] = 348,
-  [SMALL_STATE(68)] = 362,
-  [SMALL_STATE(69)] = 378,
-  [SMALL_STATE(70)] = 394,
-  [SMALL_STATE(71)] = 408,
-  [SMALL_STATE(72)] = 422,
-  [SMALL_STATE(73)] = 436,
-  [SMALL_STATE(74)] = 450,
-  [SMALL_STATE(75)] = 464,
-  [SMALL_STATE(76)] = 480,
-  [SMALL_STATE(77)] = 494,
-  [SMALL_STATE(78)] = 507,
-  [SMALL_STATE(79)] = 520,
-  [SMALL_STATE(80)] = 533,
-  [SMALL_STATE(81)] = 546,
-  [SMALL_STATE(82)] = 559,
-  [SMALL_STATE(83)] = 572,
-  [SMALL_STATE(84)] = 580,
-  [SMALL_STATE(85)] = 590,
-  [SMALL_STATE(86)] = 600,
-  [SMALL_STATE(87)] = 608,
-  [SMALL_STATE(88)] = 615,
-  [SMALL_STATE(89)] = 622,
-  [SMALL_STATE(90)] = 629,
+  [SMALL_STATE(58)] = 58,
+  [SMALL_STATE(59)] = 116,
+  [SMALL_STATE(60)] = 174,
+  [SMALL_STATE(61)] = 229,
+  [SMALL_STATE(62)] = 284,
+  [SMALL_STATE(63)] = 303,
+  [SMALL_STATE(64)] = 322,
+  [SMALL_STATE(65)] = 336,
+  [SMALL_STATE(66)] = 350,
+  [SMALL_STATE(67)] = 364,
+  [SMALL_STATE(68)] = 378,
+  [SMALL_STATE(69)] = 394,
+  [SMALL_STATE(70)] = 410,
+  [SMALL_STATE(71)] = 424,
+  [SMALL_STATE(72)] = 438,
+  [SMALL_STATE(73)] = 452,
+  [SMALL_STATE(74)] = 466,
+  [SMALL_STATE(75)] = 480,
+  [SMALL_STATE(76)] = 496,
+  [SMALL_STATE(77)] = 510,
+  [SMALL_STATE(78)] = 523,
+  [SMALL_STATE(79)] = 536,
+  [SMALL_STATE(80)] = 549,
+  [SMALL_STATE(81)] = 562,
+  [SMALL_STATE(82)] = 575,
+  [SMALL_STATE(83)] = 588,
+  [SMALL_STATE(84)] = 596,
+  [SMALL_STATE(85)] = 606,
+  [SMALL_STATE(86)] = 616,
+  [SMALL_STATE(87)] = 624,
+  [SMALL_STATE(88)] = 631,
+  [SMALL_STATE(89)] = 638,
+  [SMALL_STATE(90)] = 645,
 };
 
 static const TSParseActionEntry ts_parse_actions[] = {

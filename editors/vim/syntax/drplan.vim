@@ -23,7 +23,7 @@ syntax case match
 syntax keyword drplanStructure plan group needs vm before after
 
 " Phases of before/after (schema::PHASES).
-syntax keyword drplanPhase failover failback test
+syntax keyword drplanPhase failover failback test commit reprotect test_cleanup
 
 " Hook kinds (schema::HOOK_KINDS).
 syntax keyword drplanHook script runbook webhook probe manual wait
@@ -32,8 +32,8 @@ syntax keyword drplanHook script runbook webhook probe manual wait
 syntax keyword drplanSetting timeout retries on_error estimate
 
 " Settings of the plan and its blocks.
-syntax keyword drplanSetting description vault primary recovery state objectives defaults
-syntax keyword drplanSetting rto rpo parallelism recovery_point shutdown_source network
+syntax keyword drplanSetting description vault primary recovery state objectives defaults failback
+syntax keyword drplanSetting rto rpo parallelism recovery_point shutdown_source network order
 syntax keyword drplanSetting item args account params method headers body expect every within
 syntax keyword drplanSetting drill coverage tag resource_group target vm_name size subnet ip
 syntax keyword drplanSetting test_subnet test_ip public_ip load_balancer_pools nsg zone
@@ -41,7 +41,7 @@ syntax keyword drplanSetting availability_set proximity_group capacity_reservati
 syntax keyword drplanSetting on_failure notify format events
 
 " Enum values (schema::ON_ERROR, schema::RECOVERY_POINTS, schema::METHODS) and `simulator`.
-syntax keyword drplanConstant abort continue latest latest_processed latest_app_consistent
+syntax keyword drplanConstant abort continue latest latest_processed latest_app_consistent reversed shutdown_reversed
 syntax keyword drplanConstant GET POST PUT PATCH DELETE simulator
 " Notify targets (schema::NOTIFY_FORMATS, schema::NOTIFY_EVENTS).
 syntax keyword drplanConstant teams slack json

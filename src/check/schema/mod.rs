@@ -21,6 +21,8 @@ pub enum BlockKind {
     Defaults,
     /// `failover { … }`.
     Failover,
+    /// `failback { … }`.
+    Failback,
     /// `test { … }`.
     Test,
     /// `group NAME { … }`.
@@ -62,6 +64,7 @@ impl BlockKind {
             BlockKind::Objectives => "this `objectives` block",
             BlockKind::Defaults => "this `defaults` block",
             BlockKind::Failover => "this `failover` block",
+            BlockKind::Failback => "this `failback` block",
             BlockKind::Test => "this `test` block",
             BlockKind::Group => "this group",
             BlockKind::Vm => "this `vm` block",
@@ -88,6 +91,7 @@ impl BlockKind {
             BlockKind::Objectives => "an `objectives` block",
             BlockKind::Defaults => "a `defaults` block",
             BlockKind::Failover => "a `failover` block",
+            BlockKind::Failback => "a `failback` block",
             BlockKind::Test => "a `test` block",
             BlockKind::Group => "a `group` block",
             BlockKind::Vm => "a `vm` block",
@@ -191,8 +195,18 @@ pub struct SettingSpec {
     pub example: &'static str,
 }
 
-/// `failover`, `failback`, `test`: the phases a hook block names.
-pub const PHASES: &[&str] = &["failover", "failback", "test"];
+/// The phases a hook block names ([`crate::plan::Phase::as_str`], kept
+/// equal by a test).
+pub const PHASES: &[&str] = &[
+    "failover",
+    "failback",
+    "test",
+    "commit",
+    "reprotect",
+    "test_cleanup",
+];
+/// `failback { order … }` values ([`crate::plan::FailbackOrder::as_str`]).
+pub const FAILBACK_ORDERS: &[&str] = &["reversed", "shutdown_reversed"];
 /// `on_error` values.
 pub const ON_ERROR: &[&str] = &["abort", "continue"];
 /// `recovery_point` values.
@@ -262,6 +276,7 @@ pub fn settings(block: BlockKind) -> &'static [SettingSpec] {
         BlockKind::Objectives => plan::OBJECTIVES,
         BlockKind::Defaults => plan::DEFAULTS,
         BlockKind::Failover => plan::FAILOVER,
+        BlockKind::Failback => plan::FAILBACK,
         BlockKind::Test => plan::TEST,
         BlockKind::Coverage => plan::COVERAGE,
         BlockKind::Group => plan::GROUP,
@@ -300,6 +315,7 @@ pub const ALL_BLOCKS: &[BlockKind] = &[
     BlockKind::Objectives,
     BlockKind::Defaults,
     BlockKind::Failover,
+    BlockKind::Failback,
     BlockKind::Test,
     BlockKind::Coverage,
     BlockKind::Notify,
@@ -326,6 +342,7 @@ pub fn keywords() -> Vec<&'static str> {
     words.extend_from_slice(STRUCTURE_KEYWORDS);
     words.extend_from_slice(PHASES);
     words.extend_from_slice(ON_ERROR);
+    words.extend_from_slice(FAILBACK_ORDERS);
     words.extend_from_slice(RECOVERY_POINTS);
     words.extend_from_slice(NOTIFY_FORMATS);
     words.extend_from_slice(NOTIFY_EVENTS);
@@ -358,6 +375,26 @@ const VALUE_DOCS: &[(&str, &str)] = &[
     (
         "test",
         "Test failover: into the isolated test network, leaving replication untouched (`drplan run test-failover`, then `cleanup`).",
+    ),
+    (
+        "commit",
+        "Failover commit (`drplan run commit`): after it the recovery point can no longer be changed. VMs in no order.",
+    ),
+    (
+        "reprotect",
+        "Reprotect (`drplan run reprotect`): replication turned around, 45 minutes to 2 hours a VM. VMs in no order.",
+    ),
+    (
+        "test_cleanup",
+        "Test-failover cleanup (`drplan run test-cleanup`): the test VMs deleted; groups in reverse order. `after test_cleanup` tears down what a drill set up.",
+    ),
+    (
+        "reversed",
+        "Failback walks the groups in reverse order: a group fails back after every group that needs it (right for shutting down; the default).",
+    ),
+    (
+        "shutdown_reversed",
+        "Failback shuts the recovery-side VMs down in reverse order first, then fails them back in the failover's order, so what others need comes up first in the primary region.",
     ),
     (
         "abort",
@@ -444,6 +481,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn phase_and_order_words_are_the_plan_enums() {
+        let phases: Vec<&str> = crate::plan::Phase::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(phases, PHASES);
+        let orders: Vec<&str> = crate::plan::FailbackOrder::ALL
+            .iter()
+            .map(|o| o.as_str())
+            .collect();
+        assert_eq!(orders, FAILBACK_ORDERS);
+    }
+
+    #[test]
     fn notify_words_are_the_notify_enums() {
         let formats: Vec<&str> = crate::notify::NotifyFormat::ALL
             .iter()
@@ -475,6 +523,7 @@ mod tests {
         for (word, _) in VALUE_DOCS {
             let known = [
                 PHASES,
+                FAILBACK_ORDERS,
                 ON_ERROR,
                 RECOVERY_POINTS,
                 METHODS,

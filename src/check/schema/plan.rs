@@ -3,8 +3,8 @@
 
 use super::{ANY_DURATION, NO_ZERO, NONE, repeated, s};
 use super::{
-    BlockKind, BlockRule, NOTIFY_EVENTS, NOTIFY_FORMATS, ON_ERROR, PHASES, RECOVERY_POINTS,
-    SettingSpec, ValueType,
+    BlockKind, BlockRule, FAILBACK_ORDERS, NOTIFY_EVENTS, NOTIFY_FORMATS, ON_ERROR, PHASES,
+    RECOVERY_POINTS, SettingSpec, ValueType,
 };
 
 pub(super) const FILE: &[SettingSpec] = &[s(
@@ -80,6 +80,14 @@ pub(super) const PLAN: &[SettingSpec] = &[
         "How VMs fail over: recovery point and source shutdown.",
         None,
         "failover { recovery_point latest_processed  shutdown_source true }",
+    ),
+    s(
+        "failback",
+        ValueType::Nothing,
+        BlockRule::Required(BlockKind::Failback),
+        "How VMs fail back: the order groups come back in.",
+        None,
+        "failback { order shutdown_reversed }",
     ),
     s(
         "test",
@@ -256,6 +264,15 @@ pub(super) const FAILOVER: &[SettingSpec] = &[
     ),
 ];
 
+pub(super) const FAILBACK: &[SettingSpec] = &[s(
+    "order",
+    ValueType::Enum(FAILBACK_ORDERS),
+    NONE,
+    "The order of a failback: `reversed` fails groups back in the reverse of the failover's order (what needs others goes first, which is the right order to shut down); `shutdown_reversed` shuts the recovery-side VMs down in that reverse order first, then fails them back in the failover's order, so a database is up in the primary region before the servers that need it. The second takes longer: every VM waits for the shutdowns.",
+    Some("reversed"),
+    "order shutdown_reversed",
+)];
+
 pub(super) const TEST: &[SettingSpec] = &[s(
     "network",
     ValueType::ResourceId("Microsoft.Network/virtualNetworks"),
@@ -266,6 +283,30 @@ pub(super) const TEST: &[SettingSpec] = &[s(
 )];
 
 pub(super) const GROUP: &[SettingSpec] = &[
+    s(
+        "vault",
+        ValueType::Vault,
+        NONE,
+        "The Recovery Services vault that protects this group's VMs, when it is not the plan's: a plan may span vaults (and subscriptions of one tenant). Its ARM resource id.",
+        Some("the plan's `vault`"),
+        "vault \"/subscriptions/…/resourceGroups/rg-dr2/providers/Microsoft.RecoveryServices/vaults/vault-2\"",
+    ),
+    s(
+        "primary",
+        ValueType::Name,
+        NONE,
+        "The region this group's VMs normally run in, when it is not the plan's.",
+        Some("the plan's `primary`"),
+        "primary \"eastus\"",
+    ),
+    s(
+        "recovery",
+        ValueType::Name,
+        NONE,
+        "The region this group's VMs fail over to, when it is not the plan's.",
+        Some("the plan's `recovery`"),
+        "recovery \"westus\"",
+    ),
     s(
         "parallelism",
         ValueType::Integer { min: 1, max: 1000 },
