@@ -73,16 +73,17 @@ impl Operation {
         }
     }
 
-    /// The hook phase that runs with it; commit, reprotect and cleanup run no hooks.
+    /// The hook phase that runs with it; only `configure`, which changes
+    /// settings rather than where VMs run, has none.
     pub fn phase(self) -> Option<Phase> {
         match self {
             Operation::Failover => Some(Phase::Failover),
+            Operation::Commit => Some(Phase::Commit),
+            Operation::Reprotect => Some(Phase::Reprotect),
             Operation::Failback => Some(Phase::Failback),
             Operation::TestFailover => Some(Phase::Test),
-            Operation::Commit
-            | Operation::Reprotect
-            | Operation::TestCleanup
-            | Operation::Configure => None,
+            Operation::TestCleanup => Some(Phase::TestCleanup),
+            Operation::Configure => None,
         }
     }
 

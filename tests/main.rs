@@ -45,6 +45,7 @@ mod lsp;
 mod lsp_large;
 mod lsp_rename;
 mod lsp_transport;
+mod operation_hooks;
 mod proptests;
 mod readiness_cli;
 mod readiness_emulator;
