@@ -3,6 +3,9 @@
 //! `after` hooks after them, the plan's own around the whole operation, and
 //! `drplan graph` and the dry run show them where they run.
 
+// The helpers fail the test with a message saying what went wrong.
+#![allow(clippy::panic)]
+
 use serde_json::Value;
 
 use crate::support::sandbox::{Sandbox, event, ndjson, show, stdout, step};
