@@ -6,7 +6,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::duration::Duration;
-use crate::plan::{Phase, Vm, estimates};
+use crate::plan::{FailbackOrder, Phase, Plan, Vm, estimates};
+
+/// A VM's power-off where it runs, ahead of a `shutdown_reversed` failback:
+/// a graceful OS shutdown and deallocation-free stop take a minute or two.
+pub const VM_SHUTDOWN: Duration = Duration::from_mins(2);
 
 /// The seven operations: the six of the disaster-recovery cycle and
 /// `configure`, which makes the vault's target settings match the plan.
@@ -96,6 +100,23 @@ impl Operation {
             Operation::Reprotect => estimates::VM_REPROTECT,
             Operation::TestCleanup => estimates::VM_TEST_CLEANUP,
             Operation::Configure => estimates::VM_CONFIGURE,
+        }
+    }
+
+    /// Whether this operation on `plan` shuts every VM down first: a
+    /// failback of a plan with `failback { order shutdown_reversed }`.
+    pub fn shuts_down_first(self, plan: &Plan) -> bool {
+        self == Operation::Failback && plan.failback_order == FailbackOrder::ShutdownReversed
+    }
+
+    /// The order the operation's VM steps walk the groups in on `plan`: a
+    /// `shutdown_reversed` failback brings VMs back in the failover's order
+    /// (its shutdowns, before them, walk it reversed).
+    pub fn order_in(self, plan: &Plan) -> Order {
+        if self.shuts_down_first(plan) {
+            Order::Forward
+        } else {
+            self.order()
         }
     }
 

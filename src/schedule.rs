@@ -15,7 +15,7 @@ use petgraph::graph::NodeIndex;
 use serde::Serialize;
 
 use crate::duration::Duration;
-use crate::graph::{StepAction, StepGraph};
+use crate::graph::StepGraph;
 
 /// The longest estimate a schedule computes: `u64::MAX` milliseconds, less
 /// the part of a second, so that every figure shown in whole seconds is exact
@@ -254,10 +254,7 @@ fn simulate(graph: &StepGraph, adj: &Successors, priority: &[Duration]) -> Simul
     let mut freed_by: Vec<Option<usize>> = vec![None; groups];
     let mut events: BinaryHeap<Reverse<(Duration, usize)>> = BinaryHeap::new();
     let mut dirty: Vec<usize> = Vec::new();
-    let vm_group = |i: usize| match g[NodeIndex::new(i)].action {
-        StepAction::Vm(r) => Some(r.group),
-        StepAction::Hook { .. } | StepAction::Join => None,
-    };
+    let vm_group = |i: usize| g[NodeIndex::new(i)].action.machine().map(|r| r.group);
     let mut ready: Vec<usize> = (0..n).filter(|i| waiting[*i] == 0).collect();
     let mut batch: Vec<usize> = Vec::new();
     let mut now = Duration::ZERO;

@@ -1,5 +1,5 @@
-//! What a step does, as one closed set: a VM operation or one of the hook
-//! kinds. The graph, the journal (`step_started.kind`), the CLI and the
+//! What a step does, as one closed set: a VM operation, a VM's shutdown
+//! (a `shutdown_reversed` failback's first half) or one of the hook kinds. The graph, the journal (`step_started.kind`), the CLI and the
 //! report all use this type; in JSON and journals it is the `snake_case` word
 //! (`vm`, `script`, …), as journals have always stored it.
 
@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 pub enum StepKind {
     /// The operation on one VM.
     Vm,
+    /// Powering off one VM where it runs now, before a failback
+    /// (`failback { order shutdown_reversed }`).
+    Shutdown,
     /// A local program.
     Script,
     /// An Azure Automation runbook.
@@ -27,8 +30,9 @@ pub enum StepKind {
 
 impl StepKind {
     /// Every kind, in the order the language documents them.
-    pub const ALL: [StepKind; 7] = [
+    pub const ALL: [StepKind; 8] = [
         StepKind::Vm,
+        StepKind::Shutdown,
         StepKind::Script,
         StepKind::Runbook,
         StepKind::Webhook,
@@ -41,6 +45,7 @@ impl StepKind {
     pub fn as_str(self) -> &'static str {
         match self {
             StepKind::Vm => "vm",
+            StepKind::Shutdown => "shutdown",
             StepKind::Script => "script",
             StepKind::Runbook => "runbook",
             StepKind::Webhook => "webhook",
@@ -50,9 +55,9 @@ impl StepKind {
         }
     }
 
-    /// Whether this is a hook rather than a VM operation.
+    /// Whether this is a hook rather than a VM operation or shutdown.
     pub fn is_hook(self) -> bool {
-        self != StepKind::Vm
+        !matches!(self, StepKind::Vm | StepKind::Shutdown)
     }
 }
 

@@ -66,7 +66,9 @@ fn assert_group_order(graph: &StepGraph) {
     }
     for nodes in by_group.values() {
         let class = |n: &petgraph::graph::NodeIndex| match graph.graph[*n].action {
-            StepAction::Hook {
+            // A shutdown comes before the group's failback and its hooks.
+            StepAction::Shutdown(_)
+            | StepAction::Hook {
                 when: When::Before, ..
             } => 0,
             StepAction::Vm(_) | StepAction::Join => 1,

@@ -30,6 +30,7 @@ mod emulator_update;
 mod exec;
 mod exec_hooks;
 mod exec_plan_hooks;
+mod failback_order;
 mod fmt;
 mod graph;
 mod hardening_azure;

@@ -50,7 +50,7 @@ fn definitions(run: RunPlan<'_>) -> Vec<Definition<'_>> {
     let mut out = Vec::with_capacity(run.graph.step_count());
     for (node, step) in run.graph.steps() {
         let (own, inherited) = match step.action {
-            StepAction::Vm(at) => match plan.vm(at) {
+            StepAction::Vm(at) | StepAction::Shutdown(at) => match plan.vm(at) {
                 Some(vm) => (
                     describe::vm_own(vm),
                     describe::vm_inherited(plan, operation),

@@ -67,9 +67,15 @@ pub(super) fn overflow(plan: &Plan, diags: &mut Diagnostics) -> bool {
 /// The work of `op` done one step at a time, or `None` past [`MAX_TOTAL`].
 fn work(plan: &Plan, op: Operation) -> Option<Duration> {
     let mut total = Duration::ZERO;
+    let shutdown = if op.shuts_down_first(plan) {
+        crate::operation::VM_SHUTDOWN
+    } else {
+        Duration::ZERO
+    };
     for group in &plan.groups {
         for vm in &group.vms {
             total = schedule::add(total, op.vm_estimate(vm))?;
+            total = schedule::add(total, shutdown)?;
         }
         let Some(phase) = op.phase() else { continue };
         for block in group.hooks.iter().filter(|b| b.phases.contains(&phase)) {
@@ -84,7 +90,7 @@ fn work(plan: &Plan, op: Operation) -> Option<Duration> {
 /// Where the plan writes a step: a VM's name, a hook's statement.
 fn span_of(plan: &Plan, action: StepAction) -> Option<Span> {
     match action {
-        StepAction::Vm(at) => plan.vm(at).map(|vm| vm.span),
+        StepAction::Vm(at) | StepAction::Shutdown(at) => plan.vm(at).map(|vm| vm.span),
         StepAction::Hook {
             group, block, hook, ..
         } => plan

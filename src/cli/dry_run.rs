@@ -94,6 +94,14 @@ pub(super) fn dry_run(
         },
         Format::Human => {
             let mut text = human(graph, &schedule, &report, plan.vm_count());
+            let learn = |g: &mut StepGraph| {
+                crate::learn::apply(g, &history);
+            };
+            if let Some(trade) =
+                crate::graph::failback::trade_off(plan, graph, schedule.total, learn)
+            {
+                failback_order(&mut text, &trade);
+            }
             if let Some(found) = &online {
                 let _ = write!(
                     text,
@@ -174,14 +182,7 @@ fn human(graph: &StepGraph, schedule: &Schedule, report: &DryRun<'_>, vm_total: 
         .steps()
         .filter(|(_, s)| s.kind == StepKind::Vm)
         .count();
-    // Plan-level hooks belong to no group.
-    let mut groups: Vec<usize> = graph
-        .steps()
-        .map(|(_, s)| s.group)
-        .filter(|&g| g < graph.groups.len())
-        .collect();
-    groups.sort_unstable();
-    groups.dedup();
+    let groups = graph.groups_with_steps();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -247,6 +248,29 @@ fn human(graph: &StepGraph, schedule: &Schedule, report: &DryRun<'_>, vm_total: 
         worst_case(&mut out, worst);
     }
     out
+}
+
+/// What the failback's order means for the plan, and what the other order
+/// would cost.
+fn failback_order(out: &mut String, trade: &crate::graph::failback::FailbackTradeOff) {
+    use crate::plan::FailbackOrder;
+    let (total, other) = (trade.total.to_string(), trade.other_total.to_string());
+    let _ = writeln!(out);
+    match (trade.order, &trade.example) {
+        (FailbackOrder::Reversed, Some((dependent, needed))) => {
+            let _ = writeln!(
+                out,
+                "failback order: reversed (the default): what needs others fails back first, so `{dependent}` starts in the primary region before `{needed}`, which it needs.\n  `failback {{ order shutdown_reversed }}` shuts every VM down first (dependents first), then fails them back in the failover's order, so `{needed}` comes up first: estimated {other} instead of {total}."
+            );
+        }
+        (FailbackOrder::Reversed, None) => {}
+        (FailbackOrder::ShutdownReversed, _) => {
+            let _ = writeln!(
+                out,
+                "failback order: shutdown_reversed: every VM is shut down in the recovery region first (dependents first), then failed back in the failover's order, so what others need comes up first.\n  It takes longer, every failback waiting for every shutdown: estimated {total}, against {other} with `order reversed`, which starts dependents before what they need."
+            );
+        }
+    }
 }
 
 /// How many step ids the worst case names before "and N more".

@@ -10,7 +10,6 @@ use super::args::{Format, OutputArgs};
 use super::exit::ExitCode;
 use super::output::{self, ErrorCode, Refusal};
 use super::state::Store;
-use crate::graph::StepKind;
 use crate::journal::Event;
 
 #[derive(serde::Serialize)]
@@ -32,7 +31,7 @@ pub(super) fn run(args: &OutputArgs, ctx: &Ctx) -> ExitCode {
         let mut steps: Vec<String> = Vec::new();
         for r in &records {
             if let Event::StepStarted { step, kind, .. } = &r.event
-                && *kind != StepKind::Vm
+                && kind.is_hook()
                 && !steps.contains(step)
             {
                 steps.push(step.clone());

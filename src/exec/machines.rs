@@ -27,10 +27,12 @@ pub fn seen(phase: MachinesPhase, targets: &[Target], machines: &[Machine]) -> E
     }
 }
 
-/// The VMs the run acts on, in graph order.
+/// The VMs the run acts on, in graph order (once each: a VM's shutdown
+/// step, if any, is not listed again).
 fn targets(run: &super::Run<'_>) -> Vec<Target> {
     run.graph
         .steps()
+        .filter(|(_, step)| matches!(step.action, crate::graph::StepAction::Vm(_)))
         .filter_map(|(_, step)| super::target(run.plan, run.graph, step.action))
         .collect()
 }

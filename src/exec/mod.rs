@@ -251,11 +251,9 @@ pub struct Run<'a> {
     pub machines_before: Option<Event>,
 }
 
-/// The provider's view of a VM step's machine.
+/// The provider's view of a VM step's (or a shutdown step's) machine.
 pub fn target(plan: &Plan, graph: &StepGraph, action: StepAction) -> Option<Target> {
-    let StepAction::Vm(at) = action else {
-        return None;
-    };
+    let at = action.machine()?;
     let vm = plan.vm(at)?;
     let group = graph.groups.get(at.group).map_or("", |g| g.name.as_str());
     Some(Target::of(group, vm))

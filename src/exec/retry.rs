@@ -50,7 +50,7 @@ impl Walker<'_, '_> {
     /// job): only then does its retry backoff follow the vault's speed.
     fn on_vault_time(&self, step: &Step) -> bool {
         match step.action {
-            StepAction::Vm(_) => true,
+            StepAction::Vm(_) | StepAction::Shutdown(_) => true,
             StepAction::Hook { .. } => self
                 .hook(step)
                 .is_some_and(|h| matches!(h.action, HookAction::Runbook { .. })),

@@ -20,7 +20,7 @@ use crate::graph::{Step, StepAction};
 use crate::hooks::Capture;
 use crate::journal::{Event, JournalError, Record, StepStatus, Verdict};
 use crate::plan::{HookAction, OnError, StepSettings};
-use crate::provider::{JobId, JobState, Progress, ProviderError};
+use crate::provider::{JobId, JobState, PowerOff, Progress, ProviderError};
 
 /// How a step ended, for the walker.
 #[derive(Debug)]
@@ -250,6 +250,12 @@ impl Walker<'_, '_> {
     /// `probe` or a `manual` step (whose answer is kept in the store) may
     /// simply run again.
     fn acts_unseen(&self, step: &Step) -> bool {
+        // A shutdown reads the power state before it acts, but its start and
+        // end are kept anyway: a resume then skips a finished shutdown
+        // without asking the VM at all.
+        if matches!(step.action, StepAction::Shutdown(_)) {
+            return true;
+        }
         self.hook(step).is_some_and(|h| {
             matches!(
                 h.action,
@@ -314,8 +320,32 @@ impl Walker<'_, '_> {
                 }
                 Ok(end.result.map(|_| ()))
             }
+            StepAction::Shutdown(_) => self.shutdown_attempt(step).await,
             StepAction::Join => Ok(Ok(())),
         }
+    }
+
+    /// Powers the step's VM off where it runs now. The provider reads the
+    /// power state first, so an attempt after a retry or a resume leaves a
+    /// VM already off alone; the failbacks that follow start from a stopped
+    /// VM and do not shut it down again.
+    async fn shutdown_attempt(&self, step: &Step) -> Result<Result<(), StepFailure>, JournalError> {
+        let Some(target) = target(self.run.plan, self.run.graph, step.action) else {
+            return Ok(Err(StepFailure::new(
+                "internal error, this is a bug in drplan: the step names no VM",
+            )));
+        };
+        let message = match self.run.provider.shutdown(&target).await {
+            Ok(PowerOff::Stopped) => format!("{} powered off", target.vm),
+            Ok(PowerOff::AlreadyStopped) => format!("{} was already off", target.vm),
+            Err(e) => return Ok(Err(provider_failure(&e))),
+        };
+        let done = Progress {
+            percent: Some(100),
+            message,
+        };
+        self.progress(&step.id, done, None).await?;
+        Ok(Ok(()))
     }
 
     async fn vm_attempt(
@@ -356,6 +386,13 @@ impl Walker<'_, '_> {
         } else {
             let started = if op == crate::graph::Operation::Configure {
                 provider.configure(&target, &changes).await
+            } else if op.shuts_down_first(self.run.plan) {
+                // Its shutdown step has powered the VM off already.
+                let options = crate::provider::OperationOptions {
+                    shutdown_source: false,
+                    ..self.run.options.clone()
+                };
+                provider.start(&target, op, &options).await
             } else {
                 provider.start(&target, op, &self.run.options).await
             };

@@ -1,7 +1,7 @@
 //! The dispatch loop: steps become ready when every step they need is done
-//! (joins finish the moment they are reached), ready VM steps of a group
-//! start longest-remaining-path first while the group's `parallelism` (and
-//! the run's cap) allow, and hooks start at once. Every running step is a
+//! (joins finish the moment they are reached), ready VM and shutdown steps
+//! of a group start longest-remaining-path first while the group's
+//! `parallelism` (and the run's cap) allow, and hooks start at once. Every running step is a
 //! future polled by this one task, so cancelling drops them all together.
 //!
 //! After a failure under `on_error abort`, nothing new starts; the running
@@ -312,7 +312,7 @@ impl<'g> Dispatch<'g> {
         self.state[v] = State::Ready;
         let step = &self.graph.graph[NodeIndex::new(v)];
         match step.action {
-            StepAction::Vm(_) => {
+            StepAction::Vm(_) | StepAction::Shutdown(_) => {
                 if let Some(heap) = self.ready_vms.get_mut(step.group) {
                     heap.push((self.priority[v], Reverse(v)));
                 }
@@ -391,7 +391,7 @@ impl<'g> Dispatch<'g> {
     /// A running step stopped.
     fn stopped(&mut self, v: usize) {
         let step = &self.graph.graph[NodeIndex::new(v)];
-        if matches!(step.action, StepAction::Vm(_)) {
+        if step.action.machine().is_some() {
             if let Some(c) = self.vm_running.get_mut(step.group) {
                 *c = c.saturating_sub(1);
             }

@@ -5,6 +5,11 @@
 //! cleanup, none for commit and reprotect; last, the plan's own `before`
 //! hooks ahead of every step and its `after` hooks behind every step, in
 //! every direction (they are never reversed).
+//!
+//! A failback of a plan with `failback { order shutdown_reversed }` is two
+//! walks: a shutdown step per VM, groups reversed (dependents first), then
+//! the failback steps with their hooks, groups forward (what is needed
+//! first), every one after every shutdown.
 
 use crate::step_kind::StepKind;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -13,13 +18,77 @@ use crate::plan::{GroupId, PLAN_LEVEL, Plan, VmRef, When};
 
 use super::{EstimateSource, GroupInfo, Operation, Order, Step, StepAction, StepGraph};
 
+/// What a walk's VM steps do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Steps {
+    /// The operation, with the groups' hooks of its phase.
+    Operation,
+    /// A shutdown of each VM, no hooks.
+    Shutdown,
+}
+
 /// The step graph of `operation` on `plan`. With `only`, the other groups keep
 /// their place in the order but contribute no steps (`run --group`).
 pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> StepGraph {
-    let order = operation.order();
+    let shutdowns = operation.shuts_down_first(plan);
+    let nodes = plan.vm_count() * if shutdowns { 2 } else { 1 } + 16;
+    let mut graph: DiGraph<Step, ()> = DiGraph::with_capacity(nodes, nodes * 2);
+    if shutdowns {
+        walk(
+            plan,
+            operation,
+            Order::Reversed,
+            Steps::Shutdown,
+            only,
+            &mut graph,
+        );
+        let first_failback = graph.node_count();
+        walk(
+            plan,
+            operation,
+            Order::Forward,
+            Steps::Operation,
+            only,
+            &mut graph,
+        );
+        after_every(&mut graph, first_failback);
+    } else {
+        walk(
+            plan,
+            operation,
+            operation.order(),
+            Steps::Operation,
+            only,
+            &mut graph,
+        );
+    }
+    plan_hooks(plan, operation, &mut graph);
+
+    StepGraph {
+        plan: plan.name.clone(),
+        operation,
+        graph,
+        groups: plan
+            .groups
+            .iter()
+            .map(|g| GroupInfo {
+                name: g.name.clone(),
+                parallelism: g.parallelism,
+            })
+            .collect(),
+    }
+}
+
+/// Adds the steps of one walk over the groups in `order` to `graph`.
+fn walk(
+    plan: &Plan,
+    operation: Operation,
+    order: Order,
+    steps: Steps,
+    only: Option<&[GroupId]>,
+    graph: &mut DiGraph<Step, ()>,
+) {
     let selected = |g: GroupId| only.is_none_or(|o| o.contains(&g));
-    let mut graph: DiGraph<Step, ()> =
-        DiGraph::with_capacity(plan.vm_count() + 16, plan.vm_count() * 2);
     // Per group: the steps others wait for when entering it, and those it ends with.
     let mut entries: Vec<Vec<NodeIndex>> = vec![Vec::new(); plan.groups.len()];
     let mut exits: Vec<Vec<NodeIndex>> = vec![Vec::new(); plan.groups.len()];
@@ -39,9 +108,9 @@ pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> Ste
         let (entry, exit) = group_steps(
             plan,
             g,
-            operation,
+            (operation, steps),
             &vm_deps[g],
-            &mut graph,
+            graph,
             &mut vm_nodes[g],
         );
         entries[g] = entry;
@@ -61,22 +130,62 @@ pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> Ste
     }
 
     if order != Order::Unordered {
-        link_groups(plan, order, &entries, &mut exits, &mut graph);
+        link_groups(plan, order, &entries, &mut exits, graph);
     }
-    plan_hooks(plan, operation, &mut graph);
+}
 
-    StepGraph {
-        plan: plan.name.clone(),
-        operation,
+/// Makes every step from `first` on without a predecessor wait for every
+/// step before `first` without a successor: the failbacks of a
+/// `shutdown_reversed` plan start once every VM is off. Through a join when
+/// that saves edges (see the module docs of `graph`).
+fn after_every(graph: &mut DiGraph<Step, ()>, first: usize) {
+    let ends = |range: std::ops::Range<usize>, dir| {
+        range
+            .map(NodeIndex::new)
+            .filter(|&n| graph.neighbors_directed(n, dir).next().is_none())
+            .collect::<Vec<_>>()
+    };
+    let before = ends(0..first, petgraph::Direction::Outgoing);
+    let after = ends(first..graph.node_count(), petgraph::Direction::Incoming);
+    connect(
         graph,
-        groups: plan
-            .groups
-            .iter()
-            .map(|g| GroupInfo {
-                name: g.name.clone(),
-                parallelism: g.parallelism,
-            })
-            .collect(),
+        &before,
+        &after,
+        ("join:shutdown".to_string(), PLAN_LEVEL),
+    );
+}
+
+/// Makes every step of `to` wait for every step of `from`: directly, or
+/// through a join (its id and group given) when that saves edges, m + n
+/// instead of m × n (see the module docs of `graph`).
+fn connect(
+    graph: &mut DiGraph<Step, ()>,
+    from: &[NodeIndex],
+    to: &[NodeIndex],
+    (id, group): (String, GroupId),
+) {
+    if from.len() * to.len() > from.len() + to.len() {
+        let join = graph.add_node(Step {
+            id,
+            // Never shown: joins are not steps. A join waits and does nothing.
+            kind: StepKind::Wait,
+            group,
+            estimate: crate::duration::Duration::ZERO,
+            estimate_source: EstimateSource::BuiltIn,
+            action: StepAction::Join,
+        });
+        for &a in from {
+            graph.add_edge(a, join, ());
+        }
+        for &b in to {
+            graph.add_edge(join, b, ());
+        }
+    } else {
+        for &a in from {
+            for &b in to {
+                graph.add_edge(a, b, ());
+            }
+        }
     }
 }
 
@@ -86,13 +195,18 @@ pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> Ste
 fn group_steps(
     plan: &Plan,
     g: GroupId,
-    operation: Operation,
+    (operation, steps): (Operation, Steps),
     deps: &[Vec<VmRef>],
     graph: &mut DiGraph<Step, ()>,
     vm_nodes: &mut [Option<NodeIndex>],
 ) -> (Vec<NodeIndex>, Vec<NodeIndex>) {
     let group = &plan.groups[g];
-    let before = hooks(plan, g, operation, When::Before, graph);
+    let hooked = steps == Steps::Operation;
+    let before = if hooked {
+        hooks(plan, g, operation, When::Before, graph)
+    } else {
+        Vec::new()
+    };
     // (index in the group, node) of the VMs this operation acts on.
     let mut vms = Vec::with_capacity(group.vms.len());
     for (v, vm) in group.vms.iter().enumerate() {
@@ -100,18 +214,34 @@ fn group_steps(
         if operation == Operation::Configure && vm.target.is_empty() {
             continue;
         }
-        let node = graph.add_node(Step {
-            id: vm_id(&group.name, &vm.name),
-            kind: StepKind::Vm,
-            group: g,
-            estimate: operation.vm_estimate(vm),
-            estimate_source: EstimateSource::of_vm(operation, vm),
-            action: StepAction::Vm(VmRef { group: g, vm: v }),
-        });
+        let at = VmRef { group: g, vm: v };
+        let step = match steps {
+            Steps::Operation => Step {
+                id: vm_id("vm:", &group.name, &vm.name),
+                kind: StepKind::Vm,
+                group: g,
+                estimate: operation.vm_estimate(vm),
+                estimate_source: EstimateSource::of_vm(operation, vm),
+                action: StepAction::Vm(at),
+            },
+            Steps::Shutdown => Step {
+                id: vm_id("shutdown:", &group.name, &vm.name),
+                kind: StepKind::Shutdown,
+                group: g,
+                estimate: crate::operation::VM_SHUTDOWN,
+                estimate_source: EstimateSource::BuiltIn,
+                action: StepAction::Shutdown(at),
+            },
+        };
+        let node = graph.add_node(step);
         vm_nodes[v] = Some(node);
         vms.push((v, node));
     }
-    let after = hooks(plan, g, operation, When::After, graph);
+    let after = if hooked {
+        hooks(plan, g, operation, When::After, graph)
+    } else {
+        Vec::new()
+    };
 
     // Hooks in the order written: a chain.
     for pair in before.windows(2).chain(after.windows(2)) {
@@ -166,11 +296,11 @@ fn group_steps(
     (entry, exit)
 }
 
-/// `vm:<group>/<vm>`, built by hand: `format!` was half the graph's build time
-/// at 10,000 VMs.
-fn vm_id(group: &str, vm: &str) -> String {
-    let mut id = String::with_capacity(4 + group.len() + vm.len());
-    id.push_str("vm:");
+/// `vm:<group>/<vm>` (or `shutdown:…`), built by hand: `format!` was half
+/// the graph's build time at 10,000 VMs.
+fn vm_id(prefix: &str, group: &str, vm: &str) -> String {
+    let mut id = String::with_capacity(prefix.len() + 1 + group.len() + vm.len());
+    id.push_str(prefix);
     id.push_str(group);
     id.push('/');
     id.push_str(vm);
@@ -343,31 +473,8 @@ fn link_groups(
             exits[g] = incoming;
             continue;
         }
-        let (many_in, many_out) = (incoming.len(), entries[g].len());
-        if many_in * many_out > many_in + many_out {
-            // A join: m + n edges instead of m × n (see the module docs).
-            let join = graph.add_node(Step {
-                id: ["join:", plan.groups[g].name.as_str()].concat(),
-                // Never shown: joins are not steps. A join waits and does nothing.
-                kind: StepKind::Wait,
-                group: g,
-                estimate: crate::duration::Duration::ZERO,
-                estimate_source: EstimateSource::BuiltIn,
-                action: StepAction::Join,
-            });
-            for &from in &incoming {
-                graph.add_edge(from, join, ());
-            }
-            for &to in &entries[g] {
-                graph.add_edge(join, to, ());
-            }
-        } else {
-            for &from in &incoming {
-                for &to in &entries[g] {
-                    graph.add_edge(from, to, ());
-                }
-            }
-        }
+        let join = (["join:", plan.groups[g].name.as_str()].concat(), g);
+        connect(graph, &incoming, &entries[g], join);
     }
 }
 

@@ -177,7 +177,7 @@ const MANUAL_SHOWN: usize = 40;
 /// shortened; a wait's duration); `est. 5m`.
 pub fn label(plan: &Plan, step: &Step) -> [String; 3] {
     let target = match step.action {
-        StepAction::Vm(at) => plan.vm(at).map(|vm| vm.name.clone()),
+        StepAction::Vm(at) | StepAction::Shutdown(at) => plan.vm(at).map(|vm| vm.name.clone()),
         // Group and plan-level hooks alike.
         StepAction::Hook { .. } => step.action.hook(plan).map(|h| hook_target(&h.action)),
         StepAction::Join => None,

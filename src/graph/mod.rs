@@ -11,6 +11,7 @@
 
 mod build;
 pub mod export;
+pub mod failback;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -26,6 +27,9 @@ pub use build::build;
 pub enum StepAction {
     /// The operation on one VM.
     Vm(VmRef),
+    /// Powering one VM off where it runs now, before the failback steps of
+    /// a `failback { order shutdown_reversed }` plan.
+    Shutdown(VmRef),
     /// A join between groups (see the module docs): no work, no id of its own
     /// in any output.
     Join,
@@ -46,8 +50,8 @@ pub enum StepAction {
 /// One step of the graph.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
-    /// `vm:db/sql-01`, `hook:db/after/1` or the plan's `plan:before/1`
-    /// (see [`plan_hook_id`]).
+    /// `vm:db/sql-01`, `shutdown:db/sql-01`, `hook:db/after/1` or the
+    /// plan's `plan:before/1` (see [`plan_hook_id`]).
     pub id: String,
     /// A VM operation, or the hook's kind.
     pub kind: StepKind,
@@ -140,7 +144,16 @@ impl StepAction {
                 block,
                 hook,
             } => plan.hook(group, when, block, hook),
-            StepAction::Vm(_) | StepAction::Join => None,
+            StepAction::Vm(_) | StepAction::Shutdown(_) | StepAction::Join => None,
+        }
+    }
+
+    /// The VM a step acts on: its operation or its shutdown. Both take one of
+    /// the group's `parallelism` slots.
+    pub fn machine(self) -> Option<VmRef> {
+        match self {
+            StepAction::Vm(at) | StepAction::Shutdown(at) => Some(at),
+            StepAction::Hook { .. } | StepAction::Join => None,
         }
     }
 }
@@ -192,6 +205,19 @@ impl StepGraph {
         out
     }
 
+    /// The groups that hold at least one step, in order (plan-level hooks
+    /// belong to no group).
+    pub fn groups_with_steps(&self) -> Vec<GroupId> {
+        let mut groups: Vec<GroupId> = self
+            .steps()
+            .map(|(_, s)| s.group)
+            .filter(|&g| g < self.groups.len())
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        groups
+    }
+
     /// The group's name of a step.
     pub fn group_name(&self, step: &Step) -> &str {
         self.groups.get(step.group).map_or("", |g| g.name.as_str())
@@ -208,8 +234,8 @@ impl StepGraph {
 
 /// The id of the plan's own `n`th hook (from 1) before or after the
 /// operation, or on failure: `plan:before/1`, `plan:after/2`,
-/// `plan:on_failure/1`. Every group step's id starts with `vm:` or `hook:`,
-/// so no group name, however quoted, can give one of these.
+/// `plan:on_failure/1`. Every group step's id starts with `vm:`, `hook:` or
+/// `shutdown:`, so no group name, however quoted, can give one of these.
 pub fn plan_hook_id(when: crate::plan::When, n: usize) -> String {
     format!("plan:{}/{n}", when.as_str())
 }

@@ -63,7 +63,9 @@ fn limits(plan: &Plan, operation: Operation, step: &Step) -> (Option<Duration>, 
         // As the executor does: `defaults { timeout }` does not cut a
         // reprotect short (it takes hours for large disks).
         StepAction::Vm(_) if operation == Operation::Reprotect => (None, plan.defaults.retries),
-        StepAction::Vm(_) => (plan.defaults.timeout, plan.defaults.retries),
+        StepAction::Vm(_) | StepAction::Shutdown(_) => {
+            (plan.defaults.timeout, plan.defaults.retries)
+        }
         StepAction::Join => (None, 0),
     }
 }

@@ -469,4 +469,29 @@ pub trait Provider: Send + Sync {
         request: &RunbookRequest,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<RunbookOutcome, ProviderError>;
+
+    /// Powers off the VM `target` runs as now, in the region it is active
+    /// in (the recovery region, before a `failback { order
+    /// shutdown_reversed }`), and returns once it is off. Reads its power
+    /// state first: a VM already stopped is left alone
+    /// ([`PowerOff::AlreadyStopped`]), so a retried or resumed shutdown
+    /// never acts twice. Refuses (`NotAllowed`) a machine that is not idle
+    /// and active in the recovery region. A provider that cannot power VMs
+    /// off (test doubles) refuses.
+    async fn shutdown(&self, target: &Target) -> Result<PowerOff, ProviderError> {
+        Err(ProviderError::NotAllowed {
+            vm: target.vm.clone(),
+            operation: Operation::Failback,
+            reason: format!("{} cannot shut VMs down", self.describe()),
+        })
+    }
+}
+
+/// How [`Provider::shutdown`] left a VM: off either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowerOff {
+    /// It was running and is now stopped.
+    Stopped,
+    /// It was stopped already; nothing was sent.
+    AlreadyStopped,
 }

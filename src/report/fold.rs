@@ -10,10 +10,13 @@ use crate::clock::Timestamp;
 use crate::graph::StepKind;
 use crate::journal::{Event, KeptOutput, MachinesPhase, Origin, Record, SkipReason, StepStatus};
 
-/// Whether a simulated vault speeds steps of this kind up: the operations
-/// and runbooks it carries out, and waits (which it shortens alike).
+/// Whether a simulated vault speeds steps of this kind up: the operations,
+/// shutdowns and runbooks it carries out, and waits (which it shortens alike).
 pub(super) fn vault_paced(kind: StepKind) -> bool {
-    matches!(kind, StepKind::Vm | StepKind::Runbook | StepKind::Wait)
+    matches!(
+        kind,
+        StepKind::Vm | StepKind::Shutdown | StepKind::Runbook | StepKind::Wait
+    )
 }
 
 /// A step's row being folded from the journal.

@@ -411,9 +411,14 @@ impl Provider for Simulator {
         self.run_automation_job(&job, progress).await;
         Ok(runbook_outcome(&job.runbook, job.job, job.effect.as_ref()))
     }
+
+    async fn shutdown(&self, target: &Target) -> Result<crate::provider::PowerOff, ProviderError> {
+        self.shutdown_vm(target).await
+    }
 }
 
 mod runbook;
+mod shutdown;
 use runbook::runbook_outcome;
 pub use runbook::{RunbookJob, RunbookStatus};
 

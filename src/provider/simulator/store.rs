@@ -67,6 +67,10 @@ pub(crate) struct Item {
     /// them after.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) world_edit: Option<u64>,
+    /// The VM it runs as now was powered off (see `shutdown`); cleared
+    /// when a job brings it up in the other region.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) powered_off: bool,
 }
 
 impl Item {
@@ -80,6 +84,7 @@ impl Item {
             target: TargetSettings::default(),
             source: None,
             world_edit: None,
+            powered_off: false,
         }
     }
 }
@@ -323,7 +328,9 @@ impl Vault {
             if let Some(item) = self.stored.items.get_mut(&name) {
                 item.current_job = None;
                 if !failed {
+                    let was = item.state.active;
                     item.state = state::after_success(item.state, operation);
+                    item.powered_off &= item.state.active == was;
                     if operation == Operation::TestCleanup {
                         // spec: asr-model.md: a test counts only once cleaned up.
                         item.last_test_failover = Some(end);
@@ -341,6 +348,13 @@ impl Vault {
     /// An item by name.
     pub(crate) fn item(&self, name: &str) -> Option<&Item> {
         self.stored.items.get(name)
+    }
+
+    /// Marks the VM an item runs as now powered off.
+    pub(crate) fn power_off(&mut self, name: &str) {
+        if let Some(item) = self.stored.items.get_mut(name) {
+            item.powered_off = true;
+        }
     }
 
     /// Counts one hit of an item's fault of `operation`.

@@ -1,0 +1,60 @@
+//! Powering a simulated VM off where it runs, for a `failback { order
+//! shutdown_reversed }`: a plan VM in; the item's VM marked powered off in
+//! the vault (the state file shows `"powered_off": true` until a job brings
+//! the VM up in the other region), or a refusal, out.
+//!
+//! The state is read before anything is done: a VM already off is left as
+//! it is and reported so, which makes a retried or resumed shutdown a no-op.
+//! A shutdown takes [`VM_SHUTDOWN`] divided by the speed, and is recorded at
+//! its end: one interrupted before is simply not done.
+
+use super::Simulator;
+use super::store::Vault;
+use crate::graph::Operation;
+use crate::operation::VM_SHUTDOWN;
+use crate::provider::{Location, PowerOff, ProviderError, Target};
+
+impl Simulator {
+    /// [`crate::provider::Provider::shutdown`] on the simulated vault.
+    pub(super) async fn shutdown_vm(&self, target: &Target) -> Result<PowerOff, ProviderError> {
+        if self.with_vault(false, |vault, _| is_off(vault, target))? {
+            return Ok(PowerOff::AlreadyStopped);
+        }
+        tokio::time::sleep(VM_SHUTDOWN.to_std().div_f64(self.speed)).await;
+        self.with_vault(true, |vault, _| {
+            // Another process may have acted meanwhile: read again.
+            if is_off(vault, target)? {
+                return Ok(PowerOff::AlreadyStopped);
+            }
+            vault.power_off(&target.item);
+            Ok(PowerOff::Stopped)
+        })
+    }
+}
+
+/// Whether the VM is off already; refuses one that is not idle and active
+/// in the recovery region, as a failback would.
+fn is_off(vault: &Vault, target: &Target) -> Result<bool, ProviderError> {
+    let Some(item) = vault.item(&target.item) else {
+        return Err(ProviderError::UnknownMachine {
+            vm: target.vm.clone(),
+            item: target.item.clone(),
+        });
+    };
+    let refuse = |reason: String| ProviderError::NotAllowed {
+        vm: target.vm.clone(),
+        operation: Operation::Failback,
+        reason,
+    };
+    if item.state.active != Location::Recovery {
+        return Err(refuse(
+            "the shutdown before a failback needs the VM active in the recovery region; it runs in the primary region".to_owned(),
+        ));
+    }
+    if let Some(job) = &item.current_job {
+        return Err(refuse(format!(
+            "job {job} is in progress on it; wait for it (`drplan jobs`) and resume"
+        )));
+    }
+    Ok(item.powered_off)
+}
