@@ -9,7 +9,8 @@ use crate::duration::Duration;
 use crate::plan::{FailbackOrder, Phase, Plan, Vm, estimates};
 
 /// A VM's power-off where it runs, ahead of a `shutdown_reversed` failback:
-/// a graceful OS shutdown and deallocation-free stop take a minute or two.
+/// a graceful OS shutdown and a stop (the VM stays allocated) take a
+/// minute or two.
 pub const VM_SHUTDOWN: Duration = Duration::from_mins(2);
 
 /// The seven operations: the six of the disaster-recovery cycle and
