@@ -22,6 +22,8 @@
 //! - The subscription beside the vault (quota, SKUs, target resources,
 //!   coverage) is read through [`Inventory`](crate::provider::Inventory)
 //!   (`inventory`), with the same client.
+//! - [`Provider::shutdown`] powers a VM off in the recovery region through
+//!   Compute before a `shutdown_reversed` failback (see `shutdown`).
 //! - Every request is in [`permissions`]' table with the RBAC action it
 //!   needs; a 403 becomes [`ProviderError::Forbidden`] naming it.
 //!
@@ -42,6 +44,7 @@ mod operations;
 pub mod permissions;
 pub mod poll;
 mod runbook;
+mod shutdown;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -266,6 +269,10 @@ impl Provider for AzureProvider {
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<RunbookOutcome, ProviderError> {
         self.runbook_job(request, progress).await
+    }
+
+    async fn shutdown(&self, target: &Target) -> Result<crate::provider::PowerOff, ProviderError> {
+        self.shutdown_vm(target).await
     }
 }
 

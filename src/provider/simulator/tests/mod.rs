@@ -91,5 +91,6 @@ mod cycle;
 mod faults;
 mod files;
 mod fit;
+mod shutdown;
 mod world;
 mod world_file;
