@@ -200,6 +200,10 @@ pub struct Machine {
     /// The protected VM's ARM id in the primary region (A2A
     /// `fabricObjectId`), when the vault says.
     pub source_vm: Option<String>,
+    /// The multi-VM consistency group the item shares recovery points with
+    /// (A2A `multiVmGroupName`), when it is in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistency_group: Option<String>,
 }
 
 impl Machine {

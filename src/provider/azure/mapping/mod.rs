@@ -168,6 +168,13 @@ pub fn machine(target: &Target, item: &ProtectedItem) -> Machine {
                 .filter(|id| !id.is_empty())
                 .map(str::to_owned)
         }),
+        consistency_group: details.and_then(|d| {
+            d.multi_vm_group_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned)
+        }),
     }
 }
 
