@@ -11,13 +11,28 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::plan::{GroupId, PLAN_LEVEL, Plan, VmRef, When};
 
+use super::subset::Only;
 use super::{EstimateSource, GroupInfo, Operation, Order, Step, StepAction, StepGraph};
 
 /// The step graph of `operation` on `plan`. With `only`, the other groups keep
 /// their place in the order but contribute no steps (`run --group`).
 pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> StepGraph {
+    build_only(
+        plan,
+        operation,
+        &Only {
+            groups: only.map(<[GroupId]>::to_vec),
+            vms: None,
+        },
+    )
+}
+
+/// [`build`] for the part of the plan `only` selects (`run --group`,
+/// `run --vm`): the VMs left out contribute no step, and the order among
+/// the VMs kept is the whole plan's (see [`super::subset`]).
+pub fn build_only(plan: &Plan, operation: Operation, only: &Only) -> StepGraph {
     let order = operation.order();
-    let selected = |g: GroupId| only.is_none_or(|o| o.contains(&g));
+    let selected = |g: GroupId| only.has_group(g);
     let mut graph: DiGraph<Step, ()> =
         DiGraph::with_capacity(plan.vm_count() + 16, plan.vm_count() * 2);
     // Per group: the steps others wait for when entering it, and those it ends with.
@@ -30,7 +45,7 @@ pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> Ste
         .collect();
 
     // VM-level dependencies in this operation's direction: deps[g][v] = VMs that go first.
-    let vm_deps = vm_dependencies(plan, order);
+    let vm_deps = super::subset::narrow(vm_dependencies(plan, order), only);
 
     for g in 0..plan.groups.len() {
         if !selected(g) {
@@ -38,7 +53,7 @@ pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> Ste
         }
         let (entry, exit) = group_steps(
             plan,
-            g,
+            (g, only),
             operation,
             &vm_deps[g],
             &mut graph,
@@ -85,7 +100,7 @@ pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> Ste
 /// hooks in a chain. Returns the steps the group is entered by and ends with.
 fn group_steps(
     plan: &Plan,
-    g: GroupId,
+    (g, only): (GroupId, &Only),
     operation: Operation,
     deps: &[Vec<VmRef>],
     graph: &mut DiGraph<Step, ()>,
@@ -97,7 +112,9 @@ fn group_steps(
     let mut vms = Vec::with_capacity(group.vms.len());
     for (v, vm) in group.vms.iter().enumerate() {
         // `configure` has nothing to send for a VM without target settings.
-        if operation == Operation::Configure && vm.target.is_empty() {
+        if operation == Operation::Configure && vm.target.is_empty()
+            || !only.has_vm(VmRef { group: g, vm: v })
+        {
             continue;
         }
         let node = graph.add_node(Step {
