@@ -196,6 +196,7 @@ async fn vault_flows(provider: &AzureProvider, plan: &Plan) {
         recovery_point: RecoveryPoint::LatestProcessed,
         shutdown_source: true,
         test_network: test_network.clone(),
+        points: std::collections::BTreeMap::new(),
     };
     provider.machines(&targets).await.unwrap();
     for op in [

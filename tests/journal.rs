@@ -243,9 +243,12 @@ fn started(run: &RunId, plan_file: &str) -> Record {
             settings: Some(drplan::journal::RunSettings {
                 plan_file: plan_file.into(),
                 groups: Vec::new(),
+                vms: Vec::new(),
                 simulate: true,
                 unplanned: false,
                 recovery_point: None,
+                before: None,
+                points: std::collections::BTreeMap::new(),
                 parallelism: None,
             }),
             resumed: false,

@@ -63,3 +63,4 @@ mod state_cli;
 mod state_faults;
 mod state_store;
 mod status_cli;
+mod subsets;

@@ -195,6 +195,9 @@ pub struct RunArgs {
     /// Only these groups (repeatable), still in order.
     #[arg(long = "group", short = 'g')]
     pub groups: Vec<String>,
+    /// Only these VMs (repeatable), with their groups' hooks, in the plan's order.
+    #[arg(long = "vm", value_name = "NAME")]
+    pub vms: Vec<String>,
     /// Output format: live progress for people, or one JSON event a line.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -207,10 +210,13 @@ pub struct RunArgs {
     /// The disaster case: do not touch the source VMs (failover and failback).
     #[arg(long)]
     pub unplanned: bool,
-    /// Recovery point of an `--unplanned` failover; default: the plan's `failover.recovery_point`.
-    /// A planned failover always takes the latest point.
-    #[arg(long, value_enum, requires = "unplanned")]
-    pub recovery_point: Option<crate::plan::RecoveryPoint>,
+    /// Recovery point of an `--unplanned` failover: latest, latest-processed or
+    /// latest-app-consistent; default: the plan's `failover.recovery_point`. A planned failover
+    /// takes the latest point. `before:INSTANT` (RFC 3339, e.g. `before:2026-12-01T10:00Z`; with
+    /// or without `--unplanned`) takes, for every VM, the latest point at or before the instant;
+    /// given with `latest-app-consistent` too, the latest application-consistent one.
+    #[arg(long, value_name = "POINT", value_parser = parse_point)]
+    pub recovery_point: Vec<PointArg>,
     /// At most this many VM operations at a time across the plan (each group's own limit still holds).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub parallelism: Option<u32>,
@@ -417,6 +423,28 @@ fn parse_speed(s: &str) -> Result<f64, String> {
             "`{s}` is not a positive number of times faster than Azure (e.g. 60)"
         )),
     }
+}
+
+/// One `--recovery-point` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointArg {
+    /// `latest`, `latest-processed`, `latest-app-consistent`.
+    Kind(crate::plan::RecoveryPoint),
+    /// `before:INSTANT`.
+    Before(crate::clock::Timestamp),
+}
+
+fn parse_point(s: &str) -> Result<PointArg, String> {
+    if let Some(instant) = s.strip_prefix("before:") {
+        return crate::provider::parse_instant(instant).map(PointArg::Before);
+    }
+    <crate::plan::RecoveryPoint as clap::ValueEnum>::from_str(s, false)
+        .map(PointArg::Kind)
+        .map_err(|_| {
+            format!(
+                "`{s}` is not a recovery point; expected latest, latest-processed, latest-app-consistent or before:INSTANT (RFC 3339, e.g. before:2026-12-01T10:00Z)"
+            )
+        })
 }
 
 fn parse_operation(s: &str) -> Result<Operation, String> {

@@ -151,12 +151,23 @@ pub(super) fn online(
                 .await
                 .map_err(|e| fail(&e.to_string()))?;
         provider.limit_reads(wait);
-        match crate::readiness::assess(plan, graph, provider.as_ref(), None, clock.now()).await {
-            Ok(assessment) => Ok(Online {
+        // `before:` is checked as the run would: a VM without a point is a blocker.
+        let point = super::run::point_choice(args)
+            .ok()
+            .and_then(|(kind, before)| {
+                Some(crate::exec::preflight::PointInTime {
+                    before: before?,
+                    app_consistent: kind == Some(crate::plan::RecoveryPoint::LatestAppConsistent),
+                })
+            });
+        match crate::exec::assess(plan, graph, provider.as_ref(), None, clock.now(), point).await {
+            Ok((assessment, _)) => Ok(Online {
                 vault: provider.describe(),
                 assessment,
             }),
-            Err(e @ crate::provider::ProviderError::Unanswered(_)) => Err(fail(&format!(
+            Err(crate::exec::ExecError::Provider(
+                e @ crate::provider::ProviderError::Unanswered(_),
+            )) => Err(fail(&format!(
                 "cannot read the machines' state: {e}; {}",
                 super::status::how_to_wait_longer(wait)
             ))),

@@ -5,7 +5,7 @@ use super::exit::ExitCode;
 use super::{Ctx, load_graph, output};
 
 pub(super) fn run(args: &GraphArgs, ctx: &Ctx) -> ExitCode {
-    let (_, plan, graph) = match load_graph(ctx, &args.plan, args.operation, &args.groups) {
+    let (_, plan, graph) = match load_graph(ctx, &args.plan, args.operation, (&args.groups, &[])) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };

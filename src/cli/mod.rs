@@ -237,33 +237,21 @@ pub(crate) fn load_graph(
     ctx: &Ctx,
     path: &std::path::Path,
     operation: crate::graph::Operation,
-    groups: &[String],
+    (groups, vms): (&[String], &[String]),
 ) -> Result<(SourceFile, Plan, crate::graph::StepGraph), ExitCode> {
     let (source, plan) = ctx.load_plan(path)?;
-    let only = select_groups(ctx, &plan, groups)?;
-    let graph = crate::graph::build(&plan, operation, only.as_deref());
+    let only = select(ctx, &plan, groups, vms)?;
+    let graph = crate::graph::build_only(&plan, operation, &only);
     Ok((source, plan, graph))
 }
 
-/// Resolves `--group` names to indices, or explains which name is unknown.
-fn select_groups(ctx: &Ctx, plan: &Plan, names: &[String]) -> Result<Option<Vec<usize>>, ExitCode> {
-    if names.is_empty() {
-        return Ok(None);
-    }
-    let mut ids = Vec::new();
-    for name in names {
-        let Some(id) = plan.groups.iter().position(|g| &g.name == name) else {
-            let hint =
-                crate::suggest::did_you_mean(name, plan.groups.iter().map(|g| g.name.as_str()))
-                    .map(|h| format!(" ({h})"))
-                    .unwrap_or_default();
-            return Err(ctx.fail(
-                ErrorCode::Usage,
-                &format!("plan `{}` has no group `{name}`{hint}", plan.name),
-                ExitCode::Usage,
-            ));
-        };
-        ids.push(id);
-    }
-    Ok(Some(ids))
+/// Resolves `--group` and `--vm` names, or explains which name is unknown.
+fn select(
+    ctx: &Ctx,
+    plan: &Plan,
+    groups: &[String],
+    vms: &[String],
+) -> Result<crate::graph::Only, ExitCode> {
+    crate::graph::Only::named(plan, groups, vms)
+        .map_err(|e| ctx.fail(ErrorCode::Usage, &e.to_string(), ExitCode::Usage))
 }

@@ -261,8 +261,8 @@ fn kept_plan(
             ExitCode::Failed,
         ));
     };
-    let only = super::select_groups(ctx, &plan, &settings.groups)?;
-    let graph = crate::graph::build(&plan, state.operation, only.as_deref());
+    let only = super::select(ctx, &plan, &settings.groups, &settings.vms)?;
+    let graph = crate::graph::build_only(&plan, state.operation, &only);
     Ok(RunPlanText {
         text: source.text.to_string(),
         plan,
@@ -282,8 +282,8 @@ fn correct(
     plan_path: &Path,
 ) -> Result<RunPlanText, ExitCode> {
     let plan = ctx.compile(source)?;
-    let only = super::select_groups(ctx, &plan, &settings.groups)?;
-    let graph = crate::graph::build(&plan, state.operation, only.as_deref());
+    let only = super::select(ctx, &plan, &settings.groups, &settings.vms)?;
+    let graph = crate::graph::build_only(&plan, state.operation, &only);
     let shown = source.display_path();
     let result = crate::amend::amend(
         RunPlan {

@@ -2,29 +2,73 @@
 //! `--dry-run` prints what it would do (see `dry_run`, and `configure` for
 //! the drift a `configure` would correct) without acting.
 
-use super::args::RunArgs;
+use super::args::{PointArg, RunArgs};
 use super::exit::ExitCode;
 use super::session::{Flags, Planned, Session};
 use super::{Ctx, load_graph};
 use crate::graph::{Operation, StepGraph};
 use crate::journal::{RunId, RunSettings};
+use crate::plan::RecoveryPoint;
 
 pub(super) fn run(args: &RunArgs, ctx: &Ctx) -> ExitCode {
-    let (source, plan, graph) = match load_graph(ctx, &args.plan, args.operation, &args.groups) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
+    let point = match point_choice(args) {
+        Ok(point) => point,
+        Err(message) => {
+            return ctx.fail(super::output::ErrorCode::Usage, &message, ExitCode::Usage);
+        }
     };
+    let (source, plan, graph) =
+        match load_graph(ctx, &args.plan, args.operation, (&args.groups, &args.vms)) {
+            Ok(loaded) => loaded,
+            Err(code) => return code,
+        };
     if args.dry_run && args.operation == Operation::Configure {
         return super::configure::dry_run(args, ctx, &plan, &graph);
     }
     if args.dry_run {
         return super::dry_run::dry_run(args, ctx, &plan, &graph);
     }
-    execute(args, ctx, &source, plan, graph)
+    execute(args, point, ctx, &source, plan, graph)
+}
+
+/// `--recovery-point`, given at most once as a kind and once as
+/// `before:`: the kind, and the instant. A kind alone is the disaster
+/// case's (`--unplanned`); `before:` applies to the operations that take a
+/// recovery point.
+pub(super) fn point_choice(
+    args: &RunArgs,
+) -> Result<(Option<RecoveryPoint>, Option<crate::clock::Timestamp>), String> {
+    let mut kind = None;
+    let mut before = None;
+    for value in &args.recovery_point {
+        let twice = match value {
+            PointArg::Kind(k) => kind.replace(*k).is_some(),
+            PointArg::Before(t) => before.replace(*t).is_some(),
+        };
+        if twice {
+            return Err("`--recovery-point` takes one of latest, latest-processed or latest-app-consistent, and at most one `before:INSTANT`".to_owned());
+        }
+    }
+    if before.is_some()
+        && !matches!(
+            args.operation,
+            Operation::Failover | Operation::Failback | Operation::TestFailover
+        )
+    {
+        return Err(format!(
+            "`--recovery-point before:` applies to failover, failback and test-failover, not {}",
+            args.operation
+        ));
+    }
+    if kind.is_some() && before.is_none() && !args.unplanned {
+        return Err("`--recovery-point` chooses the point of an `--unplanned` failover (a planned one takes the latest); add `--unplanned`, or give `before:INSTANT` for a point in time".to_owned());
+    }
+    Ok((kind, before))
 }
 
 fn execute(
     args: &RunArgs,
+    (recovery_point, before): (Option<RecoveryPoint>, Option<crate::clock::Timestamp>),
     ctx: &Ctx,
     source: &crate::source::SourceFile,
     plan: crate::plan::Plan,
@@ -45,9 +89,12 @@ fn execute(
     let settings = RunSettings {
         plan_file: plan_file.display().to_string(),
         groups: args.groups.clone(),
+        vms: args.vms.clone(),
         simulate: args.simulate,
         unplanned: args.unplanned,
-        recovery_point: args.recovery_point,
+        recovery_point,
+        before,
+        points: std::collections::BTreeMap::new(),
         parallelism: args.parallelism,
     };
     let place = match super::state::of_plan(&args.state, &plan, &plan_file) {

@@ -259,7 +259,7 @@ fn health_cell(h: Health) -> Cell {
     Cell::new(text, Paint::health(h))
 }
 
-fn item_row(it: &Item) -> Vec<Cell> {
+fn item_row(it: &Item, consistency: bool) -> Vec<Cell> {
     let replicating = match it.replicating {
         Some(Direction::PrimaryToRecovery) => "primary → recovery",
         Some(Direction::RecoveryToPrimary) => "recovery → primary",
@@ -284,7 +284,7 @@ fn item_row(it: &Item) -> Vec<Cell> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    vec![
+    let mut row = vec![
         Cell::plain(it.vm.clone()),
         Cell::plain(it.group.clone()),
         health_cell(it.health),
@@ -293,7 +293,14 @@ fn item_row(it: &Item) -> Vec<Cell> {
         rpo,
         test,
         Cell::plain(allowed),
-    ]
+    ];
+    if consistency {
+        row.insert(
+            2,
+            Cell::plain(it.consistency_group.clone().unwrap_or_else(|| "-".into())),
+        );
+    }
+    row
 }
 
 fn items_table(out: &mut String, d: &Dashboard, color: bool) {
@@ -301,7 +308,10 @@ fn items_table(out: &mut String, d: &Dashboard, color: bool) {
         out.push_str("no items\n");
         return;
     }
-    let header = [
+    // The consistency column only when some item is in a multi-VM group:
+    // most vaults have none, and the table stays as wide as it was.
+    let consistency = d.items.iter().any(|it| it.consistency_group.is_some());
+    let mut header = vec![
         "VM",
         "GROUP",
         "HEALTH",
@@ -311,7 +321,10 @@ fn items_table(out: &mut String, d: &Dashboard, color: bool) {
         "TEST",
         "ALLOWED",
     ];
-    let rows: Vec<Vec<Cell>> = d.items.iter().map(item_row).collect();
+    if consistency {
+        header.insert(2, "CONSISTENCY");
+    }
+    let rows: Vec<Vec<Cell>> = d.items.iter().map(|it| item_row(it, consistency)).collect();
     for line in table(&header, &rows, color) {
         let _ = writeln!(out, "{line}");
     }

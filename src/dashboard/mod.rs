@@ -215,6 +215,8 @@ pub struct Item {
     pub allowed_operations: Vec<Operation>,
     /// The replicated item's name.
     pub item: String,
+    /// The multi-VM consistency group it shares recovery points with.
+    pub consistency_group: Option<String>,
     /// The job of the operation in progress.
     pub current_job: Option<JobId>,
     /// Every health issue of the machine, replication ones included.
@@ -370,6 +372,7 @@ fn item(m: &Machine, group: &str, objective_ms: Option<u64>, now: Timestamp) -> 
         last_test_failover: m.last_test_failover,
         allowed_operations: m.operations(),
         item: m.item.clone(),
+        consistency_group: m.consistency_group.clone(),
         current_job: m.current_job.clone(),
         issues: m.issues.clone(),
     }

@@ -49,6 +49,7 @@ fn protected(vm: &str) -> Machine {
         current_job: None,
         target: crate::target::TargetSettings::default(),
         source_vm: None,
+        consistency_group: None,
     }
 }
 
@@ -375,7 +376,7 @@ fn json_has_the_shape_of_cli_md() {
             "replicating": "primary_to_recovery", "rpo_s": 42,
             "rpo_breached": false, "test_failover": "recommended", "last_test_failover": null,
             "allowed_operations": ["failover", "test-failover"], "item": "web-01",
-            "current_job": null, "issues": []
+            "consistency_group": null, "current_job": null, "issues": []
         })
     );
     assert_eq!(v["items"][0]["test_failover"], "performed");

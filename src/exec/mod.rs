@@ -13,6 +13,7 @@ pub mod launch;
 mod look;
 pub mod machines;
 mod on_failure;
+pub mod preflight;
 pub(crate) mod retry;
 mod step;
 mod walker;
@@ -263,6 +264,7 @@ pub fn target(plan: &Plan, graph: &StepGraph, action: StepAction) -> Option<Targ
 /// for the operation, and refuses before anything is done when it finds a
 /// blocker (with `strict`, a warning too), naming every finding at once
 /// (see [`crate::readiness::assess`], which also says what resume skips).
+/// The estate checks join readiness's findings (see [`preflight_at`]).
 pub async fn preflight(
     plan: &Plan,
     graph: &StepGraph,
@@ -271,11 +273,57 @@ pub async fn preflight(
     now: crate::clock::Timestamp,
     strict: bool,
 ) -> Result<Assessment, ExecError> {
-    let assessment = crate::readiness::assess(plan, graph, provider, prior, now).await?;
+    preflight_at(plan, graph, provider, prior, now, strict, None)
+        .await
+        .map(|(assessment, _)| assessment)
+}
+
+/// [`preflight`] with a common point in time: the estate checks join
+/// readiness's findings ([`preflight::split_groups`] always; with `point`,
+/// the recovery point of every VM, returned by VM).
+pub async fn preflight_at(
+    plan: &Plan,
+    graph: &StepGraph,
+    provider: &dyn Provider,
+    prior: Option<&RunState>,
+    now: crate::clock::Timestamp,
+    strict: bool,
+    point: Option<preflight::PointInTime>,
+) -> Result<(Assessment, Points), ExecError> {
+    let (assessment, points) = assess(plan, graph, provider, prior, now, point).await?;
     if assessment.readiness.refuses(strict) {
         return Err(ExecError::NotReady(Box::new(assessment.readiness)));
     }
-    Ok(assessment)
+    Ok((assessment, points))
+}
+
+/// The recovery points a run's `before:` picked, by plan VM.
+pub type Points = std::collections::BTreeMap<String, crate::provider::RecoveryPointInfo>;
+
+/// Readiness with the estate checks' findings, refusing nothing: what
+/// [`preflight`] judges, and what `run --dry-run --online` lists.
+pub async fn assess(
+    plan: &Plan,
+    graph: &StepGraph,
+    provider: &dyn Provider,
+    prior: Option<&RunState>,
+    now: crate::clock::Timestamp,
+    point: Option<preflight::PointInTime>,
+) -> Result<(Assessment, Points), ExecError> {
+    let mut assessment = crate::readiness::assess(plan, graph, provider, prior, now).await?;
+    let mut extra = preflight::split_groups(plan, graph, provider).await?;
+    let mut points = Points::new();
+    if let Some(point) = point {
+        let (picked, missing) = preflight::pick(provider, &assessment.targets, point).await;
+        points = picked;
+        extra.extend(missing);
+    }
+    if !extra.is_empty() {
+        let mut findings = std::mem::take(&mut assessment.readiness.findings);
+        findings.extend(extra);
+        assessment.readiness = crate::readiness::Readiness::of(findings);
+    }
+    Ok((assessment, points))
 }
 
 /// Executes the run: `run_started`, every step, the plan's `on_failure`

@@ -16,6 +16,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::plan::{GroupId, PLAN_LEVEL, Plan, VmRef, When};
 
+use super::subset::Only;
 use super::{EstimateSource, GroupInfo, Operation, Order, Step, StepAction, StepGraph};
 
 /// What a walk's VM steps do.
@@ -30,6 +31,20 @@ enum Steps {
 /// The step graph of `operation` on `plan`. With `only`, the other groups keep
 /// their place in the order but contribute no steps (`run --group`).
 pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> StepGraph {
+    build_only(
+        plan,
+        operation,
+        &Only {
+            groups: only.map(<[GroupId]>::to_vec),
+            vms: None,
+        },
+    )
+}
+
+/// [`build`] for the part of the plan `only` selects (`run --group`,
+/// `run --vm`): the VMs left out contribute no step, and the order among
+/// the VMs kept is the whole plan's (see [`super::subset`]).
+pub fn build_only(plan: &Plan, operation: Operation, only: &Only) -> StepGraph {
     let shutdowns = operation.shuts_down_first(plan);
     let nodes = plan.vm_count() * if shutdowns { 2 } else { 1 } + 16;
     let mut graph: DiGraph<Step, ()> = DiGraph::with_capacity(nodes, nodes * 2);
@@ -85,10 +100,10 @@ fn walk(
     operation: Operation,
     order: Order,
     steps: Steps,
-    only: Option<&[GroupId]>,
+    only: &Only,
     graph: &mut DiGraph<Step, ()>,
 ) {
-    let selected = |g: GroupId| only.is_none_or(|o| o.contains(&g));
+    let selected = |g: GroupId| only.has_group(g);
     // Per group: the steps others wait for when entering it, and those it ends with.
     let mut entries: Vec<Vec<NodeIndex>> = vec![Vec::new(); plan.groups.len()];
     let mut exits: Vec<Vec<NodeIndex>> = vec![Vec::new(); plan.groups.len()];
@@ -99,7 +114,7 @@ fn walk(
         .collect();
 
     // VM-level dependencies in this operation's direction: deps[g][v] = VMs that go first.
-    let vm_deps = vm_dependencies(plan, order);
+    let vm_deps = super::subset::narrow(vm_dependencies(plan, order), only);
 
     for g in 0..plan.groups.len() {
         if !selected(g) {
@@ -107,7 +122,7 @@ fn walk(
         }
         let (entry, exit) = group_steps(
             plan,
-            g,
+            (g, only),
             (operation, steps),
             &vm_deps[g],
             graph,
@@ -194,7 +209,7 @@ fn connect(
 /// hooks in a chain. Returns the steps the group is entered by and ends with.
 fn group_steps(
     plan: &Plan,
-    g: GroupId,
+    (g, only): (GroupId, &Only),
     (operation, steps): (Operation, Steps),
     deps: &[Vec<VmRef>],
     graph: &mut DiGraph<Step, ()>,
@@ -211,7 +226,9 @@ fn group_steps(
     let mut vms = Vec::with_capacity(group.vms.len());
     for (v, vm) in group.vms.iter().enumerate() {
         // `configure` has nothing to send for a VM without target settings.
-        if operation == Operation::Configure && vm.target.is_empty() {
+        if operation == Operation::Configure && vm.target.is_empty()
+            || !only.has_vm(VmRef { group: g, vm: v })
+        {
             continue;
         }
         let at = VmRef { group: g, vm: v };

@@ -12,6 +12,7 @@
 mod build;
 pub mod export;
 pub mod failback;
+mod subset;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -20,7 +21,8 @@ use crate::plan::{GroupId, VmRef, When};
 
 pub use crate::operation::{Operation, Order};
 pub use crate::step_kind::StepKind;
-pub use build::build;
+pub use build::{build, build_only};
+pub use subset::{Only, UnknownName};
 
 /// What a step does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -82,6 +82,9 @@ pub struct RunSettings {
     /// `--group` names (empty: all).
     #[serde(default)]
     pub groups: Vec<String>,
+    /// `--vm` names (empty: every VM of the groups).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vms: Vec<String>,
     /// `--simulate` or `vault simulator`.
     #[serde(default)]
     pub simulate: bool,
@@ -91,6 +94,14 @@ pub struct RunSettings {
     /// `--recovery-point`, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery_point: Option<crate::plan::RecoveryPoint>,
+    /// `--recovery-point before:INSTANT`: every VM fails over to its latest
+    /// point at or before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<crate::clock::Timestamp>,
+    /// The points `before` picked at the run's start, by plan VM: a resume
+    /// uses the same ones.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub points: std::collections::BTreeMap<String, crate::provider::RecoveryPointInfo>,
     /// `--parallelism`: a cap on VM steps across the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<u32>,

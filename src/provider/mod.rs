@@ -11,6 +11,7 @@
 pub mod azure;
 mod error;
 pub mod inventory;
+mod point;
 pub mod simulator;
 mod stage;
 
@@ -27,6 +28,7 @@ use crate::target::{Change, TargetSettings};
 
 pub use error::ProviderError;
 pub use inventory::Inventory;
+pub use point::{RecoveryPointInfo, latest_before, parse_instant};
 pub use stage::{Stage, operations_allowed};
 
 /// A plan VM as a provider needs it.
@@ -200,6 +202,10 @@ pub struct Machine {
     /// The protected VM's ARM id in the primary region (A2A
     /// `fabricObjectId`), when the vault says.
     pub source_vm: Option<String>,
+    /// The multi-VM consistency group the item shares recovery points with
+    /// (A2A `multiVmGroupName`), when it is in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistency_group: Option<String>,
 }
 
 impl Machine {
@@ -252,6 +258,11 @@ pub struct OperationOptions {
     pub shutdown_source: bool,
     /// The isolated network of a test failover.
     pub test_network: Option<String>,
+    /// The recovery point chosen for each VM (`--recovery-point before:`),
+    /// by plan VM: its id as [`Provider::recovery_points`] listed it. A VM
+    /// listed here fails over to this point, whatever `recovery_point` says.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub points: BTreeMap<String, String>,
 }
 
 impl Default for OperationOptions {
@@ -261,6 +272,7 @@ impl Default for OperationOptions {
             recovery_point: RecoveryPoint::LatestProcessed,
             shutdown_source: true,
             test_network: None,
+            points: BTreeMap::new(),
         }
     }
 }
@@ -461,6 +473,20 @@ pub trait Provider: Send + Sync {
     /// that could not run.
     fn inventory(&self) -> &dyn Inventory {
         &inventory::NONE
+    }
+
+    /// The recovery points a failover of `target` could use now, newest
+    /// first (ASR's `RecoveryPoints_ListByReplicationProtectedItems`). A
+    /// provider that cannot list them (test doubles) refuses.
+    async fn recovery_points(
+        &self,
+        target: &Target,
+    ) -> Result<Vec<RecoveryPointInfo>, ProviderError> {
+        Err(ProviderError::Service(format!(
+            "{}: {} cannot list recovery points",
+            target.vm,
+            self.describe()
+        )))
     }
 
     /// Runs an Automation runbook job to its end.

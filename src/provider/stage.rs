@@ -152,6 +152,7 @@ mod tests {
             current_job: job.map(|j| super::super::JobId(j.into())),
             target: crate::target::TargetSettings::default(),
             source_vm: None,
+            consistency_group: None,
         };
         let cases: [(&[A], Option<&str>, Stage); 8] = [
             (

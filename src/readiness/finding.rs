@@ -47,6 +47,11 @@ pub enum FindingKind {
     DrillStale,
     /// A check could not run (a read failed, was throttled or refused).
     Unchecked,
+    /// The run's selection (`--group`, `--vm`) splits a multi-VM
+    /// consistency group.
+    ConsistencyGroup,
+    /// A VM has no recovery point the run's `--recovery-point before:` asks for.
+    RecoveryPoint,
 }
 
 impl FindingKind {
@@ -67,6 +72,8 @@ impl FindingKind {
             FindingKind::Coverage => "coverage",
             FindingKind::DrillStale => "drill_stale",
             FindingKind::Unchecked => "unchecked",
+            FindingKind::ConsistencyGroup => "consistency_group",
+            FindingKind::RecoveryPoint => "recovery_point",
         }
     }
 }

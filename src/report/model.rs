@@ -226,14 +226,14 @@ fn from_plan(text: &str, state: &RunState, notes: &mut Vec<String>) -> Option<Fr
         );
         return None;
     };
-    let groups = state.settings.as_ref().map(|s| &s.groups);
-    let only: Option<Vec<usize>> = groups.filter(|g| !g.is_empty()).map(|names| {
-        names
-            .iter()
-            .filter_map(|n| plan.groups.iter().position(|g| &g.name == n))
-            .collect()
-    });
-    let graph = crate::graph::build(&plan, state.operation, only.as_deref());
+    // A name the plan lost since (a corrected run) shows the whole plan
+    // rather than failing the report.
+    let only = state
+        .settings
+        .as_ref()
+        .and_then(|s| crate::graph::Only::named(&plan, &s.groups, &s.vms).ok())
+        .unwrap_or_default();
+    let graph = crate::graph::build_only(&plan, state.operation, &only);
     let schedule = Schedule::checked(&graph).ok();
     Some(FromPlan {
         plan,

@@ -171,6 +171,7 @@ impl Provider for FakeVault {
                     current_job: current,
                     target: drplan::target::TargetSettings::default(),
                     source_vm: None,
+                    consistency_group: None,
                 }
             })
             .collect())

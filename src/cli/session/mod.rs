@@ -83,6 +83,14 @@ pub(super) struct Planned {
     pub(super) place: Place,
 }
 
+/// What the checks under the plan's lock give the run.
+struct Checked {
+    /// The machines as readiness read them (`machines before`).
+    machines: crate::journal::Event,
+    /// The recovery points `before:` picked, by plan VM (empty without it).
+    points: exec::Points,
+}
+
 /// One run, new or resumed.
 pub(super) struct Session {
     plan_path: PathBuf,
@@ -143,7 +151,7 @@ impl Session {
         &self,
         store: &dyn RunStore,
         clock: Clock,
-    ) -> Result<(Box<dyn Provider>, Box<dyn LockGuard>, crate::journal::Event), LaunchError> {
+    ) -> Result<(Box<dyn Provider>, Box<dyn LockGuard>, Checked), LaunchError> {
         launch::missing_secrets(&self.plan, &self.graph, &|name| {
             std::env::var_os(name).is_some()
         })?;
@@ -189,14 +197,15 @@ impl Session {
 
     /// What is checked under the plan's lock: hooks of earlier attempts
     /// that still run, and readiness (its warnings said on stderr); the
-    /// machines as readiness read them, for the journal.
+    /// machines as readiness read them, for the journal, and the recovery
+    /// points a new run's `before:` picked.
     async fn check(
         &self,
         store: &dyn RunStore,
         provider: &dyn Provider,
         stem: &str,
         clock: Clock,
-    ) -> Result<crate::journal::Event, LaunchError> {
+    ) -> Result<Checked, LaunchError> {
         let leases = |run: &RunId| self.hook_leases(store, run);
         let hooks = launch::still_running(store, &leases, self.prior.as_ref(), stem).await;
         if !hooks.is_empty() {
@@ -205,13 +214,24 @@ impl Session {
                 hooks,
             });
         }
-        let assessment = exec::preflight(
+        // A resumed run keeps the points its start picked.
+        let point = self
+            .settings
+            .before
+            .filter(|_| self.settings.points.is_empty())
+            .map(|before| exec::preflight::PointInTime {
+                before,
+                app_consistent: self.settings.recovery_point
+                    == Some(crate::plan::RecoveryPoint::LatestAppConsistent),
+            });
+        let (assessment, points) = exec::preflight_at(
             &self.plan,
             &self.graph,
             provider,
             self.prior.as_ref(),
             clock.now(),
             self.flags.strict,
+            point,
         )
         .await
         .map_err(|e| match e {
@@ -233,11 +253,14 @@ impl Session {
                 ))
             );
         }
-        Ok(exec::machines::seen(
-            crate::journal::MachinesPhase::Before,
-            &assessment.targets,
-            &assessment.machines,
-        ))
+        Ok(Checked {
+            machines: exec::machines::seen(
+                crate::journal::MachinesPhase::Before,
+                &assessment.targets,
+                &assessment.machines,
+            ),
+            points,
+        })
     }
 
     /// `--break-lock`: says whose lock it is, asks (unless `--yes`), and
@@ -309,10 +332,15 @@ impl Session {
         // run exits resumable. None of them kills the process outright.
         let cancel = CancellationToken::new();
         watch_signals(&cancel);
-        let (provider, lock, machines) = match self.prepare(store, clock).await {
+        let (provider, lock, checked) = match self.prepare(store, clock).await {
             Ok(ready) => ready,
             Err(e) => return self.fail(e, store).await,
         };
+        let machines = checked.machines;
+        if !checked.points.is_empty() {
+            // Journaled in `run_started`, so that a resume uses the same points.
+            self.settings.points = checked.points;
+        }
         if cancel.is_cancelled() {
             lock.release().await;
             return self.errors().fail(

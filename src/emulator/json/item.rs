@@ -154,6 +154,16 @@ fn provider_details(
         "isReplicationAgentUpdateRequired": software_update,
         "lifecycleId": guid(fnv1a(&format!("lifecycle:{}", item.name)), 1),
     });
+    // An item of a multi-VM consistency group names it, as ASR does for a
+    // group the user named when enabling replication.
+    if let (Some(group), Some(obj)) = (&m.consistency_group, details.as_object_mut()) {
+        obj.insert("multiVmGroupName".into(), json!(group));
+        obj.insert(
+            "multiVmGroupId".into(),
+            json!(guid(fnv1a(&format!("multi-vm-group:{group}")), 1)),
+        );
+        obj.insert("multiVmGroupCreateOption".into(), json!("UserSpecified"));
+    }
     // A running job's progress shows as the item's monitoring job, as ASR
     // does for reprotect's initial replication.
     if let (Some(job), Some(obj)) = (ctx.current, details.as_object_mut()) {

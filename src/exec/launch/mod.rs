@@ -132,6 +132,11 @@ pub fn operation_options(plan: &Plan, settings: &RunSettings) -> OperationOption
         recovery_point,
         shutdown_source: plan.failover.shutdown_source && !settings.unplanned,
         test_network: plan.test_network.clone(),
+        points: settings
+            .points
+            .iter()
+            .map(|(vm, point)| (vm.clone(), point.id.clone()))
+            .collect(),
     }
 }
 

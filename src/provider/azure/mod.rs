@@ -233,6 +233,13 @@ impl Provider for AzureProvider {
         self.job_now(id).await
     }
 
+    async fn recovery_points(
+        &self,
+        target: &Target,
+    ) -> Result<Vec<crate::provider::RecoveryPointInfo>, ProviderError> {
+        self.list_recovery_points(target).await
+    }
+
     async fn follow(
         &self,
         id: &JobId,

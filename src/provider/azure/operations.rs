@@ -223,27 +223,50 @@ impl AzureProvider {
         })
     }
 
+    /// The point a failover sends: the one chosen before the run
+    /// (`before:`), else the one `recovery_point` names.
     async fn recovery_point(
         &self,
         target: &Target,
         known: &Known,
         options: &OperationOptions,
     ) -> Result<Option<String>, ProviderError> {
+        if let Some(chosen) = options.points.get(&target.vm) {
+            return Ok(Some(chosen.clone()));
+        }
         if options.recovery_point == crate::provider::RecoveryPoint::Latest {
             return Ok(None);
         }
-        let path = format!("{}/recoveryPoints", known.id);
-        let points: Vec<RecoveryPoint> = self
-            .client
-            .get_all(&path, ASR_API_VERSION, &[])
-            .await
-            .map_err(|e| failed(&format!("{}: cannot list recovery points", target.vm), e))?;
+        let points = self.points_of(target, known).await?;
         let picked = mapping::pick_recovery_point(&points, options.recovery_point)
             .map_err(|reason| service(format!("{}: {reason}", target.vm)))?;
         if picked.is_none() {
             tracing::warn!(vm = %target.vm, "no processed recovery point listed; failing over to the latest");
         }
         Ok(picked)
+    }
+
+    /// [`Provider::recovery_points`](crate::provider::Provider::recovery_points).
+    pub(super) async fn list_recovery_points(
+        &self,
+        target: &Target,
+    ) -> Result<Vec<crate::provider::RecoveryPointInfo>, ProviderError> {
+        let known = self.item_of(target).await?;
+        let points = self.points_of(target, &known).await?;
+        Ok(mapping::recovery_points(&points))
+    }
+
+    /// `RecoveryPoints_ListByReplicationProtectedItems` of an item.
+    async fn points_of(
+        &self,
+        target: &Target,
+        known: &Known,
+    ) -> Result<Vec<RecoveryPoint>, ProviderError> {
+        let path = format!("{}/recoveryPoints", known.id);
+        self.client
+            .get_all(&path, ASR_API_VERSION, &[])
+            .await
+            .map_err(|e| failed(&format!("{}: cannot list recovery points", target.vm), e))
     }
 
     /// After a request whose outcome is unknown: the job, if the item shows

@@ -75,16 +75,9 @@ const CRASH_POINT_EVERY_S: u64 = 5 * 60;
 /// point (A2A's default policy: every hour). *(inferred)*
 const APP_POINT_EVERY_S: u64 = 3600;
 
-/// A recovery point of a simulated item (`recoveryPoints` of an ASR item).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecoveryPointInfo {
-    /// Its id, the same for the same item and time.
-    pub id: String,
-    /// When it was taken.
-    pub time: Timestamp,
-    /// Application-consistent (else crash-consistent).
-    pub app_consistent: bool,
-}
+/// A recovery point of a simulated item: its id is the same for the same
+/// item and time.
+pub use crate::provider::RecoveryPointInfo;
 
 /// The simulated vault. Share it behind an `Arc`; every method takes `&self`.
 #[derive(Debug)]
@@ -335,6 +328,13 @@ impl Provider for Simulator {
 
     fn inventory(&self) -> &dyn Inventory {
         self
+    }
+
+    async fn recovery_points(
+        &self,
+        target: &Target,
+    ) -> Result<Vec<RecoveryPointInfo>, ProviderError> {
+        Simulator::recovery_points(self, target)
     }
 
     async fn job(&self, id: &JobId) -> Result<Job, ProviderError> {

@@ -77,6 +77,10 @@ impl Simulator {
             current_job: item.current_job.clone(),
             target: item.target.clone(),
             source_vm: item.source.as_ref().map(|s| s.id.clone()),
+            consistency_group: world
+                .item_edits()
+                .get(&target.item)
+                .and_then(|e| e.consistency_group.clone()),
         })
     }
 

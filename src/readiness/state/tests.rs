@@ -19,6 +19,7 @@ fn machine(active: Location, from: Option<Location>, allowed: &[AsrOperation]) -
         current_job: None,
         target: crate::target::TargetSettings::default(),
         source_vm: None,
+        consistency_group: None,
     }
 }
 

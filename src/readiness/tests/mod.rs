@@ -132,6 +132,7 @@ pub(super) fn protected(vm: &str) -> Machine {
         source_vm: Some(format!(
             "{SUB}/resourceGroups/rg-shop/providers/Microsoft.Compute/virtualMachines/{vm}"
         )),
+        consistency_group: None,
     }
 }
 

@@ -31,6 +31,7 @@ fn machine() -> Machine {
             ..TargetSettings::default()
         },
         source_vm: None,
+        consistency_group: None,
     }
 }
 

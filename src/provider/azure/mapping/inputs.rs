@@ -1,8 +1,8 @@
 //! What an action sends, chosen from what the item says: the A2A reprotect
 //! input from the item's own details, and the recovery point of a failover
-//! from the item's points.
+//! from the item's points (listed as drplan's for `before:`).
 
-use crate::provider::Location;
+use crate::provider::{Location, RecoveryPointInfo};
 
 use super::super::models::{A2aReprotectDetails, A2aVmDisk, ProtectedItem, RecoveryPoint};
 use super::{location, parse_time};
@@ -134,6 +134,30 @@ pub fn pick_recovery_point(
             })
         }
     }
+}
+
+/// An item's listed points as drplan's, newest first: a point without an id
+/// or a readable time is left out (no failover could name it, or no
+/// instant be compared with it); `ApplicationConsistent` marks the
+/// application-consistent ones, every other type counts as crash-consistent.
+pub fn recovery_points(points: &[RecoveryPoint]) -> Vec<RecoveryPointInfo> {
+    let mut out: Vec<RecoveryPointInfo> = points
+        .iter()
+        .filter(|p| !p.id.trim().is_empty())
+        .filter_map(|p| {
+            Some(RecoveryPointInfo {
+                id: p.id.clone(),
+                time: parse_time(p.properties.recovery_point_time.as_deref()?)?,
+                app_consistent: p
+                    .properties
+                    .recovery_point_type
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("ApplicationConsistent")),
+            })
+        })
+        .collect();
+    out.sort_by_key(|p| std::cmp::Reverse(p.time));
+    out
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! - [`failover_origins`]: which way a failover job went (ASR's job does not say);
 //! - [`reprotect_input`]: the A2A reprotect input, from the item's own details;
 //! - [`pick_recovery_point`]: the recovery point of a failover;
+//! - [`recovery_points`]: an item's points, for a point in time;
 //! - [`target_settings`], [`update_input`]: the item's target settings, and
 //!   the update that changes them (which NIC is the primary one).
 
@@ -26,7 +27,7 @@ use super::models::ProtectedItem;
 use super::poll;
 
 pub use health::{health_issue, issue_kind, severity, summary_issue, vault_health};
-pub use inputs::{pick_recovery_point, reprotect_input};
+pub use inputs::{pick_recovery_point, recovery_points, reprotect_input};
 pub use jobs::{ScenarioKind, failover_origins, job, job_state, scenario_kind, waits_for_input};
 pub use target::{UpdateError, primary_nic, target_settings, update_input};
 
@@ -166,6 +167,13 @@ pub fn machine(target: &Target, item: &ProtectedItem) -> Machine {
                 .as_deref()
                 .map(str::trim)
                 .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+        }),
+        consistency_group: details.and_then(|d| {
+            d.multi_vm_group_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
                 .map(str::to_owned)
         }),
     }

@@ -20,6 +20,7 @@ async fn failover_posts_the_a2a_input_and_returns_the_location_job() {
         recovery_point: RecoveryPoint::LatestProcessed,
         shutdown_source: false,
         test_network: None,
+        points: std::collections::BTreeMap::new(),
     };
     let job = server
         .provider()

@@ -60,6 +60,7 @@ fn opts() -> OperationOptions {
         recovery_point: RecoveryPoint::LatestProcessed,
         shutdown_source: true,
         test_network: None,
+        points: std::collections::BTreeMap::new(),
     }
 }
 

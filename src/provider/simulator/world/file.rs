@@ -17,7 +17,8 @@
 //!  "vms": [{"name": "legacy-01", "resource_group": "<group id>", "region": "westeurope",
 //!           "tags": {"app": "shop"}}],
 //!  "items": {"app-01": {"target": {"size": "Standard_D2s_v5"},
-//!                       "last_test_failover": "2025-10-01T00:00:00Z"}}}
+//!                       "last_test_failover": "2025-10-01T00:00:00Z",
+//!                       "consistency_group": "mvg-shop"}}}
 //! ```
 
 use super::raw::{RawRegion, RawReservation, RawSize, RawVm, RawWorld};
@@ -106,7 +107,11 @@ impl World {
             if edit.last_test_failover.is_some() {
                 entry.last_test_failover = edit.last_test_failover;
             }
+            if let Some(group) = edit.consistency_group {
+                entry.consistency_group = Some(consistency_group(&at, &group)?);
+            }
         }
+        world.check_consistency_groups()?;
         Ok(world)
     }
 
@@ -390,6 +395,49 @@ fn edit_size(region: &mut Region, at: &str, size: &str, edit: RawSize) -> Result
     }
     Ok(())
 }
+
+/// A consistency group's name as ASR takes it: not blank.
+fn consistency_group(at: &str, name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!(
+            "{at}.consistency_group: the name is empty; name the multi-VM group (`\"mvg-db\"`), or leave the field out"
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+impl World {
+    /// ASR keeps at most [`CONSISTENCY_GROUP_LIMIT`] VMs in one multi-VM
+    /// consistency group.
+    fn check_consistency_groups(&self) -> Result<(), String> {
+        let mut members: std::collections::BTreeMap<&str, Vec<&str>> =
+            std::collections::BTreeMap::new();
+        for (vm, item) in &self.plan_vms {
+            if let Some(group) = self
+                .items
+                .get(item)
+                .and_then(|e| e.consistency_group.as_deref())
+            {
+                members.entry(group).or_default().push(vm);
+            }
+        }
+        match members
+            .iter()
+            .find(|(_, vms)| vms.len() > CONSISTENCY_GROUP_LIMIT)
+        {
+            Some((group, vms)) => Err(format!(
+                "items: consistency group `{group}` has {} VMs ({}); ASR holds at most {CONSISTENCY_GROUP_LIMIT} in one; split it",
+                vms.len(),
+                vms.join(", ")
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The most VMs a multi-VM consistency group holds.
+const CONSISTENCY_GROUP_LIMIT: usize = 16;
 
 fn unknown(at: &str, what: &str, name: &str, valid: &[&str]) -> String {
     let hint = did_you_mean(name, valid.iter().copied())

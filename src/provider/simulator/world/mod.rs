@@ -139,6 +139,8 @@ pub(crate) struct ItemEdit {
     pub(crate) target: Option<TargetSettings>,
     /// When a test failover last succeeded, as the vault should report.
     pub(crate) last_test_failover: Option<Timestamp>,
+    /// The multi-VM consistency group the item is in (`multiVmGroupName`).
+    pub(crate) consistency_group: Option<String>,
 }
 
 /// The zones of a region: every derived region has them, and a world file

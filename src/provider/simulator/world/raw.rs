@@ -109,4 +109,5 @@ pub(super) struct RawVm {
 pub(super) struct RawItem {
     pub(super) target: Option<TargetSettings>,
     pub(super) last_test_failover: Option<Timestamp>,
+    pub(super) consistency_group: Option<String>,
 }
