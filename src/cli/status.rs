@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::args::{Format, JobsArgs, StatusArgs};
 use super::exit::ExitCode;
+use super::output::ErrorCode;
 use super::{Ctx, output};
 use crate::clock::Clock;
 use crate::dashboard;
@@ -240,6 +241,9 @@ fn watch_loop(
         let provider = match open_provider(&plan, plan_path, simulate, ctx.credential, clock).await
         {
             Ok(p) => p,
+            Err(e @ ProviderError::Refused(_)) => {
+                return ctx.fail(ErrorCode::Refused, &e.to_string(), ExitCode::NotReady);
+            }
             Err(e) => {
                 output::error(&e.to_string());
                 return ExitCode::Failed;

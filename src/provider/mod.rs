@@ -9,6 +9,7 @@
 //! (spec: asr-model.md "Item states").
 
 pub mod azure;
+pub mod estate;
 mod error;
 pub mod inventory;
 pub mod simulator;
