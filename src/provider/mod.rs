@@ -9,8 +9,8 @@
 //! (spec: asr-model.md "Item states").
 
 pub mod azure;
-pub mod estate;
 mod error;
+pub mod estate;
 pub mod inventory;
 pub mod simulator;
 mod stage;

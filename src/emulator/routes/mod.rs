@@ -34,20 +34,28 @@ use crate::provider::ProviderError;
 use path::Route;
 use reply::{Link, Query, Reply, ReplyBody, refused};
 
-/// The router: everything goes through [`dispatch`].
-pub(super) fn router(state: Arc<Emu>) -> Router {
-    Router::new().fallback(dispatch).with_state(state)
+/// The router over the vaults served (the plan's first): everything goes
+/// through [`dispatch`].
+pub(super) fn router(vaults: Vec<Arc<Emu>>) -> Router {
+    Router::new()
+        .fallback(dispatch)
+        .with_state(Arc::new(vaults))
 }
 
-/// Every request: answers it and stamps `x-ms-request-id`.
+/// Every request: answered by the vault it is for (see [`path::pick`]),
+/// stamped with `x-ms-request-id`.
 async fn dispatch(
-    State(emu): State<Arc<Emu>>,
+    State(vaults): State<Arc<Vec<Arc<Emu>>>>,
     ConnectInfo(conn): ConnectInfo<Connection>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let Some(emu) = path::pick(&vaults, uri.path()) else {
+        return Reply::error(404, "ResourceNotFound", "The emulator serves no vault.")
+            .into_response();
+    };
     let n = emu.requests.fetch_add(1, Ordering::Relaxed);
     let reply = emu.answer(&conn, &method, &uri, &headers, &body).await;
     let reply = if reply.headers.iter().any(|(h, _)| *h == "x-ms-request-id") {

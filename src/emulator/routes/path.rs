@@ -1,7 +1,11 @@
 //! What a request's path names: the path in, a [`Route`] (or ARM's 404
 //! message) out: the vault's ASR resources, the runbook accounts' jobs, or
 //! the Compute, Network and Resources APIs ([`ArmRoute`]). ARM paths are
-//! case-insensitive, so every segment is compared ignoring case.
+//! case-insensitive, so every segment is compared ignoring case. When the
+//! emulator serves several vaults, [`pick`] first chooses the vault a path
+//! is for.
+
+use std::sync::Arc;
 
 use axum::http::Method;
 
@@ -107,6 +111,32 @@ pub(super) fn strip<'a, 'b>(segments: &'b [&'a str], id: &str) -> Option<&'b [&'
 
 pub(super) fn eq(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
+}
+
+/// The vault a request is for: the one whose ARM id (or one of whose
+/// runbook accounts) the path starts with; else, for the subscription reads,
+/// the first vault of the path's subscription; else the plan's vault.
+pub(super) fn pick<'v>(vaults: &'v [Arc<Emu>], path: &str) -> Option<&'v Arc<Emu>> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let owns = |emu: &&Arc<Emu>| {
+        strip(&segments, &emu.names.vault).is_some()
+            || emu
+                .automation
+                .accounts()
+                .iter()
+                .any(|a| strip(&segments, &a.id).is_some())
+    };
+    let of_subscription = |emu: &&Arc<Emu>| match segments.as_slice() {
+        [root, subscription, ..] if eq(root, "subscriptions") => {
+            eq(subscription, &emu.names.subscription)
+        }
+        _ => false,
+    };
+    vaults
+        .iter()
+        .find(owns)
+        .or_else(|| vaults.iter().find(of_subscription))
+        .or_else(|| vaults.first())
 }
 
 impl Emu {

@@ -60,7 +60,8 @@ use crate::target::Change;
 
 pub use client::{
     ARM_ENDPOINT_VAR, ASR_API_VERSION, AUTOMATION_API_VERSION, BucketSpec, CLOUD_VAR,
-    ClientOptions, Cloud, Endpoint, Pacer, RequestLog, SentRequest, SubscriptionPacers, TokenBucket,
+    ClientOptions, Cloud, Endpoint, Pacer, RequestLog, SentRequest, SubscriptionPacers,
+    TokenBucket,
 };
 pub use credential::{
     ACCESS_TOKEN_VAR, Credential, CredentialKind, Lookup, credential, credential_with, process_env,

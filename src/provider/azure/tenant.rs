@@ -40,11 +40,9 @@ impl AzureProvider {
             .get(&path, SUBSCRIPTIONS_API_VERSION)
             .await
             .map_err(|e| failed("cannot read the vault's subscription", e))?;
-        sub.tenant_id.filter(|t| !t.is_empty()).ok_or_else(|| {
-            ProviderError::Service(format!(
-                "{path} answered without its tenantId"
-            ))
-        })
+        sub.tenant_id
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ProviderError::Service(format!("{path} answered without its tenantId")))
     }
 }
 
@@ -66,7 +64,9 @@ mod tests {
     #[test]
     fn the_subscription_is_the_second_segment_of_an_arm_id() {
         assert_eq!(
-            subscription_of("/subscriptions/s-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v"),
+            subscription_of(
+                "/subscriptions/s-1/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v"
+            ),
             Some("s-1")
         );
         assert_eq!(subscription_of("/SUBSCRIPTIONS/s-2"), Some("s-2"));

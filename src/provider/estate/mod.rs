@@ -259,8 +259,7 @@ impl Provider for EstateProvider {
     }
 
     async fn vault_health(&self) -> Result<VaultHealth, ProviderError> {
-        let answers =
-            try_join_all(self.members.iter().map(|m| m.provider.vault_health())).await?;
+        let answers = try_join_all(self.members.iter().map(|m| m.provider.vault_health())).await?;
         let issues = self
             .members
             .iter()

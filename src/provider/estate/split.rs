@@ -157,9 +157,18 @@ mod tests {
 
     #[test]
     fn vaults_of_the_same_name_get_labels_apart() {
-        let a = Vault::Arm("/subscriptions/s1/resourceGroups/r/providers/Microsoft.RecoveryServices/vaults/dr".into());
-        let b = Vault::Arm("/subscriptions/s2/resourceGroups/r/providers/Microsoft.RecoveryServices/vaults/dr".into());
-        let c = Vault::Arm("/subscriptions/s2/resourceGroups/r/providers/Microsoft.RecoveryServices/vaults/other/".into());
+        let a = Vault::Arm(
+            "/subscriptions/s1/resourceGroups/r/providers/Microsoft.RecoveryServices/vaults/dr"
+                .into(),
+        );
+        let b = Vault::Arm(
+            "/subscriptions/s2/resourceGroups/r/providers/Microsoft.RecoveryServices/vaults/dr"
+                .into(),
+        );
+        let c = Vault::Arm(
+            "/subscriptions/s2/resourceGroups/r/providers/Microsoft.RecoveryServices/vaults/other/"
+                .into(),
+        );
         assert_eq!(labels(&[&a, &b, &c]), ["dr-1", "dr-2", "other"]);
     }
 }
