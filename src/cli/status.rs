@@ -118,7 +118,8 @@ async fn render(
             let machines = provider.machines(&targets).await?;
             let vault = provider.vault_health().await?;
             let jobs = provider.jobs(&targets).await?;
-            let board = dashboard::build(plan, &machines, &vault, &jobs, clock.now());
+            let mut board = dashboard::build(plan, &machines, &vault, &jobs, clock.now());
+            tag_vaults(plan, &mut board.jobs);
             let ahead = match next_operation(&machines) {
                 Some(op) => {
                     let graph = crate::graph::build(plan, op, None);
@@ -185,7 +186,8 @@ async fn render(
                 targets.retain(|t| only.contains(&t.vm));
             }
             let jobs = provider.jobs(&targets).await?;
-            let report = dashboard::jobs_report(&jobs, clock.now(), *limit);
+            let mut report = dashboard::jobs_report(&jobs, clock.now(), *limit);
+            tag_vaults(plan, &mut report.jobs);
             if json {
                 json_line(output::Schema::Jobs, &report)
             } else {
@@ -309,6 +311,20 @@ fn watch_loop(
             }
         }
     })
+}
+
+/// Says which vault each job ran in, for a plan across vaults.
+fn tag_vaults(plan: &Plan, rows: &mut [dashboard::JobRow]) {
+    if plan.vaults().len() < 2 {
+        return;
+    }
+    for row in rows {
+        let group = plan
+            .groups
+            .iter()
+            .position(|g| g.vms.iter().any(|vm| vm.name == row.vm));
+        row.vault = group.map(|g| plan.vault_of(g).to_string());
+    }
 }
 
 fn json_line<T: serde::Serialize>(

@@ -285,7 +285,7 @@ fn item_row(it: &Item) -> Vec<Cell> {
             .join(", ")
     };
     vec![
-        Cell::plain(it.vm.clone()),
+        Cell::plain(with_vault(&it.vm, it.vault.as_deref())),
         Cell::plain(it.group.clone()),
         health_cell(it.health),
         Cell::plain(location(it.active_location)),
@@ -418,5 +418,17 @@ mod tests {
             assert_eq!(bar.contains('~'), w > 0, "{bar}");
             assert_eq!(bar.contains('!'), c > 0, "{bar}");
         }
+    }
+}
+
+/// A VM as tables show it: with its vault's name in a plan across vaults
+/// (`app-01 (us-vault)`).
+pub(super) fn with_vault(vm: &str, vault: Option<&str>) -> String {
+    match vault {
+        Some(v) => format!(
+            "{vm} ({})",
+            crate::provider::estate::vault_name(&crate::plan::Vault::Arm(v.to_owned()))
+        ),
+        None => vm.to_owned(),
     }
 }

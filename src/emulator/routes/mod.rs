@@ -42,7 +42,7 @@ pub(super) fn router(vaults: Vec<Arc<Emu>>) -> Router {
         .with_state(Arc::new(vaults))
 }
 
-/// Every request: answered by the vault it is for (see [`path::pick`]),
+/// Every request: answered by the vault it is for (see [`path::candidates`]),
 /// stamped with `x-ms-request-id`.
 async fn dispatch(
     State(vaults): State<Arc<Vec<Arc<Emu>>>>,
@@ -52,12 +52,16 @@ async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(emu) = path::pick(&vaults, uri.path()) else {
-        return Reply::error(404, "ResourceNotFound", "The emulator serves no vault.")
-            .into_response();
-    };
-    let n = emu.requests.fetch_add(1, Ordering::Relaxed);
-    let reply = emu.answer(&conn, &method, &uri, &headers, &body).await;
+    let candidates = path::candidates(&vaults, uri.path());
+    let mut reply = Reply::error(404, "ResourceNotFound", "The emulator serves no vault.");
+    let mut n = 0;
+    for (i, emu) in candidates.iter().enumerate() {
+        n = emu.requests.fetch_add(1, Ordering::Relaxed);
+        reply = emu.answer(&conn, &method, &uri, &headers, &body).await;
+        if reply.status != StatusCode::NOT_FOUND || i + 1 == candidates.len() {
+            break;
+        }
+    }
     let reply = if reply.headers.iter().any(|(h, _)| *h == "x-ms-request-id") {
         reply
     } else {

@@ -10,12 +10,14 @@
 //!   vault's ARM id; any other id is looked up where it was seen (started,
 //!   listed), else asked of each vault in turn.
 //! - `vault_health`: every vault's issues, each message saying which vault.
-//! - Runbooks run through the plan's own vault, as do the subscription reads
-//!   of readiness ([`Provider::inventory`]).
+//! - Runbooks run through the plan's own vault.
+//! - Readiness's subscription reads ([`Provider::inventory`]) go to the
+//!   vault that holds what is asked (see `inventory`).
 //!
 //! `split` cuts a plan into the plan of each vault (the simulated vaults'
 //! and the emulator's view) and names each simulated vault's state file.
 
+mod inventory;
 mod split;
 
 use std::collections::HashMap;
@@ -51,6 +53,8 @@ pub struct EstateProvider {
     groups: HashMap<String, usize>,
     /// Job ids seen → member.
     seen: Mutex<HashMap<JobId, usize>>,
+    /// Each member's groups' regions (primary and recovery).
+    regions: Vec<Vec<String>>,
 }
 
 impl std::fmt::Debug for EstateProvider {
@@ -79,9 +83,19 @@ impl EstateProvider {
                 (g.name.clone(), member.unwrap_or(0))
             })
             .collect();
+        let mut regions = vec![Vec::new(); members.len()];
+        for id in 0..plan.groups.len() {
+            let vault = plan.vault_of(id);
+            let at = members.iter().position(|m| &m.vault == vault).unwrap_or(0);
+            let (primary, recovery) = plan.regions_of(id);
+            if let Some(r) = regions.get_mut(at) {
+                r.extend([primary.to_owned(), recovery.to_owned()]);
+            }
+        }
         EstateProvider {
             members,
             groups,
+            regions,
             seen: Mutex::new(HashMap::new()),
         }
     }
@@ -286,10 +300,7 @@ impl Provider for EstateProvider {
     }
 
     fn inventory(&self) -> &dyn Inventory {
-        match self.members.first() {
-            Some(m) => m.provider.inventory(),
-            None => &crate::provider::inventory::NONE,
-        }
+        self
     }
 
     async fn run_runbook(
