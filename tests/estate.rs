@@ -4,6 +4,9 @@
 //! simulated vault each, each with its own state file); `status` and `jobs`
 //! show both vaults; vaults in different tenants are refused before acting.
 
+// Helpers outside `#[test]` functions fail with a message, as tests do.
+#![allow(clippy::panic)]
+
 use serde_json::Value;
 
 use crate::azure_e2e::Emulator;

@@ -197,6 +197,27 @@ async fn render(
     }
 }
 
+/// The plan's provider, or the exit code of why not: 3 for vaults that
+/// cannot be used together (different tenants), 1 otherwise.
+async fn open(
+    ctx: &Ctx,
+    plan: &Plan,
+    plan_path: &std::path::Path,
+    simulate: bool,
+    clock: Clock,
+) -> Result<Box<dyn Provider>, ExitCode> {
+    match open_provider(plan, plan_path, simulate, ctx.credential, clock).await {
+        Ok(p) => Ok(p),
+        Err(e @ ProviderError::Refused(_)) => {
+            Err(ctx.fail(ErrorCode::Refused, &e.to_string(), ExitCode::NotReady))
+        }
+        Err(e) => {
+            output::error(&e.to_string());
+            Err(ExitCode::Failed)
+        }
+    }
+}
+
 fn watch_loop(
     ctx: &Ctx,
     plan_path: &std::path::Path,
@@ -240,16 +261,9 @@ fn watch_loop(
     };
     rt.block_on(async {
         let clock = Clock::system();
-        let provider = match open_provider(&plan, plan_path, simulate, ctx.credential, clock).await
-        {
+        let provider = match open(ctx, &plan, plan_path, simulate, clock).await {
             Ok(p) => p,
-            Err(e @ ProviderError::Refused(_)) => {
-                return ctx.fail(ErrorCode::Refused, &e.to_string(), ExitCode::NotReady);
-            }
-            Err(e) => {
-                output::error(&e.to_string());
-                return ExitCode::Failed;
-            }
+            Err(code) => return code,
         };
         let store = match place {
             Some(place) => match place.open(ctx.credential).await {

@@ -399,6 +399,18 @@ fn severity(h: Health) -> &'static str {
     }
 }
 
+/// A VM as tables show it: with its vault's name in a plan across vaults
+/// (`app-01 (us-vault)`).
+pub(super) fn with_vault(vm: &str, vault: Option<&str>) -> String {
+    match vault {
+        Some(v) => format!(
+            "{vm} ({})",
+            crate::provider::estate::vault_name(&crate::plan::Vault::Arm(v.to_owned()))
+        ),
+        None => vm.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,17 +430,5 @@ mod tests {
             assert_eq!(bar.contains('~'), w > 0, "{bar}");
             assert_eq!(bar.contains('!'), c > 0, "{bar}");
         }
-    }
-}
-
-/// A VM as tables show it: with its vault's name in a plan across vaults
-/// (`app-01 (us-vault)`).
-pub(super) fn with_vault(vm: &str, vault: Option<&str>) -> String {
-    match vault {
-        Some(v) => format!(
-            "{vm} ({})",
-            crate::provider::estate::vault_name(&crate::plan::Vault::Arm(v.to_owned()))
-        ),
-        None => vm.to_owned(),
     }
 }

@@ -166,7 +166,7 @@ impl EstateProvider {
     }
 
     /// The targets of each member, with their places in `targets`.
-    fn split<'t>(&self, targets: &'t [Target]) -> Vec<(Vec<usize>, Vec<Target>)> {
+    fn split(&self, targets: &[Target]) -> Vec<(Vec<usize>, Vec<Target>)> {
         let mut by: Vec<(Vec<usize>, Vec<Target>)> =
             self.members.iter().map(|_| Default::default()).collect();
         for (at, t) in targets.iter().enumerate() {
@@ -268,7 +268,7 @@ impl Provider for EstateProvider {
         }
         // Each vault's list is newest first; so is the merge (stable, so
         // jobs started at the same instant keep their vault's order).
-        all.sort_by(|a, b| b.started.cmp(&a.started));
+        all.sort_by_key(|j| std::cmp::Reverse(j.started));
         Ok(all)
     }
 

@@ -40,8 +40,8 @@ pub fn parts(plan: &Plan) -> Vec<VaultPart> {
                 .collect();
             if let Some(first) = ids.first() {
                 let (primary, recovery) = plan.regions_of(*first);
-                part.primary = primary.to_owned();
-                part.recovery = recovery.to_owned();
+                primary.clone_into(&mut part.primary);
+                recovery.clone_into(&mut part.recovery);
             }
             part.groups = ids
                 .iter()
