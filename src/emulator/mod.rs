@@ -26,6 +26,7 @@ mod faults;
 mod json;
 mod limits;
 mod routes;
+mod vaults;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -44,9 +45,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::clock::Clock;
 use crate::plan::{Plan, Vault};
+use crate::provider::ProviderError;
 use crate::provider::estate;
 use crate::provider::simulator::Simulator;
-use crate::provider::{ProviderError, Target};
 
 pub use faults::{
     DropConnections, ExpireToken, HttpFaults, Requests, Select, ServerErrors, StatusStorm,
@@ -57,6 +58,7 @@ use automation::Automation;
 use json::{EmuItem, Names};
 use limits::HttpState;
 pub use limits::PRINCIPALS;
+use vaults::VaultFiles;
 
 /// The speed when `--speed` is not given: a 5-minute failover takes 5 seconds.
 pub const DEFAULT_SPEED: f64 = 60.0;
@@ -191,73 +193,6 @@ pub struct EmulatorStats {
     pub writes: u64,
     /// Requests the buckets answered 429 (not those of `status_storm`).
     pub throttled: u64,
-}
-
-/// Where one vault's simulated state and world live (`None`: in memory,
-/// the world the plan implies).
-struct VaultFiles {
-    state: Option<PathBuf>,
-    world: Option<PathBuf>,
-}
-
-impl Emu {
-    /// The handlers' state of one vault: `plan` holds that vault's groups.
-    #[allow(clippy::too_many_arguments)] // one private constructor, called twice
-    fn open(
-        plan: &Plan,
-        id: &str,
-        faults: crate::provider::simulator::Faults,
-        http: Arc<HttpState>,
-        tenants: &Tenants,
-        files: &VaultFiles,
-        clock: Clock,
-        options: &EmulatorOptions,
-    ) -> Result<Emu, EmulatorError> {
-        let names = Names::new(plan, id).ok_or_else(|| EmulatorError::BadVault(id.to_owned()))?;
-        let sim = match &files.state {
-            Some(state) => Simulator::open_files(plan, state, None, clock, options.speed)?,
-            None => Simulator::in_memory(plan, clock, options.speed),
-        }
-        .with_faults(faults);
-        let sim = match &files.world {
-            Some(world) => sim.with_world_file(world)?,
-            None => sim,
-        };
-        let items = plan
-            .groups
-            .iter()
-            .flat_map(|g| {
-                g.vms.iter().map(|vm| {
-                    let target = Target::of(&g.name, vm);
-                    EmuItem::new(&plan.name, target, vm.item.as_deref())
-                })
-            })
-            .collect();
-        Ok(Emu {
-            speed: sim.speed(),
-            sim,
-            clock,
-            names,
-            items,
-            automation: Automation::new(plan),
-            http,
-            tenants: Arc::clone(tenants),
-            requests: AtomicU64::new(0),
-            #[cfg(test)]
-            inventory: None,
-            stats: Counters::default(),
-        })
-    }
-
-    /// The tenant of a subscription.
-    pub(crate) fn tenant_of(&self, subscription: &str) -> String {
-        self.tenants
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&subscription.to_ascii_lowercase())
-            .cloned()
-            .unwrap_or_else(|| DEFAULT_TENANT.to_owned())
-    }
 }
 
 /// [`EmulatorStats`] as it is counted: atomics, so counting costs a
