@@ -47,7 +47,18 @@ impl Emulator {
         faults: Option<&str>,
         world: Option<&str>,
     ) -> Emulator {
+        Emulator::start_with(sandbox, faults, world, &[])
+    }
+
+    /// As [`Emulator::start_in`], with more arguments (`--tenant SUB=T`).
+    pub(crate) fn start_with(
+        sandbox: &Sandbox,
+        faults: Option<&str>,
+        world: Option<&str>,
+        more: &[&str],
+    ) -> Emulator {
         let mut args = vec!["emulator", "--plan", "shop.drplan", "--speed", "20000"];
+        args.extend(more);
         if let Some(text) = faults {
             std::fs::write(sandbox.path().join("emulator-faults.json"), text).unwrap();
             args.extend(["--faults", "emulator-faults.json"]);

@@ -237,6 +237,8 @@ async fn vault_flows(provider: &AzureProvider, plan: &Plan) {
 /// every target reference, the static IP, coverage by tag and by resource
 /// group), then `configure` of the plan's settings followed to its end.
 async fn subscription_flows(provider: &AzureProvider, plan: &Plan) {
+    // A plan across vaults reads each vault's tenant first.
+    assert_eq!(provider.tenant().await.unwrap(), emulator::DEFAULT_TENANT);
     let now = drplan::clock::Clock::system().now();
     for op in [Operation::Failover, Operation::TestFailover] {
         let graph = drplan::graph::build(plan, op, None);

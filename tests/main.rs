@@ -27,6 +27,7 @@ mod emulator_arm_shapes;
 mod emulator_http;
 mod emulator_shapes;
 mod emulator_update;
+mod estate;
 mod exec;
 mod exec_hooks;
 mod exec_plan_hooks;

@@ -399,13 +399,29 @@ pub struct EmulatorArgs {
     #[arg(long)]
     pub faults: Option<PathBuf>,
     /// Keep the simulated vault in this file (created if missing), so it survives a restart;
-    /// default: in memory.
+    /// default: in memory. A plan across vaults keeps each other vault's beside it
+    /// (`FILE.json` → `FILE.<vault>.json`).
     #[arg(long)]
     pub state: Option<PathBuf>,
     /// A world file: the quota, sizes, reservations, networks and VMs of the subscription beside
     /// the vault, read again whenever it changes; default: the world the plan implies.
     #[arg(long)]
     pub world: Option<PathBuf>,
+    /// `SUBSCRIPTION=TENANT`: the tenant a subscription belongs to (repeatable); every other
+    /// subscription is in the emulator's default tenant.
+    #[arg(long = "tenant", value_name = "SUBSCRIPTION=TENANT", value_parser = parse_tenant)]
+    pub tenants: Vec<(String, String)>,
+}
+
+fn parse_tenant(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((sub, tenant)) if !sub.trim().is_empty() && !tenant.trim().is_empty() => {
+            Ok((sub.trim().to_owned(), tenant.trim().to_owned()))
+        }
+        _ => Err(format!(
+            "`{s}` is not SUBSCRIPTION=TENANT; write e.g. --tenant 11111111-1111-1111-1111-111111111111=22222222-2222-2222-2222-222222222222"
+        )),
+    }
 }
 
 fn parse_loopback(s: &str) -> Result<std::net::SocketAddr, String> {

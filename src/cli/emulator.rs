@@ -2,7 +2,8 @@
 //! plan's vault on loopback (see `crate::emulator`) until Ctrl-C. The first
 //! line of stdout is `listening on http://ADDR`, flushed, so a script or a
 //! test can read the port; a `vault simulator` plan's made-up vault id
-//! follows it.
+//! follows it, and for a plan across vaults, one `vault ID` line for each
+//! vault it serves.
 
 use super::args::EmulatorArgs;
 use super::exit::ExitCode;
@@ -29,6 +30,9 @@ pub(super) fn run(args: &EmulatorArgs, ctx: &Ctx) -> ExitCode {
             return ExitCode::Usage;
         }
     };
+    for (subscription, tenant) in &args.tenants {
+        emulator.set_tenant(subscription, tenant);
+    }
     let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -53,8 +57,11 @@ pub(super) fn run(args: &EmulatorArgs, ctx: &Ctx) -> ExitCode {
             }
         };
         output::print(&format!("listening on http://{addr}\n"));
-        if plan.vault == Vault::Simulator {
-            output::print(&format!("vault {}\n", emulator.vault_id()));
+        let ids = emulator.vault_ids();
+        if plan.vault == Vault::Simulator || ids.len() > 1 {
+            for id in ids {
+                output::print(&format!("vault {id}\n"));
+            }
         }
         let shutdown = async {
             // Without a Ctrl-C handler, run until killed.

@@ -108,6 +108,8 @@ pub(crate) enum ErrorCode {
     NotReady,
     /// Secrets the plan reads are not set.
     MissingSecrets,
+    /// The plan's vaults cannot be used together (different tenants).
+    Refused,
     /// Talking to the vault, the run store or the hooks failed.
     Failed,
     /// Interrupted before anything was done.

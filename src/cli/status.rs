@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::args::{Format, JobsArgs, StatusArgs};
 use super::exit::ExitCode;
+use super::output::ErrorCode;
 use super::{Ctx, output};
 use crate::clock::Clock;
 use crate::dashboard;
@@ -117,7 +118,8 @@ async fn render(
             let machines = provider.machines(&targets).await?;
             let vault = provider.vault_health().await?;
             let jobs = provider.jobs(&targets).await?;
-            let board = dashboard::build(plan, &machines, &vault, &jobs, clock.now());
+            let mut board = dashboard::build(plan, &machines, &vault, &jobs, clock.now());
+            tag_vaults(plan, &mut board.jobs);
             let ahead = match next_operation(&machines) {
                 Some(op) => {
                     let graph = crate::graph::build(plan, op, None);
@@ -184,12 +186,34 @@ async fn render(
                 targets.retain(|t| only.contains(&t.vm));
             }
             let jobs = provider.jobs(&targets).await?;
-            let report = dashboard::jobs_report(&jobs, clock.now(), *limit);
+            let mut report = dashboard::jobs_report(&jobs, clock.now(), *limit);
+            tag_vaults(plan, &mut report.jobs);
             if json {
                 json_line(output::Schema::Jobs, &report)
             } else {
                 Ok(dashboard::jobs_human(&report, color))
             }
+        }
+    }
+}
+
+/// The plan's provider, or the exit code of why not: 3 for vaults that
+/// cannot be used together (different tenants), 1 otherwise.
+async fn open(
+    ctx: &Ctx,
+    plan: &Plan,
+    plan_path: &std::path::Path,
+    simulate: bool,
+    clock: Clock,
+) -> Result<Box<dyn Provider>, ExitCode> {
+    match open_provider(plan, plan_path, simulate, ctx.credential, clock).await {
+        Ok(p) => Ok(p),
+        Err(e @ ProviderError::Refused(_)) => {
+            Err(ctx.fail(ErrorCode::Refused, &e.to_string(), ExitCode::NotReady))
+        }
+        Err(e) => {
+            output::error(&e.to_string());
+            Err(ExitCode::Failed)
         }
     }
 }
@@ -237,13 +261,9 @@ fn watch_loop(
     };
     rt.block_on(async {
         let clock = Clock::system();
-        let provider = match open_provider(&plan, plan_path, simulate, ctx.credential, clock).await
-        {
+        let provider = match open(ctx, &plan, plan_path, simulate, clock).await {
             Ok(p) => p,
-            Err(e) => {
-                output::error(&e.to_string());
-                return ExitCode::Failed;
-            }
+            Err(code) => return code,
         };
         let store = match place {
             Some(place) => match place.open(ctx.credential).await {
@@ -305,6 +325,20 @@ fn watch_loop(
             }
         }
     })
+}
+
+/// Says which vault each job ran in, for a plan across vaults.
+fn tag_vaults(plan: &Plan, rows: &mut [dashboard::JobRow]) {
+    if plan.vaults().len() < 2 {
+        return;
+    }
+    for row in rows {
+        let group = plan
+            .groups
+            .iter()
+            .position(|g| g.vms.iter().any(|vm| vm.name == row.vm));
+        row.vault = group.map(|g| plan.vault_of(g).to_string());
+    }
 }
 
 fn json_line<T: serde::Serialize>(

@@ -285,7 +285,7 @@ fn item_row(it: &Item, consistency: bool) -> Vec<Cell> {
             .join(", ")
     };
     let mut row = vec![
-        Cell::plain(it.vm.clone()),
+        Cell::plain(with_vault(&it.vm, it.vault.as_deref())),
         Cell::plain(it.group.clone()),
         health_cell(it.health),
         Cell::plain(location(it.active_location)),
@@ -409,6 +409,18 @@ fn severity(h: Health) -> &'static str {
         Health::Healthy => "info",
         Health::Warning => "warning",
         Health::Critical => "critical",
+    }
+}
+
+/// A VM as tables show it: with its vault's name in a plan across vaults
+/// (`app-01 (us-vault)`).
+pub(super) fn with_vault(vm: &str, vault: Option<&str>) -> String {
+    match vault {
+        Some(v) => format!(
+            "{vm} ({})",
+            crate::provider::estate::vault_name(&crate::plan::Vault::Arm(v.to_owned()))
+        ),
+        None => vm.to_owned(),
     }
 }
 

@@ -26,6 +26,9 @@ pub struct JobRow {
     pub operation: Operation,
     /// The plan VM.
     pub vm: String,
+    /// The vault it ran in, for a plan across vaults (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
     /// `not_started`, `in_progress`, `succeeded`, `failed`, `cancelled`,
     /// `suspended` (waiting for input) or `other`.
     pub state: JobState,
@@ -57,6 +60,7 @@ impl JobRow {
             name: job.name.clone(),
             operation: job.operation,
             vm: job.vm.clone(),
+            vault: None,
             state: job.state,
             started: job.started,
             duration_s,
@@ -199,7 +203,7 @@ pub(super) fn write_jobs(out: &mut String, rows: &[JobRow], color: bool, indent:
         .map(|r| {
             vec![
                 Cell::plain(short_time(r.started)),
-                Cell::plain(r.vm.clone()),
+                Cell::plain(super::human::with_vault(&r.vm, r.vault.as_deref())),
                 Cell::plain(r.operation.as_str()),
                 state_cell(r),
                 Cell::plain(r.duration_s.map_or_else(

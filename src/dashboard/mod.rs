@@ -193,6 +193,9 @@ pub struct Item {
     pub vm: String,
     /// Its group.
     pub group: String,
+    /// The vault it is in, for a plan across vaults (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vault: Option<String>,
     /// Replication health.
     pub health: Health,
     /// ASR's `protectionState` in snake case (`Protected` → `protected`), for display.
@@ -288,10 +291,15 @@ pub fn build(
 
     let mut items = Vec::new();
     let mut not_found = Vec::new();
-    for group in &plan.groups {
+    let several = plan.vaults().len() > 1;
+    for (id, group) in plan.groups.iter().enumerate() {
         for vm in &group.vms {
             match by_vm.get(vm.name.as_str()) {
-                Some(m) => items.push(item(m, &group.name, objective_ms, now)),
+                Some(m) => {
+                    let mut it = item(m, &group.name, objective_ms, now);
+                    it.vault = several.then(|| plan.vault_of(id).to_string());
+                    items.push(it);
+                }
                 None => not_found.push(vm.name.clone()),
             }
         }
@@ -361,6 +369,7 @@ fn item(m: &Machine, group: &str, objective_ms: Option<u64>, now: Timestamp) -> 
     Item {
         vm: m.vm.clone(),
         group: group.to_owned(),
+        vault: None,
         health: m.health,
         protection_state: snake_case(&m.protection_state),
         active_location: m.active_location,

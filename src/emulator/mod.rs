@@ -26,14 +26,16 @@ mod faults;
 mod json;
 mod limits;
 mod routes;
+mod vaults;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::task::{Context, Poll};
 
 use axum::extract::connect_info::Connected;
@@ -43,8 +45,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::clock::Clock;
 use crate::plan::{Plan, Vault};
+use crate::provider::ProviderError;
+use crate::provider::estate;
 use crate::provider::simulator::Simulator;
-use crate::provider::{ProviderError, Target};
 
 pub use faults::{
     DropConnections, ExpireToken, HttpFaults, Requests, Select, ServerErrors, StatusStorm,
@@ -55,9 +58,15 @@ use automation::Automation;
 use json::{EmuItem, Names};
 use limits::HttpState;
 pub use limits::PRINCIPALS;
+use vaults::VaultFiles;
 
 /// The speed when `--speed` is not given: a 5-minute failover takes 5 seconds.
 pub const DEFAULT_SPEED: f64 = 60.0;
+
+/// The tenant every subscription belongs to unless
+/// [`Emulator::set_tenant`] (`drplan emulator --tenant SUB=TENANT`) says
+/// otherwise.
+pub const DEFAULT_TENANT: &str = "72f988bf-0000-0000-0000-00000000d01a";
 
 /// The ASR api-versions the emulator accepts (spec: asr-model.md).
 pub const API_VERSIONS: [&str; 4] = ["2025-08-01", "2026-01-01", "2026-02-01", "2026-05-01"];
@@ -137,12 +146,20 @@ pub fn check_loopback(addr: SocketAddr) -> Result<(), EmulatorError> {
     }
 }
 
-/// An emulator ready to serve: the simulated vault opened, faults read.
-/// Clones share the vault and the counters.
+/// An emulator ready to serve: the simulated vaults opened, faults read.
+/// Clones share the vaults and the counters.
 #[derive(Debug, Clone)]
 pub struct Emulator {
+    /// The plan vault's.
     state: Arc<Emu>,
+    /// The other vaults of a plan across vaults, in the plan's order.
+    others: Vec<Arc<Emu>>,
+    /// Subscription → tenant, shared with every vault's handlers.
+    tenants: Tenants,
 }
+
+/// Which tenant each subscription belongs to (`Subscriptions_Get`).
+pub(crate) type Tenants = Arc<RwLock<BTreeMap<String, String>>>;
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -153,7 +170,11 @@ pub(crate) struct Emu {
     names: Names,
     items: Vec<EmuItem>,
     automation: Automation,
-    http: HttpState,
+    /// Shared by the vaults of one subscription: ARM's budgets are per
+    /// subscription and principal.
+    http: Arc<HttpState>,
+    /// Subscription → tenant.
+    tenants: Tenants,
     requests: AtomicU64,
     /// Answers the ARM reads in place of the simulated vault's world, for
     /// the routes' unit tests.
@@ -197,10 +218,13 @@ impl Counters {
 }
 
 impl Emulator {
-    /// Opens the simulated vault of `plan` as `options` say.
+    /// Opens the simulated vaults of `plan` as `options` say: one for a
+    /// plan in one vault; one per vault for a plan whose groups name
+    /// several, each over the plan of its groups, the plan vault's state
+    /// in `options.state` and each other's beside it
+    /// ([`estate::state_file`]), the world file the plan vault's, and the
+    /// fault file every vault's (its HTTP faults counted per subscription).
     pub fn new(plan: &Plan, options: &EmulatorOptions) -> Result<Emulator, EmulatorError> {
-        let id = vault_id(plan);
-        let names = Names::new(plan, &id).ok_or_else(|| EmulatorError::BadVault(id.clone()))?;
         let (faults, http) = match &options.faults {
             Some(path) => {
                 let bad = |message: String| EmulatorError::BadFaults {
@@ -213,41 +237,83 @@ impl Emulator {
             }
             None => Default::default(),
         };
+        let tenants: Tenants = Arc::default();
         let clock = Clock::system();
-        let sim = match &options.state {
-            Some(state) => Simulator::open_files(plan, state, None, clock, options.speed)?,
-            None => Simulator::in_memory(plan, clock, options.speed),
+        if plan.vaults().len() == 1 {
+            let id = vault_id(plan);
+            let vault = VaultFiles {
+                state: options.state.clone(),
+                world: options.world.clone(),
+            };
+            let http = Arc::new(HttpState::new(http));
+            let emu = Emu::open(plan, &id, faults, http, &tenants, &vault, clock, options)?;
+            return Ok(Emulator {
+                state: Arc::new(emu),
+                others: Vec::new(),
+                tenants,
+            });
         }
-        .with_faults(faults);
-        let sim = match &options.world {
-            Some(world) => sim.with_world_file(world)?,
-            None => sim,
-        };
-        let items = plan
-            .groups
-            .iter()
-            .flat_map(|g| {
-                g.vms.iter().map(|vm| {
-                    let target = Target::of(&g.name, vm);
-                    EmuItem::new(&plan.name, target, vm.item.as_deref())
-                })
-            })
-            .collect();
-        Ok(Emulator {
-            state: Arc::new(Emu {
-                speed: sim.speed(),
-                sim,
+        let mut budgets: BTreeMap<String, Arc<HttpState>> = BTreeMap::new();
+        let mut emus = Vec::new();
+        for (i, part) in estate::parts(plan).into_iter().enumerate() {
+            let id = match &part.vault {
+                Vault::Arm(id) => id.trim_end_matches('/').to_owned(),
+                Vault::Simulator => vault_id(&part.plan),
+            };
+            let subscription = crate::provider::azure::subscription_of(&id)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let http = Arc::clone(
+                budgets
+                    .entry(subscription)
+                    .or_insert_with(|| Arc::new(HttpState::new(http.clone()))),
+            );
+            let vault = VaultFiles {
+                state: options
+                    .state
+                    .as_ref()
+                    .map(|s| estate::state_file(s, i, &part.label)),
+                world: options.world.clone().filter(|_| i == 0),
+            };
+            let emu = Emu::open(
+                &part.plan,
+                &id,
+                faults.clone(),
+                http,
+                &tenants,
+                &vault,
                 clock,
-                names,
-                items,
-                automation: Automation::new(plan),
-                http: HttpState::new(http),
-                requests: AtomicU64::new(0),
-                #[cfg(test)]
-                inventory: None,
-                stats: Counters::default(),
-            }),
+                options,
+            )?;
+            emus.push(Arc::new(emu));
+        }
+        let mut emus = emus.into_iter();
+        let state = emus
+            .next()
+            .ok_or_else(|| EmulatorError::BadVault(plan.vault.to_string()))?;
+        Ok(Emulator {
+            state,
+            others: emus.collect(),
+            tenants,
         })
+    }
+
+    /// Says that `subscription` belongs to `tenant` (every subscription is
+    /// in [`DEFAULT_TENANT`] until told otherwise).
+    pub fn set_tenant(&self, subscription: &str, tenant: &str) {
+        self.tenants
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(subscription.to_ascii_lowercase(), tenant.to_owned());
+    }
+
+    /// Every vault id it serves, the plan's first.
+    pub fn vault_ids(&self) -> Vec<&str> {
+        self.all().map(|e| e.names.vault.as_str()).collect()
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Arc<Emu>> {
+        std::iter::once(&self.state).chain(&self.others)
     }
 
     /// The vault id it serves.
@@ -258,12 +324,14 @@ impl Emulator {
     /// The requests served so far, by this emulator and its clones (keep a
     /// clone to read them while [`serve`](Self::serve) runs).
     pub fn stats(&self) -> EmulatorStats {
-        let c = &self.state.stats;
-        EmulatorStats {
-            reads: c.reads.load(Ordering::Relaxed),
-            writes: c.writes.load(Ordering::Relaxed),
-            throttled: c.throttled.load(Ordering::Relaxed),
+        let mut total = EmulatorStats::default();
+        for emu in self.all() {
+            let c = &emu.stats;
+            total.reads += c.reads.load(Ordering::Relaxed);
+            total.writes += c.writes.load(Ordering::Relaxed);
+            total.throttled += c.throttled.load(Ordering::Relaxed);
         }
+        total
     }
 
     /// Serves on `listener` (a loopback address) until `shutdown` resolves.
@@ -274,7 +342,8 @@ impl Emulator {
     ) -> Result<(), EmulatorError> {
         let local = listener.local_addr()?;
         check_loopback(local)?;
-        let app = routes::router(self.state).into_make_service_with_connect_info::<Connection>();
+        let vaults = self.all().cloned().collect();
+        let app = routes::router(vaults).into_make_service_with_connect_info::<Connection>();
         axum::serve(CuttableListener { listener, local }, app)
             .with_graceful_shutdown(shutdown)
             .await?;

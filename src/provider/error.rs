@@ -52,6 +52,10 @@ pub enum ProviderError {
         /// What was asked and what ARM answered.
         message: String,
     },
+    /// The vaults cannot be used as the plan asks (a plan whose vaults sit
+    /// in different tenants); nothing was done.
+    #[error("{0}")]
+    Refused(String),
     /// The vault could not be reached or answered with an error.
     #[error("{0}")]
     Service(String),

@@ -10,6 +10,7 @@
 
 pub mod azure;
 mod error;
+pub mod estate;
 pub mod inventory;
 mod point;
 pub mod simulator;

@@ -35,7 +35,7 @@ fn next_step(op: Operation, plan_path: &Path) -> String {
 impl Session {
     /// Says why the run did not start, once, with what helps, and the exit
     /// code: 2 for missing secrets (the command line's to fix), 3 for a
-    /// readiness refusal, 1 otherwise.
+    /// readiness refusal or vaults that cannot be used together, 1 otherwise.
     pub(super) async fn fail(&self, error: LaunchError, store: &dyn RunStore) -> ExitCode {
         let errors = self.errors();
         let message = error.to_string();
@@ -104,6 +104,9 @@ impl Session {
                 ExitCode::Failed,
                 Some(serde_json::json!({ "run": run })),
             ),
+            LaunchError::Provider(crate::provider::ProviderError::Refused(_)) => {
+                errors.fail(ErrorCode::Refused, &message, ExitCode::NotReady)
+            }
             _ => errors.fail(ErrorCode::Failed, &message, ExitCode::Failed),
         }
     }

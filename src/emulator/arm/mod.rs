@@ -114,6 +114,11 @@ pub(crate) enum Below {
 /// A request the Compute, Network or Resources API answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ArmRoute {
+    /// `Subscriptions_Get`: the subscription and its tenant.
+    Subscription {
+        /// The path's subscription.
+        subscription: String,
+    },
     /// `Usage_List`.
     Usages {
         /// The path's subscription.
@@ -159,6 +164,8 @@ pub(crate) enum Api {
     Network,
     /// Microsoft.Resources.
     Resources,
+    /// Microsoft.Resources' subscriptions, versioned apart.
+    Subscriptions,
 }
 
 impl Api {
@@ -171,6 +178,7 @@ impl Api {
             Api::Skus => "2021-07-01",
             Api::Network => "2025-09-01",
             Api::Resources => "2025-04-01",
+            Api::Subscriptions => crate::provider::azure::SUBSCRIPTIONS_API_VERSION,
         }
     }
 
@@ -200,6 +208,9 @@ impl ArmRoute {
         let owned = |s: &str| s.to_owned();
         let route = match segments.as_slice() {
             [root, subscription, rest @ ..] if eq(root, "subscriptions") => match rest {
+                [] => ArmRoute::Subscription {
+                    subscription: owned(subscription),
+                },
                 [providers, namespace, locations, location, usages]
                     if eq(providers, "providers")
                         && eq(namespace, COMPUTE)
@@ -282,6 +293,7 @@ impl ArmRoute {
     /// The API it belongs to.
     pub(crate) fn api(&self) -> Api {
         match self {
+            ArmRoute::Subscription { .. } => Api::Subscriptions,
             ArmRoute::Usages { .. } => Api::Compute,
             ArmRoute::Skus { .. } => Api::Skus,
             ArmRoute::Resources { .. }
@@ -295,6 +307,7 @@ impl ArmRoute {
     /// `routes::rbac` for ASR's and Automation's routes).
     pub(crate) fn action(&self) -> &'static str {
         match self {
+            ArmRoute::Subscription { .. } => "Microsoft.Resources/subscriptions/read",
             ArmRoute::Usages { .. } => "Microsoft.Compute/locations/usages/read",
             ArmRoute::Skus { .. } => "Microsoft.Compute/skus/read",
             ArmRoute::Resources { .. } => "Microsoft.Resources/subscriptions/resources/read",
@@ -420,8 +433,12 @@ mod tests {
             .map(|r| r.api()),
             Some(Api::Compute)
         );
+        assert_eq!(
+            route("/Subscriptions/s1/").map(|r| (r.api(), r.action())),
+            Some((Api::Subscriptions, "Microsoft.Resources/subscriptions/read"))
+        );
         for unknown in [
-            "/subscriptions/s1",
+            "/subscriptions",
             "/subscriptions/s1/providers/Microsoft.Compute/locations/ne/quotas",
             &format!("{GROUP}/providers/Microsoft.Network/dnsZones/z"),
             &format!("{GROUP}/providers/Microsoft.Network/publicIPAddresses/p/subnets/x"),

@@ -1,7 +1,8 @@
 //! Microsoft.Resources' answers: the inventory's resource groups and
 //! subscription VMs in, `ResourceGroups_Get` and
 //! `Resources_List`/`_ListByResourceGroup` entries
-//! (`GenericResourceExpanded`) out; what a list's `$filter` selects is in
+//! (`GenericResourceExpanded`) out, and `Subscriptions_Get` from a
+//! subscription and its tenant; what a list's `$filter` selects is in
 //! `filter`.
 
 use serde_json::{Value, json};
@@ -33,5 +34,22 @@ pub(crate) fn resource_group(id: &str, name: &str, location: &str) -> Value {
         "type": "Microsoft.Resources/resourceGroups",
         "location": location,
         "properties": {"provisioningState": "Succeeded"},
+    })
+}
+
+/// `Subscriptions_Get`: the subscription, enabled, in `tenant`.
+pub(crate) fn subscription(id: &str, tenant: &str) -> Value {
+    json!({
+        "id": format!("/subscriptions/{id}"),
+        "subscriptionId": id,
+        "tenantId": tenant,
+        "displayName": id,
+        "state": "Enabled",
+        "authorizationSource": "RoleBased",
+        "subscriptionPolicies": {
+            "locationPlacementId": "Public_2014-09-01",
+            "quotaId": "PayAsYouGo_2014-09-01",
+            "spendingLimit": "Off",
+        },
     })
 }

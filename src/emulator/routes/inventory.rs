@@ -40,6 +40,10 @@ impl Emu {
     ) -> Result<Reply, ProviderError> {
         let inventory = self.inventory();
         match route {
+            ArmRoute::Subscription { subscription } => Ok(Reply::ok(resources::subscription(
+                subscription,
+                &self.tenant_of(subscription),
+            ))),
             ArmRoute::Usages { location, .. } => Ok(Reply::ok(compute::usages(
                 &inventory.usages(location).await?,
             ))),

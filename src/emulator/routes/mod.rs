@@ -34,22 +34,34 @@ use crate::provider::ProviderError;
 use path::Route;
 use reply::{Link, Query, Reply, ReplyBody, refused};
 
-/// The router: everything goes through [`dispatch`].
-pub(super) fn router(state: Arc<Emu>) -> Router {
-    Router::new().fallback(dispatch).with_state(state)
+/// The router over the vaults served (the plan's first): everything goes
+/// through [`dispatch`].
+pub(super) fn router(vaults: Vec<Arc<Emu>>) -> Router {
+    Router::new()
+        .fallback(dispatch)
+        .with_state(Arc::new(vaults))
 }
 
-/// Every request: answers it and stamps `x-ms-request-id`.
+/// Every request: answered by the vault it is for (see [`path::candidates`]),
+/// stamped with `x-ms-request-id`.
 async fn dispatch(
-    State(emu): State<Arc<Emu>>,
+    State(vaults): State<Arc<Vec<Arc<Emu>>>>,
     ConnectInfo(conn): ConnectInfo<Connection>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let n = emu.requests.fetch_add(1, Ordering::Relaxed);
-    let reply = emu.answer(&conn, &method, &uri, &headers, &body).await;
+    let candidates = path::candidates(&vaults, uri.path());
+    let mut reply = Reply::error(404, "ResourceNotFound", "The emulator serves no vault.");
+    let mut n = 0;
+    for (i, emu) in candidates.iter().enumerate() {
+        n = emu.requests.fetch_add(1, Ordering::Relaxed);
+        reply = emu.answer(&conn, &method, &uri, &headers, &body).await;
+        if reply.status != StatusCode::NOT_FOUND || i + 1 == candidates.len() {
+            break;
+        }
+    }
     let reply = if reply.headers.iter().any(|(h, _)| *h == "x-ms-request-id") {
         reply
     } else {

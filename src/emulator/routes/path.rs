@@ -1,7 +1,11 @@
 //! What a request's path names: the path in, a [`Route`] (or ARM's 404
 //! message) out: the vault's ASR resources, the runbook accounts' jobs, or
 //! the Compute, Network and Resources APIs ([`ArmRoute`]). ARM paths are
-//! case-insensitive, so every segment is compared ignoring case.
+//! case-insensitive, so every segment is compared ignoring case. When the
+//! emulator serves several vaults, [`candidates`] first chooses the vault a path
+//! is for.
+
+use std::sync::Arc;
 
 use axum::http::Method;
 
@@ -107,6 +111,35 @@ pub(super) fn strip<'a, 'b>(segments: &'b [&'a str], id: &str) -> Option<&'b [&'
 
 pub(super) fn eq(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
+}
+
+/// The vaults that may answer a request, in the order to ask them: the one
+/// whose ARM id (or one of whose runbook accounts) the path starts with,
+/// alone; else (the subscription reads) the vaults of the path's
+/// subscription, then the others, since each vault's rehearsal world holds
+/// its own resources and a 404 from one is not the last word.
+pub(super) fn candidates<'v>(vaults: &'v [Arc<Emu>], path: &str) -> Vec<&'v Arc<Emu>> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let owns = |emu: &&Arc<Emu>| {
+        strip(&segments, &emu.names.vault).is_some()
+            || emu
+                .automation
+                .accounts()
+                .iter()
+                .any(|a| strip(&segments, &a.id).is_some())
+    };
+    if let Some(owner) = vaults.iter().find(owns) {
+        return vec![owner];
+    }
+    let of_subscription = |emu: &Arc<Emu>| match segments.as_slice() {
+        [root, subscription, ..] if eq(root, "subscriptions") => {
+            eq(subscription, &emu.names.subscription)
+        }
+        _ => false,
+    };
+    let (mut first, rest): (Vec<_>, Vec<_>) = vaults.iter().partition(|e| of_subscription(e));
+    first.extend(rest);
+    first
 }
 
 impl Emu {

@@ -45,6 +45,7 @@ pub mod permissions;
 pub mod poll;
 mod runbook;
 mod shutdown;
+mod tenant;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -62,7 +63,8 @@ use crate::target::Change;
 
 pub use client::{
     ARM_ENDPOINT_VAR, ASR_API_VERSION, AUTOMATION_API_VERSION, BucketSpec, CLOUD_VAR,
-    ClientOptions, Cloud, Endpoint, RequestLog, SentRequest, TokenBucket,
+    ClientOptions, Cloud, Endpoint, Pacer, RequestLog, SentRequest, SubscriptionPacers,
+    TokenBucket,
 };
 pub use credential::{
     ACCESS_TOKEN_VAR, Credential, CredentialKind, Lookup, credential, credential_with, process_env,
@@ -71,6 +73,7 @@ pub use inventory::{
     COMPUTE_API_VERSION, NETWORK_API_VERSION, RESOURCES_API_VERSION, SKUS_API_VERSION,
 };
 pub use poll::PollOptions;
+pub use tenant::{SUBSCRIPTIONS_API_VERSION, subscription_of};
 
 use client::{ArmClient, ClientError};
 use items::{Known, vault_path};
@@ -138,8 +141,20 @@ impl AzureProvider {
         credential: Credential,
         options: AzureOptions,
     ) -> Result<AzureProvider, ProviderError> {
+        AzureProvider::sharing(vault_id, plan, endpoint, Arc::new(credential), options)
+    }
+
+    /// [`with_options`](Self::with_options) with a credential shared by the
+    /// providers of a plan's other vaults (one sign-in, one token cache).
+    pub fn sharing(
+        vault_id: &str,
+        plan: &Plan,
+        endpoint: &Endpoint,
+        credential: Arc<Credential>,
+        options: AzureOptions,
+    ) -> Result<AzureProvider, ProviderError> {
         let vault = vault_path(vault_id)?;
-        let client = ArmClient::new(endpoint, Arc::new(credential), options.client.clone())?;
+        let client = ArmClient::new(endpoint, credential, options.client.clone())?;
         let plan = plan
             .groups
             .iter()

@@ -173,7 +173,8 @@ const PERMISSIONS: &[Permission] = &[
     row(Get, network!("/networkSecurityGroups/{nsg}"), "Microsoft.Network/networkSecurityGroups/read", "readiness: a target NSG"),
     row(Get, network!("/publicIPAddresses/{address}"), "Microsoft.Network/publicIPAddresses/read", "readiness: a target public IP"),
     row(Get, network!("/loadBalancers/{balancer}"), "Microsoft.Network/loadBalancers/read", "readiness: a target load balancer's backend pools"),
-    // Resources: resource groups and coverage.
+    // Resources: the subscription's tenant, resource groups and coverage.
+    row(Get, "/subscriptions/{subscription}", "Microsoft.Resources/subscriptions/read", "plans across vaults: the tenant of each vault's subscription"),
     row(Get, group!(""), "Microsoft.Resources/subscriptions/resourceGroups/read", "readiness: a target resource group"),
     row(Get, "/subscriptions/{subscription}/resources", "Microsoft.Resources/subscriptions/resources/read", "coverage: the VMs carrying a tag"),
     row(Get, group!("/resources"), "Microsoft.Resources/subscriptions/resourceGroups/resources/read", "coverage: the VMs of a resource group"),

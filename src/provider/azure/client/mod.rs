@@ -25,7 +25,9 @@
 //!   throttling itself into 429s. When ARM reports its remaining budget
 //!   (`x-ms-ratelimit-remaining-subscription-reads` / `-writes`), the bucket
 //!   never holds more than that, so other clients of the subscription slow
-//!   this one down too.
+//!   this one down too. The clients of the vaults of one subscription share
+//!   their buckets ([`SubscriptionPacers`]): ARM's budgets are per
+//!   subscription and principal.
 //!
 //! Time is tokio's, so tests run on paused time.
 
@@ -39,13 +41,12 @@ mod retry;
 mod send;
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::time::Instant;
 use url::Url;
 
 use super::credential::Credential;
@@ -57,7 +58,7 @@ use endpoint::check_transport;
 pub use endpoint::{ARM_ENDPOINT_VAR, CLOUD_VAR, Cloud, Endpoint};
 pub use ids::new_guid;
 pub use log::{RequestLog, SentRequest};
-pub use pacing::{BucketSpec, TokenBucket};
+pub use pacing::{BucketSpec, Pacer, SubscriptionPacers, TokenBucket};
 use patience::Patience;
 pub use retry::{parse_retry_after, retry_delay};
 
@@ -126,8 +127,8 @@ pub(crate) struct ArmClient {
     base: Url,
     credential: Arc<Credential>,
     options: ClientOptions,
-    reads: Mutex<TokenBucket>,
-    writes: Mutex<TokenBucket>,
+    /// The subscription's buckets, shared with the clients of its other vaults.
+    pacer: Arc<Pacer>,
     patience: Patience,
     log: Option<RequestLog>,
 }
@@ -159,17 +160,21 @@ impl ArmClient {
             .pool_max_idle_per_host(options.pool_max_idle_per_host)
             .build()
             .map_err(|e| ProviderError::Service(format!("cannot set up the HTTP client: {e}")))?;
-        let now = Instant::now();
         Ok(ArmClient {
             http,
             base: endpoint.resource_manager.clone(),
             credential,
-            reads: Mutex::new(TokenBucket::new(options.reads, now)),
-            writes: Mutex::new(TokenBucket::new(options.writes, now)),
+            pacer: Arc::new(Pacer::new(options.reads, options.writes)),
             options,
             patience: Patience::default(),
             log: None,
         })
+    }
+
+    /// Takes its tokens from `pacer` from now on: the buckets of its
+    /// subscription, shared with the clients of the subscription's other vaults.
+    pub(crate) fn pace_with(&mut self, pacer: Arc<Pacer>) {
+        self.pacer = pacer;
     }
 
     /// Records every request from now on in `log`.

@@ -1,7 +1,11 @@
 //! Client-side pacing under Resource Manager's request limits: a bucket's
 //! size and rate in; for each request, how long to wait before sending it
-//! out.
+//! out. Resource Manager counts its budgets per subscription and principal,
+//! so the clients of the vaults of one subscription share one [`Pacer`]
+//! ([`SubscriptionPacers`]); vaults of other subscriptions get their own.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -61,5 +65,82 @@ impl TokenBucket {
         #[allow(clippy::cast_precision_loss)] // budgets are far below 2^52
         let remaining = remaining as f64;
         self.tokens = self.tokens.min(remaining);
+    }
+}
+
+/// The read and write buckets of one subscription (and principal): every
+/// client that talks to that subscription takes its tokens here.
+#[derive(Debug)]
+pub struct Pacer {
+    pub(super) reads: Mutex<TokenBucket>,
+    pub(super) writes: Mutex<TokenBucket>,
+}
+
+impl Pacer {
+    /// Full buckets of these sizes.
+    pub fn new(reads: BucketSpec, writes: BucketSpec) -> Pacer {
+        let now = Instant::now();
+        Pacer {
+            reads: Mutex::new(TokenBucket::new(reads, now)),
+            writes: Mutex::new(TokenBucket::new(writes, now)),
+        }
+    }
+
+    /// Takes a read token (or a write token); how long to wait before sending.
+    pub fn take(&self, write: bool) -> Duration {
+        let bucket = if write { &self.writes } else { &self.reads };
+        bucket
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take(Instant::now())
+    }
+}
+
+/// One [`Pacer`] per subscription, handed to every client of a vault in it.
+#[derive(Debug, Default)]
+pub struct SubscriptionPacers {
+    by_subscription: Mutex<HashMap<String, Arc<Pacer>>>,
+}
+
+impl SubscriptionPacers {
+    /// The pacer of `subscription` (compared without regard to case, as ARM
+    /// compares ids), made with these bucket sizes the first time it is asked.
+    pub fn of(&self, subscription: &str, reads: BucketSpec, writes: BucketSpec) -> Arc<Pacer> {
+        let mut map = self
+            .by_subscription
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            map.entry(subscription.to_ascii_lowercase())
+                .or_insert_with(|| Arc::new(Pacer::new(reads, writes))),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: BucketSpec = BucketSpec {
+        burst: 2,
+        per_second: 1.0,
+    };
+
+    #[tokio::test(start_paused = true)]
+    async fn vaults_of_one_subscription_share_a_budget_and_others_keep_theirs() {
+        let pacers = SubscriptionPacers::default();
+        let a = pacers.of("SUB-1", SMALL, SMALL);
+        let b = pacers.of("sub-1", SMALL, SMALL);
+        let other = pacers.of("sub-2", SMALL, SMALL);
+        assert!(Arc::ptr_eq(&a, &b));
+        // Two reads through one vault's client empty the subscription's
+        // bucket: the other vault of the subscription must wait too.
+        assert_eq!(a.take(false), Duration::ZERO);
+        assert_eq!(a.take(false), Duration::ZERO);
+        assert_eq!(b.take(false), Duration::from_secs(1));
+        // Writes have their own bucket, and another subscription its own.
+        assert_eq!(b.take(true), Duration::ZERO);
+        assert_eq!(other.take(false), Duration::ZERO);
+        assert_eq!(other.take(false), Duration::ZERO);
     }
 }

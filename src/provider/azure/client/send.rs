@@ -37,14 +37,7 @@ enum Step {
 
 impl ArmClient {
     async fn pace(&self, effect: Effect) {
-        let bucket = match effect {
-            Effect::Read => &self.reads,
-            Effect::Starts => &self.writes,
-        };
-        let wait = bucket
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take(Instant::now());
+        let wait = self.pacer.take(effect == Effect::Starts);
         if !wait.is_zero() {
             tracing::debug!(
                 wait_ms = wait.as_millis(),
@@ -62,14 +55,14 @@ impl ArmClient {
                     "x-ms-ratelimit-remaining-subscription-reads",
                     "x-ms-ratelimit-remaining-subscription-global-reads",
                 ],
-                &self.reads,
+                &self.pacer.reads,
             ),
             (
                 [
                     "x-ms-ratelimit-remaining-subscription-writes",
                     "x-ms-ratelimit-remaining-subscription-global-writes",
                 ],
-                &self.writes,
+                &self.pacer.writes,
             ),
         ] {
             let remaining = names

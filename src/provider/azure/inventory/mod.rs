@@ -49,7 +49,7 @@ fn odata(text: &str) -> String {
 
 impl AzureProvider {
     /// `/subscriptions/{s}` of the vault.
-    fn subscription(&self) -> String {
+    pub(super) fn subscription(&self) -> String {
         self.vault.split('/').take(3).collect::<Vec<_>>().join("/")
     }
 
