@@ -95,7 +95,10 @@ pub(crate) fn parse(bytes: &[u8], now: Timestamp) -> Result<Option<Parsed>, Stri
         }
         Some(Err(e)) => return Err(e.to_string()),
     };
-    let base = stream.byte_offset();
+    let mut base = stream.byte_offset();
+    if bytes.get(base) == Some(&b'\n') {
+        base += 1;
+    }
     let legacy = stored.format == LEGACY_FORMAT;
     if !legacy && stored.format != FORMAT {
         return Err(format!(
@@ -137,6 +140,11 @@ fn records<T: DeserializeOwned>(bytes: &[u8]) -> Result<(Vec<T>, usize, bool), S
             Some(Ok(record)) => {
                 out.push(record);
                 end = stream.byte_offset();
+                // The line's end belongs to it: a torn line cut off after
+                // it leaves the file ready for the next line.
+                if bytes.get(end) == Some(&b'\n') {
+                    end += 1;
+                }
             }
             Some(Err(e)) if e.is_eof() => return Ok((out, end, true)),
             Some(Err(e)) => return Err(e.to_string()),
