@@ -109,16 +109,6 @@ pub struct Simulator {
     inner: Mutex<Inner>,
 }
 
-impl Inner {
-    /// Applies the world file's item settings when they may be missing.
-    fn apply_world(&mut self) {
-        if self.world_due {
-            self.vault.apply_world(self.world.item_edits());
-            self.world_due = false;
-        }
-    }
-}
-
 #[derive(Debug)]
 struct Inner {
     vault: Vault,
@@ -132,6 +122,16 @@ struct Inner {
     /// Items may lack the world file's settings: the world or the items
     /// changed since they were last applied.
     world_due: bool,
+}
+
+impl Inner {
+    /// Applies the world file's item settings when they may be missing.
+    fn apply_world(&mut self) {
+        if self.world_due {
+            self.vault.apply_world(self.world.item_edits());
+            self.world_due = false;
+        }
+    }
 }
 
 impl Simulator {
