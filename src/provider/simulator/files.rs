@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::PoisonError;
 
-use super::{Faults, Simulator, World, disk, pair};
+use super::{Faults, Simulator, World, disk};
 use crate::clock::Clock;
 use crate::plan::Plan;
 use crate::provider::ProviderError;
@@ -48,6 +48,7 @@ impl Simulator {
         let inner = self.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
         inner.world = world;
         inner.world_seen = seen;
+        inner.world_due = true;
         self.world_path = Some(path.to_path_buf());
         Ok(self)
     }
@@ -81,23 +82,12 @@ impl Simulator {
             None => Faults::default(),
         };
         let mut sim = Simulator::in_memory(plan, clock, speed).with_faults(faults);
-        let now = clock.now();
-        let inner = sim.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
-        let added = match disk::load(state, now)? {
-            Some(mut vault) => {
-                let added =
-                    vault.add_missing(sim.plan_items.iter().map(pair), inner.world.initial());
-                inner.vault = vault;
-                added
-            }
-            None => true,
-        };
-        inner.seen = if added {
-            disk::save(state, &inner.vault)?
-        } else {
-            disk::fingerprint(state)?
-        };
         sim.path = Some(state.to_path_buf());
+        // One change that changes nothing itself: reads the file (a fresh
+        // vault when it is new), adds the VMs the plan gained, and writes
+        // what that changed (the whole vault to a new file, and a file of
+        // the earlier format rewritten in the current one).
+        sim.with_vault(true, |_, _| Ok(()))?;
         Ok(sim)
     }
 }

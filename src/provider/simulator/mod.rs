@@ -4,10 +4,13 @@
 //! whose jobs take ASR's typical durations divided by the speed, out.
 //!
 //! - State lives in `<plan dir>/.drplan/<plan-file-stem>.vault.json` (see
-//!   `store`), written before any call that changed it returns, so a crash
-//!   right after [`Provider::start`] leaves the job on disk, and another
-//!   process (`drplan status`, `drplan resume`) continues the story. Each
-//!   call re-reads the file first when another process has written it.
+//!   `store`), an append log (see `log` for the format and why, `disk` for
+//!   locking): each call that changes the vault appends one line of what
+//!   it changed before it returns, so a crash right after
+//!   [`Provider::start`] leaves the job on disk, and another process
+//!   (`drplan status`, `drplan resume`) continues the story. Each call
+//!   first reads what another process appended since it last looked. The
+//!   cost of a call grows with what it changes, not with the vault.
 //! - A job's state is a function of the clock (see `jobs`): jobs run while
 //!   nobody follows them; their ends are applied lazily, on the next call.
 //! - Faults come from `<plan dir>/<plan-file-stem>.faults.json` (see
@@ -35,6 +38,7 @@ mod faults;
 mod files;
 mod inventory;
 mod jobs;
+mod log;
 mod points;
 mod speed;
 mod start;
@@ -64,7 +68,7 @@ pub use jobs::{JobTask, job_name, scenario_name};
 pub use speed::{DEFAULT_SPEED, SPEED_VAR, parse_speed, speed_from_env};
 pub use world::{WORLD_FILE_SUFFIX, World};
 
-use disk::Fingerprint;
+use disk::{Fingerprint, Found, Seen};
 use jobs::JobRecord;
 use store::Vault;
 
@@ -101,12 +105,26 @@ pub struct Simulator {
 #[derive(Debug)]
 struct Inner {
     vault: Vault,
-    /// The state file as last read or written by this process.
-    seen: Option<Fingerprint>,
+    /// The state file as far as this process has read or written it
+    /// (`None`: to be read whole).
+    seen: Option<Seen>,
     /// The world as the world file (if any) last said.
     world: World,
     /// The world file as last read (`None`: absent).
     world_seen: Option<Fingerprint>,
+    /// Items may lack the world file's settings: the world or the items
+    /// changed since they were last applied.
+    world_due: bool,
+}
+
+impl Inner {
+    /// Applies the world file's item settings when they may be missing.
+    fn apply_world(&mut self) {
+        if self.world_due {
+            self.vault.apply_world(self.world.item_edits());
+            self.world_due = false;
+        }
+    }
 }
 
 impl Simulator {
@@ -152,6 +170,7 @@ impl Simulator {
                 seen: None,
                 world,
                 world_seen: None,
+                world_due: true,
             }),
         }
     }
@@ -163,6 +182,7 @@ impl Simulator {
     pub fn with_world(mut self, world: World) -> Self {
         let inner = self.inner.get_mut().unwrap_or_else(PoisonError::into_inner);
         inner.world = world.clone();
+        inner.world_due = true;
         self.base_world = world;
         self
     }
@@ -186,7 +206,7 @@ impl Simulator {
     }
 
     /// Runs `f` on the vault after applying the jobs ended by now, and saves
-    /// the vault when it changed. A failed save restores the vault as it was.
+    /// what it changed. A failed save leaves the vault as the file has it.
     fn with_vault<T>(
         &self,
         mutates: bool,
@@ -213,50 +233,99 @@ impl Simulator {
                     None => self.base_world.clone(),
                 };
                 inner.world_seen = on_disk;
+                inner.world_due = true;
             }
         }
-        if let Some(path) = &self.path {
-            let on_disk = disk::fingerprint(path)?;
-            if on_disk.is_some() && on_disk != inner.seen {
-                if let Some(mut vault) = disk::load(path, now)? {
-                    vault.add_missing(self.plan_items.iter().map(pair), inner.world.initial());
-                    inner.vault = vault;
-                }
-                inner.seen = on_disk;
-            }
-        }
-        // Jobs that ended by now end first: a world file written after a
-        // job ended edits what the job left.
-        inner.vault.settle(now);
-        inner.vault.apply_world(inner.world.item_edits());
-        let world = &inner.world;
         let Some(path) = &self.path else {
-            return f(&mut inner.vault, world, now);
+            inner.vault.settle(now);
+            inner.apply_world();
+            let value = f(&mut inner.vault, &inner.world, now);
+            // Nothing is written: what changed need not be remembered.
+            inner.vault.take_pending();
+            return value;
         };
-        // Only changes are saved: a reader (`status --watch` beside a run)
-        // that wrote back what it read could overwrite a job the run had
-        // just started. Settled ends follow from the jobs and are derived
-        // again by every process that loads the file.
-        if !mutates {
-            return f(&mut inner.vault, world, now);
-        }
-        let before = inner.vault.clone();
-        // A call that fails part-way leaves the vault as it found it.
-        let value = match f(&mut inner.vault, world, now) {
-            Ok(value) => value,
-            Err(e) => {
-                inner.vault = before;
-                return Err(e);
-            }
+        // Only changes are written, under the file's lock, after reading
+        // what others appended: a reader (`status --watch` beside a run)
+        // never writes, so it cannot overwrite a job the run just started.
+        let held = if mutates {
+            Some(disk::lock(path)?)
+        } else {
+            None
         };
-        match disk::save(path, &inner.vault) {
-            Ok(seen) => inner.seen = seen,
-            Err(e) => {
-                inner.vault = before;
-                return Err(e);
+        self.catch_up(inner, path, now, held.as_ref())?;
+        // Jobs that ended by now end first: a world file written after a
+        // job ended edits what the job left. Settled ends follow from the
+        // jobs and are derived again by every process that reads the file.
+        inner.vault.settle(now);
+        inner.apply_world();
+        let Some(file) = held else {
+            return f(&mut inner.vault, &inner.world, now);
+        };
+        let marks = inner.vault.marks();
+        let written = match f(&mut inner.vault, &inner.world, now) {
+            // A call that fails part-way leaves the vault as the file has it.
+            Err(e) if inner.vault.marks() != marks => Err(e),
+            Err(e) => return Err(e),
+            Ok(value) => Self::write(inner, path, &file).map(|()| value),
+        };
+        if written.is_err() {
+            inner.seen = None;
+        }
+        written
+    }
+
+    /// Reads what other processes appended to the state file since this
+    /// one last looked (the whole file when it was replaced).
+    fn catch_up(
+        &self,
+        inner: &mut Inner,
+        path: &Path,
+        now: Timestamp,
+        held: Option<&std::fs::File>,
+    ) -> Result<(), ProviderError> {
+        let (found, seen) = disk::read(path, inner.seen, now, held)?;
+        match found {
+            Found::Nothing | Found::Whole(None) => {}
+            Found::Changes(changes) => {
+                for change in changes {
+                    if let Err(e) = inner.vault.apply(change) {
+                        // Read whole next time, which names the damage again.
+                        inner.seen = None;
+                        return Err(disk::bad_state(
+                            path,
+                            &format!("this is not a simulated vault's state: {e}"),
+                        ));
+                    }
+                }
+                inner.world_due = true;
+            }
+            Found::Whole(Some(mut vault)) => {
+                vault.add_missing(self.plan_items.iter().map(pair), inner.world.initial());
+                inner.vault = *vault;
+                inner.world_due = true;
             }
         }
-        Ok(value)
+        inner.seen = seen;
+        Ok(())
+    }
+
+    /// Writes what the vault changed to the file held under lock: one
+    /// line, or a whole snapshot when the file wants one.
+    fn write(inner: &mut Inner, path: &Path, file: &std::fs::File) -> Result<(), ProviderError> {
+        let io = |e: serde_json::Error| ProviderError::Io {
+            path: disk::display(path),
+            source: std::io::Error::other(e),
+        };
+        match inner.seen {
+            Some(mut seen) if !seen.wants_snapshot() => {
+                if let Some(line) = inner.vault.take_change().map_err(io)? {
+                    disk::append(path, file, &mut seen, &line)?;
+                    inner.seen = Some(seen);
+                }
+            }
+            _ => inner.seen = Some(disk::write_snapshot(path, &mut inner.vault)?),
+        }
+        Ok(())
     }
 
     /// A job's tasks as they are now (`tasks[]` of an ASR job).
@@ -385,12 +454,8 @@ impl Provider for Simulator {
     async fn jobs(&self, targets: &[Target]) -> Result<Vec<Job>, ProviderError> {
         let items: HashSet<&str> = targets.iter().map(|t| t.item.as_str()).collect();
         self.with_vault(false, |vault, now| {
-            let mut found: Vec<(usize, &JobRecord)> = vault
-                .jobs()
-                .iter()
-                .enumerate()
-                .filter(|(_, j)| items.contains(j.item.as_str()))
-                .collect();
+            let mut found: Vec<(usize, &JobRecord)> =
+                items.iter().flat_map(|item| vault.jobs_of(item)).collect();
             found.sort_by(|(a_i, a), (b_i, b)| (b.started, b_i).cmp(&(a.started, a_i)));
             Ok(found.into_iter().map(|(_, j)| j.view(now)).collect())
         })

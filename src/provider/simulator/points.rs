@@ -31,12 +31,11 @@ impl Simulator {
             let reference = match item.state.stage {
                 state::Stage::Replicating | state::Stage::TestFailedOver => now,
                 state::Stage::FailedOver => vault
-                    .jobs()
-                    .iter()
+                    .jobs_of(&target.item)
                     .rev()
+                    .map(|(_, j)| j)
                     .find(|j| {
-                        j.item == target.item
-                            && matches!(j.operation, Operation::Failover | Operation::Failback)
+                        matches!(j.operation, Operation::Failover | Operation::Failback)
                             && j.is_done(now)
                             && j.error.is_none()
                     })

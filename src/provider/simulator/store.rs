@@ -1,22 +1,24 @@
-//! The simulated vault's state and its file: the plan's VMs and the state
-//! file's text (if any) in; a [`Vault`] of items and jobs out, and back to
-//! `<plan dir>/.drplan/<plan-file-stem>.vault.json`, written atomically (a
-//! temporary file in the same folder, then a rename), so a reader sees the
-//! old state or the new one, never half of one.
+//! The simulated vault's state: the plan's VMs (and a snapshot read from
+//! the state file, if any) in; a [`Vault`] of items and jobs out, with
+//! indexes (jobs by id and by item, ends to apply, the tally of placements)
+//! kept up to date at every change, so no call walks every item or job.
 //!
-//! Reading and writing the file is `disk`'s.
+//! The vault remembers what changed since its last write (items, jobs,
+//! counters), so the state file gets one line per change (`log` is the
+//! format, `disk` the file).
 //!
 //! Invariants: an item's `current_job` names a job of that item that has not
 //! ended, or a job whose end [`Vault::settle`] has not applied yet; a job's
 //! end is applied once. Timestamps are RFC 3339 with milliseconds.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::jobs::{self, JobRecord};
+use super::log::FORMAT;
 use super::state::{self, ItemState};
 use super::tally::{self, Tally};
 use super::world::{Initial, ItemEdit, SourceVm};
@@ -24,9 +26,6 @@ use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::provider::JobId;
 use crate::target::TargetSettings;
-
-/// The state file's format; a file with another one is refused.
-const FORMAT: u32 = 1;
 
 /// Jobs older than this are dropped when a vault is loaded, as ASR keeps 30
 /// days of jobs.
@@ -36,7 +35,7 @@ const JOB_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 /// one a job never comes near `u64::MAX - ID_HEADROOM` (4 billion below the
 /// end); one that does was edited or damaged, and is refused when the file is
 /// read, so a run fails before it acts rather than when it first starts a job.
-const ID_HEADROOM: u64 = 1 << 32;
+pub(crate) const ID_HEADROOM: u64 = 1 << 32;
 
 /// One replicated item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,35 +88,57 @@ impl Item {
     }
 }
 
-/// What the state file holds.
+/// A snapshot of the vault, as the state file starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Stored {
-    format: u32,
+pub(crate) struct Stored {
+    pub(crate) format: u32,
     /// Makes this vault's ids differ from another's.
     seed: u64,
     /// Ids handed out so far.
-    next_id: u64,
+    pub(crate) next_id: u64,
     /// Items by item name.
     items: BTreeMap<String, Item>,
     /// Jobs in the order they started.
-    jobs: Vec<JobRecord>,
+    pub(crate) jobs: Vec<JobRecord>,
     /// How many runs of each runbook its fault has hit, for `times`.
     #[serde(default)]
-    runbook_hits: BTreeMap<String, u32>,
+    pub(crate) runbook_hits: BTreeMap<String, u32>,
+}
+
+/// What changed since the vault was last written.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pending {
+    pub(crate) items: BTreeSet<String>,
+    /// Indexes of jobs started.
+    pub(crate) jobs: Vec<usize>,
+    pub(crate) next_id: bool,
+    pub(crate) runbooks: BTreeSet<String>,
+}
+
+impl Pending {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.jobs.is_empty() && !self.next_id && self.runbooks.is_empty()
+    }
 }
 
 /// The vault in memory: the stored state plus indexes rebuilt on load.
 #[derive(Debug, Clone)]
 pub(crate) struct Vault {
-    stored: Stored,
+    pub(crate) stored: Stored,
     by_id: HashMap<JobId, usize>,
+    /// Job indexes by item, in the order they started.
+    by_item: HashMap<String, Vec<usize>>,
     /// Jobs whose end is not applied yet, soonest first.
     ends: BinaryHeap<Reverse<(Timestamp, usize)>>,
     /// The VMs the items stand for, and those their jobs are creating, by
     /// placement: kept up to date at every change of an item, so quota
     /// checks never walk every item.
     tally: Tally,
+    /// What changed since the last write.
+    pending: Pending,
+    /// Changes made so far, to tell whether a call changed anything.
+    marks: u64,
 }
 
 impl Vault {
@@ -155,6 +176,7 @@ impl Vault {
             if !self.stored.items.contains_key(item) {
                 self.stored.items.insert(item.to_owned(), Item::fresh(vm));
                 self.count(item, true);
+                self.mark_item(item);
                 changed = true;
             }
         }
@@ -197,6 +219,33 @@ impl Vault {
             f(item);
         }
         self.count(name, true);
+        self.mark_item(name);
+    }
+
+    /// An item as another process wrote it (see `log`): replaced whole,
+    /// the tally kept up to date, nothing left to write.
+    pub(crate) fn replace_item(&mut self, name: &str, item: Item) {
+        self.count(name, false);
+        self.stored.items.insert(name.to_owned(), item);
+        self.count(name, true);
+    }
+
+    fn mark_item(&mut self, name: &str) {
+        self.marks += 1;
+        if !self.pending.items.contains(name) {
+            self.pending.items.insert(name.to_owned());
+        }
+    }
+
+    /// What changed since the last call, forgotten.
+    pub(crate) fn take_pending(&mut self) -> Pending {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// How many changes were made so far: a call that changed nothing
+    /// leaves it as it was.
+    pub(crate) fn marks(&self) -> u64 {
+        self.marks
     }
 
     /// Adds (or takes away) an item's placements to (from) the tally.
@@ -221,16 +270,9 @@ impl Vault {
         &self.tally
     }
 
-    /// Parses a state file's text; drops jobs past retention. `Err` says
-    /// what is wrong, without the path.
-    pub(crate) fn parse(text: &str, now: Timestamp) -> Result<Vault, String> {
-        let mut stored: Stored = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        if stored.format != FORMAT {
-            return Err(format!(
-                "it has format {}, this drplan reads format {FORMAT}",
-                stored.format
-            ));
-        }
+    /// A vault from a snapshot (see `log`); drops jobs past retention.
+    /// `Err` says what is wrong, without the path.
+    pub(crate) fn from_stored(mut stored: Stored, now: Timestamp) -> Result<Vault, String> {
         if let Some(job) = stored
             .jobs
             .iter()
@@ -268,6 +310,10 @@ impl Vault {
             .enumerate()
             .map(|(i, j)| (j.id.clone(), i))
             .collect();
+        let mut by_item: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, job) in stored.jobs.iter().enumerate() {
+            by_item.entry(job.item.clone()).or_default().push(i);
+        }
         let ends = stored
             .jobs
             .iter()
@@ -278,19 +324,17 @@ impl Vault {
         let mut vault = Vault {
             stored,
             by_id,
+            by_item,
             ends,
             tally: Tally::new(),
+            pending: Pending::default(),
+            marks: 0,
         };
         let names: Vec<String> = vault.stored.items.keys().cloned().collect();
         for name in &names {
             vault.count(name, true);
         }
         vault
-    }
-
-    /// The state file's text.
-    pub(crate) fn to_json(&self) -> Result<String, serde_json::Error> {
-        serde_json::to_string_pretty(&self.stored)
     }
 
     /// Applies the end of every job ended by `now` to its item: the next
@@ -354,6 +398,8 @@ impl Vault {
     pub(crate) fn power_off(&mut self, name: &str) {
         if let Some(item) = self.stored.items.get_mut(name) {
             item.powered_off = true;
+            // Recorded like any other change: the log holds touched items only.
+            self.mark_item(name);
         }
     }
 
@@ -361,6 +407,7 @@ impl Vault {
     pub(crate) fn hit_fault(&mut self, name: &str, operation: Operation) {
         if let Some(item) = self.stored.items.get_mut(name) {
             *item.fault_hits.entry(operation).or_default() += 1;
+            self.mark_item(name);
         }
     }
 
@@ -369,9 +416,17 @@ impl Vault {
         self.by_id.get(id).and_then(|i| self.stored.jobs.get(*i))
     }
 
-    /// Every job, in the order they started.
-    pub(crate) fn jobs(&self) -> &[JobRecord] {
-        &self.stored.jobs
+    /// An item's jobs, in the order they started, with their places in
+    /// that order among every job.
+    pub(crate) fn jobs_of(
+        &self,
+        item: &str,
+    ) -> impl DoubleEndedIterator<Item = (usize, &JobRecord)> {
+        self.by_item
+            .get(item)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| Some((*i, self.stored.jobs.get(*i)?)))
     }
 
     /// A fresh GUID-like id, never one a job of this vault holds. `Err`
@@ -385,6 +440,8 @@ impl Vault {
                 .checked_add(1)
                 .ok_or_else(|| exhausted(self.stored.next_id))?;
             self.stored.next_id = n;
+            self.marks += 1;
+            self.pending.next_id = true;
             let id = jobs::guid(self.stored.seed, n);
             // A counter set back by hand would hand out ids of jobs still
             // held; those are skipped.
@@ -396,18 +453,23 @@ impl Vault {
 
     /// Records a started job and makes it its item's current job.
     pub(crate) fn push_job(&mut self, job: JobRecord) {
+        let name = job.item.clone();
+        let id = job.id.clone();
+        let i = self.insert_job(job);
+        self.pending.jobs.push(i);
+        self.change_item(&name, |item| item.current_job = Some(id));
+    }
+
+    /// Adds a job to the jobs and their indexes; returns its index.
+    pub(crate) fn insert_job(&mut self, job: JobRecord) -> usize {
         let i = self.stored.jobs.len();
-        if let Some(end) = job.end() {
+        if let Some(end) = job.end().filter(|_| !job.applied) {
             self.ends.push(Reverse((end, i)));
         }
-        let name = job.item.clone();
-        self.count(&name, false);
-        if let Some(item) = self.stored.items.get_mut(&name) {
-            item.current_job = Some(job.id.clone());
-        }
         self.by_id.insert(job.id.clone(), i);
+        self.by_item.entry(job.item.clone()).or_default().push(i);
         self.stored.jobs.push(job);
-        self.count(&name, true);
+        i
     }
 
     /// Counts one hit of a runbook's fault; true while `times` allows it.
@@ -420,13 +482,15 @@ impl Vault {
         let hit = times.is_none_or(|t| *hits < t);
         if hit {
             *hits += 1;
+            self.marks += 1;
+            self.pending.runbooks.insert(runbook.to_owned());
         }
         hit
     }
 }
 
 /// Why a counter at `next_id` cannot go on.
-fn exhausted(next_id: u64) -> String {
+pub(crate) fn exhausted(next_id: u64) -> String {
     format!(
         "its job counter `next_id` ({next_id}) is too close to the largest number a counter \
          holds, so new job ids would repeat old ones; the file was edited or damaged: restore \
@@ -441,14 +505,15 @@ mod tests {
 
     fn vault_with_counter(next_id: u64) -> Result<Vault, String> {
         let now = Clock::test().now();
-        let mut text: serde_json::Value = serde_json::from_str(
+        let mut text: serde_json::Value = serde_json::from_slice(
             &Vault::fresh("p", [("a", "a")], &BTreeMap::new(), now)
-                .to_json()
+                .snapshot()
                 .unwrap(),
         )
         .unwrap();
         text["next_id"] = next_id.into();
-        Vault::parse(&text.to_string(), now)
+        super::super::log::parse(text.to_string().as_bytes(), now)
+            .map(|parsed| parsed.map(|p| p.vault).unwrap())
     }
 
     #[test]

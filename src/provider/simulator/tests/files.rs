@@ -26,7 +26,7 @@ async fn the_vault_file_continues_the_story_in_another_process() {
     // On disk before `start` returned, with RFC 3339 times.
     let text = std::fs::read_to_string(&state_file).unwrap();
     assert!(text.contains(&reprotect.0), "{text}");
-    assert!(text.contains("\"started\": \"2026-01-01T00:"), "{text}");
+    assert!(text.contains("\"started\":\"2026-01-01T00:"), "{text}");
     drop(first);
 
     let second = Simulator::open(&plan, &plan_path, clock, DEFAULT_SPEED).unwrap();

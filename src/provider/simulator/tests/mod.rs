@@ -1,6 +1,7 @@
 //! The simulated vault as the executor and the CLI use it: through
 //! [`Provider`], on paused tokio time, in memory and on disk.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -92,6 +93,7 @@ mod cycle;
 mod faults;
 mod files;
 mod fit;
+mod log;
 mod shutdown;
 mod world;
 mod world_file;
