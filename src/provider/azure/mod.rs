@@ -41,6 +41,7 @@ pub mod models;
 mod operations;
 pub mod permissions;
 pub mod poll;
+mod recovery_plan_write;
 mod runbook;
 
 use std::collections::HashMap;
