@@ -25,6 +25,7 @@ mod emulator;
 mod emulator_arm;
 mod emulator_arm_shapes;
 mod emulator_http;
+mod emulator_recovery_plans;
 mod emulator_shapes;
 mod emulator_update;
 mod exec;

@@ -153,6 +153,8 @@ pub(crate) struct Emu {
     names: Names,
     items: Vec<EmuItem>,
     automation: Automation,
+    /// The vault's recovery plans (in memory).
+    recovery_plans: routes::RecoveryPlans,
     http: HttpState,
     requests: AtomicU64,
     /// Answers the ARM reads in place of the simulated vault's world, for
@@ -241,6 +243,7 @@ impl Emulator {
                 names,
                 items,
                 automation: Automation::new(plan),
+                recovery_plans: routes::RecoveryPlans::default(),
                 http: HttpState::new(http),
                 requests: AtomicU64::new(0),
                 #[cfg(test)]
