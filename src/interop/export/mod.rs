@@ -214,3 +214,6 @@ impl Export {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
