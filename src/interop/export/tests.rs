@@ -1,5 +1,7 @@
 //! Lowering and hooks to actions, on small plans written in the language.
 
+use std::fmt::Write as _;
+
 use super::*;
 use crate::graph::{Operation, build};
 use crate::source::SourceFile;
@@ -60,9 +62,10 @@ fn more_than_seven_levels_merge_where_the_estimate_changes_least_and_say_what_is
             format!(" needs g{}", n - 1)
         };
         let estimate = if n == 4 || n == 5 { "1m" } else { "10m" };
-        text.push_str(&format!(
-            "group g{n}{needs} {{ vm v{n} {{ estimate {estimate} }} }}\n"
-        ));
+        let _ = writeln!(
+            text,
+            "group g{n}{needs} {{ vm v{n} {{ estimate {estimate} }} }}"
+        );
     }
     let p = plan(&text);
     let e = exported(&p);
