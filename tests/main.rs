@@ -31,6 +31,7 @@ mod emulator_update;
 mod exec;
 mod exec_hooks;
 mod exec_plan_hooks;
+mod export;
 mod fmt;
 mod graph;
 mod hardening_azure;

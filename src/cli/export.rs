@@ -276,7 +276,7 @@ fn human(report: &Report, ids: &ItemIds, exported: &Export) -> String {
         0 => "lowering costs no estimated recovery time".to_owned(),
         c if c > 0 => format!("lowering costs {} of RTO", secs(c.unsigned_abs())),
         c => format!(
-            "ASR is estimated {} faster only because it drops steps or order",
+            "ASR is estimated {} faster, by dropping hooks, order or parallelism limits drplan keeps",
             secs(c.unsigned_abs())
         ),
     };
