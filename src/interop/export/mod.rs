@@ -161,8 +161,8 @@ pub struct Report {
     /// drplan's own schedule of the failover, seconds.
     pub drplan_total_s: u64,
     /// `lowered_total_s - drplan_total_s`: the RTO cost of lowering
-    /// (negative when the lowered plan is estimated faster, which it is only
-    /// by dropping steps or order).
+    /// (negative when the lowered plan is estimated faster, by dropping
+    /// hooks, order or parallelism limits).
     pub rto_cost_s: i64,
     /// The ordering constraints lost.
     pub lost_order: Vec<LostOrder>,
