@@ -71,6 +71,8 @@ pub enum Command {
     Jobs(JobsArgs),
     /// Serve a local emulation of the ASR management API on loopback, for rehearsal and tests.
     Emulator(EmulatorArgs),
+    /// Write the closest native ASR recovery plan (JSON, ARM template or Bicep), or apply it to the vault.
+    Export(super::export::ExportArgs),
     /// Serve the language server protocol on stdin and stdout, for editors.
     Lsp(LspArgs),
 }

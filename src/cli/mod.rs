@@ -16,6 +16,7 @@ mod drill;
 mod dry_run;
 mod emulator;
 pub mod exit;
+pub mod export;
 mod fmt;
 mod graph;
 mod lsp;
@@ -77,6 +78,7 @@ pub fn main() -> i32 {
         Command::Status(args) => status::status(&args, &ctx),
         Command::Jobs(args) => status::jobs(&args, &ctx),
         Command::Emulator(args) => emulator::run(&args, &ctx),
+        Command::Export(args) => export::run(&args, &ctx),
         Command::Lsp(args) => lsp::run(&args),
     };
     code.code()
@@ -98,6 +100,7 @@ fn wants_json(command: &Command) -> bool {
         Command::Diff(a) => a.format == diff::DiffFormat::Json,
         Command::Status(a) => json(&a.format),
         Command::Jobs(a) => json(&a.format),
+        Command::Export(a) => json(&a.report),
         Command::Fmt(_) | Command::Emulator(_) | Command::Lsp(_) => false,
     }
 }

@@ -26,6 +26,8 @@ pub(super) enum Schema {
     DryRun,
     /// An error or refusal.
     Error,
+    /// `drplan export --report json` (on stderr).
+    Export,
     /// One event of a run, a line each (`run`/`resume --format json`).
     Event,
     /// `drplan graph --format json`.
@@ -50,6 +52,7 @@ impl Schema {
             Schema::Configure => "drplan.configure/1",
             Schema::DryRun => "drplan.dry_run/1",
             Schema::Error => "drplan.error/1",
+            Schema::Export => "drplan.export/1",
             Schema::Event => "drplan.event/1",
             Schema::Graph => "drplan.graph/1",
             Schema::Jobs => "drplan.jobs/1",

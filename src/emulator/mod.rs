@@ -170,6 +170,8 @@ pub(crate) struct Emu {
     names: Names,
     items: Vec<EmuItem>,
     automation: Automation,
+    /// The vault's recovery plans (in memory).
+    recovery_plans: routes::RecoveryPlans,
     /// Shared by the vaults of one subscription: ARM's budgets are per
     /// subscription and principal.
     http: Arc<HttpState>,

@@ -63,6 +63,7 @@ impl Emu {
             names,
             items,
             automation: Automation::new(plan),
+            recovery_plans: super::routes::RecoveryPlans::default(),
             http,
             tenants: Arc::clone(tenants),
             requests: AtomicU64::new(0),

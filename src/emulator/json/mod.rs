@@ -13,6 +13,7 @@
 mod item;
 mod jobs;
 mod names;
+mod recovery_plan;
 
 pub(crate) use crate::hash::{fnv1a, mix};
 use serde_json::{Map, Value, json};
@@ -20,6 +21,7 @@ use serde_json::{Map, Value, json};
 pub(crate) use item::{ItemContext, item, location};
 pub(crate) use jobs::{job, recovery_point, vault_health};
 pub(crate) use names::{EmuItem, Names};
+pub(crate) use recovery_plan::{StoredPlan, group, recovery_plan, with_leading_groups};
 
 /// Our choices where the specification and examples are silent *(inferred)*.
 pub(crate) mod inferred {

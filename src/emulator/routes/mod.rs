@@ -15,6 +15,7 @@ mod inventory;
 mod path;
 mod rbac;
 mod reads;
+mod recovery_plans;
 mod reply;
 mod update;
 
@@ -32,6 +33,7 @@ use super::limits::{Budget, Verdict, status_code_name};
 use super::{API_VERSIONS, Connection, Emu, automation};
 use crate::provider::ProviderError;
 use path::Route;
+pub(crate) use recovery_plans::RecoveryPlans;
 use reply::{Link, Query, Reply, ReplyBody, refused};
 
 /// The router over the vaults served (the plan's first): everything goes
@@ -261,8 +263,16 @@ impl Emu {
             Route::Job(id) => self.one_job(&id).await?,
             Route::VaultHealth => self.vault_health().await?,
             Route::Events => Reply::ok(page(Vec::new(), None)),
+            Route::OperationResult(id) if self.recovery_plans.has_operation(&id) => {
+                self.plan_operation_result(&id)
+            }
+            Route::OperationStatus(id) if self.recovery_plans.has_operation(&id) => {
+                self.plan_operation_status(&id)
+            }
             Route::OperationResult(id) => self.operation_result(&id, link).await?,
             Route::OperationStatus(id) => self.operation_status(&id).await?,
+            Route::RecoveryPlans => self.recovery_plans(),
+            Route::RecoveryPlan(name) => self.recovery_plan(method, &name, body, link),
             Route::AutomationJob(a, name) => self.automation_job(method, a, &name, body),
             Route::AutomationOutput(a, name) => {
                 refused(self.automation.output(a, &name, now).map(|text| Reply {

@@ -27,6 +27,10 @@ pub(super) enum Route {
     Events,
     OperationResult(String),
     OperationStatus(String),
+    /// `replicationRecoveryPlans`.
+    RecoveryPlans,
+    /// `replicationRecoveryPlans/{name}`.
+    RecoveryPlan(String),
     AutomationJob(usize, String),
     AutomationOutput(usize, String),
     AutomationStreams(usize, String),
@@ -80,6 +84,7 @@ impl Route {
             Route::Action(..) => &[Method::POST],
             Route::Item(_) => &[Method::GET, Method::PATCH],
             Route::AutomationJob(..) => &[Method::GET, Method::PUT],
+            Route::RecoveryPlan(_) => &[Method::GET, Method::PUT, Method::PATCH, Method::DELETE],
             _ => &[Method::GET],
         }
     }
@@ -177,6 +182,10 @@ impl Emu {
             [j] if eq(j, "replicationJobs") => Route::Jobs,
             [j, id] if eq(j, "replicationJobs") => Route::Job(id.to_ascii_lowercase()),
             [h] if eq(h, "replicationVaultHealth") => Route::VaultHealth,
+            [r] if eq(r, "replicationRecoveryPlans") => Route::RecoveryPlans,
+            [r, name] if eq(r, "replicationRecoveryPlans") => {
+                Route::RecoveryPlan((*name).to_owned())
+            }
             [e] if eq(e, "replicationEvents") => Route::Events,
             [o, id] if eq(o, "operationresults") => Route::OperationResult(id.to_ascii_lowercase()),
             [o, id] if eq(o, "replicationOperationStatus") => {

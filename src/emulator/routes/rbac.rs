@@ -11,6 +11,7 @@ use super::path::Route;
 use super::reply::Reply;
 
 const ITEMS: &str = "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/replicationProtectedItems";
+const RECOVERY_PLANS: &str = "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans";
 const JOBS_READ: &str = "Microsoft.RecoveryServices/vaults/replicationJobs/read";
 const AUTOMATION_JOBS: &str = "Microsoft.Automation/automationAccounts/jobs";
 
@@ -31,6 +32,12 @@ impl Route {
             Route::VaultHealth => {
                 "Microsoft.RecoveryServices/vaults/replicationVaultHealth/read".to_owned()
             }
+            Route::RecoveryPlans => format!("{RECOVERY_PLANS}/read"),
+            Route::RecoveryPlan(_) => match *method {
+                Method::GET => format!("{RECOVERY_PLANS}/read"),
+                Method::DELETE => format!("{RECOVERY_PLANS}/delete"),
+                _ => format!("{RECOVERY_PLANS}/write"),
+            },
             Route::Events => "Microsoft.RecoveryServices/vaults/replicationEvents/read".to_owned(),
             Route::AutomationJob(..) if *method == Method::PUT => {
                 format!("{AUTOMATION_JOBS}/write")

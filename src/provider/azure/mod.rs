@@ -43,6 +43,7 @@ pub mod models;
 mod operations;
 pub mod permissions;
 pub mod poll;
+mod recovery_plan_write;
 mod runbook;
 mod shutdown;
 mod tenant;
