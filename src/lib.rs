@@ -37,6 +37,7 @@ pub mod git;
 pub mod graph;
 pub mod hash;
 pub mod hooks;
+pub mod interop;
 pub mod journal;
 pub mod learn;
 pub mod loopback;

@@ -18,6 +18,7 @@ mod emulator;
 pub mod exit;
 mod fmt;
 mod graph;
+mod import;
 mod lsp;
 mod output;
 mod output_cmd;
@@ -77,6 +78,7 @@ pub fn main() -> i32 {
         Command::Status(args) => status::status(&args, &ctx),
         Command::Jobs(args) => status::jobs(&args, &ctx),
         Command::Emulator(args) => emulator::run(&args, &ctx),
+        Command::Import(args) => import::run(&args, &ctx),
         Command::Lsp(args) => lsp::run(&args),
     };
     code.code()
@@ -98,7 +100,7 @@ fn wants_json(command: &Command) -> bool {
         Command::Diff(a) => a.format == diff::DiffFormat::Json,
         Command::Status(a) => json(&a.format),
         Command::Jobs(a) => json(&a.format),
-        Command::Fmt(_) | Command::Emulator(_) | Command::Lsp(_) => false,
+        Command::Fmt(_) | Command::Emulator(_) | Command::Import(_) | Command::Lsp(_) => false,
     }
 }
 

@@ -41,6 +41,7 @@ pub mod models;
 mod operations;
 pub mod permissions;
 pub mod poll;
+mod recovery_plans;
 mod runbook;
 
 use std::collections::HashMap;
@@ -68,6 +69,7 @@ pub use inventory::{
     COMPUTE_API_VERSION, NETWORK_API_VERSION, RESOURCES_API_VERSION, SKUS_API_VERSION,
 };
 pub use poll::PollOptions;
+pub use recovery_plans::VaultReader;
 
 use client::{ArmClient, ClientError};
 use items::{Known, vault_path};
