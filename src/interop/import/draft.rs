@@ -182,17 +182,36 @@ fn hook_blocks(out: &mut String, indent: &str, word: &str, blocks: &[HookBlock])
     }
 }
 
-/// Writes `text` as comment lines: a comment ends at the line's end, so a
-/// line break in ASR's text starts another comment line.
+/// How wide comment lines may get before they wrap (URLs and ids, which
+/// have no spaces, may pass it).
+const WIDTH: usize = 100;
+
+/// Writes `text` as comment lines, wrapped at [`WIDTH`]: a comment ends at
+/// the line's end, so a line break in ASR's text starts another comment
+/// line. A wrapped list item (`- …`) goes on indented.
 fn comment(out: &mut String, indent: &str, text: &str) {
     for line in text.split(['\n', '\r']) {
         let line = without_controls(line);
         let line = line.trim_end();
         if line.is_empty() {
             let _ = writeln!(out, "{indent}#");
-        } else {
-            let _ = writeln!(out, "{indent}# {line}");
+            continue;
         }
+        let hang = if line.starts_with("- ") { "  " } else { "" };
+        let mut current = format!("{indent}#");
+        let mut first = true;
+        for word in line.split(' ').filter(|w| !w.is_empty()) {
+            let fresh = current.len() == indent.len() + 1 + if first { 0 } else { 1 + hang.len() };
+            if !fresh && current.len() + 1 + word.len() > WIDTH {
+                let _ = writeln!(out, "{current}");
+                current = format!("{indent}# {hang}");
+                first = false;
+            } else {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        let _ = writeln!(out, "{current}");
     }
 }
 

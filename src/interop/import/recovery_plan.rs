@@ -10,7 +10,9 @@ use super::actions;
 use super::draft::{Draft, Group, Vm, push_hook};
 use super::names::{Taken, last_segment, valid};
 use super::{ImportError, Imported, VaultItem, vault_of};
-use crate::interop::asr::{GroupType, RecoveryPlan, RecoveryPlanAction, RecoveryPlanGroup};
+use crate::interop::asr::{
+    FailoverType, GroupType, RecoveryPlan, RecoveryPlanAction, RecoveryPlanGroup,
+};
 
 /// The replication provider drplan runs.
 pub(super) const A2A: &str = "A2A";
@@ -157,9 +159,10 @@ impl Groups<'_> {
                 let message = format!(
                     "the recovery plan names the item {id}, which the vault does not have; left out"
                 );
-                group
-                    .left_out
-                    .push(format!("left out: {id} (not in the vault)"));
+                group.left_out.push(format!(
+                    "left out, not in the vault: item {}",
+                    last_segment(&id)
+                ));
                 losses.push(message.clone());
                 self.warnings.push(message);
             }
@@ -263,15 +266,9 @@ fn group_actions(
         if start { "before" } else { "after" }
     );
     for action in actions {
-        let converted = actions::convert(action, &place);
-        losses.extend(converted.losses);
-        if converted.phases.is_empty() {
-            losses.push(format!(
-                "action \"{}\" ({place}): it runs in no operation drplan has",
-                action.action_name.trim()
-            ));
+        let Some(converted) = convert(action, &place, losses) else {
             continue;
-        }
+        };
         let blocks = if start {
             &mut group.before
         } else {
@@ -281,17 +278,41 @@ fn group_actions(
     }
 }
 
+/// `action` converted, its losses added to `losses`; `None` (and one loss)
+/// when it runs in no operation drplan has, so it is left out.
+fn convert(
+    action: &RecoveryPlanAction,
+    place: &str,
+    losses: &mut Vec<String>,
+) -> Option<actions::Converted> {
+    let mut converted = actions::convert(action, place);
+    if converted.phases.is_empty() {
+        let types: Vec<&str> = action
+            .failover_types
+            .iter()
+            .map(FailoverType::as_str)
+            .collect();
+        losses.push(format!(
+            "action \"{}\" ({place}): left out, it runs only in {} (drplan has no such phase)",
+            action.action_name.trim(),
+            if types.is_empty() {
+                "no operation".to_owned()
+            } else {
+                types.join(", ")
+            }
+        ));
+        return None;
+    }
+    losses.append(&mut converted.losses);
+    Some(converted)
+}
+
 /// An action of the Shutdown or Failover group, as the plan's `before`.
 fn plan_action(draft: &mut Draft, action: &RecoveryPlanAction, place: &str, after: bool) {
-    let converted = actions::convert(action, place);
-    draft.losses.extend(converted.losses);
-    let name = action.action_name.trim();
-    if converted.phases.is_empty() {
-        draft.losses.push(format!(
-            "action \"{name}\" ({place}): it runs in no operation drplan has"
-        ));
+    let Some(converted) = convert(action, place, &mut draft.losses) else {
         return;
-    }
+    };
+    let name = action.action_name.trim();
     if after {
         draft.losses.push(format!(
             "action \"{name}\" ran {place} in ASR; drplan shuts down and fails over each VM with its group, \

@@ -34,6 +34,14 @@ impl VaultReader {
         Ok(VaultReader { vault, client })
     }
 
+    /// This reader, recording every request it sends in `log` (tests: the
+    /// RBAC actions import needs, see [`super::permissions`]).
+    #[must_use]
+    pub fn with_request_log(mut self, log: super::RequestLog) -> VaultReader {
+        self.client.record_in(log);
+        self
+    }
+
     /// `vault_id` checked to be a Recovery Services vault's ARM id, as
     /// [`VaultReader::new`] wants it.
     pub fn check(vault_id: &str) -> Result<String, ProviderError> {
