@@ -408,8 +408,8 @@ pub(super) fn unsupported(providers: &[String]) -> Option<String> {
     (!other.is_empty()).then(|| {
         format!(
             "its VMs replicate with {}; drplan runs Azure-to-Azure (A2A) replication only. \
-             The plan can be read, diffed and rehearsed (`drplan run … --simulate`), but against \
-             the vault drplan refuses these VMs before acting on any.",
+             The plan can be read, diffed and rehearsed (`drplan run … --simulate`); against \
+             the vault, drplan refuses every operation on these VMs before sending it.",
             other.join(", ")
         )
     })
