@@ -22,6 +22,8 @@
 //! - The subscription beside the vault (quota, SKUs, target resources,
 //!   coverage) is read through [`Inventory`](crate::provider::Inventory)
 //!   (`inventory`), with the same client.
+//! - A vault's recovery plans and items are read without a plan by
+//!   [`VaultReader`] (`drplan import`), with the same client.
 //! - Every request is in [`permissions`]' table with the RBAC action it
 //!   needs; a 403 becomes [`ProviderError::Forbidden`] naming it.
 //!
