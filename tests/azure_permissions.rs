@@ -20,7 +20,7 @@ use drplan::graph::Operation;
 use drplan::plan::Plan;
 use drplan::provider::azure::permissions::{self, HttpMethod};
 use drplan::provider::azure::{
-    AzureOptions, AzureProvider, Credential, Endpoint, PollOptions, RequestLog,
+    AzureOptions, AzureProvider, Credential, Endpoint, PollOptions, RequestLog, VaultReader,
 };
 use drplan::provider::{OperationOptions, Provider, RecoveryPoint, RunbookRequest, Target};
 use drplan::source::SourceFile;
@@ -156,6 +156,25 @@ fn provider(plan: &Plan, base: &str, log: &RequestLog) -> AzureProvider {
     .with_request_log(log.clone())
 }
 
+/// What `drplan import` reads: the recovery plans (listed, and one read,
+/// whether or not the vault has it) and the items.
+async fn import_flows(base: &str, log: &RequestLog) {
+    let endpoint = Endpoint {
+        resource_manager: url::Url::parse(base).unwrap(),
+        audience: base.to_owned(),
+    };
+    let reader = VaultReader::new(
+        VAULT,
+        &endpoint,
+        Credential::fixed("test-token", "test token"),
+        &AzureOptions::default(),
+    )
+    .unwrap()
+    .with_request_log(log.clone());
+    let _ = reader.get("shop-rp").await;
+    assert!(!reader.protected_items().await.unwrap().is_empty());
+}
+
 /// `drplan emulator` for the plan, with app-01's runbook failing once (so
 /// its error streams are read).
 async fn emulator(plan: &Plan, dir: &std::path::Path) -> (String, oneshot::Sender<()>) {
@@ -288,6 +307,7 @@ async fn every_request_of_the_flows_is_in_the_role_and_they_need_all_of_it() {
     let provider = provider(&plan, &emulator, &log);
     subscription_flows(&provider, &plan).await;
     vault_flows(&provider, &plan).await;
+    import_flows(&emulator, &log).await;
 
     let mut needed = BTreeSet::new();
     let mut unknown = BTreeSet::new();

@@ -41,6 +41,7 @@ mod hardening_check;
 mod hardening_files;
 mod hardening_output;
 mod hardening_run;
+mod import;
 mod journal;
 mod journal_blob_batching;
 mod json_errors;

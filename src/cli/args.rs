@@ -73,6 +73,8 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Write the closest native ASR recovery plan (JSON, ARM template or Bicep), or apply it to the vault.
     Export(super::export::ExportArgs),
+    /// Write a plan from an ASR recovery plan, or a first plan from a vault's replicated items.
+    Import(ImportArgs),
     /// Serve the language server protocol on stdin and stdout, for editors.
     Lsp(LspArgs),
 }
@@ -383,6 +385,28 @@ pub struct JobsArgs {
 /// `drplan lsp`: no options; the editor speaks on stdin and stdout.
 #[derive(Debug, clap::Args)]
 pub struct LspArgs {}
+
+/// `drplan import`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(true).args(["vault", "from"])))]
+pub struct ImportArgs {
+    /// The Recovery Services vault's ARM id: the recovery plan and the replicated items are read from
+    /// it (without --recovery-plan: a first plan of every replicated item).
+    #[arg(long)]
+    pub vault: Option<String>,
+    /// The recovery plan's name in the vault (or in a list saved with --from).
+    #[arg(long)]
+    pub recovery_plan: Option<String>,
+    /// A saved GET answer of the recovery plan, read offline (with --vault, the items are read online).
+    #[arg(long, value_name = "FILE.json")]
+    pub from: Option<PathBuf>,
+    /// Write the plan to this file (it must not exist yet); default: stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The plan's name when importing a vault's items (default: the vault's name).
+    #[arg(long)]
+    pub name: Option<String>,
+}
 
 /// `drplan emulator`.
 #[derive(Debug, clap::Args)]

@@ -19,6 +19,7 @@ pub mod exit;
 pub mod export;
 mod fmt;
 mod graph;
+mod import;
 mod lsp;
 mod output;
 mod output_cmd;
@@ -79,6 +80,7 @@ pub fn main() -> i32 {
         Command::Jobs(args) => status::jobs(&args, &ctx),
         Command::Emulator(args) => emulator::run(&args, &ctx),
         Command::Export(args) => export::run(&args, &ctx),
+        Command::Import(args) => import::run(&args, &ctx),
         Command::Lsp(args) => lsp::run(&args),
     };
     code.code()
@@ -101,7 +103,7 @@ fn wants_json(command: &Command) -> bool {
         Command::Status(a) => json(&a.format),
         Command::Jobs(a) => json(&a.format),
         Command::Export(a) => json(&a.report),
-        Command::Fmt(_) | Command::Emulator(_) | Command::Lsp(_) => false,
+        Command::Fmt(_) | Command::Emulator(_) | Command::Import(_) | Command::Lsp(_) => false,
     }
 }
 

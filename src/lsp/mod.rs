@@ -27,7 +27,7 @@ mod incoming;
 mod navigation;
 mod outgoing;
 mod positions;
-mod rename;
+pub(crate) mod rename;
 mod server;
 mod symbols;
 

@@ -128,7 +128,7 @@ fn refusal(name: &str, written: &str) -> Option<String> {
 
 /// A name as it must be written: bare when it is an identifier, else quoted
 /// (spec: language.md "Lexical rules").
-pub(super) fn written(name: &str) -> String {
+pub(crate) fn written(name: &str) -> String {
     let mut chars = name.chars();
     let ident = chars
         .next()
@@ -139,7 +139,7 @@ pub(super) fn written(name: &str) -> String {
 
 /// A name as a string the parser decodes back to it: control characters
 /// escaped too, so the checker, not the parser, says why they are refused.
-pub(super) fn quoted(name: &str) -> String {
+pub(crate) fn quoted(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 2);
     out.push('"');
     for c in name.chars() {

@@ -24,6 +24,8 @@
 //!   (`inventory`), with the same client.
 //! - [`Provider::shutdown`] powers a VM off in the recovery region through
 //!   Compute before a `shutdown_reversed` failback (see `shutdown`).
+//! - A vault's recovery plans and items are read without a plan by
+//!   [`VaultReader`] (`drplan import`), with the same client.
 //! - Every request is in [`permissions`]' table with the RBAC action it
 //!   needs; a 403 becomes [`ProviderError::Forbidden`] naming it.
 //!
@@ -44,6 +46,7 @@ mod operations;
 pub mod permissions;
 pub mod poll;
 mod recovery_plan_write;
+mod recovery_plans;
 mod runbook;
 mod shutdown;
 mod tenant;
@@ -74,6 +77,7 @@ pub use inventory::{
     COMPUTE_API_VERSION, NETWORK_API_VERSION, RESOURCES_API_VERSION, SKUS_API_VERSION,
 };
 pub use poll::PollOptions;
+pub use recovery_plans::VaultReader;
 pub use tenant::{SUBSCRIPTIONS_API_VERSION, subscription_of};
 
 use client::{ArmClient, ClientError};

@@ -77,6 +77,13 @@ impl AzureProvider {
                         e,
                     )
                 })?;
+        if let Some(reason) = mapping::unsupported_provider(&item) {
+            return Err(ProviderError::NotAllowed {
+                vm: target.vm.clone(),
+                operation,
+                reason,
+            });
+        }
         let machine = mapping::machine(target, &item);
         mapping::check_allowed(&machine, operation).map_err(|reason| {
             ProviderError::NotAllowed {

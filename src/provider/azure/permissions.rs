@@ -154,6 +154,8 @@ const PERMISSIONS: &[Permission] = &[
     row(Get, vault!("/replicationJobs"), "Microsoft.RecoveryServices/vaults/replicationJobs/read", "`drplan jobs`"),
     row(Get, vault!("/replicationJobs/{job}"), "Microsoft.RecoveryServices/vaults/replicationJobs/read", "follow a job"),
     row(Get, vault!("/replicationVaultHealth"), "Microsoft.RecoveryServices/vaults/replicationVaultHealth/read", "the vault's own health"),
+    row(Get, vault!("/replicationRecoveryPlans"), "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans/read", "`drplan import`: name the vault's recovery plans"),
+    row(Get, vault!("/replicationRecoveryPlans/{plan}"), "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans/read", "`drplan import`: read a recovery plan"),
     // Automation: runbook hooks.
     row(Put, job!(""), "Microsoft.Automation/automationAccounts/jobs/write", "start a runbook hook's job"),
     row(Get, job!(""), "Microsoft.Automation/automationAccounts/jobs/read", "follow a runbook job"),

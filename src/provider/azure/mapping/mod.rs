@@ -130,6 +130,27 @@ pub fn replicating_from(
     (by_state || by_operations).then_some(active)
 }
 
+/// Why drplan does not act on `item`: it replicates with another provider
+/// than Azure-to-Azure (`InMageRcm`, `HyperVReplicaAzure`, … from `drplan
+/// import` of their recovery plans), whose inputs drplan does not build, so
+/// an operation on it is refused before its request is sent. `None` for
+/// A2A items, and for items that do not say.
+pub fn unsupported_provider(item: &ProtectedItem) -> Option<String> {
+    let kind = item
+        .properties
+        .provider_specific_details
+        .as_ref()
+        .and_then(|d| d.instance_type.as_deref())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())?;
+    (!kind.eq_ignore_ascii_case("A2A")).then(|| {
+        format!(
+            "it replicates with {kind}; drplan fails over Azure-to-Azure (A2A) items only: \
+             run this VM's recovery plan in Azure Site Recovery"
+        )
+    })
+}
+
 /// An item as a [`Machine`] of `target`.
 pub fn machine(target: &Target, item: &ProtectedItem) -> Machine {
     let p = &item.properties;
@@ -235,6 +256,26 @@ mod tests {
         );
         assert_eq!(t("1753-01-01T01:01:01Z"), None);
         assert_eq!(t("not a time"), None);
+    }
+
+    #[test]
+    fn items_of_other_replication_providers_are_refused_a2a_and_unsaid_are_not() {
+        let item = |kind: Option<&str>| ProtectedItem {
+            properties: crate::provider::azure::models::ItemProperties {
+                provider_specific_details: kind.map(|k| {
+                    crate::provider::azure::models::ProviderDetails {
+                        instance_type: Some(k.to_owned()),
+                        ..Default::default()
+                    }
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let refused = unsupported_provider(&item(Some("InMageRcm"))).unwrap();
+        assert!(refused.contains("replicates with InMageRcm"), "{refused}");
+        assert_eq!(unsupported_provider(&item(Some("a2a"))), None);
+        assert_eq!(unsupported_provider(&item(None)), None);
     }
 
     #[test]

@@ -74,6 +74,14 @@ pub struct ProviderDetails {
     pub rpo_in_seconds: Option<i64>,
     /// The multi-VM consistency group, if any.
     pub multi_vm_group_name: Option<String>,
+    /// The region the item replicates from now.
+    pub primary_fabric_location: Option<String>,
+    /// The region the item replicates to now.
+    pub recovery_fabric_location: Option<String>,
+    /// The region replication was enabled from.
+    pub initial_primary_fabric_location: Option<String>,
+    /// The region replication was enabled to.
+    pub initial_recovery_fabric_location: Option<String>,
     /// The source VM's ARM id.
     pub fabric_object_id: Option<String>,
     /// The recovery resource group's ARM id.
