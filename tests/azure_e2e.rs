@@ -15,6 +15,18 @@ use serde_json::Value;
 
 use crate::support::sandbox::{Sandbox, assert_stream, ndjson, show, stderr, stdout};
 
+/// The whole cycle, each operation with the side the VMs end on.
+pub(crate) const CYCLE: [(&str, &str); 8] = [
+    ("failover", "recovery"),
+    ("commit", "recovery"),
+    ("reprotect", "recovery"),
+    ("failback", "primary"),
+    ("commit", "primary"),
+    ("reprotect", "primary"),
+    ("test-failover", "primary"),
+    ("test-cleanup", "primary"),
+];
+
 /// A plan on an ARM vault, as the emulator serves it.
 pub(crate) const PLAN: &str = r#"plan shop {
   vault "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr/providers/Microsoft.RecoveryServices/vaults/shop-vault"
@@ -154,17 +166,7 @@ fn assert_each_failed_over_once(emulator: &Emulator, sandbox: &Sandbox, what: &s
 fn the_seed_cycle_against_the_emulator() {
     let sandbox = Sandbox::with_plan("shop", PLAN);
     let emulator = Emulator::start(&sandbox, None);
-    let ops = [
-        ("failover", "recovery"),
-        ("commit", "recovery"),
-        ("reprotect", "recovery"),
-        ("failback", "primary"),
-        ("commit", "primary"),
-        ("reprotect", "primary"),
-        ("test-failover", "primary"),
-        ("test-cleanup", "primary"),
-    ];
-    for (op, side) in ops {
+    for (op, side) in CYCLE {
         let out = emulator.drplan(&sandbox, &["run", op, "shop.drplan", "--format", "json"]);
         assert_eq!(out.status.code(), Some(0), "{op}: {}", show(&out));
         assert_stream(&ndjson(&stdout(&out)), "succeeded", op);

@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::azure_e2e::Emulator;
+use crate::azure_e2e::{CYCLE, Emulator};
 use crate::support::sandbox::{Sandbox, assert_stream, ndjson, show, stderr, stdout};
 
 const US_SUB: &str = "11111111-1111-1111-1111-111111111111";
@@ -30,17 +30,6 @@ const PLAN: &str = r#"plan shop {
   }
 }
 "#;
-
-const CYCLE: [(&str, &str); 8] = [
-    ("failover", "recovery"),
-    ("commit", "recovery"),
-    ("reprotect", "recovery"),
-    ("failback", "primary"),
-    ("commit", "primary"),
-    ("reprotect", "primary"),
-    ("test-failover", "primary"),
-    ("test-cleanup", "primary"),
-];
 
 fn json_of(out: &std::process::Output) -> Value {
     assert_eq!(out.status.code(), Some(0), "{}", show(out));

@@ -202,11 +202,7 @@ fn run_vm_acts_only_on_the_vms_named_in_the_plans_order() {
         assert_eq!(item["active_location"], expected, "{item}");
     }
     let run_id = sandbox.only_run();
-    let started = sandbox
-        .journal(&run_id)
-        .into_iter()
-        .find(|e| e["event"] == "run_started")
-        .unwrap();
+    let started = sandbox.run_started(&run_id);
     assert_eq!(
         started["settings"]["vms"],
         serde_json::json!(["web-01", "app-03", "app-01"]),
@@ -280,11 +276,7 @@ fn before_picks_each_vms_latest_point_at_or_before_the_instant() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
-    let started = sandbox
-        .journal(&sandbox.only_run())
-        .into_iter()
-        .find(|e| e["event"] == "run_started")
-        .unwrap();
+    let started = sandbox.run_started(&sandbox.only_run());
     let points = started["settings"]["points"].as_object().unwrap();
     assert_eq!(points.keys().collect::<Vec<_>>(), ["app-01"], "{started}");
     let picked: drplan::clock::Timestamp =
@@ -313,11 +305,7 @@ fn before_picks_each_vms_latest_point_at_or_before_the_instant() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
-    let started = sandbox
-        .journal(&sandbox.only_run())
-        .into_iter()
-        .find(|e| e["event"] == "run_started")
-        .unwrap();
+    let started = sandbox.run_started(&sandbox.only_run());
     assert_eq!(
         started["settings"]["points"]["app-02"]["app_consistent"], true,
         "{started}"

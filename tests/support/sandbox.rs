@@ -167,6 +167,14 @@ impl Sandbox {
             .collect()
     }
 
+    /// The `run_started` event of a run (its settings, origin, picks).
+    pub(crate) fn run_started(&self, run_id: &str) -> Value {
+        self.journal(run_id)
+            .into_iter()
+            .find(|e| e["event"] == "run_started")
+            .unwrap_or_else(|| panic!("run {run_id} has no run_started event"))
+    }
+
     /// The only run of the sandbox, once its journal exists.
     pub(crate) fn only_run(&self) -> String {
         let ids = self.run_ids();

@@ -85,16 +85,9 @@ fn simulated_members(
     clock: Clock,
 ) -> Result<Vec<Member>, ProviderError> {
     let speed = crate::provider::simulator::speed_from_env()?;
-    let dir = plan_path.parent().unwrap_or(Path::new(""));
-    let stem = plan_path
-        .file_stem()
-        .map_or_else(|| plan.name.clone(), |s| s.to_string_lossy().into_owned());
-    let faults = read_faults(&dir.join(format!("{stem}.faults.json")), plan)?;
-    let world = dir.join(format!(
-        "{stem}{}",
-        crate::provider::simulator::WORLD_FILE_SUFFIX
-    ));
-    let base = estate::plan_state_file(plan, plan_path);
+    let files = crate::provider::simulator::Beside::of(plan, plan_path);
+    let faults = read_faults(&files.faults, plan)?;
+    let (base, world) = (files.state, files.world);
     estate::parts(plan)
         .into_iter()
         .enumerate()

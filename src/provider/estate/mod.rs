@@ -34,7 +34,7 @@ use crate::provider::{
 };
 use crate::target::Change;
 
-pub use split::{VaultPart, parts, plan_state_file, state_file, vault_name};
+pub use split::{VaultPart, parts, state_file, vault_name};
 
 /// One vault of the estate.
 pub struct Member {
@@ -177,7 +177,31 @@ impl EstateProvider {
         }
         by
     }
+
+    /// Asks every member about its own targets at once (a member with none
+    /// is not asked), answers in member order.
+    async fn ask_each<'a, T, F>(
+        &'a self,
+        split: &'a [(Vec<usize>, Vec<Target>)],
+        ask: F,
+    ) -> Result<Vec<Vec<T>>, ProviderError>
+    where
+        F: Fn(&'a dyn Provider, &'a [Target]) -> Asked<'a, T>,
+    {
+        try_join_all(self.members.iter().zip(split).map(|(m, (_, own))| async {
+            if own.is_empty() {
+                Ok(Vec::new())
+            } else {
+                ask(m.provider.as_ref(), own).await
+            }
+        }))
+        .await
+    }
 }
+
+/// A member's answer in flight, as the `Provider` trait's methods return it.
+type Asked<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<T>, ProviderError>> + Send + 'a>>;
 
 #[async_trait]
 impl Provider for EstateProvider {
@@ -198,16 +222,7 @@ impl Provider for EstateProvider {
 
     async fn machines(&self, targets: &[Target]) -> Result<Vec<Machine>, ProviderError> {
         let split = self.split(targets);
-        let answers = try_join_all(self.members.iter().zip(&split).map(
-            |(m, (_, own))| async move {
-                if own.is_empty() {
-                    Ok(Vec::new())
-                } else {
-                    m.provider.machines(own).await
-                }
-            },
-        ))
-        .await?;
+        let answers = self.ask_each(&split, |p, own| p.machines(own)).await?;
         let mut placed: Vec<(usize, Machine)> = split
             .into_iter()
             .zip(answers)
@@ -249,16 +264,7 @@ impl Provider for EstateProvider {
 
     async fn jobs(&self, targets: &[Target]) -> Result<Vec<Job>, ProviderError> {
         let split = self.split(targets);
-        let answers = try_join_all(self.members.iter().zip(&split).map(
-            |(m, (_, own))| async move {
-                if own.is_empty() {
-                    Ok(Vec::new())
-                } else {
-                    m.provider.jobs(own).await
-                }
-            },
-        ))
-        .await?;
+        let answers = self.ask_each(&split, |p, own| p.jobs(own)).await?;
         let mut all = Vec::new();
         for (i, jobs) in answers.into_iter().enumerate() {
             for job in &jobs {

@@ -123,16 +123,6 @@ pub fn state_file(plan_vault_file: &Path, index: usize, label: &str) -> PathBuf 
     plan_vault_file.with_file_name(renamed)
 }
 
-/// The plan vault's simulated state file for the plan at `plan_path`:
-/// `.drplan/<stem>.vault.json` beside it.
-pub fn plan_state_file(plan: &Plan, plan_path: &Path) -> PathBuf {
-    let dir = plan_path.parent().unwrap_or(Path::new(""));
-    let stem = plan_path
-        .file_stem()
-        .map_or_else(|| plan.name.clone(), |s| s.to_string_lossy().into_owned());
-    dir.join(".drplan").join(format!("{stem}.vault.json"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,13 +4,42 @@
 //! rehearsal world's file whenever it changes out, with the state's folder
 //! made private (see [`crate::owner_only`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 
 use super::{Faults, Simulator, World, disk};
 use crate::clock::Clock;
 use crate::plan::Plan;
 use crate::provider::ProviderError;
+
+/// The files of the simulated vault of a plan, beside the plan file: the
+/// one place that names them (a plan across vaults names its other vaults'
+/// state after the plan vault's, see `provider::estate::state_file`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Beside {
+    /// `.drplan/<stem>.vault.json`: the vault's state.
+    pub state: PathBuf,
+    /// `<stem>.faults.json`: faults to inject, when it exists.
+    pub faults: PathBuf,
+    /// `<stem>.world.json` (or the suffix in use): the rehearsal world.
+    pub world: PathBuf,
+}
+
+impl Beside {
+    /// The files of the plan at `plan_path` (`plan`'s name when the path
+    /// has no file name).
+    pub fn of(plan: &Plan, plan_path: &Path) -> Beside {
+        let dir = plan_path.parent().unwrap_or(Path::new(""));
+        let stem = plan_path
+            .file_stem()
+            .map_or_else(|| plan.name.clone(), |s| s.to_string_lossy().into_owned());
+        Beside {
+            state: dir.join(".drplan").join(format!("{stem}.vault.json")),
+            faults: dir.join(format!("{stem}.faults.json")),
+            world: dir.join(format!("{stem}{}", super::WORLD_FILE_SUFFIX)),
+        }
+    }
+}
 
 impl Simulator {
     /// The simulated vault of the plan at `plan_path`: loads its state file
@@ -23,17 +52,15 @@ impl Simulator {
         clock: Clock,
         speed: f64,
     ) -> Result<Simulator, ProviderError> {
-        let dir = plan_path.parent().unwrap_or(Path::new(""));
-        let stem = plan_path
-            .file_stem()
-            .map_or_else(|| plan.name.clone(), |s| s.to_string_lossy().into_owned());
-        let state = dir.join(".drplan").join(format!("{stem}.vault.json"));
-        let faults = dir.join(format!("{stem}.faults.json"));
+        let files = Beside::of(plan, plan_path);
         // An unreadable fault file is reported by reading it.
-        let faults = faults.try_exists().unwrap_or(true).then_some(faults);
-        let world = dir.join(format!("{stem}{}", super::WORLD_FILE_SUFFIX));
-        Simulator::open_files(plan, &state, faults.as_deref(), clock, speed)?
-            .with_world_file(&world)
+        let faults = files
+            .faults
+            .try_exists()
+            .unwrap_or(true)
+            .then_some(files.faults);
+        Simulator::open_files(plan, &files.state, faults.as_deref(), clock, speed)?
+            .with_world_file(&files.world)
     }
 
     /// The world of the file `path` beside the vault (`drplan emulator

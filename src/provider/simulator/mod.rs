@@ -36,6 +36,7 @@
 mod disk;
 mod faults;
 mod files;
+pub use files::Beside;
 mod inventory;
 mod jobs;
 mod log;
