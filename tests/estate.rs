@@ -138,3 +138,37 @@ fn vaults_in_different_tenants_are_refused_before_acting() {
         show(&status)
     );
 }
+
+/// Appends the hook's group and regions to `regions.log` beside the plan.
+const REGIONS: &str = "#!/bin/sh\n\
+echo \"${DRPLAN_GROUP:-plan} $DRPLAN_PRIMARY $DRPLAN_RECOVERY\" >> \"$(dirname \"$0\")/regions.log\"\n";
+
+#[test]
+fn a_groups_hooks_see_its_own_regions_and_the_plans_hooks_the_plans() {
+    let plan = PLAN
+        .replace(
+            "  group db { vm sql-01, sql-02 }",
+            "  after failover { script \"regions.sh\" }\n  \
+             group db { vm sql-01, sql-02  after failover { script \"regions.sh\" } }",
+        )
+        .replace(
+            "    vm app-01, app-02\n",
+            "    vm app-01, app-02\n    after failover { script \"regions.sh\" }\n",
+        );
+    let sandbox = Sandbox::with_plan("shop", &plan);
+    crate::hardening_run::script(&sandbox, "regions.sh", REGIONS);
+    let out = sandbox.run("failover", &["--simulate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let log = std::fs::read_to_string(sandbox.path().join("regions.log")).unwrap();
+    let mut lines: Vec<&str> = log.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "app eastus westus",
+            "db westeurope northeurope",
+            "plan westeurope northeurope"
+        ],
+        "{log}"
+    );
+}

@@ -93,6 +93,10 @@ pub struct HookCall<'a> {
     pub group: &'a str,
     /// The group's VMs (plan names).
     pub vms: &'a [String],
+    /// The group's primary and recovery regions (its own, else the plan's;
+    /// the plan's for the plan's own hooks): `DRPLAN_PRIMARY` and
+    /// `DRPLAN_RECOVERY`.
+    pub regions: (&'a str, &'a str),
     /// Where the hook keeps what it prints, redacted, as it goes: the
     /// executor owns it, so that it outlives an attempt its timeout stopped,
     /// and passes it to [`EventSink::keep_output`] after every attempt.

@@ -285,6 +285,7 @@ impl Walker<'_, '_> {
                     step: &step.id,
                     group: self.run.graph.group_name(step),
                     vms,
+                    regions: self.run.plan.regions_of(group),
                     output: &aside.output,
                     failed: &self.failed_steps,
                 };

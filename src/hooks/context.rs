@@ -33,9 +33,10 @@ pub struct HookContext {
     pub group: String,
     /// The group's VMs, by their plan names.
     pub vms: Vec<String>,
-    /// The plan's primary region.
+    /// The hook's group's primary region (its own, else the plan's); the
+    /// plan's for the plan's own hooks.
     pub primary: String,
-    /// The plan's recovery region.
+    /// The hook's group's recovery region, likewise.
     pub recovery: String,
     /// The step id, e.g. `hook:db/after/1`.
     pub step: String,

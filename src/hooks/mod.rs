@@ -228,7 +228,8 @@ use crate::error_chain::chain;
 pub struct RunHooks<'a> {
     /// Runs the hooks.
     pub runner: Runner<'a>,
-    /// The run's facts; `step`, `group` and `vms` are set per call.
+    /// The run's facts; `step`, `group`, `vms` and the regions are set per
+    /// call.
     pub base: HookContext,
 }
 
@@ -319,6 +320,8 @@ impl crate::exec::HookRunner for RunHooks<'_> {
         ctx.step = call.step.to_string();
         ctx.group = call.group.to_string();
         ctx.vms = call.vms.to_vec();
+        // A group with its own region pair tells its hooks of that pair.
+        (ctx.primary, ctx.recovery) = (call.regions.0.to_string(), call.regions.1.to_string());
         ctx.failed_steps = call.failed.to_vec();
         match self.runner.run(hook, &ctx, progress, call.output).await {
             Ok(out) => crate::exec::HookEnd {

@@ -66,9 +66,9 @@ impl Target {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Location {
-    /// The plan's `primary` region.
+    /// The `primary` region of the machine's group (its own, else the plan's).
     Primary,
-    /// The plan's `recovery` region.
+    /// The `recovery` region of the machine's group (its own, else the plan's).
     Recovery,
 }
 

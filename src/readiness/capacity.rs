@@ -1,10 +1,11 @@
-//! Whether the VMs an operation creates fit the region: the VMs with their
-//! sizes, zones and reservation groups, and the region's usages, SKUs and
-//! reservation groups as read, in; `sku`, `quota` and `capacity_reservation`
-//! findings out. VMs assigned to a reservation group draw on the
-//! reservation, not on the quota. Quota is counted per family and for the
-//! region's total vCPUs, the VMs taken in plan order, so a finding names the
-//! first VM that does not fit and every one after it.
+//! Whether the VMs an operation creates fit their regions: the VMs with
+//! their sizes, zones, reservation groups and the region each is created in
+//! (its group's: a plan may span region pairs), and each region's usages,
+//! SKUs and reservation groups as read, in; `sku`, `quota` and
+//! `capacity_reservation` findings out. VMs assigned to a reservation group
+//! draw on the reservation, not on the quota. Quota is counted per region,
+//! per family and for the region's total vCPUs, the VMs taken in plan order,
+//! so a finding names the first VM that does not fit and every one after it.
 
 use std::collections::BTreeMap;
 
@@ -15,23 +16,44 @@ use super::finding::{Finding, FindingKind, Severity};
 use super::machine::about;
 use super::reads::{Answers, Lookup, Wanted};
 
-/// The reads capacity needs.
-pub(super) fn want(region: &str, subjects: &[Subject<'_>], wanted: &mut Wanted) {
-    if subjects.iter().any(|s| s.settings.size.is_some()) {
-        wanted.usages(region);
-        wanted.skus(region);
-    }
+/// The subjects created somewhere, by region, each region's in plan order.
+fn by_region<'s, 'a>(subjects: &'s [Subject<'a>]) -> BTreeMap<&'s str, Vec<&'s Subject<'a>>> {
+    let mut regions: BTreeMap<&str, Vec<&Subject<'_>>> = BTreeMap::new();
     for s in subjects {
-        if let Some(group) = &s.settings.capacity_reservation {
-            wanted.resource(group);
+        if let Some(region) = &s.region {
+            regions.entry(region).or_default().push(s);
+        }
+    }
+    regions
+}
+
+/// The reads capacity needs: one usages and one SKU list per region a VM
+/// with a size is created in.
+pub(super) fn want(subjects: &[Subject<'_>], wanted: &mut Wanted) {
+    for (region, subjects) in by_region(subjects) {
+        if subjects.iter().any(|s| s.settings.size.is_some()) {
+            wanted.usages(region);
+            wanted.skus(region);
+        }
+        for s in subjects {
+            if let Some(group) = &s.settings.capacity_reservation {
+                wanted.resource(group);
+            }
         }
     }
 }
 
-/// The capacity findings of `subjects` in `region`.
-pub(super) fn check(
+/// The capacity findings of `subjects`, region by region.
+pub(super) fn check(subjects: &[Subject<'_>], answers: &Answers, out: &mut Vec<Finding>) {
+    for (region, subjects) in by_region(subjects) {
+        check_region(region, &subjects, answers, out);
+    }
+}
+
+/// The capacity findings of `subjects`, all created in `region`.
+fn check_region(
     region: &str,
-    subjects: &[Subject<'_>],
+    subjects: &[&Subject<'_>],
     answers: &Answers,
     out: &mut Vec<Finding>,
 ) {

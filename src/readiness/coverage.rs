@@ -1,7 +1,7 @@
 //! Whether the plan covers the whole application: the plan's `coverage`
 //! selectors, its VMs and their vault items in; a `coverage` warning for
-//! each VM in the primary region that a selector matches and the plan does
-//! not hold, out. A VM counts as held when its ARM id is an item's source VM
+//! each VM in a primary region (any group's: a plan may span region pairs)
+//! that a selector matches and the plan does not hold, out. A VM counts as held when its ARM id is an item's source VM
 //! or, where the vault does not say, when its name is a plan VM's or item's.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +23,18 @@ pub(super) fn want(plan: &Plan, wanted: &mut Wanted) {
     }
 }
 
+/// Every group's primary region (normalized); the plan's when it has no
+/// groups.
+fn primaries(plan: &Plan) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = (0..plan.groups.len())
+        .map(|g| crate::regions::normalize(plan.regions_of(g).0))
+        .collect();
+    if out.is_empty() {
+        out.insert(crate::regions::normalize(&plan.primary));
+    }
+    out
+}
+
 /// The coverage findings.
 pub(super) fn check<'a>(
     plan: &Plan,
@@ -33,12 +45,12 @@ pub(super) fn check<'a>(
     if plan.coverage.is_empty() {
         return;
     }
-    let primary = crate::regions::normalize(&plan.primary);
+    let primaries = primaries(plan);
     // Lower-cased id → the VM and the selectors that matched it, in order.
     let mut matched: BTreeMap<String, (&SubscriptionVm, Vec<String>)> = BTreeMap::new();
     let mut add = |vms: &'a [SubscriptionVm], selector: String| {
         for vm in vms {
-            if crate::regions::normalize(&vm.location) != primary {
+            if !primaries.contains(&crate::regions::normalize(&vm.location)) {
                 continue;
             }
             matched

@@ -24,7 +24,7 @@ mod state;
 use crate::clock::Timestamp;
 use crate::graph::{Operation, StepGraph};
 use crate::journal::{RunState, StepStatus};
-use crate::plan::{Plan, Vm};
+use crate::plan::{GroupId, Plan, Vm};
 use crate::provider::{Machine, Provider, ProviderError, Target, VaultHealth};
 use crate::target::{TargetSetting, TargetSettings};
 
@@ -57,6 +57,9 @@ pub(crate) struct Subject<'a> {
     settings: TargetSettings,
     /// Whether this is a test failover's VM.
     test: bool,
+    /// The region (normalized) it is created in, when the operation creates
+    /// it: its group's, which may differ from group to group.
+    region: Option<String>,
 }
 
 impl Subject<'_> {
@@ -131,13 +134,13 @@ async fn judge(
     read: Option<AlreadyRead<'_>>,
 ) -> Result<Assessment, ProviderError> {
     let op = graph.operation;
-    let scope = Scope::of(op, plan);
+    let scope = Scope::of(op);
     let (vms, machines) =
         read_machines(plan, graph, provider, prior, read.map(|r| r.machines)).await?;
-    let targets: Vec<Target> = vms.iter().map(|(t, _)| t.clone()).collect();
+    let targets: Vec<Target> = vms.iter().map(|(t, _, _)| t.clone()).collect();
     let mut findings = Vec::new();
     let mut acting = Vec::new();
-    for ((target, vm), machine) in vms.iter().zip(&machines) {
+    for ((target, vm, group), machine) in vms.iter().zip(&machines) {
         if let Some(finding) = machine::state(op, target, machine) {
             let in_flight = prior.is_some()
                 && (done(op, machine) || running_job_of(provider, machine, op).await);
@@ -146,9 +149,9 @@ async fn judge(
             }
             continue;
         }
-        acting.push((target, *vm, machine));
+        acting.push((target, *vm, *group, machine));
     }
-    for (target, vm, machine) in &acting {
+    for (target, vm, _, machine) in &acting {
         if scope.replication {
             machine::replication(&scope, plan, target, machine, &mut findings);
         }
@@ -179,18 +182,17 @@ async fn judge(
     }
     let subjects: Vec<Subject<'_>> = acting
         .iter()
-        .map(|(target, vm, machine)| Subject {
+        .map(|(target, vm, group, machine)| Subject {
             target,
             vm,
             settings: effective(plan, vm, machine, scope.test),
             test: scope.test,
+            region: scope.region_of(plan, *group),
         })
         .collect();
     let only_plan = op == Operation::Configure;
     let mut wanted = Wanted::default();
-    if let Some(region) = &scope.region {
-        capacity::want(region, &subjects, &mut wanted);
-    }
+    capacity::want(&subjects, &mut wanted);
     if scope.references {
         references::want(&subjects, only_plan, &mut wanted);
     }
@@ -199,9 +201,7 @@ async fn judge(
     }
     let reads = wanted.len();
     let answers = wanted.read(provider.inventory()).await;
-    if let Some(region) = &scope.region {
-        capacity::check(region, &subjects, &answers, &mut findings);
-    }
+    capacity::check(&subjects, &answers, &mut findings);
     if scope.references {
         references::check(&subjects, only_plan, &answers, &mut findings);
     }
@@ -218,15 +218,15 @@ async fn judge(
 }
 
 /// The VMs `graph` acts on (on resume, those whose steps did not succeed)
-/// and their machines, in plan order.
+/// with their groups, and their machines, in plan order.
 async fn read_machines<'p>(
     plan: &'p Plan,
     graph: &StepGraph,
     provider: &dyn Provider,
     prior: Option<&RunState>,
     known: Option<&[Machine]>,
-) -> Result<(Vec<(Target, &'p Vm)>, Vec<Machine>), ProviderError> {
-    let vms: Vec<(Target, &Vm)> = graph
+) -> Result<(Vec<(Target, &'p Vm, GroupId)>, Vec<Machine>), ProviderError> {
+    let vms: Vec<(Target, &Vm, GroupId)> = graph
         .steps()
         .filter(|(_, s)| {
             prior.is_none_or(|p| {
@@ -240,10 +240,14 @@ async fn read_machines<'p>(
                 return None;
             };
             let vm = plan.vm(at)?;
-            Some((Target::of(&plan.groups.get(at.group)?.name, vm), vm))
+            Some((
+                Target::of(&plan.groups.get(at.group)?.name, vm),
+                vm,
+                at.group,
+            ))
         })
         .collect();
-    let targets: Vec<Target> = vms.iter().map(|(t, _)| t.clone()).collect();
+    let targets: Vec<Target> = vms.iter().map(|(t, _, _)| t.clone()).collect();
     let machines = match known {
         Some(known) => {
             let by_vm: std::collections::HashMap<&str, &Machine> =

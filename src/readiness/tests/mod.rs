@@ -1,8 +1,10 @@
 //! The readiness engine's tests: a vault and a subscription held in memory
 //! (here), and each finding kind raised by a world that has the problem and
-//! absent from one that does not, with the reads counted (`kinds`).
+//! absent from one that does not, with the reads counted (`kinds`); a plan
+//! across region pairs checked in each group's regions (`regions`).
 
 mod kinds;
+mod regions;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
