@@ -13,9 +13,15 @@ use crate::support::sandbox::{Sandbox, show, stderr, stdout};
 
 /// A sandbox holding `plans/NAME.drplan` and the hooks it runs.
 fn example(name: &str) -> Sandbox {
+    example_as(name, name)
+}
+
+/// A sandbox holding `plans/NAME.drplan` as `STEM.drplan`, and the hooks it
+/// runs (`drplan emulator` in the tests serves `shop.drplan`).
+pub(crate) fn example_as(name: &str, stem: &str) -> Sandbox {
     let plans = Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
     let text = std::fs::read_to_string(plans.join(format!("{name}.drplan"))).unwrap();
-    let sandbox = Sandbox::with_plan(name, &text);
+    let sandbox = Sandbox::with_plan(stem, &text);
     let hooks = sandbox.path().join("hooks");
     std::fs::create_dir(&hooks).unwrap();
     for entry in std::fs::read_dir(plans.join("hooks")).unwrap() {

@@ -14,10 +14,9 @@ use clap::ValueEnum;
 
 use crate::duration::Duration;
 use crate::graph::{Operation, StepGraph};
+use crate::interop::asr::{GroupType, RecoveryPlan, RecoveryPlanGroup};
 use crate::interop::export::render::{Form, render};
-use crate::interop::export::{
-    Export, ItemIds, ItemsFrom, LostBecause, RecoveryPlanGroup, Report, export,
-};
+use crate::interop::export::{Export, ItemIds, ItemsFrom, LostBecause, Report, export};
 use crate::plan::{Plan, Vault};
 use crate::printable::printable;
 use crate::provider::azure;
@@ -209,15 +208,13 @@ async fn apply(ctx: &Ctx, provider: &azure::AzureProvider, exported: &Export) ->
         Ok(answer) => answer,
         Err(e) => return ctx.fail(ErrorCode::Failed, &e.to_string(), ExitCode::Failed),
     };
-    let groups: Vec<RecoveryPlanGroup> = answer
-        .pointer("/properties/groups")
-        .cloned()
-        .and_then(|g| serde_json::from_value(g).ok())
+    let groups = serde_json::from_value::<RecoveryPlan>(answer)
+        .map(|plan| plan.properties.groups)
         .unwrap_or_default();
     let boot = |groups: &[RecoveryPlanGroup]| {
         groups
             .iter()
-            .filter(|g| g.group_type == "Boot")
+            .filter(|g| g.group_type == GroupType::Boot)
             .cloned()
             .collect::<Vec<_>>()
     };

@@ -28,6 +28,10 @@ macro_rules! asr_enum {
         }
 
         impl $name {
+            /// ASR's spellings of the values this version knows, in the
+            /// specification's order.
+            pub const KNOWN: &'static [&'static str] = &[$($text,)+];
+
             /// ASR's spelling.
             pub fn as_str(&self) -> &str {
                 match self {
@@ -243,8 +247,21 @@ pub struct RecoveryPlanGroup {
     pub end_group_actions: Vec<RecoveryPlanAction>,
 }
 
+impl RecoveryPlanGroup {
+    /// A group of `kind` with no items and no actions (ASR's `Shutdown` and
+    /// `Failover` groups, or a boot group to fill).
+    pub fn empty(kind: GroupType) -> RecoveryPlanGroup {
+        RecoveryPlanGroup {
+            group_type: kind,
+            replication_protected_items: Vec::new(),
+            start_group_actions: Vec::new(),
+            end_group_actions: Vec::new(),
+        }
+    }
+}
+
 /// `RecoveryPlanProtectedItem`: a VM of a group.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct RecoveryPlanProtectedItem {
     /// The replicated item's ARM id.
@@ -334,6 +351,17 @@ pub struct ProviderSpecificDetails {
     /// A2A edge zones: the recovery extended location.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_extended_location: Option<ExtendedLocation>,
+}
+
+impl ProviderSpecificDetails {
+    /// `RecoveryPlanA2AInput` without zones or extended locations:
+    /// `{"instanceType": "A2A"}`.
+    pub fn a2a() -> ProviderSpecificDetails {
+        ProviderSpecificDetails {
+            instance_type: "A2A".to_owned(),
+            ..ProviderSpecificDetails::default()
+        }
+    }
 }
 
 /// `ExtendedLocation`: an edge zone.

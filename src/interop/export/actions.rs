@@ -16,11 +16,13 @@
 
 use serde::Serialize;
 
-use super::body::{ActionDetails, RecoveryPlanAction};
+use crate::interop::asr::{
+    ActionDetails, ActionLocation, Direction, FailoverType, RecoveryPlanAction,
+};
 use crate::plan::{Group, Hook, HookAction, HookBlock, Phase, Plan, When};
 
-const P2R: &str = "PrimaryToRecovery";
-const R2P: &str = "RecoveryToPrimary";
+const P2R: Direction = Direction::PrimaryToRecovery;
+const R2P: Direction = Direction::RecoveryToPrimary;
 
 /// Whether ASR can hold a hook of this kind as an action.
 pub fn holds(action: &HookAction) -> bool {
@@ -97,8 +99,8 @@ pub fn of_block(
         .filter(|p| matches!(p, Phase::Commit | Phase::Reprotect | Phase::TestCleanup))
         .map(|p| p.as_str())
         .collect();
-    let forward: Vec<&str> = types(block, &[Phase::Failover, Phase::Test]);
-    let back: Vec<&str> = types(block, &[Phase::Failback]);
+    let forward = types(block, &[Phase::Failover, Phase::Test]);
+    let back = types(block, &[Phase::Failback]);
     for hook in &block.hooks {
         if !holds(&hook.action) {
             let reason = match hook.action {
@@ -121,16 +123,16 @@ pub fn of_block(
         }
         let base = action_name(group, block.when, &hook.action);
         let both = !forward.is_empty() && forward == back;
-        let mut push = |types: &[&str], directions: &[&str], suffix: &str| {
+        let mut push = |types: &[FailoverType], directions: &[Direction], suffix: &str| {
             let fabric = if directions == [R2P] {
-                "Primary"
+                ActionLocation::Primary
             } else {
-                "Recovery"
+                ActionLocation::Recovery
             };
             out.actions.push(RecoveryPlanAction {
                 action_name: name(format!("{base}{suffix}")),
-                failover_types: types.iter().map(|t| (*t).to_owned()).collect(),
-                failover_directions: directions.iter().map(|d| (*d).to_owned()).collect(),
+                failover_types: types.to_vec(),
+                failover_directions: directions.to_vec(),
                 custom_details: details(&hook.action, fabric),
             });
         };
@@ -180,14 +182,17 @@ pub fn of_plan(plan: &Plan) -> Vec<LostHook> {
 }
 
 /// ASR's failover types of the block's phases among `of`, in ASR's order.
-fn types(block: &HookBlock, of: &[Phase]) -> Vec<&'static str> {
+fn types(block: &HookBlock, of: &[Phase]) -> Vec<FailoverType> {
     let has = |p: Phase| of.contains(&p) && block.phases.contains(&p);
     let mut out = Vec::new();
     if has(Phase::Failover) || has(Phase::Failback) {
-        out.extend(["PlannedFailover", "UnplannedFailover"]);
+        out.extend([
+            FailoverType::PlannedFailover,
+            FailoverType::UnplannedFailover,
+        ]);
     }
     if has(Phase::Test) {
-        out.push("TestFailover");
+        out.push(FailoverType::TestFailover);
     }
     out
 }
@@ -199,14 +204,15 @@ fn action_name(group: &Group, when: When, action: &HookAction) -> String {
     }
 }
 
-fn details(action: &HookAction, fabric: &str) -> ActionDetails {
+fn details(action: &HookAction, fabric: ActionLocation) -> ActionDetails {
     match action {
         HookAction::Runbook { name, account, .. } => ActionDetails::Runbook {
-            runbook_id: format!("{}/runbooks/{name}", account.trim_end_matches('/')),
-            fabric_location: fabric.to_owned(),
+            runbook_id: Some(format!("{}/runbooks/{name}", account.trim_end_matches('/'))),
+            timeout: None,
+            fabric_location: Some(fabric),
         },
         other => ActionDetails::Manual {
-            description: what(other),
+            description: Some(what(other)),
         },
     }
 }

@@ -14,7 +14,7 @@
 
 use serde::Serialize;
 
-use super::body::ProtectedItemRef;
+use crate::interop::asr::RecoveryPlanProtectedItem;
 use crate::plan::Plan;
 
 /// Where the item ids come from.
@@ -37,7 +37,7 @@ pub struct ItemIds {
     /// The recovery region's fabric.
     pub recovery_fabric: String,
     /// Per group, per VM: its item.
-    pub items: Vec<Vec<ProtectedItemRef>>,
+    pub items: Vec<Vec<RecoveryPlanProtectedItem>>,
     /// Where they come from.
     pub from: ItemsFrom,
     /// The VMs (`group/vm`) whose id is derived from their name rather than
@@ -82,7 +82,7 @@ impl ItemIds {
                             guessed.push(format!("{}/{}", g.name, vm.name));
                         }
                         let name = vm.item.as_deref().unwrap_or(&vm.name);
-                        ProtectedItemRef {
+                        RecoveryPlanProtectedItem {
                             id: format!("{container}/replicationProtectedItems/{name}"),
                             virtual_machine_id: None,
                         }
@@ -105,14 +105,14 @@ impl ItemIds {
     pub fn from_vault(plan: &Plan, vault: &str, found: &[FoundItem]) -> ItemIds {
         let vault = vault.trim_end_matches('/');
         let mut rest = found.iter();
-        let items: Vec<Vec<ProtectedItemRef>> = plan
+        let items: Vec<Vec<RecoveryPlanProtectedItem>> = plan
             .groups
             .iter()
             .map(|g| {
                 g.vms
                     .iter()
                     .zip(rest.by_ref())
-                    .map(|(_, f)| ProtectedItemRef {
+                    .map(|(_, f)| RecoveryPlanProtectedItem {
                         id: f.id.clone(),
                         virtual_machine_id: f.vm_id.clone(),
                     })

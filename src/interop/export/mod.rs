@@ -10,10 +10,10 @@
 //! - `ids`: where the items' and fabrics' ARM ids come from: the vault
 //!   (read by the caller) or a documented convention (offline).
 //! - `render`: JSON, ARM template, Bicep.
-//! - `body`: ASR's JSON shapes.
+//!
+//! ASR's JSON shapes are `interop::asr`'s, the ones `drplan import` reads.
 
 pub mod actions;
-pub mod body;
 pub mod ids;
 pub mod lower;
 pub mod render;
@@ -24,10 +24,13 @@ use serde::Serialize;
 
 use crate::duration::Duration;
 use crate::graph::StepGraph;
+use crate::interop::asr::{
+    CreateRecoveryPlanInput, CreateRecoveryPlanInputProperties, GroupType, ProviderSpecificDetails,
+    RecoveryPlanGroup,
+};
 use crate::plan::Plan;
 
 pub use actions::LostHook;
-pub use body::{CreateProperties, CreateRecoveryPlanInput, RecoveryPlanGroup};
 pub use ids::{ItemIds, ItemsFrom};
 pub use lower::{BootGroup, LostBecause, LostOrder, Lowering, MAX_BOOT_GROUPS, lower};
 
@@ -74,11 +77,11 @@ pub fn export(plan: &Plan, graph: &StepGraph, ids: &ItemIds, name: &str) -> Expo
     };
     let mut lost_hooks = Vec::new();
     let mut groups = vec![
-        RecoveryPlanGroup::empty("Shutdown"),
-        RecoveryPlanGroup::empty("Failover"),
+        RecoveryPlanGroup::empty(GroupType::Shutdown),
+        RecoveryPlanGroup::empty(GroupType::Failover),
     ];
     for boot in &lowering.boot_groups {
-        let mut out = RecoveryPlanGroup::empty("Boot");
+        let mut out = RecoveryPlanGroup::empty(GroupType::Boot);
         for &g in &boot.groups {
             let Some(group) = plan.groups.get(g) else {
                 continue;
@@ -110,14 +113,12 @@ pub fn export(plan: &Plan, graph: &StepGraph, ids: &ItemIds, name: &str) -> Expo
     Export {
         name: name.to_owned(),
         body: CreateRecoveryPlanInput {
-            properties: CreateProperties {
+            properties: CreateRecoveryPlanInputProperties {
                 primary_fabric_id: ids.primary_fabric.clone(),
                 recovery_fabric_id: ids.recovery_fabric.clone(),
-                failover_deployment_model: "ResourceManager".to_owned(),
+                failover_deployment_model: Some("ResourceManager".to_owned()),
                 groups,
-                provider_specific_input: vec![body::ProviderSpecificInput {
-                    instance_type: "A2A".to_owned(),
-                }],
+                provider_specific_input: vec![ProviderSpecificDetails::a2a()],
             },
         },
         lowering,

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::body::CreateRecoveryPlanInput;
+use crate::interop::asr::CreateRecoveryPlanInput;
 
 /// The api-version the template and Bicep name.
 pub const API_VERSION: &str = crate::provider::azure::ASR_API_VERSION;

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::*;
 use crate::graph::{Operation, build};
+use crate::interop::asr::{ActionDetails, ActionLocation, Direction, FailoverType};
 use crate::source::SourceFile;
 
 const VAULT: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.RecoveryServices/vaults/v";
@@ -131,14 +132,19 @@ fn runbooks_and_manual_steps_become_actions_with_their_phases_and_the_rest_is_re
     let runbook = &boot.start_group_actions[0];
     assert_eq!(
         runbook.failover_types,
-        ["PlannedFailover", "UnplannedFailover", "TestFailover"]
+        [
+            FailoverType::PlannedFailover,
+            FailoverType::UnplannedFailover,
+            FailoverType::TestFailover
+        ]
     );
-    assert_eq!(runbook.failover_directions, ["PrimaryToRecovery"]);
+    assert_eq!(runbook.failover_directions, [Direction::PrimaryToRecovery]);
     assert_eq!(
         runbook.custom_details,
-        body::ActionDetails::Runbook {
-            runbook_id: format!("{account}/runbooks/Stop-App"),
-            fabric_location: "Recovery".into()
+        ActionDetails::Runbook {
+            runbook_id: Some(format!("{account}/runbooks/Stop-App")),
+            timeout: None,
+            fabric_location: Some(ActionLocation::Recovery)
         }
     );
     // failback and test need different types: one action per direction.
@@ -151,12 +157,15 @@ fn runbooks_and_manual_steps_become_actions_with_their_phases_and_the_rest_is_re
         manual,
         [
             (
-                vec!["TestFailover".to_owned()],
-                vec!["PrimaryToRecovery".to_owned()]
+                vec![FailoverType::TestFailover],
+                vec![Direction::PrimaryToRecovery]
             ),
             (
-                vec!["PlannedFailover".to_owned(), "UnplannedFailover".to_owned()],
-                vec!["RecoveryToPrimary".to_owned()]
+                vec![
+                    FailoverType::PlannedFailover,
+                    FailoverType::UnplannedFailover
+                ],
+                vec![Direction::RecoveryToPrimary]
             ),
         ]
     );
