@@ -6,8 +6,10 @@
 //! The flows, against `drplan emulator` (served in this process, its world
 //! derived from a plan whose targets name every kind of resource): the
 //! readiness of a failover and a test failover, `configure`, then failover,
-//! commit, reprotect, failback, commit, reprotect, test failover, cleanup,
-//! jobs, health and a failing runbook.
+//! commit, reprotect, the shutdown of `failback { order shutdown_reversed }`
+//! (twice: the second finds the VM stopped), failback, commit, reprotect,
+//! test failover, cleanup, jobs, health and a failing runbook; then the
+//! recovery plan `drplan export --apply` writes, written and deleted.
 
 // A test fails by panicking, with a message that says why.
 #![allow(clippy::panic)]
@@ -22,7 +24,9 @@ use drplan::provider::azure::permissions::{self, HttpMethod};
 use drplan::provider::azure::{
     AzureOptions, AzureProvider, Credential, Endpoint, PollOptions, RequestLog, VaultReader,
 };
-use drplan::provider::{OperationOptions, Provider, RecoveryPoint, RunbookRequest, Target};
+use drplan::provider::{
+    OperationOptions, PowerOff, Provider, RecoveryPoint, RunbookRequest, Target,
+};
 use drplan::source::SourceFile;
 use drplan::target::drift;
 use serde_json::{Value, json};
@@ -228,6 +232,13 @@ async fn vault_flows(provider: &AzureProvider, plan: &Plan) {
         Operation::TestFailover,
         Operation::TestCleanup,
     ] {
+        if op == Operation::Failback {
+            assert_eq!(provider.shutdown(app).await.unwrap(), PowerOff::Stopped);
+            assert_eq!(
+                provider.shutdown(app).await.unwrap(),
+                PowerOff::AlreadyStopped
+            );
+        }
         let id = provider
             .start(app, op, &options)
             .await
@@ -250,6 +261,21 @@ async fn vault_flows(provider: &AzureProvider, plan: &Plan) {
         .await
         .unwrap();
     assert!(!outcome.succeeded, "{outcome:?}");
+}
+
+/// What `drplan export --apply` writes: the plan's recovery plan, created
+/// and followed to its end, then deleted.
+async fn recovery_plan_flows(provider: &AzureProvider, plan: &Plan) {
+    let found = provider.recovery_plan_items(plan).await.unwrap();
+    let ids = drplan::interop::export::ids::ItemIds::from_vault(plan, VAULT, &found);
+    let graph = drplan::graph::build(plan, Operation::Failover, None);
+    let exported = drplan::interop::export::export(plan, &graph, &ids, "shop-rp");
+    let answer = provider
+        .put_recovery_plan(&exported.name, &exported.body)
+        .await
+        .unwrap();
+    assert_eq!(answer["name"], "shop-rp", "{answer}");
+    provider.delete_recovery_plan("shop-rp").await.unwrap();
 }
 
 /// What readiness reads for a failover and a test failover (quota, sizes,
@@ -307,6 +333,7 @@ async fn every_request_of_the_flows_is_in_the_role_and_they_need_all_of_it() {
     let provider = provider(&plan, &emulator, &log);
     subscription_flows(&provider, &plan).await;
     vault_flows(&provider, &plan).await;
+    recovery_plan_flows(&provider, &plan).await;
     import_flows(&emulator, &log).await;
 
     let mut needed = BTreeSet::new();

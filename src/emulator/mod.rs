@@ -164,7 +164,8 @@ pub(crate) type Tenants = Arc<RwLock<BTreeMap<String, String>>>;
 /// What every request handler shares.
 #[derive(Debug)]
 pub(crate) struct Emu {
-    sim: Simulator,
+    /// Shared with the power-offs running in the background.
+    sim: Arc<Simulator>,
     clock: Clock,
     speed: f64,
     names: Names,
@@ -172,6 +173,8 @@ pub(crate) struct Emu {
     automation: Automation,
     /// The vault's recovery plans (in memory).
     recovery_plans: routes::RecoveryPlans,
+    /// The VM power-offs asked of Compute (in memory).
+    power_offs: routes::PowerOffs,
     /// Shared by the vaults of one subscription: ARM's budgets are per
     /// subscription and principal.
     http: Arc<HttpState>,

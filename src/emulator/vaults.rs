@@ -58,12 +58,13 @@ impl Emu {
             .collect();
         Ok(Emu {
             speed: sim.speed(),
-            sim,
+            sim: Arc::new(sim),
             clock,
             names,
             items,
             automation: Automation::new(plan),
             recovery_plans: super::routes::RecoveryPlans::default(),
+            power_offs: super::routes::PowerOffs::default(),
             http,
             tenants: Arc::clone(tenants),
             requests: AtomicU64::new(0),

@@ -2,7 +2,9 @@
 //! capacity reservations and subscription VMs in; `Usage_List`,
 //! `ResourceSkus_List`, `CapacityReservationGroups_Get`,
 //! `CapacityReservations_Get`/`_ListByCapacityReservationGroup` and
-//! `VirtualMachines_Get` bodies out, shaped like Microsoft's examples.
+//! `VirtualMachines_Get` bodies out, shaped like Microsoft's examples; a
+//! VM's power state in, `VirtualMachines_InstanceView` out; a power-off's
+//! progress in, the Compute operation status out.
 
 use serde_json::{Value, json};
 
@@ -214,6 +216,64 @@ pub(crate) fn virtual_machine(vm: &SubscriptionVm) -> Value {
             "provisioningState": "Succeeded",
         },
     })
+}
+
+/// Where a VM's power is, as its instance view shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PowerState {
+    /// `PowerState/running`.
+    Running,
+    /// `PowerState/stopping`: a power-off is under way.
+    Stopping,
+    /// `PowerState/stopped`.
+    Stopped,
+}
+
+impl PowerState {
+    fn status(self) -> (&'static str, &'static str) {
+        match self {
+            PowerState::Running => ("PowerState/running", "VM running"),
+            PowerState::Stopping => ("PowerState/stopping", "VM stopping"),
+            PowerState::Stopped => ("PowerState/stopped", "VM stopped"),
+        }
+    }
+}
+
+/// `VirtualMachines_InstanceView`: the provisioning state and the power
+/// state, as Compute lists them in `statuses`.
+pub(crate) fn instance_view(name: &str, power: PowerState) -> Value {
+    let (code, display) = power.status();
+    let mut statuses = succeeded();
+    if let Some(list) = statuses.as_array_mut() {
+        list.push(json!({"code": code, "level": "Info", "displayStatus": display}));
+    }
+    json!({
+        "computerName": name,
+        "osName": "Windows",
+        "statuses": statuses,
+    })
+}
+
+/// The status of a Compute long-running operation (`Azure-AsyncOperation`):
+/// `InProgress`, `Succeeded`, or `Failed` with the error.
+pub(crate) fn operation_status(
+    id: &str,
+    started: &str,
+    ended: Option<(&str, Option<&str>)>,
+) -> Value {
+    match ended {
+        None => json!({"name": id, "status": "InProgress", "startTime": started}),
+        Some((at, None)) => {
+            json!({"name": id, "status": "Succeeded", "startTime": started, "endTime": at})
+        }
+        Some((at, Some(why))) => json!({
+            "name": id,
+            "status": "Failed",
+            "startTime": started,
+            "endTime": at,
+            "error": {"code": "OperationNotAllowed", "message": why},
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -109,6 +109,40 @@ pub(crate) enum Below {
     Subnet(String),
     /// A virtual network's `CheckIPAddressAvailability`.
     CheckIp,
+    /// A VM's `instanceView` (`VirtualMachines_InstanceView`).
+    InstanceView,
+    /// A VM's `powerOff` (`VirtualMachines_PowerOff`, POST).
+    PowerOff,
+}
+
+impl Below {
+    /// What the segments after a resource of `kind` name, `None` when
+    /// nothing the emulator answers.
+    fn parse(kind: Kind, below: &[&str]) -> Option<Below> {
+        let owned = |s: &str| s.to_owned();
+        Some(match (kind, below) {
+            (_, []) => Below::Nothing,
+            (Kind::ReservationGroup, [reservations])
+                if eq(reservations, "capacityReservations") =>
+            {
+                Below::Reservations
+            }
+            (Kind::ReservationGroup, [reservations, name])
+                if eq(reservations, "capacityReservations") =>
+            {
+                Below::Reservation(owned(name))
+            }
+            (Kind::VirtualMachine, [view]) if eq(view, "instanceView") => Below::InstanceView,
+            (Kind::VirtualMachine, [off]) if eq(off, "powerOff") => Below::PowerOff,
+            (Kind::VirtualNetwork, [subnets, name]) if eq(subnets, "subnets") => {
+                Below::Subnet(owned(name))
+            }
+            (Kind::VirtualNetwork, [check]) if eq(check, "CheckIPAddressAvailability") => {
+                Below::CheckIp
+            }
+            _ => return None,
+        })
+    }
 }
 
 /// A request the Compute, Network or Resources API answers.
@@ -140,6 +174,16 @@ pub(crate) enum ArmRoute {
     ResourceGroup(Group),
     /// `Resources_ListByResourceGroup`.
     GroupResources(Group),
+    /// The status of a Compute long-running operation (a VM's power-off):
+    /// `…/providers/Microsoft.Compute/locations/{region}/operations/{id}`.
+    ComputeOperation {
+        /// The path's subscription.
+        subscription: String,
+        /// The region.
+        location: String,
+        /// The operation's id.
+        id: String,
+    },
     /// A resource of a group, or what is below it.
     Resource {
         /// Its resource group.
@@ -222,6 +266,18 @@ impl ArmRoute {
                         location: owned(location),
                     }
                 }
+                [providers, namespace, locations, location, operations, id]
+                    if eq(providers, "providers")
+                        && eq(namespace, COMPUTE)
+                        && eq(locations, "locations")
+                        && eq(operations, "operations") =>
+                {
+                    ArmRoute::ComputeOperation {
+                        subscription: owned(subscription),
+                        location: owned(location),
+                        id: id.to_ascii_lowercase(),
+                    }
+                }
                 [providers, namespace, skus]
                     if eq(providers, "providers") && eq(namespace, COMPUTE) && eq(skus, "skus") =>
                 {
@@ -249,30 +305,7 @@ impl ArmRoute {
                                 let (namespace, type_name) = candidate.parts();
                                 eq(provider, namespace) && eq(kind, type_name)
                             })?;
-                            let below = match (kind, below) {
-                                (_, []) => Below::Nothing,
-                                (Kind::ReservationGroup, [reservations])
-                                    if eq(reservations, "capacityReservations") =>
-                                {
-                                    Below::Reservations
-                                }
-                                (Kind::ReservationGroup, [reservations, name])
-                                    if eq(reservations, "capacityReservations") =>
-                                {
-                                    Below::Reservation(owned(name))
-                                }
-                                (Kind::VirtualNetwork, [subnets, name])
-                                    if eq(subnets, "subnets") =>
-                                {
-                                    Below::Subnet(owned(name))
-                                }
-                                (Kind::VirtualNetwork, [check])
-                                    if eq(check, "CheckIPAddressAvailability") =>
-                                {
-                                    Below::CheckIp
-                                }
-                                _ => return None,
-                            };
+                            let below = Below::parse(kind, below)?;
                             ArmRoute::Resource {
                                 group,
                                 kind,
@@ -290,11 +323,23 @@ impl ArmRoute {
         Some(route)
     }
 
+    /// The HTTP methods it answers: a VM's `powerOff` is a POST, the rest
+    /// are reads.
+    pub(crate) fn methods(&self) -> &'static [axum::http::Method] {
+        match self {
+            ArmRoute::Resource {
+                below: Below::PowerOff,
+                ..
+            } => &[axum::http::Method::POST],
+            _ => &[axum::http::Method::GET],
+        }
+    }
+
     /// The API it belongs to.
     pub(crate) fn api(&self) -> Api {
         match self {
             ArmRoute::Subscription { .. } => Api::Subscriptions,
-            ArmRoute::Usages { .. } => Api::Compute,
+            ArmRoute::Usages { .. } | ArmRoute::ComputeOperation { .. } => Api::Compute,
             ArmRoute::Skus { .. } => Api::Skus,
             ArmRoute::Resources { .. }
             | ArmRoute::ResourceGroup(_)
@@ -310,6 +355,7 @@ impl ArmRoute {
             ArmRoute::Subscription { .. } => "Microsoft.Resources/subscriptions/read",
             ArmRoute::Usages { .. } => "Microsoft.Compute/locations/usages/read",
             ArmRoute::Skus { .. } => "Microsoft.Compute/skus/read",
+            ArmRoute::ComputeOperation { .. } => "Microsoft.Compute/locations/operations/read",
             ArmRoute::Resources { .. } => "Microsoft.Resources/subscriptions/resources/read",
             ArmRoute::ResourceGroup(_) => "Microsoft.Resources/subscriptions/resourceGroups/read",
             ArmRoute::GroupResources(_) => {
@@ -320,6 +366,9 @@ impl ArmRoute {
                     "Microsoft.Compute/capacityReservationGroups/capacityReservations/read"
                 }
                 (Kind::ReservationGroup, _) => "Microsoft.Compute/capacityReservationGroups/read",
+                (Kind::VirtualMachine, Below::PowerOff) => {
+                    "Microsoft.Compute/virtualMachines/powerOff/action"
+                }
                 (Kind::VirtualMachine, _) => "Microsoft.Compute/virtualMachines/read",
                 (Kind::VirtualNetwork, Below::Subnet(_)) => {
                     "Microsoft.Network/virtualNetworks/subnets/read"
@@ -437,8 +486,33 @@ mod tests {
             route("/Subscriptions/s1/").map(|r| (r.api(), r.action())),
             Some((Api::Subscriptions, "Microsoft.Resources/subscriptions/read"))
         );
+        let vm = format!("{GROUP}/providers/Microsoft.Compute/virtualMachines/db-01");
+        assert_eq!(
+            route(&format!("{vm}/InstanceView")).map(|r| (r.action(), r.methods().to_vec())),
+            Some((
+                "Microsoft.Compute/virtualMachines/read",
+                vec![axum::http::Method::GET]
+            ))
+        );
+        assert_eq!(
+            route(&format!("{vm}/powerOff")).map(|r| (r.action(), r.methods().to_vec())),
+            Some((
+                "Microsoft.Compute/virtualMachines/powerOff/action",
+                vec![axum::http::Method::POST]
+            ))
+        );
+        assert_eq!(
+            route("/subscriptions/s1/providers/Microsoft.Compute/locations/ne/operations/OP-1"),
+            Some(ArmRoute::ComputeOperation {
+                subscription: "s1".into(),
+                location: "ne".into(),
+                id: "op-1".into()
+            })
+        );
         for unknown in [
             "/subscriptions",
+            &format!("{vm}/start"),
+            &format!("{GROUP}/providers/Microsoft.Network/virtualNetworks/v/powerOff"),
             "/subscriptions/s1/providers/Microsoft.Compute/locations/ne/quotas",
             &format!("{GROUP}/providers/Microsoft.Network/dnsZones/z"),
             &format!("{GROUP}/providers/Microsoft.Network/publicIPAddresses/p/subnets/x"),

@@ -108,7 +108,16 @@ impl Emu {
                 kind,
                 name,
                 below,
+            } if matches!(below, Below::InstanceView | Below::PowerOff) => {
+                self.vm_power(group, name, below, link).await
+            }
+            ArmRoute::Resource {
+                group,
+                kind,
+                name,
+                below,
             } => self.resource(group, *kind, name, below, query).await,
+            ArmRoute::ComputeOperation { id, .. } => Ok(self.power_off_status(id, query, link)),
         }
     }
 
@@ -244,7 +253,7 @@ impl Emu {
 
     /// ARM's 404 for a resource (`type/name`) of `group` that does not
     /// exist: its group's, when that is what is missing.
-    async fn missing(&self, group: &Group, what: &str) -> Result<Reply, ProviderError> {
+    pub(super) async fn missing(&self, group: &Group, what: &str) -> Result<Reply, ProviderError> {
         if self.inventory().resource(&group.id()).await?.is_none() {
             return Ok(group_not_found(group));
         }

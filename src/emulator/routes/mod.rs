@@ -13,6 +13,7 @@
 mod actions;
 mod inventory;
 mod path;
+mod power;
 mod rbac;
 mod reads;
 mod recovery_plans;
@@ -33,6 +34,7 @@ use super::limits::{Budget, Verdict, status_code_name};
 use super::{API_VERSIONS, Connection, Emu, automation};
 use crate::provider::ProviderError;
 use path::Route;
+pub(crate) use power::PowerOffs;
 pub(crate) use recovery_plans::RecoveryPlans;
 use reply::{Link, Query, Reply, ReplyBody, refused};
 

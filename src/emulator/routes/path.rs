@@ -85,6 +85,7 @@ impl Route {
             Route::Item(_) => &[Method::GET, Method::PATCH],
             Route::AutomationJob(..) => &[Method::GET, Method::PUT],
             Route::RecoveryPlan(_) => &[Method::GET, Method::PUT, Method::PATCH, Method::DELETE],
+            Route::Arm(arm) => arm.methods(),
             _ => &[Method::GET],
         }
     }

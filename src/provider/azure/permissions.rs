@@ -26,6 +26,8 @@ pub enum HttpMethod {
     Post,
     /// Updates an item's target settings.
     Patch,
+    /// Deletes a recovery plan.
+    Delete,
 }
 
 impl HttpMethod {
@@ -36,17 +38,19 @@ impl HttpMethod {
             Method::PUT => Some(HttpMethod::Put),
             Method::POST => Some(HttpMethod::Post),
             Method::PATCH => Some(HttpMethod::Patch),
+            Method::DELETE => Some(HttpMethod::Delete),
             _ => None,
         }
     }
 
-    /// `GET`, `PUT`, `POST`, `PATCH`.
+    /// `GET`, `PUT`, `POST`, `PATCH`, `DELETE`.
     pub fn as_str(self) -> &'static str {
         match self {
             HttpMethod::Get => "GET",
             HttpMethod::Put => "PUT",
             HttpMethod::Post => "POST",
             HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
         }
     }
 }
@@ -122,7 +126,7 @@ macro_rules! compute {
     };
 }
 
-use HttpMethod::{Get, Patch, Post, Put};
+use HttpMethod::{Delete, Get, Patch, Post, Put};
 
 const fn row(
     method: HttpMethod,
@@ -156,6 +160,9 @@ const PERMISSIONS: &[Permission] = &[
     row(Get, vault!("/replicationVaultHealth"), "Microsoft.RecoveryServices/vaults/replicationVaultHealth/read", "the vault's own health"),
     row(Get, vault!("/replicationRecoveryPlans"), "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans/read", "`drplan import`: name the vault's recovery plans"),
     row(Get, vault!("/replicationRecoveryPlans/{plan}"), "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans/read", "`drplan import`: read a recovery plan"),
+    row(Put, vault!("/replicationRecoveryPlans/{plan}"), "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans/write", "`drplan export --apply`: create or update a recovery plan"),
+    row(Delete, vault!("/replicationRecoveryPlans/{plan}"), "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans/delete", "delete a recovery plan"),
+    row(Get, vault!("/operationresults/{operation}"), "Microsoft.RecoveryServices/vaults/replicationJobs/read", "`drplan export --apply`: follow a recovery plan's write to its end"),
     // Automation: runbook hooks.
     row(Put, job!(""), "Microsoft.Automation/automationAccounts/jobs/write", "start a runbook hook's job"),
     row(Get, job!(""), "Microsoft.Automation/automationAccounts/jobs/read", "follow a runbook job"),
@@ -167,6 +174,8 @@ const PERMISSIONS: &[Permission] = &[
     row(Get, "/subscriptions/{subscription}/providers/Microsoft.Compute/skus", "Microsoft.Compute/skus/read", "readiness: the VM sizes a region offers"),
     row(Get, compute!("/capacityReservationGroups/{reservations}"), "Microsoft.Compute/capacityReservationGroups/read", "readiness: a capacity reservation group"),
     row(Get, compute!("/capacityReservationGroups/{reservations}/capacityReservations"), "Microsoft.Compute/capacityReservationGroups/capacityReservations/read", "readiness: the reservations of a group"),
+    row(Get, compute!("/virtualMachines/{vm}/instanceView"), "Microsoft.Compute/virtualMachines/read", "`failback { order shutdown_reversed }`: whether a VM is stopped"),
+    row(Post, compute!("/virtualMachines/{vm}/powerOff"), "Microsoft.Compute/virtualMachines/powerOff/action", "`failback { order shutdown_reversed }`: power a VM off before its failback"),
     row(Get, compute!("/availabilitySets/{set}"), "Microsoft.Compute/availabilitySets/read", "readiness: a target availability set"),
     row(Get, compute!("/proximityPlacementGroups/{placement}"), "Microsoft.Compute/proximityPlacementGroups/read", "readiness: a target proximity placement group"),
     // Network: target references and free addresses.

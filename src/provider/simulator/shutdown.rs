@@ -30,6 +30,22 @@ impl Simulator {
             Ok(PowerOff::Stopped)
         })
     }
+
+    /// Whether the VM an item runs as now is powered off (what `drplan
+    /// emulator` shows in the VM's instance view); `false` for an item the
+    /// vault does not hold.
+    pub(crate) fn powered_off(&self, target: &Target) -> Result<bool, ProviderError> {
+        self.with_vault(false, |vault, _| {
+            Ok(vault.item(&target.item).is_some_and(|i| i.powered_off))
+        })
+    }
+
+    /// Whether a shutdown of the VM may start, as [`Self::shutdown_vm`]
+    /// checks it first: `Ok(true)` when it is off already, the refusal
+    /// when the item's state does not allow it.
+    pub(crate) fn may_shut_down(&self, target: &Target) -> Result<bool, ProviderError> {
+        self.with_vault(false, |vault, _| is_off(vault, target))
+    }
 }
 
 /// Whether the VM is off already; refuses one that is not idle and active
