@@ -48,6 +48,13 @@ fn cycle(drplan: &dyn Fn(&[&str]) -> std::process::Output, more: &[&str]) {
         let mut args = vec!["status", "shop.drplan", "--format", "json"];
         args.extend(more);
         let status = json_of(&drplan(&args));
+        let vaults: Vec<&str> = status["vaults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(vaults, [status["vault"].as_str().unwrap(), US_VAULT]);
         let items = status["items"].as_array().unwrap();
         assert_eq!(items.len(), 4, "{status}");
         for item in items {
@@ -82,6 +89,14 @@ fn cycle(drplan: &dyn Fn(&[&str]) -> std::process::Output, more: &[&str]) {
     assert!(stdout(&out).contains("app-01 (us-vault)"), "{}", show(&out));
     assert!(
         stdout(&out).contains("sql-01 (shop-vault)"),
+        "{}",
+        show(&out)
+    );
+    let mut args = vec!["status", "shop.drplan"];
+    args.extend(more);
+    let out = drplan(&args);
+    assert!(
+        stdout(&out).contains("vaults shop-vault, us-vault"),
         "{}",
         show(&out)
     );

@@ -2,7 +2,8 @@
 //! the trade-off (reviewed snapshots), and a `shutdown_reversed` failback
 //! through the binary on a simulated vault: every VM shut down, dependents
 //! first, before any fails back, and the failbacks in the failover's order;
-//! a resumed run does not shut a VM down again.
+//! a resumed run does not shut a VM down again; and the same failback on an
+//! ARM vault, through `drplan emulator`, powering VMs off through Compute.
 
 // The helpers fail the test with a message saying what went wrong.
 #![allow(clippy::panic)]
@@ -253,4 +254,47 @@ fn a_resumed_failback_does_not_shut_a_vm_down_again() {
         "a resume must not shut a VM down again: {resumed:#?}"
     );
     assert_eq!(started(&resumed, "vm:"), ["vm:app/app-01", "vm:web/web-01"]);
+}
+
+#[test]
+fn a_shutdown_reversed_failback_powers_the_vms_off_through_compute_on_an_azure_vault() {
+    let text = crate::azure_e2e::PLAN.replacen(
+        "  defaults { retries 0 }\n",
+        "  defaults { retries 0 }\n  failback { order shutdown_reversed }\n",
+        1,
+    );
+    assert_ne!(text, crate::azure_e2e::PLAN);
+    let sandbox = Sandbox::with_plan("shop", &text);
+    let emulator = crate::azure_e2e::Emulator::start(&sandbox, None);
+    let run = |op: &str| {
+        let out = emulator.drplan(&sandbox, &["run", op, "shop.drplan", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{op}: {}", show(&out));
+        ndjson(&stdout(&out))
+    };
+    for op in ["failover", "commit", "reprotect"] {
+        run(op);
+    }
+    let events = run("failback");
+    let shutdowns = started(&events, "shutdown:");
+    assert_eq!(shutdowns.len(), 5, "{shutdowns:?}");
+    let at = |id: &str| position(&events, "step_started", id);
+    let first_failback = started(&events, "vm:")[0].clone();
+    for s in &shutdowns {
+        assert!(
+            position(&events, "step_finished", s) < at(&first_failback),
+            "{s}"
+        );
+    }
+    assert!(first_failback.starts_with("vm:db/"), "{first_failback}");
+    let said: Vec<&str> = events
+        .iter()
+        .filter(|e| event(e) == "step_progress" && step(e) == "shutdown:app/app-01")
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(said.contains(&"app-01 powered off"), "{said:?}");
+    let out = emulator.drplan(&sandbox, &["status", "shop.drplan", "--format", "json"]);
+    let status: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for item in status["items"].as_array().unwrap() {
+        assert_eq!(item["active_location"], "primary", "{item}");
+    }
 }

@@ -42,6 +42,7 @@ mod hardening_files;
 mod hardening_output;
 mod hardening_run;
 mod import;
+mod interop_round_trip;
 mod journal;
 mod journal_blob_batching;
 mod json_errors;

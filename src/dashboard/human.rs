@@ -43,12 +43,13 @@ pub fn human(d: &Dashboard, color: bool) -> String {
     if let Some(detail) = &d.headline.detail {
         let _ = writeln!(out, "  {}", printable_line(detail));
     }
-    let _ = writeln!(
-        out,
-        "vault {}  at {}\n",
-        printable_line(&d.vault),
-        short_time(d.at)
-    );
+    let vaults = if d.vaults.is_empty() {
+        format!("vault {}", printable_line(&d.vault))
+    } else {
+        let names: Vec<String> = d.vaults.iter().map(|v| vault_name(v)).collect();
+        format!("vaults {}", printable_line(&names.join(", ")))
+    };
+    let _ = writeln!(out, "{vaults}  at {}\n", short_time(d.at));
     summary_lines(&mut out, d, color);
     out.push('\n');
     items_table(&mut out, d, color);
@@ -416,12 +417,15 @@ fn severity(h: Health) -> &'static str {
 /// (`app-01 (us-vault)`).
 pub(super) fn with_vault(vm: &str, vault: Option<&str>) -> String {
     match vault {
-        Some(v) => format!(
-            "{vm} ({})",
-            crate::provider::estate::vault_name(&crate::plan::Vault::Arm(v.to_owned()))
-        ),
+        Some(v) => format!("{vm} ({})", vault_name(v)),
         None => vm.to_owned(),
     }
+}
+
+/// A vault's short name: the last segment of its ARM id (`simulator` as it
+/// is).
+fn vault_name(vault: &str) -> String {
+    crate::provider::estate::vault_name(&crate::plan::Vault::Arm(vault.to_owned()))
 }
 
 #[cfg(test)]

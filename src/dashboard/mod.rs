@@ -67,6 +67,10 @@ pub struct Dashboard {
     pub headline: Headline,
     /// The vault: `simulator` or its ARM id.
     pub vault: String,
+    /// Every vault of a plan across vaults, the plan's first (absent for a
+    /// plan in one vault).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vaults: Vec<String>,
     /// Items by replication health.
     pub summary: HealthSummary,
     /// Whether the plan needs a test failover.
@@ -348,6 +352,10 @@ pub fn build(
         plan: plan.name.clone(),
         headline: headline::headline(plan, &items),
         vault: plan.vault.to_string(),
+        vaults: match plan.vaults() {
+            several if several.len() > 1 => several.iter().map(ToString::to_string).collect(),
+            _ => Vec::new(),
+        },
         summary,
         test_failover: test_failover_summary(&items),
         configuration_issues,

@@ -26,8 +26,6 @@ pub enum HttpMethod {
     Post,
     /// Updates an item's target settings.
     Patch,
-    /// Deletes a recovery plan.
-    Delete,
 }
 
 impl HttpMethod {
@@ -38,19 +36,17 @@ impl HttpMethod {
             Method::PUT => Some(HttpMethod::Put),
             Method::POST => Some(HttpMethod::Post),
             Method::PATCH => Some(HttpMethod::Patch),
-            Method::DELETE => Some(HttpMethod::Delete),
             _ => None,
         }
     }
 
-    /// `GET`, `PUT`, `POST`, `PATCH`, `DELETE`.
+    /// `GET`, `PUT`, `POST`, `PATCH`.
     pub fn as_str(self) -> &'static str {
         match self {
             HttpMethod::Get => "GET",
             HttpMethod::Put => "PUT",
             HttpMethod::Post => "POST",
             HttpMethod::Patch => "PATCH",
-            HttpMethod::Delete => "DELETE",
         }
     }
 }
@@ -126,7 +122,7 @@ macro_rules! compute {
     };
 }
 
-use HttpMethod::{Delete, Get, Patch, Post, Put};
+use HttpMethod::{Get, Patch, Post, Put};
 
 const fn row(
     method: HttpMethod,
@@ -161,7 +157,6 @@ const PERMISSIONS: &[Permission] = &[
     row(Get, vault!("/replicationRecoveryPlans"), "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans/read", "`drplan import`: name the vault's recovery plans"),
     row(Get, vault!("/replicationRecoveryPlans/{plan}"), "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans/read", "`drplan import`: read a recovery plan"),
     row(Put, vault!("/replicationRecoveryPlans/{plan}"), "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans/write", "`drplan export --apply`: create or update a recovery plan"),
-    row(Delete, vault!("/replicationRecoveryPlans/{plan}"), "Microsoft.RecoveryServices/vaults/replicationRecoveryPlans/delete", "delete a recovery plan"),
     row(Get, vault!("/operationresults/{operation}"), "Microsoft.RecoveryServices/vaults/replicationJobs/read", "`drplan export --apply`: follow a recovery plan's write to its end"),
     // Automation: runbook hooks.
     row(Put, job!(""), "Microsoft.Automation/automationAccounts/jobs/write", "start a runbook hook's job"),

@@ -1,13 +1,14 @@
 //! Writing native recovery plans (`replicationRecoveryPlans/{name}`): a
 //! plan's VMs in, the vault's items for them out ([`FoundItem`]s, for the
-//! body's ids); a body in, the recovery plan created or updated (PUT) or
-//! deleted, each followed as ASR's long-running operations are: `202` and a
-//! `Location` polled until it answers `200` (the plan) or `204`, waiting as
-//! `Retry-After` (else the poll schedule) says. Requests go through the
-//! client's pacing, retries and throttling like every other.
+//! body's ids); a body in, the recovery plan created or updated (PUT),
+//! followed as ASR's long-running operations are: `202` and a `Location`
+//! polled until it answers `200` (the plan), waiting as `Retry-After` (else
+//! the poll schedule) says. Requests go through the client's pacing,
+//! retries and throttling like every other.
 //!
 //! A PUT of the same body twice leaves the same plan, so a PUT whose outcome
-//! is unknown is sent again once; a DELETE too (a second one answers 204).
+//! is unknown is sent again once. drplan never deletes a recovery plan, so
+//! its role holds no delete action.
 
 use reqwest::StatusCode;
 use serde::Serialize;
@@ -102,21 +103,6 @@ impl AzureProvider {
                 .await
                 .map_err(|e| failed(&format!("cannot read recovery plan `{name}`"), e)),
         }
-    }
-
-    /// Deletes recovery plan `name` and follows the operation to its end.
-    pub async fn delete_recovery_plan(&self, name: &str) -> Result<(), ProviderError> {
-        let path = self.recovery_plan_path(name)?;
-        let what = format!("cannot delete recovery plan `{name}`");
-        let reply = match self.client.delete(&path, ASR_API_VERSION).await {
-            Err(ClientError::OutcomeUnknown(why)) => {
-                tracing::warn!("recovery plan {name}: sending the DELETE again ({why})");
-                self.client.delete(&path, ASR_API_VERSION).await
-            }
-            other => other,
-        }
-        .map_err(|e| failed(&what, e))?;
-        self.follow(reply, &what).await.map(|_| ())
     }
 
     fn recovery_plan_path(&self, name: &str) -> Result<String, ProviderError> {

@@ -15,9 +15,9 @@
 //!
 //! Its two requests (GET `…/virtualMachines/{vm}/instanceView`, RBAC
 //! `Microsoft.Compute/virtualMachines/read`; POST `…/powerOff`,
-//! `Microsoft.Compute/virtualMachines/powerOff/action`) join the
-//! `permissions` table and the custom role once the emulator serves them,
-//! since a test holds the role to exactly what the emulated flows send.
+//! `Microsoft.Compute/virtualMachines/powerOff/action`) are rows of the
+//! `permissions` table and actions of the custom role; `drplan emulator`
+//! serves both, so the role test holds them to what the flows send.
 
 use serde::Deserialize;
 

@@ -3,7 +3,6 @@
 //! sizes, one per distinct resource, none for what the operation does not
 //! create.
 
-use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
@@ -253,14 +252,7 @@ async fn coverage_finds_the_application_vm_nobody_added() {
         ("app-03", "westeurope"),
         ("app-04", "northeurope"),
     ] {
-        world.vms.push(SubscriptionVm {
-            id: format!(
-                "{SUB}/resourceGroups/rg-shop/providers/Microsoft.Compute/virtualMachines/{name}"
-            ),
-            name: name.into(),
-            location: location.into(),
-            tags: BTreeMap::from([("app".to_owned(), "shop".to_owned())]),
-        });
+        world.vms.push(shop_vm(name, location));
     }
     let vault = Vault::new(&plan, world);
     let a = assess_with(&plan, &vault, Operation::Failover).await;

@@ -216,6 +216,18 @@ impl Provider for Vault {
 }
 
 /// A `northeurope` with room for `free` vCPUs of the `DSv5` family (and 1000 in all).
+/// A VM of the subscription in `rg-shop`, tagged `app=shop`, for coverage.
+pub(super) fn shop_vm(name: &str, location: &str) -> SubscriptionVm {
+    SubscriptionVm {
+        id: format!(
+            "{SUB}/resourceGroups/rg-shop/providers/Microsoft.Compute/virtualMachines/{name}"
+        ),
+        name: name.into(),
+        location: location.into(),
+        tags: BTreeMap::from([("app".to_owned(), "shop".to_owned())]),
+    }
+}
+
 pub(super) fn region(free: u64) -> World {
     let mut w = World::default();
     w.usages.insert(

@@ -3,8 +3,6 @@
 //! checked in its own group's region, and coverage looks in every group's
 //! primary region.
 
-use std::collections::BTreeMap;
-
 use super::*;
 
 const PLAN: &str = r#"plan shop {
@@ -101,14 +99,7 @@ async fn coverage_looks_in_every_groups_primary_region() {
         ("us-dr", "westus"),
         ("other", "centralus"),
     ] {
-        world.vms.push(SubscriptionVm {
-            id: format!(
-                "{SUB}/resourceGroups/rg-shop/providers/Microsoft.Compute/virtualMachines/{name}"
-            ),
-            name: name.into(),
-            location: location.into(),
-            tags: BTreeMap::from([("app".to_owned(), "shop".to_owned())]),
-        });
+        world.vms.push(shop_vm(name, location));
     }
     let vault = Vault::new(&plan, world);
     let a = assess_with(&plan, &vault, Operation::Failover).await;

@@ -342,12 +342,6 @@ impl ArmClient {
         self.write(Method::PATCH, path, api_version, body).await
     }
 
-    /// DELETE `path`: removes a resource (a recovery plan).
-    pub(crate) async fn delete(&self, path: &str, api_version: &str) -> Result<Reply, ClientError> {
-        let url = self.url(path, api_version, &[]);
-        self.send(Method::DELETE, url, None, Effect::Starts).await
-    }
-
     async fn write<B: Serialize>(
         &self,
         method: Method,
