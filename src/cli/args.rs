@@ -70,11 +70,11 @@ pub enum Command {
     /// The Site Recovery jobs behind the plan's machines.
     Jobs(JobsArgs),
     /// Serve a local emulation of the ASR management API on loopback, for rehearsal and tests.
-    Emulator(EmulatorArgs),
+    Emulator(super::emulator::EmulatorArgs),
     /// Write the closest native ASR recovery plan (JSON, ARM template or Bicep), or apply it to the vault.
     Export(super::export::ExportArgs),
     /// Write a plan from an ASR recovery plan, or a first plan from a vault's replicated items.
-    Import(ImportArgs),
+    Import(super::import::ImportArgs),
     /// Serve the language server protocol on stdin and stdout, for editors.
     Lsp(LspArgs),
 }
@@ -385,87 +385,6 @@ pub struct JobsArgs {
 /// `drplan lsp`: no options; the editor speaks on stdin and stdout.
 #[derive(Debug, clap::Args)]
 pub struct LspArgs {}
-
-/// `drplan import`.
-#[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).multiple(true).args(["vault", "from"])))]
-pub struct ImportArgs {
-    /// The Recovery Services vault's ARM id: the recovery plan and the replicated items are read from
-    /// it (without --recovery-plan: a first plan of every replicated item).
-    #[arg(long)]
-    pub vault: Option<String>,
-    /// The recovery plan's name in the vault (or in a list saved with --from).
-    #[arg(long)]
-    pub recovery_plan: Option<String>,
-    /// A saved GET answer of the recovery plan, read offline (with --vault, the items are read online).
-    #[arg(long, value_name = "FILE.json")]
-    pub from: Option<PathBuf>,
-    /// Write the plan to this file (it must not exist yet); default: stdout.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// The plan's name when importing a vault's items (default: the vault's name).
-    #[arg(long)]
-    pub name: Option<String>,
-}
-
-/// `drplan emulator`.
-#[derive(Debug, clap::Args)]
-pub struct EmulatorArgs {
-    /// The plan file: each of its VMs becomes a replicated item of its vault.
-    #[arg(long)]
-    pub plan: PathBuf,
-    /// The loopback address and port to listen on (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:0", value_parser = parse_loopback)]
-    pub listen: std::net::SocketAddr,
-    /// How many times faster than Azure jobs run.
-    #[arg(long, default_value_t = crate::emulator::DEFAULT_SPEED, value_parser = parse_speed)]
-    pub speed: f64,
-    /// A fault file: the simulated vault's faults plus an `http` section (throttling, error storms,
-    /// dropped connections).
-    #[arg(long)]
-    pub faults: Option<PathBuf>,
-    /// Keep the simulated vault in this file (created if missing), so it survives a restart;
-    /// default: in memory. A plan across vaults keeps each other vault's beside it
-    /// (`FILE.json` → `FILE.<vault>.json`).
-    #[arg(long)]
-    pub state: Option<PathBuf>,
-    /// A world file: the quota, sizes, reservations, networks and VMs of the subscription beside
-    /// the vault, read again whenever it changes; default: the world the plan implies.
-    #[arg(long)]
-    pub world: Option<PathBuf>,
-    /// `SUBSCRIPTION=TENANT`: the tenant a subscription belongs to (repeatable); every other
-    /// subscription is in the emulator's default tenant.
-    #[arg(long = "tenant", value_name = "SUBSCRIPTION=TENANT", value_parser = parse_tenant)]
-    pub tenants: Vec<(String, String)>,
-}
-
-fn parse_tenant(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((sub, tenant)) if !sub.trim().is_empty() && !tenant.trim().is_empty() => {
-            Ok((sub.trim().to_owned(), tenant.trim().to_owned()))
-        }
-        _ => Err(format!(
-            "`{s}` is not SUBSCRIPTION=TENANT; write e.g. --tenant 11111111-1111-1111-1111-111111111111=22222222-2222-2222-2222-222222222222"
-        )),
-    }
-}
-
-fn parse_loopback(s: &str) -> Result<std::net::SocketAddr, String> {
-    let addr: std::net::SocketAddr = s
-        .parse()
-        .map_err(|e| format!("{e}; give an address and port, e.g. 127.0.0.1:8443"))?;
-    crate::emulator::check_loopback(addr).map_err(|e| e.to_string())?;
-    Ok(addr)
-}
-
-fn parse_speed(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(speed) if speed.is_finite() && speed > 0.0 => Ok(speed),
-        _ => Err(format!(
-            "`{s}` is not a positive number of times faster than Azure (e.g. 60)"
-        )),
-    }
-}
 
 /// One `--recovery-point` value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,9 +5,8 @@
 //! this file only reads (the vault, a saved answer) and writes.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::args::ImportArgs;
 use super::exit::ExitCode;
 use super::output::ErrorCode;
 use super::{Ctx, output};
@@ -15,6 +14,28 @@ use crate::interop::asr::RecoveryPlan;
 use crate::interop::import::{self, ImportError, Imported, VaultItem};
 use crate::provider::ProviderError;
 use crate::provider::azure::{self, AzureOptions, VaultReader};
+
+/// `drplan import`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(true).args(["vault", "from"])))]
+pub struct ImportArgs {
+    /// The Recovery Services vault's ARM id: the recovery plan and the replicated items are read from
+    /// it (without --recovery-plan: a first plan of every replicated item).
+    #[arg(long)]
+    pub vault: Option<String>,
+    /// The recovery plan's name in the vault (or in a list saved with --from).
+    #[arg(long)]
+    pub recovery_plan: Option<String>,
+    /// A saved GET answer of the recovery plan, read offline (with --vault, the items are read online).
+    #[arg(long, value_name = "FILE.json")]
+    pub from: Option<PathBuf>,
+    /// Write the plan to this file (it must not exist yet); default: stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The plan's name when importing a vault's items (default: the vault's name).
+    #[arg(long)]
+    pub name: Option<String>,
+}
 
 pub(super) fn run(args: &ImportArgs, ctx: &Ctx) -> ExitCode {
     match imported(args, ctx) {

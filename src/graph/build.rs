@@ -16,6 +16,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::plan::{GroupId, PLAN_LEVEL, Plan, VmRef, When};
 
+use super::order::{link_groups, vm_dependencies};
 use super::subset::Only;
 use super::{EstimateSource, GroupInfo, Operation, Order, Step, StepAction, StepGraph};
 
@@ -173,7 +174,7 @@ fn after_every(graph: &mut DiGraph<Step, ()>, first: usize) {
 /// Makes every step of `to` wait for every step of `from`: directly, or
 /// through a join (its id and group given) when that saves edges, m + n
 /// instead of m × n (see the module docs of `graph`).
-fn connect(
+pub(super) fn connect(
     graph: &mut DiGraph<Step, ()>,
     from: &[NodeIndex],
     to: &[NodeIndex],
@@ -430,101 +431,4 @@ fn plan_hooks(plan: &Plan, operation: Operation, graph: &mut DiGraph<Step, ()>) 
     {
         graph.add_edge(b, a, ());
     }
-}
-
-/// For each VM, the VMs that must finish before it in this direction.
-fn vm_dependencies(plan: &Plan, order: Order) -> Vec<Vec<Vec<VmRef>>> {
-    let mut deps: Vec<Vec<Vec<VmRef>>> = plan
-        .groups
-        .iter()
-        .map(|g| vec![Vec::new(); g.vms.len()])
-        .collect();
-    if order == Order::Unordered {
-        return deps;
-    }
-    for (g, group) in plan.groups.iter().enumerate() {
-        for (v, vm) in group.vms.iter().enumerate() {
-            let here = VmRef { group: g, vm: v };
-            for need in &vm.needs {
-                match order {
-                    Order::Forward => deps[g][v].push(*need),
-                    Order::Reversed => deps[need.group][need.vm].push(here),
-                    Order::Unordered => {}
-                }
-            }
-        }
-    }
-    deps
-}
-
-/// Edges between groups: every step a group enters with waits for every step its
-/// predecessors end with. A group with no steps in this operation passes its
-/// predecessors' ends through, so order is kept across it.
-fn link_groups(
-    plan: &Plan,
-    order: Order,
-    entries: &[Vec<NodeIndex>],
-    exits: &mut [Vec<NodeIndex>],
-    graph: &mut DiGraph<Step, ()>,
-) {
-    let n = plan.groups.len();
-    // preds[g]: groups that must finish before g in this direction.
-    let mut preds: Vec<Vec<GroupId>> = vec![Vec::new(); n];
-    for (g, group) in plan.groups.iter().enumerate() {
-        for &h in &group.needs {
-            match order {
-                Order::Forward => preds[g].push(h),
-                Order::Reversed => preds[h].push(g),
-                Order::Unordered => {}
-            }
-        }
-    }
-    for g in topological(&preds) {
-        let mut incoming: Vec<NodeIndex> = preds[g]
-            .iter()
-            .flat_map(|&p| exits[p].iter().copied())
-            .collect();
-        incoming.sort_unstable();
-        incoming.dedup();
-        if entries[g].is_empty() && exits[g].is_empty() {
-            exits[g] = incoming;
-            continue;
-        }
-        let join = (["join:", plan.groups[g].name.as_str()].concat(), g);
-        connect(graph, &incoming, &entries[g], join);
-    }
-}
-
-/// Groups ordered so that each comes after its predecessors (the checker has
-/// ruled out cycles; any leftover is appended so nothing is lost).
-fn topological(preds: &[Vec<GroupId>]) -> Vec<GroupId> {
-    let n = preds.len();
-    let mut succs: Vec<Vec<GroupId>> = vec![Vec::new(); n];
-    let mut indegree = vec![0usize; n];
-    for (g, ps) in preds.iter().enumerate() {
-        for &p in ps {
-            succs[p].push(g);
-            indegree[g] += 1;
-        }
-    }
-    let mut ready: std::collections::VecDeque<GroupId> =
-        (0..n).filter(|g| indegree[*g] == 0).collect();
-    let mut out = Vec::with_capacity(n);
-    while let Some(g) = ready.pop_front() {
-        out.push(g);
-        for &s in &succs[g] {
-            indegree[s] -= 1;
-            if indegree[s] == 0 {
-                ready.push_back(s);
-            }
-        }
-    }
-    if out.len() < n {
-        let mut seen = vec![false; n];
-        for g in &out {
-            seen[*g] = true;
-        }
-        out.extend((0..n).filter(|g| !seen[*g]));
-    }
-    out
 }

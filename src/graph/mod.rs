@@ -12,6 +12,7 @@
 mod build;
 pub mod export;
 pub mod failback;
+mod order;
 mod subset;
 
 use petgraph::graph::{DiGraph, NodeIndex};

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use async_trait::async_trait;
 use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
@@ -214,11 +213,7 @@ fn emulator(faults: Option<&str>) -> (Emulator, tempfile::TempDir) {
 /// Sends a request as a client would; the status and JSON body back.
 async fn send(emu: &Emu, method: Method, path_and_query: &str, body: &str) -> Reply {
     let local: SocketAddr = ([127, 0, 0, 1], 8080).into();
-    let conn = Connection {
-        peer: local,
-        local,
-        cut: Arc::new(AtomicBool::new(false)),
-    };
+    let conn = Connection::to_self(local);
     let uri: Uri = path_and_query.parse().unwrap_or_else(|e| panic!("{e}"));
     let mut headers = HeaderMap::new();
     headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer t"));

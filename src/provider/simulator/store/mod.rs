@@ -11,6 +11,10 @@
 //! ended, or a job whose end [`Vault::settle`] has not applied yet; a job's
 //! end is applied once. Timestamps are RFC 3339 with milliseconds.
 
+mod item;
+
+pub(crate) use item::Item;
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::time::Duration;
@@ -19,13 +23,12 @@ use serde::{Deserialize, Serialize};
 
 use super::jobs::{self, JobRecord};
 use super::log::FORMAT;
-use super::state::{self, ItemState};
+use super::state;
 use super::tally::{self, Tally};
-use super::world::{Initial, ItemEdit, SourceVm};
+use super::world::{Initial, ItemEdit};
 use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::provider::JobId;
-use crate::target::TargetSettings;
 
 /// Jobs older than this are dropped when a vault is loaded, as ASR keeps 30
 /// days of jobs.
@@ -36,57 +39,6 @@ const JOB_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 /// end); one that does was edited or damaged, and is refused when the file is
 /// read, so a run fails before it acts rather than when it first starts a job.
 pub(crate) const ID_HEADROOM: u64 = 1 << 32;
-
-/// One replicated item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Item {
-    /// The plan VM (ASR's `friendlyName`).
-    pub(crate) vm: String,
-    /// Where it is in the cycle, between jobs.
-    pub(crate) state: ItemState,
-    /// The job running on it (`currentScenario.jobId`).
-    #[serde(default)]
-    pub(crate) current_job: Option<JobId>,
-    /// When a test failover was last cleaned up.
-    #[serde(default)]
-    pub(crate) last_test_failover: Option<Timestamp>,
-    /// How many jobs each operation's fault has hit, for `times`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) fault_hits: BTreeMap<Operation, u32>,
-    /// Where a failover brings it up (absent from files of earlier
-    /// versions: set as ASR sets it when such a file is read).
-    #[serde(default, skip_serializing_if = "TargetSettings::is_empty")]
-    pub(crate) target: TargetSettings,
-    /// The protected VM (absent from files of earlier versions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) source: Option<SourceVm>,
-    /// A hash of the world file's settings for this item last applied, so
-    /// each version of them is applied once and `configure` may change
-    /// them after.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) world_edit: Option<u64>,
-    /// The VM it runs as now was powered off (see `shutdown`); cleared
-    /// when a job brings it up in the other region.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub(crate) powered_off: bool,
-}
-
-impl Item {
-    fn fresh(vm: &str) -> Item {
-        Item {
-            vm: vm.to_owned(),
-            state: ItemState::FRESH,
-            current_job: None,
-            last_test_failover: None,
-            fault_hits: BTreeMap::new(),
-            target: TargetSettings::default(),
-            source: None,
-            world_edit: None,
-            powered_off: false,
-        }
-    }
-}
 
 /// A snapshot of the vault, as the state file starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -499,47 +451,4 @@ pub(crate) fn exhausted(next_id: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clock::Clock;
-
-    fn vault_with_counter(next_id: u64) -> Result<Vault, String> {
-        let now = Clock::test().now();
-        let mut text: serde_json::Value = serde_json::from_slice(
-            &Vault::fresh("p", [("a", "a")], &BTreeMap::new(), now)
-                .snapshot()
-                .unwrap(),
-        )
-        .unwrap();
-        text["next_id"] = next_id.into();
-        super::super::log::parse(text.to_string().as_bytes(), now)
-            .map(|parsed| parsed.map(|p| p.vault).unwrap())
-    }
-
-    #[test]
-    fn a_counter_near_its_end_is_refused_when_read() {
-        assert!(vault_with_counter(u64::MAX - ID_HEADROOM).is_ok());
-        for damaged in [u64::MAX - ID_HEADROOM + 1, u64::MAX] {
-            let err = vault_with_counter(damaged).unwrap_err();
-            assert!(err.contains("next_id") && err.contains("restore"), "{err}");
-        }
-    }
-
-    #[test]
-    fn ids_are_never_repeated_even_at_the_end_or_after_a_counter_set_back() {
-        let now = Clock::test().now();
-        let mut vault = Vault::fresh("p", [("a", "a")], &BTreeMap::new(), now);
-        vault.stored.next_id = u64::MAX - 1;
-        assert!(vault.next_id().is_ok());
-        let err = vault.next_id().unwrap_err();
-        assert!(err.contains("next_id"), "{err}");
-        assert!(vault.next_id().is_err(), "stays refused");
-
-        let mut vault = Vault::fresh("p", [("a", "a")], &BTreeMap::new(), now);
-        let first = vault.next_id().unwrap();
-        vault.by_id.insert(JobId(first.clone()), 0);
-        vault.stored.next_id = 0;
-        let again = vault.next_id().unwrap();
-        assert_ne!(again, first);
-    }
-}
+mod tests;
