@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Checks editors/neovim in real Neovim (0.7 or newer), headless: the drplan
 # language server driven by Neovim's own LSP client (test/lsp.lua).
-# DRPLAN names the drplan binary (default: target/debug/drplan, built if missing).
+# DRPLAN names the drplan binary (default: target/debug/drplan, or under
+# $CARGO_TARGET_DIR when set; built if missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 here="$(pwd)"
 repo="$(cd ../.. && pwd)"
 command -v nvim >/dev/null || { echo "test.sh: nvim not found" >&2; exit 2; }
-drplan="${DRPLAN:-$repo/target/debug/drplan}"
+drplan="${DRPLAN:-${CARGO_TARGET_DIR:-$repo/target}/debug/drplan}"
 if [[ -z "${DRPLAN:-}" && ! -x "$drplan" ]]; then
   cargo build --quiet --manifest-path "$repo/Cargo.toml"
 fi
