@@ -50,6 +50,32 @@ fn parallelism_bounds_the_estimate() {
     assert_eq!(starts, [0, 0, 300, 300, 600]);
 }
 
+#[test]
+fn run_parallelism_caps_the_dry_run_across_groups() {
+    // Two groups of 3 VMs of 5m, each group 3 at a time: 5m uncapped; with
+    // `--parallelism 2`, six VMs two at a time: 15m.
+    let sandbox = crate::support::sandbox::Sandbox::with_plan(
+        "p",
+        "plan p {\n  vault simulator\n  primary \"westeurope\"\n  recovery \"northeurope\"\n  defaults { parallelism 3  estimate 5m }\n  group a { vm a1, a2, a3 }\n  group b { vm b1, b2, b3 }\n}\n",
+    );
+    let total = |more: &[&str]| {
+        let mut args = vec!["--dry-run", "--format", "json"];
+        args.extend(more);
+        let out = sandbox.run("failover", &args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            crate::support::sandbox::show(&out)
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::support::sandbox::stdout(&out)).unwrap();
+        json["estimate_s"].as_u64().unwrap()
+    };
+    assert_eq!(total(&[]), 300);
+    assert_eq!(total(&["--parallelism", "2"]), 900);
+}
+
 /// Two roots of 2m and 10m, then 8m and a 3m wait: 21m against an RTO of 20m.
 const CHAIN: &str = r#"plan p {
   vault simulator

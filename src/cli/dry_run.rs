@@ -37,7 +37,7 @@ pub(super) fn dry_run(
     };
     // The checker refuses plans whose schedule overflows; this guards any
     // other way in, so that no wrong figure is ever printed.
-    let schedule = match Schedule::checked(graph) {
+    let schedule = match Schedule::capped(graph, args.parallelism) {
         Ok(schedule) => schedule,
         Err(overflow) => {
             return ctx.fail(
@@ -54,7 +54,7 @@ pub(super) fn dry_run(
     let worst = crate::learn::worst_case(plan, graph);
     let mut report = DryRun::new(graph, &schedule, plan.objectives.rto);
     // Timeouts too large to add up give no worst case rather than a wrong one.
-    if let Ok(worst_schedule) = Schedule::checked(&worst.graph) {
+    if let Ok(worst_schedule) = Schedule::capped(&worst.graph, args.parallelism) {
         report = report.with_worst_case(graph, &worst_schedule, &worst.unbounded);
     }
     let online = if args.online {

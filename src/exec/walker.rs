@@ -221,8 +221,8 @@ impl<'r, 'a> Walker<'r, 'a> {
     }
 }
 
-/// A ready VM step's dispatch key (see [`priorities`]); the larger first.
-type Key = (crate::duration::Duration, u64);
+/// A ready VM step's dispatch key (see [`priorities`]): the lower rank first.
+type Key = Reverse<usize>;
 /// Ready VM steps of one group, best first, ties in source order.
 type ReadyHeap = BinaryHeap<(Key, Reverse<usize>)>;
 
@@ -253,7 +253,7 @@ impl<'g> Dispatch<'g> {
         let as_limit = |p: u32| usize::try_from(p.max(1)).unwrap_or(usize::MAX);
         let mut d = Dispatch {
             graph,
-            priority: priorities(graph),
+            priority: priorities(graph, run.parallelism),
             waiting_on: (0..n)
                 .map(|v| {
                     g.neighbors_directed(NodeIndex::new(v), Direction::Incoming)
@@ -409,27 +409,13 @@ impl<'g> Dispatch<'g> {
     }
 }
 
-/// Dispatch order: the most work waiting on the step first (what keeps the
-/// slots of a capped run busy later), then the longest remaining path (what
-/// sets the total when slots are plenty). `benches/makespan.rs` measured
-/// this order against path-first and a blend of the two: it was closest to
-/// the lower bound at every cap.
-fn priorities(graph: &crate::graph::StepGraph) -> Vec<Key> {
-    let g = &graph.graph;
-    let path = Schedule::new(graph).priority;
-    let mut waiting = vec![0u64; g.node_count()];
-    if let Ok(order) = petgraph::algo::toposort(g, None) {
-        for v in order.into_iter().rev() {
-            let below: u64 = g
-                .neighbors_directed(v, Direction::Outgoing)
-                .map(|s| waiting[s.index()].saturating_add(g[s].estimate.as_millis()))
-                .fold(0, u64::saturating_add);
-            waiting[v.index()] = below;
-        }
-    }
-    path.into_iter()
-        .zip(waiting)
-        .map(|(p, w)| (crate::duration::Duration::from_millis(w), p.as_millis()))
+/// Dispatch order: the schedule's ranks (see [`Schedule`]), so the run takes
+/// the order the dry run shows, under the run's cap as without one.
+fn priorities(graph: &crate::graph::StepGraph, cap: Option<u32>) -> Vec<Key> {
+    Schedule::new_capped(graph, cap)
+        .rank
+        .into_iter()
+        .map(Reverse)
         .collect()
 }
 
