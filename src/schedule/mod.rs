@@ -69,8 +69,8 @@ pub struct Schedule {
     pub total: Duration,
     /// Longest remaining path from each step (its own estimate included).
     pub priority: Vec<Duration>,
-    /// The dispatch rank of each step (0 first): ready VM steps start lowest
-    /// rank first, in this schedule and in the executor.
+    /// The dispatch rank of each step: ready VM steps start lowest rank
+    /// first (ties by index), in this schedule and in the executor.
     pub rank: Vec<usize>,
     /// What made each step start when it did: its last predecessor, or the VM
     /// whose end freed a parallelism slot.
@@ -191,7 +191,12 @@ fn dispatch(
 ) -> (Vec<usize>, Simulation) {
     let steps = Steps::new(graph, cap);
     let n = steps.len();
-    let by_path = ranks(n, |v| (Reverse(path[v]), v));
+    // Longer paths rank lower (first); no sort needed, as ties go by index
+    // in the queues anyway.
+    let by_path: Vec<usize> = path
+        .iter()
+        .map(|p| usize::try_from(p.as_millis()).map_or(0, |ms| usize::MAX - ms))
+        .collect();
     let first = simulate(&steps, adj, &by_path);
     if cap.is_none() || first.overflow.is_some() {
         return (by_path, first);
