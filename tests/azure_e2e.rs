@@ -104,6 +104,25 @@ impl Emulator {
         self.drplan_as(sandbox, "test-token", args)
     }
 
+    /// GET `path_or_url` (a path below the emulator, or a whole link it gave)
+    /// as a signed-in client: the JSON answer.
+    pub(crate) async fn get_json(&self, path_or_url: &str) -> Value {
+        let url = if path_or_url.starts_with("http") {
+            path_or_url.to_owned()
+        } else {
+            format!("{}{path_or_url}", self.url)
+        };
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth("test-token")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// The binary against this emulator, signed in with `token`.
     pub(crate) fn drplan_as(
         &self,

@@ -3,7 +3,6 @@
 //! refusals; and `--apply` against `drplan emulator`, whose GET then answers
 //! the same boot groups and actions.
 
-use std::path::Path;
 use std::process::Output;
 
 use serde_json::Value;
@@ -13,22 +12,7 @@ use crate::support::sandbox::{Sandbox, show, stderr, stdout};
 
 /// A sandbox holding `plans/NAME.drplan` and the hooks it runs.
 fn example(name: &str) -> Sandbox {
-    example_as(name, name)
-}
-
-/// A sandbox holding `plans/NAME.drplan` as `STEM.drplan`, and the hooks it
-/// runs (`drplan emulator` in the tests serves `shop.drplan`).
-pub(crate) fn example_as(name: &str, stem: &str) -> Sandbox {
-    let plans = Path::new(env!("CARGO_MANIFEST_DIR")).join("plans");
-    let text = std::fs::read_to_string(plans.join(format!("{name}.drplan"))).unwrap();
-    let sandbox = Sandbox::with_plan(stem, &text);
-    let hooks = sandbox.path().join("hooks");
-    std::fs::create_dir(&hooks).unwrap();
-    for entry in std::fs::read_dir(plans.join("hooks")).unwrap() {
-        let from = entry.unwrap().path();
-        std::fs::copy(&from, hooks.join(from.file_name().unwrap())).unwrap();
-    }
-    sandbox
+    Sandbox::example(name, name)
 }
 
 fn export(sandbox: &Sandbox, args: &[&str]) -> Output {
@@ -138,18 +122,11 @@ async fn apply_writes_the_plan_to_the_emulator_and_a_get_answers_the_same_groups
     );
     let sent: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let vault = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr/providers/Microsoft.RecoveryServices/vaults/shop-vault";
-    let got: Value = reqwest::Client::new()
-        .get(format!(
-            "{}{vault}/replicationRecoveryPlans/shop?api-version=2026-05-01",
-            emulator.url
+    let got = emulator
+        .get_json(&format!(
+            "{vault}/replicationRecoveryPlans/shop?api-version=2026-05-01"
         ))
-        .bearer_auth("test-token")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(got["properties"]["groups"], sent["properties"]["groups"]);
     let items = got["properties"]["groups"][2]["replicationProtectedItems"]
         .as_array()

@@ -193,19 +193,10 @@ fn an_unknown_recovery_plan_is_refused_naming_the_vaults_plans() {
 async fn vault_items(emulator: &Emulator) -> BTreeMap<String, String> {
     let mut items = BTreeMap::new();
     let mut next = Some(format!(
-        "{}{VAULT}/replicationProtectedItems?api-version=2026-05-01",
-        emulator.url
+        "{VAULT}/replicationProtectedItems?api-version=2026-05-01"
     ));
     while let Some(url) = next {
-        let page: Value = reqwest::Client::new()
-            .get(url)
-            .bearer_auth("test-token")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = emulator.get_json(&url).await;
         for i in page["value"].as_array().unwrap() {
             items.insert(
                 i["properties"]["friendlyName"].as_str().unwrap().to_owned(),

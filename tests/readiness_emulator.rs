@@ -15,16 +15,7 @@ use crate::support::sandbox::{Sandbox, show, stdout};
 /// An example plan as `shop.drplan` (the emulator serves that name), with
 /// the scripts it names.
 fn example(name: &str) -> Sandbox {
-    let plans = crate::support::root().join("plans");
-    let text = std::fs::read_to_string(plans.join(format!("{name}.drplan"))).unwrap();
-    let sandbox = Sandbox::with_plan("shop", &text);
-    let hooks = sandbox.path().join("hooks");
-    std::fs::create_dir(&hooks).unwrap();
-    for entry in std::fs::read_dir(plans.join("hooks")).unwrap() {
-        let from = entry.unwrap().path();
-        std::fs::copy(&from, hooks.join(from.file_name().unwrap())).unwrap();
-    }
-    sandbox
+    Sandbox::example(name, "shop")
 }
 
 fn drift(emulator: &Emulator, sandbox: &Sandbox) -> Vec<Value> {

@@ -52,6 +52,22 @@ impl Sandbox {
         }
     }
 
+    /// The example plan `plans/NAME.drplan` written as `<stem>.drplan`, with
+    /// the hook scripts of `plans/hooks/` beside it (`drplan emulator` in
+    /// the tests serves `shop.drplan`).
+    pub(crate) fn example(name: &str, stem: &str) -> Self {
+        let plans = super::root().join("plans");
+        let text = std::fs::read_to_string(plans.join(format!("{name}.drplan"))).unwrap();
+        let sandbox = Sandbox::with_plan(stem, &text);
+        let hooks = sandbox.path().join("hooks");
+        std::fs::create_dir(&hooks).unwrap();
+        for entry in std::fs::read_dir(plans.join("hooks")).unwrap() {
+            let from = entry.unwrap().path();
+            std::fs::copy(&from, hooks.join(from.file_name().unwrap())).unwrap();
+        }
+        sandbox
+    }
+
     /// A plan written from `text` as `<name>.drplan`.
     pub(crate) fn with_plan(name: &str, text: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();

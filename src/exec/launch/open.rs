@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::plan::{Plan, Vault};
 use crate::provider::azure::{self, CredentialKind, SubscriptionPacers};
 use crate::provider::estate::{self, EstateProvider, Member};
-use crate::provider::simulator::{Faults, Simulator};
+use crate::provider::simulator::{Simulator, read_faults_if_present};
 use crate::provider::{Provider, ProviderError};
 
 /// The provider of a plan: the simulated vault for `vault simulator` and
@@ -86,7 +86,9 @@ fn simulated_members(
 ) -> Result<Vec<Member>, ProviderError> {
     let speed = crate::provider::simulator::speed_from_env()?;
     let files = crate::provider::simulator::Beside::of(plan, plan_path);
-    let faults = read_faults(&files.faults, plan)?;
+    // Read against the whole plan: each vault's simulator matches the
+    // entries of its own VMs.
+    let faults = read_faults_if_present(&files.faults, plan)?;
     let (base, world) = (files.state, files.world);
     estate::parts(plan)
         .into_iter()
@@ -107,25 +109,6 @@ fn simulated_members(
             })
         })
         .collect()
-}
-
-/// The fault file beside a plan across vaults, read against the whole plan
-/// (each vault's simulator matches the entries of its own VMs); none when
-/// the file does not exist.
-fn read_faults(path: &Path, plan: &Plan) -> Result<Faults, ProviderError> {
-    let bad = |message: String| ProviderError::BadFile {
-        path: path.display().to_string(),
-        message,
-    };
-    match std::fs::read_to_string(path) {
-        Ok(text) => Faults::parse(&text, plan).map_err(|e| {
-            bad(format!(
-                "{e}; fix the fault file or delete it to run without faults"
-            ))
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Faults::default()),
-        Err(e) => Err(bad(format!("cannot read the fault file ({e})"))),
-    }
 }
 
 /// One Azure provider per vault, one credential for all, one request

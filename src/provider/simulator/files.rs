@@ -120,6 +120,16 @@ impl Simulator {
 }
 
 fn read_faults(path: &Path, plan: &Plan) -> Result<Faults, ProviderError> {
+    faults_file(path, plan, false)
+}
+
+/// The fault file at `path`, read against `plan`; no faults when it does not
+/// exist. Errors name the file and say how to fix it.
+pub fn read_faults_if_present(path: &Path, plan: &Plan) -> Result<Faults, ProviderError> {
+    faults_file(path, plan, true)
+}
+
+fn faults_file(path: &Path, plan: &Plan, may_be_missing: bool) -> Result<Faults, ProviderError> {
     let bad = |message: String| ProviderError::BadFile {
         path: disk::display(path),
         message,
@@ -130,6 +140,9 @@ fn read_faults(path: &Path, plan: &Plan) -> Result<Faults, ProviderError> {
                 "{e}; fix the fault file or delete it to run without faults"
             ))
         }),
+        Err(e) if may_be_missing && e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Faults::default())
+        }
         Err(e) => Err(bad(format!("cannot read the fault file ({e})"))),
     }
 }

@@ -36,7 +36,7 @@
 mod disk;
 mod faults;
 mod files;
-pub use files::Beside;
+pub use files::{Beside, read_faults_if_present};
 mod inventory;
 mod jobs;
 mod log;
