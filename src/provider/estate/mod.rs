@@ -73,22 +73,14 @@ impl EstateProvider {
     /// [`Plan::vaults`], in that order (the plan's own first). A group
     /// whose vault has no member goes to the first.
     pub fn new(plan: &Plan, members: Vec<Member>) -> EstateProvider {
-        let groups = plan
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(id, g)| {
-                let vault = plan.vault_of(id);
-                let member = members.iter().position(|m| &m.vault == vault);
-                (g.name.clone(), member.unwrap_or(0))
-            })
-            .collect();
+        let mut groups = HashMap::new();
         let mut regions = vec![Vec::new(); members.len()];
-        for id in 0..plan.groups.len() {
+        for (id, g) in plan.groups.iter().enumerate() {
             let vault = plan.vault_of(id);
-            let at = members.iter().position(|m| &m.vault == vault).unwrap_or(0);
+            let member = members.iter().position(|m| &m.vault == vault).unwrap_or(0);
+            groups.insert(g.name.clone(), member);
             let (primary, recovery) = plan.regions_of(id);
-            if let Some(r) = regions.get_mut(at) {
+            if let Some(r) = regions.get_mut(member) {
                 r.extend([primary.to_owned(), recovery.to_owned()]);
             }
         }
