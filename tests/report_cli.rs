@@ -153,7 +153,9 @@ fn an_unknown_run_exits_2_naming_the_closest() {
     let sandbox = Sandbox::quickstart();
     assert_eq!(sandbox.run("failover", &[]).status.code(), Some(0));
     let run = sandbox.only_run();
-    let wrong = format!("{}0", &run[..run.len() - 1]);
+    // The last character changed, never to itself (run ids end in hex).
+    let last = if run.ends_with('0') { '1' } else { '0' };
+    let wrong = format!("{}{last}", &run[..run.len() - 1]);
     let out = sandbox.output(&["report", &wrong]);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     assert!(
