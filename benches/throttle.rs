@@ -3,11 +3,12 @@
 //! process, driven by the real executor through the real Azure client.
 //!
 //! The emulator throttles as ARM does (per principal, reads 250 burst / 25
-//! per second, writes 200 burst / 10 per second) and runs ASR jobs 100,000
-//! times faster than Azure, so a failover job takes milliseconds and the
-//! buckets are what limits the run. The run is what `drplan run failover`
-//! does: the preflight listing of every item, then every VM step (read the
-//! item, list its recovery points, POST `unplannedFailover`, poll the job).
+//! per second, writes 200 burst / 10 per second), serves lists in pages of
+//! `PAGE` entries, and runs ASR jobs 100,000 times faster than Azure, so a
+//! failover job takes milliseconds and the buckets are what limits the run.
+//! The run is what `drplan run failover` does: the preflight listing of every
+//! item, then every VM step (read the item, list its recovery points, POST
+//! `unplannedFailover`, follow the job through the vault's shared job list).
 //!
 //! Reported: the requests the emulator received (reads, writes), the 429s
 //! its buckets answered, the wall time, and the least time the buckets
@@ -16,7 +17,9 @@
 //! the emulator's buckets let through (a request answered 429 took no
 //! token, so it is not counted in them).
 //! R depends on how often jobs are polled, so the bound from the writes
-//! alone (one POST per VM, which no client can avoid) is shown too.
+//! alone (one POST per VM, which no client can avoid) is shown too, and
+//! the goal is to come within 5% of it. The reads are broken down by kind
+//! (from the client's request log) and given per VM.
 //!
 //! Two cases: the plan language's default recovery point (latest processed:
 //! each VM's recovery points are listed, one more read per VM) and
@@ -43,7 +46,7 @@ use drplan::emulator::{EmulatorOptions, EmulatorStats, Throttle};
 use drplan::exec::{self, EventSink, Run};
 use drplan::graph::Operation;
 use drplan::journal::{JournalError, Record, RunId};
-use drplan::provider::azure::{AzureProvider, Credential};
+use drplan::provider::azure::{AzureProvider, Credential, RequestLog, SentRequest};
 use drplan::provider::{OperationOptions, RecoveryPoint};
 use drplan::source::SourceFile;
 
@@ -53,8 +56,12 @@ const VAULT: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourc
 /// How much faster than Azure the emulator's jobs run.
 const SPEED: f64 = 100_000.0;
 
-/// The issue's goal: within this much of the bound.
-const GOAL: f64 = 0.20;
+/// The goal: within this much of the bound the writes alone set.
+const GOAL: f64 = 0.05;
+
+/// Entries a page of the emulator's lists holds (ASR's own pages hold
+/// many; the emulator's default of 3 is for paging tests).
+const PAGE: usize = 100;
 
 struct Discard;
 
@@ -72,6 +79,44 @@ struct Measured {
     failed: usize,
     succeeded: usize,
     steps: usize,
+    /// Every request the client sent.
+    sent: Vec<SentRequest>,
+}
+
+/// The kinds of reads a failover makes: pages of the item list, reads of
+/// one item, recovery point lists, pages of the job list, reads of one job,
+/// and the rest (the preflight's subscription, quota and health reads).
+const READ_KINDS: [&str; 6] = [
+    "item pages",
+    "items",
+    "points",
+    "job pages",
+    "job reads",
+    "other",
+];
+
+/// How many of `sent`'s reads are of each of [`READ_KINDS`].
+fn reads_by_kind(sent: &[SentRequest]) -> Vec<(&'static str, usize)> {
+    let kind = |path: &str| {
+        if path.ends_with("/replicationProtectedItems") {
+            0
+        } else if path.ends_with("/recoveryPoints") {
+            2
+        } else if path.contains("/replicationProtectedItems/") {
+            1
+        } else if path.ends_with("/replicationJobs") {
+            3
+        } else if path.contains("/replicationJobs/") {
+            4
+        } else {
+            5
+        }
+    };
+    let mut counts = [0usize; READ_KINDS.len()];
+    for r in sent.iter().filter(|r| r.method == reqwest::Method::GET) {
+        counts[kind(&r.path)] += 1;
+    }
+    READ_KINDS.iter().copied().zip(counts).collect()
 }
 
 fn failover(vms: usize, options: OperationOptions) -> Measured {
@@ -91,13 +136,16 @@ fn failover(vms: usize, options: OperationOptions) -> Measured {
     rt.block_on(async {
         let emulator_options = EmulatorOptions {
             speed: SPEED,
+            page_size: std::num::NonZeroUsize::new(PAGE),
             ..EmulatorOptions::default()
         };
         let served = served::Served::start(&plan, &emulator_options).await;
         let endpoint = served.endpoint.clone();
+        let log = RequestLog::new();
         let provider =
             AzureProvider::new(VAULT, &plan, &endpoint, Credential::fixed("bench", "bench"))
-                .unwrap();
+                .unwrap()
+                .with_request_log(log.clone());
         let started = Instant::now();
         // As `drplan run` does: every machine checked first, then the steps.
         exec::preflight(&plan, &graph, &provider, None, Clock::system().now(), false)
@@ -132,6 +180,7 @@ fn failover(vms: usize, options: OperationOptions) -> Measured {
             failed: outcome.failures.len(),
             succeeded: outcome.succeeded,
             steps: graph.step_count(),
+            sent: log.sent(),
         }
     })
 }
@@ -156,8 +205,17 @@ fn main() {
         t.reads_burst, t.reads_per_s, t.writes_burst, t.writes_per_s
     );
     println!(
-        "{:<17} {:>6} {:>6} {:>5} {:>8} {:>13} {:>12} {:>7} {:>7}",
-        "recovery point", "R", "W", "429s", "wall", "bound (W)", "bound (R)", "over", "failed"
+        "{:<17} {:>6} {:>7} {:>6} {:>5} {:>8} {:>13} {:>12} {:>7} {:>7}",
+        "recovery point",
+        "R",
+        "R / VM",
+        "W",
+        "429s",
+        "wall",
+        "bound (W)",
+        "bound (R)",
+        "over W",
+        "failed"
     );
     for (name, choice) in [
         ("latest-processed", RecoveryPoint::LatestProcessed),
@@ -174,12 +232,12 @@ fn main() {
         let s = m.stats;
         let by_writes = bucket_time(s.writes, t.writes_burst, t.writes_per_s);
         let by_reads = bucket_time(s.reads, t.reads_burst, t.reads_per_s);
-        let bound = by_writes.max(by_reads);
         let wall = m.wall.as_secs_f64();
-        let over = wall / bound - 1.0;
+        let over = wall / by_writes - 1.0;
         println!(
-            "{name:<17} {:>6} {:>6} {:>5} {:>7.1}s {:>12.1}s {:>11.1}s {:>6.1}% {:>7}",
+            "{name:<17} {:>6} {:>7.2} {:>6} {:>5} {:>7.1}s {:>12.1}s {:>11.1}s {:>6.1}% {:>7}",
             s.reads,
+            s.reads as f64 / vms as f64,
             s.writes,
             s.throttled,
             wall,
@@ -188,9 +246,14 @@ fn main() {
             over * 100.0,
             m.failed
         );
-        let met = over <= GOAL && m.failed == 0 && m.succeeded == m.steps;
+        let kinds: Vec<String> = reads_by_kind(&m.sent)
+            .iter()
+            .map(|(kind, n)| format!("{kind} {n}"))
+            .collect();
+        println!("{:<17} reads: {}", "", kinds.join(", "));
+        let met = over <= GOAL && s.throttled == 0 && m.failed == 0 && m.succeeded == m.steps;
         println!(
-            "{:<17} goal (within {:.0}% of max(bound W, bound R), no failed VM): {}",
+            "{:<17} goal (within {:.0}% of the writes' bound, no 429, no failed VM): {}",
             "",
             GOAL * 100.0,
             if met { "met" } else { "missed" }

@@ -193,6 +193,7 @@ async fn emulator(plan: &Plan, dir: &std::path::Path) -> (String, oneshot::Sende
         faults: Some(faults),
         state: Some(dir.join("vault.json")),
         world: None,
+        page_size: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/", listener.local_addr().unwrap());

@@ -7,6 +7,7 @@ mod support;
 
 mod azure_e2e;
 mod azure_inventory;
+mod azure_job_reads;
 mod azure_models;
 mod azure_permissions;
 mod azure_target;

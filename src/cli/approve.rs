@@ -21,22 +21,37 @@ pub(super) fn run(args: &DecideArgs, verdict: Verdict, ctx: &Ctx) -> ExitCode {
     let result = rt.block_on(async {
         let (opened, id, records) = Store::with_run(&args.run_id, &args.at, ctx.credential).await?;
         let store = opened.get();
-        ensure_running(store, &id, &records, &args.step).await?;
-        ensure_waiting(&records, &id, &args.step)?;
+        let stopped = stopped_as(store, &id, &records).await?;
+        // An earlier answer comes first: the run it let go on may have
+        // finished since, and "already approved" is what the operator needs.
         if let Some(earlier) = store
             .decision(&id, &args.step)
             .await
             .map_err(|e| Refusal::new(ErrorCode::Failed, e.to_string()))?
         {
+            let ended = stopped
+                .as_deref()
+                .map(|how| format!(", and run {id} is not running (it is {how})"))
+                .unwrap_or_default();
             return Err(Refusal::new(
                 ErrorCode::RunState,
                 format!(
-                    "{} of run {id} was already {}",
+                    "{} of run {id} was already {}{ended}",
                     args.step,
                     earlier.describe()
                 ),
             ));
         }
+        if let Some(how) = stopped {
+            let step = &args.step;
+            return Err(Refusal::new(
+                ErrorCode::RunState,
+                format!(
+                    "run {id} is not running (it is {how}); resume it with `drplan resume {id}` and answer {step} when it waits, or add `--yes`"
+                ),
+            ));
+        }
+        ensure_waiting(&records, &id, &args.step)?;
         let decision = Decision {
             verdict,
             by: who(&opened, args.as_name.as_deref()).await?,
@@ -128,14 +143,14 @@ fn ensure_waiting(
     Ok(())
 }
 
-/// An approval only reaches a run that waits for it; one given to a stopped
+/// How the run stands when it is not running (`None` while it runs): an
+/// approval only reaches a run that waits for it, and one given to a stopped
 /// run would pass the step unseen on a later resume.
-async fn ensure_running(
+async fn stopped_as(
     store: &dyn RunStore,
     id: &RunId,
     records: &[crate::journal::Record],
-    step: &str,
-) -> Result<(), Refusal> {
+) -> Result<Option<String>, Refusal> {
     let state = crate::journal::RunState::replay(records).ok_or_else(|| {
         Refusal::new(
             ErrorCode::RunState,
@@ -149,20 +164,14 @@ async fn ensure_running(
             format!("cannot tell whether run {id} is running: {e}"),
         )
     })?;
-    if !running {
-        let how = state.summary(false).status;
-        let how = serde_json::to_value(how)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        return Err(Refusal::new(
-            ErrorCode::RunState,
-            format!(
-                "run {id} is not running (it is {how}); resume it with `drplan resume {id}` and answer {step} when it waits, or add `--yes`"
-            ),
-        ));
+    if running {
+        return Ok(None);
     }
-    Ok(())
+    let how = serde_json::to_value(state.summary(false).status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    Ok(Some(how))
 }
 
 /// Who answers: a shared store's signed-in identity (never a name typed on

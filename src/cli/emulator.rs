@@ -41,6 +41,10 @@ pub struct EmulatorArgs {
     /// subscription is in the emulator's default tenant.
     #[arg(long = "tenant", value_name = "SUBSCRIPTION=TENANT", value_parser = parse_tenant)]
     pub tenants: Vec<(String, String)>,
+    /// Items and jobs a page of the vault's lists holds (default: 3 items and 5 jobs, so that
+    /// clients must follow `nextLink`; a larger page makes request counts comparable with ASR's).
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<std::num::NonZeroUsize>,
 }
 
 fn parse_tenant(s: &str) -> Result<(String, String), String> {
@@ -81,6 +85,7 @@ pub(super) fn run(args: &EmulatorArgs, ctx: &Ctx) -> ExitCode {
         faults: args.faults.clone(),
         state: args.state.clone(),
         world: args.world.clone(),
+        page_size: args.page_size,
     };
     // Faults, state and world are read before binding, so a bad file fails fast.
     let emulator = match Emulator::new(&plan, &options) {

@@ -81,6 +81,9 @@ pub struct EmulatorOptions {
     /// The world file: the rehearsal world beside the vault, read again
     /// whenever it changes; the world the plan implies when `None`.
     pub world: Option<PathBuf>,
+    /// Items and jobs a page of the vault's lists holds; `None`: 3 items
+    /// and 5 jobs, small so that a client must follow `nextLink`.
+    pub page_size: Option<std::num::NonZeroUsize>,
 }
 
 impl Default for EmulatorOptions {
@@ -90,6 +93,7 @@ impl Default for EmulatorOptions {
             faults: None,
             state: None,
             world: None,
+            page_size: None,
         }
     }
 }
@@ -179,6 +183,10 @@ pub(crate) struct Emu {
     /// Subscription → tenant.
     tenants: Tenants,
     requests: AtomicU64,
+    /// Items a page of `replicationProtectedItems` holds.
+    items_page: usize,
+    /// Jobs a page of `replicationJobs` holds.
+    jobs_page: usize,
     /// Answers the ARM reads in place of the simulated vault's world, for
     /// the routes' unit tests.
     #[cfg(test)]

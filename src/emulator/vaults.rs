@@ -68,6 +68,12 @@ impl Emu {
             http,
             tenants: Arc::clone(tenants),
             requests: AtomicU64::new(0),
+            items_page: options
+                .page_size
+                .map_or(super::routes::ITEMS_PAGE, std::num::NonZeroUsize::get),
+            jobs_page: options
+                .page_size
+                .map_or(super::routes::JOBS_PAGE, std::num::NonZeroUsize::get),
             #[cfg(test)]
             inventory: None,
             stats: Counters::default(),

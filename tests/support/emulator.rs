@@ -82,6 +82,7 @@ impl Emu {
             faults: faults.map(|text| write("emu.faults.json", text)),
             state: Some(dir.path().join("vault.json")),
             world: world.map(|text| write("emu.world.json", text)),
+            page_size: None,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

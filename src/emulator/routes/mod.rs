@@ -35,6 +35,7 @@ use super::{API_VERSIONS, Connection, Emu, automation};
 use crate::provider::ProviderError;
 use path::Route;
 pub(crate) use power::PowerOffs;
+pub(super) use reads::{ITEMS_PAGE, JOBS_PAGE};
 pub(crate) use recovery_plans::RecoveryPlans;
 use reply::{Link, Query, Reply, ReplyBody, refused};
 
@@ -261,7 +262,7 @@ impl Emu {
             Route::Action(i, action) => self.action(i, action, body, link).await?,
             Route::RecoveryPoints(i) => self.recovery_points(i, None)?,
             Route::RecoveryPoint(i, id) => self.recovery_points(i, Some(&id))?,
-            Route::Jobs => self.jobs(link, skip).await?,
+            Route::Jobs => self.jobs(link, skip, query.get("$filter")).await?,
             Route::Job(id) => self.one_job(&id).await?,
             Route::VaultHealth => self.vault_health().await?,
             Route::Events => Reply::ok(page(Vec::new(), None)),

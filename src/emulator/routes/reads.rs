@@ -4,18 +4,20 @@
 use serde_json::{Value, json};
 
 use super::super::Emu;
+use super::super::arm::filter::filter_clauses;
 use super::super::json::{self, EmuItem, ItemContext, page};
 use super::path::eq;
 use super::reply::{Link, Reply, bad_skip_token, error_details, job_error};
+use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::provider::{Job, JobId, JobState, Machine, Provider, ProviderError, Target};
 
-/// Items per page of `replicationProtectedItems`: small, so clients must
-/// follow `nextLink`.
-pub(super) const ITEMS_PAGE: usize = 3;
+/// Items per page of `replicationProtectedItems` unless the options say:
+/// small, so clients must follow `nextLink`.
+pub(crate) const ITEMS_PAGE: usize = 3;
 
-/// Jobs per page of `replicationJobs`.
-pub(super) const JOBS_PAGE: usize = 5;
+/// Jobs per page of `replicationJobs` unless the options say.
+pub(crate) const JOBS_PAGE: usize = 5;
 
 /// ASR's `Retry-After` for a running operation, before the speed divides it
 /// (as in the examples).
@@ -95,7 +97,7 @@ impl Emu {
             Some(Ok(n)) if n <= self.items.len() => n,
             Some(_) => return Ok(bad_skip_token()),
         };
-        let end = (start + ITEMS_PAGE).min(self.items.len());
+        let end = (start + self.items_page).min(self.items.len());
         let indices: Vec<usize> = (start..end).collect();
         let values = self.item_values(&indices).await?;
         let next = (end < self.items.len()).then(|| link.next(&end.to_string()));
@@ -156,9 +158,14 @@ impl Emu {
         &self,
         link: &Link,
         skip: Option<&str>,
+        filter: Option<&str>,
     ) -> Result<Reply, ProviderError> {
-        // `$filter` is accepted and ignored: every job of the vault is listed.
-        let all = self.sim.jobs(&self.targets(0..self.items.len())).await?;
+        let window = match JobWindow::parse(filter) {
+            Ok(window) => window,
+            Err(message) => return Ok(Reply::error(400, "InvalidFilter", &message)),
+        };
+        let mut all = self.sim.jobs(&self.targets(0..self.items.len())).await?;
+        all.retain(|j| window.holds(j.started));
         // The token is the last job of the previous page: new jobs come
         // first, so the pages after it do not shift.
         let start = match skip {
@@ -168,7 +175,7 @@ impl Emu {
                 None => return Ok(bad_skip_token()),
             },
         };
-        let end = (start + JOBS_PAGE).min(all.len());
+        let end = (start + self.jobs_page).min(all.len());
         let mut values = Vec::new();
         for job in all.get(start..end).unwrap_or_default() {
             values.push(self.job_value(job)?);
@@ -251,5 +258,80 @@ impl Emu {
             reply = reply.header("Retry-After", &self.retry_after_s());
         }
         Ok(reply)
+    }
+}
+
+/// The start times a `replicationJobs` `$filter` selects: `startTime eq 'T'`
+/// keeps the jobs started at T or later, `endTime eq 'T'` those started at T
+/// or earlier (ASR's `JobQueryParameter`, whose fields are written as `eq`
+/// clauses). Its other fields (`jobStatus`, `fabricId`, …) are accepted and
+/// ignored: every job passes them.
+#[derive(Debug, Default, PartialEq)]
+struct JobWindow {
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+}
+
+impl JobWindow {
+    fn parse(filter: Option<&str>) -> Result<JobWindow, String> {
+        let Some(text) = filter.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(JobWindow::default());
+        };
+        let clauses = filter_clauses(text).ok_or_else(|| {
+            format!(
+                "Invalid $filter '{text}' specified in the query string. Write clauses such as \
+                 `startTime eq '2026-01-01T00:00:00Z'` joined by `and`."
+            )
+        })?;
+        let mut window = JobWindow::default();
+        for (field, value) in clauses {
+            let slot = match field.as_str() {
+                "starttime" => &mut window.from,
+                "endtime" => &mut window.to,
+                _ => continue,
+            };
+            let at = value.parse::<Timestamp>().map_err(|e| {
+                format!("Invalid $filter: `{field}` '{value}' is not a date and time ({e}).")
+            })?;
+            *slot = Some(at);
+        }
+        Ok(window)
+    }
+
+    fn holds(&self, started: Timestamp) -> bool {
+        self.from.is_none_or(|from| started >= from) && self.to.is_none_or(|to| started <= to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_job_filter_keeps_the_jobs_started_in_its_window() {
+        let w = JobWindow::parse(Some(
+            "startTime eq '2026-01-01T10:00:00Z' and endTime eq '2026-01-01T11:00:00Z'",
+        ))
+        .unwrap();
+        assert!(!w.holds(at("2026-01-01T09:59:59Z")));
+        assert!(w.holds(at("2026-01-01T10:00:00Z")));
+        assert!(w.holds(at("2026-01-01T11:00:00Z")));
+        assert!(!w.holds(at("2026-01-01T11:00:01Z")));
+        // Fields the emulator does not select by pass every job.
+        let w = JobWindow::parse(Some("jobStatus eq 'Succeeded'")).unwrap();
+        assert_eq!(w, JobWindow::default());
+        assert!(w.holds(at("2020-01-01T00:00:00Z")));
+    }
+
+    #[test]
+    fn a_malformed_job_filter_is_refused_with_what_to_write() {
+        let e = JobWindow::parse(Some("startTime > 3")).unwrap_err();
+        assert!(e.contains("startTime eq '"), "{e}");
+        let e = JobWindow::parse(Some("startTime eq 'yesterday'")).unwrap_err();
+        assert!(e.contains("not a date and time"), "{e}");
     }
 }

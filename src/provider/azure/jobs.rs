@@ -3,14 +3,16 @@
 //! the scenario and, for failovers, the item's side) and its plan VM; and
 //! following one job to its end with progress.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::PoisonError;
 
 use super::client::ClientError;
 use super::items::{Known, find};
+use super::job_board::{JobLister, Seat};
 use super::mapping::{self, ScenarioKind};
 use super::models::{AsrJob, ProtectedItem};
 use super::{ASR_API_VERSION, AzureProvider, failed, service};
+use crate::clock::Timestamp;
 use crate::graph::Operation;
 use crate::provider::{Job, JobId, JobState, Location, Progress, ProviderError, Target};
 
@@ -128,6 +130,36 @@ impl AzureProvider {
         }
     }
 
+    /// The job as the vault's shared job list shows it (see `job_board`),
+    /// else from a GET of its own: for a job this process did not start, or
+    /// one the list did not show (that follower then reads its job on its own
+    /// from there on).
+    async fn poll_job(
+        &self,
+        id: &JobId,
+        seat: &mut Option<Seat<'_>>,
+    ) -> Result<(AsrJob, Option<std::time::Duration>), ClientError> {
+        if let Some(s) = seat.as_mut() {
+            match s.look(self, self.options.poll.delay(0, None)).await {
+                Ok(Some(asr)) => return Ok((asr, None)),
+                Ok(None) => {
+                    tracing::debug!(job = %id, "the vault's job list does not show the job; reading it on its own");
+                }
+                Err(e) => {
+                    tracing::debug!(job = %id, error = %e, "cannot list the vault's jobs; reading the job on its own");
+                }
+            }
+            *seat = None;
+        }
+        self.fetch_job(id).await
+    }
+
+    /// Notes a job this process started with a request sent at `since`.
+    pub(super) fn remember_started(&self, job: &str, operation: Operation, since: Timestamp) {
+        self.remember_operation(job, operation);
+        self.board.sent(job, since);
+    }
+
     /// [`Provider::follow`](crate::provider::Provider::follow).
     pub(super) async fn follow_job(
         &self,
@@ -136,8 +168,9 @@ impl AzureProvider {
     ) -> Result<Job, ProviderError> {
         let mut shown: Option<(Option<u8>, String)> = None;
         let mut polls = 0;
+        let mut seat = self.board.seat(&id.0);
         loop {
-            let wait = match self.fetch_job(id).await {
+            let wait = match self.poll_job(id, &mut seat).await {
                 Ok((asr, retry_after)) => {
                     let job = self.to_job(&asr).await?;
                     if job.state.is_terminal() {
@@ -256,5 +289,29 @@ impl AzureProvider {
             jobs.push(mapping::job(asr, operation, vm, now));
         }
         Ok(jobs)
+    }
+}
+
+impl JobLister for AzureProvider {
+    async fn list_from(
+        &self,
+        from: Timestamp,
+        wanted: &HashSet<String>,
+    ) -> Result<Vec<AsrJob>, ClientError> {
+        let path = format!("{}/replicationJobs", self.vault);
+        let filter = format!("startTime eq '{from}'");
+        self.client
+            .get_until(
+                &path,
+                ASR_API_VERSION,
+                &[("$filter", filter.as_str())],
+                |jobs: &[AsrJob]| {
+                    jobs.iter()
+                        .filter(|j| wanted.contains(&j.name.to_ascii_lowercase()))
+                        .count()
+                        >= wanted.len()
+                },
+            )
+            .await
     }
 }

@@ -12,7 +12,9 @@
 //!   what ASR does not allow, then POSTs the action and returns the job the
 //!   answer names. A failover POST whose outcome is unknown is never re-sent:
 //!   the item's `currentScenario` tells whether it started.
-//! - Jobs are followed by polling `replicationJobs/{id}` (see [`poll`]).
+//! - Jobs are followed through one shared `replicationJobs` list (see
+//!   `job_board`), a job this process did not start by polling
+//!   `replicationJobs/{id}` (see [`poll`]).
 //! - Inferred mappings (scenario names, health categories, reprotect input,
 //!   failover direction, target settings) live in [`mapping`], one function
 //!   each.
@@ -39,6 +41,7 @@ mod configure;
 pub mod credential;
 mod inventory;
 mod items;
+mod job_board;
 mod jobs;
 pub mod mapping;
 pub mod models;
@@ -108,6 +111,8 @@ pub struct AzureProvider {
     known: Mutex<Option<Arc<Vec<Known>>>>,
     /// Operations of jobs started or already identified, by job name.
     operations: Mutex<HashMap<String, Operation>>,
+    /// The jobs followed, and the vault's job list they share.
+    board: job_board::JobBoard,
 }
 
 impl std::fmt::Debug for AzureProvider {
@@ -179,6 +184,7 @@ impl AzureProvider {
             plan,
             known: Mutex::new(None),
             operations: Mutex::new(HashMap::new()),
+            board: job_board::JobBoard::default(),
         })
     }
 

@@ -7,6 +7,7 @@
 
 use super::client::{self, ClientError};
 use super::items::Known;
+use super::job_board::CLOCK_SKEW;
 use super::models::{
     A2aFailoverDetails, Input, ProtectedItem, RecoveryPoint, ReprotectProperties,
     TestCleanupProperties, TestFailoverProperties, UnplannedFailoverProperties,
@@ -22,10 +23,6 @@ const CLEANUP_COMMENT: &str = "drplan test-failover cleanup";
 /// How many times the item is read after a failover POST with an unknown
 /// outcome before concluding it did not start.
 const UNKNOWN_OUTCOME_READS: usize = 3;
-
-/// How far the vault's clock may be behind this machine's when looking for
-/// a job started by a request whose outcome is unknown.
-const CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Whether a job of `kind` carries out `operation` (a failover from the
 /// recovery region is a failback).
@@ -112,7 +109,7 @@ impl AzureProvider {
                     Some(job) => job,
                     None => self.job_of_item(known, &reply).await?,
                 };
-                self.remember_operation(&job, operation);
+                self.remember_started(&job, operation, since);
                 tracing::info!(vm = %target.vm, %operation, %job, "ASR job started");
                 Ok(JobId(job))
             }
@@ -307,7 +304,7 @@ impl AzureProvider {
                     mapping::scenario_kind(scenario.and_then(|s| s.scenario_name.as_deref()), None);
                 if carries(kind, operation) {
                     tracing::warn!(vm = %target.vm, %operation, job, "the request had started the job after all");
-                    self.remember_operation(&job, operation);
+                    self.remember_started(&job, operation, since);
                     return Ok(JobId(job));
                 }
                 return Err(service(format!(
@@ -322,7 +319,7 @@ impl AzureProvider {
             match self.job_since(known, operation, since).await {
                 Ok(Some(job)) => {
                     tracing::warn!(vm = %target.vm, %operation, job, "the request had started the job after all (it has ended)");
-                    self.remember_operation(&job, operation);
+                    self.remember_started(&job, operation, since);
                     return Ok(JobId(job));
                 }
                 Ok(None) => {}

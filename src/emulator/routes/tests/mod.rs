@@ -202,6 +202,7 @@ fn emulator(faults: Option<&str>) -> (Emulator, tempfile::TempDir) {
         faults,
         state: None,
         world: None,
+        page_size: None,
     };
     let mut emulator = Emulator::new(&plan, &options).unwrap_or_else(|e| panic!("{e}"));
     if let Some(emu) = Arc::get_mut(&mut emulator.state) {

@@ -263,6 +263,19 @@ impl ArmClient {
         api_version: &str,
         query: &[(&str, &str)],
     ) -> Result<Vec<T>, ClientError> {
+        self.get_until(path, api_version, query, |_| false).await
+    }
+
+    /// GET the pages of a list until `enough` says the entries so far
+    /// suffice, or the list ends: a reader that wants a few entries of a
+    /// long list does not pay a read for every page.
+    pub(crate) async fn get_until<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        api_version: &str,
+        query: &[(&str, &str)],
+        mut enough: impl FnMut(&[T]) -> bool,
+    ) -> Result<Vec<T>, ClientError> {
         let mut url = self.url(path, api_version, query);
         let mut all = Vec::new();
         // A server that links a page to itself must not keep us here forever.
@@ -272,6 +285,9 @@ impl ArmClient {
                 .await?;
             let page: Page<T> = reply.json(path)?;
             all.extend(page.value);
+            if enough(&all) {
+                return Ok(all);
+            }
             match page.next_link.filter(|l| !l.is_empty()) {
                 Some(next) => url = self.next_url(&next, api_version)?,
                 None => return Ok(all),

@@ -149,3 +149,77 @@ async fn jobs_keeps_the_plan_items_newest_first() {
     );
     assert!(jobs.iter().all(|j| j.vm == "db-01"));
 }
+
+/// A vault with db-01 idle whose failover starts `job-5`; the job list
+/// answers `listed`, a GET of the job says it succeeded.
+async fn vault_listing(listed: Value) -> Server {
+    Server::start(move |req| {
+        if req.path.ends_with("/replicationProtectedItems") {
+            ok(items_page())
+        } else if req.path.ends_with("item-db-01") {
+            ok(protected("db-01", "item-db-01"))
+        } else if req.path.ends_with("/recoveryPoints") {
+            ok(json!({"value": []}))
+        } else if req.method == "POST" {
+            Answer::Http(
+                202,
+                vec![(
+                    "location",
+                    format!("http://x{VAULT}/replicationJobs/job-5/operationresults/job-5"),
+                )],
+                String::new(),
+            )
+        } else if req.path.ends_with("/replicationJobs") {
+            ok(listed.clone())
+        } else {
+            ok(job_body("job-5", "UnplannedFailover", "Succeeded", &[]))
+        }
+    })
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_started_job_is_followed_through_the_vaults_job_list_from_its_start() {
+    let done = job_body("job-5", "UnplannedFailover", "Succeeded", &[]);
+    let server = vault_listing(json!({"value": [done]})).await;
+    let provider = server.provider();
+    let id = failover_db01(&provider).await.unwrap();
+    let job = provider.follow(&id, &|_| {}).await.unwrap();
+    assert_eq!(job.state, JobState::Succeeded);
+    assert_eq!(job.operation, Operation::Failover);
+    // One list, filtered from the request's time less the clock skew; no
+    // read of the job itself.
+    assert_eq!(server.count("GET", "/replicationJobs"), 1);
+    assert_eq!(server.count("GET", "/replicationJobs/job-5"), 0);
+    let list = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/replicationJobs"))
+        .unwrap();
+    let query: HashMap<String, String> = url::form_urlencoded::parse(list.query.as_bytes())
+        .into_owned()
+        .collect();
+    let filter = &query["$filter"];
+    let from: crate::clock::Timestamp = filter
+        .strip_prefix("startTime eq '")
+        .and_then(|f| f.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("{filter}"))
+        .parse()
+        .unwrap();
+    let now = crate::clock::Clock::system().now();
+    assert!(
+        from <= now && now.since(from) <= Duration::from_secs(125),
+        "{from} {now}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_started_job_the_list_does_not_show_is_read_on_its_own() {
+    let server = vault_listing(json!({"value": []})).await;
+    let provider = server.provider();
+    let id = failover_db01(&provider).await.unwrap();
+    let job = provider.follow(&id, &|_| {}).await.unwrap();
+    assert_eq!(job.state, JobState::Succeeded);
+    assert_eq!(server.count("GET", "/replicationJobs"), 1);
+    assert_eq!(server.count("GET", "/replicationJobs/job-5"), 1);
+}
