@@ -37,6 +37,7 @@ mod disk;
 mod faults;
 mod files;
 pub use files::{Beside, read_faults_if_present};
+mod catalogue;
 mod inventory;
 mod jobs;
 mod log;
