@@ -24,10 +24,11 @@ fn provider(emu: &Emu, log: &RequestLog) -> AzureProvider {
         audience: emu.base.clone(),
     };
     let options = AzureOptions {
-        // Lists a second apart: every start (a few requests to the
-        // loopback emulator) comes within the first second.
+        // Lists at least 0.5 s apart (the first poll interval over 8, while
+        // reads are to spare): every start, a few requests to the loopback
+        // emulator, comes within that.
         poll: PollOptions {
-            first: vec![Duration::from_secs(1)],
+            first: vec![Duration::from_secs(4)],
             steady: Duration::from_secs(1),
             max_retry_after: Duration::from_secs(1),
         },
@@ -99,8 +100,8 @@ async fn the_jobs_of_vms_failed_over_together_are_followed_through_shared_list_p
     assert_eq!(item_reads, VMS.len(), "{sent:#?}");
     assert_eq!(gets(&|p| p.ends_with("/recoveryPoints")), VMS.len());
     // No job read on its own. The first follower lists at once, the rest
-    // take the list a second later, which sees the 7 jobs in two pages of 5
-    // and stops there: at most two lists of two pages for 7 jobs.
+    // take the list 0.5 s later, which sees the 7 jobs in two pages of 5 and
+    // stops there: at most two lists of two pages for 7 jobs.
     assert_eq!(gets(&|p| p.contains("/replicationJobs/")), 0, "{sent:#?}");
     let pages = gets(&|p| p.ends_with("/replicationJobs"));
     assert!(

@@ -8,8 +8,9 @@
 //! list serves every follower: it is filtered by start time (from the
 //! earliest request of a followed job, less the clocks' possible skew), read
 //! page by page only until every followed job is seen (ASR lists newest
-//! first), and no list starts sooner than `min_interval` after the one
-//! before. A follower takes only a list started after it last looked (so
+//! first), and no list starts sooner than the lister's spacing after the one
+//! before (short while reads are to spare, the first poll interval when
+//! they are not). A follower takes only a list started after it last looked (so
 //! after its job's request was answered), so no follower is told less than
 //! a GET of its own would have told it then. A job the list does not show
 //! (its start time outside the window, a vault that lists in another order)
@@ -65,6 +66,9 @@ pub(super) trait JobLister {
         from: Timestamp,
         wanted: &HashSet<String>,
     ) -> impl Future<Output = Result<Vec<AsrJob>, ClientError>> + Send;
+
+    /// The least time between the starts of two lists now.
+    fn spacing(&self) -> Duration;
 }
 
 impl JobBoard {
@@ -143,11 +147,10 @@ pub(super) struct Seat<'b> {
 impl Seat<'_> {
     /// The job as the first list started after this follower's last look
     /// shows it (`None`: that list does not show it), reading one when none
-    /// has, but not sooner than `min_interval` after the one before.
+    /// has, but not sooner than the lister's spacing after the one before.
     pub(super) async fn look(
         &mut self,
         lister: &impl JobLister,
-        min_interval: Duration,
     ) -> Result<Option<AsrJob>, ClientError> {
         loop {
             let mut latest = self.board.latest.lock().await;
@@ -156,7 +159,7 @@ impl Seat<'_> {
                     self.seen = listing.number;
                     return Ok(listing.jobs.get(&self.name).cloned());
                 }
-                let next = listing.at + min_interval;
+                let next = listing.at + lister.spacing();
                 if Instant::now() < next {
                     drop(latest);
                     tokio::time::sleep_until(next).await;
@@ -194,7 +197,8 @@ mod tests {
 
     use super::*;
 
-    /// A vault whose list shows the jobs named in `shown`, counting lists.
+    /// A vault whose list shows the jobs named in `shown`, counting lists,
+    /// with lists 2 s apart.
     struct Vault {
         shown: Mutex<Vec<&'static str>>,
         lists: AtomicUsize,
@@ -210,6 +214,8 @@ mod tests {
             }
         }
     }
+
+    const SPACING: Duration = Duration::from_secs(2);
 
     impl JobLister for Vault {
         async fn list_from(
@@ -233,6 +239,10 @@ mod tests {
                 })
                 .collect())
         }
+
+        fn spacing(&self) -> Duration {
+            SPACING
+        }
     }
 
     fn at(s: &str) -> Timestamp {
@@ -250,20 +260,19 @@ mod tests {
             .iter()
             .map(|j| board.seat(j).unwrap())
             .collect();
-        let interval = Duration::from_secs(2);
-        let looks = seats.iter_mut().map(|s| s.look(&vault, interval));
+        let looks = seats.iter_mut().map(|s| s.look(&vault));
         let seen = futures_util::future::join_all(looks).await;
         assert!(seen.iter().all(|s| s.as_ref().unwrap().is_some()));
         assert_eq!(vault.lists.load(Ordering::SeqCst), 1);
         // From the earliest request, less the skew.
         assert_eq!(vault.froms.lock().unwrap()[0], at("2026-01-01T10:01:00Z"));
-        // The next look wants a newer list, which waits for the interval.
+        // The next look wants a newer list, which waits for the spacing.
         let started = Instant::now();
-        seats[0].look(&vault, interval).await.unwrap();
+        seats[0].look(&vault).await.unwrap();
         assert_eq!(vault.lists.load(Ordering::SeqCst), 2);
         assert!(started.elapsed() >= Duration::from_millis(1900));
         // Those who have not seen it take it without a read.
-        seats[1].look(&vault, interval).await.unwrap();
+        seats[1].look(&vault).await.unwrap();
         assert_eq!(vault.lists.load(Ordering::SeqCst), 2);
     }
 
@@ -273,24 +282,12 @@ mod tests {
         let vault = Vault::new(&[]);
         board.sent("j1", at("2026-01-01T10:00:00Z"));
         let mut first = board.seat("j1").unwrap();
-        assert!(
-            first
-                .look(&vault, Duration::from_secs(2))
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(first.look(&vault).await.unwrap().is_none());
         // j2 started after that list: it must not be told "not listed".
         vault.shown.lock().unwrap().push("j2");
         board.sent("j2", at("2026-01-01T10:00:10Z"));
         let mut second = board.seat("j2").unwrap();
-        assert!(
-            second
-                .look(&vault, Duration::from_secs(2))
-                .await
-                .unwrap()
-                .is_some()
-        );
+        assert!(second.look(&vault).await.unwrap().is_some());
         assert_eq!(vault.lists.load(Ordering::SeqCst), 2);
     }
 

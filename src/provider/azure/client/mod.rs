@@ -196,6 +196,12 @@ impl ArmClient {
         self.patience.limit_reads(within);
     }
 
+    /// The share of the read budget left now, from 0 to 1: what the
+    /// followers of jobs may spend on quicker looks.
+    pub(crate) fn read_share(&self) -> f64 {
+        self.pacer.read_share()
+    }
+
     /// Who the requests are sent as.
     pub(crate) fn credential(&self) -> &Credential {
         &self.credential

@@ -58,6 +58,16 @@ impl TokenBucket {
         }
     }
 
+    /// The share of the bucket's size it holds now, from 0 (empty, or
+    /// requests already waiting) to 1 (full).
+    pub fn share(&mut self, now: Instant) -> f64 {
+        self.refill(now);
+        if self.spec.burst == 0 {
+            return 1.0;
+        }
+        (self.tokens / f64::from(self.spec.burst)).clamp(0.0, 1.0)
+    }
+
     /// ARM says `remaining` requests are left in its own bucket: never hold
     /// more than that (it counts every client of the subscription).
     pub fn observe_remaining(&mut self, remaining: u64, now: Instant) {
@@ -93,6 +103,16 @@ impl Pacer {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take(Instant::now())
+    }
+}
+
+impl Pacer {
+    /// The share of the read budget left now ([`TokenBucket::share`]).
+    pub fn read_share(&self) -> f64 {
+        self.reads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .share(Instant::now())
     }
 }
 
@@ -142,5 +162,30 @@ mod tests {
         assert_eq!(b.take(true), Duration::ZERO);
         assert_eq!(other.take(false), Duration::ZERO);
         assert_eq!(other.take(false), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_read_share_falls_with_each_read_and_refills_with_time() {
+        let pacer = Pacer::new(
+            BucketSpec {
+                burst: 4,
+                per_second: 2.0,
+            },
+            SMALL,
+        );
+        assert!((pacer.read_share() - 1.0).abs() < 1e-9);
+        pacer.take(false);
+        pacer.take(false);
+        assert!((pacer.read_share() - 0.5).abs() < 1e-9);
+        // Writes take nothing from the reads.
+        pacer.take(true);
+        assert!((pacer.read_share() - 0.5).abs() < 1e-9);
+        // Reads waiting in line leave no share at all.
+        for _ in 0..4 {
+            pacer.take(false);
+        }
+        assert!(pacer.read_share().abs() < 1e-9);
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert!((pacer.read_share() - 1.0).abs() < 1e-9);
     }
 }
