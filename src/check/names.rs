@@ -64,8 +64,15 @@ impl Checker<'_> {
         let count = groups.iter().map(|g| g.vms.len()).sum();
         let mut by_name: Index<'a, VmRef> =
             Index::with_capacity_and_hasher(count, rustc_hash::FxBuildHasher);
-        let mut by_item: Index<'a, VmRef> =
-            Index::with_capacity_and_hasher(count, rustc_hash::FxBuildHasher);
+        // Without any `item`, each VM's item is its name, which `by_name`
+        // already keeps unique: the second table would find nothing.
+        let items = groups
+            .iter()
+            .any(|g| g.vms.iter().any(|vm| vm.item.is_some()));
+        let mut by_item: Index<'a, VmRef> = Index::with_capacity_and_hasher(
+            if items { count } else { 0 },
+            rustc_hash::FxBuildHasher,
+        );
         for (g, group) in groups.iter().enumerate() {
             for (v, vm) in group.vms.iter().enumerate() {
                 let here = VmRef { group: g, vm: v };
@@ -80,6 +87,9 @@ impl Checker<'_> {
                     continue;
                 }
                 by_name.insert(&vm.name.text, here);
+                if !items {
+                    continue;
+                }
                 let item = vm.item.as_deref().unwrap_or(&vm.name.text);
                 if let Some(first) = by_item.get(item) {
                     let first = &groups[first.group].vms[first.vm];
