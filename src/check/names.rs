@@ -48,7 +48,7 @@ impl Checker<'_> {
         for (id, group) in groups.iter().enumerate() {
             if let Some(&first) = index.get(group.name.text.as_str()) {
                 self.diags.push(Diagnostic::DuplicateGroup {
-                    name: group.name.text.clone(),
+                    name: group.name.text.to_string(),
                     first: groups[first].name.span,
                     second: group.name.span,
                 });
@@ -79,7 +79,7 @@ impl Checker<'_> {
                 if let Some(first) = by_name.get(vm.name.text.as_str()) {
                     let first = &groups[first.group].vms[first.vm];
                     self.diags.push(Diagnostic::DuplicateVm {
-                        name: vm.name.text.clone(),
+                        name: vm.name.text.to_string(),
                         detail: String::new(),
                         first: first.name.span,
                         second: vm.name.span,
@@ -94,7 +94,7 @@ impl Checker<'_> {
                 if let Some(first) = by_item.get(item) {
                     let first = &groups[first.group].vms[first.vm];
                     self.diags.push(Diagnostic::DuplicateVm {
-                        name: vm.name.text.clone(),
+                        name: vm.name.text.to_string(),
                         detail: format!(
                             ": `{}` and `{}` both name replicated item `{item}`",
                             first.name.text, vm.name.text
@@ -134,7 +134,7 @@ impl Checker<'_> {
                         ));
                     }
                     self.diags.push(Diagnostic::UnknownGroup {
-                        name: need.text.clone(),
+                        name: need.text.to_string(),
                         at: need.span,
                         help,
                     });
@@ -166,7 +166,7 @@ impl Checker<'_> {
                         ));
                     }
                     self.diags.push(Diagnostic::UnknownVm {
-                        name: need.text.clone(),
+                        name: need.text.to_string(),
                         at: need.span,
                         help,
                     });
