@@ -47,8 +47,13 @@ pub fn build(plan: &Plan, operation: Operation, only: Option<&[GroupId]>) -> Ste
 /// the VMs kept is the whole plan's (see [`super::subset`]).
 pub fn build_only(plan: &Plan, operation: Operation, only: &Only) -> StepGraph {
     let shutdowns = operation.shuts_down_first(plan);
-    let nodes = plan.vm_count() * if shutdowns { 2 } else { 1 } + 16;
-    let mut graph: DiGraph<Step, ()> = DiGraph::with_capacity(nodes, nodes * 2);
+    // Room for every step and join, and for the edges of a plan whose groups
+    // need two or three others: growing these arrays copies them whole (a
+    // tenth of building a 10,000-VM graph).
+    let walks = if shutdowns { 2 } else { 1 };
+    let hooks = plan.all_hooks().count();
+    let nodes = (plan.vm_count() + plan.groups.len() + 1) * walks + hooks + 16;
+    let mut graph: DiGraph<Step, ()> = DiGraph::with_capacity(nodes, nodes * 4);
     if shutdowns {
         walk(
             plan,
