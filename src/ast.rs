@@ -2,6 +2,8 @@
 //! carries its [`Span`]; comments ride along as trivia for the formatter.
 //! Produced by `syntax::parse`, read by `check`, `fmt` and the language server.
 
+use smol_str::SmolStr;
+
 use crate::source::Span;
 
 /// A parsed file: its top-level statements and every comment in it.
@@ -113,8 +115,9 @@ pub struct MapEntry {
 /// A name as written: `web-01` and `"web-01"` lower to the same `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
-    /// The name itself (escapes decoded).
-    pub text: String,
+    /// The name itself (escapes decoded): inline up to 23 bytes, so names
+    /// cost no allocation here and copies cost none in the checker.
+    pub text: SmolStr,
     /// Whether it was written as a string.
     pub quoted: bool,
     /// Where it is.
@@ -134,11 +137,11 @@ pub struct Value {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueKind {
     /// A bare identifier: a name, a keyword value (`abort`, `simulator`), `true`.
-    Ident(String),
+    Ident(SmolStr),
     /// A string, escapes decoded.
-    Str(String),
+    Str(SmolStr),
     /// A numeric token as written: an integer (`200`) or a duration (`1h30m`).
-    Number(String),
+    Number(SmolStr),
     /// `[a, b]`.
     List(Vec<Value>),
     /// `env("NAME")`: the variable's name, not its value.

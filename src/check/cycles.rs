@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use miette::LabeledSpan;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::TarjanScc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -90,17 +90,20 @@ pub(super) fn find(
 
 fn cycles(graph: &Graph, names: &Names, vm_level: bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut sccs = tarjan_scc(graph);
+    // Only the components that are cycles are kept: a plan has a component
+    // per group or VM, and a list of each would be an allocation each.
+    let mut sccs: Vec<Vec<NodeIndex>> = Vec::new();
+    TarjanScc::new().run(graph, |scc| {
+        let self_loop = scc.len() == 1 && graph.find_edge(scc[0], scc[0]).is_some();
+        if scc.len() >= 2 || self_loop {
+            let mut scc = scc.to_vec();
+            scc.sort_unstable();
+            sccs.push(scc);
+        }
+    });
     // Report in source order of the cycle's first node.
-    for scc in &mut sccs {
-        scc.sort_unstable();
-    }
     sccs.sort_unstable();
     for scc in sccs {
-        let self_loop = scc.len() == 1 && graph.find_edge(scc[0], scc[0]).is_some();
-        if scc.len() < 2 && !self_loop {
-            continue;
-        }
         // Start from a VM when there is one, so the message reads from the VM `needs` that caused it.
         let start = scc
             .iter()

@@ -11,7 +11,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::duration::Duration;
 use crate::graph::{self, Operation, StepAction};
 use crate::plan::Plan;
-use crate::schedule::{self, MAX_TOTAL, Overflow, Schedule};
+use crate::schedule::{MAX_TOTAL, Overflow, Schedule};
 use crate::source::Span;
 
 /// Reports the operations whose schedule passes [`MAX_TOTAL`], in one
@@ -22,7 +22,7 @@ pub(super) fn overflow(plan: &Plan, diags: &mut Diagnostics) -> bool {
     for op in Operation::ALL {
         // No schedule is longer than all its work done one step at a time,
         // so only plans whose sum passes the limit need scheduling here.
-        if work(plan, op).is_some() {
+        if work(plan, op) <= u128::from(MAX_TOTAL.as_millis()) {
             continue;
         }
         let graph = graph::build(plan, op, None);
@@ -64,27 +64,31 @@ pub(super) fn overflow(plan: &Plan, diags: &mut Diagnostics) -> bool {
     true
 }
 
-/// The work of `op` done one step at a time, or `None` past [`MAX_TOTAL`].
-fn work(plan: &Plan, op: Operation) -> Option<Duration> {
-    let mut total = Duration::ZERO;
-    let shutdown = if op.shuts_down_first(plan) {
-        crate::operation::VM_SHUTDOWN
-    } else {
-        Duration::ZERO
-    };
+/// The work of `op` done one step at a time, in milliseconds: summed in
+/// `u128`, which no plan's `u64` figures can pass, so one comparison at the
+/// end replaces a checked addition per step.
+fn work(plan: &Plan, op: Operation) -> u128 {
+    let ms = |d: Duration| u128::from(d.as_millis());
+    let mut total = 0u128;
+    let mut vms = 0u128;
     for group in &plan.groups {
-        for vm in &group.vms {
-            total = schedule::add(total, op.vm_estimate(vm))?;
-            total = schedule::add(total, shutdown)?;
-        }
+        vms += group.vms.len() as u128;
+        total += group
+            .vms
+            .iter()
+            .map(|vm| ms(op.vm_estimate(vm)))
+            .sum::<u128>();
         let Some(phase) = op.phase() else { continue };
         for block in group.hooks.iter().filter(|b| b.phases.contains(&phase)) {
             for hook in &block.hooks {
-                total = schedule::add(total, hook.step.estimate)?;
+                total += ms(hook.step.estimate);
             }
         }
     }
-    Some(total)
+    if op.shuts_down_first(plan) {
+        total += vms * ms(crate::operation::VM_SHUTDOWN);
+    }
+    total
 }
 
 /// Where the plan writes a step: a VM's name, a hook's statement.

@@ -209,7 +209,7 @@ impl Checker<'_> {
         let notify = self.notify(&e);
 
         Some(Plan {
-            name: name.text,
+            name: name.text.into(),
             description,
             vault: vault?,
             primary: primary?.0,
@@ -430,7 +430,7 @@ impl Checker<'_> {
         for g in &drafts {
             if !g.has_content {
                 self.diags.push(Diagnostic::EmptyGroup {
-                    name: g.name.text.clone(),
+                    name: g.name.text.to_string(),
                     at: g.name.span,
                 });
             }
@@ -451,7 +451,7 @@ impl Checker<'_> {
                     own => Arc::new(target::resolve(own, &plan_wide)),
                 };
                 Group {
-                    name: g.name.text,
+                    name: g.name.text.into(),
                     span: g.name.span,
                     needs: needs.into_iter().map(|(id, _)| id).collect(),
                     vault: g.site.vault.map(|(v, _)| v),
@@ -467,7 +467,7 @@ impl Checker<'_> {
                                 None => Arc::clone(&group_wide),
                                 own => Arc::new(target::resolve(own, &group_wide)),
                             },
-                            name: v.name.text,
+                            name: v.name.text.into(),
                             span: v.name.span,
                             item: v.item,
                             estimate: v.estimate.unwrap_or(defaults.estimate),

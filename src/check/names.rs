@@ -48,7 +48,7 @@ impl Checker<'_> {
         for (id, group) in groups.iter().enumerate() {
             if let Some(&first) = index.get(group.name.text.as_str()) {
                 self.diags.push(Diagnostic::DuplicateGroup {
-                    name: group.name.text.clone(),
+                    name: group.name.text.to_string(),
                     first: groups[first].name.span,
                     second: group.name.span,
                 });
@@ -64,15 +64,22 @@ impl Checker<'_> {
         let count = groups.iter().map(|g| g.vms.len()).sum();
         let mut by_name: Index<'a, VmRef> =
             Index::with_capacity_and_hasher(count, rustc_hash::FxBuildHasher);
-        let mut by_item: Index<'a, VmRef> =
-            Index::with_capacity_and_hasher(count, rustc_hash::FxBuildHasher);
+        // Without any `item`, each VM's item is its name, which `by_name`
+        // already keeps unique: the second table would find nothing.
+        let items = groups
+            .iter()
+            .any(|g| g.vms.iter().any(|vm| vm.item.is_some()));
+        let mut by_item: Index<'a, VmRef> = Index::with_capacity_and_hasher(
+            if items { count } else { 0 },
+            rustc_hash::FxBuildHasher,
+        );
         for (g, group) in groups.iter().enumerate() {
             for (v, vm) in group.vms.iter().enumerate() {
                 let here = VmRef { group: g, vm: v };
                 if let Some(first) = by_name.get(vm.name.text.as_str()) {
                     let first = &groups[first.group].vms[first.vm];
                     self.diags.push(Diagnostic::DuplicateVm {
-                        name: vm.name.text.clone(),
+                        name: vm.name.text.to_string(),
                         detail: String::new(),
                         first: first.name.span,
                         second: vm.name.span,
@@ -80,11 +87,14 @@ impl Checker<'_> {
                     continue;
                 }
                 by_name.insert(&vm.name.text, here);
+                if !items {
+                    continue;
+                }
                 let item = vm.item.as_deref().unwrap_or(&vm.name.text);
                 if let Some(first) = by_item.get(item) {
                     let first = &groups[first.group].vms[first.vm];
                     self.diags.push(Diagnostic::DuplicateVm {
-                        name: vm.name.text.clone(),
+                        name: vm.name.text.to_string(),
                         detail: format!(
                             ": `{}` and `{}` both name replicated item `{item}`",
                             first.name.text, vm.name.text
@@ -124,7 +134,7 @@ impl Checker<'_> {
                         ));
                     }
                     self.diags.push(Diagnostic::UnknownGroup {
-                        name: need.text.clone(),
+                        name: need.text.to_string(),
                         at: need.span,
                         help,
                     });
@@ -156,7 +166,7 @@ impl Checker<'_> {
                         ));
                     }
                     self.diags.push(Diagnostic::UnknownVm {
-                        name: need.text.clone(),
+                        name: need.text.to_string(),
                         at: need.span,
                         help,
                     });

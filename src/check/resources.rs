@@ -71,7 +71,7 @@ impl Checker<'_> {
                 None
             }
             ValueKind::Str(id) => match arm_id(id, "Microsoft.RecoveryServices", "vaults") {
-                Ok(()) => Some(Vault::Arm(id.clone())),
+                Ok(()) => Some(Vault::Arm(id.to_string())),
                 Err(why) => {
                     let help = if id == "simulator" {
                         "for the simulated vault write `vault simulator`, without quotes".to_owned()
@@ -144,7 +144,7 @@ impl Checker<'_> {
         let what = arm_id::noun(expected).unwrap_or("a resource");
         let (message, label, help) = match &value.kind {
             ValueKind::Str(id) => match ArmId::parse(id) {
-                Ok(parsed) if parsed.is_type(expected) => return Some(id.clone()),
+                Ok(parsed) if parsed.is_type(expected) => return Some(id.to_string()),
                 Ok(parsed) => {
                     let given = parsed.resource_type();
                     let given_noun =

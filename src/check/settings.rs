@@ -89,7 +89,7 @@ impl Checker<'_> {
                     if kind == BlockKind::Map {
                         if let Some(first) = seen_keys.iter().find(|k| k.text == entry.key.text) {
                             self.diags.push(Diagnostic::DuplicateSetting {
-                                name: entry.key.text.clone(),
+                                name: entry.key.text.to_string(),
                                 context: "this map".into(),
                                 first: first.span,
                                 second: entry.key.span,
@@ -147,7 +147,7 @@ impl Checker<'_> {
         let name = &setting.key.text;
         if kind == BlockKind::Map {
             self.diags.push(Diagnostic::UnknownSetting {
-                name: name.clone(),
+                name: name.to_string(),
                 context: kind.describe().into(),
                 at: setting.key.span,
                 help: Some(format!(
@@ -163,7 +163,7 @@ impl Checker<'_> {
         if !spec.repeat {
             if let Some(first) = seen.iter().find(|n| n.text == *name) {
                 self.diags.push(Diagnostic::DuplicateSetting {
-                    name: name.clone(),
+                    name: name.to_string(),
                     context: kind.this().into(),
                     first: first.span,
                     second: setting.key.span,
@@ -209,7 +209,7 @@ impl Checker<'_> {
             kind.describe().into()
         };
         self.diags.push(Diagnostic::UnknownSetting {
-            name: name.clone(),
+            name: name.to_string(),
             context,
             at: key.span,
             help,

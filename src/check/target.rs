@@ -184,7 +184,7 @@ impl Checker<'_> {
 
     fn no_test_network(&mut self, setting: &Setting) {
         self.diags.push(Diagnostic::NoTestNetwork {
-            setting: setting.key.text.clone(),
+            setting: setting.key.text.to_string(),
             at: setting.key.span,
             help: Some(
                 "name the isolated network test failovers go to: `test { network \"/subscriptions/…/providers/Microsoft.Network/virtualNetworks/vnet-drill\" }`; without one this setting is never used".into(),
@@ -353,7 +353,7 @@ impl Checker<'_> {
             ),
         };
         self.diags.push(Diagnostic::ZoneAndAvailabilitySet {
-            vm: vm.text.clone(),
+            vm: vm.text.to_string(),
             zone: zone.span,
             zone_label: label(zone, "zone"),
             set: set.span,
@@ -444,8 +444,8 @@ impl<'a> Addresses<'a> {
         checker.diags.push(Diagnostic::DuplicateIp {
             setting: setting.into(),
             ip: ip.to_string(),
-            first_vm: first_vm.text.clone(),
-            second_vm: vm.text.clone(),
+            first_vm: first_vm.text.to_string(),
+            second_vm: vm.text.to_string(),
             first: first_span,
             first_label,
             second: second_span,

@@ -53,7 +53,7 @@ impl Checker<'_> {
             ValueKind::Number(text) => match Duration::parse(text) {
                 Ok(d) if d.is_zero() && !zero => {
                     self.diags.push(Diagnostic::InvalidDuration {
-                        text: text.clone(),
+                        text: text.to_string(),
                         reason: format!("`{setting}` must be longer than zero"),
                         at: value.span,
                         label: "zero duration".into(),
@@ -64,7 +64,7 @@ impl Checker<'_> {
                 Ok(d) => Some(d),
                 Err(e) => {
                     self.diags.push(Diagnostic::InvalidDuration {
-                        text: text.clone(),
+                        text: text.to_string(),
                         reason: e.reason,
                         at: value.span,
                         label: "not a valid duration".into(),
@@ -215,7 +215,7 @@ impl Checker<'_> {
     /// A value as text.
     pub(super) fn text_value(&mut self, value: &Value, setting: &str) -> Option<(String, Span)> {
         match &value.kind {
-            ValueKind::Str(t) | ValueKind::Ident(t) => Some((t.clone(), value.span)),
+            ValueKind::Str(t) | ValueKind::Ident(t) => Some((t.to_string(), value.span)),
             ValueKind::Env(var) => {
                 self.invalid(value.span, format!("`{setting}` cannot come from the environment"), "secret not allowed here", Some(format!("`env(\"{var}\")` is for map values such as `headers {{ … }}` and `env {{ … }}`")));
                 None
@@ -234,7 +234,7 @@ impl Checker<'_> {
 
     /// A setting's values as names (`vm a, b`, `needs x, y`).
     pub(super) fn names(&mut self, setting: &Setting) -> Vec<Name> {
-        let mut names = Vec::new();
+        let mut names = Vec::with_capacity(setting.args.len());
         for value in &setting.args {
             match value.as_name() {
                 Some(name) if self.valid_name(&name) => names.push(name),
@@ -257,6 +257,11 @@ impl Checker<'_> {
     /// Names end up in step ids (`vm:db/sql-01`), so they must not be empty
     /// or contain `/` or control characters.
     pub(super) fn valid_name(&mut self, name: &Name) -> bool {
+        // An identifier is never empty, and its characters (the grammar's
+        // `[A-Za-z0-9_.-]`) are all fine.
+        if !name.quoted {
+            return true;
+        }
         // Fast path: printable ASCII without `/` is always fine.
         if !name.text.is_empty()
             && name
@@ -316,8 +321,8 @@ impl Checker<'_> {
             }
             let Some(value) = &entry.value else { continue };
             let v = match &value.kind {
-                ValueKind::Str(s) | ValueKind::Ident(s) => MapValue::Literal(s.clone()),
-                ValueKind::Number(n) => MapValue::Literal(n.clone()),
+                ValueKind::Str(s) | ValueKind::Ident(s) => MapValue::Literal(s.to_string()),
+                ValueKind::Number(n) => MapValue::Literal(n.to_string()),
                 ValueKind::Env(var) => match self.env_secret(value.span, var) {
                     Some(secret) => secret,
                     None => continue,
@@ -335,7 +340,7 @@ impl Checker<'_> {
                     continue;
                 }
             };
-            map.insert(entry.key.text.clone(), v);
+            map.insert(entry.key.text.to_string(), v);
         }
         map
     }
@@ -360,7 +365,7 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for item in items {
             match &item.kind {
-                ValueKind::Str(s) | ValueKind::Ident(s) | ValueKind::Number(s) => out.push(s.clone()),
+                ValueKind::Str(s) | ValueKind::Ident(s) | ValueKind::Number(s) => out.push(s.to_string()),
                 ValueKind::Env(_) => self.invalid(item.span, "secrets cannot be passed as arguments".into(), "secret in argv", Some("arguments show in process lists; pass the secret in `env { NAME = env(\"NAME\") }`".into())),
                 ValueKind::List(_) => self.invalid(item.span, format!("`{name}` items are strings, found a list"), "nested list", None),
             }

@@ -307,7 +307,7 @@ impl<'a> Printer<'a> {
 
     /// The key, values and inline step settings of a statement.
     fn head(&self, setting: &Setting) -> String {
-        let mut s = setting.key.text.clone();
+        let mut s = setting.key.text.to_string();
         if !setting.args.is_empty() {
             s.push(' ');
             s.push_str(&self.values(&setting.args));

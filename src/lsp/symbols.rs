@@ -83,7 +83,7 @@ fn group<'d>(doc: &'d Document, g: &'d GroupStmt) -> Option<Symbol<'d, impl Seri
     });
     Some(symbol(
         doc,
-        &name.text,
+        name.text.as_str(),
         detail,
         SymbolKind::MODULE,
         (g.span, name.span),
@@ -151,7 +151,7 @@ fn values(setting: &Setting) -> String {
         .args
         .iter()
         .map(|v| match &v.kind {
-            ValueKind::Ident(t) | ValueKind::Str(t) | ValueKind::Number(t) => t.clone(),
+            ValueKind::Ident(t) | ValueKind::Str(t) | ValueKind::Number(t) => t.to_string(),
             ValueKind::List(_) => "[…]".to_owned(),
             ValueKind::Env(name) => format!("env(\"{name}\")"),
         })

@@ -11,7 +11,7 @@
 //! same ranks and durations, starts every step when this says.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use super::{MAX_TOTAL, add};
 use crate::duration::Duration;
@@ -183,7 +183,7 @@ pub(super) fn simulate(steps: &Steps, adj: &Successors, rank: &[usize]) -> Simul
     let mut running_total = 0usize;
     let mut freed_by: Vec<Option<usize>> = vec![None; steps.limit.len()];
     let mut freed_last: Option<usize> = None;
-    let mut events: BinaryHeap<Reverse<(Duration, usize)>> = BinaryHeap::new();
+    let mut events = Ends::default();
     let mut ready: Vec<usize> = (0..n).filter(|i| waiting[*i] == 0).collect();
     let mut batch: Vec<usize> = Vec::new();
     let mut now = Duration::ZERO;
@@ -194,7 +194,7 @@ pub(super) fn simulate(steps: &Steps, adj: &Successors, rank: &[usize]) -> Simul
                 queue.push(Reverse((rank[i], i)));
             } else {
                 sim.begin(i, now, steps.estimate[i]);
-                events.push(Reverse((sim.finish[i], i)));
+                events.add(sim.finish[i], i);
             }
         }
         while running_total < steps.cap {
@@ -216,21 +216,13 @@ pub(super) fn simulate(steps: &Steps, adj: &Successors, rank: &[usize]) -> Simul
                     .or(freed_last);
             }
             sim.begin(i, now, steps.estimate[i]);
-            events.push(Reverse((sim.finish[i], i)));
+            events.add(sim.finish[i], i);
         }
-        let Some(Reverse((t, first))) = events.pop() else {
+        let Some((t, ends)) = events.first() else {
             break;
         };
         now = t;
-        batch.clear();
-        batch.push(first);
-        while let Some(Reverse((t2, j))) = events.peek().copied() {
-            if t2 != t {
-                break;
-            }
-            events.pop();
-            batch.push(j);
-        }
+        events.recycle(std::mem::replace(&mut batch, ends));
         // Highest index first, so that among predecessors finishing together the
         // first in source order is named the cause: critical paths read naturally.
         batch.sort_unstable_by(|a, b| b.cmp(a));
@@ -252,6 +244,35 @@ pub(super) fn simulate(steps: &Steps, adj: &Successors, rank: &[usize]) -> Simul
         }
     }
     sim
+}
+
+/// Running steps by the time they end, a list per time: a plan's steps end
+/// at a few times, and a heap entry per step cost a tenth of the schedule.
+#[derive(Default)]
+struct Ends {
+    by_time: BTreeMap<Duration, Vec<usize>>,
+    /// Lists emptied, kept for the next times.
+    spare: Vec<Vec<usize>>,
+}
+
+impl Ends {
+    fn add(&mut self, at: Duration, step: usize) {
+        let spare = &mut self.spare;
+        self.by_time
+            .entry(at)
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .push(step);
+    }
+
+    /// The earliest time and every step that ends then, in no order.
+    fn first(&mut self) -> Option<(Duration, Vec<usize>)> {
+        self.by_time.pop_first()
+    }
+
+    fn recycle(&mut self, mut list: Vec<usize>) {
+        list.clear();
+        self.spare.push(list);
+    }
 }
 
 /// Ranks (0 first) of the steps sorted by `key`, smallest first.

@@ -3,7 +3,8 @@
 //! `drplan::internal` diagnostic ("presume"), and problems in the user's text
 //! (bad escapes, stray lines) become `drplan::syntax` diagnostics ("expect").
 
-use pest::iterators::Pair;
+use pest::iterators::{Pair, Pairs};
+use smol_str::SmolStr;
 
 use crate::ast::{
     Block, Comment, GroupStmt, MapEntry, Name, Needs, PlanFile, Setting, Statement, Value,
@@ -22,7 +23,11 @@ pub(super) struct Lowerer<'d> {
 
 /// The children of a pair without comments (collected once, up front, by `Lowerer::file`).
 fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
-    pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT)
+    without_comments(pair.into_inner())
+}
+
+fn without_comments(pairs: Pairs<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pairs.filter(|p| p.as_rule() != Rule::COMMENT)
 }
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
@@ -60,8 +65,9 @@ impl<'d> Lowerer<'d> {
                 })
                 .collect();
         }
-        let mut statements = Vec::new();
-        for child in children(pair) {
+        let inner = pair.into_inner();
+        let mut statements = Vec::with_capacity(inner.len());
+        for child in without_comments(inner) {
             if child.as_rule() == Rule::EOI {
                 continue;
             }
@@ -152,7 +158,7 @@ impl<'d> Lowerer<'d> {
             return None;
         };
         let key = Name {
-            text: first.as_str().to_owned(),
+            text: SmolStr::new(first.as_str()),
             quoted: false,
             span: span_of(&first),
         };
@@ -177,7 +183,10 @@ impl<'d> Lowerer<'d> {
                 }
                 Rule::block => setting.block = Some(self.block(child)),
                 Rule::args => {
-                    for item in children(child) {
+                    // pest counts a pair's children anyway: one allocation for the values.
+                    let items = child.into_inner();
+                    setting.args.reserve_exact(items.len());
+                    for item in without_comments(items) {
                         if let Some(value) = self.value(item) {
                             setting.args.push(value);
                         }
@@ -220,8 +229,9 @@ impl<'d> Lowerer<'d> {
 
     fn block(&mut self, pair: Pair<'_, Rule>) -> Block {
         let span = span_of(&pair);
-        let mut statements = Vec::new();
-        for child in children(pair) {
+        let inner = pair.into_inner();
+        let mut statements = Vec::with_capacity(inner.len());
+        for child in without_comments(inner) {
             if let Some(statement) = self.statement(child) {
                 statements.push(statement);
             }
@@ -230,8 +240,9 @@ impl<'d> Lowerer<'d> {
     }
 
     fn name_list(&mut self, pair: Pair<'_, Rule>) -> Vec<Name> {
-        let mut names = Vec::new();
-        for child in children(pair) {
+        let inner = pair.into_inner();
+        let mut names = Vec::with_capacity(inner.len());
+        for child in without_comments(inner) {
             if let Some(name) = self.name(child) {
                 names.push(name);
             }
@@ -244,12 +255,12 @@ impl<'d> Lowerer<'d> {
         let inner = children(pair).next()?;
         match inner.as_rule() {
             Rule::ident => Some(Name {
-                text: inner.as_str().to_owned(),
+                text: SmolStr::new(inner.as_str()),
                 quoted: false,
                 span,
             }),
             Rule::string => Some(Name {
-                text: self.string(inner),
+                text: SmolStr::new(self.string(inner)),
                 quoted: true,
                 span,
             }),
@@ -264,12 +275,12 @@ impl<'d> Lowerer<'d> {
     fn value(&mut self, inner: Pair<'_, Rule>) -> Option<Value> {
         let span = span_of(&inner);
         let kind = match inner.as_rule() {
-            Rule::ident => ValueKind::Ident(inner.as_str().to_owned()),
-            Rule::number => ValueKind::Number(inner.as_str().to_owned()),
-            Rule::string => ValueKind::Str(self.string(inner)),
+            Rule::ident => ValueKind::Ident(SmolStr::new(inner.as_str())),
+            Rule::number => ValueKind::Number(SmolStr::new(inner.as_str())),
+            Rule::string => ValueKind::Str(SmolStr::new(self.string(inner))),
             Rule::unterminated_string => {
                 self.unterminated(&inner);
-                ValueKind::Str(inner.as_str().trim_start_matches('"').to_owned())
+                ValueKind::Str(SmolStr::new(inner.as_str().trim_start_matches('"')))
             }
             Rule::list => {
                 let mut items = Vec::new();
@@ -383,7 +394,9 @@ impl<'d> Lowerer<'d> {
 
 /// Where a pair's text really ends. pest's span of a non-atomic rule can run
 /// over white space and comments it skipped looking for an optional part, so
-/// follow the last part down to a token (or a closing bracket).
+/// follow the last part down to a token (or a closing bracket). `args` and
+/// `name_list` (no implicit skipping) and `name` (no sequence) end where
+/// their last part does.
 fn end_of(pair: &Pair<'_, Rule>) -> usize {
     match pair.as_rule() {
         Rule::setting
@@ -391,10 +404,7 @@ fn end_of(pair: &Pair<'_, Rule>) -> usize {
         | Rule::inline_setting
         | Rule::group_stmt
         | Rule::needs_clause
-        | Rule::name_list
-        | Rule::map_entry
-        | Rule::args
-        | Rule::name => children(pair.clone())
+        | Rule::map_entry => children(pair.clone())
             .last()
             .map_or_else(|| pair.as_span().end(), |p| end_of(&p)),
         _ => pair.as_span().end(),
