@@ -1,8 +1,8 @@
 //! `target` blocks: each one read into [`TargetSettings`] (values checked
 //! against Azure's formats and resource types), a VM's settings resolved
-//! field by field (its own over its group's over `defaults`'), and the
-//! checks that need every VM at once: `drplan::duplicate_ip` and
-//! `drplan::zone_and_availability_set`.
+//! field by field (its own over its group's over `defaults`'); the checks
+//! that need every VM at once (`drplan::duplicate_ip`,
+//! `drplan::zone_and_availability_set`) are in `across`.
 
 use std::net::Ipv4Addr;
 
