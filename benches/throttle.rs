@@ -59,8 +59,9 @@ const SPEED: f64 = 100_000.0;
 /// The goal: within this much of the bound the writes alone set.
 const GOAL: f64 = 0.05;
 
-/// Entries a page of the emulator's lists holds (ASR's own pages hold
-/// many; the emulator's default of 3 is for paging tests).
+/// Entries a page of the emulator's lists holds: an assumption, as ASR
+/// does not document its page size (the emulator's default of 3 is for
+/// paging tests).
 const PAGE: usize = 100;
 
 struct Discard;
